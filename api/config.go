@@ -1,0 +1,122 @@
+// Package api wires claimgrade's HTTP server: configuration, middleware,
+// the route table (routes.go) and the OpenAPI documents.
+package api
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"claimgrade/store"
+)
+
+// Config is the server's configuration, read from the environment only.
+// The README's configuration table lists every variable and its default.
+type Config struct {
+	Addr            string
+	DatabaseURL     string
+	PublicRead      bool
+	RequiredReviews int
+	CORSOrigins     []string
+	LogLevel        slog.Level
+	Seed            bool
+	MaxBodyBytes    int64
+	RequestTimeout  time.Duration
+	ShutdownTimeout time.Duration
+	// Requests per minute per API key, and per client IP for anonymous reads.
+	RateLimitKey  int
+	RateLimitAnon int
+	DB            store.Options
+}
+
+// LoadConfig reads the configuration through getenv and reports every bad
+// value at once.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	cfg := Config{
+		Addr:            or(getenv("ADDR"), ":8080"),
+		DatabaseURL:     getenv("DATABASE_URL"),
+		CORSOrigins:     splitList(getenv("CORS_ORIGINS")),
+		ShutdownTimeout: 15 * time.Second,
+		DB:              store.DefaultOptions(),
+	}
+	var errs []string
+	boolean := func(name string, def bool) bool {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%s=%q: want true or false", name, v))
+		}
+		return b
+	}
+	integer := func(name string, def, min int) int {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < min {
+			errs = append(errs, fmt.Sprintf("%s=%q: want an integer >= %d", name, v, min))
+		}
+		return n
+	}
+	duration := func(name string, def time.Duration) time.Duration {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Sprintf("%s=%q: want a positive duration such as 10s", name, v))
+		}
+		return d
+	}
+	cfg.PublicRead = boolean("PUBLIC_READ", true)
+	cfg.Seed = boolean("SEED", true)
+	cfg.RequiredReviews = integer("REQUIRED_REVIEWS", 2, 1)
+	cfg.MaxBodyBytes = int64(integer("MAX_BODY_BYTES", 1<<20, 1024))
+	cfg.RequestTimeout = duration("REQUEST_TIMEOUT", 15*time.Second)
+	cfg.RateLimitKey = integer("RATE_LIMIT_PER_KEY", 600, 1)
+	cfg.RateLimitAnon = integer("RATE_LIMIT_ANONYMOUS", 120, 1)
+	cfg.DB.MaxOpenConns = integer("DB_MAX_OPEN_CONNS", cfg.DB.MaxOpenConns, 1)
+	cfg.DB.MaxIdleConns = integer("DB_MAX_IDLE_CONNS", cfg.DB.MaxIdleConns, 0)
+	cfg.DB.ConnMaxLifetime = duration("DB_CONN_MAX_LIFETIME", cfg.DB.ConnMaxLifetime)
+	switch strings.ToLower(or(getenv("LOG_LEVEL"), "info")) {
+	case "debug":
+		cfg.LogLevel = slog.LevelDebug
+	case "info":
+		cfg.LogLevel = slog.LevelInfo
+	case "warn", "warning":
+		cfg.LogLevel = slog.LevelWarn
+	case "error":
+		cfg.LogLevel = slog.LevelError
+	default:
+		errs = append(errs, fmt.Sprintf("LOG_LEVEL=%q: want debug, info, warn or error", getenv("LOG_LEVEL")))
+	}
+	cfg.DB.SQLLog = cfg.LogLevel == slog.LevelDebug
+	if len(errs) > 0 {
+		return cfg, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
+	}
+	return cfg, nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,218 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"claimgrade/handlers"
+	"claimgrade/models"
+	"claimgrade/store"
+)
+
+// requestID honours a sane X-Request-ID or makes one, and echoes it.
+func requestID() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader("X-Request-ID")
+		if !saneRequestID(id) {
+			b := make([]byte, 8)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		c.Set(handlers.RequestIDKey, id)
+		c.Header("X-Request-ID", id)
+		c.Next()
+	}
+}
+
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, r := range id {
+		if r < 0x21 || r > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// accessLog writes one structured line per request.
+func accessLog(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		status := c.Writer.Status()
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		attrs := []any{"method", c.Request.Method, "path", c.Request.URL.Path, "route", c.FullPath(), "status", status,
+			"bytes", c.Writer.Size(), "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+			"request_id", c.GetString(handlers.RequestIDKey), "client_ip", c.ClientIP()}
+		if p, ok := handlers.CurrentPrincipal(c); ok {
+			attrs = append(attrs, "user", p.User.Name)
+		}
+		log.Log(c.Request.Context(), level, "request", attrs...)
+	}
+}
+
+// recovery turns a panic into a 500 problem and logs the stack, never
+// sending it to the client.
+func recovery(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				log.Error("panic", "request_id", c.GetString(handlers.RequestIDKey), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				if !c.Writer.Written() {
+					handlers.Fail(c, http.StatusInternalServerError, handlers.TypeInternal, "an unexpected error occurred; quote the request id when reporting it")
+				}
+				c.Abort()
+			}
+		}()
+		c.Next()
+	}
+}
+
+// bodyLimit caps request bodies: a declared length over the cap is refused
+// at once, an undeclared one fails when reading passes the cap.
+func bodyLimit(max int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > max {
+			handlers.Fail(c, http.StatusRequestEntityTooLarge, handlers.TypeTooLarge, fmt.Sprintf("the request body exceeds %d bytes", max))
+			return
+		}
+		if c.Request.Body != nil {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
+		}
+		c.Next()
+	}
+}
+
+// deadline bounds every request, and so every query it runs.
+func deadline(d time.Duration) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+	}
+}
+
+// cors allows the configured origins ("*" allows any) to call the API from
+// a browser, including preflights.
+func cors(origins []string) gin.HandlerFunc {
+	any := slices.Contains(origins, "*")
+	allowed := func(o string) bool { return any || slices.Contains(origins, o) }
+	expose := "ETag, Link, Location, Retry-After, X-Request-ID, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+	return func(c *gin.Context) {
+		origin := c.GetHeader("Origin")
+		c.Writer.Header().Add("Vary", "Origin")
+		if origin == "" || !allowed(origin) {
+			if c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != "" {
+				handlers.Fail(c, http.StatusForbidden, handlers.TypeForbidden, "origin not allowed by CORS_ORIGINS")
+				return
+			}
+			c.Next()
+			return
+		}
+		c.Header("Access-Control-Allow-Origin", origin)
+		c.Header("Access-Control-Expose-Headers", expose)
+		if c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != "" {
+			c.Header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+			c.Header("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-ID")
+			c.Header("Access-Control-Max-Age", "600")
+			c.AbortWithStatus(http.StatusNoContent)
+			return
+		}
+		c.Next()
+	}
+}
+
+// authenticate reads the API key, when one is sent, and records the caller.
+// A key that does not authenticate is a 401 even on public routes: a client
+// that means to be someone is told at once that it is not.
+func authenticate(st *store.Store) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		key, sent := bearer(c.GetHeader("Authorization"))
+		if !sent {
+			c.Next()
+			return
+		}
+		user, k, err := st.Authenticate(c.Request.Context(), key)
+		if err != nil {
+			if err == store.ErrUnauthenticated {
+				handlers.Unauthenticated(c)
+				return
+			}
+			handlers.Unavailable(c)
+			return
+		}
+		handlers.SetPrincipal(c, handlers.Principal{User: user, KeyID: k.ID})
+		c.Next()
+	}
+}
+
+// bearer extracts the key from "Bearer <key>" (or a bare key, which is what
+// Swagger UI's API-key dialog sends when the user omits the scheme).
+func bearer(h string) (string, bool) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return "", false
+	}
+	if scheme, rest, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
+		return strings.TrimSpace(rest), true
+	}
+	return h, true
+}
+
+// requireRole lets through callers whose role includes min.
+func requireRole(min models.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, ok := handlers.CurrentPrincipal(c)
+		if !ok {
+			handlers.Unauthenticated(c)
+			return
+		}
+		if !p.User.Role.AtLeast(min) {
+			handlers.Fail(c, http.StatusForbidden, handlers.TypeForbidden,
+				fmt.Sprintf("this operation needs the %s role; your key has %s", min, p.User.Role))
+			return
+		}
+		c.Next()
+	}
+}
+
+// requireRead guards reads: open to all when PUBLIC_READ is true, else any
+// valid key.
+func requireRead(public bool) gin.HandlerFunc {
+	if public {
+		return func(c *gin.Context) { c.Next() }
+	}
+	return requireRole(models.RoleReader)
+}
+
+// securityHeaders sets headers every response should carry.
+func securityHeaders() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			h.Set("Cache-Control", "no-cache")
+		}
+		c.Next()
+	}
+}

@@ -1,0 +1,61 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/gin-contrib/gzip"
+	"github.com/gin-gonic/gin"
+
+	"claimgrade/docs"
+	"claimgrade/handlers"
+	"claimgrade/store"
+)
+
+// NewServer builds the HTTP handler of the API over st.
+func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*gin.Engine, error) {
+	gin.SetMode(gin.ReleaseMode)
+	openapi3, err := OpenAPI3()
+	if err != nil {
+		return nil, err
+	}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false
+	r.RemoveExtraSlash = false
+	// Behind a proxy, set the trusted proxies explicitly; by default the
+	// client IP is the peer address (rate limits key on it).
+	if err := r.SetTrustedProxies(nil); err != nil {
+		return nil, err
+	}
+	r.Use(requestID(), recovery(log), accessLog(log), securityHeaders(), cors(cfg.CORSOrigins),
+		gzip.Gzip(gzip.DefaultCompression, gzip.WithExcludedPathsRegexs([]string{`^/swagger/.*\.(png|ico)$`})),
+		bodyLimit(cfg.MaxBodyBytes), deadline(cfg.RequestTimeout))
+	r.NoRoute(func(c *gin.Context) {
+		handlers.Fail(c, http.StatusNotFound, handlers.TypeNotFound, fmt.Sprintf("no route %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		handlers.Fail(c, http.StatusMethodNotAllowed, handlers.TypeMethod,
+			fmt.Sprintf("%s is not allowed here; allowed: %s", c.Request.Method, c.Writer.Header().Get("Allow")))
+	})
+	h := handlers.New(st, log, handlers.Options{RequiredReviews: cfg.RequiredReviews})
+	addRoutes(r, cfg, st, h, openapi3)
+	return r, nil
+}
+
+// OpenAPI3 converts the generated Swagger 2.0 document into OpenAPI 3.
+func OpenAPI3() ([]byte, error) {
+	var v2 openapi2.T
+	if err := json.Unmarshal([]byte(docs.SwaggerInfo.ReadDoc()), &v2); err != nil {
+		return nil, fmt.Errorf("read swagger document: %w", err)
+	}
+	v3, err := openapi2conv.ToV3(&v2)
+	if err != nil {
+		return nil, fmt.Errorf("convert swagger document to OpenAPI 3: %w", err)
+	}
+	return json.Marshal(v3)
+}

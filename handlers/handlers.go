@@ -1,0 +1,32 @@
+// Package handlers holds the HTTP handlers of claimgrade: each binds and
+// validates its input, calls the store, converts the result to a response
+// type and writes it. No SQL and no grading rules live here.
+package handlers
+
+import (
+	"log/slog"
+
+	"claimgrade/store"
+)
+
+// Options are the settings handlers need.
+type Options struct {
+	/api/v1// RequiredReviews is how many agreeing submitted assessments make a
+	/api/v1// consensus grade.
+	RequiredReviews int
+}
+
+// Handler serves the API's endpoints.
+type Handler struct {
+	store *store.Store
+	log   *slog.Logger
+	opts  Options
+}
+
+// New makes the handlers.
+func New(st *store.Store, log *slog.Logger, opts Options) *Handler {
+	if opts.RequiredReviews < 1 {
+		opts.RequiredReviews = 2
+	}
+	return &Handler{store: st, log: log, opts: opts}
+}

@@ -1,0 +1,279 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"claimgrade/models"
+	"claimgrade/store"
+)
+
+// Context keys shared with the middleware in package api.
+const (
+	RequestIDKey = "request_id"
+	principalKey = "principal"
+)
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	User  models.User
+	KeyID int64
+}
+
+// SetPrincipal records the authenticated caller (used by the auth
+// middleware).
+func SetPrincipal(c *gin.Context, p Principal) { c.Set(principalKey, p) }
+
+// CurrentPrincipal returns the caller, if the request carried a valid key.
+func CurrentPrincipal(c *gin.Context) (Principal, bool) {
+	v, ok := c.Get(principalKey)
+	if !ok {
+		return Principal{}, false
+	}
+	p, ok := v.(Principal)
+	return p, ok
+}
+
+// actor is who the store records as making this request's changes.
+func actor(c *gin.Context) store.Actor {
+	a := store.Actor{Name: "anonymous", RequestID: c.GetString(RequestIDKey)}
+	if p, ok := CurrentPrincipal(c); ok {
+		a.UserID, a.Name, a.Role = p.User.ID, p.User.Name, p.User.Role
+	}
+	return a
+}
+
+// derivedFields are read-only: writing one is a 400 that says so.
+var derivedFields = map[string]bool{
+	"id": true, "verdict": true, "certainty": true, "flags": true, "support_count": true, "refute_count": true,
+	"appearance_count": true, "version": true, "created_at": true, "updated_at": true, "status": true,
+	"submitted_at": true, "reviewer": true, "claim_id": true, "links": true, "grade": true, "derivation": true,
+	"source": true, "method": true, "decided_by": true, "decided_at": true,
+}
+
+// bindJSON decodes the body strictly into dst: one JSON object, no unknown
+// or read-only fields, no trailing data. On failure it has written the
+// problem and returns false.
+func bindJSON(c *gin.Context, dst any) bool {
+	if ct := c.ContentType(); ct != "application/json" && !strings.HasSuffix(ct, "+json") {
+		Fail(c, http.StatusUnsupportedMediaType, TypeMediaType, "send the body as Content-Type: application/json")
+		return false
+	}
+	if err := c.ShouldBindWith(dst, strictJSON{}); err != nil {
+		writeDecodeError(c, err)
+		return false
+	}
+	return true
+}
+
+// strictJSON is a gin binding that rejects unknown fields.
+type strictJSON struct{}
+
+func (strictJSON) Name() string { return "strict-json" }
+
+func (strictJSON) Bind(req *http.Request, obj any) error {
+	if req.Body == nil {
+		return errEmptyBody
+	}
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return errEmptyBody
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(obj); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errTrailing
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errTrailing
+	}
+	return nil
+}
+
+var (
+	errEmptyBody = errors.New("the request body is empty: send a JSON object")
+	errTrailing  = errors.New("the body holds data after the JSON object")
+)
+
+func writeDecodeError(c *gin.Context, err error) {
+	var (
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+		maxErr    *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &maxErr):
+		Fail(c, http.StatusRequestEntityTooLarge, TypeTooLarge, fmt.Sprintf("the request body exceeds %d bytes", maxErr.Limit))
+	case errors.As(err, &syntaxErr):
+		badRequest(c, fmt.Sprintf("malformed JSON at byte %d: %s", syntaxErr.Offset, syntaxErr.Error()))
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			badRequest(c, fmt.Sprintf("the body must be a JSON object, not %s", typeErr.Value))
+			return
+		}
+		badRequest(c, "a field has the wrong type", FieldProblem{Field: field, Message: fmt.Sprintf("must be %s, not %s", jsonType(typeErr.Type.String()), typeErr.Value)})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		msg := "is not a field of this resource"
+		if derivedFields[name] {
+			msg = "is set by the server and cannot be written"
+		}
+		badRequest(c, fmt.Sprintf("unknown or read-only field %q", name), FieldProblem{Field: name, Message: msg})
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		badRequest(c, "malformed JSON: the body ends early")
+	default:
+		badRequest(c, err.Error())
+	}
+}
+
+func jsonType(goType string) string {
+	switch {
+	case strings.Contains(goType, "int"), strings.Contains(goType, "float"):
+		return "a number"
+	case strings.Contains(goType, "bool"):
+		return "true or false"
+	case strings.Contains(goType, "string"):
+		return "a string"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	}
+	return "an object"
+}
+
+// pathID reads a positive integer path parameter; it writes a 404 and
+// returns false otherwise (no such resource can exist).
+func pathID(c *gin.Context, name string) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		Fail(c, http.StatusNotFound, TypeNotFound, fmt.Sprintf("%s %q is not an id: ids are positive integers", name, c.Param(name)))
+		return 0, false
+	}
+	return id, true
+}
+
+// parsePage reads limit and cursor.
+func parsePage(c *gin.Context) (store.Page, bool) {
+	var p store.Page
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > store.MaxLimit {
+			badRequest(c, "invalid limit", FieldProblem{Field: "limit", Message: fmt.Sprintf("must be an integer from 1 to %d", store.MaxLimit)})
+			return p, false
+		}
+		p.Limit = n
+	}
+	if v := c.Query("cursor"); v != "" {
+		id, err := store.DecodeCursor(v)
+		if err != nil {
+			badRequest(c, "invalid cursor", FieldProblem{Field: "cursor", Message: "is not a cursor this API issued: use next_cursor from a previous page"})
+			return p, false
+		}
+		p.After = id
+	}
+	return p, true
+}
+
+// checkQuery rejects query parameters the endpoint does not know, so that a
+// misspelt filter is an error rather than a silently unfiltered list.
+func checkQuery(c *gin.Context, known ...string) bool {
+	for k := range c.Request.URL.Query() {
+		ok := k == "limit" || k == "cursor"
+		for _, n := range known {
+			ok = ok || k == n
+		}
+		if !ok {
+			badRequest(c, fmt.Sprintf("unknown query parameter %q", k), FieldProblem{Field: k, Message: "is not a filter of this list; known: " + strings.Join(append(known, "limit", "cursor"), ", ")})
+			return false
+		}
+	}
+	return true
+}
+
+// writeList writes a page and, when there is a next page, a Link header
+// pointing at it.
+func writeList(c *gin.Context, body any, next string) {
+	if next != "" {
+		u := url.URL{Path: c.Request.URL.Path}
+		q := c.Request.URL.Query()
+		q.Set("cursor", next)
+		u.RawQuery = q.Encode()
+		c.Header("Link", fmt.Sprintf(`<%s>; rel="next"`, u.String()))
+	}
+	c.JSON(http.StatusOK, body)
+}
+
+func cursorPtr(next string) *string {
+	if next == "" {
+		return nil
+	}
+	return &next
+}
+
+// etag is the entity tag of a resource version.
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// writeResource writes a single resource with its ETag, or 304 when the
+// client's If-None-Match already names this version.
+func writeResource(c *gin.Context, status int, version int64, body any) {
+	tag := etag(version)
+	c.Header("ETag", tag)
+	if status == http.StatusOK && c.Request.Method == http.MethodGet && matchesETag(c.GetHeader("If-None-Match"), tag) {
+		c.Status(http.StatusNotModified)
+		c.Writer.WriteHeaderNow()
+		c.Abort()
+		return
+	}
+	c.JSON(status, body)
+}
+
+func matchesETag(header, tag string) bool {
+	for _, part := range strings.Split(header, ",") {
+		p := strings.TrimPrefix(strings.TrimSpace(part), "W/")
+		if p == "*" || p == tag {
+			return true
+		}
+	}
+	return false
+}
+
+// ifMatch reads the version an update is based on from If-Match. It writes
+// 428 when the header is missing and 412 when it names no version.
+func ifMatch(c *gin.Context) (int64, bool) {
+	h := strings.TrimSpace(c.GetHeader("If-Match"))
+	if h == "" || h == "*" {
+		Fail(c, http.StatusPreconditionRequired, TypeIfMatchRequired,
+			"send If-Match with the ETag you last read, so that a concurrent change is never overwritten")
+		return 0, false
+	}
+	tag := strings.TrimPrefix(strings.Split(h, ",")[0], "W/")
+	v, err := strconv.ParseInt(strings.Trim(strings.TrimSpace(tag), `"`), 10, 64)
+	if err != nil || v <= 0 {
+		Fail(c, http.StatusPreconditionFailed, TypePrecondition, fmt.Sprintf("If-Match %s names no version of this resource", h))
+		return 0, false
+	}
+	return v, true
+}
+
+// optionalIfMatch is ifMatch for DELETE: absent means any version.
+func optionalIfMatch(c *gin.Context) (int64, bool) {
+	if strings.TrimSpace(c.GetHeader("If-Match")) == "" {
+		return 0, true
+	}
+	return ifMatch(c)
+}

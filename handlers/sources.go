@@ -1,0 +1,268 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"claimgrade/grading"
+	"claimgrade/models"
+	"claimgrade/store"
+)
+
+type sourceResponse struct {
+	ID             int64     `json:"id" example:"3"`
+	Kind           string    `json:"kind" enums:"systematic_review,meta_analysis,rct,cohort,case_control,cross_sectional,case_series,case_report,guideline,consensus_statement,narrative_review,expert_opinion,mechanistic,web_article,news,other" example:"rct"`
+	Title          string    `json:"title" example:"Mesotherapy versus Systemic Therapy in the Treatment of Acute Low Back Pain: A Randomized Trial"`
+	Authors        *string   `json:"authors" extensions:"x-nullable" example:"Costantino C, Marangio E, Coruzzi G"`
+	Year           *int      `json:"year" extensions:"x-nullable" example:"2011"`
+	Container      *string   `json:"container" extensions:"x-nullable" example:"Evidence-Based Complementary and Alternative Medicine"`
+	DOI            *string   `json:"doi" extensions:"x-nullable" example:"10.1155/2011/317183"`
+	PMID           *string   `json:"pmid" extensions:"x-nullable" example:"20953425"`
+	URL            *string   `json:"url" extensions:"x-nullable"`
+	Language       *string   `json:"language" extensions:"x-nullable" example:"en"`
+	Retracted      bool      `json:"retracted" example:"false"`
+	RetractionNote *string   `json:"retraction_note" extensions:"x-nullable"`
+	Version        int64     `json:"version" example:"1"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+} /api/v1//	@name	Source
+
+type sourceClaimLink struct {
+	LinkID int64        `json:"link_id" example:"7"`
+	Role   string       `json:"role" enums:"appearance,evidence" example:"evidence"`
+	Stance *string      `json:"stance" extensions:"x-nullable" enums:"supports,refutes,mixed,neutral" example:"supports"`
+	Claim  claimSummary `json:"claim"`
+} /api/v1//	@name	SourceClaimLink
+
+type claimSummary struct {
+	ID       int64  `json:"id" example:"5"`
+	Therapy  string `json:"therapy" example:"mesotherapy"`
+	Text     string `json:"text" example:"Die Behandlung ist nahezu schmerzfrei."`
+	Language string `json:"language" example:"de"`
+	Verdict  string `json:"verdict" enums:"supported,refuted,mixed,insufficient,unsupported,ungraded" example:"unsupported"`
+} /api/v1//	@name	ClaimSummary
+
+type sourceDetailResponse struct {
+	sourceResponse
+	/api/v1// Claims that link this source (at most 500), oldest link first.
+	Claims []sourceClaimLink `json:"claims"`
+} /api/v1//	@name	SourceDetail
+
+type sourceList struct {
+	Data       []sourceResponse `json:"data"`
+	NextCursor *string          `json:"next_cursor" extensions:"x-nullable"`
+} /api/v1//	@name	SourceList
+
+type createSourceRequest struct {
+	Kind           string  `json:"kind" enums:"systematic_review,meta_analysis,rct,cohort,case_control,cross_sectional,case_series,case_report,guideline,consensus_statement,narrative_review,expert_opinion,mechanistic,web_article,news,other" example:"rct"`
+	Title          string  `json:"title" example:"Mesotherapy versus Systemic Therapy in the Treatment of Acute Low Back Pain: A Randomized Trial"`
+	Authors        *string `json:"authors,omitempty" example:"Costantino C, Marangio E, Coruzzi G"`
+	Year           *int    `json:"year,omitempty" example:"2011"`
+	Container      *string `json:"container,omitempty" example:"Evidence-Based Complementary and Alternative Medicine"`
+	DOI            *string `json:"doi,omitempty" example:"https://doi.org/10.1155/2011/317183"`
+	PMID           *string `json:"pmid,omitempty" example:"20953425"`
+	URL            *string `json:"url,omitempty"`
+	Language       *string `json:"language,omitempty" example:"en"`
+	Retracted      bool    `json:"retracted,omitempty" example:"false"`
+	RetractionNote *string `json:"retraction_note,omitempty"`
+} /api/v1//	@name	SourceCreate
+
+type patchSourceRequest struct {
+	Kind           *string `json:"kind,omitempty" enums:"systematic_review,meta_analysis,rct,cohort,case_control,cross_sectional,case_series,case_report,guideline,consensus_statement,narrative_review,expert_opinion,mechanistic,web_article,news,other"`
+	Title          *string `json:"title,omitempty"`
+	Authors        *string `json:"authors,omitempty"`
+	Year           *int    `json:"year,omitempty"`
+	Container      *string `json:"container,omitempty"`
+	DOI            *string `json:"doi,omitempty"`
+	PMID           *string `json:"pmid,omitempty"`
+	URL            *string `json:"url,omitempty"`
+	Language       *string `json:"language,omitempty"`
+	Retracted      *bool   `json:"retracted,omitempty" example:"true"`
+	RetractionNote *string `json:"retraction_note,omitempty" example:"Retracted by the journal for data fabrication."`
+} /api/v1//	@name	SourcePatch
+
+func toSourceResponse(s models.Source) sourceResponse {
+	return sourceResponse{ID: s.ID, Kind: s.Kind, Title: s.Title, Authors: s.Authors, Year: s.Year, Container: s.Container,
+		DOI: s.DOI, PMID: s.PMID, URL: s.URL, Language: s.Language, Retracted: s.Retracted, RetractionNote: s.RetractionNote,
+		Version: s.Version, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+}
+
+func toClaimSummary(c models.Claim) claimSummary {
+	return claimSummary{ID: c.ID, Therapy: c.Therapy.Slug, Text: c.Text, Language: c.Language, Verdict: c.Verdict}
+}
+
+// ListSources lists sources.
+//
+//	@Summary		List sources
+//	@Description	Studies, reviews, guidelines and web articles, by id, keyset-paginated. `doi` is normalised before matching, so https://doi.org/10.1155/... finds 10.1155/....
+//	@ID				listSources
+//	@Tags			sources
+//	@Produce		json
+//	@Param			kind		query		string	false	"Source kind"	Enums(systematic_review,meta_analysis,rct,cohort,case_control,cross_sectional,case_series,case_report,guideline,consensus_statement,narrative_review,expert_opinion,mechanistic,web_article,news,other)
+//	@Param			q			query		string	false	"Case-insensitive text in title, authors or container"
+//	@Param			doi			query		string	false	"DOI (any case, with or without https://doi.org/)"
+//	@Param			pmid		query		string	false	"PubMed id"
+//	@Param			retracted	query		bool	false	"Only retracted (true) or only not retracted (false)"
+//	@Param			limit		query		int		false	"Page size (1-200)"	minimum(1)	maximum(200)	default(50)
+//	@Param			cursor		query		string	false	"next_cursor of the previous page"
+//	@Success		200			{object}	sourceList
+//	@Failure		400			{object}	Problem
+//	@Failure		401			{object}	Problem
+//	@Failure		429			{object}	Problem
+//	@Failure		503			{object}	Problem
+//	@Router			/api/v1/sources [get]
+func (h *Handler) ListSources(c *gin.Context) {
+	if !checkQuery(c, "kind", "q", "doi", "pmid", "retracted") {
+		return
+	}
+	page, ok := parsePage(c)
+	if !ok {
+		return
+	}
+	f := store.SourceFilter{Kind: c.Query("kind"), Q: c.Query("q"), DOI: c.Query("doi"), PMID: c.Query("pmid"), Page: page}
+	if v := c.Query("retracted"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			badRequest(c, "invalid retracted filter", FieldProblem{Field: "retracted", Message: "must be true or false"})
+			return
+		}
+		f.Retracted = &b
+	}
+	if f.Kind != "" && !grading.ValidSourceKind(f.Kind) {
+		badRequest(c, "invalid kind filter", FieldProblem{Field: "kind", Message: "is not a source kind"})
+		return
+	}
+	rows, next, err := h.store.ListSources(c.Request.Context(), f)
+	if err != nil {
+		writeError(c, h.log, err)
+		return
+	}
+	body := sourceList{Data: make([]sourceResponse, len(rows)), NextCursor: cursorPtr(next)}
+	for i, s := range rows {
+		body.Data[i] = toSourceResponse(s)
+	}
+	writeList(c, body, next)
+}
+
+// GetSource returns a source with the claims that link it.
+//
+//	@Summary	Get a source and the claims that link it
+//	@ID			getSource
+//	@Tags		sources
+//	@Produce	json
+//	@Param		id				path		int		true	"Source id"
+//	@Param		If-None-Match	header		string	false	"ETag of a cached copy"
+//	@Success	200				{object}	sourceDetailResponse
+//	@Success	304
+//	@Failure	401	{object}	Problem
+//	@Failure	404	{object}	Problem
+//	@Failure	429	{object}	Problem
+//	@Failure	503	{object}	Problem
+//	@Router		/api/v1/sources/{id} [get]
+func (h *Handler) GetSource(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	d, err := h.store.GetSource(c.Request.Context(), id)
+	if err != nil {
+		writeError(c, h.log, err)
+		return
+	}
+	body := sourceDetailResponse{sourceResponse: toSourceResponse(d.Source), Claims: make([]sourceClaimLink, len(d.Links))}
+	for i, l := range d.Links {
+		body.Claims[i] = sourceClaimLink{LinkID: l.Link.ID, Role: l.Link.Role, Stance: l.Link.Stance, Claim: toClaimSummary(l.Claim)}
+	}
+	writeResource(c, http.StatusOK, d.Source.Version, body)
+}
+
+// CreateSource creates a source.
+//
+//	@Summary		Create a source
+//	@Description	The DOI is normalised (lower case, no https://doi.org/ prefix). A DOI or PMID that another source holds is a 409 naming that source in existing_id.
+//	@ID				createSource
+//	@Tags			sources
+//	@Accept			json
+//	@Produce		json
+//	@Security		ApiKeyAuth
+//	@Param			Idempotency-Key	header		string				false	"Retry-safe key: the same key and body replay the first response"
+//	@Param			body			body		createSourceRequest	true	"The source"
+//	@Success		201				{object}	sourceResponse
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		409				{object}	Problem
+//	@Failure		413				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem
+//	@Failure		429				{object}	Problem
+//	@Failure		503				{object}	Problem
+//	@Router			/api/v1/sources [post]
+func (h *Handler) CreateSource(c *gin.Context) {
+	var req createSourceRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	s, err := h.store.CreateSource(c.Request.Context(), actor(c), store.SourceInput{Kind: req.Kind, Title: req.Title,
+		Authors: req.Authors, Year: req.Year, Container: req.Container, DOI: req.DOI, PMID: req.PMID, URL: req.URL,
+		Language: req.Language, Retracted: req.Retracted, RetractionNote: req.RetractionNote})
+	if err != nil {
+		writeError(c, h.log, err)
+		return
+	}
+	c.Header("Location", fmt.Sprintf("/api/v1/sources/%d", s.ID))
+	writeResource(c, http.StatusCreated, s.Version, toSourceResponse(s))
+}
+
+// PatchSource changes a source.
+//
+//	@Summary		Change or retract a source
+//	@Description	Retracting (retracted: true) or un-retracting re-flags every claim that links the source as evidence (retracted_evidence), in the same transaction. An empty string clears an optional text field.
+//	@ID				patchSource
+//	@Tags			sources
+//	@Accept			json
+//	@Produce		json
+//	@Security		ApiKeyAuth
+//	@Param			id			path		int					true	"Source id"
+//	@Param			If-Match	header		string				true	"ETag of the version the change is based on"
+//	@Param			body		body		patchSourceRequest	true	"Fields to change"
+//	@Success		200			{object}	sourceResponse
+//	@Failure		400			{object}	Problem
+//	@Failure		401			{object}	Problem
+//	@Failure		403			{object}	Problem
+//	@Failure		404			{object}	Problem
+//	@Failure		409			{object}	Problem
+//	@Failure		412			{object}	Problem
+//	@Failure		413			{object}	Problem
+//	@Failure		415			{object}	Problem
+//	@Failure		422			{object}	Problem
+//	@Failure		428			{object}	Problem
+//	@Failure		429			{object}	Problem
+//	@Failure		503			{object}	Problem
+//	@Router			/api/v1/sources/{id} [patch]
+func (h *Handler) PatchSource(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	version, ok := ifMatch(c)
+	if !ok {
+		return
+	}
+	var req patchSourceRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	s, err := h.store.UpdateSource(c.Request.Context(), actor(c), id, version, store.SourcePatch{Kind: req.Kind, Title: req.Title,
+		Authors: req.Authors, Year: req.Year, Container: req.Container, DOI: req.DOI, PMID: req.PMID, URL: req.URL,
+		Language: req.Language, Retracted: req.Retracted, RetractionNote: req.RetractionNote})
+	if err != nil {
+		writeError(c, h.log, err)
+		return
+	}
+	writeResource(c, http.StatusOK, s.Version, toSourceResponse(s))
+}

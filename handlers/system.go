@@ -1,0 +1,71 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+type healthResponse struct {
+	Status string `json:"status" example:"ok"`
+} /api/v1//	@name	Health
+
+// Healthz says the process is alive.
+//
+//	@Summary	Liveness
+//	@ID			healthz
+//	@Tags		system
+//	@Produce	json
+//	@Success	200	{object}	healthResponse
+//	@Router		/healthz [get]
+func (h *Handler) Healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, healthResponse{Status: "ok"})
+}
+
+// Readyz says whether the database answers.
+//
+//	@Summary	Readiness: the database answers
+//	@ID			readyz
+//	@Tags		system
+//	@Produce	json
+//	@Success	200	{object}	healthResponse
+//	@Failure	503	{object}	Problem
+//	@Router		/readyz [get]
+func (h *Handler) Readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := h.store.Ping(ctx); err != nil {
+		h.log.Warn("not ready", "err", err)
+		Unavailable(c)
+		return
+	}
+	c.JSON(http.StatusOK, healthResponse{Status: "ok"})
+}
+
+type userResponse struct {
+	ID   int64  `json:"id" example:"2"`
+	Name string `json:"name" example:"demo-reviewer-a"`
+	Role string `json:"role" enums:"reader,reviewer,editor,admin" example:"reviewer"`
+} /api/v1//	@name	User
+
+// Me returns the caller.
+//
+//	@Summary	The caller's user and role
+//	@ID			getMe
+//	@Tags		keys
+//	@Produce	json
+//	@Security	ApiKeyAuth
+//	@Success	200	{object}	userResponse
+//	@Failure	401	{object}	Problem
+//	@Failure	429	{object}	Problem
+//	@Router		/api/v1/me [get]
+func (h *Handler) Me(c *gin.Context) {
+	p, ok := CurrentPrincipal(c)
+	if !ok {
+		Unauthenticated(c)
+		return
+	}
+	c.JSON(http.StatusOK, userResponse{ID: p.User.ID, Name: p.User.Name, Role: string(p.User.Role)})
+}

@@ -1,0 +1,240 @@
+// Package models holds the gorm models of claimgrade and the enums of its
+// domain. Models describe rows; they are never bound from or written to
+// HTTP bodies directly (see handlers for the request and response types).
+package models
+
+import "time"
+
+// Role is what a user may do. Each role includes the ones before it.
+type Role string
+
+// Roles, weakest first.
+const (
+	RoleReader   Role = "reader"
+	RoleReviewer Role = "reviewer"
+	RoleEditor   Role = "editor"
+	RoleAdmin    Role = "admin"
+)
+
+// Roles lists the roles, weakest first.
+func Roles() []string { return []string{"reader", "reviewer", "editor", "admin"} }
+
+func (r Role) rank() int {
+	switch r {
+	case RoleReader:
+		return 1
+	case RoleReviewer:
+		return 2
+	case RoleEditor:
+		return 3
+	case RoleAdmin:
+		return 4
+	}
+	return 0
+}
+
+// Valid reports whether r is one of the four roles.
+func (r Role) Valid() bool { return r.rank() > 0 }
+
+// AtLeast reports whether r includes min.
+func (r Role) AtLeast(min Role) bool { return r.Valid() && r.rank() >= min.rank() }
+
+// Link roles.
+const (
+	LinkAppearance = "appearance"
+	LinkEvidence   = "evidence"
+)
+
+// Claim types.
+var ClaimTypes = []string{"efficacy", "safety", "mechanism", "comparative", "indication", "other"}
+
+// Therapy is a treatment that claims are made about.
+type Therapy struct {
+	ID          int64          `gorm:"primaryKey" json:"id"`
+	Slug        string         `json:"slug"`
+	Name        string         `json:"name"`
+	Description string         `json:"description"`
+	Aliases     []TherapyAlias `gorm:"foreignKey:TherapyID" json:"aliases,omitempty"`
+	Version     int64          `json:"version"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+}
+
+// TherapyAlias is another name of a therapy, in some language. AliasKey is
+// the lower-cased alias that look-ups match.
+type TherapyAlias struct {
+	ID        int64  `gorm:"primaryKey" json:"id"`
+	TherapyID int64  `json:"therapy_id"`
+	Alias     string `json:"alias"`
+	AliasKey  string `json:"alias_key"`
+	Language  string `json:"language"`
+}
+
+// Claim is one statement about a therapy, as an article makes it. Verdict,
+// Certainty, the counts and EvidenceRevision are derived by the store in
+// the transaction of every change that affects them.
+type Claim struct {
+	ID               int64       `gorm:"primaryKey" json:"id"`
+	TherapyID        int64       `json:"therapy_id"`
+	Therapy          Therapy     `json:"-"`
+	Text             string      `json:"text"`
+	Language         string      `json:"language"`
+	TextEn           *string     `json:"text_en"`
+	Condition        *string     `json:"condition"`
+	Outcome          *string     `json:"outcome"`
+	ClaimType        string      `json:"claim_type"`
+	SearchText       string      `json:"-"`
+	Verdict          string      `json:"verdict"`
+	Certainty        *string     `json:"certainty"`
+	SupportCount     int         `json:"support_count"`
+	RefuteCount      int         `json:"refute_count"`
+	AppearanceCount  int         `json:"appearance_count"`
+	EvidenceRevision int64       `json:"evidence_revision"`
+	Version          int64       `json:"version"`
+	ArchivedAt       *time.Time  `json:"archived_at"`
+	CreatedAt        time.Time   `json:"created_at"`
+	UpdatedAt        time.Time   `json:"updated_at"`
+	Flags            []ClaimFlag `gorm:"foreignKey:ClaimID" json:"-"`
+}
+
+// ClaimFlag is one flag raised on a claim; the table is indexed by flag
+// so that flag filters are index scans.
+type ClaimFlag struct {
+	Flag    string `gorm:"primaryKey" json:"flag"`
+	ClaimID int64  `gorm:"primaryKey" json:"claim_id"`
+}
+
+// Source is a publication: a study, review, guideline or a web article.
+type Source struct {
+	ID             int64     `gorm:"primaryKey" json:"id"`
+	Kind           string    `json:"kind"`
+	Title          string    `json:"title"`
+	Authors        *string   `json:"authors"`
+	Year           *int      `json:"year"`
+	Container      *string   `json:"container"`
+	DOI            *string   `gorm:"column:doi" json:"doi"`
+	PMID           *string   `gorm:"column:pmid" json:"pmid"`
+	URL            *string   `gorm:"column:url" json:"url"`
+	Language       *string   `json:"language"`
+	Retracted      bool      `json:"retracted"`
+	RetractionNote *string   `json:"retraction_note"`
+	SearchText     string    `json:"-"`
+	Version        int64     `json:"version"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// Link ties a claim to a source, either as a place the claim appears or as
+// evidence bearing on it.
+type Link struct {
+	ID                int64     `gorm:"primaryKey" json:"id"`
+	ClaimID           int64     `json:"claim_id"`
+	SourceID          int64     `json:"source_id"`
+	Source            Source    `json:"-"`
+	Role              string    `json:"role"`
+	Stance            *string   `json:"stance"`
+	Excerpt           *string   `json:"excerpt"`
+	Locator           *string   `json:"locator"`
+	ReportedCertainty *string   `json:"reported_certainty"`
+	Note              *string   `json:"note"`
+	Version           int64     `json:"version"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
+}
+
+// User is a person or system that holds API keys.
+type User struct {
+	ID        int64     `gorm:"primaryKey" json:"id"`
+	Name      string    `json:"name"`
+	Role      Role      `json:"role"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// APIKey is a credential of a user. Only the SHA-256 hash of the secret is
+// kept; Prefix is the first characters of the key, for people to tell keys
+// apart.
+type APIKey struct {
+	ID         int64      `gorm:"primaryKey" json:"id"`
+	UserID     int64      `json:"user_id"`
+	User       User       `json:"-"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	Hash       []byte     `json:"-"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+}
+
+// TableName keeps the table name readable.
+func (APIKey) TableName() string { return "api_keys" }
+
+// AuditEvent records one write: who, what, when, before and after.
+type AuditEvent struct {
+	ID        int64     `gorm:"primaryKey" json:"id"`
+	ActorID   *int64    `json:"actor_id"`
+	ActorName string    `json:"actor_name"`
+	Action    string    `json:"action"`
+	Entity    string    `json:"entity"`
+	EntityID  int64     `json:"entity_id"`
+	ClaimID   *int64    `json:"claim_id"`
+	Before    *string   `json:"before"`
+	After     *string   `json:"after"`
+	RequestID *string   `json:"request_id"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Assessment statuses.
+const (
+	StatusDraft     = "draft"
+	StatusSubmitted = "submitted"
+)
+
+// Grade methods.
+const (
+	MethodConsensus   = "consensus"
+	MethodAdjudicated = "adjudicated"
+)
+
+// Assessment is one reviewer's GRADE judgement of the evidence for one
+// claim: a draft until submitted, then frozen. Certainty and Derivation are
+// computed by the grading engine, never taken from the client.
+type Assessment struct {
+	ID                   int64      `gorm:"primaryKey" json:"id"`
+	ClaimID              int64      `json:"claim_id"`
+	ReviewerID           int64      `json:"reviewer_id"`
+	Reviewer             User       `json:"-"`
+	RiskOfBias           string     `json:"risk_of_bias"`
+	Inconsistency        string     `json:"inconsistency"`
+	Indirectness         string     `json:"indirectness"`
+	Imprecision          string     `json:"imprecision"`
+	PublicationBias      string     `json:"publication_bias"`
+	LargeEffect          string     `json:"large_effect"`
+	DoseResponse         bool       `json:"dose_response"`
+	PlausibleConfounding bool       `json:"plausible_confounding"`
+	Verdict              string     `json:"verdict"`
+	Rationale            string     `json:"rationale"`
+	Status               string     `json:"status"`
+	Certainty            *string    `json:"certainty"`
+	Derivation           string     `json:"-"`
+	Version              int64      `json:"version"`
+	SubmittedAt          *time.Time `json:"submitted_at"`
+	CreatedAt            time.Time  `json:"created_at"`
+	UpdatedAt            time.Time  `json:"updated_at"`
+}
+
+// Grade is a final decision on a claim. Grades are kept as history; the
+// newest one of a claim is its current grade.
+type Grade struct {
+	ID               int64     `gorm:"primaryKey" json:"id"`
+	ClaimID          int64     `json:"claim_id"`
+	Certainty        *string   `json:"certainty"`
+	Verdict          string    `json:"verdict"`
+	Method           string    `json:"method"`
+	Rationale        string    `json:"rationale"`
+	DecidedByID      *int64    `json:"decided_by_id"`
+	DecidedBy        string    `json:"decided_by"`
+	DecidedAt        time.Time `json:"decided_at"`
+	EvidenceRevision int64     `json:"evidence_revision"`
+	AssessmentIDs    string    `json:"assessment_ids"`
+	Derivation       string    `json:"-"`
+}

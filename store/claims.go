@@ -1,0 +1,308 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"claimgrade/grading"
+	"claimgrade/models"
+)
+
+// ClaimInput creates a claim. Therapy is a slug or an alias.
+type ClaimInput struct {
+	Therapy   string
+	Text      string
+	Language  string
+	TextEn    *string
+	Condition *string
+	Outcome   *string
+	ClaimType string
+}
+
+// ClaimPatch changes a claim; nil fields stay, a pointer to "" clears an
+// optional field.
+type ClaimPatch struct {
+	Therapy   *string
+	Text      *string
+	Language  *string
+	TextEn    *string
+	Condition *string
+	Outcome   *string
+	ClaimType *string
+}
+
+// ClaimFilter selects claims; zero fields do not filter. Every flag in
+// Flags must hold.
+type ClaimFilter struct {
+	Therapy   string
+	Flags     []string
+	Verdict   string
+	Certainty string
+	Language  string
+	ClaimType string
+	Q         string
+	Page      Page
+}
+
+// ClaimDetail is a claim with its links (sources embedded), its final grade
+// and the derivation of its certainty.
+type ClaimDetail struct {
+	Claim      models.Claim
+	Links      []models.Link
+	Grade      *models.Grade
+	Derivation grading.Derivation
+}
+
+func validateClaim(c *models.Claim) error {
+	var p problems
+	c.Text = strings.TrimSpace(c.Text)
+	c.TextEn, c.Condition, c.Outcome = optional(c.TextEn), optional(c.Condition), optional(c.Outcome)
+	checkText(&p, "text", c.Text, true, 4000)
+	if !languageRE.MatchString(c.Language) {
+		p.add("language", "must be a BCP 47 language tag such as de, it, fr or en")
+	}
+	if c.TextEn != nil {
+		checkText(&p, "text_en", *c.TextEn, false, 4000)
+	}
+	if c.Condition != nil {
+		checkText(&p, "condition", *c.Condition, false, 200)
+	}
+	if c.Outcome != nil {
+		checkText(&p, "outcome", *c.Outcome, false, 200)
+	}
+	if !slices.Contains(models.ClaimTypes, c.ClaimType) {
+		p.add("claim_type", "must be one of %s", strings.Join(models.ClaimTypes, ", "))
+	}
+	c.SearchText = searchText(&c.Text, c.TextEn)
+	return p.err()
+}
+
+// resolveTherapy finds the therapy of a claim input, as a field problem
+// when it does not exist.
+func (s *Store) resolveTherapy(tx *gorm.DB, key string) (models.Therapy, error) {
+	if strings.TrimSpace(key) == "" {
+		return models.Therapy{}, &ValidationError{Problems: []FieldError{{Field: "therapy", Message: "is required (a therapy slug or alias)"}}}
+	}
+	t, err := s.therapyByKey(tx, key)
+	if err != nil && isErr(err, ErrNotFound) {
+		return t, &ValidationError{Problems: []FieldError{{Field: "therapy", Message: fmt.Sprintf("no therapy has the slug or alias %q", key)}}}
+	}
+	return t, err
+}
+
+// CreateClaim stores a new claim, derives its verdict and flags, and
+// records it, all in one transaction.
+func (s *Store) CreateClaim(ctx context.Context, a Actor, in ClaimInput) (models.Claim, error) {
+	c := models.Claim{Text: in.Text, Language: in.Language, TextEn: in.TextEn, Condition: in.Condition, Outcome: in.Outcome, ClaimType: in.ClaimType, Version: 1}
+	verr := validateClaim(&c)
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		t, err := s.resolveTherapy(tx, in.Therapy)
+		if err != nil {
+			return mergeProblems(err, verr)
+		}
+		if verr != nil {
+			return verr
+		}
+		c.TherapyID, c.Therapy = t.ID, t
+		c.Verdict = grading.Unsupported
+		if err := tx.Omit("Therapy", "Flags").Create(&c).Error; err != nil {
+			return fmt.Errorf("create claim: %w", classify(err))
+		}
+		if err := audit(tx, a, "claim.created", "claim", c.ID, &c.ID, nil, c); err != nil {
+			return err
+		}
+		return s.rederive(tx, a, []int64{c.ID}, "claim.created")
+	})
+	if err != nil {
+		return c, err
+	}
+	return s.claimWithFlags(ctx, c.ID)
+}
+
+func mergeProblems(err, more error) error {
+	ve, ok := err.(*ValidationError)
+	if !ok {
+		return err
+	}
+	if mv, ok := more.(*ValidationError); ok {
+		ve.Problems = append(ve.Problems, mv.Problems...)
+	}
+	return ve
+}
+
+func (s *Store) claimWithFlags(ctx context.Context, id int64) (models.Claim, error) {
+	var c models.Claim
+	err := s.db.WithContext(ctx).Preload("Therapy").Preload("Flags", orderFlags).Take(&c, id).Error
+	if err != nil {
+		return c, fmt.Errorf("read claim %d: %w", id, classify(err))
+	}
+	return c, nil
+}
+
+func orderFlags(db *gorm.DB) *gorm.DB { return db.Order("flag") }
+
+// claimRow reads a claim row; archived claims are ErrGone unless
+// allowArchived.
+func (s *Store) claimRow(db *gorm.DB, id int64, allowArchived bool) (models.Claim, error) {
+	var c models.Claim
+	if err := db.Take(&c, id).Error; err != nil {
+		if isNotFound(err) {
+			return c, notFound("claim", id)
+		}
+		return c, fmt.Errorf("find claim %d: %w", id, classify(err))
+	}
+	if c.ArchivedAt != nil && !allowArchived {
+		return c, fmt.Errorf("claim %d was archived on %s: %w", id, c.ArchivedAt.Format("2006-01-02"), ErrGone)
+	}
+	return c, nil
+}
+
+// lockClaim reads and locks a live claim for the rest of the transaction.
+func (s *Store) lockClaim(tx *gorm.DB, id int64) (models.Claim, error) {
+	return s.claimRow(s.forUpdate(tx), id, false)
+}
+
+// GetClaim returns a live claim with its therapy, flags, links and sources,
+// final grade and derivation, in a constant number of queries.
+func (s *Store) GetClaim(ctx context.Context, id int64) (ClaimDetail, error) {
+	db := s.db.WithContext(ctx)
+	var d ClaimDetail
+	c, err := s.claimRow(db.Preload("Therapy").Preload("Flags", orderFlags), id, false)
+	if err != nil {
+		return d, err
+	}
+	d.Claim = c
+	if err := db.Preload("Source").Where("claim_id = ?", id).Order("id").Find(&d.Links).Error; err != nil {
+		return d, fmt.Errorf("list links of claim %d: %w", id, classify(err))
+	}
+	grades, err := s.currentGrades(db, []int64{id})
+	if err != nil {
+		return d, err
+	}
+	d.Grade = grades[id]
+	d.Derivation, err = s.derivation(db, c, d.Links, d.Grade)
+	return d, err
+}
+
+// ListClaims lists live claims by id: one query for the page, one for the
+// therapies and one for the flags, whatever the page size.
+func (s *Store) ListClaims(ctx context.Context, f ClaimFilter) ([]models.Claim, string, error) {
+	db := s.db.WithContext(ctx)
+	q := db.Preload("Therapy").Preload("Flags", orderFlags).Where("archived_at IS NULL")
+	if f.Therapy != "" {
+		t, err := s.therapyByKey(db, f.Therapy)
+		if isErr(err, ErrNotFound) {
+			return []models.Claim{}, "", nil
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		q = q.Where("therapy_id = ?", t.ID)
+	}
+	for _, flag := range f.Flags {
+		q = q.Where("id IN (SELECT claim_id FROM claim_flags WHERE flag = ?)", flag)
+	}
+	for col, v := range map[string]string{"verdict": f.Verdict, "certainty": f.Certainty, "language": f.Language, "claim_type": f.ClaimType} {
+		if v != "" {
+			q = q.Where(col+" = ?", v)
+		}
+	}
+	if f.Q != "" {
+		q = q.Where(`search_text LIKE ? ESCAPE '\'`, likePattern(f.Q))
+	}
+	if f.Page.After > 0 {
+		q = q.Where("id > ?", f.Page.After)
+	}
+	var rows []models.Claim
+	if err := q.Order("id").Limit(f.Page.limit() + 1).Find(&rows).Error; err != nil {
+		return nil, "", fmt.Errorf("list claims: %w", classify(err))
+	}
+	rows, cursor := trim(rows, f.Page, func(c models.Claim) int64 { return c.ID })
+	return rows, cursor, nil
+}
+
+// UpdateClaim applies a patch if version is the claim's current one.
+func (s *Store) UpdateClaim(ctx context.Context, a Actor, id, version int64, patch ClaimPatch) (models.Claim, error) {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		c, err := s.lockClaim(tx, id)
+		if err != nil {
+			return err
+		}
+		if c.Version != version {
+			return &PreconditionError{Current: c.Version}
+		}
+		before := c
+		if patch.Text != nil {
+			c.Text = *patch.Text
+		}
+		if patch.Language != nil {
+			c.Language = *patch.Language
+		}
+		if patch.ClaimType != nil {
+			c.ClaimType = *patch.ClaimType
+		}
+		for dst, v := range map[**string]*string{&c.TextEn: patch.TextEn, &c.Condition: patch.Condition, &c.Outcome: patch.Outcome} {
+			if v != nil {
+				*dst = v
+			}
+		}
+		verr := validateClaim(&c)
+		if patch.Therapy != nil {
+			t, err := s.resolveTherapy(tx, *patch.Therapy)
+			if err != nil {
+				return mergeProblems(err, verr)
+			}
+			c.TherapyID = t.ID
+		}
+		if verr != nil {
+			return verr
+		}
+		c.Version++
+		c.UpdatedAt = now()
+		res := tx.Model(&models.Claim{}).Where("id = ? AND version = ?", id, version).Updates(map[string]any{
+			"therapy_id": c.TherapyID, "text": c.Text, "language": c.Language, "text_en": c.TextEn,
+			"condition": c.Condition, "outcome": c.Outcome, "claim_type": c.ClaimType, "search_text": c.SearchText,
+			"version": c.Version, "updated_at": c.UpdatedAt,
+		})
+		if res.Error != nil {
+			return fmt.Errorf("update claim %d: %w", id, classify(res.Error))
+		}
+		if res.RowsAffected == 0 {
+			return &PreconditionError{Current: version + 1}
+		}
+		return audit(tx, a, "claim.updated", "claim", id, &id, before, c)
+	})
+	if err != nil {
+		return models.Claim{}, err
+	}
+	return s.claimWithFlags(ctx, id)
+}
+
+// ArchiveClaim hides a claim from lists and reads while keeping it, its
+// links and its history. version 0 skips the version check.
+func (s *Store) ArchiveClaim(ctx context.Context, a Actor, id, version int64) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		c, err := s.lockClaim(tx, id)
+		if err != nil {
+			return err
+		}
+		if version != 0 && c.Version != version {
+			return &PreconditionError{Current: c.Version}
+		}
+		t := now()
+		if err := tx.Model(&models.Claim{}).Where("id = ?", id).
+			Updates(map[string]any{"archived_at": t, "version": c.Version + 1, "updated_at": t}).Error; err != nil {
+			return fmt.Errorf("archive claim %d: %w", id, classify(err))
+		}
+		return audit(tx, a, "claim.archived", "claim", id, &id, nil, map[string]any{"archived_at": t})
+	})
+}
+
+func isErr(err, target error) bool {
+	return err != nil && errors.Is(err, target)
+}

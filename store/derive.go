@@ -1,0 +1,272 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+
+	"claimgrade/grading"
+	"claimgrade/models"
+)
+
+// A claim's verdict, certainty, counts and flags are derived by the grading
+// engine from its links, its submitted assessments and its current grade.
+// rederive recomputes them for a set of claims inside the caller's
+// transaction, with a constant number of queries for the reads and the flag
+// writes, plus one UPDATE per claim whose stored fields changed and one
+// set-based version bump for claims whose only change is their flags.
+
+// evidenceRow is an evidence or appearance link as rederive reads it.
+type evidenceRow struct {
+	ID                int64
+	ClaimID           int64
+	SourceID          int64
+	Role              string
+	Stance            *string
+	ReportedCertainty *string
+	Kind              string
+	Retracted         bool
+}
+
+func toEvidence(r evidenceRow) grading.Evidence {
+	e := grading.Evidence{LinkID: r.ID, SourceID: r.SourceID, Kind: r.Kind, Retracted: r.Retracted}
+	if r.Stance != nil {
+		e.Stance = grading.Stance(*r.Stance)
+	}
+	if r.ReportedCertainty != nil {
+		e.ReportedCertainty, _ = grading.ParseCertainty(*r.ReportedCertainty)
+	}
+	return e
+}
+
+// linkEvidence turns a claim's loaded links into the engine's evidence.
+func linkEvidence(links []models.Link) []grading.Evidence {
+	var out []grading.Evidence
+	for _, l := range links {
+		if l.Role != models.LinkEvidence {
+			continue
+		}
+		out = append(out, toEvidence(evidenceRow{ID: l.ID, ClaimID: l.ClaimID, SourceID: l.SourceID, Role: l.Role,
+			Stance: l.Stance, ReportedCertainty: l.ReportedCertainty, Kind: l.Source.Kind, Retracted: l.Source.Retracted}))
+	}
+	return out
+}
+
+// currentGrades returns the newest grade of each claim that has one.
+func (s *Store) currentGrades(db *gorm.DB, claimIDs []int64) (map[int64]*models.Grade, error) {
+	out := map[int64]*models.Grade{}
+	if len(claimIDs) == 0 {
+		return out, nil
+	}
+	var rows []models.Grade
+	err := db.Where("id IN (SELECT MAX(id) FROM grades WHERE claim_id IN ? GROUP BY claim_id)", claimIDs).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("read grades: %w", classify(err))
+	}
+	for i := range rows {
+		out[rows[i].ClaimID] = &rows[i]
+	}
+	return out, nil
+}
+
+func engineGrade(g *models.Grade) *grading.Grade {
+	if g == nil {
+		return nil
+	}
+	eg := &grading.Grade{Verdict: grading.Verdict(g.Verdict), DecidedAt: g.DecidedAt, EvidenceRevision: g.EvidenceRevision}
+	if g.Certainty != nil {
+		eg.Certainty, _ = grading.ParseCertainty(*g.Certainty)
+	}
+	return eg
+}
+
+// rederive recomputes the derived fields and flags of claimIDs. Claims are
+// locked first (in id order, so concurrent writers cannot deadlock) and read
+// after the lock, so the result reflects every committed change.
+func (s *Store) rederive(tx *gorm.DB, a Actor, claimIDs []int64, cause string) error {
+	if len(claimIDs) == 0 {
+		return nil
+	}
+	ids := slices.Clone(claimIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+
+	var claims []models.Claim
+	if err := s.forUpdate(tx).Where("id IN ?", ids).Order("id").Find(&claims).Error; err != nil {
+		return fmt.Errorf("lock claims: %w", classify(err))
+	}
+	var links []evidenceRow
+	if err := tx.Table("links").
+		Select("links.id, links.claim_id, links.source_id, links.role, links.stance, links.reported_certainty, sources.kind, sources.retracted").
+		Joins("JOIN sources ON sources.id = links.source_id").
+		Where("links.claim_id IN ?", ids).Order("links.id").Scan(&links).Error; err != nil {
+		return fmt.Errorf("read links: %w", classify(err))
+	}
+	grades, err := s.currentGrades(tx, ids)
+	if err != nil {
+		return err
+	}
+	var submitted []models.Assessment
+	if err := tx.Where("claim_id IN ? AND status = ?", ids, models.StatusSubmitted).Order("id").Find(&submitted).Error; err != nil {
+		return fmt.Errorf("read assessments: %w", classify(err))
+	}
+	var oldFlags []models.ClaimFlag
+	if err := tx.Where("claim_id IN ?", ids).Find(&oldFlags).Error; err != nil {
+		return fmt.Errorf("read flags: %w", classify(err))
+	}
+
+	evidence := map[int64][]grading.Evidence{}
+	appearances := map[int64]int{}
+	for _, l := range links {
+		if l.Role == models.LinkAppearance {
+			appearances[l.ClaimID]++
+			continue
+		}
+		evidence[l.ClaimID] = append(evidence[l.ClaimID], toEvidence(l))
+	}
+	submissions := map[int64][]grading.Submission{}
+	for _, as := range submitted {
+		sub := grading.Submission{Outcome: grading.Outcome{Verdict: grading.Verdict(as.Verdict)}}
+		if as.Certainty != nil {
+			sub.Certainty, _ = grading.ParseCertainty(*as.Certainty)
+		}
+		if as.SubmittedAt != nil {
+			sub.SubmittedAt = *as.SubmittedAt
+		}
+		submissions[as.ClaimID] = append(submissions[as.ClaimID], sub)
+	}
+	had := map[int64][]string{}
+	for _, f := range oldFlags {
+		had[f.ClaimID] = append(had[f.ClaimID], f.Flag)
+	}
+
+	t := now()
+	var newFlags []models.ClaimFlag
+	var flagChanged, bumpOnly []int64
+	var events []models.AuditEvent
+	for _, c := range claims {
+		state := grading.ClaimState{Evidence: evidence[c.ID], Grade: engineGrade(grades[c.ID]),
+			EvidenceRevision: c.EvidenceRevision, Submitted: submissions[c.ID]}
+		flags := flagNames(grading.Flags(state))
+		support, refute := grading.Counts(state.Evidence)
+		verdict := grading.PublicVerdict(state)
+		var certainty *string
+		if g := grades[c.ID]; g != nil {
+			certainty = g.Certainty
+		}
+		old := had[c.ID]
+		slices.Sort(old)
+		flagsDiffer := !slices.Equal(old, flags)
+		rowDiffers := c.Verdict != verdict || !sameString(c.Certainty, certainty) ||
+			c.SupportCount != support || c.RefuteCount != refute || c.AppearanceCount != appearances[c.ID]
+		if flagsDiffer {
+			flagChanged = append(flagChanged, c.ID)
+			for _, f := range flags {
+				newFlags = append(newFlags, models.ClaimFlag{Flag: f, ClaimID: c.ID})
+			}
+			claimID := c.ID
+			events = append(events, flagEvent(a, claimID, old, flags, cause, t))
+		}
+		switch {
+		case rowDiffers:
+			if err := tx.Model(&models.Claim{}).Where("id = ?", c.ID).Updates(map[string]any{
+				"verdict": verdict, "certainty": certainty, "support_count": support, "refute_count": refute,
+				"appearance_count": appearances[c.ID], "version": gorm.Expr("version + 1"), "updated_at": t,
+			}).Error; err != nil {
+				return fmt.Errorf("update derived fields of claim %d: %w", c.ID, classify(err))
+			}
+		case flagsDiffer:
+			bumpOnly = append(bumpOnly, c.ID)
+		}
+	}
+	if len(bumpOnly) > 0 {
+		if err := tx.Model(&models.Claim{}).Where("id IN ?", bumpOnly).
+			Updates(map[string]any{"version": gorm.Expr("version + 1"), "updated_at": t}).Error; err != nil {
+			return fmt.Errorf("bump claim versions: %w", classify(err))
+		}
+	}
+	if len(flagChanged) > 0 {
+		if err := tx.Where("claim_id IN ?", flagChanged).Delete(&models.ClaimFlag{}).Error; err != nil {
+			return fmt.Errorf("clear flags: %w", classify(err))
+		}
+	}
+	if len(newFlags) > 0 {
+		if err := tx.CreateInBatches(newFlags, 500).Error; err != nil {
+			return fmt.Errorf("write flags: %w", classify(err))
+		}
+	}
+	if len(events) > 0 {
+		if err := tx.CreateInBatches(events, 200).Error; err != nil {
+			return fmt.Errorf("record flag events: %w", classify(err))
+		}
+	}
+	return nil
+}
+
+func flagEvent(a Actor, claimID int64, before, after []string, cause string, t time.Time) models.AuditEvent {
+	ev := models.AuditEvent{ActorName: a.Name, Action: "claim.flagged", Entity: "claim", EntityID: claimID, ClaimID: &claimID,
+		Before: snapshot(map[string]any{"flags": nonNil(before)}), After: snapshot(map[string]any{"flags": nonNil(after), "cause": cause}), CreatedAt: t}
+	if a.UserID != 0 {
+		ev.ActorID = &a.UserID
+	}
+	if a.RequestID != "" {
+		ev.RequestID = &a.RequestID
+	}
+	if ev.ActorName == "" {
+		ev.ActorName = "anonymous"
+	}
+	return ev
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func flagNames(flags []grading.Flag) []string {
+	out := make([]string, len(flags))
+	for i, f := range flags {
+		out[i] = string(f)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func sameString(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+// derivation explains a claim's certainty: the stored derivation of its
+// current grade, or, while it is ungraded, where its certainty would start
+// from the evidence linked now.
+func (s *Store) derivation(_ *gorm.DB, c models.Claim, links []models.Link, g *models.Grade) (grading.Derivation, error) {
+	if g != nil && g.Derivation != "" {
+		var d grading.Derivation
+		if err := json.Unmarshal([]byte(g.Derivation), &d); err != nil {
+			return d, fmt.Errorf("read derivation of grade %d: %w", g.ID, err)
+		}
+		return d, nil
+	}
+	start, from, ok := grading.Start(linkEvidence(links))
+	d := grading.Derivation{Start: start, StartReason: "no usable evidence linked"}
+	if ok {
+		d.StartSourceID, d.StartLinkID = from.SourceID, from.LinkID
+		d.StartReason = startReason(from)
+	}
+	return d, nil
+}
+
+func startReason(e grading.Evidence) string {
+	if e.ReportedCertainty != grading.None {
+		return fmt.Sprintf("reported certainty %s stated by source %d (%s)", e.ReportedCertainty, e.SourceID, e.Kind)
+	}
+	return fmt.Sprintf("%s (design level %s), source %d", e.Kind, grading.DesignLevel(e.Kind), e.SourceID)
+}

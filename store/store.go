@@ -1,0 +1,289 @@
+// Package store owns every database access of claimgrade: opening the
+// database, applying the SQL migrations, and the queries and transactions
+// behind each endpoint. It returns models and the sentinel errors in
+// errors.go; it knows nothing of HTTP.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/pressly/goose/v3"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+	"gorm.io/gorm/logger"
+
+	"claimgrade/migrations"
+)
+
+// Dialects the store speaks.
+const (
+	Postgres = "postgres"
+	SQLite   = "sqlite"
+)
+
+// Options tune the connection pool.
+type Options struct {
+	MaxOpenConns    int
+	MaxIdleConns    int
+	ConnMaxLifetime time.Duration
+	ConnMaxIdleTime time.Duration
+	// SQLLog logs every statement at debug level when set.
+	SQLLog bool
+}
+
+// DefaultOptions is a pool that stays well below PostgreSQL's default
+// max_connections (100) even with a few replicas.
+func DefaultOptions() Options {
+	return Options{MaxOpenConns: 20, MaxIdleConns: 10, ConnMaxLifetime: 30 * time.Minute, ConnMaxIdleTime: 5 * time.Minute}
+}
+
+// Store is the database of claimgrade.
+type Store struct {
+	db      *gorm.DB
+	dialect string
+	log     *slog.Logger
+}
+
+// Open connects to databaseURL: a postgres:// or postgresql:// URL, or an
+// SQLite file path (optionally prefixed by sqlite: or file:). An empty URL
+// means the SQLite file claimgrade.db in the working directory. Open does
+// not migrate; call Migrate.
+func Open(ctx context.Context, databaseURL string, opts Options, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	dialect, dsn, err := parseURL(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	var dialector gorm.Dialector
+	if dialect == Postgres {
+		dialector = postgres.Open(dsn)
+	} else {
+		dialector = sqlite.Open(dsn)
+	}
+	gl := logger.Discard
+	if opts.SQLLog {
+		gl = logger.NewSlogLogger(log, logger.Config{LogLevel: logger.Info, IgnoreRecordNotFoundError: true})
+	}
+	db, err := gorm.Open(dialector, &gorm.Config{
+		Logger:                 gl,
+		NowFunc:                now,
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, classify(err))
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	if opts.MaxOpenConns > 0 {
+		sqlDB.SetMaxOpenConns(opts.MaxOpenConns)
+	}
+	if opts.MaxIdleConns > 0 {
+		sqlDB.SetMaxIdleConns(opts.MaxIdleConns)
+	}
+	sqlDB.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	sqlDB.SetConnMaxIdleTime(opts.ConnMaxIdleTime)
+	s := &Store{db: db, dialect: dialect, log: log}
+	if err := s.Ping(ctx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// now is the clock of every stored time: UTC, at the microsecond precision
+// that PostgreSQL keeps, so what is written reads back equal.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+func parseURL(raw string) (dialect, dsn string, err error) {
+	switch {
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		if _, err := url.Parse(raw); err != nil {
+			return "", "", fmt.Errorf("DATABASE_URL: %w", err)
+		}
+		return Postgres, raw, nil
+	case strings.Contains(raw, "://"):
+		return "", "", fmt.Errorf("DATABASE_URL: unsupported scheme in %q (use postgres://... or an SQLite file path)", redact(raw))
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "file:")
+	if path == "" {
+		path = "claimgrade.db"
+	}
+	query := ""
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path, query = path[:i], path[i+1:]
+	}
+	// WAL lets readers run beside the writer; immediate transactions take
+	// the write lock up front so that two writers queue on busy_timeout
+	// instead of failing with SQLITE_BUSY on lock upgrade.
+	params := "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	if query != "" {
+		params += "&" + query
+	}
+	return SQLite, "file:" + path + "?" + params, nil
+}
+
+// redact hides a password in a URL for messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
+}
+
+// Dialect is Postgres or SQLite.
+func (s *Store) Dialect() string { return s.dialect }
+
+// DB exposes the root gorm handle for tests and tools; application code goes
+// through the Store's methods.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", classify(err))
+	}
+	return nil
+}
+
+// Close closes the pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+func (s *Store) provider() (*goose.Provider, error) {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, err
+	}
+	dialect := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		dialect = goose.DialectPostgres
+	}
+	sub, err := fs.Sub(migrations.FS, s.dialect)
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(dialect, sqlDB, sub)
+}
+
+// MigrateUp applies every pending migration, each in its own transaction.
+func (s *Store) MigrateUp(ctx context.Context) ([]string, error) {
+	p, err := s.provider()
+	if err != nil {
+		return nil, err
+	}
+	results, err := p.Up(ctx)
+	var applied []string
+	for _, r := range results {
+		applied = append(applied, r.Source.Path)
+	}
+	if err != nil {
+		return applied, fmt.Errorf("migrate up: %w", err)
+	}
+	return applied, nil
+}
+
+// MigrateDown rolls back the newest applied migration.
+func (s *Store) MigrateDown(ctx context.Context) (string, error) {
+	p, err := s.provider()
+	if err != nil {
+		return "", err
+	}
+	r, err := p.Down(ctx)
+	if err != nil {
+		return "", fmt.Errorf("migrate down: %w", err)
+	}
+	return r.Source.Path, nil
+}
+
+// MigrationStatus is one migration and when it was applied.
+type MigrationStatus struct {
+	Version   int64
+	Path      string
+	Applied   bool
+	AppliedAt time.Time
+}
+
+// MigrationStatuses lists every known migration.
+func (s *Store) MigrationStatuses(ctx context.Context) ([]MigrationStatus, error) {
+	p, err := s.provider()
+	if err != nil {
+		return nil, err
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migration status: %w", err)
+	}
+	out := make([]MigrationStatus, 0, len(st))
+	for _, m := range st {
+		out = append(out, MigrationStatus{Version: m.Source.Version, Path: m.Source.Path, Applied: m.State == goose.StateApplied, AppliedAt: m.AppliedAt})
+	}
+	return out, nil
+}
+
+// tx runs fn in a transaction under ctx.
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(fn)
+}
+
+// forUpdate locks the selected rows until the transaction ends on
+// PostgreSQL. SQLite needs nothing: its transactions are immediate, so one
+// writer holds the database at a time.
+func (s *Store) forUpdate(q *gorm.DB) *gorm.DB {
+	if s.dialect == Postgres {
+		return q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return q
+}
+
+// likePattern turns user text into a LIKE pattern matching it anywhere,
+// with LIKE's wildcards escaped (used with ESCAPE '\').
+func likePattern(q string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(q)) + "%"
+}
+
+// searchText is what q filters match: lower-cased, so that matching is
+// case-insensitive for every script on both databases.
+func searchText(parts ...*string) string {
+	var b strings.Builder
+	for _, p := range parts {
+		if p != nil && *p != "" {
+			if b.Len() > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(strings.ToLower(*p))
+		}
+	}
+	return b.String()
+}
+
+var errNoRows = sql.ErrNoRows
+
+func isNotFound(err error) bool {
+	return errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, errNoRows)
+}
