@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/gin-contrib/gzip"
 	"github.com/gin-gonic/gin"
@@ -57,5 +58,24 @@ func OpenAPI3() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("convert swagger document to OpenAPI 3: %w", err)
 	}
+	problemMediaType(v3)
 	return json.Marshal(v3)
+}
+
+// problemMediaType declares every error response as
+// application/problem+json, which Swagger 2.0 (one media type list per
+// operation) cannot say but OpenAPI 3 can.
+func problemMediaType(doc *openapi3.T) {
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for code, ref := range op.Responses.Map() {
+				if len(code) != 3 || code[0] < '4' || ref.Value == nil {
+					continue
+				}
+				if mt := ref.Value.Content.Get("application/json"); mt != nil {
+					ref.Value.Content = openapi3.Content{handlers.ProblemContentType: mt}
+				}
+			}
+		}
+	}
 }

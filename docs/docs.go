@@ -15,7 +15,7 @@ const docTemplate = `{
     "host": "{{.Host}}",
     "basePath": "{{.BasePath}}",
     "paths": {
-        "/claims": {
+        "/api/v1/claims": {
             "get": {
                 "description": "Live (not archived) claims by id, keyset-paginated, with their derived verdict, certainty and flags. Every filter is index-backed; ` + "`" + `flag` + "`" + ` may repeat and all given flags must hold.",
                 "produces": [
@@ -246,7 +246,7 @@ const docTemplate = `{
                 }
             }
         },
-        "/claims/{id}": {
+        "/api/v1/claims/{id}": {
             "get": {
                 "description": "Embeds every link with its source, the current final grade (or null) and the derivation of the certainty: the starting level and the source that set it, each GRADE domain's step, and the result. Archived claims answer 410.",
                 "produces": [
@@ -514,7 +514,7 @@ const docTemplate = `{
                 }
             }
         },
-        "/claims/{id}/links": {
+        "/api/v1/claims/{id}/links": {
             "get": {
                 "produces": [
                     "application/json"
@@ -711,7 +711,7 @@ const docTemplate = `{
                 }
             }
         },
-        "/claims/{id}/links/{link_id}": {
+        "/api/v1/claims/{id}/links/{link_id}": {
             "delete": {
                 "security": [
                     {
@@ -926,27 +926,7 @@ const docTemplate = `{
                 }
             }
         },
-        "/healthz": {
-            "get": {
-                "produces": [
-                    "application/json"
-                ],
-                "tags": [
-                    "system"
-                ],
-                "summary": "Liveness",
-                "operationId": "healthz",
-                "responses": {
-                    "200": {
-                        "description": "OK",
-                        "schema": {
-                            "$ref": "#/definitions/Health"
-                        }
-                    }
-                }
-            }
-        },
-        "/me": {
+        "/api/v1/me": {
             "get": {
                 "security": [
                     {
@@ -983,33 +963,7 @@ const docTemplate = `{
                 }
             }
         },
-        "/readyz": {
-            "get": {
-                "produces": [
-                    "application/json"
-                ],
-                "tags": [
-                    "system"
-                ],
-                "summary": "Readiness: the database answers",
-                "operationId": "readyz",
-                "responses": {
-                    "200": {
-                        "description": "OK",
-                        "schema": {
-                            "$ref": "#/definitions/Health"
-                        }
-                    },
-                    "503": {
-                        "description": "Service Unavailable",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    }
-                }
-            }
-        },
-        "/sources": {
+        "/api/v1/sources": {
             "get": {
                 "description": "Studies, reviews, guidelines and web articles, by id, keyset-paginated. ` + "`" + `doi` + "`" + ` is normalised before matching, so https://doi.org/10.1155/... finds 10.1155/....",
                 "produces": [
@@ -1217,7 +1171,7 @@ const docTemplate = `{
                 }
             }
         },
-        "/sources/{id}": {
+        "/api/v1/sources/{id}": {
             "get": {
                 "produces": [
                     "application/json"
@@ -1403,7 +1357,7 @@ const docTemplate = `{
                 }
             }
         },
-        "/therapies": {
+        "/api/v1/therapies": {
             "get": {
                 "description": "Therapies with their aliases in several languages, by id, keyset-paginated.",
                 "produces": [
@@ -1562,7 +1516,7 @@ const docTemplate = `{
                 }
             }
         },
-        "/therapies/{slug}": {
+        "/api/v1/therapies/{slug}": {
             "get": {
                 "description": "Any alias finds the therapy, in any case: mesotherapy, Mesotherapie, mésothérapie.",
                 "produces": [
@@ -1738,6 +1692,52 @@ const docTemplate = `{
                         "description": "Too Many Requests",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/healthz": {
+            "get": {
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "system"
+                ],
+                "summary": "Liveness",
+                "operationId": "healthz",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Health"
+                        }
+                    }
+                }
+            }
+        },
+        "/readyz": {
+            "get": {
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "system"
+                ],
+                "summary": "Readiness: the database answers",
+                "operationId": "readyz",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Health"
                         }
                     },
                     "503": {
@@ -3184,7 +3184,7 @@ const docTemplate = `{
 var SwaggerInfo = &swag.Spec{
 	Version:          "1.0",
 	Host:             "",
-	BasePath:         "/api/v1",
+	BasePath:         "/",
 	Schemes:          []string{},
 	Title:            "claimgrade API",
 	Description:      "Records what web articles claim about therapies, links each claim to where it appears and to the evidence that supports or refutes it, grades the certainty of that evidence with GRADE, and flags the claims that nothing supports.\nErrors are RFC 9457 problem details (application/problem+json). Lists are keyset-paginated: follow next_cursor or the Link header. Single resources carry an ETag; updates need If-Match.\nAuthorize with an API key: click Authorize and enter `Bearer cg_...` (the bare key works too).",

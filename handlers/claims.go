@@ -23,9 +23,9 @@ type claimResponse struct {
 	Condition *string `json:"condition" extensions:"x-nullable" example:"low back pain"`
 	Outcome   *string `json:"outcome" extensions:"x-nullable" example:"procedural pain"`
 	ClaimType string  `json:"claim_type" enums:"efficacy,safety,mechanism,comparative,indication,other" example:"safety"`
-	/api/v1// The final grade's verdict; without one, unsupported (no supporting evidence) or ungraded.
+	// The final grade's verdict; without one, unsupported (no supporting evidence) or ungraded.
 	Verdict string `json:"verdict" enums:"supported,refuted,mixed,insufficient,unsupported,ungraded" example:"unsupported"`
-	/api/v1// The final grade's certainty, null while ungraded.
+	// The final grade's certainty, null while ungraded.
 	Certainty       *string   `json:"certainty" extensions:"x-nullable" enums:"high,moderate,low,very_low" example:"moderate"`
 	Flags           []string  `json:"flags" example:"unsupported,ungraded"`
 	SupportCount    int       `json:"support_count" example:"0"`
@@ -34,24 +34,24 @@ type claimResponse struct {
 	Version         int64     `json:"version" example:"3"`
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
-} /api/v1//	@name	Claim
+} //	@name	Claim
 
 type claimDetailResponse struct {
 	claimResponse
-	/api/v1// Appearances and evidence, each with its source.
+	// Appearances and evidence, each with its source.
 	Links []linkResponse `json:"links"`
-	/api/v1// The current final grade, null while ungraded.
+	// The current final grade, null while ungraded.
 	Grade      *gradeResponse     `json:"grade" extensions:"x-nullable"`
 	Derivation derivationResponse `json:"derivation"`
-} /api/v1//	@name	ClaimDetail
+} //	@name	ClaimDetail
 
 type claimList struct {
 	Data       []claimResponse `json:"data"`
 	NextCursor *string         `json:"next_cursor" extensions:"x-nullable"`
-} /api/v1//	@name	ClaimList
+} //	@name	ClaimList
 
 type createClaimRequest struct {
-	/api/v1// Slug or alias of the therapy.
+	// Slug or alias of the therapy.
 	Therapy   string  `json:"therapy" example:"Mesotherapie"`
 	Text      string  `json:"text" example:"Die Behandlung ist nahezu schmerzfrei."`
 	Language  string  `json:"language" example:"de"`
@@ -59,7 +59,7 @@ type createClaimRequest struct {
 	Condition *string `json:"condition,omitempty" example:"low back pain"`
 	Outcome   *string `json:"outcome,omitempty" example:"procedural pain"`
 	ClaimType string  `json:"claim_type" enums:"efficacy,safety,mechanism,comparative,indication,other" example:"safety"`
-} /api/v1//	@name	ClaimCreate
+} //	@name	ClaimCreate
 
 type patchClaimRequest struct {
 	Therapy   *string `json:"therapy,omitempty" example:"mesotherapy"`
@@ -69,43 +69,43 @@ type patchClaimRequest struct {
 	Condition *string `json:"condition,omitempty"`
 	Outcome   *string `json:"outcome,omitempty"`
 	ClaimType *string `json:"claim_type,omitempty" enums:"efficacy,safety,mechanism,comparative,indication,other"`
-} /api/v1//	@name	ClaimPatch
+} //	@name	ClaimPatch
 
 type gradeResponse struct {
 	Certainty *string `json:"certainty" extensions:"x-nullable" enums:"high,moderate,low,very_low" example:"moderate"`
 	Verdict   string  `json:"verdict" enums:"supported,refuted,mixed,insufficient" example:"supported"`
 	Method    string  `json:"method" enums:"consensus,adjudicated" example:"consensus"`
 	Rationale string  `json:"rationale" example:"Two RCTs at some risk of bias; downgraded once."`
-	/api/v1// Name of the editor, or of the reviewers whose agreement made the grade.
+	// Name of the editor, or of the reviewers whose agreement made the grade.
 	DecidedBy string    `json:"decided_by" example:"demo-reviewer-a, demo-reviewer-b"`
 	DecidedAt time.Time `json:"decided_at"`
-	/api/v1// Ids of the assessments the grade rests on.
+	// Ids of the assessments the grade rests on.
 	AssessmentIDs []int64 `json:"assessment_ids"`
-} /api/v1//	@name	Grade
+} //	@name	Grade
 
 type derivationStep struct {
 	Domain    string `json:"domain" enums:"risk_of_bias,inconsistency,indirectness,imprecision,publication_bias,large_effect,dose_response,plausible_confounding" example:"risk_of_bias"`
 	Judgement string `json:"judgement" example:"serious"`
 	Change    int    `json:"change" example:"-1"`
-	/api/v1// Certainty after this step.
+	// Certainty after this step.
 	After *string `json:"after" extensions:"x-nullable" enums:"high,moderate,low,very_low" example:"moderate"`
-	/api/v1// FHIR R5 certainty-type code of the domain.
+	// FHIR R5 certainty-type code of the domain.
 	FHIRType string `json:"fhir_type" example:"RiskOfBias"`
-} /api/v1//	@name	DerivationStep
+} //	@name	DerivationStep
 
 type derivationResponse struct {
-	/api/v1// Starting certainty from the best linked evidence; null without evidence.
+	// Starting certainty from the best linked evidence; null without evidence.
 	Start         *string `json:"start" extensions:"x-nullable" enums:"high,moderate,low,very_low" example:"high"`
 	StartSourceID *int64  `json:"start_source_id" extensions:"x-nullable" example:"3"`
 	StartLinkID   *int64  `json:"start_link_id" extensions:"x-nullable" example:"9"`
 	StartReason   string  `json:"start_reason" example:"rct (design level high), source 3"`
-	/api/v1// GRADE domains in order, with each step's change; empty while ungraded.
+	// GRADE domains in order, with each step's change; empty while ungraded.
 	Steps []derivationStep `json:"steps"`
-	/api/v1// The resulting certainty; null while ungraded or without evidence.
+	// The resulting certainty; null while ungraded or without evidence.
 	Result  *string `json:"result" extensions:"x-nullable" enums:"high,moderate,low,very_low" example:"moderate"`
 	Clamped bool    `json:"clamped" example:"false"`
 	Summary string  `json:"summary" example:"high (rct, source 3) -1 risk of bias (serious) = moderate"`
-} /api/v1//	@name	Derivation
+} //	@name	Derivation
 
 func certaintyPtr(c grading.Certainty) *string {
 	if c == grading.None {

@@ -11,8 +11,8 @@ import (
 
 // Options are the settings handlers need.
 type Options struct {
-	/api/v1// RequiredReviews is how many agreeing submitted assessments make a
-	/api/v1// consensus grade.
+	// RequiredReviews is how many agreeing submitted assessments make a
+	// consensus grade.
 	RequiredReviews int
 }
 

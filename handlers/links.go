@@ -17,37 +17,37 @@ type linkResponse struct {
 	ClaimID  int64  `json:"claim_id" example:"5"`
 	SourceID int64  `json:"source_id" example:"3"`
 	Role     string `json:"role" enums:"appearance,evidence" example:"evidence"`
-	/api/v1// Evidence only: how the source bears on the claim.
+	// Evidence only: how the source bears on the claim.
 	Stance *string `json:"stance" extensions:"x-nullable" enums:"supports,refutes,mixed,neutral" example:"supports"`
-	/api/v1// The quoted passage.
+	// The quoted passage.
 	Excerpt *string `json:"excerpt" extensions:"x-nullable"`
-	/api/v1// Page or section.
+	// Page or section.
 	Locator *string `json:"locator" extensions:"x-nullable" example:"Results, table 2"`
-	/api/v1// Evidence only: the certainty the source itself states; replaces its design level.
+	// Evidence only: the certainty the source itself states; replaces its design level.
 	ReportedCertainty *string `json:"reported_certainty" extensions:"x-nullable" enums:"high,moderate,low,very_low"`
-	/api/v1// Why the stance: the editor's note.
+	// Why the stance: the editor's note.
 	Note      *string        `json:"note" extensions:"x-nullable"`
 	Version   int64          `json:"version" example:"1"`
 	CreatedAt time.Time      `json:"created_at"`
 	UpdatedAt time.Time      `json:"updated_at"`
 	Source    sourceResponse `json:"source"`
-} /api/v1//	@name	Link
+} //	@name	Link
 
 type linkList struct {
 	Data       []linkResponse `json:"data"`
 	NextCursor *string        `json:"next_cursor" extensions:"x-nullable"`
-} /api/v1//	@name	LinkList
+} //	@name	LinkList
 
 type createLinkRequest struct {
 	SourceID int64  `json:"source_id" example:"3"`
 	Role     string `json:"role" enums:"appearance,evidence" example:"evidence"`
-	/api/v1// Required for evidence, forbidden for appearances.
+	// Required for evidence, forbidden for appearances.
 	Stance            *string `json:"stance,omitempty" enums:"supports,refutes,mixed,neutral" example:"supports"`
 	Excerpt           *string `json:"excerpt,omitempty"`
 	Locator           *string `json:"locator,omitempty" example:"Results"`
 	ReportedCertainty *string `json:"reported_certainty,omitempty" enums:"high,moderate,low,very_low"`
 	Note              *string `json:"note,omitempty" example:"Pain fell equally in both arms: no support for superiority."`
-} /api/v1//	@name	LinkCreate
+} //	@name	LinkCreate
 
 type patchLinkRequest struct {
 	Stance            *string `json:"stance,omitempty" enums:"supports,refutes,mixed,neutral" example:"mixed"`
@@ -55,7 +55,7 @@ type patchLinkRequest struct {
 	Locator           *string `json:"locator,omitempty"`
 	ReportedCertainty *string `json:"reported_certainty,omitempty" enums:"high,moderate,low,very_low"`
 	Note              *string `json:"note,omitempty"`
-} /api/v1//	@name	LinkPatch
+} //	@name	LinkPatch
 
 func toLinkResponse(l models.Link) linkResponse {
 	return linkResponse{ID: l.ID, ClaimID: l.ClaimID, SourceID: l.SourceID, Role: l.Role, Stance: l.Stance, Excerpt: l.Excerpt,

@@ -16,24 +16,24 @@ import (
 // Problem is an RFC 9457 problem details body; every error response of the
 // API is one, with the media type application/problem+json.
 type Problem struct {
-	/api/v1// A URI reference naming the kind of problem; the README lists them.
+	// A URI reference naming the kind of problem; the README lists them.
 	Type   string `json:"type" example:"/problems/validation"`
 	Title  string `json:"title" example:"Invalid input"`
 	Status int    `json:"status" example:"422"`
 	Detail string `json:"detail" example:"2 fields are invalid"`
-	/api/v1// The request id, also in the X-Request-ID header and the server log.
+	// The request id, also in the X-Request-ID header and the server log.
 	RequestID string `json:"request_id,omitempty" example:"4b9c1a0e7f2d4c55"`
-	/api/v1// Per-field problems, for validation errors.
+	// Per-field problems, for validation errors.
 	Errors []FieldProblem `json:"errors,omitempty"`
-	/api/v1// The id of the resource a 409 conflict is about.
+	// The id of the resource a 409 conflict is about.
 	ExistingID *int64 `json:"existing_id,omitempty" example:"12"`
-} /api/v1//	@name	Problem
+} //	@name	Problem
 
 // FieldProblem says what is wrong with one field of the input.
 type FieldProblem struct {
 	Field   string `json:"field" example:"doi"`
 	Message string `json:"message" example:"must be a DOI such as 10.1155/2011/317183"`
-} /api/v1//	@name	FieldProblem
+} //	@name	FieldProblem
 
 // ProblemContentType is the media type of error bodies.
 const ProblemContentType = "application/problem+json"

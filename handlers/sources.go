@@ -29,14 +29,14 @@ type sourceResponse struct {
 	Version        int64     `json:"version" example:"1"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
-} /api/v1//	@name	Source
+} //	@name	Source
 
 type sourceClaimLink struct {
 	LinkID int64        `json:"link_id" example:"7"`
 	Role   string       `json:"role" enums:"appearance,evidence" example:"evidence"`
 	Stance *string      `json:"stance" extensions:"x-nullable" enums:"supports,refutes,mixed,neutral" example:"supports"`
 	Claim  claimSummary `json:"claim"`
-} /api/v1//	@name	SourceClaimLink
+} //	@name	SourceClaimLink
 
 type claimSummary struct {
 	ID       int64  `json:"id" example:"5"`
@@ -44,18 +44,18 @@ type claimSummary struct {
 	Text     string `json:"text" example:"Die Behandlung ist nahezu schmerzfrei."`
 	Language string `json:"language" example:"de"`
 	Verdict  string `json:"verdict" enums:"supported,refuted,mixed,insufficient,unsupported,ungraded" example:"unsupported"`
-} /api/v1//	@name	ClaimSummary
+} //	@name	ClaimSummary
 
 type sourceDetailResponse struct {
 	sourceResponse
-	/api/v1// Claims that link this source (at most 500), oldest link first.
+	// Claims that link this source (at most 500), oldest link first.
 	Claims []sourceClaimLink `json:"claims"`
-} /api/v1//	@name	SourceDetail
+} //	@name	SourceDetail
 
 type sourceList struct {
 	Data       []sourceResponse `json:"data"`
 	NextCursor *string          `json:"next_cursor" extensions:"x-nullable"`
-} /api/v1//	@name	SourceList
+} //	@name	SourceList
 
 type createSourceRequest struct {
 	Kind           string  `json:"kind" enums:"systematic_review,meta_analysis,rct,cohort,case_control,cross_sectional,case_series,case_report,guideline,consensus_statement,narrative_review,expert_opinion,mechanistic,web_article,news,other" example:"rct"`
@@ -69,7 +69,7 @@ type createSourceRequest struct {
 	Language       *string `json:"language,omitempty" example:"en"`
 	Retracted      bool    `json:"retracted,omitempty" example:"false"`
 	RetractionNote *string `json:"retraction_note,omitempty"`
-} /api/v1//	@name	SourceCreate
+} //	@name	SourceCreate
 
 type patchSourceRequest struct {
 	Kind           *string `json:"kind,omitempty" enums:"systematic_review,meta_analysis,rct,cohort,case_control,cross_sectional,case_series,case_report,guideline,consensus_statement,narrative_review,expert_opinion,mechanistic,web_article,news,other"`
@@ -83,7 +83,7 @@ type patchSourceRequest struct {
 	Language       *string `json:"language,omitempty"`
 	Retracted      *bool   `json:"retracted,omitempty" example:"true"`
 	RetractionNote *string `json:"retraction_note,omitempty" example:"Retracted by the journal for data fabrication."`
-} /api/v1//	@name	SourcePatch
+} //	@name	SourcePatch
 
 func toSourceResponse(s models.Source) sourceResponse {
 	return sourceResponse{ID: s.ID, Kind: s.Kind, Title: s.Title, Authors: s.Authors, Year: s.Year, Container: s.Container,

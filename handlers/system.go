@@ -10,7 +10,7 @@ import (
 
 type healthResponse struct {
 	Status string `json:"status" example:"ok"`
-} /api/v1//	@name	Health
+} //	@name	Health
 
 // Healthz says the process is alive.
 //
@@ -48,7 +48,7 @@ type userResponse struct {
 	ID   int64  `json:"id" example:"2"`
 	Name string `json:"name" example:"demo-reviewer-a"`
 	Role string `json:"role" enums:"reader,reviewer,editor,admin" example:"reviewer"`
-} /api/v1//	@name	User
+} //	@name	User
 
 // Me returns the caller.
 //

@@ -13,7 +13,7 @@ import (
 type aliasBody struct {
 	Alias    string `json:"alias" example:"Mesotherapie"`
 	Language string `json:"language,omitempty" example:"de"`
-} /api/v1//	@name	Alias
+} //	@name	Alias
 
 type therapyResponse struct {
 	ID          int64       `json:"id" example:"1"`
@@ -24,25 +24,25 @@ type therapyResponse struct {
 	Version     int64       `json:"version" example:"1"`
 	CreatedAt   time.Time   `json:"created_at"`
 	UpdatedAt   time.Time   `json:"updated_at"`
-} /api/v1//	@name	Therapy
+} //	@name	Therapy
 
 type therapyList struct {
 	Data       []therapyResponse `json:"data"`
 	NextCursor *string           `json:"next_cursor" extensions:"x-nullable"`
-} /api/v1//	@name	TherapyList
+} //	@name	TherapyList
 
 type createTherapyRequest struct {
 	Slug        string      `json:"slug" example:"mesotherapy"`
 	Name        string      `json:"name" example:"Mesotherapy"`
 	Description string      `json:"description,omitempty" example:"Intradermal micro-injections of drugs near the painful area."`
 	Aliases     []aliasBody `json:"aliases,omitempty"`
-} /api/v1//	@name	TherapyCreate
+} //	@name	TherapyCreate
 
 type patchTherapyRequest struct {
 	Name        *string      `json:"name,omitempty" example:"Mesotherapy"`
 	Description *string      `json:"description,omitempty"`
 	Aliases     *[]aliasBody `json:"aliases,omitempty"`
-} /api/v1//	@name	TherapyPatch
+} //	@name	TherapyPatch
 
 func toTherapyResponse(t models.Therapy) therapyResponse {
 	r := therapyResponse{ID: t.ID, Slug: t.Slug, Name: t.Name, Description: t.Description, Aliases: []aliasBody{},
