@@ -215,3 +215,32 @@ func (s *Store) UserByName(ctx context.Context, name string) (models.User, error
 	}
 	return u, nil
 }
+
+// EnsureUser returns the user called name, creating it with role when it
+// does not exist (used by the demo dataset for its reviewers, who act
+// without keys). An existing user with another role is a conflict.
+func (s *Store) EnsureUser(ctx context.Context, a Actor, name string, role models.Role) (models.User, error) {
+	var u models.User
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		err := tx.Where("name = ?", name).Take(&u).Error
+		switch {
+		case err == nil && u.Role != role:
+			return &ConflictError{Message: fmt.Sprintf("user %q exists with role %s, not %s", name, u.Role, role), Resource: "user", ExistingID: u.ID}
+		case err == nil:
+			return nil
+		case !isNotFound(err):
+			return fmt.Errorf("find user %q: %w", name, classify(err))
+		}
+		u = models.User{Name: name, Role: role, CreatedAt: now()}
+		if err := tx.Create(&u).Error; err != nil {
+			return fmt.Errorf("create user %q: %w", name, classify(err))
+		}
+		return audit(tx, a, "user.created", "user", u.ID, nil, nil, u)
+	})
+	return u, err
+}
+
+// ActorFor is the actor of changes made on behalf of u.
+func ActorFor(u models.User, requestID string) Actor {
+	return Actor{UserID: u.ID, Name: u.Name, Role: u.Role, RequestID: requestID}
+}
