@@ -13,6 +13,8 @@ package dataset
 
 import (
 	"bytes"
+	"claimgrade/grading"
+	"claimgrade/models"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -78,30 +80,17 @@ const (
 	VerdictInsufficient = "insufficient"
 )
 
-// SourceKinds lists the sixteen source kinds of the design, in its order.
-var SourceKinds = []string{
-	"systematic_review", "meta_analysis", "rct", "cohort", "case_control", "cross_sectional",
-	"case_series", "case_report", "guideline", "consensus_statement", "narrative_review",
-	"expert_opinion", "mechanistic", KindWebArticle, KindNews, KindOther,
-}
-
-// ClaimTypes lists the allowed claim types.
-var ClaimTypes = []string{"efficacy", "safety", "mechanism", "comparative", "indication", "other"}
-
-// Stances lists the allowed stances of an evidence link.
-var Stances = []string{StanceSupports, StanceRefutes, StanceMixed, StanceNeutral}
-
-// Certainties lists the GRADE certainty levels, highest first.
-var Certainties = []string{"high", "moderate", "low", "very_low"}
-
-// Concerns lists the judgements on a GRADE downgrade domain.
-var Concerns = []string{"not_serious", "serious", "very_serious"}
-
-// LargeEffects lists the judgements on the large-effect upgrade domain.
-var LargeEffects = []string{"none", "large", "very_large"}
-
-// Verdicts lists the verdicts an assessment or adjudication may give.
-var Verdicts = []string{VerdictSupported, VerdictRefuted, VerdictMixed, VerdictInsufficient}
+// The vocabularies of the dataset are the engine's and the models' own, so
+// the file can never accept a value the server would refuse.
+var (
+	SourceKinds  = grading.SourceKinds()
+	ClaimTypes   = models.ClaimTypes
+	Stances      = grading.Stances()
+	Certainties  = grading.Certainties()
+	Concerns     = grading.Concerns()
+	LargeEffects = grading.Effects()
+	Verdicts     = grading.Verdicts()
+)
 
 // Dataset is the whole demo dataset as stored in demo.json.
 type Dataset struct {
@@ -173,13 +162,7 @@ type Source struct {
 
 // IsEvidenceKind reports whether a source of this kind may be linked as
 // evidence: every known kind except web_article, news and other.
-func IsEvidenceKind(kind string) bool {
-	switch kind {
-	case KindWebArticle, KindNews, KindOther:
-		return false
-	}
-	return slices.Contains(SourceKinds, kind)
-}
+func IsEvidenceKind(kind string) bool { return grading.EvidenceAllowed(kind) }
 
 // Claim is one statement an article makes about a therapy.
 type Claim struct {

@@ -207,8 +207,8 @@ func (h *Handler) ListClaims(c *gin.Context) {
 			fp = append(fp, FieldProblem{Field: "flag", Message: fmt.Sprintf("%q is not a flag; flags: %s", flag, strings.Join(flagNames(), ", "))})
 		}
 	}
-	if f.Verdict != "" && !slices.Contains(publicVerdicts, f.Verdict) {
-		fp = append(fp, FieldProblem{Field: "verdict", Message: "must be one of " + strings.Join(publicVerdicts, ", ")})
+	if f.Verdict != "" && !slices.Contains(grading.PublicVerdicts(), f.Verdict) {
+		fp = append(fp, FieldProblem{Field: "verdict", Message: "must be one of " + strings.Join(grading.PublicVerdicts(), ", ")})
 	}
 	if f.Certainty != "" {
 		if _, err := grading.ParseCertainty(f.Certainty); err != nil {
@@ -234,7 +234,6 @@ func (h *Handler) ListClaims(c *gin.Context) {
 	writeList(c, body, next)
 }
 
-var publicVerdicts = []string{"supported", "refuted", "mixed", "insufficient", "unsupported", "ungraded"}
 
 func flagNames() []string {
 	var out []string

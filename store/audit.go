@@ -79,3 +79,21 @@ func (s *Store) History(ctx context.Context, claimID int64, p Page) ([]models.Au
 	events, cursor := trim(events, p, func(e models.AuditEvent) int64 { return e.ID })
 	return events, cursor, nil
 }
+
+// RecordEvent records an event that no other store method writes (such as
+// loading the demo dataset) in the audit trail.
+func (s *Store) RecordEvent(ctx context.Context, a Actor, action, entity string, entityID int64, after any) error {
+	return s.tx(ctx, func(tx *gorm.DB) error { return audit(tx, a, action, entity, entityID, nil, nil, after) })
+}
+
+// HasEvent reports whether an event with this action, entity and id was
+// recorded.
+func (s *Store) HasEvent(ctx context.Context, action, entity string, entityID int64) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&models.AuditEvent{}).
+		Where("action = ? AND entity = ? AND entity_id = ?", action, entity, entityID).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("find %s event: %w", action, classify(err))
+	}
+	return n > 0, nil
+}

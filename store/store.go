@@ -287,3 +287,21 @@ var errNoRows = sql.ErrNoRows
 func isNotFound(err error) bool {
 	return errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, errNoRows)
 }
+
+// InTx runs fn with a store bound to one transaction: every store method
+// called on it joins that transaction (their own transactions become
+// savepoints), so a multi-step load commits or rolls back as a whole.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&Store{db: tx, dialect: s.dialect, log: s.log})
+	})
+}
+
+// IsEmpty reports whether the database holds no therapy and no claim.
+func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Raw("SELECT (SELECT COUNT(*) FROM therapies) + (SELECT COUNT(*) FROM claims)").Scan(&n).Error; err != nil {
+		return false, fmt.Errorf("count rows: %w", classify(err))
+	}
+	return n == 0, nil
+}
