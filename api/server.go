@@ -7,8 +7,8 @@ import (
 	"net/http"
 
 	"github.com/getkin/kin-openapi/openapi2"
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-contrib/gzip"
 	"github.com/gin-gonic/gin"
 
