@@ -12,9 +12,10 @@ import (
 
 // addRoutes is the table of contents of the API: every route, and the
 // middleware that guards it.
-func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, openapi3 []byte) {
+func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, openapi3 []byte, metrics gin.HandlerFunc) {
 	r.GET("/healthz", h.Healthz)
 	r.GET("/readyz", h.Readyz)
+	r.GET("/metrics", metrics)
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(200, "application/json", openapi3) })
 	r.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerFiles.Handler, ginSwagger.PersistAuthorization(true)))
 

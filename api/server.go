@@ -24,6 +24,10 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*gin.Engine, erro
 	if err != nil {
 		return nil, err
 	}
+	m, err := newMetrics(st)
+	if err != nil {
+		return nil, err
+	}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
@@ -33,7 +37,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*gin.Engine, erro
 	if err := r.SetTrustedProxies(nil); err != nil {
 		return nil, err
 	}
-	r.Use(requestID(), recovery(log), accessLog(log), securityHeaders(), cors(cfg.CORSOrigins),
+	r.Use(requestID(), recovery(log), accessLog(log), m.observe(), securityHeaders(), cors(cfg.CORSOrigins),
 		gzip.Gzip(gzip.DefaultCompression, gzip.WithExcludedPathsRegexs([]string{`^/swagger/.*\.(png|ico)$`})),
 		bodyLimit(cfg.MaxBodyBytes), deadline(cfg.RequestTimeout))
 	r.NoRoute(func(c *gin.Context) {
@@ -44,7 +48,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*gin.Engine, erro
 			fmt.Sprintf("%s is not allowed here; allowed: %s", c.Request.Method, c.Writer.Header().Get("Allow")))
 	})
 	h := handlers.New(st, log, handlers.Options{RequiredReviews: cfg.RequiredReviews})
-	addRoutes(r, cfg, st, h, openapi3)
+	addRoutes(r, cfg, st, h, openapi3, m.handler())
 	return r, nil
 }
 
