@@ -152,15 +152,8 @@ func Assess(evidence []Evidence, j Judgement) (Derivation, error) {
 		problems = append(problems, FieldError{Field: field, Message: message})
 	}
 
-	start, from, ok := Start(evidence)
-	d := Derivation{
-		Start:         start,
-		StartSourceID: from.SourceID,
-		StartLinkID:   from.LinkID,
-		StartKind:     from.Kind,
-		StartReported: ok && from.reported(),
-	}
-	d.StartReason = d.startReason()
+	d := StartDerivation(evidence)
+	start, ok := d.Start, d.Start != None
 	d.Steps = j.steps()
 
 	for _, c := range []struct {
@@ -231,6 +224,22 @@ func Assess(evidence []Evidence, j Judgement) (Derivation, error) {
 		return Derivation{}, &ValidationError{Problems: problems}
 	}
 	return d, nil
+}
+
+// StartDerivation explains where the certainty of a body of evidence
+// starts, before any judgement: the start level, the link that set it and
+// why. Steps and Result are empty.
+func StartDerivation(evidence []Evidence) Derivation {
+	start, from, ok := Start(evidence)
+	d := Derivation{
+		Start:         start,
+		StartSourceID: from.SourceID,
+		StartLinkID:   from.LinkID,
+		StartKind:     from.Kind,
+		StartReported: ok && from.reported(),
+	}
+	d.StartReason = d.startReason()
+	return d
 }
 
 // anySupport reports whether any link counts as support.

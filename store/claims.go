@@ -185,7 +185,7 @@ func (s *Store) GetClaim(ctx context.Context, id int64) (ClaimDetail, error) {
 		return d, err
 	}
 	d.Grade = grades[id]
-	d.Derivation, err = s.derivation(db, c, d.Links, d.Grade)
+	d.Derivation, err = claimDerivation(d.Links, d.Grade)
 	return d, err
 }
 
@@ -207,9 +207,9 @@ func (s *Store) ListClaims(ctx context.Context, f ClaimFilter) ([]models.Claim, 
 	for _, flag := range f.Flags {
 		q = q.Where("id IN (SELECT claim_id FROM claim_flags WHERE flag = ?)", flag)
 	}
-	for col, v := range map[string]string{"verdict": f.Verdict, "certainty": f.Certainty, "language": f.Language, "claim_type": f.ClaimType} {
-		if v != "" {
-			q = q.Where(col+" = ?", v)
+	for _, eq := range []struct{ col, v string }{{"verdict", f.Verdict}, {"certainty", f.Certainty}, {"language", f.Language}, {"claim_type", f.ClaimType}} {
+		if eq.v != "" {
+			q = q.Where(eq.col+" = ?", eq.v)
 		}
 	}
 	if f.Q != "" {

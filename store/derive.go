@@ -247,7 +247,7 @@ func sameString(a, b *string) bool {
 // derivation explains a claim's certainty: the stored derivation of its
 // current grade, or, while it is ungraded, where its certainty would start
 // from the evidence linked now.
-func (s *Store) derivation(_ *gorm.DB, c models.Claim, links []models.Link, g *models.Grade) (grading.Derivation, error) {
+func claimDerivation(links []models.Link, g *models.Grade) (grading.Derivation, error) {
 	if g != nil && g.Derivation != "" {
 		var d grading.Derivation
 		if err := json.Unmarshal([]byte(g.Derivation), &d); err != nil {
@@ -255,18 +255,5 @@ func (s *Store) derivation(_ *gorm.DB, c models.Claim, links []models.Link, g *m
 		}
 		return d, nil
 	}
-	start, from, ok := grading.Start(linkEvidence(links))
-	d := grading.Derivation{Start: start, StartReason: "no usable evidence linked"}
-	if ok {
-		d.StartSourceID, d.StartLinkID = from.SourceID, from.LinkID
-		d.StartReason = startReason(from)
-	}
-	return d, nil
-}
-
-func startReason(e grading.Evidence) string {
-	if e.ReportedCertainty != grading.None {
-		return fmt.Sprintf("reported certainty %s stated by source %d (%s)", e.ReportedCertainty, e.SourceID, e.Kind)
-	}
-	return fmt.Sprintf("%s (design level %s), source %d", e.Kind, grading.DesignLevel(e.Kind), e.SourceID)
+	return grading.StartDerivation(linkEvidence(links)), nil
 }
