@@ -129,8 +129,10 @@ func parseURL(raw string) (dialect, dsn string, err error) {
 	}
 	// WAL lets readers run beside the writer; immediate transactions take
 	// the write lock up front so that two writers queue on busy_timeout
-	// instead of failing with SQLITE_BUSY on lock upgrade.
-	params := "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	// instead of failing with SQLITE_BUSY on lock upgrade. (No _time_format:
+	// glebarez/go-sqlite v1.21 stops reading parameters after it, which
+	// would silently drop _txlock.)
+	params := "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	if query != "" {
 		params += "&" + query
 	}
