@@ -32,7 +32,9 @@ func NormalizeDOI(raw string) (string, bool) {
 			break
 		}
 	}
-	return lower, doiRE.MatchString(lower)
+	// A cap well under PostgreSQL's b-tree entry limit (the DOI column is
+	// unique): longer input is a 422, not a 500. Real DOIs are far shorter.
+	return lower, len(lower) <= 500 && doiRE.MatchString(lower)
 }
 
 // SourceInput creates a source.
@@ -200,16 +202,27 @@ func (s *Store) CreateSource(ctx context.Context, a Actor, in SourceInput) (mode
 			return err
 		}
 		if err := tx.Create(&src).Error; err != nil {
-			if errors.Is(classify(err), ErrConflict) {
-				if dup := s.duplicateSource(tx, &src); dup != nil {
-					return dup
-				}
-			}
 			return fmt.Errorf("create source: %w", classify(err))
 		}
 		return audit(tx, a, "source.created", "source", src.ID, nil, nil, src)
 	})
-	return src, err
+	return src, s.uniqueConflict(ctx, &src, err)
+}
+
+// uniqueConflict turns a unique violation on doi or pmid, which a
+// concurrent writer caused after duplicateSource's check, into the 409
+// naming the source that holds the value. It looks outside the failed
+// transaction: PostgreSQL aborts a transaction on the violation, so no
+// statement can run in it any more.
+func (s *Store) uniqueConflict(ctx context.Context, src *models.Source, err error) error {
+	var ce *ConflictError
+	if err == nil || !errors.Is(err, ErrConflict) || errors.As(err, &ce) {
+		return err
+	}
+	if dup := s.duplicateSource(s.db.WithContext(ctx), src); errors.As(dup, &ce) {
+		return dup
+	}
+	return err
 }
 
 // GetSource returns a source with the claims that link it.
@@ -342,11 +355,6 @@ func (s *Store) UpdateSource(ctx context.Context, a Actor, id int64, version int
 		src.UpdatedAt = now()
 		res := tx.Model(&models.Source{}).Where("id = ? AND version = ?", id, version).Select("*").Omit("id", "created_at").Updates(&src)
 		if res.Error != nil {
-			if errors.Is(classify(res.Error), ErrConflict) {
-				if dup := s.duplicateSource(tx, &src); dup != nil {
-					return dup
-				}
-			}
 			return fmt.Errorf("update source %d: %w", id, classify(res.Error))
 		}
 		if res.RowsAffected == 0 {
@@ -372,5 +380,5 @@ func (s *Store) UpdateSource(ctx context.Context, a Actor, id int64, version int
 		}
 		return nil
 	})
-	return src, err
+	return src, s.uniqueConflict(ctx, &src, err)
 }
