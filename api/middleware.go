@@ -143,8 +143,9 @@ func cors(origins []string) gin.HandlerFunc {
 
 // authenticate reads the API key, when one is sent, and records the caller.
 // A key that does not authenticate is a 401 even on public routes: a client
-// that means to be someone is told at once that it is not.
-func authenticate(st *store.Store) gin.HandlerFunc {
+// that means to be someone is told at once that it is not. onReject, when
+// set, runs before a rejection is written (the rate limiter counts it).
+func authenticate(st *store.Store, onReject func(*gin.Context)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key, sent := bearer(c.GetHeader("Authorization"))
 		if !sent {
@@ -153,6 +154,9 @@ func authenticate(st *store.Store) gin.HandlerFunc {
 		}
 		user, k, err := st.Authenticate(c.Request.Context(), key)
 		if err != nil {
+			if onReject != nil {
+				onReject(c)
+			}
 			if err == store.ErrUnauthenticated {
 				handlers.Unauthenticated(c)
 				return

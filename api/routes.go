@@ -1,6 +1,9 @@
 package api
 
 import (
+	"log/slog"
+	"time"
+
 	"github.com/gin-gonic/gin"
 	swaggerFiles "github.com/swaggo/files"
 	ginSwagger "github.com/swaggo/gin-swagger"
@@ -12,17 +15,31 @@ import (
 
 // addRoutes is the table of contents of the API: every route, and the
 // middleware that guards it.
-func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, openapi3 []byte, metrics gin.HandlerFunc) {
+func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, openapi3 []byte, metrics gin.HandlerFunc, log *slog.Logger) {
+	// Every /api/v1 request, matched to a route or not, is authenticated
+	// (when it sends a key; a bad key is a 401) and then counted against its
+	// key's or its client IP's rate limit (ratelimit.go); a path or query
+	// holding NUL or non-UTF-8 text is refused (hygiene.go). These come first
+	// so that every route below gets them.
+	limits := newRateLimiter(cfg.RateLimitKey, cfg.RateLimitAnon, time.Now)
+	r.Use(apiOnly(authenticate(st, limits.rejected)), apiOnly(limits.limit()), apiOnly(cleanURL()))
+
 	r.GET("/healthz", h.Healthz)
 	r.GET("/readyz", h.Readyz)
 	r.GET("/metrics", metrics)
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(200, "application/json", openapi3) })
 	r.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerFiles.Handler, ginSwagger.PersistAuthorization(true)))
 
-	v1 := r.Group("/api/v1", authenticate(st))
+	// POSTs of the write groups honour Idempotency-Key (idempotency.go);
+	// the admin group does not, since replaying a new key would mean storing
+	// its secret.
+	idem := idempotent(st, log)
+	v1 := r.Group("/api/v1")
 	read := v1.Group("", requireRead(cfg.PublicRead))
 	reader := v1.Group("", requireRole(models.RoleReader))
-	editor := v1.Group("", requireRole(models.RoleEditor))
+	reviewer := v1.Group("", requireRole(models.RoleReviewer), idem)
+	editor := v1.Group("", requireRole(models.RoleEditor), idem)
+	admin := v1.Group("", requireRole(models.RoleAdmin))
 
 	reader.GET("/me", h.Me)
 
@@ -42,8 +59,20 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	editor.PATCH("/claims/:id/links/:link_id", h.PatchLink)
 	editor.DELETE("/claims/:id/links/:link_id", h.DeleteLink)
 
+	reviewer.GET("/claims/:id/assessments", h.ListAssessments)
+	reviewer.PUT("/claims/:id/assessments/me", h.PutAssessment)
+	reviewer.POST("/claims/:id/assessments/me/submit", h.SubmitAssessment)
+	editor.PUT("/claims/:id/grade", h.AdjudicateGrade)
+	read.GET("/claims/:id/history", h.ClaimHistory)
+	read.GET("/flags", h.FlagCounts)
+
 	read.GET("/sources", h.ListSources)
 	read.GET("/sources/:id", h.GetSource)
 	editor.POST("/sources", h.CreateSource)
 	editor.PATCH("/sources/:id", h.PatchSource)
+
+	admin.GET("/keys", h.ListKeys)
+	admin.GET("/keys/:id", h.GetKey)
+	admin.POST("/keys", h.CreateKey)
+	admin.DELETE("/keys/:id", h.RevokeKey)
 }

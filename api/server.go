@@ -48,7 +48,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*gin.Engine, erro
 			fmt.Sprintf("%s is not allowed here; allowed: %s", c.Request.Method, c.Writer.Header().Get("Allow")))
 	})
 	h := handlers.New(st, log, handlers.Options{RequiredReviews: cfg.RequiredReviews})
-	addRoutes(r, cfg, st, h, openapi3, m.handler())
+	addRoutes(r, cfg, st, h, openapi3, m.handler(), log)
 	return r, nil
 }
 
@@ -63,6 +63,7 @@ func OpenAPI3() ([]byte, error) {
 		return nil, fmt.Errorf("convert swagger document to OpenAPI 3: %w", err)
 	}
 	problemMediaType(v3)
+	rateLimitHeaders(v3)
 	return json.Marshal(v3)
 }
 

@@ -45,6 +45,10 @@ type Derivation struct {
 	// Clamped is true when start plus all changes fell outside
 	// [VeryLow, High] and Result was brought back into that range.
 	Clamped bool
+	// AdjudicatedBy names the editor whose adjudication set Result
+	// directly, without domain steps; "" for a reviewer's derivation. See
+	// Adjudicate.
+	AdjudicatedBy string `json:",omitempty"`
 }
 
 // Step is one GRADE domain's contribution to a certainty.
@@ -188,15 +192,8 @@ func Assess(evidence []Evidence, j Judgement) (Derivation, error) {
 		add(domainPlausibleConfounding, upgradeRefused)
 	}
 
-	switch {
-	case !j.Verdict.Valid():
-		add("verdict", mustBeOneOf(Verdicts()))
-	case !ok && j.Verdict != Insufficient:
-		add("verdict", "no usable evidence is linked, so the verdict must be insufficient")
-	case j.Verdict == Supported && !anySupport(evidence):
-		add("verdict", "supported needs at least one evidence link with stance supports (retracted sources do not count)")
-	case j.Verdict == Refuted && !anyRefute(evidence):
-		add("verdict", "refuted needs at least one evidence link with stance refutes (retracted sources do not count)")
+	if msg := verdictProblem(evidence, ok, j.Verdict); msg != "" {
+		add("verdict", msg)
 	}
 
 	if !ok {
@@ -240,6 +237,22 @@ func StartDerivation(evidence []Evidence) Derivation {
 	}
 	d.StartReason = d.startReason()
 	return d
+}
+
+// verdictProblem checks a verdict against the evidence (usable says whether
+// any evidence sets a start) and returns what is wrong with it, or "".
+func verdictProblem(evidence []Evidence, usable bool, v Verdict) string {
+	switch {
+	case !v.Valid():
+		return mustBeOneOf(Verdicts())
+	case !usable && v != Insufficient:
+		return "no usable evidence is linked, so the verdict must be insufficient"
+	case v == Supported && !anySupport(evidence):
+		return "supported needs at least one evidence link with stance supports (retracted sources do not count)"
+	case v == Refuted && !anyRefute(evidence):
+		return "refuted needs at least one evidence link with stance refutes (retracted sources do not count)"
+	}
+	return ""
 }
 
 // anySupport reports whether any link counts as support.
@@ -287,6 +300,9 @@ func (d Derivation) startSource() string {
 // "high (rct, source 12) -1 risk of bias (serious) = moderate".
 // Domains that change nothing are left out.
 func (d Derivation) Summary() string {
+	if d.AdjudicatedBy != "" {
+		return d.adjudicationSummary()
+	}
 	if d.Start == None {
 		return "no certainty (no usable evidence linked)"
 	}

@@ -190,6 +190,9 @@ func toClaimDetail(d store.ClaimDetail) claimDetailResponse {
 //	@Failure		401			{object}	Problem
 //	@Failure		429			{object}	Problem
 //	@Failure		503			{object}	Problem
+//	@Header			all			{integer}	X-RateLimit-Limit		"Requests allowed per minute"
+//	@Header			all			{integer}	X-RateLimit-Remaining	"Requests left in the current window"
+//	@Header			all			{integer}	X-RateLimit-Reset		"Seconds until the limit is fully restored"
 //	@Router			/api/v1/claims [get]
 func (h *Handler) ListClaims(c *gin.Context) {
 	if !checkQuery(c, "therapy", "flag", "verdict", "certainty", "language", "claim_type", "q") {
@@ -234,7 +237,6 @@ func (h *Handler) ListClaims(c *gin.Context) {
 	writeList(c, body, next)
 }
 
-
 func flagNames() []string {
 	var out []string
 	for _, f := range grading.AllFlags() {
@@ -259,6 +261,9 @@ func flagNames() []string {
 //	@Failure		410	{object}	Problem
 //	@Failure		429	{object}	Problem
 //	@Failure		503	{object}	Problem
+//	@Header			all	{integer}	X-RateLimit-Limit		"Requests allowed per minute"
+//	@Header			all	{integer}	X-RateLimit-Remaining	"Requests left in the current window"
+//	@Header			all	{integer}	X-RateLimit-Reset		"Seconds until the limit is fully restored"
 //	@Router			/api/v1/claims/{id} [get]
 func (h *Handler) GetClaim(c *gin.Context) {
 	id, ok := pathID(c, "id")
@@ -288,6 +293,7 @@ func (h *Handler) GetClaim(c *gin.Context) {
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
+//	@Failure		409				{object}	Problem
 //	@Failure		413				{object}	Problem
 //	@Failure		415				{object}	Problem
 //	@Failure		422				{object}	Problem

@@ -85,6 +85,9 @@ func parseIDs(s string) []int64 {
 //	@Failure	410		{object}	Problem
 //	@Failure	429		{object}	Problem
 //	@Failure	503		{object}	Problem
+//	@Header		all		{integer}	X-RateLimit-Limit		"Requests allowed per minute"
+//	@Header		all		{integer}	X-RateLimit-Remaining	"Requests left in the current window"
+//	@Header		all		{integer}	X-RateLimit-Reset		"Seconds until the limit is fully restored"
 //	@Router		/api/v1/claims/{id}/links [get]
 func (h *Handler) ListLinks(c *gin.Context) {
 	id, ok := pathID(c, "id")

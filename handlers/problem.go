@@ -57,6 +57,8 @@ const (
 	TypeMediaType       = "/problems/unsupported-media-type"
 	TypeNotAcceptable   = "/problems/not-acceptable"
 	TypeIdempotency     = "/problems/idempotency-key-reused"
+	// A request with the same Idempotency-Key is still running.
+	TypeIdempotencyInProgress = "/problems/idempotency-key-in-progress"
 )
 
 // WriteProblem aborts the request with a problem body.
@@ -84,6 +86,7 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 		ge  *grading.ValidationError
 		ce  *store.ConflictError
 		pe  *store.PreconditionError
+		pre *store.PreconditionRequiredError
 		nfe *store.NotFoundError
 	)
 	switch {
@@ -113,6 +116,10 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 		c.Header("ETag", etag(pe.Current))
 		Fail(c, http.StatusPreconditionFailed, TypePrecondition,
 			fmt.Sprintf("If-Match does not match the current version (ETag %s): read the resource again and reapply your change", etag(pe.Current)))
+	case errors.As(err, &pre):
+		c.Header("ETag", etag(pre.Current))
+		Fail(c, http.StatusPreconditionRequired, TypeIfMatchRequired,
+			fmt.Sprintf("the %s exists: send If-Match with its ETag %s so that a concurrent change is never overwritten", pre.Resource, etag(pre.Current)))
 	case errors.Is(err, store.ErrUnauthenticated):
 		Unauthenticated(c)
 	case errors.Is(err, store.ErrForbidden):

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -72,6 +73,10 @@ func bindJSON(c *gin.Context, dst any) bool {
 		writeDecodeError(c, err)
 		return false
 	}
+	if f := nulField(dst); f != "" {
+		writeValidation(c, []FieldProblem{{Field: f, Message: "must not contain a NUL character (\\u0000)"}})
+		return false
+	}
 	return true
 }
 
@@ -129,7 +134,15 @@ func writeDecodeError(c *gin.Context, err error) {
 		}
 		badRequest(c, "a field has the wrong type", FieldProblem{Field: field, Message: fmt.Sprintf("must be %s, not %s", jsonType(typeErr.Type.String()), typeErr.Value)})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		quoted := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		name, uerr := strconv.Unquote(quoted)
+		if uerr != nil {
+			name = strings.Trim(quoted, `"`)
+		}
+		if name == "" {
+			badRequest(c, "the body has a member with an empty name", FieldProblem{Field: "body", Message: `has a member named "" (no field has an empty name)`})
+			return
+		}
 		msg := "is not a field of this resource"
 		if derivedFields[name] {
 			msg = "is set by the server and cannot be written"
@@ -189,20 +202,25 @@ func parsePage(c *gin.Context) (store.Page, bool) {
 	return p, true
 }
 
-// checkQuery rejects query parameters the endpoint does not know, so that a
-// misspelt filter is an error rather than a silently unfiltered list.
-func checkQuery(c *gin.Context, known ...string) bool {
+// onlyQuery rejects query parameters the endpoint does not know, so that
+// a misspelt filter is an error rather than a silently unfiltered answer.
+func onlyQuery(c *gin.Context, known ...string) bool {
 	for k := range c.Request.URL.Query() {
-		ok := k == "limit" || k == "cursor"
-		for _, n := range known {
-			ok = ok || k == n
-		}
-		if !ok {
-			badRequest(c, fmt.Sprintf("unknown query parameter %q", k), FieldProblem{Field: k, Message: "is not a filter of this list; known: " + strings.Join(append(known, "limit", "cursor"), ", ")})
+		if k != "" && !slices.Contains(known, k) { // a nameless "=x" says nothing
+			msg := "this endpoint takes no query parameters"
+			if len(known) > 0 {
+				msg = "is not a parameter of this endpoint; known: " + strings.Join(known, ", ")
+			}
+			badRequest(c, fmt.Sprintf("unknown query parameter %q", k), FieldProblem{Field: k, Message: msg})
 			return false
 		}
 	}
 	return true
+}
+
+// checkQuery is onlyQuery for lists, which also take limit and cursor.
+func checkQuery(c *gin.Context, filters ...string) bool {
+	return onlyQuery(c, append(filters, "limit", "cursor")...)
 }
 
 // writeList writes a page and, when there is a next page, a Link header

@@ -114,6 +114,9 @@ func toClaimSummary(c models.Claim) claimSummary {
 //	@Failure		401			{object}	Problem
 //	@Failure		429			{object}	Problem
 //	@Failure		503			{object}	Problem
+//	@Header			all			{integer}	X-RateLimit-Limit		"Requests allowed per minute"
+//	@Header			all			{integer}	X-RateLimit-Remaining	"Requests left in the current window"
+//	@Header			all			{integer}	X-RateLimit-Reset		"Seconds until the limit is fully restored"
 //	@Router			/api/v1/sources [get]
 func (h *Handler) ListSources(c *gin.Context) {
 	if !checkQuery(c, "kind", "q", "doi", "pmid", "retracted") {
@@ -162,6 +165,9 @@ func (h *Handler) ListSources(c *gin.Context) {
 //	@Failure	404	{object}	Problem
 //	@Failure	429	{object}	Problem
 //	@Failure	503	{object}	Problem
+//	@Header		all	{integer}	X-RateLimit-Limit		"Requests allowed per minute"
+//	@Header		all	{integer}	X-RateLimit-Remaining	"Requests left in the current window"
+//	@Header		all	{integer}	X-RateLimit-Reset		"Seconds until the limit is fully restored"
 //	@Router		/api/v1/sources/{id} [get]
 func (h *Handler) GetSource(c *gin.Context) {
 	id, ok := pathID(c, "id")

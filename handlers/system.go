@@ -60,6 +60,10 @@ type userResponse struct {
 //	@Success	200	{object}	userResponse
 //	@Failure	401	{object}	Problem
 //	@Failure	429	{object}	Problem
+//	@Failure	503	{object}	Problem
+//	@Header		all	{integer}	X-RateLimit-Limit		"Requests allowed per minute"
+//	@Header		all	{integer}	X-RateLimit-Remaining	"Requests left in the current window"
+//	@Header		all	{integer}	X-RateLimit-Reset		"Seconds until the limit is fully restored"
 //	@Router		/api/v1/me [get]
 func (h *Handler) Me(c *gin.Context) {
 	p, ok := CurrentPrincipal(c)

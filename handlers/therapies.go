@@ -75,6 +75,9 @@ func toAliasInputs(in []aliasBody) []store.AliasInput {
 //	@Failure		401		{object}	Problem
 //	@Failure		429		{object}	Problem
 //	@Failure		503		{object}	Problem
+//	@Header			all		{integer}	X-RateLimit-Limit		"Requests allowed per minute"
+//	@Header			all		{integer}	X-RateLimit-Remaining	"Requests left in the current window"
+//	@Header			all		{integer}	X-RateLimit-Reset		"Seconds until the limit is fully restored"
 //	@Router			/api/v1/therapies [get]
 func (h *Handler) ListTherapies(c *gin.Context) {
 	if !checkQuery(c) {
@@ -111,6 +114,9 @@ func (h *Handler) ListTherapies(c *gin.Context) {
 //	@Failure		404	{object}	Problem
 //	@Failure		429	{object}	Problem
 //	@Failure		503	{object}	Problem
+//	@Header			all	{integer}	X-RateLimit-Limit		"Requests allowed per minute"
+//	@Header			all	{integer}	X-RateLimit-Remaining	"Requests left in the current window"
+//	@Header			all	{integer}	X-RateLimit-Reset		"Seconds until the limit is fully restored"
 //	@Router			/api/v1/therapies/{slug} [get]
 func (h *Handler) GetTherapy(c *gin.Context) {
 	t, err := h.store.GetTherapy(c.Request.Context(), c.Param("slug"))

@@ -55,6 +55,23 @@ func linkEvidence(links []models.Link) []grading.Evidence {
 	return out
 }
 
+// claimEvidence reads the evidence links of one claim, with their sources'
+// kind and retraction, as the engine sees them (one query).
+func claimEvidence(tx *gorm.DB, claimID int64) ([]grading.Evidence, error) {
+	var rows []evidenceRow
+	if err := tx.Table("links").
+		Select("links.id, links.claim_id, links.source_id, links.role, links.stance, links.reported_certainty, sources.kind, sources.retracted").
+		Joins("JOIN sources ON sources.id = links.source_id").
+		Where("links.claim_id = ? AND links.role = ?", claimID, models.LinkEvidence).Order("links.id").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read evidence of claim %d: %w", claimID, classify(err))
+	}
+	out := make([]grading.Evidence, len(rows))
+	for i, r := range rows {
+		out[i] = toEvidence(r)
+	}
+	return out, nil
+}
+
 // currentGrades returns the newest grade of each claim that has one.
 func (s *Store) currentGrades(db *gorm.DB, claimIDs []int64) (map[int64]*models.Grade, error) {
 	out := map[int64]*models.Grade{}

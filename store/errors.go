@@ -99,6 +99,24 @@ func (e *PreconditionError) Error() string {
 // Is makes errors.Is(err, ErrPrecondition) hold.
 func (e *PreconditionError) Is(target error) bool { return target == ErrPrecondition }
 
+// ErrPreconditionRequired is an update of an existing resource without
+// the version it is based on (HTTP: no If-Match, 428).
+var ErrPreconditionRequired = errors.New("precondition required")
+
+// PreconditionRequiredError says an update named no version; Current is the
+// resource's current version.
+type PreconditionRequiredError struct {
+	Resource string
+	Current  int64
+}
+
+func (e *PreconditionRequiredError) Error() string {
+	return fmt.Sprintf("%s exists at version %d: name the version the change is based on", e.Resource, e.Current)
+}
+
+// Is makes errors.Is(err, ErrPreconditionRequired) hold.
+func (e *PreconditionRequiredError) Is(target error) bool { return target == ErrPreconditionRequired }
+
 // classify turns driver errors into the store's sentinels where one fits:
 // missing rows into ErrNotFound, unique violations into ErrConflict, and a
 // database that cannot be reached (or a query past its deadline) into

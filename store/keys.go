@@ -170,6 +170,19 @@ func (s *Store) ListKeys(ctx context.Context, p Page) ([]models.APIKey, string, 
 	return rows, cursor, nil
 }
 
+// GetKey finds a key with its user; never its secret.
+func (s *Store) GetKey(ctx context.Context, id int64) (models.APIKey, error) {
+	var k models.APIKey
+	err := s.db.WithContext(ctx).Preload("User").Take(&k, id).Error
+	if isNotFound(err) {
+		return k, notFound("key", id)
+	}
+	if err != nil {
+		return k, fmt.Errorf("find key %d: %w", id, classify(err))
+	}
+	return k, nil
+}
+
 // RevokeKey revokes a key; the next request with it gets 401.
 func (s *Store) RevokeKey(ctx context.Context, a Actor, id int64) (models.APIKey, error) {
 	var k models.APIKey

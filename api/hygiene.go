@@ -1,0 +1,45 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"claimgrade/handlers"
+)
+
+// cleanURL refuses a request whose path (404) or query (400), once decoded,
+// holds a NUL character or bytes that are not UTF-8. No resource and no filter
+// value can contain them, and PostgreSQL cannot even compare text with
+// them: passed on, they would make a 500 out of bad input. (JSON bodies are
+// checked in handlers.bindJSON.)
+func cleanURL() gin.HandlerFunc {
+	bad := func(s string) bool { return strings.ContainsRune(s, 0) || !utf8.ValidString(s) }
+	return func(c *gin.Context) {
+		if bad(c.Request.URL.Path) {
+			handlers.Fail(c, http.StatusNotFound, handlers.TypeNotFound, "no resource has a path with a NUL character or bytes that are not UTF-8")
+			return
+		}
+		for k, vs := range c.Request.URL.Query() {
+			if bad(k) {
+				handlers.Fail(c, http.StatusBadRequest, handlers.TypeMalformed, "a query parameter name contains a NUL character or is not UTF-8")
+				return
+			}
+			for _, v := range vs {
+				if bad(v) {
+					field := k
+					if field == "" {
+						field = "query"
+					}
+					handlers.WriteProblem(c, handlers.Problem{Type: handlers.TypeMalformed, Title: "Malformed request", Status: http.StatusBadRequest,
+						Detail: "invalid query parameter " + strconv.Quote(k),
+						Errors: []handlers.FieldProblem{{Field: field, Message: "must be UTF-8 text without NUL characters"}}})
+					return
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,24 @@
+-- +goose Up
+-- One row per Idempotency-Key of an API key: inserted as pending (status
+-- NULL) before the request runs, completed with the response it gave. The
+-- unique (api_key_id, idem_key) is what lets only one of two concurrent
+-- requests with the same key run. Rows older than 24 hours are ignored and
+-- purged by the store.
+CREATE TABLE idempotency_keys (
+    id           BIGSERIAL PRIMARY KEY,
+    api_key_id   BIGINT NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+    idem_key     TEXT NOT NULL,
+    fingerprint  TEXT NOT NULL,
+    status       INTEGER,
+    content_type TEXT,
+    location     TEXT,
+    etag         TEXT,
+    body         BYTEA,
+    created_at   TIMESTAMPTZ NOT NULL,
+    completed_at TIMESTAMPTZ,
+    UNIQUE (api_key_id, idem_key)
+);
+CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
+
+-- +goose Down
+DROP TABLE idempotency_keys;
