@@ -1,0 +1,335 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"claimgrade/internal/testenv"
+	"claimgrade/models"
+	"claimgrade/store"
+)
+
+func secCount(t *testing.T, st *store.Store, table string) int64 {
+	t.Helper()
+	var n int64
+	if err := st.DB().Table(table).Count(&n).Error; err != nil {
+		t.Fatalf("count %s: %v", table, err)
+	}
+	return n
+}
+
+func secKeyID(t *testing.T, st *store.Store, user string) int64 {
+	t.Helper()
+	var k models.APIKey
+	if err := st.DB().Joins("JOIN users ON users.id = api_keys.user_id").Where("users.name = ?", user).Take(&k).Error; err != nil {
+		t.Fatalf("key of %s: %v", user, err)
+	}
+	return k.ID
+}
+
+func TestIdempotencyReplay(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		s := testenv.NewServer(t, st)
+		body := `{"kind":"rct","title":"Mesotherapy versus Systemic Therapy","doi":"10.1155/2011/317183"}`
+		post := func(role, key, body string) *testenv.Response {
+			return s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: role, Body: body,
+				Headers: map[string]string{"Idempotency-Key": key}})
+		}
+		first := post("editor", "retry-1", body)
+		if first.Status != http.StatusCreated || first.Header.Get("Idempotent-Replayed") != "" {
+			t.Fatalf("first: %d replayed=%q %s", first.Status, first.Header.Get("Idempotent-Replayed"), first.Body)
+		}
+		for i := range 2 {
+			again := post("editor", "retry-1", body)
+			if again.Status != http.StatusCreated || again.Header.Get("Idempotent-Replayed") != "true" {
+				t.Fatalf("replay %d: %d replayed=%q %s", i, again.Status, again.Header.Get("Idempotent-Replayed"), again.Body)
+			}
+			if !bytes.Equal(again.Body, first.Body) {
+				t.Errorf("replayed body differs:\n%s\n%s", again.Body, first.Body)
+			}
+			for _, h := range []string{"Location", "ETag", "Content-Type"} {
+				if again.Header.Get(h) != first.Header.Get(h) {
+					t.Errorf("replayed %s = %q, want %q", h, again.Header.Get(h), first.Header.Get(h))
+				}
+			}
+		}
+		if n := secCount(t, st, "sources"); n != 1 {
+			t.Errorf("%d sources after a request and two replays, want 1", n)
+		}
+		if n := secCount(t, st, "idempotency_keys"); n != 1 {
+			t.Errorf("%d idempotency records, want 1", n)
+		}
+
+		// The same key with another body (or path) is a 422; nothing runs.
+		res := post("editor", "retry-1", strings.Replace(body, "Systemic", "Oral", 1))
+		if p := res.Problem(t, http.StatusUnprocessableEntity); p["type"] != "/problems/idempotency-key-reused" {
+			t.Errorf("reused key: type %v", p["type"])
+		}
+		res = s.Do(testenv.Request{Method: "POST", Path: "/api/v1/therapies", Role: "editor", Body: body,
+			Headers: map[string]string{"Idempotency-Key": "retry-1"}})
+		res.Problem(t, http.StatusUnprocessableEntity)
+
+		// Keys belong to the API key: another caller's same key is its own.
+		res = post("admin", "retry-1", body)
+		if p := res.Problem(t, http.StatusConflict); p["existing_id"] == nil {
+			t.Errorf("admin's request did not run (want the duplicate-DOI 409 naming the source): %s", res.Body)
+		}
+
+		// A 4xx is an answer too, and is replayed.
+		bad := `{"kind":"rct"}`
+		first = post("editor", "retry-422", bad)
+		first.Problem(t, http.StatusUnprocessableEntity)
+		again := post("editor", "retry-422", bad)
+		again.Problem(t, http.StatusUnprocessableEntity)
+		if again.Header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again.Body, first.Body) ||
+			!strings.HasPrefix(again.Header.Get("Content-Type"), "application/problem+json") {
+			t.Errorf("4xx replay: replayed=%q content-type %q body %s", again.Header.Get("Idempotent-Replayed"), again.Header.Get("Content-Type"), again.Body)
+		}
+
+		// Without the header, POSTs are not idempotent.
+		res = s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: `{"kind":"news","title":"Infusions for back pain"}`})
+		res2 := s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: `{"kind":"news","title":"Infusions for back pain"}`})
+		if res.Status != http.StatusCreated || res2.Status != http.StatusCreated || res.Header.Get("Location") == res2.Header.Get("Location") {
+			t.Errorf("two POSTs without a key: %d %s, %d %s; want two sources", res.Status, res.Header.Get("Location"), res2.Status, res2.Header.Get("Location"))
+		}
+	})
+}
+
+func TestIdempotencyKeySyntax(t *testing.T) {
+	st := testenv.Open(t, testenv.Backends()[0])
+	s := testenv.NewServer(t, st)
+	tests := []struct {
+		name, key string
+		status    int
+	}{
+		{"empty", "", http.StatusBadRequest},
+		{"too long", strings.Repeat("k", 256), http.StatusBadRequest},
+		{"control character", "abc\x01def", http.StatusBadRequest},
+		{"DEL", "abc\x7f", http.StatusBadRequest},
+		{"not ASCII", "clé", http.StatusBadRequest},
+		{"longest", strings.Repeat("k", 255), http.StatusCreated},
+		{"one character", "k", http.StatusCreated},
+		{"printable with spaces", `a b!"#$%&'()*+,-./:;<=>?@[\]^_{|}~`, http.StatusCreated},
+	}
+	for i, tt := range tests {
+		res := s.Do(testenv.Request{Method: "POST", Path: "/api/v1/therapies", Role: "editor",
+			Body:    map[string]any{"slug": fmt.Sprintf("therapy-%d", i), "name": "Therapy"},
+			Headers: map[string]string{"Idempotency-Key": tt.key}})
+		if res.Status != tt.status {
+			t.Errorf("%s: status %d, want %d: %s", tt.name, res.Status, tt.status, res.Body)
+		}
+		if tt.status == http.StatusBadRequest {
+			if p := res.JSON(t); p["type"] != "/problems/malformed-request" {
+				t.Errorf("%s: type %v", tt.name, p["type"])
+			}
+		}
+	}
+	// Two Idempotency-Key headers are ambiguous.
+	req := httptest.NewRequest("POST", "/api/v1/therapies", strings.NewReader(`{"slug":"x","name":"X"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+s.Keys["editor"])
+	req.Header.Add("Idempotency-Key", "a")
+	req.Header.Add("Idempotency-Key", "b")
+	rec := httptest.NewRecorder()
+	s.Handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest {
+		t.Errorf("two Idempotency-Key headers: %d, want 400", rec.Code)
+	}
+	// Other methods ignore the header.
+	res := s.Do(testenv.Request{Method: "GET", Path: "/api/v1/therapies", Headers: map[string]string{"Idempotency-Key": "\x01"}})
+	if res.Status != http.StatusOK {
+		t.Errorf("GET with a bad Idempotency-Key: %d, want 200 (ignored)", res.Status)
+	}
+}
+
+// sourceFingerprint is the request fingerprint the middleware computes:
+// SHA-256 of method, path and body.
+func secSourceFingerprint(body string) string {
+	h := sha256.Sum256([]byte("POST\n/api/v1/sources\n" + body))
+	return hex.EncodeToString(h[:])
+}
+
+func TestIdempotencyInProgress(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		s := testenv.NewServer(t, st)
+		ctx := context.Background()
+		body := `{"kind":"cohort","title":"IV paracetamol versus oral"}`
+		// A request with this key has started and not finished.
+		rec, replay, err := st.BeginIdempotent(ctx, secKeyID(t, st, "editor"), "slow-1", secSourceFingerprint(body))
+		if err != nil || replay {
+			t.Fatalf("BeginIdempotent = %v, %v", replay, err)
+		}
+		res := s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: body,
+			Headers: map[string]string{"Idempotency-Key": "slow-1"}})
+		p := res.Problem(t, http.StatusConflict)
+		if p["type"] != "/problems/idempotency-key-in-progress" || !strings.Contains(p["detail"].(string), "in progress") {
+			t.Errorf("in progress: %v", p)
+		}
+		if n := secCount(t, st, "sources"); n != 0 {
+			t.Errorf("the second request ran: %d sources", n)
+		}
+		// Once the first finishes, retries replay it.
+		if err := st.CompleteIdempotent(ctx, rec.ID, store.IdempotentResponse{Status: 201, ContentType: "application/json; charset=utf-8",
+			Location: "/api/v1/sources/77", Body: []byte(`{"id":77}`)}); err != nil {
+			t.Fatal(err)
+		}
+		s.Validate = false // the stored body is a stand-in, not a Source
+		res = s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: body,
+			Headers: map[string]string{"Idempotency-Key": "slow-1"}})
+		s.Validate = true
+		if res.Status != 201 || string(res.Body) != `{"id":77}` || res.Header.Get("Location") != "/api/v1/sources/77" {
+			t.Errorf("after completion: %d %s %s", res.Status, res.Header.Get("Location"), res.Body)
+		}
+
+		// A pending record older than the pending timeout is abandoned (its
+		// process died): a retry takes it over and runs.
+		if _, _, err := st.BeginIdempotent(ctx, secKeyID(t, st, "editor"), "crashed-1", secSourceFingerprint(body)); err != nil {
+			t.Fatal(err)
+		}
+		st.DB().Table("idempotency_keys").Where("idem_key = ?", "crashed-1").Update("created_at", time.Now().UTC().Add(-store.IdempotencyPendingTimeout-time.Minute))
+		res = s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: body,
+			Headers: map[string]string{"Idempotency-Key": "crashed-1"}})
+		if res.Status != http.StatusCreated || res.Header.Get("Idempotent-Replayed") != "" {
+			t.Errorf("abandoned key: %d replayed=%q %s", res.Status, res.Header.Get("Idempotent-Replayed"), res.Body)
+		}
+	})
+}
+
+func TestIdempotencyConcurrent(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		s := testenv.NewServer(t, st)
+		body := `{"kind":"rct","title":"Concurrent retries","pmid":"12345678"}`
+		const n = 8
+		var wg sync.WaitGroup
+		recs := make([]*httptest.ResponseRecorder, n)
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req := httptest.NewRequest("POST", "/api/v1/sources", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+s.Keys["editor"])
+				req.Header.Set("Idempotency-Key", "burst-1")
+				recs[i] = httptest.NewRecorder()
+				<-start
+				s.Handler.ServeHTTP(recs[i], req)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		ran := 0
+		for i, rec := range recs {
+			switch {
+			case rec.Code == http.StatusCreated && rec.Header().Get("Idempotent-Replayed") == "":
+				ran++
+			case rec.Code == http.StatusCreated, rec.Code == http.StatusConflict && strings.Contains(rec.Body.String(), "in progress"):
+			default:
+				t.Errorf("request %d: %d %s", i, rec.Code, rec.Body)
+			}
+		}
+		if ran != 1 {
+			t.Errorf("%d of %d concurrent requests with one key ran, want exactly 1", ran, n)
+		}
+		if c := secCount(t, st, "sources"); c != 1 {
+			t.Errorf("%d sources, want 1", c)
+		}
+	})
+}
+
+func TestIdempotencyServerErrorReleasesKey(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		s := testenv.NewServer(t, st)
+		body := `{"kind":"guideline","title":"NICE NG59 low back pain"}`
+		post := func() *testenv.Response {
+			return s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: body,
+				Headers: map[string]string{"Idempotency-Key": "flaky-1"}})
+		}
+		// Break the write (its audit event cannot be recorded): a 500.
+		if err := st.DB().Exec("ALTER TABLE audit_events RENAME TO audit_events_away").Error; err != nil {
+			t.Fatal(err)
+		}
+		s.Validate = false // a 500 is a bug, and so not in the OpenAPI document
+		res := post()
+		s.Validate = true
+		res.Problem(t, http.StatusInternalServerError)
+		if n := secCount(t, st, "idempotency_keys"); n != 0 {
+			t.Errorf("a 500 left %d idempotency records, want the key released", n)
+		}
+		if err := st.DB().Exec("ALTER TABLE audit_events_away RENAME TO audit_events").Error; err != nil {
+			t.Fatal(err)
+		}
+		// The retry runs.
+		res = post()
+		if res.Status != http.StatusCreated || res.Header.Get("Idempotent-Replayed") != "" {
+			t.Fatalf("retry after 500: %d replayed=%q %s", res.Status, res.Header.Get("Idempotent-Replayed"), res.Body)
+		}
+		if n := secCount(t, st, "sources"); n != 1 {
+			t.Errorf("%d sources, want 1", n)
+		}
+	})
+}
+
+func TestIdempotencyExpiry(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		s := testenv.NewServer(t, st)
+		post := func(key, title string) *testenv.Response {
+			return s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor",
+				Body: map[string]any{"kind": "case_series", "title": title}, Headers: map[string]string{"Idempotency-Key": key}})
+		}
+		if res := post("old-1", "Old"); res.Status != http.StatusCreated {
+			t.Fatalf("first: %d %s", res.Status, res.Body)
+		}
+		if res := post("old-2", "Older"); res.Status != http.StatusCreated {
+			t.Fatalf("first: %d %s", res.Status, res.Body)
+		}
+		st.DB().Table("idempotency_keys").Where("1 = 1").Update("created_at", time.Now().UTC().Add(-store.IdempotencyTTL-time.Minute))
+		// An expired key is forgotten: the same request runs again.
+		res := post("old-1", "Old")
+		if res.Status != http.StatusCreated || res.Header.Get("Idempotent-Replayed") != "" {
+			t.Fatalf("after expiry: %d replayed=%q", res.Status, res.Header.Get("Idempotent-Replayed"))
+		}
+		if n := secCount(t, st, "sources"); n != 3 {
+			t.Errorf("%d sources, want 3", n)
+		}
+		// Expired records are purged on the way, the other key's too.
+		if n := secCount(t, st, "idempotency_keys"); n != 1 {
+			t.Errorf("%d idempotency records after expiry, want 1 (the new one)", n)
+		}
+	})
+}
+
+// TestIdempotencyDocumented: every POST that honours Idempotency-Key (all
+// but createKey) says so in the OpenAPI document, with the answers it can
+// give: 400 (bad key), 409 (in progress), 422 (reused).
+func TestIdempotencyDocumented(t *testing.T) {
+	doc, _ := testenv.Spec(t)
+	n := 0
+	for path, item := range doc.Paths.Map() {
+		op := item.Post
+		if op == nil || !strings.HasPrefix(path, "/api/v1/") || op.OperationID == "createKey" {
+			continue
+		}
+		n++
+		if p := op.Parameters.GetByInAndName("header", "Idempotency-Key"); p == nil {
+			t.Errorf("%s (POST %s) does not document the Idempotency-Key header", op.OperationID, path)
+		}
+		for _, code := range []int{400, 409, 422} {
+			if op.Responses.Status(code) == nil {
+				t.Errorf("%s (POST %s) does not document %d", op.OperationID, path, code)
+			}
+		}
+	}
+	if n < 4 {
+		t.Errorf("only %d idempotent POST operations found", n)
+	}
+}
