@@ -1,0 +1,741 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"claimgrade/internal/testenv"
+	"claimgrade/store"
+)
+
+func TestCatalogTherapyLookup(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		e := newCatalogEnv(t, st)
+		meso := e.mesotherapy()
+		e.therapy("infusion-therapy", "Infusion therapy", "Infusionstherapie", "Infusionen")
+
+		var keys []string
+		if err := st.DB().Table("therapy_aliases").Where("therapy_id = ?", catalogID(meso)).Order("alias_key").Pluck("alias_key", &keys).Error; err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"mesoterapia", "mesotherapie", "mésothérapie"}, keys); diff != "" {
+			t.Errorf("stored alias keys (-want +got):\n%s", diff)
+		}
+
+		tests := []struct {
+			key    string
+			status int
+			slug   string
+		}{
+			{"mesotherapy", 200, "mesotherapy"},
+			{"MesoTherapy", 200, "mesotherapy"},
+			{"Mesotherapie", 200, "mesotherapy"},
+			{"MESOTHERAPIE", 200, "mesotherapy"},
+			{"mesotherapie", 200, "mesotherapy"},
+			{"mésothérapie", 200, "mesotherapy"},
+			{"MÉSOTHÉRAPIE", 200, "mesotherapy"},
+			{"Mésothérapie", 200, "mesotherapy"},
+			{"mesoterapia", 200, "mesotherapy"},
+			{"MESOTERAPIA", 200, "mesotherapy"},
+			{"infusion-therapy", 200, "infusion-therapy"},
+			{"INFUSIONSTHERAPIE", 200, "infusion-therapy"},
+			{"infusionen", 200, "infusion-therapy"},
+			{"homeopathy", 404, ""},
+			{"meso", 404, ""},
+			{"mesotherapi", 404, ""},
+			{"%", 404, ""},
+			{"mesotherapy%", 404, ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.key, func(t *testing.T) {
+				res := e.do("GET", "/api/v1/therapies/"+url.PathEscape(tt.key), "", nil)
+				if tt.status != 200 {
+					catalogCheckProblem(t, res, tt.status)
+					return
+				}
+				if res.Status != 200 {
+					t.Fatalf("GET therapy %q = %d %s, want 200", tt.key, res.Status, res.Body)
+				}
+				if got := res.JSON(t)["slug"]; got != tt.slug {
+					t.Errorf("GET therapy %q slug = %v, want %s", tt.key, got, tt.slug)
+				}
+				// The same key names the therapy of a new claim.
+				c := e.claim(map[string]any{"therapy": tt.key})
+				var therapyID, wantID int64
+				st.DB().Table("claims").Select("therapy_id").Where("id = ?", catalogID(c)).Scan(&therapyID)
+				st.DB().Table("therapies").Select("id").Where("slug = ?", tt.slug).Scan(&wantID)
+				if c["therapy"] != tt.slug || therapyID != wantID {
+					t.Errorf("claim with therapy %q = %v (therapy_id %d), want %s (%d)", tt.key, c["therapy"], therapyID, tt.slug, wantID)
+				}
+			})
+		}
+		t.Run("aliases in the body", func(t *testing.T) {
+			res := e.do("GET", "/api/v1/therapies/mesotherapy", "", nil)
+			var got []string
+			for _, a := range res.JSON(t)["aliases"].([]any) {
+				got = append(got, a.(map[string]any)["alias"].(string)+"/"+a.(map[string]any)["language"].(string))
+			}
+			if diff := cmp.Diff([]string{"Mesotherapie/de", "mésothérapie/fr", "mesoterapia/it"}, got); diff != "" {
+				t.Errorf("aliases (-want +got):\n%s", diff)
+			}
+		})
+		t.Run("PATCH replaces the aliases", func(t *testing.T) {
+			res := e.do("PATCH", "/api/v1/therapies/mesoterapia", "editor", map[string]any{"aliases": []map[string]string{{"alias": "Mesoterapia", "language": "it"}}},
+				"If-Match", fmt.Sprintf(`"%v"`, meso["version"]))
+			if res.Status != 200 {
+				t.Fatalf("PATCH therapy = %d %s", res.Status, res.Body)
+			}
+			if got := e.count("therapy_aliases", "therapy_id = ?", catalogID(meso)); got != 1 {
+				t.Errorf("aliases after PATCH = %d, want 1", got)
+			}
+			catalogCheckProblem(t, e.do("GET", "/api/v1/therapies/Mesotherapie", "", nil), 404)
+			if res := e.do("GET", "/api/v1/therapies/MESOTERAPIA", "", nil); res.Status != 200 {
+				t.Errorf("GET by the kept alias = %d, want 200", res.Status)
+			}
+		})
+	})
+}
+
+// catalogFilterFixture makes five claims over two therapies, with links
+// that give them different verdicts and flags, and returns their ids by
+// letter.
+func catalogFilterFixture(e *catalogEnv) map[string]int64 {
+	e.t.Helper()
+	e.mesotherapy()
+	e.therapy("infusion-therapy", "Infusion therapy", "Infusionstherapie")
+	ids := map[string]int64{
+		"A": catalogID(e.claim(map[string]any{"therapy": "mesotherapy", "language": "de", "claim_type": "safety",
+			"text": "Die Behandlung ist nahezu schmerzfrei.", "text_en": "The treatment is almost painless."})),
+		"B": catalogID(e.claim(map[string]any{"therapy": "Mésothérapie", "language": "fr", "claim_type": "efficacy",
+			"text": "La mésothérapie soulage la douleur dans 75% des cas.", "text_en": "Mesotherapy relieves pain in 75% of cases."})),
+		"C": catalogID(e.claim(map[string]any{"therapy": "infusion-therapy", "language": "it", "claim_type": "comparative",
+			"text": "L'infusione agisce più rapidamente dei farmaci orali.", "text_en": "Infusion acts faster than oral_medication."})),
+		"D": catalogID(e.claim(map[string]any{"therapy": "Infusionstherapie", "language": "en", "claim_type": "safety",
+			"text": "There is no risk of drug interaction."})),
+		"E": catalogID(e.claim(map[string]any{"therapy": "Mesotherapie", "language": "de", "claim_type": "efficacy",
+			"text": "Mesotherapie wirkt in 75 Prozent der Fälle."})),
+	}
+	rct := catalogID(e.source(map[string]any{"kind": "rct", "title": "RCT"}))
+	rct2 := catalogID(e.source(map[string]any{"kind": "rct", "title": "RCT 2"}))
+	cohort := catalogID(e.source(map[string]any{"kind": "cohort", "title": "Cohort"}))
+	e.link(ids["B"], rct, "evidence", "supports")
+	e.link(ids["C"], rct2, "evidence", "supports")
+	e.link(ids["C"], cohort, "evidence", "refutes")
+	e.link(ids["D"], cohort, "evidence", "refutes")
+	return ids
+}
+
+func TestCatalogClaimFilters(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		e := newCatalogEnv(t, st)
+		ids := catalogFilterFixture(e)
+		// Certainty comes only from a final grade (the grading workflow);
+		// the filter reads the stored column, so set it directly.
+		if err := st.DB().Table("claims").Where("id = ?", ids["A"]).Update("certainty", "low").Error; err != nil {
+			t.Fatal(err)
+		}
+		q := url.QueryEscape
+		tests := []struct {
+			query string
+			want  string // letters of the claims, in id order
+		}{
+			{"", "ABCDE"},
+			{"therapy=mesotherapy", "ABE"},
+			{"therapy=Mesotherapie", "ABE"},
+			{"therapy=" + q("MÉSOTHÉRAPIE"), "ABE"},
+			{"therapy=infusionstherapie", "CD"},
+			{"therapy=homeopathy", ""},
+			{"flag=ungraded", "ABCDE"},
+			{"flag=unsupported", "ADE"},
+			{"flag=contradicted", "CD"},
+			{"flag=contradicted&flag=unsupported", "D"},
+			{"flag=ungraded&flag=contradicted&flag=unsupported", "D"},
+			{"flag=contradicted&flag=contradicted", "CD"},
+			{"flag=stale_grade", ""},
+			{"verdict=unsupported", "ADE"},
+			{"verdict=ungraded", "BC"},
+			{"verdict=supported", ""},
+			{"certainty=low", "A"},
+			{"certainty=high", ""},
+			{"language=de", "AE"},
+			{"language=fr", "B"},
+			{"language=es", ""},
+			{"claim_type=safety", "AD"},
+			{"claim_type=efficacy", "BE"},
+			{"claim_type=comparative", "C"},
+			{"q=SCHMERZFREI", "A"},
+			{"q=schmerzfrei", "A"},
+			{"q=PAINLESS", "A"},
+			{"q=" + q("MÉSO"), "B"},
+			{"q=" + q("méso"), "B"},
+			{"q=MESO", "BE"},
+			{"q=" + q("75%"), "B"},
+			{"q=" + q("%"), "B"},
+			{"q=" + q("_"), "C"},
+			{"q=" + q("oral_medication"), "C"},
+			{"q=" + q("oral medication"), ""},
+			{"q=" + q("75 prozent"), "E"},
+			{"q=75", "BE"},
+			{"q=" + q(`\`), ""},
+			{"q=" + q("'"), "C"},
+			{"q=DRUG", "D"},
+			{"q=" + q("FÄLLE"), "E"},
+			{"therapy=Mesotherapie&claim_type=efficacy&q=75", "BE"},
+			{"language=de&q=75", "E"},
+			{"therapy=infusion-therapy&flag=contradicted&verdict=ungraded", "C"},
+			{"therapy=mesotherapy&flag=contradicted", ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.query, func(t *testing.T) {
+				res := e.do("GET", "/api/v1/claims?"+tt.query, "", nil)
+				if res.Status != 200 {
+					t.Fatalf("GET /api/v1/claims?%s = %d %s", tt.query, res.Status, res.Body)
+				}
+				var want []int64
+				for _, l := range tt.want {
+					want = append(want, ids[string(l)])
+				}
+				got := catalogListIDs(t, res)
+				if diff := cmp.Diff(want, got, catalogEmptyEqual); diff != "" {
+					t.Errorf("GET /api/v1/claims?%s ids (-want +got):\n%s", tt.query, diff)
+				}
+			})
+		}
+		t.Run("LIKE escapes are literal", func(t *testing.T) {
+			f := catalogID(e.claim(map[string]any{"text": `Pfad C:\Meso\100%_sicher`, "claim_type": "other"}))
+			for _, tt := range []struct {
+				q    string
+				want []int64
+			}{
+				{`\`, []int64{f}},
+				{`:\m`, []int64{f}},
+				{`%_`, []int64{f}},
+				{`\100%`, []int64{f}},
+				{`\%`, nil},
+				{`100_`, nil},
+			} {
+				got := catalogListIDs(t, e.do("GET", "/api/v1/claims?q="+q(tt.q), "", nil))
+				if diff := cmp.Diff(tt.want, got, catalogEmptyEqual); diff != "" {
+					t.Errorf("GET /api/v1/claims?q=%s (-want +got):\n%s", tt.q, diff)
+				}
+			}
+		})
+	})
+}
+
+// catalogEmptyEqual treats nil and empty slices alike.
+var catalogEmptyEqual = cmp.FilterValues(func(a, b []int64) bool { return len(a) == 0 && len(b) == 0 }, cmp.Ignore())
+
+func TestCatalogSources(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		e := newCatalogEnv(t, st)
+		e.mesotherapy()
+
+		t.Run("DOI and PMID validation", func(t *testing.T) {
+			tests := []struct {
+				doi, pmid string
+				wantDOI   string // "" wants 422
+				wantPMID  string
+			}{
+				{doi: "https://doi.org/10.1155/ABC", wantDOI: "10.1155/abc"},
+				{doi: "http://dx.doi.org/10.1001/JAMA.2011.1", wantDOI: "10.1001/jama.2011.1"},
+				{doi: "doi:10.1093/Brain/AWQ123", wantDOI: "10.1093/brain/awq123"},
+				{doi: "  10.1016/J.PAIN.2010.01.001  ", wantDOI: "10.1016/j.pain.2010.01.001"},
+				{pmid: "20953425", wantPMID: "20953425"},
+				{doi: "10.1/abc"},
+				{doi: "abc"},
+				{doi: "https://example.org/10.1155/abc"},
+				{doi: "10.1155/with space"},
+				{pmid: "12a"},
+				{pmid: "0123"},
+				{pmid: "PMC1234"},
+				{pmid: "1234567890"},
+			}
+			for i, tt := range tests {
+				body := map[string]any{"kind": "rct", "title": fmt.Sprintf("Trial %d", i)}
+				if tt.doi != "" {
+					body["doi"] = tt.doi
+				}
+				if tt.pmid != "" {
+					body["pmid"] = tt.pmid
+				}
+				before := e.count("sources", "")
+				res := e.do("POST", "/api/v1/sources", "editor", body)
+				if tt.wantDOI == "" && tt.wantPMID == "" {
+					p := catalogCheckProblem(t, res, http.StatusUnprocessableEntity)
+					field := map[bool]string{true: "doi", false: "pmid"}[tt.doi != ""]
+					if diff := cmp.Diff([]string{field}, catalogProblemFields(p)); diff != "" {
+						t.Errorf("POST source %v: error fields (-want +got):\n%s", body, diff)
+					}
+					if got := e.count("sources", ""); got != before {
+						t.Errorf("POST source %v was refused but sources went from %d to %d", body, before, got)
+					}
+					continue
+				}
+				if res.Status != http.StatusCreated {
+					t.Fatalf("POST source %v = %d %s", body, res.Status, res.Body)
+				}
+				m := res.JSON(t)
+				var row struct {
+					DOI  *string `gorm:"column:doi"`
+					PMID *string `gorm:"column:pmid"`
+				}
+				st.DB().Table("sources").Select("doi, pmid").Where("id = ?", catalogID(m)).Scan(&row)
+				if tt.wantDOI != "" && (m["doi"] != tt.wantDOI || row.DOI == nil || *row.DOI != tt.wantDOI) {
+					t.Errorf("POST source doi %q: response doi %v, stored %v; want %s", tt.doi, m["doi"], row.DOI, tt.wantDOI)
+				}
+				if tt.wantPMID != "" && (m["pmid"] != tt.wantPMID || row.PMID == nil || *row.PMID != tt.wantPMID) {
+					t.Errorf("POST source pmid %q: response pmid %v, stored %v; want %s", tt.pmid, m["pmid"], row.PMID, tt.wantPMID)
+				}
+			}
+		})
+
+		t.Run("filters", func(t *testing.T) {
+			if err := st.DB().Exec("DELETE FROM audit_events").Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := st.DB().Exec("DELETE FROM sources").Error; err != nil {
+				t.Fatal(err)
+			}
+			ids := map[string]int64{
+				"rct": catalogID(e.source(map[string]any{"kind": "rct", "title": "Mesotherapy versus Systemic Therapy", "authors": "Costantino C",
+					"doi": "https://doi.org/10.1155/2011/317183", "pmid": "20953425", "container": "Evidence-Based Complementary and Alternative Medicine"})),
+				"cohort":    catalogID(e.source(map[string]any{"kind": "cohort", "title": "Infusions in a cohort of Übergewichtige", "authors": "Müller A"})),
+				"retracted": catalogID(e.source(map[string]any{"kind": "rct", "title": "A retracted trial", "retracted": true, "retraction_note": "Data fabricated."})),
+				"article":   catalogID(e.source(map[string]any{"kind": "web_article", "title": "Mesotherapie bei Rückenschmerzen", "url": "https://example.org/meso"})),
+			}
+			tests := []struct {
+				query string
+				want  []string
+			}{
+				{"kind=rct", []string{"rct", "retracted"}},
+				{"kind=web_article", []string{"article"}},
+				{"kind=meta_analysis", nil},
+				{"q=MESOTHERAPY", []string{"rct"}},
+				{"q=meso", []string{"rct", "article"}},
+				{"q=costantino", []string{"rct"}},
+				{"q=" + url.QueryEscape("MÜLLER"), []string{"cohort"}},
+				{"q=" + url.QueryEscape("übergewichtige"), []string{"cohort"}},
+				{"q=alternative", []string{"rct"}},
+				{"q=" + url.QueryEscape("%"), nil},
+				{"doi=10.1155/2011/317183", []string{"rct"}},
+				{"doi=" + url.QueryEscape("HTTPS://DOI.ORG/10.1155/2011/317183"), []string{"rct"}},
+				{"doi=" + url.QueryEscape("doi:10.1155/2011/317183"), []string{"rct"}},
+				{"doi=10.1155/2011/999", nil},
+				{"pmid=20953425", []string{"rct"}},
+				{"pmid=1", nil},
+				{"retracted=true", []string{"retracted"}},
+				{"retracted=false", []string{"rct", "cohort", "article"}},
+				{"retracted=false&kind=rct", []string{"rct"}},
+				{"kind=rct&q=trial", []string{"retracted"}},
+			}
+			for _, tt := range tests {
+				res := e.do("GET", "/api/v1/sources?"+tt.query, "", nil)
+				if res.Status != 200 {
+					t.Fatalf("GET /api/v1/sources?%s = %d %s", tt.query, res.Status, res.Body)
+				}
+				var want []int64
+				for _, k := range tt.want {
+					want = append(want, ids[k])
+				}
+				if diff := cmp.Diff(want, catalogListIDs(t, res), catalogEmptyEqual); diff != "" {
+					t.Errorf("GET /api/v1/sources?%s (-want +got):\n%s", tt.query, diff)
+				}
+			}
+		})
+
+		t.Run("detail embeds the linked claims", func(t *testing.T) {
+			src := catalogID(e.source(map[string]any{"kind": "systematic_review", "title": "Review of mesotherapy"}))
+			web := catalogID(e.source(map[string]any{"kind": "news", "title": "News"}))
+			c1 := catalogID(e.claim(map[string]any{"text": "Hilft bei Rückenschmerzen.", "claim_type": "efficacy"}))
+			c2 := catalogID(e.claim(map[string]any{"text": "Ist sicher.", "claim_type": "safety"}))
+			c3 := catalogID(e.claim(map[string]any{"text": "Wird archiviert.", "claim_type": "other"}))
+			l1 := catalogID(e.link(c1, src, "evidence", "supports"))
+			l2 := catalogID(e.link(c2, src, "evidence", "refutes"))
+			e.link(c3, src, "evidence", "neutral")
+			e.link(c1, web, "appearance", "")
+			if res := e.do("DELETE", fmt.Sprintf("/api/v1/claims/%d", c3), "editor", nil); res.Status != http.StatusNoContent {
+				t.Fatalf("archive = %d %s", res.Status, res.Body)
+			}
+			res := e.do("GET", fmt.Sprintf("/api/v1/sources/%d", src), "", nil)
+			if res.Status != 200 {
+				t.Fatalf("GET source = %d %s", res.Status, res.Body)
+			}
+			type embedded struct {
+				LinkID int64   `json:"link_id"`
+				Role   string  `json:"role"`
+				Stance *string `json:"stance"`
+				Claim  struct {
+					ID      int64  `json:"id"`
+					Therapy string `json:"therapy"`
+					Verdict string `json:"verdict"`
+				} `json:"claim"`
+			}
+			var body struct {
+				Kind   string     `json:"kind"`
+				Claims []embedded `json:"claims"`
+			}
+			res.Decode(t, &body)
+			var got []string
+			for _, c := range body.Claims {
+				stance := "-"
+				if c.Stance != nil {
+					stance = *c.Stance
+				}
+				got = append(got, fmt.Sprintf("link %d %s %s claim %d %s %s", c.LinkID, c.Role, stance, c.Claim.ID, c.Claim.Therapy, c.Claim.Verdict))
+			}
+			want := []string{
+				fmt.Sprintf("link %d evidence supports claim %d mesotherapy ungraded", l1, c1),
+				fmt.Sprintf("link %d evidence refutes claim %d mesotherapy unsupported", l2, c2),
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("GET source claims (-want +got):\n%s", diff)
+			}
+			if body.Kind != "systematic_review" {
+				t.Errorf("kind = %q", body.Kind)
+			}
+		})
+	})
+}
+
+func TestCatalogLinkRules(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		e := newCatalogEnv(t, st)
+		e.mesotherapy()
+		claim := catalogID(e.claim(nil))
+		kinds := map[string]int64{}
+		for _, k := range []string{"web_article", "news", "other", "rct", "guideline", "expert_opinion"} {
+			kinds[k] = catalogID(e.source(map[string]any{"kind": k, "title": "A " + k}))
+		}
+		path := fmt.Sprintf("/api/v1/claims/%d/links", claim)
+		tests := []struct {
+			name   string
+			body   map[string]any
+			fields []string // nil: 201
+		}{
+			{"web_article as evidence", map[string]any{"source_id": kinds["web_article"], "role": "evidence", "stance": "supports"}, []string{"role"}},
+			{"news as evidence", map[string]any{"source_id": kinds["news"], "role": "evidence", "stance": "refutes"}, []string{"role"}},
+			{"other as evidence", map[string]any{"source_id": kinds["other"], "role": "evidence", "stance": "neutral"}, []string{"role"}},
+			{"appearance with a stance", map[string]any{"source_id": kinds["web_article"], "role": "appearance", "stance": "supports"}, []string{"stance"}},
+			{"appearance with a reported certainty", map[string]any{"source_id": kinds["news"], "role": "appearance", "reported_certainty": "high"}, []string{"reported_certainty"}},
+			{"evidence without a stance", map[string]any{"source_id": kinds["rct"], "role": "evidence"}, []string{"stance"}},
+			{"evidence with a blank stance", map[string]any{"source_id": kinds["rct"], "role": "evidence", "stance": " "}, []string{"stance"}},
+			{"evidence with an unknown stance", map[string]any{"source_id": kinds["rct"], "role": "evidence", "stance": "agrees"}, []string{"stance"}},
+			{"evidence with a bad reported certainty", map[string]any{"source_id": kinds["guideline"], "role": "evidence", "stance": "supports", "reported_certainty": "very-low"}, []string{"reported_certainty"}},
+			{"news as evidence without a stance", map[string]any{"source_id": kinds["news"], "role": "evidence"}, []string{"stance", "role"}},
+			{"missing source", map[string]any{"source_id": 999999, "role": "appearance"}, []string{"source_id"}},
+			{"web_article as appearance", map[string]any{"source_id": kinds["web_article"], "role": "appearance", "excerpt": "nahezu schmerzfrei"}, nil},
+			{"news as appearance", map[string]any{"source_id": kinds["news"], "role": "appearance"}, nil},
+			{"other as appearance", map[string]any{"source_id": kinds["other"], "role": "appearance"}, nil},
+			{"rct as appearance", map[string]any{"source_id": kinds["rct"], "role": "appearance"}, nil},
+			{"rct as evidence too", map[string]any{"source_id": kinds["rct"], "role": "evidence", "stance": "mixed"}, nil},
+			{"guideline with reported certainty", map[string]any{"source_id": kinds["guideline"], "role": "evidence", "stance": "supports", "reported_certainty": "low"}, nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				before := e.count("links", "claim_id = ?", claim)
+				res := e.do("POST", path, "editor", tt.body)
+				if tt.fields == nil {
+					if res.Status != http.StatusCreated {
+						t.Fatalf("POST link %v = %d %s, want 201", tt.body, res.Status, res.Body)
+					}
+					if got := e.count("links", "claim_id = ?", claim); got != before+1 {
+						t.Errorf("links = %d, want %d", got, before+1)
+					}
+					return
+				}
+				p := catalogCheckProblem(t, res, http.StatusUnprocessableEntity)
+				if diff := cmp.Diff(catalogSorted(tt.fields), catalogSorted(catalogProblemFields(p))); diff != "" {
+					t.Errorf("POST link %v error fields (-want +got):\n%s", tt.body, diff)
+				}
+				if got := e.count("links", "claim_id = ?", claim); got != before {
+					t.Errorf("refused link was stored: links %d -> %d", before, got)
+				}
+			})
+		}
+		t.Run("PATCH cannot clear an evidence stance", func(t *testing.T) {
+			var l struct{ ID, Version int64 }
+			st.DB().Table("links").Select("id, version").Where("claim_id = ? AND role = ? AND source_id = ?", claim, "evidence", kinds["rct"]).Scan(&l)
+			res := e.do("PATCH", fmt.Sprintf("%s/%d", path, l.ID), "editor", map[string]any{"stance": ""}, "If-Match", fmt.Sprintf(`"%d"`, l.Version))
+			p := catalogCheckProblem(t, res, http.StatusUnprocessableEntity)
+			if diff := cmp.Diff([]string{"stance"}, catalogProblemFields(p)); diff != "" {
+				t.Errorf("error fields (-want +got):\n%s", diff)
+			}
+			if n := e.count("links", "id = ? AND stance = ?", l.ID, "mixed"); n != 1 {
+				t.Errorf("stance in the DB changed after a refused PATCH")
+			}
+		})
+		t.Run("an evidence source cannot become news", func(t *testing.T) {
+			var v int64
+			st.DB().Table("sources").Select("version").Where("id = ?", kinds["rct"]).Scan(&v)
+			res := e.do("PATCH", fmt.Sprintf("/api/v1/sources/%d", kinds["rct"]), "editor", map[string]any{"kind": "news"}, "If-Match", fmt.Sprintf(`"%d"`, v))
+			p := catalogCheckProblem(t, res, http.StatusUnprocessableEntity)
+			if diff := cmp.Diff([]string{"kind"}, catalogProblemFields(p)); diff != "" {
+				t.Errorf("error fields (-want +got):\n%s", diff)
+			}
+			if n := e.count("sources", "id = ? AND kind = ?", kinds["rct"], "rct"); n != 1 {
+				t.Errorf("kind changed after a refused PATCH")
+			}
+		})
+	})
+}
+
+// catalogDerived is a claim's derived state.
+type catalogDerived struct {
+	Verdict                 string
+	Support, Refute, Appear int
+	Flags                   []string
+}
+
+func TestCatalogDerivedFields(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		e := newCatalogEnv(t, st)
+		e.mesotherapy()
+		claim := catalogID(e.claim(nil))
+		web := catalogID(e.source(map[string]any{"kind": "web_article", "title": "Blog"}))
+		rct := catalogID(e.source(map[string]any{"kind": "rct", "title": "RCT"}))
+		cohort := catalogID(e.source(map[string]any{"kind": "cohort", "title": "Cohort"}))
+		linkOf := func(source int64, role string) (id, version int64) {
+			var l struct{ ID, Version int64 }
+			st.DB().Table("links").Select("id, version").Where("claim_id = ? AND source_id = ? AND role = ?", claim, source, role).Scan(&l)
+			return l.ID, l.Version
+		}
+		linkPath := func(id int64) string { return fmt.Sprintf("/api/v1/claims/%d/links/%d", claim, id) }
+		patch := func(source int64, body map[string]any) (string, map[string]any, []string) {
+			id, v := linkOf(source, "evidence")
+			return linkPath(id), body, []string{"If-Match", fmt.Sprintf(`"%d"`, v)}
+		}
+		sourceVersion := func(id int64) string {
+			var v int64
+			st.DB().Table("sources").Select("version").Where("id = ?", id).Scan(&v)
+			return fmt.Sprintf(`"%d"`, v)
+		}
+
+		steps := []struct {
+			name   string
+			act    func() *testenv.Response
+			status int
+			want   catalogDerived
+		}{
+			{"new claim", nil, 0, catalogDerived{"unsupported", 0, 0, 0, []string{"ungraded", "unsupported"}}},
+			{"appearance added", func() *testenv.Response {
+				return e.do("POST", fmt.Sprintf("/api/v1/claims/%d/links", claim), "editor", map[string]any{"source_id": web, "role": "appearance"})
+			}, 201, catalogDerived{"unsupported", 0, 0, 1, []string{"ungraded", "unsupported"}}},
+			{"supporting evidence added", func() *testenv.Response {
+				return e.do("POST", fmt.Sprintf("/api/v1/claims/%d/links", claim), "editor", map[string]any{"source_id": rct, "role": "evidence", "stance": "supports"})
+			}, 201, catalogDerived{"ungraded", 1, 0, 1, []string{"ungraded"}}},
+			{"refuting evidence added", func() *testenv.Response {
+				return e.do("POST", fmt.Sprintf("/api/v1/claims/%d/links", claim), "editor", map[string]any{"source_id": cohort, "role": "evidence", "stance": "refutes"})
+			}, 201, catalogDerived{"ungraded", 1, 1, 1, []string{"contradicted", "ungraded"}}},
+			{"support becomes neutral", func() *testenv.Response {
+				p, b, h := patch(rct, map[string]any{"stance": "neutral"})
+				return e.do("PATCH", p, "editor", b, h...)
+			}, 200, catalogDerived{"unsupported", 0, 1, 1, []string{"contradicted", "ungraded", "unsupported"}}},
+			{"refutation removed", func() *testenv.Response {
+				id, _ := linkOf(cohort, "evidence")
+				return e.do("DELETE", linkPath(id), "editor", nil)
+			}, 204, catalogDerived{"unsupported", 0, 0, 1, []string{"ungraded", "unsupported"}}},
+			{"neutral becomes support", func() *testenv.Response {
+				p, b, h := patch(rct, map[string]any{"stance": "supports"})
+				return e.do("PATCH", p, "editor", b, h...)
+			}, 200, catalogDerived{"ungraded", 1, 0, 1, []string{"ungraded"}}},
+			{"excerpt change derives nothing new", func() *testenv.Response {
+				p, b, h := patch(rct, map[string]any{"excerpt": "Pain fell in both arms."})
+				return e.do("PATCH", p, "editor", b, h...)
+			}, 200, catalogDerived{"ungraded", 1, 0, 1, []string{"ungraded"}}},
+			{"supporting source retracted", func() *testenv.Response {
+				return e.do("PATCH", fmt.Sprintf("/api/v1/sources/%d", rct), "editor", map[string]any{"retracted": true, "retraction_note": "Fabricated."}, "If-Match", sourceVersion(rct))
+			}, 200, catalogDerived{"unsupported", 1, 0, 1, []string{"retracted_evidence", "ungraded", "unsupported"}}},
+			{"source un-retracted", func() *testenv.Response {
+				return e.do("PATCH", fmt.Sprintf("/api/v1/sources/%d", rct), "editor", map[string]any{"retracted": false}, "If-Match", sourceVersion(rct))
+			}, 200, catalogDerived{"ungraded", 1, 0, 1, []string{"ungraded"}}},
+			{"appearance removed", func() *testenv.Response {
+				id, _ := linkOf(web, "appearance")
+				return e.do("DELETE", linkPath(id), "editor", nil)
+			}, 204, catalogDerived{"ungraded", 1, 0, 0, []string{"ungraded"}}},
+		}
+		var lastVersion float64
+		for _, step := range steps {
+			t.Run(step.name, func(t *testing.T) {
+				if step.act != nil {
+					if res := step.act(); res.Status != step.status {
+						t.Fatalf("%s = %d %s, want %d", step.name, res.Status, res.Body, step.status)
+					}
+				}
+				res := e.do("GET", fmt.Sprintf("/api/v1/claims/%d", claim), "", nil)
+				m := res.JSON(t)
+				got := catalogDerived{Verdict: fmt.Sprint(m["verdict"]), Support: int(m["support_count"].(float64)),
+					Refute: int(m["refute_count"].(float64)), Appear: int(m["appearance_count"].(float64))}
+				for _, f := range m["flags"].([]any) {
+					got.Flags = append(got.Flags, f.(string))
+				}
+				if diff := cmp.Diff(step.want, got); diff != "" {
+					t.Errorf("GET claim after %s (-want +got):\n%s", step.name, diff)
+				}
+				// The stored row and flag table agree with the response.
+				var row struct {
+					Verdict                                    string
+					SupportCount, RefuteCount, AppearanceCount int
+				}
+				st.DB().Table("claims").Select("verdict, support_count, refute_count, appearance_count").Where("id = ?", claim).Scan(&row)
+				stored := catalogDerived{Verdict: row.Verdict, Support: row.SupportCount, Refute: row.RefuteCount, Appear: row.AppearanceCount}
+				st.DB().Table("claim_flags").Where("claim_id = ?", claim).Order("flag").Pluck("flag", &stored.Flags)
+				if diff := cmp.Diff(step.want, stored); diff != "" {
+					t.Errorf("database after %s (-want +got):\n%s", step.name, diff)
+				}
+				if v := m["version"].(float64); v < lastVersion {
+					t.Errorf("version went back from %v to %v", lastVersion, v)
+				}
+				lastVersion = m["version"].(float64)
+			})
+		}
+		// Every derived change was recorded.
+		if n := e.count("audit_events", "claim_id = ? AND action = ?", claim, "claim.flagged"); n < 6 {
+			t.Errorf("claim.flagged audit events = %d, want one per flag change (>= 6)", n)
+		}
+	})
+}
+
+func TestCatalogArchive(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		e := newCatalogEnv(t, st)
+		e.mesotherapy()
+		keep := catalogID(e.claim(map[string]any{"text": "Bleibt."}))
+		gone := catalogID(e.claim(map[string]any{"text": "Wird archiviert."}))
+		src := catalogID(e.source(nil))
+		link := catalogID(e.link(gone, src, "evidence", "supports"))
+		auditBefore := e.count("audit_events", "claim_id = ?", gone)
+		claimPath := fmt.Sprintf("/api/v1/claims/%d", gone)
+
+		res := e.do("DELETE", claimPath, "editor", nil)
+		if res.Status != http.StatusNoContent || len(res.Body) != 0 {
+			t.Fatalf("DELETE claim = %d %q, want 204 with no body", res.Status, res.Body)
+		}
+		tests := []struct {
+			name, method, path string
+			role               string
+			body               any
+			headers            []string
+		}{
+			{"GET", "GET", claimPath, "", nil, nil},
+			{"GET links", "GET", claimPath + "/links", "", nil, nil},
+			{"PATCH", "PATCH", claimPath, "editor", map[string]any{"text": "x y z"}, []string{"If-Match", `"99"`}},
+			{"DELETE again", "DELETE", claimPath, "editor", nil, nil},
+			{"POST link", "POST", claimPath + "/links", "editor", map[string]any{"source_id": src, "role": "appearance"}, nil},
+			{"DELETE link", "DELETE", fmt.Sprintf("%s/links/%d", claimPath, link), "editor", nil, nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				catalogCheckProblem(t, e.do(tt.method, tt.path, tt.role, tt.body, tt.headers...), http.StatusGone)
+			})
+		}
+		for _, q := range []string{"", "?flag=ungraded", "?therapy=mesotherapy", "?q=archiviert", "?verdict=ungraded"} {
+			if ids := catalogListIDs(t, e.do("GET", "/api/v1/claims"+q, "", nil)); slices.Contains(ids, gone) {
+				t.Errorf("GET /api/v1/claims%s = %v lists the archived claim %d", q, ids, gone)
+			}
+		}
+		if ids := catalogListIDs(t, e.do("GET", "/api/v1/claims", "", nil)); !slices.Equal(ids, []int64{keep}) {
+			t.Errorf("GET /api/v1/claims = %v, want [%d]", ids, keep)
+		}
+		if claims := e.do("GET", fmt.Sprintf("/api/v1/sources/%d", src), "", nil).JSON(t)["claims"].([]any); len(claims) != 0 {
+			t.Errorf("source still embeds the archived claim: %v", claims)
+		}
+		// History is kept: the row, its links and every audit event remain.
+		if n := e.count("claims", "id = ? AND archived_at IS NOT NULL", gone); n != 1 {
+			t.Errorf("archived claim rows = %d, want 1 with archived_at set", n)
+		}
+		if n := e.count("links", "claim_id = ?", gone); n != 1 {
+			t.Errorf("links of the archived claim = %d, want 1", n)
+		}
+		if n := e.count("audit_events", "claim_id = ?", gone); n != auditBefore+1 {
+			t.Errorf("audit events of the archived claim = %d, want %d (all earlier ones + claim.archived)", n, auditBefore+1)
+		}
+		if n := e.count("audit_events", "claim_id = ? AND action = ?", gone, "claim.archived"); n != 1 {
+			t.Errorf("claim.archived events = %d, want 1", n)
+		}
+	})
+}
+
+func TestCatalogPatchClaim(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		e := newCatalogEnv(t, st)
+		e.mesotherapy()
+		e.therapy("infusion-therapy", "Infusion therapy", "Infusionstherapie")
+		c := e.claim(map[string]any{"text_en": "The treatment is almost painless.", "condition": "low back pain", "outcome": "procedural pain"})
+		path := fmt.Sprintf("/api/v1/claims/%d", catalogID(c))
+		etag := fmt.Sprintf(`"%v"`, c["version"])
+
+		type row struct {
+			TherapyID         int64
+			Text              string
+			TextEn, Condition *string
+			Outcome           *string
+			SearchText        string
+		}
+		read := func() row {
+			var r row
+			st.DB().Table("claims").Select("therapy_id, text, text_en, condition, outcome, search_text").Where("id = ?", catalogID(c)).Scan(&r)
+			return r
+		}
+		str := func(s string) *string { return &s }
+		var infusionID int64
+		st.DB().Table("therapies").Select("id").Where("slug = ?", "infusion-therapy").Scan(&infusionID)
+		mesoID := read().TherapyID
+
+		tests := []struct {
+			name  string
+			patch map[string]any
+			want  row
+			json  map[string]any // response fields
+		}{
+			{"clear text_en", map[string]any{"text_en": ""},
+				row{mesoID, "Die Behandlung ist nahezu schmerzfrei.", nil, str("low back pain"), str("procedural pain"), "die behandlung ist nahezu schmerzfrei."},
+				map[string]any{"text_en": nil, "condition": "low back pain"}},
+			{"clear condition with blanks", map[string]any{"condition": "   "},
+				row{mesoID, "Die Behandlung ist nahezu schmerzfrei.", nil, nil, str("procedural pain"), "die behandlung ist nahezu schmerzfrei."},
+				map[string]any{"condition": nil, "outcome": "procedural pain"}},
+			{"set text_en and text", map[string]any{"text": "  Fast schmerzfrei.  ", "text_en": "Almost PAINLESS."},
+				row{mesoID, "Fast schmerzfrei.", str("Almost PAINLESS."), nil, str("procedural pain"), "fast schmerzfrei.\nalmost painless."},
+				map[string]any{"text": "Fast schmerzfrei.", "text_en": "Almost PAINLESS."}},
+			{"therapy by alias", map[string]any{"therapy": "INFUSIONSTHERAPIE"},
+				row{infusionID, "Fast schmerzfrei.", str("Almost PAINLESS."), nil, str("procedural pain"), "fast schmerzfrei.\nalmost painless."},
+				map[string]any{"therapy": "infusion-therapy"}},
+			{"empty patch changes nothing but the version", map[string]any{},
+				row{infusionID, "Fast schmerzfrei.", str("Almost PAINLESS."), nil, str("procedural pain"), "fast schmerzfrei.\nalmost painless."},
+				map[string]any{"outcome": "procedural pain"}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				res := e.do("PATCH", path, "editor", tt.patch, "If-Match", etag)
+				if res.Status != 200 {
+					t.Fatalf("PATCH %v = %d %s", tt.patch, res.Status, res.Body)
+				}
+				etag = res.Header.Get("ETag")
+				m := res.JSON(t)
+				for k, v := range tt.json {
+					if m[k] != v {
+						t.Errorf("PATCH %v: response %s = %v, want %v", tt.patch, k, m[k], v)
+					}
+				}
+				if diff := cmp.Diff(tt.want, read()); diff != "" {
+					t.Errorf("PATCH %v: stored claim (-want +got):\n%s", tt.patch, diff)
+				}
+			})
+		}
+		t.Run("search follows the cleared text", func(t *testing.T) {
+			for q, want := range map[string]int{"painless": 1, "almost": 1, "treatment": 0, "nahezu": 0, "fast": 1} {
+				if got := len(catalogListIDs(t, e.do("GET", "/api/v1/claims?q="+q, "", nil))); got != want {
+					t.Errorf("GET /api/v1/claims?q=%s found %d claims, want %d", q, got, want)
+				}
+			}
+		})
+		if n := e.count("audit_events", "claim_id = ? AND action = ?", catalogID(c), "claim.updated"); n != int64(len(tests)) {
+			t.Errorf("claim.updated audit events = %d, want %d", n, len(tests))
+		}
+	})
+}

@@ -1,0 +1,105 @@
+package api_test
+
+import (
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"claimgrade/internal/testenv"
+	"claimgrade/store"
+)
+
+// catalogCountQueries counts, from now on, every statement gorm runs on st
+// (queries, rows, raw statements and writes).
+func catalogCountQueries(t *testing.T, st *store.Store) *atomic.Int64 {
+	t.Helper()
+	var n atomic.Int64
+	cb := func(db *gorm.DB) {
+		if db.Statement.SQL.Len() > 0 {
+			n.Add(1)
+		}
+	}
+	const name = "catalog_test:count"
+	cbs := st.DB().Callback()
+	for _, err := range []error{
+		cbs.Query().After("gorm:query").Register(name, cb),
+		cbs.Row().After("gorm:row").Register(name, cb),
+		cbs.Raw().After("gorm:raw").Register(name, cb),
+		cbs.Create().After("gorm:create").Register(name, cb),
+		cbs.Update().After("gorm:update").Register(name, cb),
+		cbs.Delete().After("gorm:delete").Register(name, cb),
+	} {
+		if err != nil {
+			t.Fatalf("register query counter: %v", err)
+		}
+	}
+	return &n
+}
+
+// TestCatalogQueryCounts proves through the router, authentication
+// included, that list pages and claim details cost a constant number of
+// queries: a page of 50 claims (each with 2 flags) the same as a page of
+// 5, a claim with 20 links the same as a claim with 1.
+func TestCatalogQueryCounts(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		e := newCatalogEnv(t, st)
+		e.mesotherapy()
+		var claims []int64
+		for i := range 60 {
+			claims = append(claims, catalogID(e.claim(map[string]any{"text": fmt.Sprintf("Behauptung %d", i)})))
+		}
+		if n := e.count("claim_flags", ""); n != 120 {
+			t.Fatalf("claim_flags = %d, want 2 per claim (120)", n)
+		}
+		one, twenty := claims[0], claims[1]
+		for i := range 20 {
+			src := catalogID(e.source(map[string]any{"title": fmt.Sprintf("Trial %d", i), "pmid": fmt.Sprint(1000 + i)}))
+			e.link(twenty, src, "evidence", "supports")
+			if i == 0 {
+				e.link(one, src, "evidence", "supports")
+			}
+		}
+		// The first use of a key stamps its last_used_at (an UPDATE, at
+		// most once per interval); use it once before measuring.
+		e.do("GET", "/api/v1/me", "reader", nil)
+		n := catalogCountQueries(t, st)
+		measure := func(path, role string) int {
+			t.Helper()
+			n.Store(0)
+			res := e.do("GET", path, role, nil)
+			got := int(n.Load())
+			if res.Status != 200 {
+				t.Fatalf("GET %s = %d %s", path, res.Status, res.Body)
+			}
+			return got
+		}
+		tests := []struct {
+			name         string
+			small, large string
+			max          int
+		}{
+			{"claims page", "/api/v1/claims?limit=5", "/api/v1/claims?limit=50", 3},
+			{"filtered claims page", "/api/v1/claims?limit=5&therapy=Mesotherapie&flag=ungraded&q=behauptung", "/api/v1/claims?limit=50&therapy=Mesotherapie&flag=ungraded&q=behauptung", 5},
+			{"claim detail", fmt.Sprintf("/api/v1/claims/%d", one), fmt.Sprintf("/api/v1/claims/%d", twenty), 6},
+			{"links page", fmt.Sprintf("/api/v1/claims/%d/links", one), fmt.Sprintf("/api/v1/claims/%d/links", twenty), 3},
+			{"sources page", "/api/v1/sources?limit=5", "/api/v1/sources?limit=20", 1},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				for _, role := range []string{"", "reader"} {
+					small, large := measure(tt.small, role), measure(tt.large, role)
+					t.Logf("%s %s (%s): %d queries small, %d large", st.Dialect(), tt.name, map[string]string{"": "anonymous", "reader": "with a key"}[role], small, large)
+					if small != large {
+						t.Errorf("%s as %q: %d queries for %s, %d for %s; want equal", tt.name, role, small, tt.small, large, tt.large)
+					}
+					// A key costs one look-up of the key and its user.
+					if max := tt.max + map[string]int{"": 0, "reader": 2}[role]; large > max {
+						t.Errorf("%s as %q: %d queries, want <= %d", tt.name, role, large, max)
+					}
+				}
+			})
+		}
+	})
+}

@@ -1,0 +1,274 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"claimgrade/internal/testenv"
+	"claimgrade/models"
+	"claimgrade/store"
+)
+
+// queryCounter counts the SQL statements gorm runs on a store while it is
+// on, through callbacks after every kind of statement.
+type queryCounter struct {
+	on   atomic.Bool
+	n    atomic.Int64
+	mu   sync.Mutex
+	sqls []string
+}
+
+// countQueries registers the counter's callbacks on st's root handle.
+func countQueries(t testing.TB, st *store.Store) *queryCounter {
+	t.Helper()
+	c := &queryCounter{}
+	cb := func(db *gorm.DB) {
+		if !c.on.Load() || db.Statement.SQL.Len() == 0 {
+			return
+		}
+		c.n.Add(1)
+		c.mu.Lock()
+		c.sqls = append(c.sqls, db.Statement.SQL.String())
+		c.mu.Unlock()
+	}
+	const name = "claimgrade_test:count"
+	cbs := st.DB().Callback()
+	for _, err := range []error{
+		cbs.Query().After("gorm:query").Register(name, cb),
+		cbs.Row().After("gorm:row").Register(name, cb),
+		cbs.Raw().After("gorm:raw").Register(name, cb),
+		cbs.Create().After("gorm:create").Register(name, cb),
+		cbs.Update().After("gorm:update").Register(name, cb),
+		cbs.Delete().After("gorm:delete").Register(name, cb),
+	} {
+		if err != nil {
+			t.Fatalf("register query counter: %v", err)
+		}
+	}
+	return c
+}
+
+// count runs fn and returns how many statements it ran, and which.
+func (c *queryCounter) count(fn func()) (int, []string) {
+	c.mu.Lock()
+	c.sqls = nil
+	c.mu.Unlock()
+	c.n.Store(0)
+	c.on.Store(true)
+	fn()
+	c.on.Store(false)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return int(c.n.Load()), c.sqls
+}
+
+var queryActor = store.System("test")
+
+func catalogStr(s string) *string { return &s }
+
+// seedQueryClaims creates n claims through the store, each carrying the
+// two flags of a new claim (unsupported, ungraded).
+func seedQueryClaims(t *testing.T, st *store.Store, n int) []int64 {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := st.GetTherapy(ctx, "mesotherapy"); err != nil {
+		if _, err := st.CreateTherapy(ctx, queryActor, store.TherapyInput{Slug: "mesotherapy", Name: "Mesotherapy",
+			Aliases: []store.AliasInput{{Alias: "Mesotherapie", Language: "de"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := make([]int64, n)
+	for i := range n {
+		c, err := st.CreateClaim(ctx, queryActor, store.ClaimInput{Therapy: "Mesotherapie", Text: fmt.Sprintf("Behauptung %d ist schmerzfrei", i),
+			Language: "de", TextEn: catalogStr("claim"), ClaimType: "efficacy"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Flags) != 2 {
+			t.Fatalf("new claim has flags %v, want 2", c.Flags)
+		}
+		ids[i] = c.ID
+	}
+	return ids
+}
+
+// TestQueryCountListClaims proves that a page of claims costs a constant
+// number of queries, whatever its size: no query per row.
+func TestQueryCountListClaims(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		seedQueryClaims(t, st, 60)
+		counter := countQueries(t, st)
+		tests := []struct {
+			name   string
+			filter store.ClaimFilter
+			max    int // a small constant bound
+		}{
+			{"no filter", store.ClaimFilter{}, 3},
+			{"flags", store.ClaimFilter{Flags: []string{"ungraded", "unsupported"}}, 3},
+			{"therapy alias", store.ClaimFilter{Therapy: "Mesotherapie"}, 5},
+			{"every filter", store.ClaimFilter{Therapy: "mesotherapy", Flags: []string{"ungraded"}, Verdict: "unsupported", Language: "de", ClaimType: "efficacy", Q: "SCHMERZFREI"}, 5},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				counts := map[int]int{}
+				for _, limit := range []int{5, 50} {
+					f := tt.filter
+					f.Page = store.Page{Limit: limit}
+					var rows []models.Claim
+					n, sqls := counter.count(func() {
+						var err error
+						if rows, _, err = st.ListClaims(ctx, f); err != nil {
+							t.Fatalf("ListClaims: %v", err)
+						}
+					})
+					if len(rows) != limit {
+						t.Fatalf("ListClaims(limit %d) returned %d claims, want %d", limit, len(rows), limit)
+					}
+					for _, c := range rows {
+						if c.Therapy.Slug != "mesotherapy" || len(c.Flags) != 2 {
+							t.Fatalf("claim %d: therapy %q, flags %v; want both loaded", c.ID, c.Therapy.Slug, c.Flags)
+						}
+					}
+					counts[limit] = n
+					t.Logf("%s/%s: a page of %d claims took %d queries:\n  %s", st.Dialect(), tt.name, limit, n, strings.Join(sqls, "\n  "))
+				}
+				if counts[5] != counts[50] || counts[50] > tt.max {
+					t.Errorf("ListClaims(%s) queries: page of 5 = %d, page of 50 = %d; want equal and <= %d", tt.name, counts[5], counts[50], tt.max)
+				}
+			})
+		}
+	})
+}
+
+// TestQueryCountGetClaim proves that a claim with its links, their sources
+// and its grade costs the same few queries with 1 link as with 20.
+func TestQueryCountGetClaim(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		ids := seedQueryClaims(t, st, 2)
+		one, twenty := ids[0], ids[1]
+		for i := range 20 {
+			kind, role, stance := "rct", models.LinkEvidence, catalogStr("supports")
+			if i%4 == 3 {
+				kind, role, stance = "web_article", models.LinkAppearance, nil
+			}
+			src, err := st.CreateSource(ctx, queryActor, store.SourceInput{Kind: kind, Title: fmt.Sprintf("Source %d", i), DOI: catalogStr(fmt.Sprintf("10.1000/q%d", i))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.CreateLink(ctx, queryActor, twenty, store.LinkInput{SourceID: src.ID, Role: role, Stance: stance}); err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				if _, err := st.CreateLink(ctx, queryActor, one, store.LinkInput{SourceID: src.ID, Role: role, Stance: stance}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		counter := countQueries(t, st)
+		counts := map[int]int{}
+		for _, tt := range []struct {
+			id    int64
+			links int
+		}{{one, 1}, {twenty, 20}} {
+			var d store.ClaimDetail
+			n, sqls := counter.count(func() {
+				var err error
+				if d, err = st.GetClaim(ctx, tt.id); err != nil {
+					t.Fatalf("GetClaim: %v", err)
+				}
+			})
+			if len(d.Links) != tt.links {
+				t.Fatalf("GetClaim(%d) has %d links, want %d", tt.id, len(d.Links), tt.links)
+			}
+			for _, l := range d.Links {
+				if l.Source.ID != l.SourceID || l.Source.Title == "" {
+					t.Fatalf("link %d: source not loaded: %+v", l.ID, l.Source)
+				}
+			}
+			if d.Claim.Therapy.Slug == "" || len(d.Claim.Flags) == 0 {
+				t.Fatalf("GetClaim(%d): therapy %q flags %v, want both loaded", tt.id, d.Claim.Therapy.Slug, d.Claim.Flags)
+			}
+			counts[tt.links] = n
+			t.Logf("%s: a claim with %d links took %d queries:\n  %s", st.Dialect(), tt.links, n, strings.Join(sqls, "\n  "))
+		}
+		if counts[1] != counts[20] || counts[20] > 6 {
+			t.Errorf("GetClaim queries: 1 link = %d, 20 links = %d; want equal and <= 6", counts[1], counts[20])
+		}
+
+		// The same holds for a claim's links page and a source's claims.
+		linkCounts := map[int]int{}
+		for _, tt := range []struct {
+			id    int64
+			links int
+		}{{one, 1}, {twenty, 20}} {
+			n, _ := counter.count(func() {
+				rows, _, err := st.ListLinks(ctx, tt.id, store.Page{})
+				if err != nil || len(rows) != tt.links {
+					t.Fatalf("ListLinks(%d) = %d rows, %v; want %d", tt.id, len(rows), err, tt.links)
+				}
+			})
+			linkCounts[tt.links] = n
+		}
+		if linkCounts[1] != linkCounts[20] {
+			t.Errorf("ListLinks queries: 1 link = %d, 20 links = %d; want equal", linkCounts[1], linkCounts[20])
+		}
+	})
+}
+
+// TestQueryCountSourceDetail proves that a source linked by many claims
+// costs the same queries as one linked by one.
+func TestQueryCountSourceDetail(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		claims := seedQueryClaims(t, st, 20)
+		few, err := st.CreateSource(ctx, queryActor, store.SourceInput{Kind: "rct", Title: "Few"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		many, err := st.CreateSource(ctx, queryActor, store.SourceInput{Kind: "rct", Title: "Many"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range claims {
+			if _, err := st.CreateLink(ctx, queryActor, c, store.LinkInput{SourceID: many.ID, Role: models.LinkEvidence, Stance: catalogStr("refutes")}); err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				if _, err := st.CreateLink(ctx, queryActor, c, store.LinkInput{SourceID: few.ID, Role: models.LinkAppearance}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		counter := countQueries(t, st)
+		counts := map[int]int{}
+		for _, tt := range []struct {
+			id     int64
+			claims int
+		}{{few.ID, 1}, {many.ID, 20}} {
+			n, _ := counter.count(func() {
+				d, err := st.GetSource(ctx, tt.id)
+				if err != nil || len(d.Links) != tt.claims {
+					t.Fatalf("GetSource(%d) = %d links, %v; want %d", tt.id, len(d.Links), err, tt.claims)
+				}
+				for _, l := range d.Links {
+					if l.Claim.ID != l.Link.ClaimID || l.Claim.Therapy.Slug == "" {
+						t.Fatalf("link %d: claim not loaded: %+v", l.Link.ID, l.Claim)
+					}
+				}
+			})
+			counts[tt.claims] = n
+		}
+		t.Logf("%s: GetSource queries: 1 claim = %d, 20 claims = %d", st.Dialect(), counts[1], counts[20])
+		if counts[1] != counts[20] || counts[20] > 5 {
+			t.Errorf("GetSource queries: 1 claim = %d, 20 claims = %d; want equal and <= 5", counts[1], counts[20])
+		}
+	})
+}
