@@ -101,7 +101,7 @@ func serve(ctx context.Context, cfg api.Config, log *slog.Logger, stdout io.Writ
 		return err
 	}
 	if cfg.Seed {
-		if err := seedIfEmpty(ctx, st, log); err != nil {
+		if err := seedIfEmpty(ctx, st, log, cfg.RequiredReviews); err != nil {
 			return err
 		}
 	}
