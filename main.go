@@ -84,19 +84,30 @@ func openStore(ctx context.Context, cfg api.Config, log *slog.Logger) (*store.St
 	return store.Open(openCtx, cfg.DatabaseURL, cfg.DB, log)
 }
 
-func serve(ctx context.Context, cfg api.Config, log *slog.Logger, stdout io.Writer) error {
+// openMigrated opens the store and applies pending migrations, for the
+// commands that need the current schema.
+func openMigrated(ctx context.Context, cfg api.Config, log *slog.Logger) (*store.Store, error) {
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer st.Close()
 	applied, err := st.MigrateUp(ctx)
 	if err != nil {
-		return err
+		st.Close()
+		return nil, err
 	}
 	if len(applied) > 0 {
 		log.Info("migrations applied", "dialect", st.Dialect(), "migrations", applied)
 	}
+	return st, nil
+}
+
+func serve(ctx context.Context, cfg api.Config, log *slog.Logger, stdout io.Writer) error {
+	st, err := openMigrated(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	if err := bootstrapAdmin(ctx, st, stdout); err != nil {
 		return err
 	}
@@ -217,14 +228,11 @@ func keys(ctx context.Context, cfg api.Config, log *slog.Logger, args []string, 
 	if len(args) == 0 {
 		return errors.New("usage: claimgrade keys create --name N --role R | list | revoke ID")
 	}
-	st, err := openStore(ctx, cfg, log)
+	st, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.MigrateUp(ctx); err != nil {
-		return err
-	}
 	switch args[0] {
 	case "create":
 		fs := flag.NewFlagSet("keys create", flag.ContinueOnError)

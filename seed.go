@@ -37,14 +37,11 @@ func loadDemo(ctx context.Context, st *store.Store, requiredReviews int) (datase
 // seedCommand is `claimgrade seed`: migrate, then load the demo dataset
 // unless this version is already loaded.
 func seedCommand(ctx context.Context, cfg api.Config, log *slog.Logger, stdout io.Writer) error {
-	st, err := openStore(ctx, cfg, log)
+	st, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.MigrateUp(ctx); err != nil {
-		return err
-	}
 	sum, err := loadDemo(ctx, st, cfg.RequiredReviews)
 	if err != nil {
 		return err
