@@ -2,9 +2,11 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"claimgrade/internal/testenv"
+	"claimgrade/models"
+	"claimgrade/store"
 )
 
 // chromium finds a Chromium or Chrome binary. CI installs Debian's
@@ -30,13 +34,24 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// TestSwaggerUI drives Swagger UI in a real headless browser the way a
-// reviewer does: authorize with an API key, open an operation, try it out,
-// and read the answer.
+// TestSwaggerUI drives Swagger UI in a real headless browser the way
+// reviewers do: each authorizes with their own API key, records and submits
+// an assessment of a claim, and the two agreeing assessments make the
+// claim's grade.
 func TestSwaggerUI(t *testing.T) {
 	chrome := chromium(t)
 	st := testenv.Open(t, testenv.Backends()[0])
 	s := testenv.NewServer(t, st)
+	claim, _, rct := seedCatalog(t, s)
+	claimID := strconv.FormatInt(claim, 10)
+	if res := s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims/" + claimID + "/links", Role: "editor",
+		Body: map[string]any{"source_id": rct, "role": "evidence", "stance": "supports"}}); res.Status != 201 {
+		t.Fatalf("link evidence: %d %s", res.Status, res.Body)
+	}
+	secondReviewer, _, err := st.CreateKey(context.Background(), store.System("test"), "reviewer-2", models.RoleReviewer)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(s.Handler)
 	defer srv.Close()
 
@@ -49,13 +64,24 @@ func TestSwaggerUI(t *testing.T) {
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancel = context.WithTimeout(ctx, 120*time.Second)
 	defer cancel()
+	// Start the browser on ctx itself: steps run under shorter contexts
+	// derived from it, which must not own the tab.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start %s: %v", chrome, err)
+	}
 
-	const me = `#operations-keys-getMe`
 	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			if dir := os.Getenv("SCREENSHOT_DIR"); dir != "" {
+				if shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+					_ = os.WriteFile(dir+"/swagger-ui-failure.png", shot, 0o644)
+				}
+			}
 			t.Fatalf("Swagger UI: %s: %v", what, err)
 		}
 	}
@@ -67,23 +93,81 @@ func TestSwaggerUI(t *testing.T) {
 		}
 		return v
 	}
+	// setInput replaces the text of a React-controlled textarea the way a
+	// user's edit reaches Swagger UI: the native value setter, then an input
+	// event.
+	setInput := func(sel, value string) chromedp.Action[chromedp.Void] {
+		return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+			const el = document.querySelector(%q);
+			Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), 'value').set.call(el, %q);
+			el.dispatchEvent(new Event('input', {bubbles: true}));
+		})()`, sel, value))
+	}
+	authorize := func(key string) {
+		t.Helper()
+		step("authorize",
+			chromedp.Click(`.auth-wrapper .authorize`),
+			chromedp.WaitVisible(`.auth-container`))
+		// A second authorization first logs the previous key out.
+		if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('.auth-container input').length`)); n == 0 {
+			step("log out",
+				chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('.auth-btn-wrapper button')].find(b => b.textContent.trim() === 'Logout').click()`),
+				chromedp.WaitVisible(`.auth-container input`))
+		}
+		step("enter the key",
+			chromedp.SendKeys(`.auth-container input`, "Bearer "+key),
+			chromedp.Click(`.auth-btn-wrapper .modal-btn.authorize`),
+			chromedp.Click(`.auth-btn-wrapper .btn-done`))
+	}
+	// try opens an operation, fills its claim id and JSON body, executes it
+	// and returns the live response's status and body.
+	try := func(op, claimID, body string) (string, string) {
+		t.Helper()
+		sel := `#operations-` + op
+		if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('`+sel+` .try-out__btn.cancel').length`)); n == 0 {
+			step("open "+op, chromedp.Click(sel+` .opblock-summary`), chromedp.WaitVisible(sel+` .try-out__btn`), chromedp.Click(sel+` .try-out__btn`))
+		}
+		step("fill "+op, chromedp.WaitVisible(sel+` .execute`))
+		if claimID != "" {
+			idSel := sel + ` input[placeholder="id"]`
+			if v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).value`, idSel))); v != claimID {
+				step("claim id", chromedp.SendKeys(idSel, claimID))
+			}
+		}
+		if body != "" {
+			step("body", setInput(sel+` textarea.body-param__text`, body))
+		}
+		step("execute "+op, chromedp.Click(sel+` .execute`), chromedp.WaitVisible(sel+` .live-responses-table tbody .response-col_status`))
+		status := strings.TrimSpace(text(sel + ` .live-responses-table tbody .response-col_status`))
+		out := text(sel + ` .live-responses-table tbody .response-col_description`)
+		step("clear "+op, chromedp.Click(sel+` .btn-clear`))
+		return status, out
+	}
+
 	step("open", chromedp.Navigate(srv.URL+"/swagger/index.html"), chromedp.WaitVisible(`#operations-claims-listClaims`))
 	title := text(`.info .title`)
-	step("authorize with the reviewer's key",
-		chromedp.Click(`.auth-wrapper .authorize`),
-		chromedp.WaitVisible(`.auth-container input`),
-		chromedp.SendKeys(`.auth-container input`, "Bearer "+s.Keys["reviewer"]),
-		chromedp.Click(`.auth-btn-wrapper .modal-btn.authorize`),
-		chromedp.Click(`.auth-btn-wrapper .btn-done`))
-	step("try GET /api/v1/me",
-		chromedp.Click(me+` .opblock-summary`),
-		chromedp.WaitVisible(me+` .try-out__btn`),
-		chromedp.Click(me+` .try-out__btn`),
-		chromedp.WaitVisible(me+` .execute`),
-		chromedp.Click(me+` .execute`),
-		chromedp.WaitVisible(me+` .live-responses-table tbody .response-col_status`))
-	status := text(me + ` .live-responses-table tbody .response-col_status`)
-	body := text(me + ` .live-responses-table tbody .response-col_description`)
+
+	authorize(s.Keys["reviewer"])
+	status, body := try("keys-getMe", "", "")
+	if status != "200" || !strings.Contains(body, `"reviewer"`) {
+		t.Errorf("GET /api/v1/me from Swagger UI = %s %s, want 200 and the reviewer user", status, body)
+	}
+
+	// The dual review, each reviewer with their own key, all in the UI.
+	judgement := `{"risk_of_bias":"serious","verdict":"supported","rationale":"Open-label trial, subjective outcome."}`
+	for _, key := range []string{s.Keys["reviewer"], secondReviewer} {
+		authorize(key)
+		if status, body := try("assessments-putMyAssessment", claimID, judgement); status != "201" || !strings.Contains(body, `"moderate"`) {
+			t.Fatalf("PUT my assessment from Swagger UI = %s %s, want 201 with certainty moderate", status, body)
+		}
+		if status, body := try("assessments-submitMyAssessment", claimID, ""); status != "200" {
+			t.Fatalf("submit from Swagger UI = %s %s, want 200", status, body)
+		}
+	}
+	res := s.Do(testenv.Request{Method: "GET", Path: "/api/v1/claims/" + claimID})
+	if c := res.JSON(t); c["verdict"] != "supported" || c["certainty"] != "moderate" {
+		t.Errorf("claim after the dual review in Swagger UI = verdict %v certainty %v, want supported moderate", c["verdict"], c["certainty"])
+	}
 	if dir := os.Getenv("SCREENSHOT_DIR"); dir != "" {
 		if shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
 			_ = os.WriteFile(dir+"/swagger-ui.png", shot, 0o644)
@@ -91,11 +175,5 @@ func TestSwaggerUI(t *testing.T) {
 	}
 	if !strings.Contains(title, "claimgrade API") {
 		t.Errorf("Swagger UI title = %q, want claimgrade API", title)
-	}
-	if strings.TrimSpace(status) != "200" {
-		t.Errorf("GET /api/v1/me from Swagger UI: status %q, want 200; body %s", status, body)
-	}
-	if !strings.Contains(body, `"reviewer"`) {
-		t.Errorf("GET /api/v1/me from Swagger UI: body %s, want the reviewer user", body)
 	}
 }
