@@ -58,18 +58,28 @@ func linkEvidence(links []models.Link) []grading.Evidence {
 // claimEvidence reads the evidence links of one claim, with their sources'
 // kind and retraction, as the engine sees them (one query).
 func claimEvidence(tx *gorm.DB, claimID int64) ([]grading.Evidence, error) {
-	var rows []evidenceRow
-	if err := tx.Table("links").
-		Select("links.id, links.claim_id, links.source_id, links.role, links.stance, links.reported_certainty, sources.kind, sources.retracted").
-		Joins("JOIN sources ON sources.id = links.source_id").
-		Where("links.claim_id = ? AND links.role = ?", claimID, models.LinkEvidence).Order("links.id").Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("read evidence of claim %d: %w", claimID, classify(err))
+	rows, err := linkRows(tx.Where("links.role = ?", models.LinkEvidence), []int64{claimID})
+	if err != nil {
+		return nil, err
 	}
 	out := make([]grading.Evidence, len(rows))
 	for i, r := range rows {
 		out[i] = toEvidence(r)
 	}
 	return out, nil
+}
+
+// linkRows reads the links of claims with what the engine needs of their
+// sources, in one query.
+func linkRows(q *gorm.DB, claimIDs []int64) ([]evidenceRow, error) {
+	var rows []evidenceRow
+	if err := q.Table("links").
+		Select("links.id, links.claim_id, links.source_id, links.role, links.stance, links.reported_certainty, sources.kind, sources.retracted").
+		Joins("JOIN sources ON sources.id = links.source_id").
+		Where("links.claim_id IN ?", claimIDs).Order("links.id").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read links of claims %v: %w", claimIDs, classify(err))
+	}
+	return rows, nil
 }
 
 // currentGrades returns the newest grade of each claim that has one.
@@ -115,12 +125,9 @@ func (s *Store) rederive(tx *gorm.DB, a Actor, claimIDs []int64, cause string) e
 	if err := s.forUpdate(tx).Where("id IN ?", ids).Order("id").Find(&claims).Error; err != nil {
 		return fmt.Errorf("lock claims: %w", classify(err))
 	}
-	var links []evidenceRow
-	if err := tx.Table("links").
-		Select("links.id, links.claim_id, links.source_id, links.role, links.stance, links.reported_certainty, sources.kind, sources.retracted").
-		Joins("JOIN sources ON sources.id = links.source_id").
-		Where("links.claim_id IN ?", ids).Order("links.id").Scan(&links).Error; err != nil {
-		return fmt.Errorf("read links: %w", classify(err))
+	links, err := linkRows(tx, ids)
+	if err != nil {
+		return err
 	}
 	grades, err := s.currentGrades(tx, ids)
 	if err != nil {
