@@ -11,7 +11,7 @@ DOCKER_COMPOSE ?= docker-compose
 FUZZTIME       ?= 30s
 BIN            ?= bin/claimgrade
 
-.PHONY: help run build test docs docs-check lint fuzz compose-config clean
+.PHONY: help run build test test-race docs docs-check lint fuzz compose-config clean
 
 help: ## List the targets
 	@echo "Usage: make <target> [VAR=value]"
@@ -26,6 +26,9 @@ build: ## Build the static binary bin/claimgrade (CGO_ENABLED=0)
 
 test: ## Run all tests (also on PostgreSQL when TEST_DATABASE_URL is set)
 	$(GO) test -count=1 ./...
+
+test-race: ## Run the packages with concurrent code under the race detector (needs cgo)
+	CGO_ENABLED=1 $(GO) test -race -count=1 . ./api ./store ./dataset
 
 docs: ## Regenerate the OpenAPI docs in docs/ with swag
 	$(SWAG) fmt && $(SWAG) init --generalInfo main.go --output docs --outputTypes go,json,yaml --requiredByDefault --parseInternal
