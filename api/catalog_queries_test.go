@@ -2,41 +2,11 @@ package api_test
 
 import (
 	"fmt"
-	"sync/atomic"
 	"testing"
-
-	"gorm.io/gorm"
 
 	"claimgrade/internal/testenv"
 	"claimgrade/store"
 )
-
-// catalogCountQueries counts, from now on, every statement gorm runs on st
-// (queries, rows, raw statements and writes).
-func catalogCountQueries(t *testing.T, st *store.Store) *atomic.Int64 {
-	t.Helper()
-	var n atomic.Int64
-	cb := func(db *gorm.DB) {
-		if db.Statement.SQL.Len() > 0 {
-			n.Add(1)
-		}
-	}
-	const name = "catalog_test:count"
-	cbs := st.DB().Callback()
-	for _, err := range []error{
-		cbs.Query().After("gorm:query").Register(name, cb),
-		cbs.Row().After("gorm:row").Register(name, cb),
-		cbs.Raw().After("gorm:raw").Register(name, cb),
-		cbs.Create().After("gorm:create").Register(name, cb),
-		cbs.Update().After("gorm:update").Register(name, cb),
-		cbs.Delete().After("gorm:delete").Register(name, cb),
-	} {
-		if err != nil {
-			t.Fatalf("register query counter: %v", err)
-		}
-	}
-	return &n
-}
 
 // TestCatalogQueryCounts proves through the router, authentication
 // included, that list pages and claim details cost a constant number of
@@ -64,12 +34,11 @@ func TestCatalogQueryCounts(t *testing.T) {
 		// The first use of a key stamps its last_used_at (an UPDATE, at
 		// most once per interval); use it once before measuring.
 		e.do("GET", "/api/v1/me", "reader", nil)
-		n := catalogCountQueries(t, st)
+		counter := testenv.CountQueries(t, st)
 		measure := func(path, role string) int {
 			t.Helper()
-			n.Store(0)
-			res := e.do("GET", path, role, nil)
-			got := int(n.Load())
+			var res *testenv.Response
+			got, _ := counter.Count(func() { res = e.do("GET", path, role, nil) })
 			if res.Status != 200 {
 				t.Fatalf("GET %s = %d %s", path, res.Status, res.Body)
 			}

@@ -4,69 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
-
-	"gorm.io/gorm"
 
 	"claimgrade/internal/testenv"
 	"claimgrade/models"
 	"claimgrade/store"
 )
-
-// queryCounter counts the SQL statements gorm runs on a store while it is
-// on, through callbacks after every kind of statement.
-type queryCounter struct {
-	on   atomic.Bool
-	n    atomic.Int64
-	mu   sync.Mutex
-	sqls []string
-}
-
-// countQueries registers the counter's callbacks on st's root handle.
-func countQueries(t testing.TB, st *store.Store) *queryCounter {
-	t.Helper()
-	c := &queryCounter{}
-	cb := func(db *gorm.DB) {
-		if !c.on.Load() || db.Statement.SQL.Len() == 0 {
-			return
-		}
-		c.n.Add(1)
-		c.mu.Lock()
-		c.sqls = append(c.sqls, db.Statement.SQL.String())
-		c.mu.Unlock()
-	}
-	const name = "claimgrade_test:count"
-	cbs := st.DB().Callback()
-	for _, err := range []error{
-		cbs.Query().After("gorm:query").Register(name, cb),
-		cbs.Row().After("gorm:row").Register(name, cb),
-		cbs.Raw().After("gorm:raw").Register(name, cb),
-		cbs.Create().After("gorm:create").Register(name, cb),
-		cbs.Update().After("gorm:update").Register(name, cb),
-		cbs.Delete().After("gorm:delete").Register(name, cb),
-	} {
-		if err != nil {
-			t.Fatalf("register query counter: %v", err)
-		}
-	}
-	return c
-}
-
-// count runs fn and returns how many statements it ran, and which.
-func (c *queryCounter) count(fn func()) (int, []string) {
-	c.mu.Lock()
-	c.sqls = nil
-	c.mu.Unlock()
-	c.n.Store(0)
-	c.on.Store(true)
-	fn()
-	c.on.Store(false)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return int(c.n.Load()), c.sqls
-}
 
 var queryActor = store.System("test")
 
@@ -104,7 +47,7 @@ func TestQueryCountListClaims(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		seedQueryClaims(t, st, 60)
-		counter := countQueries(t, st)
+		counter := testenv.CountQueries(t, st)
 		tests := []struct {
 			name   string
 			filter store.ClaimFilter
@@ -122,7 +65,7 @@ func TestQueryCountListClaims(t *testing.T) {
 					f := tt.filter
 					f.Page = store.Page{Limit: limit}
 					var rows []models.Claim
-					n, sqls := counter.count(func() {
+					n, sqls := counter.Count(func() {
 						var err error
 						if rows, _, err = st.ListClaims(ctx, f); err != nil {
 							t.Fatalf("ListClaims: %v", err)
@@ -172,14 +115,14 @@ func TestQueryCountGetClaim(t *testing.T) {
 				}
 			}
 		}
-		counter := countQueries(t, st)
+		counter := testenv.CountQueries(t, st)
 		counts := map[int]int{}
 		for _, tt := range []struct {
 			id    int64
 			links int
 		}{{one, 1}, {twenty, 20}} {
 			var d store.ClaimDetail
-			n, sqls := counter.count(func() {
+			n, sqls := counter.Count(func() {
 				var err error
 				if d, err = st.GetClaim(ctx, tt.id); err != nil {
 					t.Fatalf("GetClaim: %v", err)
@@ -209,7 +152,7 @@ func TestQueryCountGetClaim(t *testing.T) {
 			id    int64
 			links int
 		}{{one, 1}, {twenty, 20}} {
-			n, _ := counter.count(func() {
+			n, _ := counter.Count(func() {
 				rows, _, err := st.ListLinks(ctx, tt.id, store.Page{})
 				if err != nil || len(rows) != tt.links {
 					t.Fatalf("ListLinks(%d) = %d rows, %v; want %d", tt.id, len(rows), err, tt.links)
@@ -247,13 +190,13 @@ func TestQueryCountSourceDetail(t *testing.T) {
 				}
 			}
 		}
-		counter := countQueries(t, st)
+		counter := testenv.CountQueries(t, st)
 		counts := map[int]int{}
 		for _, tt := range []struct {
 			id     int64
 			claims int
 		}{{few.ID, 1}, {many.ID, 20}} {
-			n, _ := counter.count(func() {
+			n, _ := counter.Count(func() {
 				d, err := st.GetSource(ctx, tt.id)
 				if err != nil || len(d.Links) != tt.claims {
 					t.Fatalf("GetSource(%d) = %d links, %v; want %d", tt.id, len(d.Links), err, tt.claims)
