@@ -137,8 +137,8 @@ func TestSecretsNeverStored(t *testing.T) {
 		secrets["cli"] = cli
 		for i, role := range models.Roles() {
 			res := s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": fmt.Sprintf("api-%d", i), "role": role},
-				Headers: map[string]string{"Idempotency-Key": fmt.Sprintf("k-%d", i), "X-Request-ID": "issue-" + role}})
-			secrets["api "+role] = secMust(t, res, http.StatusCreated)["key"].(string)
+				Headers: map[string]string{"Idempotency-Key": fmt.Sprintf("k-%d", i), "X-Request-ID": "issue-" + string(role)}})
+			secrets["api "+string(role)] = secMust(t, res, http.StatusCreated)["key"].(string)
 		}
 		// Use every key for a read and a write, and revoke one.
 		for name, key := range secrets {

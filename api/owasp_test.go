@@ -26,6 +26,7 @@ import (
 
 	"claimgrade/api"
 	"claimgrade/internal/testenv"
+	"claimgrade/grading"
 	"claimgrade/models"
 	"claimgrade/store"
 )
@@ -128,7 +129,7 @@ func TestOWASPObjectLevelAuthorization(t *testing.T) {
 		if err := st.DB().Take(&after, draftID).Error; err != nil {
 			t.Fatal(err)
 		}
-		if after.Version != before.Version || after.Status != models.StatusDraft || after.Verdict != "supported" ||
+		if after.Version != before.Version || after.Status != grading.StatusDraft || after.Verdict != "supported" ||
 			after.Rationale != secret || after.ReviewerID != before.ReviewerID {
 			t.Errorf("A's draft changed: before %+v after %+v", before, after)
 		}

@@ -7,21 +7,21 @@
 // embedded into the binary. Load decodes the dataset strictly and Validate
 // checks the cross-references that a schema cannot express (unique keys,
 // links to existing sources, reviews of existing claims). The package depends
-// on the standard library only; the GRADE arithmetic itself belongs to the
-// grading package and is applied by whoever loads the data into a database.
+// on the standard library and the grading package, whose vocabularies its
+// fields use, so the file can never hold a value the server would refuse;
+// the GRADE arithmetic is applied by whoever loads the data into a database.
 package dataset
 
 import (
 	"bytes"
-	"claimgrade/grading"
-	"claimgrade/models"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
+
+	"claimgrade/grading"
 )
 
 //go:embed demo.json
@@ -36,61 +36,6 @@ func Raw() []byte { return bytes.Clone(raw) }
 // Schema returns the embedded JSON Schema (draft 2020-12) of demo.json.
 // Each call returns a new copy.
 func Schema() []byte { return bytes.Clone(schema) }
-
-// Source kinds that matter to the dataset's rules.
-const (
-	// KindWebArticle is the kind of the seed articles: sources where claims
-	// appear, never evidence.
-	KindWebArticle = "web_article"
-	// KindNews is a news item: appearance only, never evidence.
-	KindNews = "news"
-	// KindOther is an unclassified source: appearance only, never evidence.
-	KindOther = "other"
-)
-
-// Link roles.
-const (
-	// RoleAppearance marks the source where a claim is made.
-	RoleAppearance = "appearance"
-	// RoleEvidence marks a source that bears on whether a claim is true.
-	RoleEvidence = "evidence"
-)
-
-// Evidence stances.
-const (
-	// StanceSupports means the evidence supports the claim.
-	StanceSupports = "supports"
-	// StanceRefutes means the evidence contradicts the claim.
-	StanceRefutes = "refutes"
-	// StanceMixed means the evidence partly supports and partly contradicts the claim.
-	StanceMixed = "mixed"
-	// StanceNeutral means the evidence bears on the claim without deciding it.
-	StanceNeutral = "neutral"
-)
-
-// Verdicts of an assessment or adjudication.
-const (
-	// VerdictSupported needs at least one supporting evidence link.
-	VerdictSupported = "supported"
-	// VerdictRefuted needs at least one refuting evidence link.
-	VerdictRefuted = "refuted"
-	// VerdictMixed means the evidence points both ways.
-	VerdictMixed = "mixed"
-	// VerdictInsufficient means the evidence does not allow a decision.
-	VerdictInsufficient = "insufficient"
-)
-
-// The vocabularies of the dataset are the engine's and the models' own, so
-// the file can never accept a value the server would refuse.
-var (
-	SourceKinds  = grading.SourceKinds()
-	ClaimTypes   = models.ClaimTypes
-	Stances      = grading.Stances()
-	Certainties  = grading.Certainties()
-	Concerns     = grading.Concerns()
-	LargeEffects = grading.Effects()
-	Verdicts     = grading.Verdicts()
-)
 
 // Dataset is the whole demo dataset as stored in demo.json.
 type Dataset struct {
@@ -135,7 +80,7 @@ type Source struct {
 	Key string `json:"key"`
 	// Kind is the source kind (study design for evidence, web_article for
 	// the seed articles).
-	Kind string `json:"kind"`
+	Kind grading.SourceKind `json:"kind"`
 	// Title is the source's title (for web articles, the article's own
 	// headline).
 	Title string `json:"title"`
@@ -160,10 +105,6 @@ type Source struct {
 	ReferenceTitle *string `json:"reference_title,omitempty"`
 }
 
-// IsEvidenceKind reports whether a source of this kind may be linked as
-// evidence: every known kind except web_article, news and other.
-func IsEvidenceKind(kind string) bool { return grading.EvidenceAllowed(kind) }
-
 // Claim is one statement an article makes about a therapy.
 type Claim struct {
 	// Key identifies the claim within the dataset, e.g. "fr-003-no-drug-interaction".
@@ -180,8 +121,8 @@ type Claim struct {
 	Condition string `json:"condition"`
 	// Outcome is what the claim is about, e.g. "pain relief", "adverse events".
 	Outcome string `json:"outcome"`
-	// ClaimType is one of ClaimTypes.
-	ClaimType string `json:"claim_type"`
+	// ClaimType is the claim's type.
+	ClaimType grading.ClaimType `json:"claim_type"`
 	// Links are the claim's appearance (exactly one) and evidence links.
 	Links []Link `json:"links"`
 }
@@ -191,10 +132,10 @@ type Claim struct {
 type Link struct {
 	// Source is the key of the linked source.
 	Source string `json:"source"`
-	// Role is RoleAppearance or RoleEvidence.
-	Role string `json:"role"`
+	// Role is appearance or evidence.
+	Role grading.LinkRole `json:"role"`
 	// Stance is the evidence's stance on the claim; nil for appearances.
-	Stance *string `json:"stance,omitempty"`
+	Stance *grading.Stance `json:"stance,omitempty"`
 	// Excerpt is the passage quoted verbatim from the article; appearances only.
 	Excerpt *string `json:"excerpt,omitempty"`
 	// Locator says where in the source the excerpt is (section, paragraph).
@@ -203,7 +144,7 @@ type Link struct {
 	Note *string `json:"note,omitempty"`
 	// ReportedCertainty is the GRADE certainty the source itself states, if
 	// any; it replaces the design's starting level.
-	ReportedCertainty *string `json:"reported_certainty,omitempty"`
+	ReportedCertainty *grading.Certainty `json:"reported_certainty,omitempty"`
 }
 
 // Review holds the demo reviewers' assessments of one claim and, where they
@@ -221,26 +162,19 @@ type Review struct {
 // certainty is not stored: the server computes it from these judgements.
 type Assessment struct {
 	// Reviewer is the reviewer's user name.
-	Reviewer string `json:"reviewer"`
-	// RiskOfBias is one of Concerns.
-	RiskOfBias string `json:"risk_of_bias"`
-	// Inconsistency is one of Concerns.
-	Inconsistency string `json:"inconsistency"`
-	// Indirectness is one of Concerns.
-	Indirectness string `json:"indirectness"`
-	// Imprecision is one of Concerns.
-	Imprecision string `json:"imprecision"`
-	// PublicationBias is one of Concerns.
-	PublicationBias string `json:"publication_bias"`
-	// LargeEffect is one of LargeEffects.
-	LargeEffect string `json:"large_effect"`
+	Reviewer        string          `json:"reviewer"`
+	RiskOfBias      grading.Concern `json:"risk_of_bias"`
+	Inconsistency   grading.Concern `json:"inconsistency"`
+	Indirectness    grading.Concern `json:"indirectness"`
+	Imprecision     grading.Concern `json:"imprecision"`
+	PublicationBias grading.Concern `json:"publication_bias"`
+	LargeEffect     grading.Effect  `json:"large_effect"`
 	// DoseResponse reports a dose-response gradient (upgrade by one).
 	DoseResponse bool `json:"dose_response"`
 	// PlausibleConfounding reports that plausible confounding would reduce
 	// the effect (upgrade by one).
-	PlausibleConfounding bool `json:"plausible_confounding"`
-	// Verdict is one of Verdicts.
-	Verdict string `json:"verdict"`
+	PlausibleConfounding bool            `json:"plausible_confounding"`
+	Verdict              grading.Verdict `json:"verdict"`
 	// Rationale explains the judgements; required when any domain moves
 	// the certainty.
 	Rationale string `json:"rationale"`
@@ -250,11 +184,9 @@ type Assessment struct {
 // disagreed.
 type Adjudication struct {
 	// Editor is the editor's user name.
-	Editor string `json:"editor"`
-	// Certainty is one of Certainties.
-	Certainty string `json:"certainty"`
-	// Verdict is one of Verdicts.
-	Verdict string `json:"verdict"`
+	Editor    string            `json:"editor"`
+	Certainty grading.Certainty `json:"certainty"`
+	Verdict   grading.Verdict   `json:"verdict"`
 	// Rationale explains the decision.
 	Rationale string `json:"rationale"`
 }
@@ -311,7 +243,7 @@ func (d *Dataset) Therapy(slug string) (*Therapy, bool) {
 // Appearance returns the claim's appearance link, or nil if it has none.
 func (c *Claim) Appearance() *Link {
 	for i := range c.Links {
-		if c.Links[i].Role == RoleAppearance {
+		if c.Links[i].Role == grading.RoleAppearance {
 			return &c.Links[i]
 		}
 	}
@@ -376,13 +308,13 @@ func (d *Dataset) Validate() error {
 			add("source %q: duplicate key", s.Key)
 		}
 		sources[s.Key] = s
-		if !slices.Contains(SourceKinds, s.Kind) {
-			add("source %q: unknown kind %q", s.Key, s.Kind)
+		if err := s.Kind.Validate(); err != nil {
+			add("source %q: %v", s.Key, err)
 		}
 		if strings.TrimSpace(s.Title) == "" {
 			add("source %q: empty title", s.Key)
 		}
-		if s.Kind == KindWebArticle {
+		if s.Kind == grading.KindWebArticle {
 			if s.SeedFile == nil || s.Language == nil {
 				add("source %q: web article needs seed_file and language", s.Key)
 			}
@@ -420,8 +352,8 @@ func (d *Dataset) Validate() error {
 		if !therapies[c.Therapy] {
 			add("claim %q: unknown therapy %q", c.Key, c.Therapy)
 		}
-		if !slices.Contains(ClaimTypes, c.ClaimType) {
-			add("claim %q: unknown claim_type %q", c.Key, c.ClaimType)
+		if err := c.ClaimType.Validate(); err != nil {
+			add("claim %q: %v", c.Key, err)
 		}
 		if strings.TrimSpace(c.Text) == "" || c.Language == "" || c.Condition == "" || c.Outcome == "" {
 			add("claim %q: text, language, condition and outcome are required", c.Key)
@@ -429,7 +361,7 @@ func (d *Dataset) Validate() error {
 		appearances := 0
 		seen := map[string]bool{}
 		for _, l := range c.Links {
-			id := l.Role + " " + l.Source
+			id := string(l.Role) + " " + l.Source
 			if seen[id] {
 				add("claim %q: duplicate %s link to %q", c.Key, l.Role, l.Source)
 			}
@@ -439,10 +371,10 @@ func (d *Dataset) Validate() error {
 				add("claim %q: link to unknown source %q", c.Key, l.Source)
 			}
 			switch l.Role {
-			case RoleAppearance:
+			case grading.RoleAppearance:
 				appearances++
-				if ok && s.Kind != KindWebArticle {
-					add("claim %q: appearance link to %q of kind %q, want %s", c.Key, l.Source, s.Kind, KindWebArticle)
+				if ok && s.Kind != grading.KindWebArticle {
+					add("claim %q: appearance link to %q of kind %q, want %s", c.Key, l.Source, s.Kind, grading.KindWebArticle)
 				}
 				if l.Excerpt == nil || strings.TrimSpace(*l.Excerpt) == "" {
 					add("claim %q: appearance link to %q has no excerpt", c.Key, l.Source)
@@ -450,15 +382,15 @@ func (d *Dataset) Validate() error {
 				if l.Stance != nil || l.ReportedCertainty != nil {
 					add("claim %q: appearance link to %q must not have stance or reported_certainty", c.Key, l.Source)
 				}
-			case RoleEvidence:
-				if ok && !IsEvidenceKind(s.Kind) {
+			case grading.RoleEvidence:
+				if ok && !grading.EvidenceAllowed(s.Kind) {
 					add("claim %q: evidence link to %q of kind %q, which may only be an appearance", c.Key, l.Source, s.Kind)
 				}
-				if l.Stance == nil || !slices.Contains(Stances, *l.Stance) {
-					add("claim %q: evidence link to %q needs a stance in %v", c.Key, l.Source, Stances)
+				if l.Stance == nil || l.Stance.Validate() != nil {
+					add("claim %q: evidence link to %q needs a stance in %v", c.Key, l.Source, grading.Stances())
 				}
-				if l.ReportedCertainty != nil && !slices.Contains(Certainties, *l.ReportedCertainty) {
-					add("claim %q: evidence link to %q: unknown reported_certainty %q", c.Key, l.Source, *l.ReportedCertainty)
+				if l.ReportedCertainty != nil && l.ReportedCertainty.Validate() != nil {
+					add("claim %q: evidence link to %q: %v", c.Key, l.Source, l.ReportedCertainty.Validate())
 				}
 			default:
 				add("claim %q: link to %q has unknown role %q", c.Key, l.Source, l.Role)
@@ -487,27 +419,21 @@ func (d *Dataset) Validate() error {
 				add("review of claim %q: empty or duplicate reviewer %q", r.Claim, a.Reviewer)
 			}
 			reviewers[a.Reviewer] = true
-			for _, c := range []string{a.RiskOfBias, a.Inconsistency, a.Indirectness, a.Imprecision, a.PublicationBias} {
-				if !slices.Contains(Concerns, c) {
-					add("review of claim %q by %q: unknown concern %q", r.Claim, a.Reviewer, c)
+			for _, err := range []error{a.RiskOfBias.Validate(), a.Inconsistency.Validate(), a.Indirectness.Validate(),
+				a.Imprecision.Validate(), a.PublicationBias.Validate(), a.LargeEffect.Validate(), a.Verdict.Validate()} {
+				if err != nil {
+					add("review of claim %q by %q: %v", r.Claim, a.Reviewer, err)
 				}
-			}
-			if !slices.Contains(LargeEffects, a.LargeEffect) {
-				add("review of claim %q by %q: unknown large_effect %q", r.Claim, a.Reviewer, a.LargeEffect)
-			}
-			if !slices.Contains(Verdicts, a.Verdict) {
-				add("review of claim %q by %q: unknown verdict %q", r.Claim, a.Reviewer, a.Verdict)
 			}
 		}
 		if adj := r.Adjudication; adj != nil {
 			if adj.Editor == "" || strings.TrimSpace(adj.Rationale) == "" {
 				add("review of claim %q: adjudication needs editor and rationale", r.Claim)
 			}
-			if !slices.Contains(Certainties, adj.Certainty) {
-				add("review of claim %q: adjudication has unknown certainty %q", r.Claim, adj.Certainty)
-			}
-			if !slices.Contains(Verdicts, adj.Verdict) {
-				add("review of claim %q: adjudication has unknown verdict %q", r.Claim, adj.Verdict)
+			for _, err := range []error{adj.Certainty.Validate(), adj.Verdict.Validate()} {
+				if err != nil {
+					add("review of claim %q: adjudication: %v", r.Claim, err)
+				}
 			}
 		}
 	}

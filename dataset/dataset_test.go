@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"claimgrade/grading"
 )
 
 // Shared material lives next to the repository: /work/shared when the
@@ -131,7 +133,7 @@ func TestSchemaRejects(t *testing.T) {
 
 func refSource(doc map[string]any) map[string]any {
 	for _, s := range doc["sources"].([]any) {
-		if m := s.(map[string]any); m["kind"] != KindWebArticle {
+		if m := s.(map[string]any); m["kind"] != string(grading.KindWebArticle) {
 			return m
 		}
 	}
@@ -140,7 +142,7 @@ func refSource(doc map[string]any) map[string]any {
 
 func webSource(doc map[string]any) map[string]any {
 	for _, s := range doc["sources"].([]any) {
-		if m := s.(map[string]any); m["kind"] == KindWebArticle {
+		if m := s.(map[string]any); m["kind"] == string(grading.KindWebArticle) {
 			return m
 		}
 	}
@@ -154,7 +156,7 @@ func claimAt(doc map[string]any, i int) map[string]any {
 func evidenceLink(doc map[string]any) map[string]any {
 	for _, c := range doc["claims"].([]any) {
 		for _, l := range c.(map[string]any)["links"].([]any) {
-			if m := l.(map[string]any); m["role"] == RoleEvidence {
+			if m := l.(map[string]any); m["role"] == string(grading.RoleEvidence) {
 				return m
 			}
 		}
@@ -252,17 +254,17 @@ func TestValidateRejects(t *testing.T) {
 		{"link to unknown source", func(d *Dataset) { d.Claims[0].Links[0].Source = "nowhere-2020" }},
 		{"appearance to reference source", func(d *Dataset) { d.Claims[0].Links[0].Source = "costantino-2011" }},
 		{"evidence from web article", func(d *Dataset) {
-			d.Claims[0].Links = append(d.Claims[0].Links, Link{Source: "article-001", Role: RoleEvidence, Stance: ptr(StanceSupports)})
+			d.Claims[0].Links = append(d.Claims[0].Links, Link{Source: "article-001", Role: grading.RoleEvidence, Stance: ptr(grading.Supports)})
 		}},
 		{"evidence from news", func(d *Dataset) {
-			d.Sources = append(d.Sources, Source{Key: "some-news", Kind: KindNews, Title: "News"})
-			d.Claims[0].Links = append(d.Claims[0].Links, Link{Source: "some-news", Role: RoleEvidence, Stance: ptr(StanceSupports)})
+			d.Sources = append(d.Sources, Source{Key: "some-news", Kind: grading.KindNews, Title: "News"})
+			d.Claims[0].Links = append(d.Claims[0].Links, Link{Source: "some-news", Role: grading.RoleEvidence, Stance: ptr(grading.Supports)})
 		}},
 		{"evidence without stance", func(d *Dataset) {
-			d.Claims[0].Links = append(d.Claims[0].Links, Link{Source: "who-2023", Role: RoleEvidence})
+			d.Claims[0].Links = append(d.Claims[0].Links, Link{Source: "who-2023", Role: grading.RoleEvidence})
 		}},
 		{"second appearance", func(d *Dataset) {
-			d.Claims[0].Links = append(d.Claims[0].Links, Link{Source: "article-004", Role: RoleAppearance, Excerpt: ptr("x")})
+			d.Claims[0].Links = append(d.Claims[0].Links, Link{Source: "article-004", Role: grading.RoleAppearance, Excerpt: ptr("x")})
 		}},
 		{"no appearance", func(d *Dataset) { d.Claims[0].Links = d.Claims[0].Links[1:] }},
 		{"duplicate doi", func(d *Dataset) {
@@ -309,7 +311,7 @@ func TestAppearanceExcerptsVerbatim(t *testing.T) {
 	d := mustLoad(t)
 	seeds := map[string]string{}
 	for _, s := range d.Sources {
-		if s.Kind != KindWebArticle {
+		if s.Kind != grading.KindWebArticle {
 			continue
 		}
 		text := string(readShared(t, filepath.Join(seedDir, *s.SeedFile)))
@@ -373,7 +375,7 @@ func TestReferenceSourcesMatchRecords(t *testing.T) {
 	d := mustLoad(t)
 	matched := map[string]string{}
 	for _, s := range d.Sources {
-		if s.Kind == KindWebArticle {
+		if s.Kind == grading.KindWebArticle {
 			continue
 		}
 		i := slices.IndexFunc(records, func(r referenceRecord) bool { return r.Title == *s.ReferenceTitle })
@@ -386,7 +388,7 @@ func TestReferenceSourcesMatchRecords(t *testing.T) {
 			t.Errorf("record(%v) already matched by %v, want one source per record", s.Key, prev)
 		}
 		matched[r.Title] = s.Key
-		if s.Kind != r.Design {
+		if string(s.Kind) != r.Design {
 			t.Errorf("kind(%v) = %v, want %v (the record's design)", s.Key, s.Kind, r.Design)
 		}
 		fields := []struct {
@@ -462,19 +464,23 @@ func TestClaimCounts(t *testing.T) {
 
 func TestClaimTypesCoveredPerTherapy(t *testing.T) {
 	d := mustLoad(t)
-	have := map[string]map[string]bool{}
+	have := map[string]map[grading.ClaimType]bool{}
 	for _, c := range d.Claims {
 		if have[c.Therapy] == nil {
-			have[c.Therapy] = map[string]bool{}
+			have[c.Therapy] = map[grading.ClaimType]bool{}
 		}
 		have[c.Therapy][c.ClaimType] = true
 	}
 	tests := []struct {
-		therapy, claimType string
+		therapy   string
+		claimType grading.ClaimType
 	}{}
 	for _, th := range []string{"mesotherapy", "infusion-therapy"} {
-		for _, ct := range []string{"efficacy", "safety", "mechanism", "comparative", "indication"} {
-			tests = append(tests, struct{ therapy, claimType string }{th, ct})
+		for _, ct := range []grading.ClaimType{grading.ClaimEfficacy, grading.ClaimSafety, grading.ClaimMechanism, grading.ClaimComparative, grading.ClaimIndication} {
+			tests = append(tests, struct {
+				therapy   string
+				claimType grading.ClaimType
+			}{th, ct})
 		}
 	}
 	for _, tt := range tests {
@@ -488,11 +494,11 @@ func TestEvidenceLinks(t *testing.T) {
 	d := mustLoad(t)
 	for _, c := range d.Claims {
 		for _, l := range c.Links {
-			if l.Role != RoleEvidence {
+			if l.Role != grading.RoleEvidence {
 				continue
 			}
 			s := sourceByKey(t, d, l.Source)
-			if !IsEvidenceKind(s.Kind) || s.ReferenceTitle == nil {
+			if !grading.EvidenceAllowed(s.Kind) || s.ReferenceTitle == nil {
 				t.Errorf("evidenceSource(%v, %v) kind = %v, want a reference source", c.Key, l.Source, s.Kind)
 			}
 			if l.Excerpt != nil {
@@ -516,7 +522,7 @@ func TestDrugInteractionClaimUnsupported(t *testing.T) {
 			continue
 		}
 		found++
-		if got := countStance(c, StanceSupports); got != 0 {
+		if got := countStance(c, grading.Supports); got != 0 {
 			t.Errorf("supportCount(%v) = %v, want 0", c.Key, got)
 		}
 	}
@@ -525,39 +531,27 @@ func TestDrugInteractionClaimUnsupported(t *testing.T) {
 	}
 }
 
-func countStance(c Claim, stance string) int {
+func countStance(c Claim, stance grading.Stance) int {
 	n := 0
 	for _, l := range c.Links {
-		if l.Role == RoleEvidence && l.Stance != nil && *l.Stance == stance {
+		if l.Role == grading.RoleEvidence && l.Stance != nil && *l.Stance == stance {
 			n++
 		}
 	}
 	return n
 }
 
-// Certainty levels as numbers: very_low=1 .. high=4; 0 means no evidence.
-var levels = map[string]int{"very_low": 1, "low": 2, "moderate": 3, "high": 4}
-
-var designLevels = map[string]int{
-	"rct": 4, "systematic_review": 4, "meta_analysis": 4, "guideline": 4,
-	"cohort": 2, "case_control": 2, "cross_sectional": 2,
-	"case_series": 1, "case_report": 1, "consensus_statement": 1, "narrative_review": 1,
-	"expert_opinion": 1, "mechanistic": 1,
-}
-
-var concernSteps = map[string]int{"not_serious": 0, "serious": 1, "very_serious": 2}
-
 // startLevel is the GRADE starting certainty of a claim: the best linked
 // evidence, a link's reported certainty replacing its design's level.
 func startLevel(t *testing.T, d *Dataset, c *Claim) int {
 	best := 0
 	for _, l := range c.Links {
-		if l.Role != RoleEvidence {
+		if l.Role != grading.RoleEvidence {
 			continue
 		}
-		lv := designLevels[sourceByKey(t, d, l.Source).Kind]
+		lv := grading.DesignLevel(sourceByKey(t, d, l.Source).Kind).Level()
 		if l.ReportedCertainty != nil {
-			lv = levels[*l.ReportedCertainty]
+			lv = l.ReportedCertainty.Level()
 		}
 		best = max(best, lv)
 	}
@@ -567,9 +561,9 @@ func startLevel(t *testing.T, d *Dataset, c *Claim) int {
 // certaintyOf mirrors the server's rule: start - downgrades + upgrades,
 // clamped to [very_low, high]; upgrades only from low or very low.
 func certaintyOf(start int, a Assessment) (level int, upgraded, moved bool) {
-	down := concernSteps[a.RiskOfBias] + concernSteps[a.Inconsistency] + concernSteps[a.Indirectness] +
-		concernSteps[a.Imprecision] + concernSteps[a.PublicationBias]
-	up := map[string]int{"none": 0, "large": 1, "very_large": 2}[a.LargeEffect]
+	down := -a.RiskOfBias.Steps() + -a.Inconsistency.Steps() + -a.Indirectness.Steps() +
+		-a.Imprecision.Steps() + -a.PublicationBias.Steps()
+	up := a.LargeEffect.Steps()
 	if a.DoseResponse {
 		up++
 	}
@@ -581,7 +575,7 @@ func certaintyOf(start int, a Assessment) (level int, upgraded, moved bool) {
 
 func TestReviews(t *testing.T) {
 	d := mustLoad(t)
-	verdicts := map[string]bool{}
+	verdicts := map[grading.Verdict]bool{}
 	adjudicated := 0
 	for _, r := range d.Reviews {
 		c, ok := d.Claim(r.Claim)
@@ -596,14 +590,14 @@ func TestReviews(t *testing.T) {
 			}
 			checkVerdict(t, *c, a.Reviewer, a.Verdict)
 			if start == 0 {
-				if a.Verdict != VerdictInsufficient {
-					t.Errorf("verdict(%v, %v) = %v, want %v (no evidence)", r.Claim, a.Reviewer, a.Verdict, VerdictInsufficient)
+				if a.Verdict != grading.Insufficient {
+					t.Errorf("verdict(%v, %v) = %v, want %v (no evidence)", r.Claim, a.Reviewer, a.Verdict, grading.Insufficient)
 				}
 				computed = append(computed, 0)
 				continue
 			}
 			level, upgraded, moved := certaintyOf(start, a)
-			if upgraded && start > levels["low"] {
+			if upgraded && start > grading.Low.Level() {
 				t.Errorf("upgrade(%v, %v) from start %v, want upgrades only from low or very low", r.Claim, a.Reviewer, start)
 			}
 			if moved && strings.TrimSpace(a.Rationale) == "" {
@@ -617,7 +611,7 @@ func TestReviews(t *testing.T) {
 				agree = false
 			}
 		}
-		final := ""
+		var final grading.Verdict
 		if r.Adjudication == nil {
 			if !agree {
 				t.Errorf("consensus(%v) = false (certainties %v), want agreement when there is no adjudication", r.Claim, computed)
@@ -650,13 +644,14 @@ func TestReviews(t *testing.T) {
 
 // checkVerdict enforces the server's verdict constraints: supported needs a
 // supporting evidence link, refuted a refuting one.
-func checkVerdict(t *testing.T, c Claim, who, verdict string) {
+func checkVerdict(t *testing.T, c Claim, who string, verdict grading.Verdict) {
 	t.Helper()
 	tests := []struct {
-		verdict, stance string
+		verdict grading.Verdict
+		stance  grading.Stance
 	}{
-		{VerdictSupported, StanceSupports},
-		{VerdictRefuted, StanceRefutes},
+		{grading.Supported, grading.Supports},
+		{grading.Refuted, grading.Refutes},
 	}
 	for _, tt := range tests {
 		if verdict == tt.verdict && countStance(c, tt.stance) == 0 {

@@ -117,7 +117,7 @@ func Seed(ctx context.Context, st *store.Store, d *Dataset, requiredReviews int)
 				if err != nil {
 					return fmt.Errorf("adjudication of %s: %w", r.Claim, err)
 				}
-				if _, err := tx.Adjudicate(ctx, store.ActorFor(u, ""), claimID, store.GradeInput{Certainty: adj.Certainty,
+				if _, err := tx.Adjudicate(ctx, store.ActorFor(u, ""), claimID, store.GradeInput{Certainty: adj.Certainty.Ptr(),
 					Verdict: adj.Verdict, Rationale: adj.Rationale}); err != nil {
 					return fmt.Errorf("adjudication of %s: %w", r.Claim, err)
 				}

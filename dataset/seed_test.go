@@ -85,7 +85,7 @@ func TestSeed(t *testing.T) {
 		flags := func(c models.Claim) []string {
 			var out []string
 			for _, f := range c.Flags {
-				out = append(out, f.Flag)
+				out = append(out, string(f.Flag))
 			}
 			slices.Sort(out)
 			return out
@@ -107,12 +107,12 @@ func TestSeed(t *testing.T) {
 		}
 		for _, tt := range tests {
 			c := byKey(tt.key)
-			if c.Verdict != tt.verdict {
+			if string(c.Verdict) != tt.verdict {
 				t.Errorf("verdict(%s) = %s, want %s", tt.key, c.Verdict, tt.verdict)
 			}
 			got := ""
 			if c.Certainty != nil {
-				got = *c.Certainty
+				got = string(*c.Certainty)
 			}
 			if got != tt.certainty {
 				t.Errorf("certainty(%s) = %q, want %q", tt.key, got, tt.certainty)

@@ -68,10 +68,10 @@ const docTemplate = `{
                     },
                     {
                         "enum": [
-                            "high",
-                            "moderate",
+                            "very_low",
                             "low",
-                            "very_low"
+                            "moderate",
+                            "high"
                         ],
                         "type": "string",
                         "description": "Final certainty",
@@ -3717,12 +3717,10 @@ const docTemplate = `{
                     "x-nullable": true
                 },
                 "role": {
-                    "type": "string",
-                    "enum": [
-                        "reader",
-                        "reviewer",
-                        "editor",
-                        "admin"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/models.Role"
+                        }
                     ],
                     "example": "reader"
                 },
@@ -3746,12 +3744,10 @@ const docTemplate = `{
                     "example": "partner-pubmed-sync"
                 },
                 "role": {
-                    "type": "string",
-                    "enum": [
-                        "reader",
-                        "reviewer",
-                        "editor",
-                        "admin"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/models.Role"
+                        }
                     ],
                     "example": "reader"
                 }
@@ -3819,12 +3815,10 @@ const docTemplate = `{
             "properties": {
                 "certainty": {
                     "description": "Computed by the server from the evidence and the judgements; null without usable evidence.",
-                    "type": "string",
-                    "enum": [
-                        "high",
-                        "moderate",
-                        "low",
-                        "very_low"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
                     ],
                     "x-nullable": true,
                     "example": "moderate"
@@ -3853,38 +3847,34 @@ const docTemplate = `{
                     "example": 4
                 },
                 "imprecision": {
-                    "type": "string",
-                    "enum": [
-                        "not_serious",
-                        "serious",
-                        "very_serious"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
                     ],
                     "example": "not_serious"
                 },
                 "inconsistency": {
-                    "type": "string",
-                    "enum": [
-                        "not_serious",
-                        "serious",
-                        "very_serious"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
                     ],
                     "example": "not_serious"
                 },
                 "indirectness": {
-                    "type": "string",
-                    "enum": [
-                        "not_serious",
-                        "serious",
-                        "very_serious"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
                     ],
                     "example": "not_serious"
                 },
                 "large_effect": {
-                    "type": "string",
-                    "enum": [
-                        "none",
-                        "large",
-                        "very_large"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Effect"
+                        }
                     ],
                     "example": "none"
                 },
@@ -3893,11 +3883,10 @@ const docTemplate = `{
                     "example": false
                 },
                 "publication_bias": {
-                    "type": "string",
-                    "enum": [
-                        "not_serious",
-                        "serious",
-                        "very_serious"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
                     ],
                     "example": "not_serious"
                 },
@@ -3911,20 +3900,19 @@ const docTemplate = `{
                     "example": "reviewer"
                 },
                 "risk_of_bias": {
-                    "type": "string",
-                    "enum": [
-                        "not_serious",
-                        "serious",
-                        "very_serious"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
                     ],
                     "example": "serious"
                 },
                 "status": {
                     "description": "A draft can be changed; a submitted assessment is frozen.",
-                    "type": "string",
-                    "enum": [
-                        "draft",
-                        "submitted"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.AssessmentStatus"
+                        }
                     ],
                     "example": "draft"
                 },
@@ -3936,12 +3924,10 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "verdict": {
-                    "type": "string",
-                    "enum": [
-                        "supported",
-                        "refuted",
-                        "mixed",
-                        "insufficient"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Verdict"
+                        }
                     ],
                     "example": "supported"
                 },
@@ -4000,12 +3986,10 @@ const docTemplate = `{
             "properties": {
                 "certainty": {
                     "description": "Computed by the server from the evidence and the judgements; null without usable evidence.",
-                    "type": "string",
-                    "enum": [
-                        "high",
-                        "moderate",
-                        "low",
-                        "very_low"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
                     ],
                     "x-nullable": true,
                     "example": "moderate"
@@ -4043,38 +4027,34 @@ const docTemplate = `{
                     "example": 4
                 },
                 "imprecision": {
-                    "type": "string",
-                    "enum": [
-                        "not_serious",
-                        "serious",
-                        "very_serious"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
                     ],
                     "example": "not_serious"
                 },
                 "inconsistency": {
-                    "type": "string",
-                    "enum": [
-                        "not_serious",
-                        "serious",
-                        "very_serious"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
                     ],
                     "example": "not_serious"
                 },
                 "indirectness": {
-                    "type": "string",
-                    "enum": [
-                        "not_serious",
-                        "serious",
-                        "very_serious"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
                     ],
                     "example": "not_serious"
                 },
                 "large_effect": {
-                    "type": "string",
-                    "enum": [
-                        "none",
-                        "large",
-                        "very_large"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Effect"
+                        }
                     ],
                     "example": "none"
                 },
@@ -4083,11 +4063,10 @@ const docTemplate = `{
                     "example": false
                 },
                 "publication_bias": {
-                    "type": "string",
-                    "enum": [
-                        "not_serious",
-                        "serious",
-                        "very_serious"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
                     ],
                     "example": "not_serious"
                 },
@@ -4101,20 +4080,19 @@ const docTemplate = `{
                     "example": "reviewer"
                 },
                 "risk_of_bias": {
-                    "type": "string",
-                    "enum": [
-                        "not_serious",
-                        "serious",
-                        "very_serious"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
                     ],
                     "example": "serious"
                 },
                 "status": {
                     "description": "A draft can be changed; a submitted assessment is frozen.",
-                    "type": "string",
-                    "enum": [
-                        "draft",
-                        "submitted"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.AssessmentStatus"
+                        }
                     ],
                     "example": "draft"
                 },
@@ -4126,12 +4104,10 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "verdict": {
-                    "type": "string",
-                    "enum": [
-                        "supported",
-                        "refuted",
-                        "mixed",
-                        "insufficient"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Verdict"
+                        }
                     ],
                     "example": "supported"
                 },
@@ -4155,41 +4131,37 @@ const docTemplate = `{
                 },
                 "imprecision": {
                     "description": "Imprecision (few events, wide confidence intervals); default not_serious.",
-                    "type": "string",
-                    "enum": [
-                        "not_serious",
-                        "serious",
-                        "very_serious"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
                     ],
                     "example": "not_serious"
                 },
                 "inconsistency": {
                     "description": "Inconsistency of results across studies; default not_serious.",
-                    "type": "string",
-                    "enum": [
-                        "not_serious",
-                        "serious",
-                        "very_serious"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
                     ],
                     "example": "not_serious"
                 },
                 "indirectness": {
                     "description": "Indirectness (population, intervention or outcome differ from the claim); default not_serious.",
-                    "type": "string",
-                    "enum": [
-                        "not_serious",
-                        "serious",
-                        "very_serious"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
                     ],
                     "example": "not_serious"
                 },
                 "large_effect": {
                     "description": "Upgrade for a large effect (observational evidence only); default none.",
-                    "type": "string",
-                    "enum": [
-                        "none",
-                        "large",
-                        "very_large"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Effect"
+                        }
                     ],
                     "example": "none"
                 },
@@ -4200,11 +4172,10 @@ const docTemplate = `{
                 },
                 "publication_bias": {
                     "description": "Publication bias; default not_serious.",
-                    "type": "string",
-                    "enum": [
-                        "not_serious",
-                        "serious",
-                        "very_serious"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
                     ],
                     "example": "not_serious"
                 },
@@ -4215,22 +4186,19 @@ const docTemplate = `{
                 },
                 "risk_of_bias": {
                     "description": "Risk of bias of the body of evidence; default not_serious.",
-                    "type": "string",
-                    "enum": [
-                        "not_serious",
-                        "serious",
-                        "very_serious"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
                     ],
                     "example": "serious"
                 },
                 "verdict": {
                     "description": "What the evidence says about the claim: supported needs a supporting evidence link, refuted a refuting one.",
-                    "type": "string",
-                    "enum": [
-                        "supported",
-                        "refuted",
-                        "mixed",
-                        "insufficient"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Verdict"
+                        }
                     ],
                     "example": "supported"
                 }
@@ -4264,25 +4232,19 @@ const docTemplate = `{
                 },
                 "certainty": {
                     "description": "The final grade's certainty, null while ungraded.",
-                    "type": "string",
-                    "enum": [
-                        "high",
-                        "moderate",
-                        "low",
-                        "very_low"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
                     ],
                     "x-nullable": true,
                     "example": "moderate"
                 },
                 "claim_type": {
-                    "type": "string",
-                    "enum": [
-                        "efficacy",
-                        "safety",
-                        "mechanism",
-                        "comparative",
-                        "indication",
-                        "other"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.ClaimType"
+                        }
                     ],
                     "example": "safety"
                 },
@@ -4297,7 +4259,7 @@ const docTemplate = `{
                 "flags": {
                     "type": "array",
                     "items": {
-                        "type": "string"
+                        "$ref": "#/definitions/grading.Flag"
                     },
                     "example": [
                         "unsupported",
@@ -4343,14 +4305,10 @@ const docTemplate = `{
                 },
                 "verdict": {
                     "description": "The final grade's verdict; without one, unsupported (no supporting evidence) or ungraded.",
-                    "type": "string",
-                    "enum": [
-                        "supported",
-                        "refuted",
-                        "mixed",
-                        "insufficient",
-                        "unsupported",
-                        "ungraded"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.ClaimVerdict"
+                        }
                     ],
                     "example": "unsupported"
                 },
@@ -4370,14 +4328,10 @@ const docTemplate = `{
             ],
             "properties": {
                 "claim_type": {
-                    "type": "string",
-                    "enum": [
-                        "efficacy",
-                        "safety",
-                        "mechanism",
-                        "comparative",
-                        "indication",
-                        "other"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.ClaimType"
+                        }
                     ],
                     "example": "safety"
                 },
@@ -4439,25 +4393,19 @@ const docTemplate = `{
                 },
                 "certainty": {
                     "description": "The final grade's certainty, null while ungraded.",
-                    "type": "string",
-                    "enum": [
-                        "high",
-                        "moderate",
-                        "low",
-                        "very_low"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
                     ],
                     "x-nullable": true,
                     "example": "moderate"
                 },
                 "claim_type": {
-                    "type": "string",
-                    "enum": [
-                        "efficacy",
-                        "safety",
-                        "mechanism",
-                        "comparative",
-                        "indication",
-                        "other"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.ClaimType"
+                        }
                     ],
                     "example": "safety"
                 },
@@ -4475,7 +4423,7 @@ const docTemplate = `{
                 "flags": {
                     "type": "array",
                     "items": {
-                        "type": "string"
+                        "$ref": "#/definitions/grading.Flag"
                     },
                     "example": [
                         "unsupported",
@@ -4537,14 +4485,10 @@ const docTemplate = `{
                 },
                 "verdict": {
                     "description": "The final grade's verdict; without one, unsupported (no supporting evidence) or ungraded.",
-                    "type": "string",
-                    "enum": [
-                        "supported",
-                        "refuted",
-                        "mixed",
-                        "insufficient",
-                        "unsupported",
-                        "ungraded"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.ClaimVerdict"
+                        }
                     ],
                     "example": "unsupported"
                 },
@@ -4577,15 +4521,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "claim_type": {
-                    "type": "string",
-                    "enum": [
-                        "efficacy",
-                        "safety",
-                        "mechanism",
-                        "comparative",
-                        "indication",
-                        "other"
-                    ]
+                    "$ref": "#/definitions/grading.ClaimType"
                 },
                 "condition": {
                     "type": "string"
@@ -4636,14 +4572,10 @@ const docTemplate = `{
                     "example": "mesotherapy"
                 },
                 "verdict": {
-                    "type": "string",
-                    "enum": [
-                        "supported",
-                        "refuted",
-                        "mixed",
-                        "insufficient",
-                        "unsupported",
-                        "ungraded"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.ClaimVerdict"
+                        }
                     ],
                     "example": "unsupported"
                 }
@@ -4694,12 +4626,10 @@ const docTemplate = `{
                     "x-nullable": true
                 },
                 "role": {
-                    "type": "string",
-                    "enum": [
-                        "reader",
-                        "reviewer",
-                        "editor",
-                        "admin"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/models.Role"
+                        }
                     ],
                     "example": "reader"
                 },
@@ -4729,24 +4659,20 @@ const docTemplate = `{
                 },
                 "result": {
                     "description": "The resulting certainty; null while ungraded or without evidence.",
-                    "type": "string",
-                    "enum": [
-                        "high",
-                        "moderate",
-                        "low",
-                        "very_low"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
                     ],
                     "x-nullable": true,
                     "example": "moderate"
                 },
                 "start": {
                     "description": "Starting certainty from the best linked evidence; null without evidence.",
-                    "type": "string",
-                    "enum": [
-                        "high",
-                        "moderate",
-                        "low",
-                        "very_low"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
                     ],
                     "x-nullable": true,
                     "example": "high"
@@ -4790,12 +4716,10 @@ const docTemplate = `{
             "properties": {
                 "after": {
                     "description": "Certainty after this step.",
-                    "type": "string",
-                    "enum": [
-                        "high",
-                        "moderate",
-                        "low",
-                        "very_low"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
                     ],
                     "x-nullable": true,
                     "example": "moderate"
@@ -4926,12 +4850,10 @@ const docTemplate = `{
                     }
                 },
                 "certainty": {
-                    "type": "string",
-                    "enum": [
-                        "high",
-                        "moderate",
-                        "low",
-                        "very_low"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
                     ],
                     "x-nullable": true,
                     "example": "moderate"
@@ -4945,10 +4867,10 @@ const docTemplate = `{
                     "example": "demo-reviewer-a, demo-reviewer-b"
                 },
                 "method": {
-                    "type": "string",
-                    "enum": [
-                        "consensus",
-                        "adjudicated"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Method"
+                        }
                     ],
                     "example": "consensus"
                 },
@@ -4957,12 +4879,10 @@ const docTemplate = `{
                     "example": "Two RCTs at some risk of bias; downgraded once."
                 },
                 "verdict": {
-                    "type": "string",
-                    "enum": [
-                        "supported",
-                        "refuted",
-                        "mixed",
-                        "insufficient"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Verdict"
+                        }
                     ],
                     "example": "supported"
                 }
@@ -4991,12 +4911,10 @@ const docTemplate = `{
                     }
                 },
                 "certainty": {
-                    "type": "string",
-                    "enum": [
-                        "high",
-                        "moderate",
-                        "low",
-                        "very_low"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
                     ],
                     "x-nullable": true,
                     "example": "moderate"
@@ -5026,10 +4944,10 @@ const docTemplate = `{
                     "example": 7
                 },
                 "method": {
-                    "type": "string",
-                    "enum": [
-                        "consensus",
-                        "adjudicated"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Method"
+                        }
                     ],
                     "example": "consensus"
                 },
@@ -5038,12 +4956,10 @@ const docTemplate = `{
                     "example": "Two RCTs at some risk of bias; downgraded once."
                 },
                 "verdict": {
-                    "type": "string",
-                    "enum": [
-                        "supported",
-                        "refuted",
-                        "mixed",
-                        "insufficient"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Verdict"
+                        }
                     ],
                     "example": "supported"
                 }
@@ -5058,12 +4974,10 @@ const docTemplate = `{
             "properties": {
                 "certainty": {
                     "description": "The final certainty; null (or left out) only with verdict insufficient when no usable evidence is linked.",
-                    "type": "string",
-                    "enum": [
-                        "high",
-                        "moderate",
-                        "low",
-                        "very_low"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
                     ],
                     "x-nullable": true,
                     "example": "low"
@@ -5075,12 +4989,10 @@ const docTemplate = `{
                 },
                 "verdict": {
                     "description": "supported needs a supporting evidence link, refuted a refuting one.",
-                    "type": "string",
-                    "enum": [
-                        "supported",
-                        "refuted",
-                        "mixed",
-                        "insufficient"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Verdict"
+                        }
                     ],
                     "example": "supported"
                 }
@@ -5221,20 +5133,18 @@ const docTemplate = `{
                 },
                 "reported_certainty": {
                     "description": "Evidence only: the certainty the source itself states; replaces its design level.",
-                    "type": "string",
-                    "enum": [
-                        "high",
-                        "moderate",
-                        "low",
-                        "very_low"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
                     ],
                     "x-nullable": true
                 },
                 "role": {
-                    "type": "string",
-                    "enum": [
-                        "appearance",
-                        "evidence"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.LinkRole"
+                        }
                     ],
                     "example": "evidence"
                 },
@@ -5247,12 +5157,10 @@ const docTemplate = `{
                 },
                 "stance": {
                     "description": "Evidence only: how the source bears on the claim.",
-                    "type": "string",
-                    "enum": [
-                        "supports",
-                        "refutes",
-                        "mixed",
-                        "neutral"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Stance"
+                        }
                     ],
                     "x-nullable": true,
                     "example": "supports"
@@ -5285,19 +5193,13 @@ const docTemplate = `{
                     "example": "Pain fell equally in both arms: no support for superiority."
                 },
                 "reported_certainty": {
-                    "type": "string",
-                    "enum": [
-                        "high",
-                        "moderate",
-                        "low",
-                        "very_low"
-                    ]
+                    "$ref": "#/definitions/grading.Certainty"
                 },
                 "role": {
-                    "type": "string",
-                    "enum": [
-                        "appearance",
-                        "evidence"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.LinkRole"
+                        }
                     ],
                     "example": "evidence"
                 },
@@ -5307,12 +5209,10 @@ const docTemplate = `{
                 },
                 "stance": {
                     "description": "Required for evidence, forbidden for appearances.",
-                    "type": "string",
-                    "enum": [
-                        "supports",
-                        "refutes",
-                        "mixed",
-                        "neutral"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Stance"
+                        }
                     ],
                     "example": "supports"
                 }
@@ -5350,21 +5250,13 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "reported_certainty": {
-                    "type": "string",
-                    "enum": [
-                        "high",
-                        "moderate",
-                        "low",
-                        "very_low"
-                    ]
+                    "$ref": "#/definitions/grading.Certainty"
                 },
                 "stance": {
-                    "type": "string",
-                    "enum": [
-                        "supports",
-                        "refutes",
-                        "mixed",
-                        "neutral"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Stance"
+                        }
                     ],
                     "example": "mixed"
                 }
@@ -5458,24 +5350,10 @@ const docTemplate = `{
                     "example": 3
                 },
                 "kind": {
-                    "type": "string",
-                    "enum": [
-                        "systematic_review",
-                        "meta_analysis",
-                        "rct",
-                        "cohort",
-                        "case_control",
-                        "cross_sectional",
-                        "case_series",
-                        "case_report",
-                        "guideline",
-                        "consensus_statement",
-                        "narrative_review",
-                        "expert_opinion",
-                        "mechanistic",
-                        "web_article",
-                        "news",
-                        "other"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.SourceKind"
+                        }
                     ],
                     "example": "rct"
                 },
@@ -5536,20 +5414,18 @@ const docTemplate = `{
                     "example": 7
                 },
                 "role": {
-                    "type": "string",
-                    "enum": [
-                        "appearance",
-                        "evidence"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.LinkRole"
+                        }
                     ],
                     "example": "evidence"
                 },
                 "stance": {
-                    "type": "string",
-                    "enum": [
-                        "supports",
-                        "refutes",
-                        "mixed",
-                        "neutral"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Stance"
+                        }
                     ],
                     "x-nullable": true,
                     "example": "supports"
@@ -5576,24 +5452,10 @@ const docTemplate = `{
                     "example": "https://doi.org/10.1155/2011/317183"
                 },
                 "kind": {
-                    "type": "string",
-                    "enum": [
-                        "systematic_review",
-                        "meta_analysis",
-                        "rct",
-                        "cohort",
-                        "case_control",
-                        "cross_sectional",
-                        "case_series",
-                        "case_report",
-                        "guideline",
-                        "consensus_statement",
-                        "narrative_review",
-                        "expert_opinion",
-                        "mechanistic",
-                        "web_article",
-                        "news",
-                        "other"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.SourceKind"
+                        }
                     ],
                     "example": "rct"
                 },
@@ -5676,24 +5538,10 @@ const docTemplate = `{
                     "example": 3
                 },
                 "kind": {
-                    "type": "string",
-                    "enum": [
-                        "systematic_review",
-                        "meta_analysis",
-                        "rct",
-                        "cohort",
-                        "case_control",
-                        "cross_sectional",
-                        "case_series",
-                        "case_report",
-                        "guideline",
-                        "consensus_statement",
-                        "narrative_review",
-                        "expert_opinion",
-                        "mechanistic",
-                        "web_article",
-                        "news",
-                        "other"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.SourceKind"
+                        }
                     ],
                     "example": "rct"
                 },
@@ -5769,25 +5617,7 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "kind": {
-                    "type": "string",
-                    "enum": [
-                        "systematic_review",
-                        "meta_analysis",
-                        "rct",
-                        "cohort",
-                        "case_control",
-                        "cross_sectional",
-                        "case_series",
-                        "case_report",
-                        "guideline",
-                        "consensus_statement",
-                        "narrative_review",
-                        "expert_opinion",
-                        "mechanistic",
-                        "web_article",
-                        "news",
-                        "other"
-                    ]
+                    "$ref": "#/definitions/grading.SourceKind"
                 },
                 "language": {
                     "type": "string"
@@ -5942,16 +5772,341 @@ const docTemplate = `{
                     "example": "demo-reviewer-a"
                 },
                 "role": {
-                    "type": "string",
-                    "enum": [
-                        "reader",
-                        "reviewer",
-                        "editor",
-                        "admin"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/models.Role"
+                        }
                     ],
                     "example": "reviewer"
                 }
             }
+        },
+        "grading.AssessmentStatus": {
+            "type": "string",
+            "enum": [
+                "draft",
+                "submitted"
+            ],
+            "x-enum-comments": {
+                "StatusDraft": "the reviewer may still change it",
+                "StatusSubmitted": "frozen"
+            },
+            "x-enum-descriptions": [
+                "the reviewer may still change it",
+                "frozen"
+            ],
+            "x-enum-varnames": [
+                "StatusDraft",
+                "StatusSubmitted"
+            ]
+        },
+        "grading.Certainty": {
+            "type": "string",
+            "enum": [
+                "very_low",
+                "low",
+                "moderate",
+                "high"
+            ],
+            "x-enum-comments": {
+                "High": "the true effect is similar to the estimate",
+                "Low": "the true effect might be markedly different",
+                "Moderate": "the true effect is probably close to the estimate",
+                "VeryLow": "the true effect is probably markedly different"
+            },
+            "x-enum-descriptions": [
+                "the true effect is probably markedly different",
+                "the true effect might be markedly different",
+                "the true effect is probably close to the estimate",
+                "the true effect is similar to the estimate"
+            ],
+            "x-enum-varnames": [
+                "VeryLow",
+                "Low",
+                "Moderate",
+                "High"
+            ]
+        },
+        "grading.ClaimType": {
+            "type": "string",
+            "enum": [
+                "efficacy",
+                "safety",
+                "mechanism",
+                "comparative",
+                "indication",
+                "other"
+            ],
+            "x-enum-varnames": [
+                "ClaimEfficacy",
+                "ClaimSafety",
+                "ClaimMechanism",
+                "ClaimComparative",
+                "ClaimIndication",
+                "ClaimOther"
+            ]
+        },
+        "grading.ClaimVerdict": {
+            "type": "string",
+            "enum": [
+                "supported",
+                "refuted",
+                "mixed",
+                "insufficient",
+                "unsupported",
+                "ungraded"
+            ],
+            "x-enum-comments": {
+                "Ungraded": "supporting evidence but no grade yet",
+                "Unsupported": "no grade and no supporting evidence"
+            },
+            "x-enum-descriptions": [
+                "",
+                "",
+                "",
+                "",
+                "no grade and no supporting evidence",
+                "supporting evidence but no grade yet"
+            ],
+            "x-enum-varnames": [
+                "ClaimSupported",
+                "ClaimRefuted",
+                "ClaimMixed",
+                "ClaimInsufficient",
+                "Unsupported",
+                "Ungraded"
+            ]
+        },
+        "grading.Concern": {
+            "type": "string",
+            "enum": [
+                "not_serious",
+                "serious",
+                "very_serious"
+            ],
+            "x-enum-comments": {
+                "NotSerious": "no downgrade",
+                "Serious": "downgrade one level",
+                "VerySerious": "downgrade two levels"
+            },
+            "x-enum-descriptions": [
+                "no downgrade",
+                "downgrade one level",
+                "downgrade two levels"
+            ],
+            "x-enum-varnames": [
+                "NotSerious",
+                "Serious",
+                "VerySerious"
+            ]
+        },
+        "grading.Effect": {
+            "type": "string",
+            "enum": [
+                "none",
+                "large",
+                "very_large"
+            ],
+            "x-enum-comments": {
+                "Large": "upgrade one level",
+                "NoLargeEffect": "no upgrade",
+                "VeryLarge": "upgrade two levels"
+            },
+            "x-enum-descriptions": [
+                "no upgrade",
+                "upgrade one level",
+                "upgrade two levels"
+            ],
+            "x-enum-varnames": [
+                "NoLargeEffect",
+                "Large",
+                "VeryLarge"
+            ]
+        },
+        "grading.Flag": {
+            "type": "string",
+            "enum": [
+                "unsupported",
+                "contradicted",
+                "low_certainty",
+                "ungraded",
+                "stale_grade",
+                "retracted_evidence",
+                "reviewer_disagreement"
+            ],
+            "x-enum-comments": {
+                "FlagContradicted": "some evidence refutes the claim",
+                "FlagLowCertainty": "the final certainty is low or very low",
+                "FlagRetractedEvidence": "an evidence source is retracted",
+                "FlagReviewerDisagreement": "submitted assessments differ, not yet adjudicated",
+                "FlagStaleGrade": "evidence changed after the final grade",
+                "FlagUngraded": "no final grade",
+                "FlagUnsupported": "no supporting evidence"
+            },
+            "x-enum-descriptions": [
+                "no supporting evidence",
+                "some evidence refutes the claim",
+                "the final certainty is low or very low",
+                "no final grade",
+                "evidence changed after the final grade",
+                "an evidence source is retracted",
+                "submitted assessments differ, not yet adjudicated"
+            ],
+            "x-enum-varnames": [
+                "FlagUnsupported",
+                "FlagContradicted",
+                "FlagLowCertainty",
+                "FlagUngraded",
+                "FlagStaleGrade",
+                "FlagRetractedEvidence",
+                "FlagReviewerDisagreement"
+            ]
+        },
+        "grading.LinkRole": {
+            "type": "string",
+            "enum": [
+                "appearance",
+                "evidence"
+            ],
+            "x-enum-comments": {
+                "RoleAppearance": "a place where the claim is made",
+                "RoleEvidence": "a study, review or guideline bearing on the claim"
+            },
+            "x-enum-descriptions": [
+                "a place where the claim is made",
+                "a study, review or guideline bearing on the claim"
+            ],
+            "x-enum-varnames": [
+                "RoleAppearance",
+                "RoleEvidence"
+            ]
+        },
+        "grading.Method": {
+            "type": "string",
+            "enum": [
+                "consensus",
+                "adjudicated"
+            ],
+            "x-enum-comments": {
+                "MethodAdjudicated": "an editor decided",
+                "MethodConsensus": "REQUIRED_REVIEWS submitted assessments agreed"
+            },
+            "x-enum-descriptions": [
+                "REQUIRED_REVIEWS submitted assessments agreed",
+                "an editor decided"
+            ],
+            "x-enum-varnames": [
+                "MethodConsensus",
+                "MethodAdjudicated"
+            ]
+        },
+        "grading.SourceKind": {
+            "type": "string",
+            "enum": [
+                "systematic_review",
+                "meta_analysis",
+                "rct",
+                "cohort",
+                "case_control",
+                "cross_sectional",
+                "case_series",
+                "case_report",
+                "guideline",
+                "consensus_statement",
+                "narrative_review",
+                "expert_opinion",
+                "mechanistic",
+                "web_article",
+                "news",
+                "other"
+            ],
+            "x-enum-varnames": [
+                "KindSystematicReview",
+                "KindMetaAnalysis",
+                "KindRCT",
+                "KindCohort",
+                "KindCaseControl",
+                "KindCrossSectional",
+                "KindCaseSeries",
+                "KindCaseReport",
+                "KindGuideline",
+                "KindConsensusStatement",
+                "KindNarrativeReview",
+                "KindExpertOpinion",
+                "KindMechanistic",
+                "KindWebArticle",
+                "KindNews",
+                "KindOther"
+            ]
+        },
+        "grading.Stance": {
+            "type": "string",
+            "enum": [
+                "supports",
+                "refutes",
+                "mixed",
+                "neutral"
+            ],
+            "x-enum-comments": {
+                "MixedStance": "the source points both ways",
+                "Neutral": "the source bears on the claim without taking a side",
+                "Refutes": "the source refutes the claim",
+                "Supports": "the source supports the claim"
+            },
+            "x-enum-descriptions": [
+                "the source supports the claim",
+                "the source refutes the claim",
+                "the source points both ways",
+                "the source bears on the claim without taking a side"
+            ],
+            "x-enum-varnames": [
+                "Supports",
+                "Refutes",
+                "MixedStance",
+                "Neutral"
+            ]
+        },
+        "grading.Verdict": {
+            "type": "string",
+            "enum": [
+                "supported",
+                "refuted",
+                "mixed",
+                "insufficient"
+            ],
+            "x-enum-comments": {
+                "Insufficient": "the evidence does not allow a conclusion",
+                "Mixed": "the evidence points both ways",
+                "Refuted": "the evidence refutes the claim",
+                "Supported": "the evidence supports the claim"
+            },
+            "x-enum-descriptions": [
+                "the evidence supports the claim",
+                "the evidence refutes the claim",
+                "the evidence points both ways",
+                "the evidence does not allow a conclusion"
+            ],
+            "x-enum-varnames": [
+                "Supported",
+                "Refuted",
+                "Mixed",
+                "Insufficient"
+            ]
+        },
+        "models.Role": {
+            "type": "string",
+            "enum": [
+                "reader",
+                "reviewer",
+                "editor",
+                "admin"
+            ],
+            "x-enum-varnames": [
+                "RoleReader",
+                "RoleReviewer",
+                "RoleEditor",
+                "RoleAdmin"
+            ]
         }
     },
     "securityDefinitions": {

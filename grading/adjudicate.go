@@ -37,8 +37,10 @@ func Adjudicate(evidence []Evidence, dec Decision) (Derivation, error) {
 	d := StartDerivation(evidence)
 	usable := d.Start != None
 	switch {
-	case usable && (dec.Certainty < VeryLow || dec.Certainty > High):
-		add("certainty", "is required: "+mustBeOneOf(Certainties()))
+	case usable && dec.Certainty == None:
+		add("certainty", "is required: "+mustBeOneOf(Strings(Certainties())))
+	case dec.Certainty != None && dec.Certainty.Validate() != nil:
+		add("certainty", mustBeOneOf(Strings(Certainties()))+", or null")
 	case !usable && dec.Certainty != None:
 		add("certainty", "must be null: no usable evidence is linked, so there is no certainty to grade")
 	}

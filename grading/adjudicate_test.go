@@ -19,7 +19,7 @@ func TestAdjudicate(t *testing.T) {
 		{"insufficient without evidence, no certainty", nil, Decision{None, Insufficient, "nothing linked", "ed"}, nil},
 		{"a certainty above the start is an editor's call", []Evidence{seriesSupports}, Decision{High, Supported, "r", "ed"}, nil},
 		{"certainty missing with evidence", []Evidence{rctSupports}, Decision{None, Supported, "r", "ed"}, []string{"certainty"}},
-		{"certainty out of range", []Evidence{rctSupports}, Decision{Certainty(9), Supported, "r", "ed"}, []string{"certainty"}},
+		{"certainty out of range", []Evidence{rctSupports}, Decision{Certainty("9"), Supported, "r", "ed"}, []string{"certainty"}},
 		{"certainty without evidence", nil, Decision{Low, Insufficient, "r", "ed"}, []string{"certainty"}},
 		{"only a retracted source is no evidence", []Evidence{retracted}, Decision{None, Supported, "r", "ed"}, []string{"verdict"}},
 		{"supported without support", []Evidence{rctRefutes}, Decision{Moderate, Supported, "r", "ed"}, []string{"verdict"}},

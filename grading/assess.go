@@ -1,6 +1,7 @@
 package grading
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,43 +22,150 @@ type Judgement struct {
 	Rationale            string
 }
 
+// DerivationFormat is the version of Derivation's JSON form, stored with
+// every derivation so that a stored one in another form is recognised
+// instead of being misread.
+const DerivationFormat = 2
+
 // Derivation explains a certainty: the starting level and the link that set
-// it, each domain's step and the result.
+// it, each domain's step and the result. Its JSON form is what the store
+// keeps; Format is DerivationFormat when it was made by this version.
 type Derivation struct {
-	Start         Certainty
-	StartSourceID int64 // 0 when no usable evidence is linked
-	StartLinkID   int64 // 0 when no usable evidence is linked
+	Format        int       `json:"format"`
+	Start         Certainty `json:"start"`
+	StartSourceID int64     `json:"start_source_id"` // 0 when no usable evidence is linked
+	StartLinkID   int64     `json:"start_link_id"`   // 0 when no usable evidence is linked
 	// StartReason says in English why the start is what it is, for example
 	// "rct (design level high)", "reported certainty moderate (stated by the
 	// source)" or "no usable evidence linked".
-	StartReason string
+	StartReason string `json:"start_reason"`
 	// StartKind is the kind of the source that set the start ("" without
 	// evidence).
-	StartKind string
+	StartKind SourceKind `json:"start_kind"`
 	// StartReported is true when the start is the certainty the link
 	// reports rather than the design level of its kind.
-	StartReported bool
+	StartReported bool `json:"start_reported"`
 	// Steps holds all eight domains in this fixed order: risk_of_bias,
 	// inconsistency, indirectness, imprecision, publication_bias,
 	// large_effect, dose_response, plausible_confounding.
-	Steps  []Step
-	Result Certainty
+	Steps  []Step    `json:"steps"`
+	Result Certainty `json:"result"`
 	// Clamped is true when start plus all changes fell outside
 	// [VeryLow, High] and Result was brought back into that range.
-	Clamped bool
+	Clamped bool `json:"clamped"`
 	// AdjudicatedBy names the editor whose adjudication set Result
 	// directly, without domain steps; "" for a reviewer's derivation. See
 	// Adjudicate.
-	AdjudicatedBy string `json:",omitempty"`
+	AdjudicatedBy string `json:"adjudicated_by,omitempty"`
 }
 
 // Step is one GRADE domain's contribution to a certainty.
 type Step struct {
-	Domain    string    // snake_case domain name, e.g. "risk_of_bias"
-	Judgement string    // the judgement's wire value, e.g. "serious", "large"; "true"/"false" for the booleans
-	Change    int       // 0, -1, -2, +1 or +2
-	After     Certainty // start plus the changes so far, clamped to [VeryLow, High]; None when there is no evidence
-	FHIRType  string    // the FHIR R5 certainty-type code, e.g. "RiskOfBias", "DoseResponseGradient"
+	Domain    string    `json:"domain"`    // snake_case domain name, e.g. "risk_of_bias"
+	Judgement string    `json:"judgement"` // the judgement's wire value, e.g. "serious", "large"; "true"/"false" for the booleans
+	Change    int       `json:"change"`    // 0, -1, -2, +1 or +2
+	After     Certainty `json:"after"`     // start plus the changes so far, clamped to [VeryLow, High]; None when there is no evidence
+	FHIRType  string    `json:"fhir_type"` // the FHIR R5 certainty-type code, e.g. "RiskOfBias", "DoseResponseGradient"
+}
+
+// ParseDerivation decodes a stored derivation; see UnmarshalJSON.
+func ParseDerivation(stored []byte) (Derivation, error) {
+	var d Derivation
+	if err := json.Unmarshal(stored, &d); err != nil {
+		return Derivation{}, err
+	}
+	return d, nil
+}
+
+// UnmarshalJSON decodes a derivation in the current format, or in the first
+// one (format 0: untagged Go field names, certainties as the numbers 0-4),
+// which it converts. Any other format, or a value outside the
+// vocabularies, is an error: a stored derivation is never misread.
+func (d *Derivation) UnmarshalJSON(b []byte) error {
+	type plain Derivation // without this method
+	var probe struct {
+		Format *int            `json:"format"`
+		Start  json.RawMessage `json:"Start"`
+	}
+	if err := json.Unmarshal(b, &probe); err != nil {
+		return fmt.Errorf("decode derivation: %w", err)
+	}
+	var out Derivation
+	switch {
+	case probe.Format == nil && len(probe.Start) > 0 && probe.Start[0] != '"':
+		legacy, err := legacyDerivation(b)
+		if err != nil {
+			return err
+		}
+		out = legacy
+	case probe.Format != nil && *probe.Format == DerivationFormat:
+		if err := json.Unmarshal(b, (*plain)(&out)); err != nil {
+			return fmt.Errorf("decode derivation: %w", err)
+		}
+	default:
+		return fmt.Errorf("decode derivation: unknown format (want %d)", DerivationFormat)
+	}
+	for _, c := range append([]Certainty{out.Start, out.Result}, stepAfters(out.Steps)...) {
+		if c != None && c.Validate() != nil {
+			return fmt.Errorf("decode derivation: %w", c.Validate())
+		}
+	}
+	if out.StartKind != "" && out.StartKind.Validate() != nil {
+		return fmt.Errorf("decode derivation: %w", out.StartKind.Validate())
+	}
+	*d = out
+	return nil
+}
+
+// legacyDerivation converts a derivation stored in format 0.
+func legacyDerivation(b []byte) (Derivation, error) {
+	var old struct {
+		Start                      int
+		StartSourceID, StartLinkID int64
+		StartReason, StartKind     string
+		StartReported, Clamped     bool
+		Result                     int
+		AdjudicatedBy              string
+		Steps                      []struct {
+			Domain, Judgement, FHIRType string
+			Change, After               int
+		}
+	}
+	if err := json.Unmarshal(b, &old); err != nil {
+		return Derivation{}, fmt.Errorf("decode derivation (format 0): %w", err)
+	}
+	level := func(n int) (Certainty, error) {
+		if n < 0 || n >= len(levels) {
+			return None, fmt.Errorf("decode derivation (format 0): certainty %d out of range", n)
+		}
+		return levels[n], nil
+	}
+	d := Derivation{Format: DerivationFormat, StartSourceID: old.StartSourceID, StartLinkID: old.StartLinkID,
+		StartReason: old.StartReason, StartKind: SourceKind(old.StartKind), StartReported: old.StartReported,
+		Clamped: old.Clamped, AdjudicatedBy: old.AdjudicatedBy, Steps: []Step{}}
+	var err error
+	if d.Start, err = level(old.Start); err != nil {
+		return Derivation{}, err
+	}
+	if d.Result, err = level(old.Result); err != nil {
+		return Derivation{}, err
+	}
+	for _, s := range old.Steps {
+		after, err := level(s.After)
+		if err != nil {
+			return Derivation{}, err
+		}
+		d.Steps = append(d.Steps, Step{Domain: s.Domain, Judgement: s.Judgement, Change: s.Change, After: after, FHIRType: s.FHIRType})
+	}
+	return d, nil
+}
+
+func stepAfters(steps []Step) []Certainty {
+	out := make([]Certainty, len(steps))
+	for i, s := range steps {
+		out[i] = s.After
+	}
+	return out
 }
 
 // The domain names, in the order of Derivation.Steps.
@@ -128,11 +236,6 @@ func (e *ValidationError) Error() string {
 	return "validation failed: " + strings.Join(parts, "; ")
 }
 
-// mustBeOneOf is the message for a value outside its enumeration.
-func mustBeOneOf(values []string) string {
-	return "must be one of " + strings.Join(values, ", ")
-}
-
 // Assess validates a judgement against the claim's evidence links and
 // computes the certainty it leads to, with its derivation.
 //
@@ -171,17 +274,17 @@ func Assess(evidence []Evidence, j Judgement) (Derivation, error) {
 		{domainPublicationBias, j.PublicationBias},
 	} {
 		if !c.concern.Valid() {
-			add(c.field, mustBeOneOf(Concerns()))
+			add(c.field, mustBeOneOf(Strings(Concerns())))
 		}
 	}
 
 	upgradeRefused := fmt.Sprintf(
 		"upgrades apply only to observational evidence starting low or very low; start is %s (%s)",
 		start.label(), d.startSource())
-	canUpgrade := !ok || start <= Low // without evidence the domains are ignored
+	canUpgrade := !ok || start.Level() <= Low.Level() // without evidence the domains are ignored
 	switch {
 	case !j.LargeEffect.Valid():
-		add(domainLargeEffect, mustBeOneOf(Effects()))
+		add(domainLargeEffect, mustBeOneOf(Strings(Effects())))
 	case j.LargeEffect != NoLargeEffect && !canUpgrade:
 		add(domainLargeEffect, upgradeRefused)
 	}
@@ -204,14 +307,14 @@ func Assess(evidence []Evidence, j Judgement) (Derivation, error) {
 		}
 	} else {
 		changed := false
-		total := int(start)
+		total := start.Level()
 		for i := range d.Steps {
 			total += d.Steps[i].Change
-			d.Steps[i].After = clamp(Certainty(total))
+			d.Steps[i].After = atLevel(total)
 			changed = changed || d.Steps[i].Change != 0
 		}
-		d.Result = clamp(Certainty(total))
-		d.Clamped = Certainty(total) != d.Result
+		d.Result = atLevel(total)
+		d.Clamped = total != d.Result.Level()
 		if changed && strings.TrimSpace(j.Rationale) == "" {
 			add("rationale", "required when any domain is downgraded or upgraded")
 		}
@@ -229,6 +332,7 @@ func Assess(evidence []Evidence, j Judgement) (Derivation, error) {
 func StartDerivation(evidence []Evidence) Derivation {
 	start, from, ok := Start(evidence)
 	d := Derivation{
+		Format:        DerivationFormat,
 		Start:         start,
 		StartSourceID: from.SourceID,
 		StartLinkID:   from.LinkID,
@@ -244,7 +348,7 @@ func StartDerivation(evidence []Evidence) Derivation {
 func verdictProblem(evidence []Evidence, usable bool, v Verdict) string {
 	switch {
 	case !v.Valid():
-		return mustBeOneOf(Verdicts())
+		return mustBeOneOf(Strings(Verdicts()))
 	case !usable && v != Insufficient:
 		return "no usable evidence is linked, so the verdict must be insufficient"
 	case v == Supported && !anySupport(evidence):
@@ -291,9 +395,9 @@ func (d Derivation) startReason() string {
 // source stated its own certainty.
 func (d Derivation) startSource() string {
 	if d.StartReported {
-		return "stated by the " + d.StartKind
+		return "stated by the " + string(d.StartKind)
 	}
-	return d.StartKind
+	return string(d.StartKind)
 }
 
 // Summary returns the derivation as one English line, for example

@@ -114,7 +114,7 @@ func TestAssessInvalidDomainValues(t *testing.T) {
 		{"large_effect", func(j *Judgement) { j.LargeEffect = "" }, "must be one of none, large, very_large"},
 		{"large_effect", func(j *Judgement) { j.LargeEffect = "huge" }, "must be one of none, large, very_large"},
 		{"verdict", func(j *Judgement) { j.Verdict = "" }, "must be one of supported, refuted, mixed, insufficient"},
-		{"verdict", func(j *Judgement) { j.Verdict = Unsupported }, "must be one of supported, refuted, mixed, insufficient"},
+		{"verdict", func(j *Judgement) { j.Verdict = Verdict(Unsupported) }, "must be one of supported, refuted, mixed, insufficient"},
 	}
 	for _, tt := range tests {
 		_, err := Assess([]Evidence{cohortSupports}, with(tt.set))
@@ -400,6 +400,7 @@ func TestAssessNoEvidence(t *testing.T) {
 			t.Fatalf("Assess(%+v, no-evidence judgement) error = %v", evidence, err)
 		}
 		want := Derivation{
+			Format:      DerivationFormat,
 			Start:       None,
 			StartReason: "no usable evidence linked",
 			Steps: []Step{
@@ -499,6 +500,7 @@ func TestAssessDerivation(t *testing.T) {
 		t.Fatalf("Assess error = %v", err)
 	}
 	want := Derivation{
+		Format:        DerivationFormat,
 		Start:         High,
 		StartSourceID: 51,
 		StartLinkID:   5,

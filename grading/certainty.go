@@ -1,38 +1,49 @@
 package grading
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
-// Certainty is a GRADE certainty level. The zero value, None, means no
-// certainty at all: no usable evidence was linked.
-type Certainty int
+// Certainty is a GRADE certainty level. The zero value, None (""), means
+// no certainty at all: no usable evidence was linked. Levels compare
+// through Level: VeryLow < Low < Moderate < High.
+type Certainty string
 
-// The certainty levels, lowest first, so that levels compare with < and >.
+// None is the zero Certainty: no evidence, no certainty. It is untyped so
+// that it stays out of the vocabulary's values (and the OpenAPI enum).
+const None = ""
+
+// The certainty levels, lowest first (GRADE handbook 5.1: the four levels of
+// certainty of evidence).
 const (
-	None     Certainty = iota // no evidence, no certainty
-	VeryLow                   // the true effect is probably markedly different
-	Low                       // the true effect might be markedly different
-	Moderate                  // the true effect is probably close to the estimate
-	High                      // the true effect is similar to the estimate
+	VeryLow  Certainty = "very_low" // the true effect is probably markedly different
+	Low      Certainty = "low"      // the true effect might be markedly different
+	Moderate Certainty = "moderate" // the true effect is probably close to the estimate
+	High     Certainty = "high"     // the true effect is similar to the estimate
 )
 
-// String returns the wire value: "very_low", "low", "moderate" or "high".
-// None, and any value outside the defined levels, gives "".
-func (c Certainty) String() string {
-	switch c {
-	case VeryLow:
-		return "very_low"
-	case Low:
-		return "low"
-	case Moderate:
-		return "moderate"
-	case High:
-		return "high"
+// levels lists the certainties by level: levels[c.Level()] == c.
+var levels = [...]Certainty{None, VeryLow, Low, Moderate, High}
+
+// Level is the certainty's rank: 0 for None, 1 (VeryLow) to 4 (High), and
+// -1 for a value outside the vocabulary.
+func (c Certainty) Level() int {
+	for i, l := range levels {
+		if l == c {
+			return i
+		}
 	}
-	return ""
+	return -1
 }
+
+// atLevel returns the certainty of a level, clamped to [VeryLow, High]:
+// GRADE's four levels are the whole scale, so a body of evidence rated down
+// below very low stays very low, and one rated up above high stays high.
+func atLevel(level int) Certainty {
+	return levels[min(max(level, VeryLow.Level()), High.Level())]
+}
+
+// String returns the wire value: "very_low", "low", "moderate", "high", or
+// "" for None.
+func (c Certainty) String() string { return string(c) }
 
 // FHIRCode returns the FHIR R5 certainty-rating code: "high", "moderate",
 // "low" or "very-low". None gives "".
@@ -48,32 +59,40 @@ func (c Certainty) label() string {
 	if c == None {
 		return "no certainty"
 	}
-	if s := c.String(); s != "" {
-		return strings.ReplaceAll(s, "_", " ")
-	}
-	return fmt.Sprintf("certainty(%d)", int(c))
+	return strings.ReplaceAll(string(c), "_", " ")
 }
 
-// clamp limits c to the range [VeryLow, High].
-func clamp(c Certainty) Certainty {
-	return min(max(c, VeryLow), High)
-}
+// Certainties returns the four levels, highest first: high, moderate, low,
+// very_low. Each call returns a new slice.
+func Certainties() []Certainty { return []Certainty{High, Moderate, Low, VeryLow} }
 
 // ParseCertainty parses a wire value. It accepts exactly "high", "moderate",
 // "low" and "very_low"; anything else, the empty string included, is an error.
-func ParseCertainty(s string) (Certainty, error) {
-	for c := VeryLow; c <= High; c++ {
-		if s == c.String() {
-			return c, nil
-		}
+func ParseCertainty(s string) (Certainty, error) { return parseWord("certainty", s, Certainties()) }
+
+// Validate reports a value that is not one of the four levels (None
+// included: where no certainty is allowed, the field is a nil pointer).
+func (c Certainty) Validate() error { _, err := ParseCertainty(string(c)); return err }
+
+// Scan reads a stored certainty (database/sql.Scanner). A nullable column
+// is read into a *Certainty, which is nil for NULL.
+func (c *Certainty) Scan(src any) error { return scanWord(c, src, ParseCertainty) }
+
+// Ptr returns a pointer to c, or nil for None: the form of a nullable
+// certainty column or JSON field.
+func (c Certainty) Ptr() *Certainty {
+	if c == None {
+		return nil
 	}
-	return None, fmt.Errorf("invalid certainty %q: must be one of %s", s, strings.Join(Certainties(), ", "))
+	return &c
 }
 
-// Certainties returns the four wire values, highest first: high, moderate,
-// low, very_low. Each call returns a new slice.
-func Certainties() []string {
-	return []string{High.String(), Moderate.String(), Low.String(), VeryLow.String()}
+// Deref returns *p, or None for nil.
+func Deref(p *Certainty) Certainty {
+	if p == nil {
+		return None
+	}
+	return *p
 }
 
 // Concern is the judgement on one GRADE downgrade domain (risk of bias,
@@ -87,19 +106,21 @@ const (
 	VerySerious Concern = "very_serious" // downgrade two levels
 )
 
-// Concerns returns the valid concern wire values, mildest first.
-func Concerns() []string {
-	return []string{string(NotSerious), string(Serious), string(VerySerious)}
-}
+// Concerns returns the concerns, mildest first. Each call returns a new
+// slice.
+func Concerns() []Concern { return []Concern{NotSerious, Serious, VerySerious} }
+
+// ParseConcern accepts exactly the concerns.
+func ParseConcern(s string) (Concern, error) { return parseWord("concern", s, Concerns()) }
+
+// Validate reports a value outside the vocabulary.
+func (c Concern) Validate() error { _, err := ParseConcern(string(c)); return err }
 
 // Valid reports whether c is one of the defined concerns.
-func (c Concern) Valid() bool {
-	switch c {
-	case NotSerious, Serious, VerySerious:
-		return true
-	}
-	return false
-}
+func (c Concern) Valid() bool { return c.Validate() == nil }
+
+// Scan reads a stored concern (database/sql.Scanner).
+func (c *Concern) Scan(src any) error { return scanWord(c, src, ParseConcern) }
 
 // Steps returns the change the concern makes to the certainty: 0, -1 or -2.
 // An invalid concern gives 0.
@@ -137,19 +158,21 @@ const (
 	VeryLarge     Effect = "very_large" // upgrade two levels
 )
 
-// Effects returns the valid effect wire values, smallest first.
-func Effects() []string {
-	return []string{string(NoLargeEffect), string(Large), string(VeryLarge)}
-}
+// Effects returns the effects, smallest first. Each call returns a new
+// slice.
+func Effects() []Effect { return []Effect{NoLargeEffect, Large, VeryLarge} }
+
+// ParseEffect accepts exactly the effects.
+func ParseEffect(s string) (Effect, error) { return parseWord("large effect", s, Effects()) }
+
+// Validate reports a value outside the vocabulary.
+func (e Effect) Validate() error { _, err := ParseEffect(string(e)); return err }
 
 // Valid reports whether e is one of the defined effects.
-func (e Effect) Valid() bool {
-	switch e {
-	case NoLargeEffect, Large, VeryLarge:
-		return true
-	}
-	return false
-}
+func (e Effect) Valid() bool { return e.Validate() == nil }
+
+// Scan reads a stored effect (database/sql.Scanner).
+func (e *Effect) Scan(src any) error { return scanWord(e, src, ParseEffect) }
 
 // Steps returns the change the effect makes to the certainty: 0, +1 or +2.
 // An invalid effect gives 0.
@@ -174,54 +197,50 @@ const (
 	Insufficient Verdict = "insufficient" // the evidence does not allow a conclusion
 )
 
-// The claim-level public verdict adds two values to the four Verdicts; see
-// PublicVerdict.
-const (
-	Unsupported = "unsupported" // no grade and no supporting evidence
-	Ungraded    = "ungraded"    // supporting evidence but no grade yet
-)
+// Verdicts returns the four verdicts an assessment or a grade may reach.
+// Each call returns a new slice.
+func Verdicts() []Verdict { return []Verdict{Supported, Refuted, Mixed, Insufficient} }
 
-// Verdicts returns the four verdict wire values an assessment may use.
-func Verdicts() []string {
-	return []string{string(Supported), string(Refuted), string(Mixed), string(Insufficient)}
-}
+// ParseVerdict accepts exactly the four verdicts.
+func ParseVerdict(s string) (Verdict, error) { return parseWord("verdict", s, Verdicts()) }
 
-// PublicVerdicts returns every value a claim's public verdict can take: the
-// four Verdicts followed by "unsupported" and "ungraded".
-func PublicVerdicts() []string {
-	return append(Verdicts(), Unsupported, Ungraded)
-}
+// Validate reports a value outside the vocabulary.
+func (v Verdict) Validate() error { _, err := ParseVerdict(string(v)); return err }
 
 // Valid reports whether v is one of the four verdicts.
-func (v Verdict) Valid() bool {
-	switch v {
-	case Supported, Refuted, Mixed, Insufficient:
-		return true
-	}
-	return false
-}
+func (v Verdict) Valid() bool { return v.Validate() == nil }
 
-// Stance is how an evidence link bears on its claim.
-type Stance string
+// Scan reads a stored verdict (database/sql.Scanner).
+func (v *Verdict) Scan(src any) error { return scanWord(v, src, ParseVerdict) }
 
-// The stances of an evidence link.
+// ClaimVerdict is a claim's public verdict: its grade's verdict, or, for a
+// claim without a grade, unsupported or ungraded (see PublicVerdict).
+type ClaimVerdict string
+
+// The public verdicts: the four Verdicts, then the two of claims without a
+// grade.
 const (
-	Supports    Stance = "supports" // the source supports the claim
-	Refutes     Stance = "refutes"  // the source refutes the claim
-	MixedStance Stance = "mixed"    // the source points both ways
-	Neutral     Stance = "neutral"  // the source bears on the claim without taking a side
+	ClaimSupported                 = ClaimVerdict(Supported)
+	ClaimRefuted                   = ClaimVerdict(Refuted)
+	ClaimMixed                     = ClaimVerdict(Mixed)
+	ClaimInsufficient              = ClaimVerdict(Insufficient)
+	Unsupported       ClaimVerdict = "unsupported" // no grade and no supporting evidence
+	Ungraded          ClaimVerdict = "ungraded"    // supporting evidence but no grade yet
 )
 
-// Stances returns the four stance wire values.
-func Stances() []string {
-	return []string{string(Supports), string(Refutes), string(MixedStance), string(Neutral)}
+// PublicVerdicts returns every value a claim's public verdict can take: the
+// four Verdicts followed by unsupported and ungraded.
+func PublicVerdicts() []ClaimVerdict {
+	return []ClaimVerdict{ClaimSupported, ClaimRefuted, ClaimMixed, ClaimInsufficient, Unsupported, Ungraded}
 }
 
-// Valid reports whether s is one of the four stances.
-func (s Stance) Valid() bool {
-	switch s {
-	case Supports, Refutes, MixedStance, Neutral:
-		return true
-	}
-	return false
+// ParsePublicVerdict accepts the six public verdicts.
+func ParsePublicVerdict(s string) (ClaimVerdict, error) {
+	return parseWord("verdict", s, PublicVerdicts())
 }
+
+// Validate reports a value outside the vocabulary.
+func (v ClaimVerdict) Validate() error { _, err := ParsePublicVerdict(string(v)); return err }
+
+// Scan reads a stored public verdict (database/sql.Scanner).
+func (v *ClaimVerdict) Scan(src any) error { return scanWord(v, src, ParsePublicVerdict) }

@@ -16,12 +16,10 @@ func TestCertaintyString(t *testing.T) {
 		{Low, "low"},
 		{Moderate, "moderate"},
 		{High, "high"},
-		{Certainty(-1), ""},
-		{Certainty(5), ""},
 	}
 	for _, tt := range tests {
 		if got := tt.c.String(); got != tt.want {
-			t.Errorf("Certainty(%d).String() = %q, want %q", int(tt.c), got, tt.want)
+			t.Errorf("Certainty(%q).String() = %q, want %q", string(tt.c), got, tt.want)
 		}
 	}
 }
@@ -36,23 +34,25 @@ func TestCertaintyFHIRCode(t *testing.T) {
 		{Low, "low"},
 		{Moderate, "moderate"},
 		{High, "high"},
-		{Certainty(9), ""},
 	}
 	for _, tt := range tests {
 		if got := tt.c.FHIRCode(); got != tt.want {
-			t.Errorf("Certainty(%d).FHIRCode() = %q, want %q", int(tt.c), got, tt.want)
+			t.Errorf("Certainty(%q).FHIRCode() = %q, want %q", string(tt.c), got, tt.want)
 		}
 	}
 }
 
 func TestCertaintyOrder(t *testing.T) {
-	if !(None < VeryLow && VeryLow < Low && Low < Moderate && Moderate < High) {
+	if !(Certainty(None).Level() < VeryLow.Level() && VeryLow.Level() < Low.Level() && Low.Level() < Moderate.Level() && Moderate.Level() < High.Level()) {
 		t.Errorf("levels out of order: None=%d VeryLow=%d Low=%d Moderate=%d High=%d",
-			None, VeryLow, Low, Moderate, High)
+			Certainty(None).Level(), VeryLow.Level(), Low.Level(), Moderate.Level(), High.Level())
 	}
 	var zero Certainty
 	if zero != None {
-		t.Errorf("zero Certainty = %d, want None", zero)
+		t.Errorf("zero Certainty = %q, want None", zero)
+	}
+	if got := Certainty("bogus").Level(); got != -1 {
+		t.Errorf(`Certainty("bogus").Level() = %d, want -1`, got)
 	}
 }
 
@@ -90,18 +90,18 @@ func TestParseCertainty(t *testing.T) {
 
 func TestParseCertaintyRoundTrip(t *testing.T) {
 	for _, s := range Certainties() {
-		c, err := ParseCertainty(s)
+		c, err := ParseCertainty(string(s))
 		if err != nil {
 			t.Fatalf("ParseCertainty(%q) error = %v", s, err)
 		}
-		if got := c.String(); got != s {
+		if got := c.String(); got != string(s) {
 			t.Errorf("ParseCertainty(%q).String() = %q, want %q", s, got, s)
 		}
 	}
 }
 
 func TestCertainties(t *testing.T) {
-	want := []string{"high", "moderate", "low", "very_low"}
+	want := []Certainty{"high", "moderate", "low", "very_low"}
 	got := Certainties()
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Certainties() = %v, want %v", got, want)
@@ -210,11 +210,11 @@ func TestEnumLists(t *testing.T) {
 		got  []string
 		want []string
 	}{
-		{"Concerns", Concerns(), []string{"not_serious", "serious", "very_serious"}},
-		{"Effects", Effects(), []string{"none", "large", "very_large"}},
-		{"Verdicts", Verdicts(), []string{"supported", "refuted", "mixed", "insufficient"}},
-		{"PublicVerdicts", PublicVerdicts(), []string{"supported", "refuted", "mixed", "insufficient", "unsupported", "ungraded"}},
-		{"Stances", Stances(), []string{"supports", "refutes", "mixed", "neutral"}},
+		{"Concerns", Strings(Concerns()), []string{"not_serious", "serious", "very_serious"}},
+		{"Effects", Strings(Effects()), []string{"none", "large", "very_large"}},
+		{"Verdicts", Strings(Verdicts()), []string{"supported", "refuted", "mixed", "insufficient"}},
+		{"PublicVerdicts", Strings(PublicVerdicts()), []string{"supported", "refuted", "mixed", "insufficient", "unsupported", "ungraded"}},
+		{"Stances", Strings(Stances()), []string{"supports", "refutes", "mixed", "neutral"}},
 		{"Domains", Domains(), []string{"risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias", "large_effect", "dose_response", "plausible_confounding"}},
 	}
 	for _, tt := range tests {
@@ -226,22 +226,22 @@ func TestEnumLists(t *testing.T) {
 
 func TestEnumListsAreValid(t *testing.T) {
 	for _, s := range Concerns() {
-		if !Concern(s).Valid() {
+		if !s.Valid() {
 			t.Errorf("Concern(%q).Valid() = false, want true", s)
 		}
 	}
 	for _, s := range Effects() {
-		if !Effect(s).Valid() {
+		if !s.Valid() {
 			t.Errorf("Effect(%q).Valid() = false, want true", s)
 		}
 	}
 	for _, s := range Verdicts() {
-		if !Verdict(s).Valid() {
+		if !s.Valid() {
 			t.Errorf("Verdict(%q).Valid() = false, want true", s)
 		}
 	}
 	for _, s := range Stances() {
-		if !Stance(s).Valid() {
+		if !s.Valid() {
 			t.Errorf("Stance(%q).Valid() = false, want true", s)
 		}
 	}

@@ -1,44 +1,14 @@
 package grading
 
-import "slices"
-
-// SourceKinds returns the sixteen source kind wire values in the design's
-// order. Each call returns a new slice.
-func SourceKinds() []string {
-	return []string{
-		"systematic_review",
-		"meta_analysis",
-		"rct",
-		"cohort",
-		"case_control",
-		"cross_sectional",
-		"case_series",
-		"case_report",
-		"guideline",
-		"consensus_statement",
-		"narrative_review",
-		"expert_opinion",
-		"mechanistic",
-		"web_article",
-		"news",
-		"other",
-	}
-}
-
-// ValidSourceKind reports whether kind is one of the sixteen source kinds.
-func ValidSourceKind(kind string) bool {
-	return slices.Contains(SourceKinds(), kind)
-}
-
 // EvidenceAllowed reports whether a source of this kind may be linked as
 // evidence. web_article, news and other may only be appearances; an unknown
 // kind is not allowed either.
-func EvidenceAllowed(kind string) bool {
+func EvidenceAllowed(kind SourceKind) bool {
 	switch kind {
-	case "web_article", "news", "other":
+	case KindWebArticle, KindNews, KindOther:
 		return false
 	}
-	return ValidSourceKind(kind)
+	return kind.Validate() == nil
 }
 
 // DesignLevel returns the GRADE starting level of a study design:
@@ -47,13 +17,13 @@ func EvidenceAllowed(kind string) bool {
 // case_series, case_report, consensus_statement, narrative_review,
 // expert_opinion and mechanistic start very low.
 // Kinds that may not be evidence, and unknown kinds, give None.
-func DesignLevel(kind string) Certainty {
+func DesignLevel(kind SourceKind) Certainty {
 	switch kind {
-	case "rct", "systematic_review", "meta_analysis", "guideline":
+	case KindRCT, KindSystematicReview, KindMetaAnalysis, KindGuideline:
 		return High
-	case "cohort", "case_control", "cross_sectional":
+	case KindCohort, KindCaseControl, KindCrossSectional:
 		return Low
-	case "case_series", "case_report", "consensus_statement", "narrative_review", "expert_opinion", "mechanistic":
+	case KindCaseSeries, KindCaseReport, KindConsensusStatement, KindNarrativeReview, KindExpertOpinion, KindMechanistic:
 		return VeryLow
 	}
 	return None
@@ -63,7 +33,7 @@ func DesignLevel(kind string) Certainty {
 type Evidence struct {
 	LinkID   int64
 	SourceID int64
-	Kind     string // the source's kind, one of SourceKinds
+	Kind     SourceKind // the source's kind
 	Stance   Stance
 	// ReportedCertainty is the certainty the source itself states (for
 	// example a guideline's own GRADE rating). None when the link states
@@ -88,7 +58,7 @@ func (e Evidence) Level() Certainty {
 // reported reports whether the link states a certainty of its own. A value
 // outside [VeryLow, High] counts as not stated.
 func (e Evidence) reported() bool {
-	return e.ReportedCertainty >= VeryLow && e.ReportedCertainty <= High
+	return e.ReportedCertainty.Validate() == nil
 }
 
 // supports reports whether e counts as support for its claim: stance
@@ -110,7 +80,7 @@ func (e Evidence) refutes() bool {
 // returns None, the zero Evidence and ok=false.
 func Start(evidence []Evidence) (level Certainty, from Evidence, ok bool) {
 	for _, e := range evidence {
-		if l := e.Level(); l > level {
+		if l := e.Level(); l.Level() > level.Level() {
 			level, from, ok = l, e, true
 		}
 	}

@@ -11,14 +11,14 @@ func TestSourceKinds(t *testing.T) {
 		"case_series", "case_report", "guideline", "consensus_statement", "narrative_review",
 		"expert_opinion", "mechanistic", "web_article", "news", "other",
 	}
-	if got := SourceKinds(); !reflect.DeepEqual(got, want) {
+	if got := Strings(SourceKinds()); !reflect.DeepEqual(got, want) {
 		t.Errorf("SourceKinds() = %v, want %v", got, want)
 	}
 }
 
 // kindTest is one source kind with its expected properties.
 type kindTest struct {
-	kind     string
+	kind     SourceKind
 	valid    bool
 	evidence bool
 	level    Certainty
@@ -51,7 +51,7 @@ func kindTests() []kindTest {
 }
 
 func TestKindsCoverAllSourceKinds(t *testing.T) {
-	seen := map[string]bool{}
+	seen := map[SourceKind]bool{}
 	for _, tt := range kindTests() {
 		seen[tt.kind] = true
 	}
@@ -64,8 +64,8 @@ func TestKindsCoverAllSourceKinds(t *testing.T) {
 
 func TestValidSourceKind(t *testing.T) {
 	for _, tt := range kindTests() {
-		if got := ValidSourceKind(tt.kind); got != tt.valid {
-			t.Errorf("ValidSourceKind(%q) = %v, want %v", tt.kind, got, tt.valid)
+		if got := tt.kind.Validate() == nil; got != tt.valid {
+			t.Errorf("SourceKind(%q).Validate() == nil = %v, want %v", tt.kind, got, tt.valid)
 		}
 	}
 }
@@ -96,7 +96,7 @@ func TestEvidenceLevel(t *testing.T) {
 		{"reported raises", Evidence{Kind: "cohort", ReportedCertainty: Moderate}, Moderate},
 		{"reported lowers", Evidence{Kind: "rct", ReportedCertainty: VeryLow}, VeryLow},
 		{"reported same", Evidence{Kind: "rct", ReportedCertainty: High}, High},
-		{"out of range reported ignored", Evidence{Kind: "rct", ReportedCertainty: Certainty(7)}, High},
+		{"out of range reported ignored", Evidence{Kind: "rct", ReportedCertainty: Certainty("7")}, High},
 		{"retracted", Evidence{Kind: "rct", Retracted: true}, None},
 		{"retracted with reported", Evidence{Kind: "rct", ReportedCertainty: High, Retracted: true}, None},
 		{"not evidence kind", Evidence{Kind: "news"}, None},

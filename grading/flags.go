@@ -1,9 +1,6 @@
 package grading
 
-import (
-	"slices"
-	"time"
-)
+import "time"
 
 // Flag names a condition of a claim that readers should know about.
 type Flag string
@@ -33,10 +30,14 @@ func AllFlags() []Flag {
 	}
 }
 
-// ValidFlag reports whether s is the wire value of one of the seven flags.
-func ValidFlag(s string) bool {
-	return slices.Contains(AllFlags(), Flag(s))
-}
+// ParseFlag accepts exactly the seven flags.
+func ParseFlag(s string) (Flag, error) { return parseWord("flag", s, AllFlags()) }
+
+// Validate reports a value outside the vocabulary.
+func (f Flag) Validate() error { _, err := ParseFlag(string(f)); return err }
+
+// Scan reads a stored flag (database/sql.Scanner).
+func (f *Flag) Scan(src any) error { return scanWord(f, src, ParseFlag) }
 
 // Grade is a claim's current final grade as the engine needs it.
 type Grade struct {
@@ -136,10 +137,10 @@ func disagreementOpen(submitted []Submission, g *Grade) bool {
 // PublicVerdict returns a claim's public verdict: the grade's verdict when
 // the claim is graded; otherwise "unsupported" when no evidence supports it
 // (retracted sources do not count), else "ungraded".
-func PublicVerdict(s ClaimState) string {
+func PublicVerdict(s ClaimState) ClaimVerdict {
 	switch {
 	case s.Grade != nil:
-		return string(s.Grade.Verdict)
+		return ClaimVerdict(s.Grade.Verdict)
 	case !anySupport(s.Evidence):
 		return Unsupported
 	default:

@@ -31,8 +31,8 @@ func TestValidFlag(t *testing.T) {
 		{"disagreement", false},
 	}
 	for _, tt := range tests {
-		if got := ValidFlag(tt.s); got != tt.want {
-			t.Errorf("ValidFlag(%q) = %v, want %v", tt.s, got, tt.want)
+		if got := Flag(tt.s).Validate() == nil; got != tt.want {
+			t.Errorf("Flag(%q).Validate() == nil = %v, want %v", tt.s, got, tt.want)
 		}
 	}
 }
@@ -181,7 +181,7 @@ func TestPublicVerdict(t *testing.T) {
 	tests := []struct {
 		name  string
 		state ClaimState
-		want  string
+		want  ClaimVerdict
 	}{
 		{"graded: the grade's verdict", ClaimState{Grade: &Grade{Certainty: Low, Verdict: Refuted}, Evidence: []Evidence{support}}, "refuted"},
 		{"graded without support: still the grade's verdict", ClaimState{Grade: &Grade{Verdict: Insufficient}}, "insufficient"},

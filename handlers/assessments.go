@@ -17,23 +17,23 @@ import (
 // the server; sending it (or any other derived field) is a 400.
 type assessmentRequest struct {
 	// Risk of bias of the body of evidence; default not_serious.
-	RiskOfBias *string `json:"risk_of_bias,omitempty" enums:"not_serious,serious,very_serious" example:"serious"`
+	RiskOfBias *grading.Concern `json:"risk_of_bias,omitempty" example:"serious"`
 	// Inconsistency of results across studies; default not_serious.
-	Inconsistency *string `json:"inconsistency,omitempty" enums:"not_serious,serious,very_serious" example:"not_serious"`
+	Inconsistency *grading.Concern `json:"inconsistency,omitempty" example:"not_serious"`
 	// Indirectness (population, intervention or outcome differ from the claim); default not_serious.
-	Indirectness *string `json:"indirectness,omitempty" enums:"not_serious,serious,very_serious" example:"not_serious"`
+	Indirectness *grading.Concern `json:"indirectness,omitempty" example:"not_serious"`
 	// Imprecision (few events, wide confidence intervals); default not_serious.
-	Imprecision *string `json:"imprecision,omitempty" enums:"not_serious,serious,very_serious" example:"not_serious"`
+	Imprecision *grading.Concern `json:"imprecision,omitempty" example:"not_serious"`
 	// Publication bias; default not_serious.
-	PublicationBias *string `json:"publication_bias,omitempty" enums:"not_serious,serious,very_serious" example:"not_serious"`
+	PublicationBias *grading.Concern `json:"publication_bias,omitempty" example:"not_serious"`
 	// Upgrade for a large effect (observational evidence only); default none.
-	LargeEffect *string `json:"large_effect,omitempty" enums:"none,large,very_large" example:"none"`
+	LargeEffect *grading.Effect `json:"large_effect,omitempty" example:"none"`
 	// Upgrade for a dose-response gradient (observational evidence only); default false.
 	DoseResponse bool `json:"dose_response,omitempty" example:"false"`
 	// Upgrade when plausible confounding would reduce the effect (observational evidence only); default false.
 	PlausibleConfounding bool `json:"plausible_confounding,omitempty" example:"false"`
 	// What the evidence says about the claim: supported needs a supporting evidence link, refuted a refuting one.
-	Verdict string `json:"verdict" enums:"supported,refuted,mixed,insufficient" example:"supported"`
+	Verdict grading.Verdict `json:"verdict" example:"supported"`
 	// Why: required when any domain is downgraded or upgraded.
 	Rationale string `json:"rationale,omitempty" example:"Single RCT without blinding of outcome assessors."`
 } //	@name	AssessmentWrite
@@ -44,19 +44,19 @@ type assessmentResponse struct {
 	// Name of the reviewer.
 	Reviewer string `json:"reviewer" example:"reviewer"`
 	// A draft can be changed; a submitted assessment is frozen.
-	Status string `json:"status" enums:"draft,submitted" example:"draft"`
+	Status grading.AssessmentStatus `json:"status" example:"draft"`
 	// Computed by the server from the evidence and the judgements; null without usable evidence.
-	Certainty            *string `json:"certainty" extensions:"x-nullable" enums:"high,moderate,low,very_low" example:"moderate"`
-	RiskOfBias           string  `json:"risk_of_bias" enums:"not_serious,serious,very_serious" example:"serious"`
-	Inconsistency        string  `json:"inconsistency" enums:"not_serious,serious,very_serious" example:"not_serious"`
-	Indirectness         string  `json:"indirectness" enums:"not_serious,serious,very_serious" example:"not_serious"`
-	Imprecision          string  `json:"imprecision" enums:"not_serious,serious,very_serious" example:"not_serious"`
-	PublicationBias      string  `json:"publication_bias" enums:"not_serious,serious,very_serious" example:"not_serious"`
-	LargeEffect          string  `json:"large_effect" enums:"none,large,very_large" example:"none"`
-	DoseResponse         bool    `json:"dose_response" example:"false"`
-	PlausibleConfounding bool    `json:"plausible_confounding" example:"false"`
-	Verdict              string  `json:"verdict" enums:"supported,refuted,mixed,insufficient" example:"supported"`
-	Rationale            string  `json:"rationale" example:"Single RCT without blinding of outcome assessors."`
+	Certainty            *grading.Certainty `json:"certainty" extensions:"x-nullable" example:"moderate"`
+	RiskOfBias           grading.Concern    `json:"risk_of_bias" example:"serious"`
+	Inconsistency        grading.Concern    `json:"inconsistency" example:"not_serious"`
+	Indirectness         grading.Concern    `json:"indirectness" example:"not_serious"`
+	Imprecision          grading.Concern    `json:"imprecision" example:"not_serious"`
+	PublicationBias      grading.Concern    `json:"publication_bias" example:"not_serious"`
+	LargeEffect          grading.Effect     `json:"large_effect" example:"none"`
+	DoseResponse         bool               `json:"dose_response" example:"false"`
+	PlausibleConfounding bool               `json:"plausible_confounding" example:"false"`
+	Verdict              grading.Verdict    `json:"verdict" example:"supported"`
+	Rationale            string             `json:"rationale" example:"Single RCT without blinding of outcome assessors."`
 	// How the certainty was reached from the evidence linked when the assessment was last saved or submitted.
 	Derivation derivationResponse `json:"derivation"`
 	// The ETag of the assessment is this version.
@@ -78,7 +78,7 @@ type assessmentList struct {
 	NextCursor *string `json:"next_cursor" extensions:"x-nullable"`
 } //	@name	AssessmentList
 
-func orDefault(p *string, def string) string {
+func orDefault[T any](p *T, def T) T {
 	if p == nil {
 		return def
 	}
@@ -86,20 +86,17 @@ func orDefault(p *string, def string) string {
 }
 
 func (r assessmentRequest) input() store.AssessmentInput {
-	concern := string(grading.NotSerious)
+	concern := grading.NotSerious
 	return store.AssessmentInput{
 		RiskOfBias: orDefault(r.RiskOfBias, concern), Inconsistency: orDefault(r.Inconsistency, concern),
 		Indirectness: orDefault(r.Indirectness, concern), Imprecision: orDefault(r.Imprecision, concern),
-		PublicationBias: orDefault(r.PublicationBias, concern), LargeEffect: orDefault(r.LargeEffect, string(grading.NoLargeEffect)),
+		PublicationBias: orDefault(r.PublicationBias, concern), LargeEffect: orDefault(r.LargeEffect, grading.NoLargeEffect),
 		DoseResponse: r.DoseResponse, PlausibleConfounding: r.PlausibleConfounding, Verdict: r.Verdict, Rationale: r.Rationale,
 	}
 }
 
 func toAssessmentResponse(as models.Assessment) (assessmentResponse, error) {
-	d, err := store.AssessmentDerivation(as)
-	if err != nil {
-		return assessmentResponse{}, err
-	}
+	d := as.Derivation
 	return assessmentResponse{ID: as.ID, ClaimID: as.ClaimID, Reviewer: as.Reviewer.Name, Status: as.Status, Certainty: as.Certainty,
 		RiskOfBias: as.RiskOfBias, Inconsistency: as.Inconsistency, Indirectness: as.Indirectness, Imprecision: as.Imprecision,
 		PublicationBias: as.PublicationBias, LargeEffect: as.LargeEffect, DoseResponse: as.DoseResponse,

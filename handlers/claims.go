@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -15,25 +14,25 @@ import (
 )
 
 type claimResponse struct {
-	ID        int64   `json:"id" example:"5"`
-	Therapy   string  `json:"therapy" example:"mesotherapy"`
-	Text      string  `json:"text" example:"Die Behandlung ist nahezu schmerzfrei."`
-	Language  string  `json:"language" example:"de"`
-	TextEn    *string `json:"text_en" extensions:"x-nullable" example:"The treatment is almost painless."`
-	Condition *string `json:"condition" extensions:"x-nullable" example:"low back pain"`
-	Outcome   *string `json:"outcome" extensions:"x-nullable" example:"procedural pain"`
-	ClaimType string  `json:"claim_type" enums:"efficacy,safety,mechanism,comparative,indication,other" example:"safety"`
+	ID        int64             `json:"id" example:"5"`
+	Therapy   string            `json:"therapy" example:"mesotherapy"`
+	Text      string            `json:"text" example:"Die Behandlung ist nahezu schmerzfrei."`
+	Language  string            `json:"language" example:"de"`
+	TextEn    *string           `json:"text_en" extensions:"x-nullable" example:"The treatment is almost painless."`
+	Condition *string           `json:"condition" extensions:"x-nullable" example:"low back pain"`
+	Outcome   *string           `json:"outcome" extensions:"x-nullable" example:"procedural pain"`
+	ClaimType grading.ClaimType `json:"claim_type" example:"safety"`
 	// The final grade's verdict; without one, unsupported (no supporting evidence) or ungraded.
-	Verdict string `json:"verdict" enums:"supported,refuted,mixed,insufficient,unsupported,ungraded" example:"unsupported"`
+	Verdict grading.ClaimVerdict `json:"verdict" example:"unsupported"`
 	// The final grade's certainty, null while ungraded.
-	Certainty       *string   `json:"certainty" extensions:"x-nullable" enums:"high,moderate,low,very_low" example:"moderate"`
-	Flags           []string  `json:"flags" example:"unsupported,ungraded"`
-	SupportCount    int       `json:"support_count" example:"0"`
-	RefuteCount     int       `json:"refute_count" example:"0"`
-	AppearanceCount int       `json:"appearance_count" example:"1"`
-	Version         int64     `json:"version" example:"3"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	Certainty       *grading.Certainty `json:"certainty" extensions:"x-nullable" example:"moderate"`
+	Flags           []grading.Flag     `json:"flags" example:"unsupported,ungraded"`
+	SupportCount    int                `json:"support_count" example:"0"`
+	RefuteCount     int                `json:"refute_count" example:"0"`
+	AppearanceCount int                `json:"appearance_count" example:"1"`
+	Version         int64              `json:"version" example:"3"`
+	CreatedAt       time.Time          `json:"created_at"`
+	UpdatedAt       time.Time          `json:"updated_at"`
 } //	@name	Claim
 
 type claimDetailResponse struct {
@@ -52,30 +51,30 @@ type claimList struct {
 
 type createClaimRequest struct {
 	// Slug or alias of the therapy.
-	Therapy   string  `json:"therapy" example:"Mesotherapie"`
-	Text      string  `json:"text" example:"Die Behandlung ist nahezu schmerzfrei."`
-	Language  string  `json:"language" example:"de"`
-	TextEn    *string `json:"text_en,omitempty" example:"The treatment is almost painless."`
-	Condition *string `json:"condition,omitempty" example:"low back pain"`
-	Outcome   *string `json:"outcome,omitempty" example:"procedural pain"`
-	ClaimType string  `json:"claim_type" enums:"efficacy,safety,mechanism,comparative,indication,other" example:"safety"`
+	Therapy   string            `json:"therapy" example:"Mesotherapie"`
+	Text      string            `json:"text" example:"Die Behandlung ist nahezu schmerzfrei."`
+	Language  string            `json:"language" example:"de"`
+	TextEn    *string           `json:"text_en,omitempty" example:"The treatment is almost painless."`
+	Condition *string           `json:"condition,omitempty" example:"low back pain"`
+	Outcome   *string           `json:"outcome,omitempty" example:"procedural pain"`
+	ClaimType grading.ClaimType `json:"claim_type" example:"safety"`
 } //	@name	ClaimCreate
 
 type patchClaimRequest struct {
-	Therapy   *string `json:"therapy,omitempty" example:"mesotherapy"`
-	Text      *string `json:"text,omitempty"`
-	Language  *string `json:"language,omitempty"`
-	TextEn    *string `json:"text_en,omitempty" example:"The treatment is almost painless."`
-	Condition *string `json:"condition,omitempty"`
-	Outcome   *string `json:"outcome,omitempty"`
-	ClaimType *string `json:"claim_type,omitempty" enums:"efficacy,safety,mechanism,comparative,indication,other"`
+	Therapy   *string            `json:"therapy,omitempty" example:"mesotherapy"`
+	Text      *string            `json:"text,omitempty"`
+	Language  *string            `json:"language,omitempty"`
+	TextEn    *string            `json:"text_en,omitempty" example:"The treatment is almost painless."`
+	Condition *string            `json:"condition,omitempty"`
+	Outcome   *string            `json:"outcome,omitempty"`
+	ClaimType *grading.ClaimType `json:"claim_type,omitempty"`
 } //	@name	ClaimPatch
 
 type gradeResponse struct {
-	Certainty *string `json:"certainty" extensions:"x-nullable" enums:"high,moderate,low,very_low" example:"moderate"`
-	Verdict   string  `json:"verdict" enums:"supported,refuted,mixed,insufficient" example:"supported"`
-	Method    string  `json:"method" enums:"consensus,adjudicated" example:"consensus"`
-	Rationale string  `json:"rationale" example:"Two RCTs at some risk of bias; downgraded once."`
+	Certainty *grading.Certainty `json:"certainty" extensions:"x-nullable" example:"moderate"`
+	Verdict   grading.Verdict    `json:"verdict" example:"supported"`
+	Method    grading.Method     `json:"method" example:"consensus"`
+	Rationale string             `json:"rationale" example:"Two RCTs at some risk of bias; downgraded once."`
 	// Name of the editor, or of the reviewers whose agreement made the grade.
 	DecidedBy string    `json:"decided_by" example:"demo-reviewer-a, demo-reviewer-b"`
 	DecidedAt time.Time `json:"decided_at"`
@@ -88,32 +87,24 @@ type derivationStep struct {
 	Judgement string `json:"judgement" example:"serious"`
 	Change    int    `json:"change" example:"-1"`
 	// Certainty after this step.
-	After *string `json:"after" extensions:"x-nullable" enums:"high,moderate,low,very_low" example:"moderate"`
+	After *grading.Certainty `json:"after" extensions:"x-nullable" example:"moderate"`
 	// FHIR R5 certainty-type code of the domain.
 	FHIRType string `json:"fhir_type" example:"RiskOfBias"`
 } //	@name	DerivationStep
 
 type derivationResponse struct {
 	// Starting certainty from the best linked evidence; null without evidence.
-	Start         *string `json:"start" extensions:"x-nullable" enums:"high,moderate,low,very_low" example:"high"`
-	StartSourceID *int64  `json:"start_source_id" extensions:"x-nullable" example:"3"`
-	StartLinkID   *int64  `json:"start_link_id" extensions:"x-nullable" example:"9"`
-	StartReason   string  `json:"start_reason" example:"rct (design level high), source 3"`
+	Start         *grading.Certainty `json:"start" extensions:"x-nullable" example:"high"`
+	StartSourceID *int64             `json:"start_source_id" extensions:"x-nullable" example:"3"`
+	StartLinkID   *int64             `json:"start_link_id" extensions:"x-nullable" example:"9"`
+	StartReason   string             `json:"start_reason" example:"rct (design level high), source 3"`
 	// GRADE domains in order, with each step's change; empty while ungraded.
 	Steps []derivationStep `json:"steps"`
 	// The resulting certainty; null while ungraded or without evidence.
-	Result  *string `json:"result" extensions:"x-nullable" enums:"high,moderate,low,very_low" example:"moderate"`
-	Clamped bool    `json:"clamped" example:"false"`
-	Summary string  `json:"summary" example:"high (rct, source 3) -1 risk of bias (serious) = moderate"`
+	Result  *grading.Certainty `json:"result" extensions:"x-nullable" example:"moderate"`
+	Clamped bool               `json:"clamped" example:"false"`
+	Summary string             `json:"summary" example:"high (rct, source 3) -1 risk of bias (serious) = moderate"`
 } //	@name	Derivation
-
-func certaintyPtr(c grading.Certainty) *string {
-	if c == grading.None {
-		return nil
-	}
-	s := c.String()
-	return &s
-}
 
 func idPtr(id int64) *int64 {
 	if id == 0 {
@@ -123,13 +114,13 @@ func idPtr(id int64) *int64 {
 }
 
 func toDerivationResponse(d grading.Derivation, graded bool) derivationResponse {
-	r := derivationResponse{Start: certaintyPtr(d.Start), StartSourceID: idPtr(d.StartSourceID), StartLinkID: idPtr(d.StartLinkID),
+	r := derivationResponse{Start: d.Start.Ptr(), StartSourceID: idPtr(d.StartSourceID), StartLinkID: idPtr(d.StartLinkID),
 		StartReason: d.StartReason, Steps: []derivationStep{}, Clamped: d.Clamped}
 	for _, s := range d.Steps {
-		r.Steps = append(r.Steps, derivationStep{Domain: s.Domain, Judgement: s.Judgement, Change: s.Change, After: certaintyPtr(s.After), FHIRType: s.FHIRType})
+		r.Steps = append(r.Steps, derivationStep{Domain: s.Domain, Judgement: s.Judgement, Change: s.Change, After: s.After.Ptr(), FHIRType: s.FHIRType})
 	}
 	if graded {
-		r.Result = certaintyPtr(d.Result)
+		r.Result = d.Result.Ptr()
 		r.Summary = d.Summary()
 	} else {
 		r.Summary = "ungraded: no usable evidence linked"
@@ -143,7 +134,7 @@ func toDerivationResponse(d grading.Derivation, graded bool) derivationResponse 
 func toClaimResponse(c models.Claim) claimResponse {
 	r := claimResponse{ID: c.ID, Therapy: c.Therapy.Slug, Text: c.Text, Language: c.Language, TextEn: c.TextEn,
 		Condition: c.Condition, Outcome: c.Outcome, ClaimType: c.ClaimType, Verdict: c.Verdict, Certainty: c.Certainty,
-		Flags: make([]string, 0, len(c.Flags)), SupportCount: c.SupportCount, RefuteCount: c.RefuteCount,
+		Flags: make([]grading.Flag, 0, len(c.Flags)), SupportCount: c.SupportCount, RefuteCount: c.RefuteCount,
 		AppearanceCount: c.AppearanceCount, Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 	for _, f := range c.Flags {
 		r.Flags = append(r.Flags, f.Flag)
@@ -157,7 +148,7 @@ func toGradeResponse(g *models.Grade) *gradeResponse {
 		return nil
 	}
 	return &gradeResponse{Certainty: g.Certainty, Verdict: g.Verdict, Method: g.Method, Rationale: g.Rationale,
-		DecidedBy: g.DecidedBy, DecidedAt: g.DecidedAt, AssessmentIDs: parseIDs(g.AssessmentIDs)}
+		DecidedBy: g.DecidedBy, DecidedAt: g.DecidedAt, AssessmentIDs: nonNilIDs(g.AssessmentIDs)}
 }
 
 func toClaimDetail(d store.ClaimDetail) claimDetailResponse {
@@ -176,15 +167,15 @@ func toClaimDetail(d store.ClaimDetail) claimDetailResponse {
 //	@ID				listClaims
 //	@Tags			claims
 //	@Produce		json
-//	@Param			therapy		query		string		false	"Therapy slug or alias"
-//	@Param			flag		query		[]string	false	"Flag that must hold (repeatable)"	collectionFormat(multi)	Enums(unsupported,contradicted,low_certainty,ungraded,stale_grade,retracted_evidence,reviewer_disagreement)
-//	@Param			verdict		query		string		false	"Public verdict"					Enums(supported,refuted,mixed,insufficient,unsupported,ungraded)
-//	@Param			certainty	query		string		false	"Final certainty"					Enums(high,moderate,low,very_low)
-//	@Param			language	query		string		false	"BCP 47 language of the claim's text"
-//	@Param			claim_type	query		string		false	"Claim type"	Enums(efficacy,safety,mechanism,comparative,indication,other)
-//	@Param			q			query		string		false	"Case-insensitive text in text or text_en"
-//	@Param			limit		query		int			false	"Page size (1-200)"	minimum(1)	maximum(200)	default(50)
-//	@Param			cursor		query		string		false	"next_cursor of the previous page"
+//	@Param			therapy		query		string					false	"Therapy slug or alias"
+//	@Param			flag		query		[]grading.Flag			false	"Flag that must hold (repeatable)"	collectionFormat(multi)
+//	@Param			verdict		query		grading.ClaimVerdict	false	"Public verdict"
+//	@Param			certainty	query		grading.Certainty		false	"Final certainty"
+//	@Param			language	query		string					false	"BCP 47 language of the claim's text"
+//	@Param			claim_type	query		grading.ClaimType		false	"Claim type"
+//	@Param			q			query		string					false	"Case-insensitive text in text or text_en"
+//	@Param			limit		query		int						false	"Page size (1-200)"	minimum(1)	maximum(200)	default(50)
+//	@Param			cursor		query		string					false	"next_cursor of the previous page"
 //	@Success		200			{object}	claimList
 //	@Failure		400			{object}	Problem
 //	@Failure		401			{object}	Problem
@@ -202,25 +193,16 @@ func (h *Handler) ListClaims(c *gin.Context) {
 	if !ok {
 		return
 	}
-	f := store.ClaimFilter{Therapy: c.Query("therapy"), Flags: c.QueryArray("flag"), Verdict: c.Query("verdict"),
-		Certainty: c.Query("certainty"), Language: c.Query("language"), ClaimType: c.Query("claim_type"), Q: c.Query("q"), Page: page}
+	f := store.ClaimFilter{Therapy: c.Query("therapy"), Language: c.Query("language"), Q: c.Query("q"), Page: page}
 	var fp []FieldProblem
-	for _, flag := range f.Flags {
-		if !grading.ValidFlag(flag) {
-			fp = append(fp, FieldProblem{Field: "flag", Message: fmt.Sprintf("%q is not a flag; flags: %s", flag, strings.Join(flagNames(), ", "))})
-		}
+	for _, flag := range c.QueryArray("flag") {
+		v, err := grading.ParseFlag(flag)
+		fp = appendVocabProblem(fp, "flag", err)
+		f.Flags = append(f.Flags, v)
 	}
-	if f.Verdict != "" && !slices.Contains(grading.PublicVerdicts(), f.Verdict) {
-		fp = append(fp, FieldProblem{Field: "verdict", Message: "must be one of " + strings.Join(grading.PublicVerdicts(), ", ")})
-	}
-	if f.Certainty != "" {
-		if _, err := grading.ParseCertainty(f.Certainty); err != nil {
-			fp = append(fp, FieldProblem{Field: "certainty", Message: "must be one of " + strings.Join(grading.Certainties(), ", ")})
-		}
-	}
-	if f.ClaimType != "" && !slices.Contains(models.ClaimTypes, f.ClaimType) {
-		fp = append(fp, FieldProblem{Field: "claim_type", Message: "must be one of " + strings.Join(models.ClaimTypes, ", ")})
-	}
+	fp = parseFilter(c, fp, "verdict", grading.ParsePublicVerdict, &f.Verdict)
+	fp = parseFilter(c, fp, "certainty", grading.ParseCertainty, &f.Certainty)
+	fp = parseFilter(c, fp, "claim_type", grading.ParseClaimType, &f.ClaimType)
 	if len(fp) > 0 {
 		badRequest(c, "invalid filter", fp...)
 		return
@@ -235,14 +217,6 @@ func (h *Handler) ListClaims(c *gin.Context) {
 		body.Data[i] = toClaimResponse(cl)
 	}
 	writeList(c, body, next)
-}
-
-func flagNames() []string {
-	var out []string
-	for _, f := range grading.AllFlags() {
-		out = append(out, string(f))
-	}
-	return out
 }
 
 // GetClaim returns a claim with its links, grade and derivation.

@@ -16,9 +16,9 @@ import (
 // gradeRequest is an editor's adjudicated grade.
 type gradeRequest struct {
 	// The final certainty; null (or left out) only with verdict insufficient when no usable evidence is linked.
-	Certainty *string `json:"certainty,omitempty" extensions:"x-nullable" enums:"high,moderate,low,very_low" example:"low"`
+	Certainty *grading.Certainty `json:"certainty,omitempty" extensions:"x-nullable" example:"low"`
 	// supported needs a supporting evidence link, refuted a refuting one.
-	Verdict string `json:"verdict" enums:"supported,refuted,mixed,insufficient" example:"supported"`
+	Verdict grading.Verdict `json:"verdict" example:"supported"`
 	// Why this certainty and verdict; required.
 	Rationale string `json:"rationale" example:"Reviewers split on imprecision; the single small RCT warrants two downgrades."`
 } //	@name	GradeWrite
@@ -133,19 +133,14 @@ func (h *Handler) AdjudicateGrade(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	g, err := h.store.Adjudicate(c.Request.Context(), actor(c), id, store.GradeInput{Certainty: orDefault(req.Certainty, ""),
+	g, err := h.store.Adjudicate(c.Request.Context(), actor(c), id, store.GradeInput{Certainty: req.Certainty,
 		Verdict: req.Verdict, Rationale: req.Rationale})
 	if err != nil {
 		writeError(c, h.log, err)
 		return
 	}
-	d, err := store.GradeDerivation(g)
-	if err != nil {
-		writeError(c, h.log, err)
-		return
-	}
 	c.JSON(http.StatusOK, gradeDecisionResponse{ID: g.ID, ClaimID: g.ClaimID, gradeResponse: *toGradeResponse(&g),
-		Derivation: toDerivationResponse(d, true)})
+		Derivation: toDerivationResponse(g.Derivation, true)})
 }
 
 // ClaimHistory lists a claim's audit trail.

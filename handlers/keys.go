@@ -15,8 +15,8 @@ type keyResponse struct {
 	// Name of the key (the name of its user).
 	Name string `json:"name" example:"partner-pubmed-sync"`
 	// Name of the user the key belongs to.
-	User string `json:"user" example:"partner-pubmed-sync"`
-	Role string `json:"role" enums:"reader,reviewer,editor,admin" example:"reader"`
+	User string      `json:"user" example:"partner-pubmed-sync"`
+	Role models.Role `json:"role" example:"reader"`
 	// The first characters of the key, to tell keys apart; never the secret.
 	Prefix     string     `json:"prefix" example:"cg_3J9xQ2a"`
 	CreatedAt  time.Time  `json:"created_at"`
@@ -38,12 +38,12 @@ type keyList struct {
 
 type createKeyRequest struct {
 	// Name of the user the key is for; a new name creates the user.
-	Name string `json:"name" example:"partner-pubmed-sync"`
-	Role string `json:"role" enums:"reader,reviewer,editor,admin" example:"reader"`
+	Name string      `json:"name" example:"partner-pubmed-sync"`
+	Role models.Role `json:"role" example:"reader"`
 } //	@name	APIKeyCreate
 
 func toKeyResponse(k models.APIKey) keyResponse {
-	return keyResponse{ID: k.ID, Name: k.Name, User: k.User.Name, Role: string(k.User.Role), Prefix: k.Prefix,
+	return keyResponse{ID: k.ID, Name: k.Name, User: k.User.Name, Role: k.User.Role, Prefix: k.Prefix,
 		CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt}
 }
 
@@ -145,7 +145,7 @@ func (h *Handler) CreateKey(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	secret, k, err := h.store.CreateKey(c.Request.Context(), actor(c), req.Name, models.Role(req.Role))
+	secret, k, err := h.store.CreateKey(c.Request.Context(), actor(c), req.Name, req.Role)
 	if err != nil {
 		writeError(c, h.log, err)
 		return

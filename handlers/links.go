@@ -1,30 +1,30 @@
 package handlers
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"claimgrade/grading"
 	"claimgrade/models"
 	"claimgrade/store"
 )
 
 type linkResponse struct {
-	ID       int64  `json:"id" example:"9"`
-	ClaimID  int64  `json:"claim_id" example:"5"`
-	SourceID int64  `json:"source_id" example:"3"`
-	Role     string `json:"role" enums:"appearance,evidence" example:"evidence"`
+	ID       int64            `json:"id" example:"9"`
+	ClaimID  int64            `json:"claim_id" example:"5"`
+	SourceID int64            `json:"source_id" example:"3"`
+	Role     grading.LinkRole `json:"role" example:"evidence"`
 	// Evidence only: how the source bears on the claim.
-	Stance *string `json:"stance" extensions:"x-nullable" enums:"supports,refutes,mixed,neutral" example:"supports"`
+	Stance *grading.Stance `json:"stance" extensions:"x-nullable" example:"supports"`
 	// The quoted passage.
 	Excerpt *string `json:"excerpt" extensions:"x-nullable"`
 	// Page or section.
 	Locator *string `json:"locator" extensions:"x-nullable" example:"Results, table 2"`
 	// Evidence only: the certainty the source itself states; replaces its design level.
-	ReportedCertainty *string `json:"reported_certainty" extensions:"x-nullable" enums:"high,moderate,low,very_low"`
+	ReportedCertainty *grading.Certainty `json:"reported_certainty" extensions:"x-nullable"`
 	// Why the stance: the editor's note.
 	Note      *string        `json:"note" extensions:"x-nullable"`
 	Version   int64          `json:"version" example:"1"`
@@ -39,22 +39,22 @@ type linkList struct {
 } //	@name	LinkList
 
 type createLinkRequest struct {
-	SourceID int64  `json:"source_id" example:"3"`
-	Role     string `json:"role" enums:"appearance,evidence" example:"evidence"`
+	SourceID int64            `json:"source_id" example:"3"`
+	Role     grading.LinkRole `json:"role" example:"evidence"`
 	// Required for evidence, forbidden for appearances.
-	Stance            *string `json:"stance,omitempty" enums:"supports,refutes,mixed,neutral" example:"supports"`
-	Excerpt           *string `json:"excerpt,omitempty"`
-	Locator           *string `json:"locator,omitempty" example:"Results"`
-	ReportedCertainty *string `json:"reported_certainty,omitempty" enums:"high,moderate,low,very_low"`
-	Note              *string `json:"note,omitempty" example:"Pain fell equally in both arms: no support for superiority."`
+	Stance            *grading.Stance    `json:"stance,omitempty" example:"supports"`
+	Excerpt           *string            `json:"excerpt,omitempty"`
+	Locator           *string            `json:"locator,omitempty" example:"Results"`
+	ReportedCertainty *grading.Certainty `json:"reported_certainty,omitempty"`
+	Note              *string            `json:"note,omitempty" example:"Pain fell equally in both arms: no support for superiority."`
 } //	@name	LinkCreate
 
 type patchLinkRequest struct {
-	Stance            *string `json:"stance,omitempty" enums:"supports,refutes,mixed,neutral" example:"mixed"`
-	Excerpt           *string `json:"excerpt,omitempty"`
-	Locator           *string `json:"locator,omitempty"`
-	ReportedCertainty *string `json:"reported_certainty,omitempty" enums:"high,moderate,low,very_low"`
-	Note              *string `json:"note,omitempty"`
+	Stance            *grading.Stance    `json:"stance,omitempty" example:"mixed"`
+	Excerpt           *string            `json:"excerpt,omitempty"`
+	Locator           *string            `json:"locator,omitempty"`
+	ReportedCertainty *grading.Certainty `json:"reported_certainty,omitempty"`
+	Note              *string            `json:"note,omitempty"`
 } //	@name	LinkPatch
 
 func toLinkResponse(l models.Link) linkResponse {
@@ -63,9 +63,11 @@ func toLinkResponse(l models.Link) linkResponse {
 		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, Source: toSourceResponse(l.Source)}
 }
 
-func parseIDs(s string) []int64 {
-	ids := []int64{}
-	_ = json.Unmarshal([]byte(s), &ids)
+// nonNilIDs makes a nil id list an empty one, so that JSON shows [].
+func nonNilIDs(ids []int64) []int64 {
+	if ids == nil {
+		return []int64{}
+	}
 	return ids
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"claimgrade/grading"
 	"claimgrade/models"
 	"claimgrade/store"
 )
@@ -294,4 +295,31 @@ func optionalIfMatch(c *gin.Context) (int64, bool) {
 		return 0, true
 	}
 	return ifMatch(c)
+}
+
+// appendVocabProblem adds a field problem for a value outside its
+// vocabulary (err from a grading.ParseX); nil err adds nothing. The
+// message names the value and every allowed one.
+func appendVocabProblem(fp []FieldProblem, field string, err error) []FieldProblem {
+	var ve *grading.VocabularyError
+	switch {
+	case err == nil:
+		return fp
+	case errors.As(err, &ve):
+		return append(fp, FieldProblem{Field: field, Message: fmt.Sprintf("%q is not valid: %s", ve.Value, ve.Message())})
+	default:
+		return append(fp, FieldProblem{Field: field, Message: err.Error()})
+	}
+}
+
+// parseFilter reads an optional query filter of a vocabulary type into dst;
+// an absent or empty parameter leaves dst zero.
+func parseFilter[T ~string](c *gin.Context, fp []FieldProblem, name string, parse func(string) (T, error), dst *T) []FieldProblem {
+	raw := c.Query(name)
+	if raw == "" {
+		return fp
+	}
+	v, err := parse(raw)
+	*dst = v
+	return appendVocabProblem(fp, name, err)
 }

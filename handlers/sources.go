@@ -14,36 +14,36 @@ import (
 )
 
 type sourceResponse struct {
-	ID             int64     `json:"id" example:"3"`
-	Kind           string    `json:"kind" enums:"systematic_review,meta_analysis,rct,cohort,case_control,cross_sectional,case_series,case_report,guideline,consensus_statement,narrative_review,expert_opinion,mechanistic,web_article,news,other" example:"rct"`
-	Title          string    `json:"title" example:"Mesotherapy versus Systemic Therapy in the Treatment of Acute Low Back Pain: A Randomized Trial"`
-	Authors        *string   `json:"authors" extensions:"x-nullable" example:"Costantino C, Marangio E, Coruzzi G"`
-	Year           *int      `json:"year" extensions:"x-nullable" example:"2011"`
-	Container      *string   `json:"container" extensions:"x-nullable" example:"Evidence-Based Complementary and Alternative Medicine"`
-	DOI            *string   `json:"doi" extensions:"x-nullable" example:"10.1155/2011/317183"`
-	PMID           *string   `json:"pmid" extensions:"x-nullable" example:"20953425"`
-	URL            *string   `json:"url" extensions:"x-nullable"`
-	Language       *string   `json:"language" extensions:"x-nullable" example:"en"`
-	Retracted      bool      `json:"retracted" example:"false"`
-	RetractionNote *string   `json:"retraction_note" extensions:"x-nullable"`
-	Version        int64     `json:"version" example:"1"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	ID             int64              `json:"id" example:"3"`
+	Kind           grading.SourceKind `json:"kind" example:"rct"`
+	Title          string             `json:"title" example:"Mesotherapy versus Systemic Therapy in the Treatment of Acute Low Back Pain: A Randomized Trial"`
+	Authors        *string            `json:"authors" extensions:"x-nullable" example:"Costantino C, Marangio E, Coruzzi G"`
+	Year           *int               `json:"year" extensions:"x-nullable" example:"2011"`
+	Container      *string            `json:"container" extensions:"x-nullable" example:"Evidence-Based Complementary and Alternative Medicine"`
+	DOI            *string            `json:"doi" extensions:"x-nullable" example:"10.1155/2011/317183"`
+	PMID           *string            `json:"pmid" extensions:"x-nullable" example:"20953425"`
+	URL            *string            `json:"url" extensions:"x-nullable"`
+	Language       *string            `json:"language" extensions:"x-nullable" example:"en"`
+	Retracted      bool               `json:"retracted" example:"false"`
+	RetractionNote *string            `json:"retraction_note" extensions:"x-nullable"`
+	Version        int64              `json:"version" example:"1"`
+	CreatedAt      time.Time          `json:"created_at"`
+	UpdatedAt      time.Time          `json:"updated_at"`
 } //	@name	Source
 
 type sourceClaimLink struct {
-	LinkID int64        `json:"link_id" example:"7"`
-	Role   string       `json:"role" enums:"appearance,evidence" example:"evidence"`
-	Stance *string      `json:"stance" extensions:"x-nullable" enums:"supports,refutes,mixed,neutral" example:"supports"`
-	Claim  claimSummary `json:"claim"`
+	LinkID int64            `json:"link_id" example:"7"`
+	Role   grading.LinkRole `json:"role" example:"evidence"`
+	Stance *grading.Stance  `json:"stance" extensions:"x-nullable" example:"supports"`
+	Claim  claimSummary     `json:"claim"`
 } //	@name	SourceClaimLink
 
 type claimSummary struct {
-	ID       int64  `json:"id" example:"5"`
-	Therapy  string `json:"therapy" example:"mesotherapy"`
-	Text     string `json:"text" example:"Die Behandlung ist nahezu schmerzfrei."`
-	Language string `json:"language" example:"de"`
-	Verdict  string `json:"verdict" enums:"supported,refuted,mixed,insufficient,unsupported,ungraded" example:"unsupported"`
+	ID       int64                `json:"id" example:"5"`
+	Therapy  string               `json:"therapy" example:"mesotherapy"`
+	Text     string               `json:"text" example:"Die Behandlung ist nahezu schmerzfrei."`
+	Language string               `json:"language" example:"de"`
+	Verdict  grading.ClaimVerdict `json:"verdict" example:"unsupported"`
 } //	@name	ClaimSummary
 
 type sourceDetailResponse struct {
@@ -58,31 +58,31 @@ type sourceList struct {
 } //	@name	SourceList
 
 type createSourceRequest struct {
-	Kind           string  `json:"kind" enums:"systematic_review,meta_analysis,rct,cohort,case_control,cross_sectional,case_series,case_report,guideline,consensus_statement,narrative_review,expert_opinion,mechanistic,web_article,news,other" example:"rct"`
-	Title          string  `json:"title" example:"Mesotherapy versus Systemic Therapy in the Treatment of Acute Low Back Pain: A Randomized Trial"`
-	Authors        *string `json:"authors,omitempty" example:"Costantino C, Marangio E, Coruzzi G"`
-	Year           *int    `json:"year,omitempty" example:"2011"`
-	Container      *string `json:"container,omitempty" example:"Evidence-Based Complementary and Alternative Medicine"`
-	DOI            *string `json:"doi,omitempty" example:"https://doi.org/10.1155/2011/317183"`
-	PMID           *string `json:"pmid,omitempty" example:"20953425"`
-	URL            *string `json:"url,omitempty"`
-	Language       *string `json:"language,omitempty" example:"en"`
-	Retracted      bool    `json:"retracted,omitempty" example:"false"`
-	RetractionNote *string `json:"retraction_note,omitempty"`
+	Kind           grading.SourceKind `json:"kind" example:"rct"`
+	Title          string             `json:"title" example:"Mesotherapy versus Systemic Therapy in the Treatment of Acute Low Back Pain: A Randomized Trial"`
+	Authors        *string            `json:"authors,omitempty" example:"Costantino C, Marangio E, Coruzzi G"`
+	Year           *int               `json:"year,omitempty" example:"2011"`
+	Container      *string            `json:"container,omitempty" example:"Evidence-Based Complementary and Alternative Medicine"`
+	DOI            *string            `json:"doi,omitempty" example:"https://doi.org/10.1155/2011/317183"`
+	PMID           *string            `json:"pmid,omitempty" example:"20953425"`
+	URL            *string            `json:"url,omitempty"`
+	Language       *string            `json:"language,omitempty" example:"en"`
+	Retracted      bool               `json:"retracted,omitempty" example:"false"`
+	RetractionNote *string            `json:"retraction_note,omitempty"`
 } //	@name	SourceCreate
 
 type patchSourceRequest struct {
-	Kind           *string `json:"kind,omitempty" enums:"systematic_review,meta_analysis,rct,cohort,case_control,cross_sectional,case_series,case_report,guideline,consensus_statement,narrative_review,expert_opinion,mechanistic,web_article,news,other"`
-	Title          *string `json:"title,omitempty"`
-	Authors        *string `json:"authors,omitempty"`
-	Year           *int    `json:"year,omitempty"`
-	Container      *string `json:"container,omitempty"`
-	DOI            *string `json:"doi,omitempty"`
-	PMID           *string `json:"pmid,omitempty"`
-	URL            *string `json:"url,omitempty"`
-	Language       *string `json:"language,omitempty"`
-	Retracted      *bool   `json:"retracted,omitempty" example:"true"`
-	RetractionNote *string `json:"retraction_note,omitempty" example:"Retracted by the journal for data fabrication."`
+	Kind           *grading.SourceKind `json:"kind,omitempty"`
+	Title          *string             `json:"title,omitempty"`
+	Authors        *string             `json:"authors,omitempty"`
+	Year           *int                `json:"year,omitempty"`
+	Container      *string             `json:"container,omitempty"`
+	DOI            *string             `json:"doi,omitempty"`
+	PMID           *string             `json:"pmid,omitempty"`
+	URL            *string             `json:"url,omitempty"`
+	Language       *string             `json:"language,omitempty"`
+	Retracted      *bool               `json:"retracted,omitempty" example:"true"`
+	RetractionNote *string             `json:"retraction_note,omitempty" example:"Retracted by the journal for data fabrication."`
 } //	@name	SourcePatch
 
 func toSourceResponse(s models.Source) sourceResponse {
@@ -102,13 +102,13 @@ func toClaimSummary(c models.Claim) claimSummary {
 //	@ID				listSources
 //	@Tags			sources
 //	@Produce		json
-//	@Param			kind		query		string	false	"Source kind"	Enums(systematic_review,meta_analysis,rct,cohort,case_control,cross_sectional,case_series,case_report,guideline,consensus_statement,narrative_review,expert_opinion,mechanistic,web_article,news,other)
-//	@Param			q			query		string	false	"Case-insensitive text in title, authors or container"
-//	@Param			doi			query		string	false	"DOI (any case, with or without https://doi.org/)"
-//	@Param			pmid		query		string	false	"PubMed id"
-//	@Param			retracted	query		bool	false	"Only retracted (true) or only not retracted (false)"
-//	@Param			limit		query		int		false	"Page size (1-200)"	minimum(1)	maximum(200)	default(50)
-//	@Param			cursor		query		string	false	"next_cursor of the previous page"
+//	@Param			kind		query		grading.SourceKind	false	"Source kind"
+//	@Param			q			query		string				false	"Case-insensitive text in title, authors or container"
+//	@Param			doi			query		string				false	"DOI (any case, with or without https://doi.org/)"
+//	@Param			pmid		query		string				false	"PubMed id"
+//	@Param			retracted	query		bool				false	"Only retracted (true) or only not retracted (false)"
+//	@Param			limit		query		int					false	"Page size (1-200)"	minimum(1)	maximum(200)	default(50)
+//	@Param			cursor		query		string				false	"next_cursor of the previous page"
 //	@Success		200			{object}	sourceList
 //	@Failure		400			{object}	Problem
 //	@Failure		401			{object}	Problem
@@ -126,7 +126,7 @@ func (h *Handler) ListSources(c *gin.Context) {
 	if !ok {
 		return
 	}
-	f := store.SourceFilter{Kind: c.Query("kind"), Q: c.Query("q"), DOI: c.Query("doi"), PMID: c.Query("pmid"), Page: page}
+	f := store.SourceFilter{Q: c.Query("q"), DOI: c.Query("doi"), PMID: c.Query("pmid"), Page: page}
 	if v := c.Query("retracted"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -135,8 +135,8 @@ func (h *Handler) ListSources(c *gin.Context) {
 		}
 		f.Retracted = &b
 	}
-	if f.Kind != "" && !grading.ValidSourceKind(f.Kind) {
-		badRequest(c, "invalid kind filter", FieldProblem{Field: "kind", Message: "is not a source kind"})
+	if fp := parseFilter(c, nil, "kind", grading.ParseSourceKind, &f.Kind); len(fp) > 0 {
+		badRequest(c, "invalid kind filter", fp...)
 		return
 	}
 	rows, next, err := h.store.ListSources(c.Request.Context(), f)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"claimgrade/models"
 )
 
 type healthResponse struct {
@@ -45,9 +47,9 @@ func (h *Handler) Readyz(c *gin.Context) {
 }
 
 type userResponse struct {
-	ID   int64  `json:"id" example:"2"`
-	Name string `json:"name" example:"demo-reviewer-a"`
-	Role string `json:"role" enums:"reader,reviewer,editor,admin" example:"reviewer"`
+	ID   int64       `json:"id" example:"2"`
+	Name string      `json:"name" example:"demo-reviewer-a"`
+	Role models.Role `json:"role" example:"reviewer"`
 } //	@name	User
 
 // Me returns the caller.
@@ -71,5 +73,5 @@ func (h *Handler) Me(c *gin.Context) {
 		Unauthenticated(c)
 		return
 	}
-	c.JSON(http.StatusOK, userResponse{ID: p.User.ID, Name: p.User.Name, Role: string(p.User.Role)})
+	c.JSON(http.StatusOK, userResponse{ID: p.User.ID, Name: p.User.Name, Role: p.User.Role})
 }

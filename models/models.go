@@ -3,7 +3,12 @@
 // HTTP bodies directly (see handlers for the request and response types).
 package models
 
-import "time"
+import (
+	"fmt"
+	"time"
+
+	"claimgrade/grading"
+)
 
 // Role is what a user may do. Each role includes the ones before it.
 type Role string
@@ -16,8 +21,35 @@ const (
 	RoleAdmin    Role = "admin"
 )
 
-// Roles lists the roles, weakest first.
-func Roles() []string { return []string{"reader", "reviewer", "editor", "admin"} }
+// Roles lists the roles, weakest first. Each call returns a new slice.
+func Roles() []Role { return []Role{RoleReader, RoleReviewer, RoleEditor, RoleAdmin} }
+
+// Validate reports a value that is not one of the four roles.
+func (r Role) Validate() error {
+	if r.Valid() {
+		return nil
+	}
+	return &grading.VocabularyError{Vocabulary: "role", Value: string(r), Values: grading.Strings(Roles())}
+}
+
+// Scan reads a stored role (database/sql.Scanner); a value that is not a
+// role is an error.
+func (r *Role) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("stored role has type %T, want text", src)
+	}
+	if err := Role(s).Validate(); err != nil {
+		return fmt.Errorf("stored value: %w", err)
+	}
+	*r = Role(s)
+	return nil
+}
 
 func (r Role) rank() int {
 	switch r {
@@ -38,15 +70,6 @@ func (r Role) Valid() bool { return r.rank() > 0 }
 
 // AtLeast reports whether r includes min.
 func (r Role) AtLeast(min Role) bool { return r.Valid() && r.rank() >= min.rank() }
-
-// Link roles.
-const (
-	LinkAppearance = "appearance"
-	LinkEvidence   = "evidence"
-)
-
-// Claim types.
-var ClaimTypes = []string{"efficacy", "safety", "mechanism", "comparative", "indication", "other"}
 
 // Therapy is a treatment that claims are made about.
 type Therapy struct {
@@ -74,72 +97,72 @@ type TherapyAlias struct {
 // Certainty, the counts and EvidenceRevision are derived by the store in
 // the transaction of every change that affects them.
 type Claim struct {
-	ID               int64       `gorm:"primaryKey" json:"id"`
-	TherapyID        int64       `json:"therapy_id"`
-	Therapy          Therapy     `json:"-"`
-	Text             string      `json:"text"`
-	Language         string      `json:"language"`
-	TextEn           *string     `json:"text_en"`
-	Condition        *string     `json:"condition"`
-	Outcome          *string     `json:"outcome"`
-	ClaimType        string      `json:"claim_type"`
-	SearchText       string      `json:"-"`
-	Verdict          string      `json:"verdict"`
-	Certainty        *string     `json:"certainty"`
-	SupportCount     int         `json:"support_count"`
-	RefuteCount      int         `json:"refute_count"`
-	AppearanceCount  int         `json:"appearance_count"`
-	EvidenceRevision int64       `json:"evidence_revision"`
-	Version          int64       `json:"version"`
-	ArchivedAt       *time.Time  `json:"archived_at"`
-	CreatedAt        time.Time   `json:"created_at"`
-	UpdatedAt        time.Time   `json:"updated_at"`
-	Flags            []ClaimFlag `gorm:"foreignKey:ClaimID" json:"-"`
+	ID               int64                `gorm:"primaryKey" json:"id"`
+	TherapyID        int64                `json:"therapy_id"`
+	Therapy          Therapy              `json:"-"`
+	Text             string               `json:"text"`
+	Language         string               `json:"language"`
+	TextEn           *string              `json:"text_en"`
+	Condition        *string              `json:"condition"`
+	Outcome          *string              `json:"outcome"`
+	ClaimType        grading.ClaimType    `json:"claim_type"`
+	SearchText       string               `json:"-"`
+	Verdict          grading.ClaimVerdict `json:"verdict"`
+	Certainty        *grading.Certainty   `json:"certainty"`
+	SupportCount     int                  `json:"support_count"`
+	RefuteCount      int                  `json:"refute_count"`
+	AppearanceCount  int                  `json:"appearance_count"`
+	EvidenceRevision int64                `json:"evidence_revision"`
+	Version          int64                `json:"version"`
+	ArchivedAt       *time.Time           `json:"archived_at"`
+	CreatedAt        time.Time            `json:"created_at"`
+	UpdatedAt        time.Time            `json:"updated_at"`
+	Flags            []ClaimFlag          `gorm:"foreignKey:ClaimID" json:"-"`
 }
 
 // ClaimFlag is one flag raised on a claim; the table is indexed by flag
 // so that flag filters are index scans.
 type ClaimFlag struct {
-	Flag    string `gorm:"primaryKey" json:"flag"`
-	ClaimID int64  `gorm:"primaryKey" json:"claim_id"`
+	Flag    grading.Flag `gorm:"primaryKey" json:"flag"`
+	ClaimID int64        `gorm:"primaryKey" json:"claim_id"`
 }
 
 // Source is a publication: a study, review, guideline or a web article.
 type Source struct {
-	ID             int64     `gorm:"primaryKey" json:"id"`
-	Kind           string    `json:"kind"`
-	Title          string    `json:"title"`
-	Authors        *string   `json:"authors"`
-	Year           *int      `json:"year"`
-	Container      *string   `json:"container"`
-	DOI            *string   `gorm:"column:doi" json:"doi"`
-	PMID           *string   `gorm:"column:pmid" json:"pmid"`
-	URL            *string   `gorm:"column:url" json:"url"`
-	Language       *string   `json:"language"`
-	Retracted      bool      `json:"retracted"`
-	RetractionNote *string   `json:"retraction_note"`
-	SearchText     string    `json:"-"`
-	Version        int64     `json:"version"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	ID             int64              `gorm:"primaryKey" json:"id"`
+	Kind           grading.SourceKind `json:"kind"`
+	Title          string             `json:"title"`
+	Authors        *string            `json:"authors"`
+	Year           *int               `json:"year"`
+	Container      *string            `json:"container"`
+	DOI            *string            `gorm:"column:doi" json:"doi"`
+	PMID           *string            `gorm:"column:pmid" json:"pmid"`
+	URL            *string            `gorm:"column:url" json:"url"`
+	Language       *string            `json:"language"`
+	Retracted      bool               `json:"retracted"`
+	RetractionNote *string            `json:"retraction_note"`
+	SearchText     string             `json:"-"`
+	Version        int64              `json:"version"`
+	CreatedAt      time.Time          `json:"created_at"`
+	UpdatedAt      time.Time          `json:"updated_at"`
 }
 
 // Link ties a claim to a source, either as a place the claim appears or as
 // evidence bearing on it.
 type Link struct {
-	ID                int64     `gorm:"primaryKey" json:"id"`
-	ClaimID           int64     `json:"claim_id"`
-	SourceID          int64     `json:"source_id"`
-	Source            Source    `json:"-"`
-	Role              string    `json:"role"`
-	Stance            *string   `json:"stance"`
-	Excerpt           *string   `json:"excerpt"`
-	Locator           *string   `json:"locator"`
-	ReportedCertainty *string   `json:"reported_certainty"`
-	Note              *string   `json:"note"`
-	Version           int64     `json:"version"`
-	CreatedAt         time.Time `json:"created_at"`
-	UpdatedAt         time.Time `json:"updated_at"`
+	ID                int64              `gorm:"primaryKey" json:"id"`
+	ClaimID           int64              `json:"claim_id"`
+	SourceID          int64              `json:"source_id"`
+	Source            Source             `json:"-"`
+	Role              grading.LinkRole   `json:"role"`
+	Stance            *grading.Stance    `json:"stance"`
+	Excerpt           *string            `json:"excerpt"`
+	Locator           *string            `json:"locator"`
+	ReportedCertainty *grading.Certainty `json:"reported_certainty"`
+	Note              *string            `json:"note"`
+	Version           int64              `json:"version"`
+	CreatedAt         time.Time          `json:"created_at"`
+	UpdatedAt         time.Time          `json:"updated_at"`
 }
 
 // User is a person or system that holds API keys.
@@ -183,58 +206,46 @@ type AuditEvent struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Assessment statuses.
-const (
-	StatusDraft     = "draft"
-	StatusSubmitted = "submitted"
-)
-
-// Grade methods.
-const (
-	MethodConsensus   = "consensus"
-	MethodAdjudicated = "adjudicated"
-)
-
 // Assessment is one reviewer's GRADE judgement of the evidence for one
 // claim: a draft until submitted, then frozen. Certainty and Derivation are
 // computed by the grading engine, never taken from the client.
 type Assessment struct {
-	ID                   int64      `gorm:"primaryKey" json:"id"`
-	ClaimID              int64      `json:"claim_id"`
-	ReviewerID           int64      `json:"reviewer_id"`
-	Reviewer             User       `json:"-"`
-	RiskOfBias           string     `json:"risk_of_bias"`
-	Inconsistency        string     `json:"inconsistency"`
-	Indirectness         string     `json:"indirectness"`
-	Imprecision          string     `json:"imprecision"`
-	PublicationBias      string     `json:"publication_bias"`
-	LargeEffect          string     `json:"large_effect"`
-	DoseResponse         bool       `json:"dose_response"`
-	PlausibleConfounding bool       `json:"plausible_confounding"`
-	Verdict              string     `json:"verdict"`
-	Rationale            string     `json:"rationale"`
-	Status               string     `json:"status"`
-	Certainty            *string    `json:"certainty"`
-	Derivation           string     `json:"-"`
-	Version              int64      `json:"version"`
-	SubmittedAt          *time.Time `json:"submitted_at"`
-	CreatedAt            time.Time  `json:"created_at"`
-	UpdatedAt            time.Time  `json:"updated_at"`
+	ID                   int64                    `gorm:"primaryKey" json:"id"`
+	ClaimID              int64                    `json:"claim_id"`
+	ReviewerID           int64                    `json:"reviewer_id"`
+	Reviewer             User                     `json:"-"`
+	RiskOfBias           grading.Concern          `json:"risk_of_bias"`
+	Inconsistency        grading.Concern          `json:"inconsistency"`
+	Indirectness         grading.Concern          `json:"indirectness"`
+	Imprecision          grading.Concern          `json:"imprecision"`
+	PublicationBias      grading.Concern          `json:"publication_bias"`
+	LargeEffect          grading.Effect           `json:"large_effect"`
+	DoseResponse         bool                     `json:"dose_response"`
+	PlausibleConfounding bool                     `json:"plausible_confounding"`
+	Verdict              grading.Verdict          `json:"verdict"`
+	Rationale            string                   `json:"rationale"`
+	Status               grading.AssessmentStatus `json:"status"`
+	Certainty            *grading.Certainty       `json:"certainty"`
+	Derivation           grading.Derivation       `gorm:"serializer:json" json:"-"`
+	Version              int64                    `json:"version"`
+	SubmittedAt          *time.Time               `json:"submitted_at"`
+	CreatedAt            time.Time                `json:"created_at"`
+	UpdatedAt            time.Time                `json:"updated_at"`
 }
 
 // Grade is a final decision on a claim. Grades are kept as history; the
 // newest one of a claim is its current grade.
 type Grade struct {
-	ID               int64     `gorm:"primaryKey" json:"id"`
-	ClaimID          int64     `json:"claim_id"`
-	Certainty        *string   `json:"certainty"`
-	Verdict          string    `json:"verdict"`
-	Method           string    `json:"method"`
-	Rationale        string    `json:"rationale"`
-	DecidedByID      *int64    `json:"decided_by_id"`
-	DecidedBy        string    `json:"decided_by"`
-	DecidedAt        time.Time `json:"decided_at"`
-	EvidenceRevision int64     `json:"evidence_revision"`
-	AssessmentIDs    string    `json:"assessment_ids"`
-	Derivation       string    `json:"-"`
+	ID               int64              `gorm:"primaryKey" json:"id"`
+	ClaimID          int64              `json:"claim_id"`
+	Certainty        *grading.Certainty `json:"certainty"`
+	Verdict          grading.Verdict    `json:"verdict"`
+	Method           grading.Method     `json:"method"`
+	Rationale        string             `json:"rationale"`
+	DecidedByID      *int64             `json:"decided_by_id"`
+	DecidedBy        string             `json:"decided_by"`
+	DecidedAt        time.Time          `json:"decided_at"`
+	EvidenceRevision int64              `json:"evidence_revision"`
+	AssessmentIDs    []int64            `gorm:"serializer:json" json:"assessment_ids"`
+	Derivation       grading.Derivation `gorm:"serializer:json" json:"-"`
 }

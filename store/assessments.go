@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -21,26 +20,30 @@ import (
 // AssessmentInput is a reviewer's GRADE judgement: every field must hold a
 // valid value (the HTTP layer fills in the documented defaults).
 type AssessmentInput struct {
-	RiskOfBias, Inconsistency, Indirectness, Imprecision, PublicationBias string // not_serious|serious|very_serious
-	LargeEffect                                                           string // none|large|very_large
+	RiskOfBias, Inconsistency, Indirectness, Imprecision, PublicationBias grading.Concern
+	LargeEffect                                                           grading.Effect
 	DoseResponse, PlausibleConfounding                                    bool
-	Verdict, Rationale                                                    string
+	Verdict                                                               grading.Verdict
+	Rationale                                                             string
 }
 
-// GradeInput is an editor's adjudicated grade. An empty Certainty means
-// none (allowed only with verdict insufficient and no usable evidence).
-type GradeInput struct{ Certainty, Verdict, Rationale string }
+// GradeInput is an editor's adjudicated grade. A nil Certainty means none
+// (allowed only with verdict insufficient and no usable evidence).
+type GradeInput struct {
+	Certainty *grading.Certainty
+	Verdict   grading.Verdict
+	Rationale string
+}
 
 // MaxRationale bounds a rationale, in characters.
 const MaxRationale = 4000
 
 func (in AssessmentInput) judgement() grading.Judgement {
 	return grading.Judgement{
-		RiskOfBias: grading.Concern(in.RiskOfBias), Inconsistency: grading.Concern(in.Inconsistency),
-		Indirectness: grading.Concern(in.Indirectness), Imprecision: grading.Concern(in.Imprecision),
-		PublicationBias: grading.Concern(in.PublicationBias), LargeEffect: grading.Effect(in.LargeEffect),
+		RiskOfBias: in.RiskOfBias, Inconsistency: in.Inconsistency, Indirectness: in.Indirectness,
+		Imprecision: in.Imprecision, PublicationBias: in.PublicationBias, LargeEffect: in.LargeEffect,
 		DoseResponse: in.DoseResponse, PlausibleConfounding: in.PlausibleConfounding,
-		Verdict: grading.Verdict(in.Verdict), Rationale: in.Rationale,
+		Verdict: in.Verdict, Rationale: in.Rationale,
 	}
 }
 
@@ -52,55 +55,15 @@ func inputOf(as models.Assessment) AssessmentInput {
 }
 
 // assessAgainst validates a judgement against evidence and returns the
-// certainty (nil without usable evidence) and the stored derivation.
-func assessAgainst(evidence []grading.Evidence, in AssessmentInput) (*string, string, error) {
+// certainty (nil without usable evidence) and the derivation.
+func assessAgainst(evidence []grading.Evidence, in AssessmentInput) (*grading.Certainty, grading.Derivation, error) {
 	d, err := grading.Assess(evidence, in.judgement())
 	p := engineFieldProblems(err)
 	checkText(&p, "rationale", in.Rationale, false, MaxRationale)
 	if err := p.err(); err != nil {
-		return nil, "", err
+		return nil, grading.Derivation{}, err
 	}
-	return certaintyString(d.Result), derivationJSON(d), nil
-}
-
-func certaintyString(c grading.Certainty) *string {
-	if c == grading.None {
-		return nil
-	}
-	s := c.String()
-	return &s
-}
-
-func derivationJSON(d grading.Derivation) string {
-	b, err := json.Marshal(d)
-	if err != nil { // a Derivation holds only plain values
-		panic(fmt.Sprintf("marshal derivation: %v", err))
-	}
-	return string(b)
-}
-
-// AssessmentDerivation decodes the stored derivation of an assessment.
-func AssessmentDerivation(as models.Assessment) (grading.Derivation, error) {
-	var d grading.Derivation
-	if as.Derivation == "" {
-		return d, nil
-	}
-	if err := json.Unmarshal([]byte(as.Derivation), &d); err != nil {
-		return d, fmt.Errorf("read derivation of assessment %d: %w", as.ID, err)
-	}
-	return d, nil
-}
-
-// GradeDerivation decodes the stored derivation of a grade.
-func GradeDerivation(g models.Grade) (grading.Derivation, error) {
-	var d grading.Derivation
-	if g.Derivation == "" {
-		return d, nil
-	}
-	if err := json.Unmarshal([]byte(g.Derivation), &d); err != nil {
-		return d, fmt.Errorf("read derivation of grade %d: %w", g.ID, err)
-	}
-	return d, nil
+	return d.Result.Ptr(), d, nil
 }
 
 // mayReview checks that a is a user who may assess claims.
@@ -160,7 +123,7 @@ func (s *Store) PutAssessment(ctx context.Context, a Actor, claimID, version int
 		switch {
 		case existing == nil && version != 0:
 			return &PreconditionError{Current: 0}
-		case existing != nil && existing.Status == models.StatusSubmitted:
+		case existing != nil && existing.Status == grading.StatusSubmitted:
 			return &ConflictError{Message: fmt.Sprintf("assessment %d was submitted on %s and is frozen; submitted assessments cannot change",
 				existing.ID, existing.SubmittedAt.Format("2006-01-02")), Resource: "assessment", ExistingID: existing.ID}
 		case existing != nil && version == 0:
@@ -180,7 +143,7 @@ func (s *Store) PutAssessment(ctx context.Context, a Actor, claimID, version int
 		t := now()
 		if existing == nil {
 			created = true
-			as = models.Assessment{ClaimID: claimID, ReviewerID: a.UserID, Status: models.StatusDraft, Version: 1, CreatedAt: t}
+			as = models.Assessment{ClaimID: claimID, ReviewerID: a.UserID, Status: grading.StatusDraft, Version: 1, CreatedAt: t}
 		} else {
 			as = *existing
 		}
@@ -200,13 +163,12 @@ func (s *Store) PutAssessment(ctx context.Context, a Actor, claimID, version int
 			return audit(tx, a, "assessment.created", "assessment", as.ID, &claimID, nil, as)
 		}
 		as.Version++
-		res := tx.Model(&models.Assessment{}).Where("id = ? AND version = ?", as.ID, version).Updates(map[string]any{
-			"risk_of_bias": as.RiskOfBias, "inconsistency": as.Inconsistency, "indirectness": as.Indirectness,
-			"imprecision": as.Imprecision, "publication_bias": as.PublicationBias, "large_effect": as.LargeEffect,
-			"dose_response": as.DoseResponse, "plausible_confounding": as.PlausibleConfounding, "verdict": as.Verdict,
-			"rationale": as.Rationale, "certainty": as.Certainty, "derivation": as.Derivation, "version": as.Version,
-			"updated_at": as.UpdatedAt,
-		})
+		// A struct update (not a map) so that the derivation goes through its
+		// JSON serializer; Select writes the listed columns even when zero.
+		res := tx.Model(&models.Assessment{}).Where("id = ? AND version = ?", as.ID, version).
+			Select("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias", "large_effect",
+				"dose_response", "plausible_confounding", "verdict", "rationale", "certainty", "derivation", "version", "updated_at").
+			Updates(&as)
 		if res.Error != nil {
 			return fmt.Errorf("update assessment %d: %w", as.ID, classify(res.Error))
 		}
@@ -247,7 +209,7 @@ func (s *Store) SubmitAssessment(ctx context.Context, a Actor, claimID int64, re
 		if own == nil {
 			return notFound("assessment", fmt.Sprintf("of %s on claim %d (PUT a draft first)", a.Name, claimID))
 		}
-		if own.Status == models.StatusSubmitted {
+		if own.Status == grading.StatusSubmitted {
 			return &ConflictError{Message: fmt.Sprintf("assessment %d was already submitted on %s", own.ID, own.SubmittedAt.Format("2006-01-02")),
 				Resource: "assessment", ExistingID: own.ID}
 		}
@@ -262,13 +224,11 @@ func (s *Store) SubmitAssessment(ctx context.Context, a Actor, claimID int64, re
 		before := *own
 		as = *own
 		t := now()
-		as.Status, as.SubmittedAt, as.Certainty, as.Derivation = models.StatusSubmitted, &t, certainty, derivation
+		as.Status, as.SubmittedAt, as.Certainty, as.Derivation = grading.StatusSubmitted, &t, certainty, derivation
 		as.Version++
 		as.UpdatedAt = t
-		res := tx.Model(&models.Assessment{}).Where("id = ? AND status = ?", as.ID, models.StatusDraft).Updates(map[string]any{
-			"status": as.Status, "submitted_at": t, "certainty": as.Certainty, "derivation": as.Derivation,
-			"version": as.Version, "updated_at": t,
-		})
+		res := tx.Model(&models.Assessment{}).Where("id = ? AND status = ?", as.ID, grading.StatusDraft).
+			Select("status", "submitted_at", "certainty", "derivation", "version", "updated_at").Updates(&as)
 		if res.Error != nil {
 			return fmt.Errorf("submit assessment %d: %w", as.ID, classify(res.Error))
 		}
@@ -296,16 +256,13 @@ func (s *Store) SubmitAssessment(ctx context.Context, a Actor, claimID int64, re
 // duplicates a current grade nor overrides an editor's adjudication.
 func (s *Store) consensusGrade(tx *gorm.DB, a Actor, c models.Claim, required int) (*models.Grade, error) {
 	var submitted []models.Assessment
-	if err := tx.Preload("Reviewer").Where("claim_id = ? AND status = ?", c.ID, models.StatusSubmitted).
+	if err := tx.Preload("Reviewer").Where("claim_id = ? AND status = ?", c.ID, grading.StatusSubmitted).
 		Order("id").Find(&submitted).Error; err != nil {
 		return nil, fmt.Errorf("read submitted assessments of claim %d: %w", c.ID, classify(err))
 	}
 	outcomes := make([]grading.Outcome, len(submitted))
 	for i, as := range submitted {
-		outcomes[i] = grading.Outcome{Verdict: grading.Verdict(as.Verdict)}
-		if as.Certainty != nil {
-			outcomes[i].Certainty, _ = grading.ParseCertainty(*as.Certainty)
-		}
+		outcomes[i] = grading.Outcome{Verdict: as.Verdict, Certainty: grading.Deref(as.Certainty)}
 	}
 	decided, _ := grading.Consensus(outcomes, required)
 	if decided == nil {
@@ -325,26 +282,22 @@ func (s *Store) consensusGrade(tx *gorm.DB, a Actor, c models.Claim, required in
 		ids[i], names[i] = as.ID, as.Reviewer.Name
 		parts[i] = fmt.Sprintf("#%d by %s", as.ID, as.Reviewer.Name)
 	}
-	idsJSON, _ := json.Marshal(ids)
-	d, err := AssessmentDerivation(submitted[0])
-	if err != nil {
-		return nil, err
-	}
+	d := submitted[0].Derivation
 	certainty := "no certainty"
 	if decided.Certainty != grading.None {
 		certainty = strings.ReplaceAll(decided.Certainty.String(), "_", " ")
 	}
 	g := models.Grade{
 		ClaimID:   c.ID,
-		Certainty: certaintyString(decided.Certainty),
-		Verdict:   string(decided.Verdict),
-		Method:    models.MethodConsensus,
+		Certainty: decided.Certainty.Ptr(),
+		Verdict:   decided.Verdict,
+		Method:    grading.MethodConsensus,
 		Rationale: fmt.Sprintf("Consensus of %d submitted assessments (%s): %s, %s. %s.",
 			len(submitted), strings.Join(parts, ", "), certainty, decided.Verdict, d.Summary()),
 		DecidedBy:        strings.Join(names, ", "),
 		DecidedAt:        now(),
 		EvidenceRevision: c.EvidenceRevision,
-		AssessmentIDs:    string(idsJSON),
+		AssessmentIDs:    ids,
 		Derivation:       submitted[0].Derivation,
 	}
 	if err := tx.Create(&g).Error; err != nil {
@@ -374,8 +327,8 @@ func (s *Store) ListAssessments(ctx context.Context, a Actor, claimID int64) ([]
 		if err != nil {
 			return nil, err
 		}
-		if own != nil && own.Status == models.StatusSubmitted {
-			q = q.Where("reviewer_id = ? OR status = ?", a.UserID, models.StatusSubmitted)
+		if own != nil && own.Status == grading.StatusSubmitted {
+			q = q.Where("reviewer_id = ? OR status = ?", a.UserID, grading.StatusSubmitted)
 		} else {
 			q = q.Where("reviewer_id = ?", a.UserID)
 		}
@@ -407,27 +360,15 @@ func (s *Store) Adjudicate(ctx context.Context, a Actor, claimID int64, in Grade
 		if err != nil {
 			return err
 		}
-		dec := grading.Decision{Verdict: grading.Verdict(in.Verdict), Rationale: strings.TrimSpace(in.Rationale), Editor: a.Name}
-		var p problems
-		badCertainty := false
-		if in.Certainty != "" {
-			if dec.Certainty, err = grading.ParseCertainty(in.Certainty); err != nil {
-				badCertainty = true
-				p.add("certainty", "must be one of %s, or null", strings.Join(grading.Certainties(), ", "))
-			}
-		}
+		dec := grading.Decision{Certainty: grading.Deref(in.Certainty), Verdict: in.Verdict, Rationale: strings.TrimSpace(in.Rationale), Editor: a.Name}
 		d, err := grading.Adjudicate(evidence, dec)
-		for _, fe := range engineFieldProblems(err) {
-			if !(badCertainty && fe.Field == "certainty") { // the engine only repeats ours
-				p = append(p, fe)
-			}
-		}
+		p := engineFieldProblems(err)
 		checkText(&p, "rationale", dec.Rationale, false, MaxRationale)
 		if err := p.err(); err != nil {
 			return err
 		}
 		var submitted []int64
-		if err := tx.Model(&models.Assessment{}).Where("claim_id = ? AND status = ?", claimID, models.StatusSubmitted).
+		if err := tx.Model(&models.Assessment{}).Where("claim_id = ? AND status = ?", claimID, grading.StatusSubmitted).
 			Order("id").Pluck("id", &submitted).Error; err != nil {
 			return fmt.Errorf("read submitted assessments of claim %d: %w", claimID, classify(err))
 		}
@@ -438,10 +379,9 @@ func (s *Store) Adjudicate(ctx context.Context, a Actor, claimID int64, in Grade
 		if err != nil {
 			return err
 		}
-		ids, _ := json.Marshal(submitted)
-		g = models.Grade{ClaimID: claimID, Certainty: certaintyString(dec.Certainty), Verdict: in.Verdict,
-			Method: models.MethodAdjudicated, Rationale: dec.Rationale, DecidedBy: a.Name, DecidedAt: now(),
-			EvidenceRevision: c.EvidenceRevision, AssessmentIDs: string(ids), Derivation: derivationJSON(d)}
+		g = models.Grade{ClaimID: claimID, Certainty: dec.Certainty.Ptr(), Verdict: in.Verdict,
+			Method: grading.MethodAdjudicated, Rationale: dec.Rationale, DecidedBy: a.Name, DecidedAt: now(),
+			EvidenceRevision: c.EvidenceRevision, AssessmentIDs: submitted, Derivation: d}
 		if a.UserID != 0 {
 			g.DecidedByID = &a.UserID
 		}
@@ -488,7 +428,7 @@ func (s *Store) FlagCounts(ctx context.Context, therapy string) (map[string]int6
 		q = q.Where("claims.therapy_id = ?", t.ID)
 	}
 	var rows []struct {
-		Flag string
+		Flag grading.Flag
 		N    int64
 	}
 	if err := q.Group("claim_flags.flag").Scan(&rows).Error; err != nil {
@@ -499,7 +439,7 @@ func (s *Store) FlagCounts(ctx context.Context, therapy string) (map[string]int6
 		counts[string(f)] = 0
 	}
 	for _, r := range rows {
-		counts[r.Flag] = r.N
+		counts[string(r.Flag)] = r.N
 	}
 	return counts, nil
 }

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
 
+	"claimgrade/grading"
 	"claimgrade/internal/testenv"
 	"claimgrade/models"
 	"claimgrade/store"
@@ -57,12 +59,12 @@ func (f *reviewFixture) claim(evidence ...[2]string) int64 {
 	}
 	for _, e := range evidence {
 		f.n++
-		src, err := f.st.CreateSource(f.ctx, f.sys, store.SourceInput{Kind: e[0], Title: fmt.Sprintf("Study %d", f.n)})
+		src, err := f.st.CreateSource(f.ctx, f.sys, store.SourceInput{Kind: grading.SourceKind(e[0]), Title: fmt.Sprintf("Study %d", f.n)})
 		if err != nil {
 			f.t.Fatalf("CreateSource: %v", err)
 		}
-		stance := e[1]
-		if _, err := f.st.CreateLink(f.ctx, f.sys, c.ID, store.LinkInput{SourceID: src.ID, Role: models.LinkEvidence, Stance: &stance}); err != nil {
+		stance := grading.Stance(e[1])
+		if _, err := f.st.CreateLink(f.ctx, f.sys, c.ID, store.LinkInput{SourceID: src.ID, Role: grading.RoleEvidence, Stance: &stance}); err != nil {
 			f.t.Fatalf("CreateLink: %v", err)
 		}
 	}
@@ -86,7 +88,7 @@ func (f *reviewFixture) flags(claimID int64) []string {
 	}
 	out := []string{}
 	for _, fl := range d.Claim.Flags {
-		out = append(out, fl.Flag)
+		out = append(out, string(fl.Flag))
 	}
 	return out
 }
@@ -111,7 +113,7 @@ func TestPutAssessmentVersions(t *testing.T) {
 			t.Errorf("PutAssessment(version 2, no draft) = %v, want *PreconditionError{0}", err)
 		}
 		as, created, err := st.PutAssessment(f.ctx, f.r1, claimID, 0, downOnce)
-		if err != nil || !created || as.Version != 1 || *as.Certainty != "moderate" || as.Reviewer.Name != "rev-a" || as.Status != models.StatusDraft {
+		if err != nil || !created || as.Version != 1 || *as.Certainty != "moderate" || as.Reviewer.Name != "rev-a" || as.Status != grading.StatusDraft {
 			t.Fatalf("PutAssessment(new) = %+v, %v, %v; want a moderate draft v1 by rev-a", as, created, err)
 		}
 		var pre *store.PreconditionRequiredError
@@ -125,9 +127,8 @@ func TestPutAssessmentVersions(t *testing.T) {
 		if err != nil || created || as.Version != 2 || *as.Certainty != "high" {
 			t.Fatalf("PutAssessment(update) = %+v, %v, %v; want a high draft v2", as, created, err)
 		}
-		var d struct{ Result int }
-		if err := json.Unmarshal([]byte(as.Derivation), &d); err != nil || d.Result == 0 {
-			t.Errorf("stored derivation %q: %v", as.Derivation, err)
+		if as.Derivation.Format != grading.DerivationFormat || as.Derivation.Result != grading.High {
+			t.Errorf("stored derivation %+v, want format %d with result high", as.Derivation, grading.DerivationFormat)
 		}
 		if _, _, err := st.SubmitAssessment(f.ctx, f.r1, claimID, 2); err != nil {
 			t.Fatalf("SubmitAssessment: %v", err)
@@ -175,15 +176,15 @@ func TestSubmitAssessmentConsensus(t *testing.T) {
 		if err != nil || g == nil {
 			t.Fatalf("second SubmitAssessment = grade %v, %v; want a grade", g, err)
 		}
-		if sub.Status != models.StatusSubmitted || sub.SubmittedAt == nil {
+		if sub.Status != grading.StatusSubmitted || sub.SubmittedAt == nil {
 			t.Errorf("submitted assessment = %+v", sub)
 		}
 		d, err := st.GetClaim(f.ctx, claimID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if g.Method != models.MethodConsensus || *g.Certainty != "moderate" || g.Verdict != "supported" || g.DecidedBy != "rev-a, rev-b" ||
-			g.AssessmentIDs != fmt.Sprintf("[%d,%d]", a1.ID, a2.ID) || g.EvidenceRevision != d.Claim.EvidenceRevision || g.Derivation != a1.Derivation {
+		if g.Method != grading.MethodConsensus || *g.Certainty != "moderate" || g.Verdict != "supported" || g.DecidedBy != "rev-a, rev-b" ||
+			!slices.Equal(g.AssessmentIDs, []int64{a1.ID, a2.ID}) || g.EvidenceRevision != d.Claim.EvidenceRevision || !reflect.DeepEqual(g.Derivation, a1.Derivation) {
 			t.Errorf("consensus grade = %+v", g)
 		}
 		if d.Grade == nil || d.Grade.ID != g.ID || d.Claim.Verdict != "supported" || *d.Claim.Certainty != "moderate" || len(d.Claim.Flags) != 0 {
@@ -207,7 +208,7 @@ func TestSubmitAssessmentConsensus(t *testing.T) {
 					return err
 				}
 			}
-			_, err := tx.Adjudicate(f.ctx, f.editor, other, store.GradeInput{Certainty: "moderate", Verdict: "supported", Rationale: "re-grade"})
+			_, err := tx.Adjudicate(f.ctx, f.editor, other, store.GradeInput{Certainty: certainty("moderate"), Verdict: "supported", Rationale: "re-grade"})
 			return err
 		})
 		if err != nil {
@@ -293,17 +294,17 @@ func TestAdjudicate(t *testing.T) {
 		if got := f.flags(claimID); !slices.Equal(got, []string{"reviewer_disagreement", "ungraded"}) {
 			t.Fatalf("flags after disagreement = %v", got)
 		}
-		in := store.GradeInput{Certainty: "moderate", Verdict: "supported", Rationale: "Risk of bias is serious."}
+		in := store.GradeInput{Certainty: certainty("moderate"), Verdict: "supported", Rationale: "Risk of bias is serious."}
 		if _, err := st.Adjudicate(f.ctx, f.r1, claimID, in); !errors.Is(err, store.ErrForbidden) {
 			t.Errorf("Adjudicate by a reviewer = %v, want ErrForbidden", err)
 		}
 		var ve *store.ValidationError
-		if _, err := st.Adjudicate(f.ctx, f.editor, claimID, store.GradeInput{Certainty: "medium", Verdict: "refuted"}); !errors.As(err, &ve) ||
+		if _, err := st.Adjudicate(f.ctx, f.editor, claimID, store.GradeInput{Certainty: certainty("medium"), Verdict: "refuted"}); !errors.As(err, &ve) ||
 			fmt.Sprint(ve.Problems) == "" || len(ve.Problems) != 3 {
 			t.Errorf("Adjudicate(bad certainty, refuted, no rationale) = %v, want 3 problems", err)
 		}
 		g, err := st.Adjudicate(f.ctx, f.editor, claimID, in)
-		if err != nil || g.Method != models.MethodAdjudicated || *g.DecidedByID != f.editor.UserID || g.DecidedBy != "ed" {
+		if err != nil || g.Method != grading.MethodAdjudicated || *g.DecidedByID != f.editor.UserID || g.DecidedBy != "ed" {
 			t.Fatalf("Adjudicate = %+v, %v", g, err)
 		}
 		if got := f.flags(claimID); len(got) != 0 {
@@ -314,7 +315,7 @@ func TestAdjudicate(t *testing.T) {
 			t.Errorf("derivation of the adjudicated grade = %+v", d.Derivation)
 		}
 		// A re-grade records the grade it replaces.
-		g2, err := st.Adjudicate(f.ctx, f.editor, claimID, store.GradeInput{Certainty: "low", Verdict: "supported", Rationale: "Second look."})
+		g2, err := st.Adjudicate(f.ctx, f.editor, claimID, store.GradeInput{Certainty: certainty("low"), Verdict: "supported", Rationale: "Second look."})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -390,7 +391,7 @@ func TestConcurrentSubmissionsMakeOneGrade(t *testing.T) {
 			}
 			var nGrades, nSubmitted int64
 			st.DB().Model(&models.Grade{}).Where("claim_id = ?", claimID).Count(&nGrades)
-			st.DB().Model(&models.Assessment{}).Where("claim_id = ? AND status = ?", claimID, models.StatusSubmitted).Count(&nSubmitted)
+			st.DB().Model(&models.Assessment{}).Where("claim_id = ? AND status = ?", claimID, grading.StatusSubmitted).Count(&nSubmitted)
 			if nGrades != 1 || made != 1 || nSubmitted != 2 {
 				t.Errorf("round %d: %d grade rows, %d returned grades, %d submitted; want 1, 1, 2", round, nGrades, made, nSubmitted)
 			}
@@ -399,4 +400,10 @@ func TestConcurrentSubmissionsMakeOneGrade(t *testing.T) {
 			}
 		}
 	})
+}
+
+// certainty is a *grading.Certainty holding s, valid or not.
+func certainty(s string) *grading.Certainty {
+	c := grading.Certainty(s)
+	return &c
 }

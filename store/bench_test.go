@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm/clause"
 
+	"claimgrade/grading"
 	"claimgrade/internal/testenv"
 	"claimgrade/models"
 	"claimgrade/store"
@@ -35,7 +36,7 @@ func bulkClaims(tb testing.TB, st *store.Store, n int) []int64 {
 	claims := make([]models.Claim, n)
 	for i := range claims {
 		text := fmt.Sprintf("Behauptung %d: die Behandlung ist nahezu schmerzfrei", i)
-		c := models.Claim{TherapyID: therapies[i%2], Text: text, Language: languages[i%4], ClaimType: models.ClaimTypes[i%len(models.ClaimTypes)],
+		c := models.Claim{TherapyID: therapies[i%2], Text: text, Language: languages[i%4], ClaimType: grading.ClaimTypes()[i%len(grading.ClaimTypes())],
 			SearchText: text, Verdict: "unsupported", Version: 1}
 		if i%10 == 0 {
 			c.Verdict, c.SupportCount = "ungraded", 1
@@ -44,7 +45,7 @@ func bulkClaims(tb testing.TB, st *store.Store, n int) []int64 {
 			c.RefuteCount = 1
 		}
 		if i%50 == 0 {
-			c.Certainty = catalogStr("moderate")
+			c.Certainty = catalogStr(grading.Moderate)
 		}
 		claims[i] = c
 	}
@@ -85,7 +86,7 @@ func linkSources(tb testing.TB, st *store.Store, claim int64, k int) {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		if _, err := st.CreateLink(ctx, store.System("bench"), claim, store.LinkInput{SourceID: src.ID, Role: models.LinkEvidence, Stance: catalogStr("supports")}); err != nil {
+		if _, err := st.CreateLink(ctx, store.System("bench"), claim, store.LinkInput{SourceID: src.ID, Role: grading.RoleEvidence, Stance: catalogStr(grading.Supports)}); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -108,7 +109,7 @@ func BenchmarkListClaims(b *testing.B) {
 			{"deep_page", store.ClaimFilter{Page: store.Page{After: ids[9000]}}},
 			{"therapy_alias", store.ClaimFilter{Therapy: "mesotherapy"}},
 			{"verdict", store.ClaimFilter{Verdict: "ungraded", Page: store.Page{After: ids[5000]}}},
-			{"two_flags", store.ClaimFilter{Flags: []string{"contradicted", "ungraded"}}},
+			{"two_flags", store.ClaimFilter{Flags: []grading.Flag{"contradicted", "ungraded"}}},
 			{"language_type", store.ClaimFilter{Language: "de", ClaimType: "efficacy"}},
 			{"q", store.ClaimFilter{Q: "SCHMERZFREI"}},
 		} {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -21,7 +20,7 @@ type ClaimInput struct {
 	TextEn    *string
 	Condition *string
 	Outcome   *string
-	ClaimType string
+	ClaimType grading.ClaimType
 }
 
 // ClaimPatch changes a claim; nil fields stay, a pointer to "" clears an
@@ -33,18 +32,18 @@ type ClaimPatch struct {
 	TextEn    *string
 	Condition *string
 	Outcome   *string
-	ClaimType *string
+	ClaimType *grading.ClaimType
 }
 
 // ClaimFilter selects claims; zero fields do not filter. Every flag in
 // Flags must hold.
 type ClaimFilter struct {
 	Therapy   string
-	Flags     []string
-	Verdict   string
-	Certainty string
+	Flags     []grading.Flag
+	Verdict   grading.ClaimVerdict
+	Certainty grading.Certainty
 	Language  string
-	ClaimType string
+	ClaimType grading.ClaimType
 	Q         string
 	Page      Page
 }
@@ -75,9 +74,7 @@ func validateClaim(c *models.Claim) error {
 	if c.Outcome != nil {
 		checkText(&p, "outcome", *c.Outcome, false, 200)
 	}
-	if !slices.Contains(models.ClaimTypes, c.ClaimType) {
-		p.add("claim_type", "must be one of %s", strings.Join(models.ClaimTypes, ", "))
-	}
+	p.validate("claim_type", c.ClaimType)
 	c.SearchText = searchText(&c.Text, c.TextEn)
 	return p.err()
 }
@@ -207,7 +204,7 @@ func (s *Store) ListClaims(ctx context.Context, f ClaimFilter) ([]models.Claim, 
 	for _, flag := range f.Flags {
 		q = q.Where("id IN (SELECT claim_id FROM claim_flags WHERE flag = ?)", flag)
 	}
-	for _, eq := range []struct{ col, v string }{{"verdict", f.Verdict}, {"certainty", f.Certainty}, {"language", f.Language}, {"claim_type", f.ClaimType}} {
+	for _, eq := range []struct{ col, v string }{{"verdict", string(f.Verdict)}, {"certainty", string(f.Certainty)}, {"language", f.Language}, {"claim_type", string(f.ClaimType)}} {
 		if eq.v != "" {
 			q = q.Where(eq.col+" = ?", eq.v)
 		}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -24,20 +23,18 @@ type evidenceRow struct {
 	ID                int64
 	ClaimID           int64
 	SourceID          int64
-	Role              string
-	Stance            *string
-	ReportedCertainty *string
-	Kind              string
+	Role              grading.LinkRole
+	Stance            *grading.Stance
+	ReportedCertainty *grading.Certainty
+	Kind              grading.SourceKind
 	Retracted         bool
 }
 
 func toEvidence(r evidenceRow) grading.Evidence {
-	e := grading.Evidence{LinkID: r.ID, SourceID: r.SourceID, Kind: r.Kind, Retracted: r.Retracted}
+	e := grading.Evidence{LinkID: r.ID, SourceID: r.SourceID, Kind: r.Kind, Retracted: r.Retracted,
+		ReportedCertainty: grading.Deref(r.ReportedCertainty)}
 	if r.Stance != nil {
-		e.Stance = grading.Stance(*r.Stance)
-	}
-	if r.ReportedCertainty != nil {
-		e.ReportedCertainty, _ = grading.ParseCertainty(*r.ReportedCertainty)
+		e.Stance = *r.Stance
 	}
 	return e
 }
@@ -46,7 +43,7 @@ func toEvidence(r evidenceRow) grading.Evidence {
 func linkEvidence(links []models.Link) []grading.Evidence {
 	var out []grading.Evidence
 	for _, l := range links {
-		if l.Role != models.LinkEvidence {
+		if l.Role != grading.RoleEvidence {
 			continue
 		}
 		out = append(out, toEvidence(evidenceRow{ID: l.ID, ClaimID: l.ClaimID, SourceID: l.SourceID, Role: l.Role,
@@ -58,7 +55,7 @@ func linkEvidence(links []models.Link) []grading.Evidence {
 // claimEvidence reads the evidence links of one claim, with their sources'
 // kind and retraction, as the engine sees them (one query).
 func claimEvidence(tx *gorm.DB, claimID int64) ([]grading.Evidence, error) {
-	rows, err := linkRows(tx.Where("links.role = ?", models.LinkEvidence), []int64{claimID})
+	rows, err := linkRows(tx.Where("links.role = ?", grading.RoleEvidence), []int64{claimID})
 	if err != nil {
 		return nil, err
 	}
@@ -103,11 +100,7 @@ func engineGrade(g *models.Grade) *grading.Grade {
 	if g == nil {
 		return nil
 	}
-	eg := &grading.Grade{Verdict: grading.Verdict(g.Verdict), DecidedAt: g.DecidedAt, EvidenceRevision: g.EvidenceRevision}
-	if g.Certainty != nil {
-		eg.Certainty, _ = grading.ParseCertainty(*g.Certainty)
-	}
-	return eg
+	return &grading.Grade{Certainty: grading.Deref(g.Certainty), Verdict: g.Verdict, DecidedAt: g.DecidedAt, EvidenceRevision: g.EvidenceRevision}
 }
 
 // rederive recomputes the derived fields and flags of claimIDs. Claims are
@@ -134,7 +127,7 @@ func (s *Store) rederive(tx *gorm.DB, a Actor, claimIDs []int64, cause string) e
 		return err
 	}
 	var submitted []models.Assessment
-	if err := tx.Where("claim_id IN ? AND status = ?", ids, models.StatusSubmitted).Order("id").Find(&submitted).Error; err != nil {
+	if err := tx.Where("claim_id IN ? AND status = ?", ids, grading.StatusSubmitted).Order("id").Find(&submitted).Error; err != nil {
 		return fmt.Errorf("read assessments: %w", classify(err))
 	}
 	var oldFlags []models.ClaimFlag
@@ -145,7 +138,7 @@ func (s *Store) rederive(tx *gorm.DB, a Actor, claimIDs []int64, cause string) e
 	evidence := map[int64][]grading.Evidence{}
 	appearances := map[int64]int{}
 	for _, l := range links {
-		if l.Role == models.LinkAppearance {
+		if l.Role == grading.RoleAppearance {
 			appearances[l.ClaimID]++
 			continue
 		}
@@ -153,16 +146,13 @@ func (s *Store) rederive(tx *gorm.DB, a Actor, claimIDs []int64, cause string) e
 	}
 	submissions := map[int64][]grading.Submission{}
 	for _, as := range submitted {
-		sub := grading.Submission{Outcome: grading.Outcome{Verdict: grading.Verdict(as.Verdict)}}
-		if as.Certainty != nil {
-			sub.Certainty, _ = grading.ParseCertainty(*as.Certainty)
-		}
+		sub := grading.Submission{Outcome: grading.Outcome{Verdict: as.Verdict, Certainty: grading.Deref(as.Certainty)}}
 		if as.SubmittedAt != nil {
 			sub.SubmittedAt = *as.SubmittedAt
 		}
 		submissions[as.ClaimID] = append(submissions[as.ClaimID], sub)
 	}
-	had := map[int64][]string{}
+	had := map[int64][]grading.Flag{}
 	for _, f := range oldFlags {
 		had[f.ClaimID] = append(had[f.ClaimID], f.Flag)
 	}
@@ -177,14 +167,14 @@ func (s *Store) rederive(tx *gorm.DB, a Actor, claimIDs []int64, cause string) e
 		flags := flagNames(grading.Flags(state))
 		support, refute := grading.Counts(state.Evidence)
 		verdict := grading.PublicVerdict(state)
-		var certainty *string
+		var certainty *grading.Certainty
 		if g := grades[c.ID]; g != nil {
 			certainty = g.Certainty
 		}
 		old := had[c.ID]
 		slices.Sort(old)
 		flagsDiffer := !slices.Equal(old, flags)
-		rowDiffers := c.Verdict != verdict || !sameString(c.Certainty, certainty) ||
+		rowDiffers := c.Verdict != verdict || !samePtr(c.Certainty, certainty) ||
 			c.SupportCount != support || c.RefuteCount != refute || c.AppearanceCount != appearances[c.ID]
 		if flagsDiffer {
 			flagChanged = append(flagChanged, c.ID)
@@ -230,7 +220,7 @@ func (s *Store) rederive(tx *gorm.DB, a Actor, claimIDs []int64, cause string) e
 	return nil
 }
 
-func flagEvent(a Actor, claimID int64, before, after []string, cause string, t time.Time) models.AuditEvent {
+func flagEvent(a Actor, claimID int64, before, after []grading.Flag, cause string, t time.Time) models.AuditEvent {
 	ev := models.AuditEvent{ActorName: a.Name, Action: "claim.flagged", Entity: "claim", EntityID: claimID, ClaimID: &claimID,
 		Before: snapshot(map[string]any{"flags": nonNil(before)}), After: snapshot(map[string]any{"flags": nonNil(after), "cause": cause}), CreatedAt: t}
 	if a.UserID != 0 {
@@ -245,23 +235,20 @@ func flagEvent(a Actor, claimID int64, before, after []string, cause string, t t
 	return ev
 }
 
-func nonNil(s []string) []string {
+func nonNil[T any](s []T) []T {
 	if s == nil {
-		return []string{}
+		return []T{}
 	}
 	return s
 }
 
-func flagNames(flags []grading.Flag) []string {
-	out := make([]string, len(flags))
-	for i, f := range flags {
-		out[i] = string(f)
-	}
+func flagNames(flags []grading.Flag) []grading.Flag {
+	out := slices.Clone(flags)
 	slices.Sort(out)
 	return out
 }
 
-func sameString(a, b *string) bool {
+func samePtr[T comparable](a, b *T) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
@@ -272,12 +259,8 @@ func sameString(a, b *string) bool {
 // current grade, or, while it is ungraded, where its certainty would start
 // from the evidence linked now.
 func claimDerivation(links []models.Link, g *models.Grade) (grading.Derivation, error) {
-	if g != nil && g.Derivation != "" {
-		var d grading.Derivation
-		if err := json.Unmarshal([]byte(g.Derivation), &d); err != nil {
-			return d, fmt.Errorf("read derivation of grade %d: %w", g.ID, err)
-		}
-		return d, nil
+	if g != nil {
+		return g.Derivation, nil
 	}
 	return grading.StartDerivation(linkEvidence(links)), nil
 }

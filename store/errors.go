@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
+
+	"claimgrade/grading"
 )
 
 // Sentinel errors. Handlers map them to HTTP statuses with errors.Is/As.
@@ -78,6 +80,21 @@ type problems []FieldError
 
 func (p *problems) add(field, format string, args ...any) {
 	*p = append(*p, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// validate adds a field problem when a vocabulary value does not validate
+// (the type's own Validate says what is allowed).
+func (p *problems) validate(field string, v interface{ Validate() error }) {
+	err := v.Validate()
+	if err == nil {
+		return
+	}
+	var ve *grading.VocabularyError
+	if errors.As(err, &ve) {
+		p.add(field, "%s", ve.Message())
+		return
+	}
+	p.add(field, "%s", err.Error())
 }
 
 func (p problems) err() error {

@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"claimgrade/grading"
 	"claimgrade/internal/testenv"
 	"claimgrade/store"
 )
@@ -75,8 +76,8 @@ func TestExplainClaimPages(t *testing.T) {
 			{"therapy", store.ClaimFilter{Therapy: "infusion-therapy", Page: after}, false},
 			{"claim type", store.ClaimFilter{ClaimType: "mechanism", Page: after}, false},
 			{"no filter, deep page", store.ClaimFilter{Page: store.Page{Limit: 50, After: ids[1900]}}, false},
-			{"flag", store.ClaimFilter{Flags: []string{"contradicted"}, Page: after}, true},
-			{"flag and verdict", store.ClaimFilter{Flags: []string{"contradicted"}, Verdict: "ungraded", Page: store.Page{Limit: 50}}, true},
+			{"flag", store.ClaimFilter{Flags: []grading.Flag{"contradicted"}, Page: after}, true},
+			{"flag and verdict", store.ClaimFilter{Flags: []grading.Flag{"contradicted"}, Verdict: "ungraded", Page: store.Page{Limit: 50}}, true},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

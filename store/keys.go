@@ -116,9 +116,7 @@ func (s *Store) CreateKey(ctx context.Context, a Actor, name string, role models
 	var p problems
 	name = strings.TrimSpace(name)
 	checkText(&p, "name", name, true, 100)
-	if !role.Valid() {
-		p.add("role", "must be one of %s", strings.Join(models.Roles(), ", "))
-	}
+	p.validate("role", role)
 	if err := p.err(); err != nil {
 		return "", models.APIKey{}, err
 	}

@@ -15,20 +15,20 @@ import (
 // LinkInput links a source to a claim.
 type LinkInput struct {
 	SourceID          int64
-	Role              string
-	Stance            *string
+	Role              grading.LinkRole
+	Stance            *grading.Stance
 	Excerpt           *string
 	Locator           *string
-	ReportedCertainty *string
+	ReportedCertainty *grading.Certainty
 	Note              *string
 }
 
 // LinkPatch changes a link; nil fields stay, a pointer to "" clears.
 type LinkPatch struct {
-	Stance            *string
+	Stance            *grading.Stance
 	Excerpt           *string
 	Locator           *string
-	ReportedCertainty *string
+	ReportedCertainty *grading.Certainty
 	Note              *string
 }
 
@@ -37,29 +37,27 @@ func validateLink(l *models.Link, src *models.Source) error {
 	l.Stance, l.Excerpt, l.Locator = optional(l.Stance), optional(l.Excerpt), optional(l.Locator)
 	l.ReportedCertainty, l.Note = optional(l.ReportedCertainty), optional(l.Note)
 	switch l.Role {
-	case models.LinkAppearance:
+	case grading.RoleAppearance:
 		if l.Stance != nil {
 			p.add("stance", "only evidence links take a stance; an appearance is where the claim is made")
 		}
 		if l.ReportedCertainty != nil {
 			p.add("reported_certainty", "only evidence links take a reported certainty")
 		}
-	case models.LinkEvidence:
+	case grading.RoleEvidence:
 		if l.Stance == nil {
-			p.add("stance", "is required for evidence: supports, refutes, mixed or neutral")
-		} else if !grading.Stance(*l.Stance).Valid() {
-			p.add("stance", "must be one of supports, refutes, mixed, neutral")
+			p.add("stance", "is required for evidence: %s", strings.Join(grading.Strings(grading.Stances()), ", "))
+		} else {
+			p.validate("stance", *l.Stance)
 		}
 		if l.ReportedCertainty != nil {
-			if _, err := grading.ParseCertainty(*l.ReportedCertainty); err != nil {
-				p.add("reported_certainty", "must be one of %s", strings.Join(grading.Certainties(), ", "))
-			}
+			p.validate("reported_certainty", *l.ReportedCertainty)
 		}
 		if src != nil && !grading.EvidenceAllowed(src.Kind) {
 			p.add("role", "a %s source can only be an appearance, never evidence", src.Kind)
 		}
 	default:
-		p.add("role", "must be appearance or evidence")
+		p.validate("role", l.Role)
 	}
 	if l.Excerpt != nil {
 		checkText(&p, "excerpt", *l.Excerpt, false, 10000)
@@ -133,7 +131,7 @@ func (s *Store) CreateLink(ctx context.Context, a Actor, claimID int64, in LinkI
 		if err := audit(tx, a, "link.created", "link", l.ID, &claimID, nil, l); err != nil {
 			return err
 		}
-		if l.Role == models.LinkEvidence {
+		if l.Role == grading.RoleEvidence {
 			if err := bumpEvidence(tx, c.ID); err != nil {
 				return err
 			}
@@ -185,11 +183,16 @@ func (s *Store) UpdateLink(ctx context.Context, a Actor, claimID, linkID, versio
 			return &PreconditionError{Current: l.Version}
 		}
 		before := l
-		for dst, v := range map[**string]*string{&l.Stance: patch.Stance, &l.Excerpt: patch.Excerpt, &l.Locator: patch.Locator,
-			&l.ReportedCertainty: patch.ReportedCertainty, &l.Note: patch.Note} {
+		for dst, v := range map[**string]*string{&l.Excerpt: patch.Excerpt, &l.Locator: patch.Locator, &l.Note: patch.Note} {
 			if v != nil {
 				*dst = v
 			}
+		}
+		if patch.Stance != nil {
+			l.Stance = patch.Stance
+		}
+		if patch.ReportedCertainty != nil {
+			l.ReportedCertainty = patch.ReportedCertainty
 		}
 		if err := validateLink(&l, &l.Source); err != nil {
 			return err
@@ -209,7 +212,7 @@ func (s *Store) UpdateLink(ctx context.Context, a Actor, claimID, linkID, versio
 		if err := audit(tx, a, "link.updated", "link", linkID, &claimID, before, l); err != nil {
 			return err
 		}
-		if l.Role == models.LinkEvidence && (!sameString(before.Stance, l.Stance) || !sameString(before.ReportedCertainty, l.ReportedCertainty)) {
+		if l.Role == grading.RoleEvidence && (!samePtr(before.Stance, l.Stance) || !samePtr(before.ReportedCertainty, l.ReportedCertainty)) {
 			if err := bumpEvidence(tx, claimID); err != nil {
 				return err
 			}
@@ -239,7 +242,7 @@ func (s *Store) DeleteLink(ctx context.Context, a Actor, claimID, linkID, versio
 		if err := audit(tx, a, "link.deleted", "link", linkID, &claimID, l, nil); err != nil {
 			return err
 		}
-		if l.Role == models.LinkEvidence {
+		if l.Role == grading.RoleEvidence {
 			if err := bumpEvidence(tx, claimID); err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"claimgrade/grading"
 	"claimgrade/internal/testenv"
 	"claimgrade/models"
 	"claimgrade/store"
@@ -13,7 +14,7 @@ import (
 
 var queryActor = store.System("test")
 
-func catalogStr(s string) *string { return &s }
+func catalogStr[T ~string](s T) *T { return &s }
 
 // seedQueryClaims creates n claims through the store, each carrying the
 // two flags of a new claim (unsupported, ungraded).
@@ -54,9 +55,9 @@ func TestQueryCountListClaims(t *testing.T) {
 			max    int // a small constant bound
 		}{
 			{"no filter", store.ClaimFilter{}, 3},
-			{"flags", store.ClaimFilter{Flags: []string{"ungraded", "unsupported"}}, 3},
+			{"flags", store.ClaimFilter{Flags: []grading.Flag{"ungraded", "unsupported"}}, 3},
 			{"therapy alias", store.ClaimFilter{Therapy: "Mesotherapie"}, 5},
-			{"every filter", store.ClaimFilter{Therapy: "mesotherapy", Flags: []string{"ungraded"}, Verdict: "unsupported", Language: "de", ClaimType: "efficacy", Q: "SCHMERZFREI"}, 5},
+			{"every filter", store.ClaimFilter{Therapy: "mesotherapy", Flags: []grading.Flag{"ungraded"}, Verdict: "unsupported", Language: "de", ClaimType: "efficacy", Q: "SCHMERZFREI"}, 5},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -98,9 +99,9 @@ func TestQueryCountGetClaim(t *testing.T) {
 		ids := seedQueryClaims(t, st, 2)
 		one, twenty := ids[0], ids[1]
 		for i := range 20 {
-			kind, role, stance := "rct", models.LinkEvidence, catalogStr("supports")
+			kind, role, stance := grading.KindRCT, grading.RoleEvidence, catalogStr(grading.Supports)
 			if i%4 == 3 {
-				kind, role, stance = "web_article", models.LinkAppearance, nil
+				kind, role, stance = "web_article", grading.RoleAppearance, nil
 			}
 			src, err := st.CreateSource(ctx, queryActor, store.SourceInput{Kind: kind, Title: fmt.Sprintf("Source %d", i), DOI: catalogStr(fmt.Sprintf("10.1000/q%d", i))})
 			if err != nil {
@@ -181,11 +182,11 @@ func TestQueryCountSourceDetail(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, c := range claims {
-			if _, err := st.CreateLink(ctx, queryActor, c, store.LinkInput{SourceID: many.ID, Role: models.LinkEvidence, Stance: catalogStr("refutes")}); err != nil {
+			if _, err := st.CreateLink(ctx, queryActor, c, store.LinkInput{SourceID: many.ID, Role: grading.RoleEvidence, Stance: catalogStr(grading.Refutes)}); err != nil {
 				t.Fatal(err)
 			}
 			if i == 0 {
-				if _, err := st.CreateLink(ctx, queryActor, c, store.LinkInput{SourceID: few.ID, Role: models.LinkAppearance}); err != nil {
+				if _, err := st.CreateLink(ctx, queryActor, c, store.LinkInput{SourceID: few.ID, Role: grading.RoleAppearance}); err != nil {
 					t.Fatal(err)
 				}
 			}

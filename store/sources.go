@@ -39,7 +39,7 @@ func NormalizeDOI(raw string) (string, bool) {
 
 // SourceInput creates a source.
 type SourceInput struct {
-	Kind           string
+	Kind           grading.SourceKind
 	Title          string
 	Authors        *string
 	Year           *int
@@ -55,7 +55,7 @@ type SourceInput struct {
 // SourcePatch changes a source; nil fields stay. A pointer to an empty
 // string clears an optional text field; ClearYear clears the year.
 type SourcePatch struct {
-	Kind           *string
+	Kind           *grading.SourceKind
 	Title          *string
 	Authors        *string
 	Year           *int
@@ -71,7 +71,7 @@ type SourcePatch struct {
 
 // SourceFilter selects sources. Zero fields do not filter.
 type SourceFilter struct {
-	Kind      string
+	Kind      grading.SourceKind
 	Q         string
 	DOI       string
 	PMID      string
@@ -94,11 +94,11 @@ type SourceDetail struct {
 // MaxEmbeddedLinks bounds the links embedded in a source's detail.
 const MaxEmbeddedLinks = 500
 
-func optional(p *string) *string {
+func optional[T ~string](p *T) *T {
 	if p == nil {
 		return nil
 	}
-	v := strings.TrimSpace(*p)
+	v := T(strings.TrimSpace(string(*p)))
 	if v == "" {
 		return nil
 	}
@@ -112,9 +112,7 @@ func normalizeSource(src *models.Source) error {
 	src.Authors, src.Container, src.URL = optional(src.Authors), optional(src.Container), optional(src.URL)
 	src.Language, src.RetractionNote = optional(src.Language), optional(src.RetractionNote)
 	src.DOI, src.PMID = optional(src.DOI), optional(src.PMID)
-	if !grading.ValidSourceKind(src.Kind) {
-		p.add("kind", "must be one of %s", strings.Join(grading.SourceKinds(), ", "))
-	}
+	p.validate("kind", src.Kind)
 	checkText(&p, "title", src.Title, true, 1000)
 	if src.Authors != nil {
 		checkText(&p, "authors", *src.Authors, false, 4000)
@@ -341,7 +339,7 @@ func (s *Store) UpdateSource(ctx context.Context, a Actor, id int64, version int
 		}
 		if src.Kind != before.Kind && !grading.EvidenceAllowed(src.Kind) {
 			var n int64
-			if err := tx.Model(&models.Link{}).Where("source_id = ? AND role = ?", id, models.LinkEvidence).Count(&n).Error; err != nil {
+			if err := tx.Model(&models.Link{}).Where("source_id = ? AND role = ?", id, grading.RoleEvidence).Count(&n).Error; err != nil {
 				return fmt.Errorf("count evidence links of source %d: %w", id, classify(err))
 			}
 			if n > 0 {
@@ -372,7 +370,7 @@ func (s *Store) UpdateSource(ctx context.Context, a Actor, id int64, version int
 		}
 		if src.Retracted != before.Retracted || src.Kind != before.Kind {
 			var claimIDs []int64
-			if err := tx.Model(&models.Link{}).Where("source_id = ? AND role = ?", id, models.LinkEvidence).
+			if err := tx.Model(&models.Link{}).Where("source_id = ? AND role = ?", id, grading.RoleEvidence).
 				Distinct().Pluck("claim_id", &claimIDs).Error; err != nil {
 				return fmt.Errorf("find claims of source %d: %w", id, classify(err))
 			}

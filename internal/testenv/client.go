@@ -90,11 +90,11 @@ func NewServer(t testing.TB, st *store.Store, configure ...func(*api.Config)) *S
 	}
 	s := &Server{T: t, Store: st, Handler: h, Config: cfg, Keys: map[string]string{}, Validate: true}
 	for _, role := range models.Roles() {
-		key, _, err := st.CreateKey(context.Background(), store.System("test"), role, models.Role(role))
+		key, _, err := st.CreateKey(context.Background(), store.System("test"), string(role), role)
 		if err != nil {
 			t.Fatalf("create %s key: %v", role, err)
 		}
-		s.Keys[role] = key
+		s.Keys[string(role)] = key
 	}
 	return s
 }

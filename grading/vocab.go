@@ -1,0 +1,247 @@
+package grading
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Every vocabulary of claimgrade (certainty, concern, effect, verdict,
+// stance, source kind, claim type, link role, flag, assessment status, grade
+// method) has exactly one home: a named string type in this package whose
+// constants are the wire values of the API, the values stored in the
+// database and the enums of the OpenAPI document. Each type has
+//
+//   - a function listing its values (Stances, SourceKinds, ...),
+//   - ParseX(s) (X, error), which accepts exactly those values,
+//   - Validate() error, which reports a value outside the vocabulary,
+//   - Scan(src any) error, so that a value read from the database that does
+//     not parse is an error that surfaces, never a silent default.
+//
+// Writing needs no method: database/sql stores a named string type as its
+// string. The package still imports nothing but the standard library, and
+// Scan needs no import at all (it implements database/sql.Scanner by its
+// signature).
+
+// VocabularyError says that a value is not in its vocabulary.
+type VocabularyError struct {
+	Vocabulary string   // e.g. "stance"
+	Value      string   // what was given
+	Values     []string // what is allowed
+}
+
+func (e *VocabularyError) Error() string {
+	return fmt.Sprintf("invalid %s %q: %s", e.Vocabulary, e.Value, e.Message())
+}
+
+// Message is the error without the value, for a problem naming the field:
+// "must be one of supports, refutes, mixed, neutral".
+func (e *VocabularyError) Message() string { return mustBeOneOf(e.Values) }
+
+// mustBeOneOf is the message for a value outside its enumeration.
+func mustBeOneOf(values []string) string {
+	return "must be one of " + strings.Join(values, ", ")
+}
+
+// Strings returns the wire values of a vocabulary, in the given order.
+func Strings[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// parseWord returns s as a T when it is one of values.
+func parseWord[T ~string](vocabulary, s string, values []T) (T, error) {
+	if slices.Contains(values, T(s)) {
+		return T(s), nil
+	}
+	return "", &VocabularyError{Vocabulary: vocabulary, Value: s, Values: Strings(values)}
+}
+
+// scanWord reads a database value into a vocabulary type through its
+// parser. NULL is an error here: nullable columns are read into a pointer,
+// which database/sql sets to nil without calling Scan.
+func scanWord[T ~string](dst *T, src any, parse func(string) (T, error)) error {
+	var s string
+	switch v := src.(type) {
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	case nil:
+		var zero T
+		return fmt.Errorf("stored %T is NULL where a value is required", zero)
+	default:
+		var zero T
+		return fmt.Errorf("stored %T has type %T, want text", zero, src)
+	}
+	v, err := parse(s)
+	if err != nil {
+		return fmt.Errorf("stored value: %w", err)
+	}
+	*dst = v
+	return nil
+}
+
+// Stance is how an evidence link bears on its claim.
+type Stance string
+
+// The stances of an evidence link.
+const (
+	Supports    Stance = "supports" // the source supports the claim
+	Refutes     Stance = "refutes"  // the source refutes the claim
+	MixedStance Stance = "mixed"    // the source points both ways
+	Neutral     Stance = "neutral"  // the source bears on the claim without taking a side
+)
+
+// Stances returns the four stances. Each call returns a new slice.
+func Stances() []Stance { return []Stance{Supports, Refutes, MixedStance, Neutral} }
+
+// ParseStance accepts exactly the four stances.
+func ParseStance(s string) (Stance, error) { return parseWord("stance", s, Stances()) }
+
+// Validate reports a value outside the vocabulary.
+func (s Stance) Validate() error { _, err := ParseStance(string(s)); return err }
+
+// Valid reports whether s is one of the four stances.
+func (s Stance) Valid() bool { return s.Validate() == nil }
+
+// Scan reads a stored stance (database/sql.Scanner).
+func (s *Stance) Scan(src any) error { return scanWord(s, src, ParseStance) }
+
+// SourceKind is the kind of a publication: a study design, a review, a
+// guideline or a web page.
+type SourceKind string
+
+// The sixteen source kinds, in the design's order.
+const (
+	KindSystematicReview   SourceKind = "systematic_review"
+	KindMetaAnalysis       SourceKind = "meta_analysis"
+	KindRCT                SourceKind = "rct"
+	KindCohort             SourceKind = "cohort"
+	KindCaseControl        SourceKind = "case_control"
+	KindCrossSectional     SourceKind = "cross_sectional"
+	KindCaseSeries         SourceKind = "case_series"
+	KindCaseReport         SourceKind = "case_report"
+	KindGuideline          SourceKind = "guideline"
+	KindConsensusStatement SourceKind = "consensus_statement"
+	KindNarrativeReview    SourceKind = "narrative_review"
+	KindExpertOpinion      SourceKind = "expert_opinion"
+	KindMechanistic        SourceKind = "mechanistic"
+	KindWebArticle         SourceKind = "web_article"
+	KindNews               SourceKind = "news"
+	KindOther              SourceKind = "other"
+)
+
+// SourceKinds returns the sixteen source kinds in the design's order. Each
+// call returns a new slice.
+func SourceKinds() []SourceKind {
+	return []SourceKind{
+		KindSystematicReview, KindMetaAnalysis, KindRCT, KindCohort, KindCaseControl, KindCrossSectional,
+		KindCaseSeries, KindCaseReport, KindGuideline, KindConsensusStatement, KindNarrativeReview,
+		KindExpertOpinion, KindMechanistic, KindWebArticle, KindNews, KindOther,
+	}
+}
+
+// ParseSourceKind accepts exactly the sixteen kinds.
+func ParseSourceKind(s string) (SourceKind, error) { return parseWord("source kind", s, SourceKinds()) }
+
+// Validate reports a value outside the vocabulary.
+func (k SourceKind) Validate() error { _, err := ParseSourceKind(string(k)); return err }
+
+// Scan reads a stored source kind (database/sql.Scanner).
+func (k *SourceKind) Scan(src any) error { return scanWord(k, src, ParseSourceKind) }
+
+// ClaimType says what a claim is about.
+type ClaimType string
+
+// The claim types.
+const (
+	ClaimEfficacy    ClaimType = "efficacy"
+	ClaimSafety      ClaimType = "safety"
+	ClaimMechanism   ClaimType = "mechanism"
+	ClaimComparative ClaimType = "comparative"
+	ClaimIndication  ClaimType = "indication"
+	ClaimOther       ClaimType = "other"
+)
+
+// ClaimTypes returns the six claim types. Each call returns a new slice.
+func ClaimTypes() []ClaimType {
+	return []ClaimType{ClaimEfficacy, ClaimSafety, ClaimMechanism, ClaimComparative, ClaimIndication, ClaimOther}
+}
+
+// ParseClaimType accepts exactly the six claim types.
+func ParseClaimType(s string) (ClaimType, error) { return parseWord("claim type", s, ClaimTypes()) }
+
+// Validate reports a value outside the vocabulary.
+func (t ClaimType) Validate() error { _, err := ParseClaimType(string(t)); return err }
+
+// Scan reads a stored claim type (database/sql.Scanner).
+func (t *ClaimType) Scan(src any) error { return scanWord(t, src, ParseClaimType) }
+
+// LinkRole says how a source is linked to a claim.
+type LinkRole string
+
+// The link roles.
+const (
+	RoleAppearance LinkRole = "appearance" // a place where the claim is made
+	RoleEvidence   LinkRole = "evidence"   // a study, review or guideline bearing on the claim
+)
+
+// LinkRoles returns the two link roles. Each call returns a new slice.
+func LinkRoles() []LinkRole { return []LinkRole{RoleAppearance, RoleEvidence} }
+
+// ParseLinkRole accepts exactly the two roles.
+func ParseLinkRole(s string) (LinkRole, error) { return parseWord("link role", s, LinkRoles()) }
+
+// Validate reports a value outside the vocabulary.
+func (r LinkRole) Validate() error { _, err := ParseLinkRole(string(r)); return err }
+
+// Scan reads a stored link role (database/sql.Scanner).
+func (r *LinkRole) Scan(src any) error { return scanWord(r, src, ParseLinkRole) }
+
+// AssessmentStatus is where an assessment is in its life.
+type AssessmentStatus string
+
+// The assessment statuses.
+const (
+	StatusDraft     AssessmentStatus = "draft"     // the reviewer may still change it
+	StatusSubmitted AssessmentStatus = "submitted" // frozen
+)
+
+// AssessmentStatuses returns the statuses. Each call returns a new slice.
+func AssessmentStatuses() []AssessmentStatus { return []AssessmentStatus{StatusDraft, StatusSubmitted} }
+
+// ParseAssessmentStatus accepts exactly the statuses.
+func ParseAssessmentStatus(s string) (AssessmentStatus, error) {
+	return parseWord("assessment status", s, AssessmentStatuses())
+}
+
+// Validate reports a value outside the vocabulary.
+func (s AssessmentStatus) Validate() error { _, err := ParseAssessmentStatus(string(s)); return err }
+
+// Scan reads a stored status (database/sql.Scanner).
+func (s *AssessmentStatus) Scan(src any) error { return scanWord(s, src, ParseAssessmentStatus) }
+
+// Method is how a final grade was decided.
+type Method string
+
+// The grade methods.
+const (
+	MethodConsensus   Method = "consensus"   // REQUIRED_REVIEWS submitted assessments agreed
+	MethodAdjudicated Method = "adjudicated" // an editor decided
+)
+
+// Methods returns the grade methods. Each call returns a new slice.
+func Methods() []Method { return []Method{MethodConsensus, MethodAdjudicated} }
+
+// ParseMethod accepts exactly the grade methods.
+func ParseMethod(s string) (Method, error) { return parseWord("grade method", s, Methods()) }
+
+// Validate reports a value outside the vocabulary.
+func (m Method) Validate() error { _, err := ParseMethod(string(m)); return err }
+
+// Scan reads a stored method (database/sql.Scanner).
+func (m *Method) Scan(src any) error { return scanWord(m, src, ParseMethod) }

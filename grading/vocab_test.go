@@ -1,0 +1,151 @@
+package grading
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// vocabulary is what every vocabulary type offers, for a test that walks
+// them all.
+type vocabulary struct {
+	name   string
+	values []string
+	parse  func(string) error
+	scan   func(src any) (string, error)
+}
+
+func vocab[T ~string](name string, values []T, parse func(string) (T, error), scan func(*T, any) error) vocabulary {
+	return vocabulary{
+		name:   name,
+		values: Strings(values),
+		parse:  func(s string) error { _, err := parse(s); return err },
+		scan: func(src any) (string, error) {
+			var v T
+			err := scan(&v, src)
+			return string(v), err
+		},
+	}
+}
+
+func vocabularies() []vocabulary {
+	return []vocabulary{
+		vocab("certainty", Certainties(), ParseCertainty, (*Certainty).Scan),
+		vocab("concern", Concerns(), ParseConcern, (*Concern).Scan),
+		vocab("large effect", Effects(), ParseEffect, (*Effect).Scan),
+		vocab("verdict", Verdicts(), ParseVerdict, (*Verdict).Scan),
+		vocab("verdict", PublicVerdicts(), ParsePublicVerdict, (*ClaimVerdict).Scan),
+		vocab("stance", Stances(), ParseStance, (*Stance).Scan),
+		vocab("source kind", SourceKinds(), ParseSourceKind, (*SourceKind).Scan),
+		vocab("claim type", ClaimTypes(), ParseClaimType, (*ClaimType).Scan),
+		vocab("link role", LinkRoles(), ParseLinkRole, (*LinkRole).Scan),
+		vocab("assessment status", AssessmentStatuses(), ParseAssessmentStatus, (*AssessmentStatus).Scan),
+		vocab("grade method", Methods(), ParseMethod, (*Method).Scan),
+		vocab("flag", AllFlags(), ParseFlag, (*Flag).Scan),
+	}
+}
+
+func TestVocabulariesParseExactly(t *testing.T) {
+	for _, v := range vocabularies() {
+		for _, s := range v.values {
+			if err := v.parse(s); err != nil {
+				t.Errorf("parse %s %q: %v", v.name, s, err)
+			}
+			for _, bad := range []string{"", strings.ToUpper(s), " " + s, s + " ", strings.ReplaceAll(s, "_", "-") + "x"} {
+				err := v.parse(bad)
+				var ve *VocabularyError
+				if !errors.As(err, &ve) {
+					t.Errorf("parse %s %q = %v, want a *VocabularyError", v.name, bad, err)
+					continue
+				}
+				if ve.Vocabulary != v.name || ve.Value != bad || !strings.Contains(ve.Message(), strings.Join(v.values, ", ")) {
+					t.Errorf("parse %s %q: error %+v does not name the vocabulary, the value and every allowed value", v.name, bad, ve)
+				}
+			}
+		}
+	}
+}
+
+// A value read from the database that is not in its vocabulary is an error,
+// never a silent default; so is NULL where a value is required.
+func TestVocabulariesScan(t *testing.T) {
+	for _, v := range vocabularies() {
+		for _, s := range v.values {
+			for _, src := range []any{s, []byte(s)} {
+				got, err := v.scan(src)
+				if err != nil || got != s {
+					t.Errorf("scan %s %#v = %q, %v, want %q", v.name, src, got, err, s)
+				}
+			}
+		}
+		for _, src := range []any{"bogus", []byte("Bogus"), "", nil, int64(3)} {
+			if got, err := v.scan(src); err == nil {
+				t.Errorf("scan %s %#v = %q, nil error; want an error", v.name, src, got)
+			}
+		}
+	}
+}
+
+func TestCertaintyPtr(t *testing.T) {
+	if Certainty(None).Ptr() != nil {
+		t.Errorf("None.Ptr() = %v, want nil", Certainty(None).Ptr())
+	}
+	if p := Low.Ptr(); p == nil || *p != Low || Deref(p) != Low {
+		t.Errorf("Low.Ptr() = %v, want a pointer to low", p)
+	}
+	if Deref(nil) != None {
+		t.Errorf("Deref(nil) = %q, want None", Deref(nil))
+	}
+}
+
+func TestAtLevelClamps(t *testing.T) {
+	tests := []struct {
+		level int
+		want  Certainty
+	}{{-3, VeryLow}, {0, VeryLow}, {1, VeryLow}, {2, Low}, {3, Moderate}, {4, High}, {6, High}}
+	for _, tt := range tests {
+		if got := atLevel(tt.level); got != tt.want {
+			t.Errorf("atLevel(%d) = %q, want %q", tt.level, got, tt.want)
+		}
+	}
+}
+
+func TestParseDerivation(t *testing.T) {
+	d, err := Assess([]Evidence{{LinkID: 1, SourceID: 2, Kind: KindRCT, Stance: Supports}},
+		Judgement{RiskOfBias: Serious, Inconsistency: NotSerious, Indirectness: NotSerious, Imprecision: NotSerious,
+			PublicationBias: NotSerious, LargeEffect: NoLargeEffect, Verdict: Supported, Rationale: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := []byte(`{"format":2,"start":"high","start_source_id":2,"start_link_id":1,"start_reason":"rct (design level high)","start_kind":"rct","start_reported":false,"steps":[],"result":"moderate","clamped":false}`)
+	got, err := ParseDerivation(stored)
+	if err != nil || got.Result != d.Result || got.Start != High || got.StartKind != KindRCT {
+		t.Errorf("ParseDerivation(%s) = %+v, %v", stored, got, err)
+	}
+	for _, bad := range []string{
+		`{"Start":7,"Result":3}`, // the first format, with a level out of range
+		`{"format":1,"start":"high","result":"moderate"}`,
+		`{"format":2,"start":"hihg","result":"moderate"}`,
+		`{"format":2,"start":"high","result":"moderate","start_kind":"blog"}`,
+		`{"format":2,"start":"high","result":"moderate","steps":[{"after":"medium"}]}`,
+		`not json`,
+	} {
+		if d, err := ParseDerivation([]byte(bad)); err == nil {
+			t.Errorf("ParseDerivation(%s) = %+v, nil error; want an error", bad, d)
+		}
+	}
+}
+
+// Derivations stored before the format had a version (untagged Go field
+// names, certainties as numbers) are converted, not misread.
+func TestParseDerivationFormat0(t *testing.T) {
+	stored := `{"Start":4,"StartSourceID":51,"StartLinkID":5,"StartReason":"rct (design level high)","StartKind":"rct","StartReported":false,` +
+		`"Steps":[{"Domain":"risk_of_bias","Judgement":"serious","Change":-1,"After":3,"FHIRType":"RiskOfBias"}],"Result":3,"Clamped":false}`
+	got, err := ParseDerivation([]byte(stored))
+	want := Derivation{Format: DerivationFormat, Start: High, StartSourceID: 51, StartLinkID: 5, StartReason: "rct (design level high)",
+		StartKind: KindRCT, Steps: []Step{{Domain: "risk_of_bias", Judgement: "serious", Change: -1, After: Moderate, FHIRType: "RiskOfBias"}}, Result: Moderate}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("ParseDerivation(format 0) = %+v, %v\nwant %+v", got, err, want)
+	}
+}
