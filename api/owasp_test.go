@@ -25,8 +25,8 @@ import (
 	"testing"
 
 	"claimgrade/api"
-	"claimgrade/internal/testenv"
 	"claimgrade/grading"
+	"claimgrade/internal/testenv"
 	"claimgrade/models"
 	"claimgrade/store"
 )
