@@ -67,15 +67,16 @@ func optionalKey(doc *openapi2.T) {
 // middlewareStatuses are the statuses any /api/v1 operation can answer
 // before (or around) its handler: a query string that does not parse or
 // holds NUL (hygiene.go), a key that does not authenticate (sent to any
-// route, public reads included), the rate limit, an unexpected error and
-// an unavailable database.
+// route, public reads included), a declared body over the limit, the rate
+// limit, an unexpected error and an unavailable database.
 var middlewareStatuses = func() func(*openapi2.T) {
 	statuses := map[int]string{
-		http.StatusBadRequest:          "Malformed request: a query string that does not parse, an unknown parameter or malformed input",
-		http.StatusUnauthorized:        "The API key sent is missing where required, malformed, unknown or revoked",
-		http.StatusTooManyRequests:     "Rate limit exceeded; Retry-After says when to retry",
-		http.StatusInternalServerError: "Unexpected error; quote the request id when reporting it",
-		http.StatusServiceUnavailable:  "The database is unavailable; Retry-After says when to retry",
+		http.StatusBadRequest:            "Malformed request: a query string that does not parse, an unknown parameter or malformed input",
+		http.StatusUnauthorized:          "The API key sent is missing where required, malformed, unknown or revoked",
+		http.StatusRequestEntityTooLarge: "The request body exceeds the limit",
+		http.StatusTooManyRequests:       "Rate limit exceeded; Retry-After says when to retry",
+		http.StatusInternalServerError:   "Unexpected error; quote the request id when reporting it",
+		http.StatusServiceUnavailable:    "The database is unavailable; Retry-After says when to retry",
 	}
 	return func(doc *openapi2.T) {
 		problem := &openapi2.SchemaRef{Ref: "#/definitions/Problem"}

@@ -351,7 +351,11 @@ func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + 
 // writeResource writes a single resource with its ETag, or 304 when the
 // client's If-None-Match already names this version.
 func writeResource(c *gin.Context, status int, version int64, body any) {
-	tag := etag(version)
+	writeTagged(c, status, etag(version), body)
+}
+
+// writeTagged is writeResource with the ETag given (a document's).
+func writeTagged(c *gin.Context, status int, tag string, body any) {
 	c.Header("ETag", tag)
 	if status == http.StatusOK && c.Request.Method == http.MethodGet && matchesETag(c.GetHeader("If-None-Match"), tag) {
 		c.Status(http.StatusNotModified)
