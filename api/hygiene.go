@@ -1,7 +1,10 @@
 package api
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -11,8 +14,9 @@ import (
 	"claimgrade/handlers"
 )
 
-// cleanURL refuses a request whose path (404) or query (400), once decoded,
-// holds a NUL character or bytes that are not UTF-8. No resource and no filter
+// cleanURL refuses a request whose query string does not parse (400: bad
+// percent-encoding or a ';' separator), and one whose path (404) or query
+// (400), once decoded, holds a NUL character or bytes that are not UTF-8. No resource and no filter
 // value can contain them, and PostgreSQL cannot even compare text with
 // them: passed on, they would make a 500 out of bad input. (JSON bodies are
 // checked in handlers.bindJSON.)
@@ -23,7 +27,16 @@ func cleanURL() gin.HandlerFunc {
 			handlers.Fail(c, http.StatusNotFound, handlers.TypeNotFound, "no resource has a path with a NUL character or bytes that are not UTF-8")
 			return
 		}
-		for k, vs := range c.Request.URL.Query() {
+		query, err := url.ParseQuery(c.Request.URL.RawQuery)
+		if err != nil {
+			// URL.Query drops the pairs it cannot decode: a bad cursor
+			// would silently become the first page.
+			handlers.WriteProblem(c, handlers.Problem{Type: handlers.TypeMalformed, Title: "Malformed request", Status: http.StatusBadRequest,
+				Detail: "the query string does not parse: " + queryParseReason(err),
+				Errors: []handlers.FieldProblem{{Field: "query", Message: "must be name=value pairs joined by &, percent-encoded (%XX with two hex digits)"}}})
+			return
+		}
+		for k, vs := range query {
 			if bad(k) {
 				handlers.Fail(c, http.StatusBadRequest, handlers.TypeMalformed, "a query parameter name contains a NUL character or is not UTF-8")
 				return
@@ -42,4 +55,14 @@ func cleanURL() gin.HandlerFunc {
 			}
 		}
 	}
+}
+
+// queryParseReason says what is wrong with a query string, without echoing
+// Go's error text verbatim.
+func queryParseReason(err error) string {
+	var esc url.EscapeError
+	if errors.As(err, &esc) {
+		return fmt.Sprintf("invalid percent-encoding %q", string(esc))
+	}
+	return "use & between parameters, not ;"
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -69,22 +68,10 @@ func idempotent(st *store.Store, log *slog.Logger) gin.HandlerFunc {
 		}
 		rec, replay, err := st.BeginIdempotent(c.Request.Context(), p.KeyID, key, fingerprint(c.Request, body))
 		switch {
-		case errors.Is(err, store.ErrIdempotencyMismatch):
-			handlers.Fail(c, http.StatusUnprocessableEntity, handlers.TypeIdempotency,
-				"this Idempotency-Key was used with a different request (method, path or body): use a new key for a new request")
-			return
-		case errors.Is(err, store.ErrIdempotencyInProgress):
-			c.Header("Retry-After", "1")
-			handlers.Fail(c, http.StatusConflict, handlers.TypeIdempotencyInProgress,
-				"a request with this Idempotency-Key is in progress; retry when it has finished")
-			return
-		case errors.Is(err, store.ErrUnavailable):
-			log.Warn("database unavailable", "request_id", c.GetString(handlers.RequestIDKey), "err", err)
-			handlers.Unavailable(c)
-			return
 		case err != nil:
-			log.Error("idempotency", "request_id", c.GetString(handlers.RequestIDKey), "err", err)
-			handlers.Fail(c, http.StatusInternalServerError, handlers.TypeInternal, "an unexpected error occurred; quote the request id when reporting it")
+			// Mismatch 422, in progress 409, unavailable 503, else 500:
+			// the error table decides, as for the handlers.
+			handlers.WriteError(c, log, err)
 			return
 		case replay:
 			h := c.Writer.Header()
@@ -152,9 +139,8 @@ func readBody(c *gin.Context) ([]byte, bool) {
 	}
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		var maxErr *http.MaxBytesError
-		if errors.As(err, &maxErr) {
-			handlers.Fail(c, http.StatusRequestEntityTooLarge, handlers.TypeTooLarge, fmt.Sprintf("the request body exceeds %d bytes", maxErr.Limit))
+		if handlers.StatusOf(err) == http.StatusRequestEntityTooLarge {
+			handlers.WriteError(c, nil, err)
 		} else {
 			handlers.Fail(c, http.StatusBadRequest, handlers.TypeMalformed, "the request body could not be read")
 		}

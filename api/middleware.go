@@ -91,7 +91,7 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 func bodyLimit(max int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > max {
-			handlers.Fail(c, http.StatusRequestEntityTooLarge, handlers.TypeTooLarge, fmt.Sprintf("the request body exceeds %d bytes", max))
+			handlers.WriteError(c, nil, &http.MaxBytesError{Limit: max})
 			return
 		}
 		if c.Request.Body != nil {
@@ -145,7 +145,9 @@ func cors(origins []string) gin.HandlerFunc {
 // A key that does not authenticate is a 401 even on public routes: a client
 // that means to be someone is told at once that it is not. onReject, when
 // set, runs before a rejection is written (the rate limiter counts it).
-func authenticate(st *store.Store, onReject func(*gin.Context)) gin.HandlerFunc {
+// Statuses come from the error table: an unknown key is a 401, an
+// unavailable database a 503, and anything unexpected is logged and a 500.
+func authenticate(st *store.Store, log *slog.Logger, onReject func(*gin.Context)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key, sent := bearer(c.GetHeader("Authorization"))
 		if !sent {
@@ -157,11 +159,7 @@ func authenticate(st *store.Store, onReject func(*gin.Context)) gin.HandlerFunc 
 			if onReject != nil {
 				onReject(c)
 			}
-			if err == store.ErrUnauthenticated {
-				handlers.Unauthenticated(c)
-				return
-			}
-			handlers.Unavailable(c)
+			handlers.WriteError(c, log, err)
 			return
 		}
 		handlers.SetPrincipal(c, handlers.Principal{User: user, KeyID: k.ID})
@@ -191,8 +189,7 @@ func requireRole(min models.Role) gin.HandlerFunc {
 			return
 		}
 		if !p.User.Role.AtLeast(min) {
-			handlers.Fail(c, http.StatusForbidden, handlers.TypeForbidden,
-				fmt.Sprintf("this operation needs the %s role; your key has %s", min, p.User.Role))
+			handlers.WriteError(c, nil, fmt.Errorf("%w: this operation needs the %s role; your key has %s", store.ErrForbidden, min, p.User.Role))
 			return
 		}
 		c.Next()

@@ -22,13 +22,13 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	// holding NUL or non-UTF-8 text is refused (hygiene.go). These come first
 	// so that every route below gets them.
 	limits := newRateLimiter(cfg.RateLimitKey, cfg.RateLimitAnon, time.Now)
-	r.Use(apiOnly(authenticate(st, limits.rejected)), apiOnly(limits.limit()), apiOnly(cleanURL()))
+	r.Use(apiOnly(authenticate(st, log, limits.rejected)), apiOnly(limits.limit()), apiOnly(cleanURL()))
 
 	r.GET("/healthz", h.Healthz)
 	r.GET("/readyz", h.Readyz)
 	r.GET("/metrics", metrics)
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(200, "application/json", openapi3) })
-	r.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerFiles.Handler, ginSwagger.PersistAuthorization(true)))
+	r.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerFiles.Handler, ginSwagger.InstanceName(docInstance), ginSwagger.PersistAuthorization(true)))
 
 	// POSTs of the write groups honour Idempotency-Key (idempotency.go);
 	// the admin group does not, since replaying a new key would mean storing

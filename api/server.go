@@ -12,7 +12,6 @@ import (
 	"github.com/gin-contrib/gzip"
 	"github.com/gin-gonic/gin"
 
-	"claimgrade/docs"
 	"claimgrade/handlers"
 	"claimgrade/store"
 )
@@ -52,10 +51,14 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*gin.Engine, erro
 	return r, nil
 }
 
-// OpenAPI3 converts the generated Swagger 2.0 document into OpenAPI 3.
+// OpenAPI3 converts the served Swagger 2.0 document (openapi.go) into OpenAPI 3.
 func OpenAPI3() ([]byte, error) {
+	raw, err := servedDocument()
+	if err != nil {
+		return nil, err
+	}
 	var v2 openapi2.T
-	if err := json.Unmarshal([]byte(docs.SwaggerInfo.ReadDoc()), &v2); err != nil {
+	if err := json.Unmarshal(raw, &v2); err != nil {
 		return nil, fmt.Errorf("read swagger document: %w", err)
 	}
 	v3, err := openapi2conv.ToV3(&v2)

@@ -324,7 +324,7 @@ const docTemplate = `{
         },
         "/api/v1/claims/{id}": {
             "get": {
-                "description": "Embeds every link with its source, the current final grade (or null) and the derivation of the certainty: the starting level and the source that set it, each GRADE domain's step, and the result. Archived claims answer 410.",
+                "description": "Embeds every link with its source, the current final grade (or null) and the derivation of the certainty: the starting level and the source that set it, each GRADE domain's step, and the result. Archived claims answer 410. The ETag (\"\u003cversion\u003e-\u003cdigest\u003e\") changes whenever anything the document shows changes (a link, a linked source, the grade, the flags); PATCH and DELETE accept it, or the claim's own \"\u003cversion\u003e\", as If-Match.",
                 "produces": [
                     "application/json"
                 ],
@@ -494,7 +494,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "Hides the claim from lists and reads (410 afterwards); its links, assessments, grades and history are kept. If-Match is optional here.",
+                "description": "Hides the claim from lists and reads (410 afterwards); its links, assessments, grades and history are kept. If-Match is optional here; when sent it must name a version (428 for *).",
                 "tags": [
                     "claims"
                 ],
@@ -510,7 +510,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the version being archived",
+                        "description": "ETag of the claim document (GET) or of the claim (\\",
                         "name": "If-Match",
                         "in": "header"
                     }
@@ -545,6 +545,12 @@ const docTemplate = `{
                     },
                     "412": {
                         "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match: * names no version",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -591,7 +597,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the version the change is based on",
+                        "description": "ETag of the claim document (GET) or of the claim (\\",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
@@ -1739,6 +1745,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "428": {
+                        "description": "If-Match: * names no version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "429": {
                         "description": "Too Many Requests",
                         "schema": {
@@ -2862,6 +2874,7 @@ const docTemplate = `{
         },
         "/api/v1/sources/{id}": {
             "get": {
+                "description": "The ETag (\"\u003cversion\u003e-\u003cdigest\u003e\") changes whenever anything the document shows changes (a link to the source, a linking claim); PATCH accepts it, or the source's own \"\u003cversion\u003e\", as If-Match.",
                 "produces": [
                     "application/json"
                 ],
@@ -3033,7 +3046,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of the version the change is based on",
+                        "description": "ETag of the source document (GET) or of the source (\\",
                         "name": "If-Match",
                         "in": "header",
                         "required": true

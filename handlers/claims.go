@@ -222,7 +222,7 @@ func (h *Handler) ListClaims(c *gin.Context) {
 // GetClaim returns a claim with its links, grade and derivation.
 //
 //	@Summary		Get a claim with its evidence, grade and derivation
-//	@Description	Embeds every link with its source, the current final grade (or null) and the derivation of the certainty: the starting level and the source that set it, each GRADE domain's step, and the result. Archived claims answer 410.
+//	@Description	Embeds every link with its source, the current final grade (or null) and the derivation of the certainty: the starting level and the source that set it, each GRADE domain's step, and the result. Archived claims answer 410. The ETag ("<version>-<digest>") changes whenever anything the document shows changes (a link, a linked source, the grade, the flags); PATCH and DELETE accept it, or the claim's own "<version>", as If-Match.
 //	@ID				getClaim
 //	@Tags			claims
 //	@Produce		json
@@ -249,7 +249,7 @@ func (h *Handler) GetClaim(c *gin.Context) {
 		writeError(c, h.log, err)
 		return
 	}
-	writeResource(c, http.StatusOK, d.Claim.Version, toClaimDetail(d))
+	writeTagged(c, http.StatusOK, claimTag(d), toClaimDetail(d))
 }
 
 // CreateClaim creates a claim.
@@ -299,7 +299,7 @@ func (h *Handler) CreateClaim(c *gin.Context) {
 //	@Produce		json
 //	@Security		ApiKeyAuth
 //	@Param			id			path		int					true	"Claim id"
-//	@Param			If-Match	header		string				true	"ETag of the version the change is based on"
+//	@Param			If-Match	header		string				true	"ETag of the claim document (GET) or of the claim (\"<version>\") the change is based on"
 //	@Param			body		body		patchClaimRequest	true	"Fields to change"
 //	@Success		200			{object}	claimResponse
 //	@Failure		400			{object}	Problem
@@ -320,12 +320,16 @@ func (h *Handler) PatchClaim(c *gin.Context) {
 	if !ok {
 		return
 	}
-	version, ok := ifMatch(c)
+	version, tag, ok := ifMatchDocument(c, false)
 	if !ok {
 		return
 	}
 	var req patchClaimRequest
 	if !bindJSON(c, &req) {
+		return
+	}
+	if err := h.checkClaimDocument(c, id, tag); err != nil {
+		writeError(c, h.log, err)
 		return
 	}
 	cl, err := h.store.UpdateClaim(c.Request.Context(), actor(c), id, version, store.ClaimPatch{Therapy: req.Therapy, Text: req.Text,
@@ -340,18 +344,19 @@ func (h *Handler) PatchClaim(c *gin.Context) {
 // ArchiveClaim archives a claim.
 //
 //	@Summary		Archive a claim
-//	@Description	Hides the claim from lists and reads (410 afterwards); its links, assessments, grades and history are kept. If-Match is optional here.
+//	@Description	Hides the claim from lists and reads (410 afterwards); its links, assessments, grades and history are kept. If-Match is optional here; when sent it must name a version (428 for *).
 //	@ID				archiveClaim
 //	@Tags			claims
 //	@Security		ApiKeyAuth
 //	@Param			id			path	int		true	"Claim id"
-//	@Param			If-Match	header	string	false	"ETag of the version being archived"
+//	@Param			If-Match	header	string	false	"ETag of the claim document (GET) or of the claim (\"<version>\") being archived"
 //	@Success		204
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem
 //	@Failure		404	{object}	Problem
 //	@Failure		410	{object}	Problem
 //	@Failure		412	{object}	Problem
+//	@Failure		428	{object}	Problem	"If-Match: * names no version"
 //	@Failure		429	{object}	Problem
 //	@Failure		503	{object}	Problem
 //	@Router			/api/v1/claims/{id} [delete]
@@ -360,8 +365,12 @@ func (h *Handler) ArchiveClaim(c *gin.Context) {
 	if !ok {
 		return
 	}
-	version, ok := optionalIfMatch(c)
+	version, tag, ok := ifMatchDocument(c, true)
 	if !ok {
+		return
+	}
+	if err := h.checkClaimDocument(c, id, tag); err != nil {
+		writeError(c, h.log, err)
 		return
 	}
 	if err := h.store.ArchiveClaim(c.Request.Context(), actor(c), id, version); err != nil {
@@ -369,4 +378,17 @@ func (h *Handler) ArchiveClaim(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+// checkClaimDocument checks an If-Match that names the claim's document
+// ETag against the document as it is now.
+func (h *Handler) checkClaimDocument(c *gin.Context, id int64, tag string) error {
+	if tag == "" {
+		return nil
+	}
+	d, err := h.store.GetClaim(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	return checkDocument(tag, claimTag(d))
 }

@@ -225,6 +225,7 @@ func (h *Handler) PatchLink(c *gin.Context) {
 //	@Failure		404	{object}	Problem
 //	@Failure		410	{object}	Problem
 //	@Failure		412	{object}	Problem
+//	@Failure		428	{object}	Problem	"If-Match: * names no version"
 //	@Failure		429	{object}	Problem
 //	@Failure		503	{object}	Problem
 //	@Router			/api/v1/claims/{id}/links/{link_id} [delete]

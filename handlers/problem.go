@@ -77,84 +77,193 @@ func Fail(c *gin.Context, status int, typ, detail string) {
 	WriteProblem(c, Problem{Type: typ, Status: status, Detail: detail})
 }
 
-// writeError maps the store's and the engine's errors to problems: the one
-// table of error statuses. Anything it does not know is a 500 whose details
-// go to the log, never to the client.
-func writeError(c *gin.Context, log *slog.Logger, err error) {
-	var (
-		ve  *store.ValidationError
-		ge  *grading.ValidationError
-		ce  *store.ConflictError
-		pe  *store.PreconditionError
-		pre *store.PreconditionRequiredError
-		nfe *store.NotFoundError
-	)
-	switch {
-	case errors.As(err, &ve):
-		writeValidation(c, toFieldProblems(ve.Problems))
-	case errors.As(err, &ge):
-		fp := make([]FieldProblem, len(ge.Problems))
-		for i, p := range ge.Problems {
-			fp[i] = FieldProblem{Field: p.Field, Message: p.Message}
-		}
-		writeValidation(c, fp)
-	case errors.As(err, &nfe):
-		Fail(c, http.StatusNotFound, TypeNotFound, nfe.Error())
-	case errors.Is(err, store.ErrNotFound):
-		Fail(c, http.StatusNotFound, TypeNotFound, "not found")
-	case errors.Is(err, store.ErrGone):
-		Fail(c, http.StatusGone, TypeGone, err.Error())
-	case errors.As(err, &ce):
-		p := Problem{Type: TypeConflict, Status: http.StatusConflict, Detail: ce.Message}
-		if ce.ExistingID != 0 {
-			p.ExistingID = &ce.ExistingID
-		}
-		WriteProblem(c, p)
-	case errors.Is(err, store.ErrConflict):
-		Fail(c, http.StatusConflict, TypeConflict, "the request conflicts with the current state of the resource")
-	case errors.As(err, &pe):
-		c.Header("ETag", etag(pe.Current))
-		Fail(c, http.StatusPreconditionFailed, TypePrecondition,
-			fmt.Sprintf("If-Match does not match the current version (ETag %s): read the resource again and reapply your change", etag(pe.Current)))
-	case errors.As(err, &pre):
-		c.Header("ETag", etag(pre.Current))
-		Fail(c, http.StatusPreconditionRequired, TypeIfMatchRequired,
-			fmt.Sprintf("the %s exists: send If-Match with its ETag %s so that a concurrent change is never overwritten", pre.Resource, etag(pre.Current)))
-	case errors.Is(err, store.ErrUnauthenticated):
-		Unauthenticated(c)
-	case errors.Is(err, store.ErrForbidden):
-		Fail(c, http.StatusForbidden, TypeForbidden, err.Error())
-	case errors.Is(err, store.ErrUnavailable):
-		log.Warn("database unavailable", "request_id", c.GetString(RequestIDKey), "err", err)
-		Unavailable(c)
-	default:
-		log.Error("internal error", "request_id", c.GetString(RequestIDKey), "method", c.Request.Method, "path", c.FullPath(), "err", err)
-		Fail(c, http.StatusInternalServerError, TypeInternal, "an unexpected error occurred; quote the request id when reporting it")
+// errorStatus is one row of the error table: the errors that match it
+// (errors.Is with a sentinel, or errors.As with a typed error) and the
+// status and problem type they answer.
+type errorStatus struct {
+	match  func(error) bool
+	status int
+	typ    string
+	title  string
+	// problem fills in the detail (and the headers) from the error.
+	problem func(c *gin.Context, err error, p *Problem)
+}
+
+func is(target error) func(error) bool { return func(err error) bool { return errors.Is(err, target) } }
+
+func as[T error]() func(error) bool {
+	return func(err error) bool {
+		var t T
+		return errors.As(err, &t)
 	}
 }
 
-// Unavailable answers 503 with Retry-After.
-func Unavailable(c *gin.Context) {
-	c.Header("Retry-After", strconv.Itoa(RetryAfterSeconds))
-	Fail(c, http.StatusServiceUnavailable, TypeUnavailable, "the database is unavailable; retry later")
+// errorTable is the one table of error statuses, shared by the handlers
+// (writeError) and the middleware (WriteError): the store's, the engine's
+// and the HTTP edge's errors, in the order they are matched. An error that
+// matches no row is a 500 whose details go to the log, never to the client.
+var errorTable = []errorStatus{
+	{match: as[*store.ValidationError](), status: http.StatusUnprocessableEntity, typ: TypeValidation, title: "Invalid input",
+		problem: func(_ *gin.Context, err error, p *Problem) {
+			var ve *store.ValidationError
+			errors.As(err, &ve)
+			p.Errors = toFieldProblems(ve.Problems)
+			p.Detail = validationDetail(p.Errors)
+		}},
+	{match: as[*grading.ValidationError](), status: http.StatusUnprocessableEntity, typ: TypeValidation, title: "Invalid input",
+		problem: func(_ *gin.Context, err error, p *Problem) {
+			var ge *grading.ValidationError
+			errors.As(err, &ge)
+			p.Errors = make([]FieldProblem, len(ge.Problems))
+			for i, fe := range ge.Problems {
+				p.Errors[i] = FieldProblem{Field: fe.Field, Message: fe.Message}
+			}
+			p.Detail = validationDetail(p.Errors)
+		}},
+	{match: is(store.ErrNotFound), status: http.StatusNotFound, typ: TypeNotFound,
+		problem: func(_ *gin.Context, err error, p *Problem) {
+			p.Detail = "not found"
+			var nfe *store.NotFoundError
+			if errors.As(err, &nfe) {
+				p.Detail = nfe.Error()
+			}
+		}},
+	{match: is(store.ErrGone), status: http.StatusGone, typ: TypeGone,
+		problem: func(_ *gin.Context, err error, p *Problem) { p.Detail = err.Error() }},
+	// Before ErrConflict: a key in use is a conflict of its own kind.
+	{match: is(store.ErrIdempotencyInProgress), status: http.StatusConflict, typ: TypeIdempotencyInProgress,
+		problem: func(c *gin.Context, _ error, p *Problem) {
+			c.Header("Retry-After", "1")
+			p.Detail = "a request with this Idempotency-Key is in progress; retry when it has finished"
+		}},
+	{match: is(store.ErrIdempotencyMismatch), status: http.StatusUnprocessableEntity, typ: TypeIdempotency,
+		problem: func(_ *gin.Context, _ error, p *Problem) {
+			p.Detail = "this Idempotency-Key was used with a different request (method, path or body): use a new key for a new request"
+		}},
+	{match: is(store.ErrConflict), status: http.StatusConflict, typ: TypeConflict,
+		problem: func(_ *gin.Context, err error, p *Problem) {
+			p.Detail = "the request conflicts with the current state of the resource"
+			var ce *store.ConflictError
+			if errors.As(err, &ce) {
+				p.Detail = ce.Message
+				if ce.ExistingID != 0 {
+					p.ExistingID = &ce.ExistingID
+				}
+			}
+		}},
+	{match: is(store.ErrPrecondition), status: http.StatusPreconditionFailed, typ: TypePrecondition,
+		problem: func(c *gin.Context, err error, p *Problem) {
+			p.Detail = "If-Match does not match the current version: read the resource again and reapply your change"
+			var pe *store.PreconditionError
+			if errors.As(err, &pe) {
+				c.Header("ETag", etag(pe.Current))
+				p.Detail = fmt.Sprintf("If-Match does not match the current version (ETag %s): read the resource again and reapply your change", etag(pe.Current))
+			}
+			var de *documentPreconditionError
+			if errors.As(err, &de) {
+				c.Header("ETag", de.current)
+				p.Detail = fmt.Sprintf("If-Match does not match the current document (ETag %s): something it shows has changed; read it again and reapply your change", de.current)
+			}
+		}},
+	{match: is(store.ErrPreconditionRequired), status: http.StatusPreconditionRequired, typ: TypeIfMatchRequired,
+		problem: func(c *gin.Context, err error, p *Problem) {
+			p.Detail = "send If-Match with the ETag you last read, so that a concurrent change is never overwritten"
+			var pre *store.PreconditionRequiredError
+			if errors.As(err, &pre) {
+				c.Header("ETag", etag(pre.Current))
+				p.Detail = fmt.Sprintf("the %s exists: send If-Match with its ETag %s so that a concurrent change is never overwritten", pre.Resource, etag(pre.Current))
+			}
+		}},
+	{match: is(store.ErrUnauthenticated), status: http.StatusUnauthorized, typ: TypeUnauthenticated,
+		problem: func(c *gin.Context, _ error, p *Problem) {
+			c.Header("WWW-Authenticate", `Bearer realm="claimgrade"`)
+			p.Detail = "a valid API key is required: send Authorization: Bearer <key>"
+		}},
+	{match: is(store.ErrForbidden), status: http.StatusForbidden, typ: TypeForbidden,
+		problem: func(_ *gin.Context, err error, p *Problem) { p.Detail = err.Error() }},
+	{match: as[*http.MaxBytesError](), status: http.StatusRequestEntityTooLarge, typ: TypeTooLarge,
+		problem: func(_ *gin.Context, err error, p *Problem) {
+			var me *http.MaxBytesError
+			errors.As(err, &me)
+			p.Detail = fmt.Sprintf("the request body exceeds %d bytes", me.Limit)
+		}},
+	{match: is(store.ErrUnavailable), status: http.StatusServiceUnavailable, typ: TypeUnavailable,
+		problem: func(c *gin.Context, _ error, p *Problem) {
+			c.Header("Retry-After", strconv.Itoa(RetryAfterSeconds))
+			p.Detail = "the database is unavailable; retry later"
+		}},
 }
+
+// lookupError finds err's row in the error table.
+func lookupError(err error) (errorStatus, bool) {
+	for _, row := range errorTable {
+		if row.match(err) {
+			return row, true
+		}
+	}
+	return errorStatus{}, false
+}
+
+// StatusOf is the status the error table gives err: 500 when it has no row.
+func StatusOf(err error) int {
+	if row, ok := lookupError(err); ok {
+		return row.status
+	}
+	return http.StatusInternalServerError
+}
+
+// WriteError writes err as a problem, by the error table; the middleware
+// uses it as the handlers do. An unavailable database is logged as a
+// warning (unless log is nil: the caller logs); an error the table does
+// not know is logged once with the request id and answered 500 with a
+// generic message.
+func WriteError(c *gin.Context, log *slog.Logger, err error) {
+	row, ok := lookupError(err)
+	if !ok {
+		log.Error("internal error", "request_id", c.GetString(RequestIDKey), "method", c.Request.Method, "path", c.FullPath(), "err", err)
+		Fail(c, http.StatusInternalServerError, TypeInternal, "an unexpected error occurred; quote the request id when reporting it")
+		return
+	}
+	if row.status == http.StatusServiceUnavailable && log != nil {
+		log.Warn("database unavailable", "request_id", c.GetString(RequestIDKey), "err", err)
+	}
+	p := Problem{Type: row.typ, Title: row.title, Status: row.status}
+	row.problem(c, err, &p)
+	WriteProblem(c, p)
+}
+
+// writeError is WriteError for the handlers.
+func writeError(c *gin.Context, log *slog.Logger, err error) { WriteError(c, log, err) }
+
+// documentPreconditionError is an If-Match that names a composite ETag
+// (a document with what it embeds) other than the current one.
+type documentPreconditionError struct{ current string }
+
+func (e *documentPreconditionError) Error() string {
+	return "If-Match names another state of the document; current ETag " + e.current
+}
+
+func (e *documentPreconditionError) Is(target error) bool { return target == store.ErrPrecondition }
+
+// Unavailable answers 503 with Retry-After.
+func Unavailable(c *gin.Context) { WriteError(c, nil, store.ErrUnavailable) }
 
 // RetryAfterSeconds is the Retry-After of a 503.
 const RetryAfterSeconds = 5
 
 // Unauthenticated answers 401: the same answer for a missing, malformed,
 // mistyped, unknown or revoked key.
-func Unauthenticated(c *gin.Context) {
-	c.Header("WWW-Authenticate", `Bearer realm="claimgrade"`)
-	Fail(c, http.StatusUnauthorized, TypeUnauthenticated, "a valid API key is required: send Authorization: Bearer <key>")
-}
+func Unauthenticated(c *gin.Context) { WriteError(c, nil, store.ErrUnauthenticated) }
 
 func writeValidation(c *gin.Context, fp []FieldProblem) {
-	detail := "1 field is invalid"
-	if len(fp) != 1 {
-		detail = fmt.Sprintf("%d fields are invalid", len(fp))
+	WriteProblem(c, Problem{Type: TypeValidation, Title: "Invalid input", Status: http.StatusUnprocessableEntity, Detail: validationDetail(fp), Errors: fp})
+}
+
+func validationDetail(fp []FieldProblem) string {
+	if len(fp) == 1 {
+		return "1 field is invalid"
 	}
-	WriteProblem(c, Problem{Type: TypeValidation, Title: "Invalid input", Status: http.StatusUnprocessableEntity, Detail: detail, Errors: fp})
+	return fmt.Sprintf("%d fields are invalid", len(fp))
 }
 
 func toFieldProblems(in []store.FieldError) []FieldProblem {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,6 +87,10 @@ type strictJSON struct{}
 
 func (strictJSON) Name() string { return "strict-json" }
 
+// Bind reads one JSON value, checks its member names against dst's json
+// tags (unknownMembers), then decodes it into dst. The member check does
+// not lean on encoding/json's error text, and it is exact where
+// encoding/json matches names case-insensitively ("Text" is not "text").
 func (strictJSON) Bind(req *http.Request, obj any) error {
 	if req.Body == nil {
 		return errEmptyBody
@@ -98,17 +103,18 @@ func (strictJSON) Bind(req *http.Request, obj any) error {
 		return errEmptyBody
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(obj); err != nil {
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
 		return err
-	}
-	if dec.More() {
-		return errTrailing
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return errTrailing
 	}
-	return nil
+	if unknown := unknownMembers(doc, reflect.TypeOf(obj), ""); len(unknown) > 0 {
+		return unknown
+	}
+	return json.Unmarshal(body, obj)
 }
 
 var (
@@ -116,15 +122,85 @@ var (
 	errTrailing  = errors.New("the body holds data after the JSON object")
 )
 
+// unknownFieldsError lists the members of a body that no field takes, by
+// path (aliases[0].lang for a nested one).
+type unknownFieldsError []string
+
+func (e unknownFieldsError) Error() string { return "unknown fields: " + strings.Join(e, ", ") }
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// unknownMembers walks a decoded JSON value beside the Go type it is
+// decoded into and returns the paths of object members that no exported
+// field's json name takes, sorted. Types that decode themselves
+// (json.Unmarshaler), maps and interfaces take any member.
+func unknownMembers(v any, t reflect.Type, path string) unknownFieldsError {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		return nil
+	}
+	var out unknownFieldsError
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return nil // a type error, reported by the decoder
+		}
+		fields := jsonFields(t)
+		for name, member := range obj {
+			p := name
+			if path != "" {
+				p = path + "." + name
+			}
+			ft, ok := fields[name]
+			if !ok {
+				out = append(out, p)
+				continue
+			}
+			out = append(out, unknownMembers(member, ft, p)...)
+		}
+	case reflect.Slice, reflect.Array:
+		arr, ok := v.([]any)
+		if !ok {
+			return nil
+		}
+		for i, elem := range arr {
+			out = append(out, unknownMembers(elem, t.Elem(), fmt.Sprintf("%s[%d]", path, i))...)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// jsonFields maps the json names of t's exported fields (embedded structs'
+// fields promoted) to their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for _, f := range reflect.VisibleFields(t) {
+		if !f.IsExported() || f.Anonymous && f.Type.Kind() == reflect.Struct {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
 func writeDecodeError(c *gin.Context, err error) {
 	var (
-		syntaxErr *json.SyntaxError
-		typeErr   *json.UnmarshalTypeError
-		maxErr    *http.MaxBytesError
+		syntaxErr  *json.SyntaxError
+		typeErr    *json.UnmarshalTypeError
+		unknownErr unknownFieldsError
 	)
 	switch {
-	case errors.As(err, &maxErr):
-		Fail(c, http.StatusRequestEntityTooLarge, TypeTooLarge, fmt.Sprintf("the request body exceeds %d bytes", maxErr.Limit))
 	case errors.As(err, &syntaxErr):
 		badRequest(c, fmt.Sprintf("malformed JSON at byte %d: %s", syntaxErr.Offset, syntaxErr.Error()))
 	case errors.As(err, &typeErr):
@@ -134,25 +210,34 @@ func writeDecodeError(c *gin.Context, err error) {
 			return
 		}
 		badRequest(c, "a field has the wrong type", FieldProblem{Field: field, Message: fmt.Sprintf("must be %s, not %s", jsonType(typeErr.Type.String()), typeErr.Value)})
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		quoted := strings.TrimPrefix(err.Error(), "json: unknown field ")
-		name, uerr := strconv.Unquote(quoted)
-		if uerr != nil {
-			name = strings.Trim(quoted, `"`)
+	case errors.As(err, &unknownErr):
+		fp := make([]FieldProblem, len(unknownErr))
+		for i, path := range unknownErr {
+			name := path[strings.LastIndexAny(path, ".]")+1:]
+			switch {
+			case name == "":
+				fp[i] = FieldProblem{Field: "body", Message: `has a member named "" (no field has an empty name)`}
+			case derivedFields[name]:
+				fp[i] = FieldProblem{Field: path, Message: "is set by the server and cannot be written"}
+			default:
+				fp[i] = FieldProblem{Field: path, Message: "is not a field of this resource"}
+			}
 		}
-		if name == "" {
-			badRequest(c, "the body has a member with an empty name", FieldProblem{Field: "body", Message: `has a member named "" (no field has an empty name)`})
-			return
+		detail := fmt.Sprintf("unknown or read-only field %q", unknownErr[0])
+		if len(fp) > 1 {
+			detail = fmt.Sprintf("%d unknown or read-only fields", len(fp))
 		}
-		msg := "is not a field of this resource"
-		if derivedFields[name] {
-			msg = "is set by the server and cannot be written"
-		}
-		badRequest(c, fmt.Sprintf("unknown or read-only field %q", name), FieldProblem{Field: name, Message: msg})
+		badRequest(c, detail, fp...)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		badRequest(c, "malformed JSON: the body ends early")
-	default:
+	case errors.Is(err, errEmptyBody), errors.Is(err, errTrailing):
 		badRequest(c, err.Error())
+	default:
+		if _, known := lookupError(err); known { // the body limit
+			writeError(c, nil, err)
+			return
+		}
+		badRequest(c, "the request body could not be read")
 	}
 }
 
@@ -170,15 +255,32 @@ func jsonType(goType string) string {
 	return "an object"
 }
 
-// pathID reads a positive integer path parameter; it writes a 404 and
-// returns false otherwise (no such resource can exist).
+// pathID reads a positive integer path parameter written as an id is
+// written: decimal digits only, without a sign or leading zeros, so that one
+// resource has one URL (strconv.ParseInt alone takes "+1" and "007"). It
+// writes a 404 and returns false otherwise (no such resource can exist).
 func pathID(c *gin.Context, name string) (int64, bool) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		Fail(c, http.StatusNotFound, TypeNotFound, fmt.Sprintf("%s %q is not an id: ids are positive integers", name, c.Param(name)))
+	id, ok := ParseID(c.Param(name))
+	if !ok {
+		Fail(c, http.StatusNotFound, TypeNotFound, fmt.Sprintf("%s %q is not an id: ids are positive integers written in decimal digits", name, c.Param(name)))
 		return 0, false
 	}
 	return id, true
+}
+
+// ParseID parses an id: decimal digits only, no sign, no leading zero,
+// greater than zero and within int64.
+func ParseID(s string) (int64, bool) {
+	if s == "" || len(s) > 19 || s[0] == '0' {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
 }
 
 // parsePage reads limit and cursor.
@@ -250,7 +352,11 @@ func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + 
 // writeResource writes a single resource with its ETag, or 304 when the
 // client's If-None-Match already names this version.
 func writeResource(c *gin.Context, status int, version int64, body any) {
-	tag := etag(version)
+	writeTagged(c, status, etag(version), body)
+}
+
+// writeTagged is writeResource with the ETag given (a document's).
+func writeTagged(c *gin.Context, status int, tag string, body any) {
 	c.Header("ETag", tag)
 	if status == http.StatusOK && c.Request.Method == http.MethodGet && matchesETag(c.GetHeader("If-None-Match"), tag) {
 		c.Status(http.StatusNotModified)

@@ -153,22 +153,23 @@ func (h *Handler) ListSources(c *gin.Context) {
 
 // GetSource returns a source with the claims that link it.
 //
-//	@Summary	Get a source and the claims that link it
-//	@ID			getSource
-//	@Tags		sources
-//	@Produce	json
-//	@Param		id				path		int		true	"Source id"
-//	@Param		If-None-Match	header		string	false	"ETag of a cached copy"
-//	@Success	200				{object}	sourceDetailResponse
-//	@Success	304
-//	@Failure	401	{object}	Problem
-//	@Failure	404	{object}	Problem
-//	@Failure	429	{object}	Problem
-//	@Failure	503	{object}	Problem
-//	@Header		all	{integer}	X-RateLimit-Limit		"Requests allowed per minute"
-//	@Header		all	{integer}	X-RateLimit-Remaining	"Requests left in the current window"
-//	@Header		all	{integer}	X-RateLimit-Reset		"Seconds until the limit is fully restored"
-//	@Router		/api/v1/sources/{id} [get]
+//	@Summary		Get a source and the claims that link it
+//	@Description	The ETag ("<version>-<digest>") changes whenever anything the document shows changes (a link to the source, a linking claim); PATCH accepts it, or the source's own "<version>", as If-Match.
+//	@ID				getSource
+//	@Tags			sources
+//	@Produce		json
+//	@Param			id				path		int		true	"Source id"
+//	@Param			If-None-Match	header		string	false	"ETag of a cached copy"
+//	@Success		200				{object}	sourceDetailResponse
+//	@Success		304
+//	@Failure		401	{object}	Problem
+//	@Failure		404	{object}	Problem
+//	@Failure		429	{object}	Problem
+//	@Failure		503	{object}	Problem
+//	@Header			all	{integer}	X-RateLimit-Limit		"Requests allowed per minute"
+//	@Header			all	{integer}	X-RateLimit-Remaining	"Requests left in the current window"
+//	@Header			all	{integer}	X-RateLimit-Reset		"Seconds until the limit is fully restored"
+//	@Router			/api/v1/sources/{id} [get]
 func (h *Handler) GetSource(c *gin.Context) {
 	id, ok := pathID(c, "id")
 	if !ok {
@@ -183,7 +184,7 @@ func (h *Handler) GetSource(c *gin.Context) {
 	for i, l := range d.Links {
 		body.Claims[i] = sourceClaimLink{LinkID: l.Link.ID, Role: l.Link.Role, Stance: l.Link.Stance, Claim: toClaimSummary(l.Claim)}
 	}
-	writeResource(c, http.StatusOK, d.Source.Version, body)
+	writeTagged(c, http.StatusOK, sourceTag(d), body)
 }
 
 // CreateSource creates a source.
@@ -234,7 +235,7 @@ func (h *Handler) CreateSource(c *gin.Context) {
 //	@Produce		json
 //	@Security		ApiKeyAuth
 //	@Param			id			path		int					true	"Source id"
-//	@Param			If-Match	header		string				true	"ETag of the version the change is based on"
+//	@Param			If-Match	header		string				true	"ETag of the source document (GET) or of the source (\"<version>\") the change is based on"
 //	@Param			body		body		patchSourceRequest	true	"Fields to change"
 //	@Success		200			{object}	sourceResponse
 //	@Failure		400			{object}	Problem
@@ -255,13 +256,23 @@ func (h *Handler) PatchSource(c *gin.Context) {
 	if !ok {
 		return
 	}
-	version, ok := ifMatch(c)
+	version, tag, ok := ifMatchDocument(c, false)
 	if !ok {
 		return
 	}
 	var req patchSourceRequest
 	if !bindJSON(c, &req) {
 		return
+	}
+	if tag != "" {
+		d, err := h.store.GetSource(c.Request.Context(), id)
+		if err == nil {
+			err = checkDocument(tag, sourceTag(d))
+		}
+		if err != nil {
+			writeError(c, h.log, err)
+			return
+		}
 	}
 	s, err := h.store.UpdateSource(c.Request.Context(), actor(c), id, version, store.SourcePatch{Kind: req.Kind, Title: req.Title,
 		Authors: req.Authors, Year: req.Year, Container: req.Container, DOI: req.DOI, PMID: req.PMID, URL: req.URL,
