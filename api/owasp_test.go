@@ -21,6 +21,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -466,41 +467,76 @@ func TestOWASPMisconfiguration(t *testing.T) {
 func TestOWASPCORS(t *testing.T) {
 	st := testenv.Open(t, testenv.Backends()[0])
 	s := testenv.NewServer(t, st, func(c *api.Config) { c.CORSOrigins = []string{"https://app.example.org"} })
-	send := func(method, origin string, headers map[string]string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, "/api/v1/claims", nil)
-		req.Header.Set("Origin", origin)
+	send := func(method, origin string, headers map[string]string) *testenv.Response {
+		h := map[string]string{"Origin": origin}
 		for k, v := range headers {
-			req.Header.Set(k, v)
+			h[k] = v
 		}
-		rec := httptest.NewRecorder()
-		s.Handler.ServeHTTP(rec, req)
-		return rec
+		return s.Do(testenv.Request{Method: method, Path: "/api/v1/claims", Headers: h})
 	}
-	rec := send("GET", "https://app.example.org", nil)
-	if rec.Code != 200 || rec.Header().Get("Access-Control-Allow-Origin") != "https://app.example.org" ||
-		!strings.Contains(rec.Header().Get("Vary"), "Origin") || !strings.Contains(rec.Header().Get("Access-Control-Expose-Headers"), "X-RateLimit-Remaining") {
-		t.Errorf("allowed origin: %d %v", rec.Code, rec.Header())
+	res := send("GET", "https://app.example.org", nil)
+	if res.Status != 200 || res.Header.Get("Access-Control-Allow-Origin") != "https://app.example.org" ||
+		!slices.Contains(res.Header.Values("Vary"), "Origin") ||
+		!slices.Contains(testenv.HeaderNames(res.Header, "Access-Control-Expose-Headers"), "X-Ratelimit-Remaining") {
+		t.Errorf("allowed origin: %d %v", res.Status, res.Header)
 	}
-	if rec.Header().Get("Access-Control-Allow-Credentials") != "" {
+	if res.Header.Get("Access-Control-Allow-Credentials") != "" {
 		t.Errorf("credentials allowed: keys are bearer tokens, never cookies")
 	}
 	for _, origin := range []string{"https://evil.example", "https://app.example.org.evil.example", "null", "https://APP.example.org"} {
-		rec := send("GET", origin, nil)
-		if got := rec.Header().Get("Access-Control-Allow-Origin"); got != "" {
-			t.Errorf("origin %s: Access-Control-Allow-Origin %q, want none", origin, got)
+		res := send("GET", origin, nil)
+		if got := res.Header.Get("Access-Control-Allow-Origin"); res.Status != 200 || got != "" {
+			t.Errorf("origin %s: %d, Access-Control-Allow-Origin %q, want 200 and none", origin, res.Status, got)
 		}
 	}
 	preflight := map[string]string{"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "Authorization, Content-Type, Idempotency-Key"}
-	rec = send("OPTIONS", "https://app.example.org", preflight)
-	allowHeaders := rec.Header().Get("Access-Control-Allow-Headers")
-	if rec.Code != http.StatusNoContent || rec.Header().Get("Access-Control-Allow-Origin") != "https://app.example.org" ||
-		!strings.Contains(rec.Header().Get("Access-Control-Allow-Methods"), "POST") ||
-		!strings.Contains(allowHeaders, "Authorization") || !strings.Contains(allowHeaders, "Idempotency-Key") || !strings.Contains(allowHeaders, "If-Match") {
-		t.Errorf("preflight from an allowed origin: %d %v", rec.Code, rec.Header())
+	res = send("OPTIONS", "https://app.example.org", preflight)
+	allowHeaders := testenv.HeaderNames(res.Header, "Access-Control-Allow-Headers")
+	if res.Status != http.StatusNoContent || res.Header.Get("Access-Control-Allow-Origin") != "https://app.example.org" ||
+		!slices.Contains(testenv.HeaderList(res.Header, "Access-Control-Allow-Methods"), "POST") ||
+		!slices.Contains(allowHeaders, "Authorization") || !slices.Contains(allowHeaders, "Idempotency-Key") || !slices.Contains(allowHeaders, "If-Match") {
+		t.Errorf("preflight from an allowed origin: %d %v", res.Status, res.Header)
 	}
-	rec = send("OPTIONS", "https://evil.example", preflight)
-	if rec.Code != http.StatusForbidden || rec.Header().Get("Access-Control-Allow-Origin") != "" {
-		t.Errorf("preflight from another origin: %d %v", rec.Code, rec.Header())
+	res = send("OPTIONS", "https://evil.example", preflight)
+	res.Problem(t, http.StatusForbidden)
+	if res.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight from another origin: %d %v", res.Status, res.Header)
+	}
+}
+
+// API8: CORS_ORIGINS=* admits any real origin, echoing it, but never the
+// opaque origin "null" that sandboxed frames and file:// pages send: a
+// server that answers it admits every such page.
+func TestOWASPCORSAnyOrigin(t *testing.T) {
+	st := testenv.Open(t, testenv.Backends()[0])
+	s := testenv.NewServer(t, st, func(c *api.Config) { c.CORSOrigins = []string{"*"} })
+	preflight := map[string]string{"Access-Control-Request-Method": "PATCH", "Access-Control-Request-Headers": "Authorization, If-Match"}
+	tests := []struct {
+		name, method, origin string
+		headers              map[string]string
+		status               int
+		allow                string
+	}{
+		{"any origin", "GET", "https://anyone.example", nil, http.StatusOK, "https://anyone.example"},
+		{"any origin's preflight", "OPTIONS", "https://anyone.example", preflight, http.StatusNoContent, "https://anyone.example"},
+		{"null", "GET", "null", nil, http.StatusOK, ""},
+		{"null preflight", "OPTIONS", "null", preflight, http.StatusForbidden, ""},
+	}
+	for _, tt := range tests {
+		h := map[string]string{"Origin": tt.origin}
+		for k, v := range tt.headers {
+			h[k] = v
+		}
+		res := s.Do(testenv.Request{Method: tt.method, Path: "/api/v1/claims", Headers: h})
+		if res.Status != tt.status {
+			t.Errorf("%s: status %d, want %d: %s", tt.name, res.Status, tt.status, res.Body)
+		}
+		if got := res.Header.Get("Access-Control-Allow-Origin"); got != tt.allow {
+			t.Errorf("%s: Access-Control-Allow-Origin %q, want %q", tt.name, got, tt.allow)
+		}
+		if tt.allow == "" && (res.Header.Get("Access-Control-Allow-Methods") != "" || res.Header.Get("Access-Control-Expose-Headers") != "") {
+			t.Errorf("%s: CORS headers for a refused origin: %v", tt.name, res.Header)
+		}
 	}
 }
 

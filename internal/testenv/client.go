@@ -187,6 +187,9 @@ func (s *Server) validate(req *http.Request, reqBody []byte, res *Response) {
 			s.T.Errorf("%s %s: status %d with Content-Type %q, want application/problem+json", req.Method, req.URL, res.Status, ct)
 		}
 	}
+	if req.Method == http.MethodOptions && req.Header.Get("Access-Control-Request-Method") != "" {
+		return // a CORS preflight is not an operation of the document
+	}
 	_, rt := Spec(s.T)
 	vreq := req.Clone(context.Background())
 	vreq.URL.Scheme, vreq.URL.Host, vreq.Host = "http", "example.com", "example.com"
@@ -241,4 +244,35 @@ func (r *Response) Problem(t testing.TB, status int) map[string]any {
 		t.Errorf("problem status = %v, want %d", m["status"], status)
 	}
 	return m
+}
+
+// HeaderList reads a comma-separated list header (all its lines) as its
+// trimmed elements.
+func HeaderList(h http.Header, name string) []string {
+	var out []string
+	for _, line := range h.Values(name) {
+		for _, v := range strings.Split(line, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// HeaderNames reads a header that lists header names (such as
+// Access-Control-Expose-Headers), in canonical spelling: names are
+// case-insensitive.
+func HeaderNames(h http.Header, name string) []string {
+	return Canonical(HeaderList(h, name)...)
+}
+
+// Canonical spells header names canonically, for comparing with
+// HeaderNames.
+func Canonical(names ...string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = http.CanonicalHeaderKey(n)
+	}
+	return out
 }
