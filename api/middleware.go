@@ -67,24 +67,20 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// recovery turns a panic into a 500 problem and logs the stack, never
-// sending it to the client.
+// recovery turns a panic into a 500 problem through gin.CustomRecovery and
+// logs it once, with the request id and the stack, never sending either to
+// the client. (gin's own log line is switched off: it would be a second,
+// unstructured record of the same panic.)
 func recovery(log *slog.Logger) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		defer func() {
-			if r := recover(); r != nil {
-				if r == http.ErrAbortHandler {
-					panic(r)
-				}
-				log.Error("panic", "request_id", c.GetString(handlers.RequestIDKey), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-				if !c.Writer.Written() {
-					handlers.Fail(c, http.StatusInternalServerError, handlers.TypeInternal, "an unexpected error occurred; quote the request id when reporting it")
-				}
-				c.Abort()
-			}
-		}()
-		c.Next()
-	}
+	return gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, v any) {
+		log.Error("panic", "request_id", c.GetString(handlers.RequestIDKey), "method", c.Request.Method,
+			"path", c.Request.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		if c.Writer.Written() {
+			c.Abort() // the status is out; the client sees a cut-short body
+			return
+		}
+		handlers.Fail(c, http.StatusInternalServerError, handlers.TypeInternal, "an unexpected error occurred; quote the request id when reporting it")
+	})
 }
 
 // bodyLimit caps request bodies: a declared length over the cap is refused

@@ -17,13 +17,17 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gin-gonic/gin"
 
 	"claimgrade/api"
 	"claimgrade/internal/testenv"
@@ -461,6 +465,46 @@ func TestOWASPMisconfiguration(t *testing.T) {
 			t.Errorf("headers: %v", res.Header)
 		}
 	})
+}
+
+// API8: a panic is a 500 problem that says nothing more, logged once with
+// the request id and the stack.
+func TestOWASPRecovery(t *testing.T) {
+	st := testenv.Open(t, testenv.Backends()[0])
+	var logs bytes.Buffer
+	s := testenv.NewServerLog(t, st, slog.New(slog.NewJSONHandler(&logs, nil)))
+	// A route outside /api/v1, and so outside the OpenAPI document, added
+	// after the server's middleware as every route is.
+	s.Handler.(*gin.Engine).GET("/panics", func(*gin.Context) { panic("secret-internal-state") })
+
+	res := s.Do(testenv.Request{Method: "GET", Path: "/panics", Headers: map[string]string{"X-Request-ID": "recover-1"}})
+	p := res.Problem(t, http.StatusInternalServerError)
+	if p["type"] != "/problems/internal" || p["request_id"] != "recover-1" {
+		t.Errorf("500 problem = %v", p)
+	}
+	secCheckNoInternals(t, "recovered panic", res.Body)
+	if bytes.Contains(res.Body, []byte("secret-internal-state")) {
+		t.Errorf("the panic value reached the client: %s", res.Body)
+	}
+
+	var panics []map[string]any
+	for _, line := range bytes.Split(bytes.TrimSpace(logs.Bytes()), []byte("\n")) {
+		var rec map[string]any
+		if err := json.Unmarshal(line, &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if rec["msg"] == "panic" {
+			panics = append(panics, rec)
+		}
+	}
+	if len(panics) != 1 {
+		t.Fatalf("%d panic records, want 1:\n%s", len(panics), logs.String())
+	}
+	rec := panics[0]
+	if rec["request_id"] != "recover-1" || rec["panic"] != "secret-internal-state" ||
+		!strings.Contains(fmt.Sprint(rec["stack"]), "TestOWASPRecovery") {
+		t.Errorf("panic record = %v, want the request id, the value and a stack through the handler", rec)
+	}
 }
 
 // API8: CORS answers configured origins only.

@@ -76,6 +76,12 @@ func Spec(t testing.TB) (*openapi3.T, routers.Router) {
 // by configure when given, and issues one key per role.
 func NewServer(t testing.TB, st *store.Store, configure ...func(*api.Config)) *Server {
 	t.Helper()
+	return NewServerLog(t, st, slog.New(slog.DiscardHandler), configure...)
+}
+
+// NewServerLog is NewServer with the server logging to log.
+func NewServerLog(t testing.TB, st *store.Store, log *slog.Logger, configure ...func(*api.Config)) *Server {
+	t.Helper()
 	cfg, err := api.LoadConfig(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +90,7 @@ func NewServer(t testing.TB, st *store.Store, configure ...func(*api.Config)) *S
 	for _, f := range configure {
 		f(&cfg)
 	}
-	h, err := api.NewServer(cfg, st, slog.New(slog.DiscardHandler))
+	h, err := api.NewServer(cfg, st, log)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
