@@ -18,15 +18,6 @@ import (
 	"claimgrade/store"
 )
 
-func secCount(t *testing.T, st *store.Store, table string) int64 {
-	t.Helper()
-	var n int64
-	if err := st.DB().Table(table).Count(&n).Error; err != nil {
-		t.Fatalf("count %s: %v", table, err)
-	}
-	return n
-}
-
 func secKeyID(t *testing.T, st *store.Store, user string) int64 {
 	t.Helper()
 	var k models.APIKey
@@ -62,10 +53,10 @@ func TestIdempotencyReplay(t *testing.T) {
 				}
 			}
 		}
-		if n := secCount(t, st, "sources"); n != 1 {
+		if n := testenv.Count(t, st, "sources", ""); n != 1 {
 			t.Errorf("%d sources after a request and two replays, want 1", n)
 		}
-		if n := secCount(t, st, "idempotency_keys"); n != 1 {
+		if n := testenv.Count(t, st, "idempotency_keys", ""); n != 1 {
 			t.Errorf("%d idempotency records, want 1", n)
 		}
 
@@ -174,7 +165,7 @@ func TestIdempotencyInProgress(t *testing.T) {
 		if p["type"] != "/problems/idempotency-key-in-progress" || !strings.Contains(p["detail"].(string), "in progress") {
 			t.Errorf("in progress: %v", p)
 		}
-		if n := secCount(t, st, "sources"); n != 0 {
+		if n := testenv.Count(t, st, "sources", ""); n != 0 {
 			t.Errorf("the second request ran: %d sources", n)
 		}
 		// Once the first finishes, retries replay it.
@@ -240,7 +231,7 @@ func TestIdempotencyConcurrent(t *testing.T) {
 		if ran != 1 {
 			t.Errorf("%d of %d concurrent requests with one key ran, want exactly 1", ran, n)
 		}
-		if c := secCount(t, st, "sources"); c != 1 {
+		if c := testenv.Count(t, st, "sources", ""); c != 1 {
 			t.Errorf("%d sources, want 1", c)
 		}
 	})
@@ -262,7 +253,7 @@ func TestIdempotencyServerErrorReleasesKey(t *testing.T) {
 		res := post()
 		s.Validate = true
 		res.Problem(t, http.StatusInternalServerError)
-		if n := secCount(t, st, "idempotency_keys"); n != 0 {
+		if n := testenv.Count(t, st, "idempotency_keys", ""); n != 0 {
 			t.Errorf("a 500 left %d idempotency records, want the key released", n)
 		}
 		if err := st.DB().Exec("ALTER TABLE audit_events_away RENAME TO audit_events").Error; err != nil {
@@ -273,7 +264,7 @@ func TestIdempotencyServerErrorReleasesKey(t *testing.T) {
 		if res.Status != http.StatusCreated || res.Header.Get("Idempotent-Replayed") != "" {
 			t.Fatalf("retry after 500: %d replayed=%q %s", res.Status, res.Header.Get("Idempotent-Replayed"), res.Body)
 		}
-		if n := secCount(t, st, "sources"); n != 1 {
+		if n := testenv.Count(t, st, "sources", ""); n != 1 {
 			t.Errorf("%d sources, want 1", n)
 		}
 	})
@@ -298,11 +289,11 @@ func TestIdempotencyExpiry(t *testing.T) {
 		if res.Status != http.StatusCreated || res.Header.Get("Idempotent-Replayed") != "" {
 			t.Fatalf("after expiry: %d replayed=%q", res.Status, res.Header.Get("Idempotent-Replayed"))
 		}
-		if n := secCount(t, st, "sources"); n != 3 {
+		if n := testenv.Count(t, st, "sources", ""); n != 3 {
 			t.Errorf("%d sources, want 3", n)
 		}
 		// Expired records are purged on the way, the other key's too.
-		if n := secCount(t, st, "idempotency_keys"); n != 1 {
+		if n := testenv.Count(t, st, "idempotency_keys", ""); n != 1 {
 			t.Errorf("%d idempotency records after expiry, want 1 (the new one)", n)
 		}
 	})

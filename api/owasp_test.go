@@ -35,35 +35,26 @@ import (
 	"claimgrade/store"
 )
 
-// secMust fails unless res has status and returns its JSON object (nil for
-// an empty body).
-func secMust(t *testing.T, res *testenv.Response, status int) map[string]any {
-	t.Helper()
-	if res.Status != status {
-		t.Fatalf("status = %d, want %d; body: %s", res.Status, status, res.Body)
-	}
-	if len(res.Body) == 0 {
-		return nil
-	}
-	return res.JSON(t)
-}
-
-func secID(m map[string]any) int64 { return int64(m["id"].(float64)) }
-
 // secSeedClaim makes a therapy, a claim and an RCT that supports it, and
 // returns the claim's id.
 func secSeedClaim(t *testing.T, s *testenv.Server) int64 {
 	t.Helper()
-	secMust(t, s.Do(testenv.Request{Method: "POST", Path: "/api/v1/therapies", Role: "editor", Body: map[string]any{
+	s.Do(testenv.Request{Method: "POST", Path: "/api/v1/therapies", Role: "editor", Body: map[string]any{
 		"slug": "infusion-therapy", "name": "Infusion therapy", "description": "Intravenous drips.",
-		"aliases": []map[string]string{{"alias": "Infusionstherapie", "language": "de"}}}}), http.StatusCreated)
-	claimID := secID(secMust(t, s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: "editor", Body: map[string]any{
+		"aliases": []map[string]string{{"alias": "Infusionstherapie", "language": "de"}}}}).Want(t,
+
+		http.StatusCreated)
+	claimID := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: "editor", Body: map[string]any{
 		"therapy": "Infusionstherapie", "text": "Infusionen wirken schneller als Tabletten.", "language": "de",
-		"text_en": "Infusions work faster than tablets.", "outcome": "onset speed", "claim_type": "comparative"}}), http.StatusCreated))
-	sourceID := secID(secMust(t, s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: map[string]any{
-		"kind": "rct", "title": "Intravenous versus oral paracetamol for acute pain", "year": 2019}}), http.StatusCreated))
-	secMust(t, s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", claimID), Role: "editor",
-		Body: map[string]any{"source_id": sourceID, "role": "evidence", "stance": "supports"}}), http.StatusCreated)
+		"text_en": "Infusions work faster than tablets.", "outcome": "onset speed", "claim_type": "comparative"}}).Want(t,
+
+		http.StatusCreated))
+	sourceID := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: map[string]any{
+		"kind": "rct", "title": "Intravenous versus oral paracetamol for acute pain", "year": 2019}}).Want(t,
+		http.StatusCreated))
+	s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", claimID), Role: "editor",
+		Body: map[string]any{"source_id": sourceID, "role": "evidence", "stance": "supports"}}).Want(t,
+		http.StatusCreated)
 	return claimID
 }
 
@@ -93,8 +84,8 @@ func TestOWASPObjectLevelAuthorization(t *testing.T) {
 		if res.Status == http.StatusNotFound && strings.Contains(string(res.Body), "no route") {
 			t.Skip("PUT /api/v1/claims/{id}/assessments/me is not served yet")
 		}
-		draft := secMust(t, res, http.StatusCreated)
-		draftID := secID(draft)
+		draft := res.Want(t, http.StatusCreated)
+		draftID := testenv.ID(draft)
 		var before models.Assessment
 		if err := st.DB().Take(&before, draftID).Error; err != nil {
 			t.Fatal(err)
@@ -103,7 +94,7 @@ func TestOWASPObjectLevelAuthorization(t *testing.T) {
 		// Reading: neither the list nor the history shows B anything of A's draft.
 		for _, path := range []string{base, fmt.Sprintf("/api/v1/claims/%d/history", claimID)} {
 			res := s.Do(testenv.Request{Method: "GET", Path: path, Role: other})
-			secMust(t, res, http.StatusOK)
+			res.Want(t, http.StatusOK)
 			if bytes.Contains(res.Body, []byte("private reasoning")) {
 				t.Errorf("reviewer B reads A's draft in GET %s: %s", path, res.Body)
 			}
@@ -138,12 +129,12 @@ func TestOWASPObjectLevelAuthorization(t *testing.T) {
 			t.Errorf("A's draft changed: before %+v after %+v", before, after)
 		}
 		// B's own draft is B's, and A still sees exactly A's.
-		secMust(t, s.Do(testenv.Request{Method: "PUT", Path: base + "/me", Role: other, Body: map[string]any{"verdict": "insufficient"}}), http.StatusCreated)
+		s.Do(testenv.Request{Method: "PUT", Path: base + "/me", Role: other, Body: map[string]any{"verdict": "insufficient"}}).Want(t, http.StatusCreated)
 		if err := st.DB().Take(&after, draftID).Error; err != nil || after.Verdict != "supported" || after.Version != before.Version {
 			t.Errorf("B's own PUT changed A's draft: %+v (%v)", after, err)
 		}
-		list := secMust(t, s.Do(testenv.Request{Method: "GET", Path: base, Role: "reviewer"}), http.StatusOK)["data"].([]any)
-		if len(list) != 1 || secID(list[0].(map[string]any)) != draftID {
+		list := s.Do(testenv.Request{Method: "GET", Path: base, Role: "reviewer"}).Want(t, http.StatusOK)["data"].([]any)
+		if len(list) != 1 || testenv.ID(list[0].(map[string]any)) != draftID {
 			t.Errorf("reviewer A lists %v, want only the own draft %d", list, draftID)
 		}
 	})
@@ -171,11 +162,12 @@ func TestOWASPAuthentication(t *testing.T) {
 			t.Fatalf("GenerateKey made a key WellFormedKey rejects: %s", unknown)
 		}
 		// A key revoked through the API.
-		created := secMust(t, s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin",
-			Body: map[string]any{"name": "soon-revoked", "role": "editor"}}), http.StatusCreated)
+		created := s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin",
+			Body: map[string]any{"name": "soon-revoked", "role": "editor"}}).Want(t,
+			http.StatusCreated)
 		revoked := created["key"].(string)
-		secMust(t, s.Do(testenv.Request{Method: "GET", Path: "/api/v1/me", Role: revoked}), http.StatusOK)
-		secMust(t, s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/keys/%d", secID(created)), Role: "admin"}), http.StatusNoContent)
+		s.Do(testenv.Request{Method: "GET", Path: "/api/v1/me", Role: revoked}).Want(t, http.StatusOK)
+		s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/keys/%d", testenv.ID(created)), Role: "admin"}).Want(t, http.StatusNoContent)
 
 		tests := []struct {
 			name, authorization string
@@ -240,7 +232,7 @@ func TestOWASPPropertyLevelAuthorization(t *testing.T) {
 		if err := st.DB().Take(&before, claimID).Error; err != nil {
 			t.Fatal(err)
 		}
-		claims := secCount(t, st, "claims")
+		claims := testenv.Count(t, st, "claims", "")
 		derived := map[string]any{"verdict": "supported", "certainty": "high", "flags": []string{}, "support_count": 9,
 			"refute_count": 0, "appearance_count": 3, "version": 42, "id": 1, "created_at": "2020-01-01T00:00:00Z"}
 		create := map[string]any{"therapy": "infusion-therapy", "text": "Keine Wechselwirkungen.", "language": "de", "claim_type": "safety"}
@@ -258,7 +250,7 @@ func TestOWASPPropertyLevelAuthorization(t *testing.T) {
 				Headers: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, before.Version)}})
 			res.Problem(t, http.StatusBadRequest)
 		}
-		if n := secCount(t, st, "claims"); n != claims {
+		if n := testenv.Count(t, st, "claims", ""); n != claims {
 			t.Errorf("%d claims after the refused POSTs, want %d", n, claims)
 		}
 		var after models.Claim
@@ -281,7 +273,7 @@ func TestOWASPPropertyLevelAuthorization(t *testing.T) {
 			{Method: "PUT", Path: claimPath + "/assessments/me", Role: "reviewer", Body: map[string]any{"verdict": "supported", "status": "submitted"}},
 			{Method: "PUT", Path: claimPath + "/assessments/me", Role: "reviewer", Body: map[string]any{"verdict": "supported", "reviewer": "admin"}},
 		}
-		sources, keys, assessments := secCount(t, st, "sources"), secCount(t, st, "api_keys"), secCount(t, st, "assessments")
+		sources, keys, assessments := testenv.Count(t, st, "sources", ""), testenv.Count(t, st, "api_keys", ""), testenv.Count(t, st, "assessments", "")
 		for _, req := range refused {
 			res := s.Do(req)
 			if res.Status == http.StatusNotFound && strings.Contains(string(res.Body), "no route") {
@@ -289,12 +281,12 @@ func TestOWASPPropertyLevelAuthorization(t *testing.T) {
 			}
 			res.Problem(t, http.StatusBadRequest)
 		}
-		if secCount(t, st, "sources") != sources || secCount(t, st, "api_keys") != keys || secCount(t, st, "assessments") != assessments {
+		if testenv.Count(t, st, "sources", "") != sources || testenv.Count(t, st, "api_keys", "") != keys || testenv.Count(t, st, "assessments", "") != assessments {
 			t.Errorf("a refused request wrote something")
 		}
 
 		// Responses: no hash, no search_text, no secret.
-		secMust(t, s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": "listed", "role": "reader"}}), http.StatusCreated)
+		s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": "listed", "role": "reader"}}).Want(t, http.StatusCreated)
 		paths := []string{"/api/v1/claims", claimPath, claimPath + "/links", claimPath + "/history", "/api/v1/sources", "/api/v1/sources/1",
 			"/api/v1/therapies", "/api/v1/therapies/infusion-therapy", "/api/v1/flags", "/api/v1/me", "/api/v1/keys", "/api/v1/keys/1"}
 		for _, path := range paths {
@@ -335,7 +327,7 @@ func TestOWASPResourceConsumption(t *testing.T) {
 		}
 
 		big := `{"kind":"rct","title":"` + strings.Repeat("x", 5000) + `"}`
-		sources := secCount(t, st, "sources")
+		sources := testenv.Count(t, st, "sources", "")
 		// Declared length over the cap, and an undeclared (chunked) one,
 		// with and without an Idempotency-Key.
 		for _, idem := range []string{"", "big-1"} {
@@ -358,10 +350,10 @@ func TestOWASPResourceConsumption(t *testing.T) {
 				t.Errorf("chunked body over the cap (Idempotency-Key %q): %d %s", idem, rec.Code, rec.Body)
 			}
 		}
-		if n := secCount(t, st, "sources"); n != sources {
+		if n := testenv.Count(t, st, "sources", ""); n != sources {
 			t.Errorf("an oversized body created a source")
 		}
-		if n := secCount(t, st, "idempotency_keys"); n != 0 {
+		if n := testenv.Count(t, st, "idempotency_keys", ""); n != 0 {
 			t.Errorf("an oversized body left %d idempotency records", n)
 		}
 
@@ -399,7 +391,7 @@ func TestOWASPMisconfiguration(t *testing.T) {
 
 		// Client errors, including unique violations.
 		dup := map[string]any{"kind": "rct", "title": "T", "doi": "10.1000/xyz123"}
-		secMust(t, s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: dup}), http.StatusCreated)
+		s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: dup}).Want(t, http.StatusCreated)
 		for _, req := range []testenv.Request{
 			{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: dup},
 			{Method: "POST", Path: "/api/v1/therapies", Role: "editor", Body: map[string]any{"slug": "infusion-therapy", "name": "Again"}},
@@ -422,7 +414,7 @@ func TestOWASPMisconfiguration(t *testing.T) {
 			}
 			secCheckNoInternals(t, req.Method+" "+req.Path, res.Body)
 		}
-		if n := secCount(t, st, "claims"); n != 1 {
+		if n := testenv.Count(t, st, "claims", ""); n != 1 {
 			t.Errorf("%d claims, want 1: the injection attempt did something", n)
 		}
 
