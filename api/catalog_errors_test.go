@@ -1,11 +1,9 @@
 package api_test
 
 import (
-	"bytes"
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -293,13 +291,7 @@ func TestCatalogBodyLimit(t *testing.T) {
 
 		// No Content-Length: the cap is enforced while the body is read.
 		raw := []byte(`{"therapy":"mesotherapy","language":"de","claim_type":"safety","text":"` + strings.Repeat("x", 1000) + `"}`)
-		req := httptest.NewRequest("POST", "/api/v1/claims", bytes.NewReader(raw))
-		req.ContentLength = -1
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+e.s.Keys["editor"])
-		rec := httptest.NewRecorder()
-		e.s.Handler.ServeHTTP(rec, req)
-		chunked := &testenv.Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+		chunked := e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: "editor", Body: raw, Chunked: true})
 		if ct := chunked.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
 			t.Errorf("chunked over-size body: Content-Type = %q, want application/problem+json", ct)
 		}

@@ -7,9 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -125,18 +123,13 @@ func TestIdempotencyKeySyntax(t *testing.T) {
 		}
 	}
 	// Two Idempotency-Key headers are ambiguous.
-	req := httptest.NewRequest("POST", "/api/v1/therapies", strings.NewReader(`{"slug":"x","name":"X"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+s.Keys["editor"])
-	req.Header.Add("Idempotency-Key", "a")
-	req.Header.Add("Idempotency-Key", "b")
-	rec := httptest.NewRecorder()
-	s.Handler.ServeHTTP(rec, req)
-	if rec.Code != http.StatusBadRequest {
-		t.Errorf("two Idempotency-Key headers: %d, want 400", rec.Code)
+	res := s.Do(testenv.Request{Method: "POST", Path: "/api/v1/therapies", Role: "editor", Body: `{"slug":"x","name":"X"}`,
+		Lines: [][2]string{{"Idempotency-Key", "a"}, {"Idempotency-Key", "b"}}})
+	if res.Status != http.StatusBadRequest {
+		t.Errorf("two Idempotency-Key headers: %d, want 400", res.Status)
 	}
 	// Other methods ignore the header.
-	res := s.Do(testenv.Request{Method: "GET", Path: "/api/v1/therapies", Headers: map[string]string{"Idempotency-Key": "\x01"}})
+	res = s.Do(testenv.Request{Method: "GET", Path: "/api/v1/therapies", Headers: map[string]string{"Idempotency-Key": "\x01"}})
 	if res.Status != http.StatusOK {
 		t.Errorf("GET with a bad Idempotency-Key: %d, want 200 (ignored)", res.Status)
 	}
@@ -200,32 +193,18 @@ func TestIdempotencyConcurrent(t *testing.T) {
 		s := testenv.NewServer(t, st)
 		body := `{"kind":"rct","title":"Concurrent retries","pmid":"12345678"}`
 		const n = 8
-		var wg sync.WaitGroup
-		recs := make([]*httptest.ResponseRecorder, n)
-		start := make(chan struct{})
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				req := httptest.NewRequest("POST", "/api/v1/sources", strings.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+s.Keys["editor"])
-				req.Header.Set("Idempotency-Key", "burst-1")
-				recs[i] = httptest.NewRecorder()
-				<-start
-				s.Handler.ServeHTTP(recs[i], req)
-			}()
-		}
-		close(start)
-		wg.Wait()
+		responses := s.Race(n, func(int) testenv.Request {
+			return testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: body,
+				Headers: map[string]string{"Idempotency-Key": "burst-1"}}
+		})
 		ran := 0
-		for i, rec := range recs {
+		for i, res := range responses {
 			switch {
-			case rec.Code == http.StatusCreated && rec.Header().Get("Idempotent-Replayed") == "":
+			case res.Status == http.StatusCreated && res.Header.Get("Idempotent-Replayed") == "":
 				ran++
-			case rec.Code == http.StatusCreated, rec.Code == http.StatusConflict && strings.Contains(rec.Body.String(), "in progress"):
+			case res.Status == http.StatusCreated, res.Status == http.StatusConflict && strings.Contains(string(res.Body), "in progress"):
 			default:
-				t.Errorf("request %d: %d %s", i, rec.Code, rec.Body)
+				t.Errorf("request %d: %d %s", i, res.Status, res.Body)
 			}
 		}
 		if ran != 1 {

@@ -138,6 +138,11 @@ type Request struct {
 	Role    string
 	Body    any
 	Headers map[string]string
+	// Lines are header lines added after Headers, for a header sent more
+	// than once.
+	Lines [][2]string
+	// Chunked sends the body without a Content-Length.
+	Chunked bool
 }
 
 // Do sends a request through the router and validates the response
@@ -174,6 +179,12 @@ func (s *Server) Do(r Request) *Response {
 	}
 	for k, v := range r.Headers {
 		req.Header.Set(k, v)
+	}
+	for _, l := range r.Lines {
+		req.Header.Add(l[0], l[1])
+	}
+	if r.Chunked {
+		req.ContentLength = -1
 	}
 	rec := httptest.NewRecorder()
 	s.Handler.ServeHTTP(rec, req)
