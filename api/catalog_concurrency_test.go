@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -12,25 +11,6 @@ import (
 	"claimgrade/internal/testenv"
 	"claimgrade/store"
 )
-
-// catalogRace sends n requests at once and returns their responses.
-func (e *catalogEnv) race(n int, req func(i int) testenv.Request) []*testenv.Response {
-	e.t.Helper()
-	out := make([]*testenv.Response, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			out[i] = e.s.Do(req(i))
-		}()
-	}
-	close(start)
-	wg.Wait()
-	return out
-}
 
 func catalogStatuses(rs []*testenv.Response) []int {
 	var s []int
@@ -50,11 +30,11 @@ func TestCatalogConcurrentWrites(t *testing.T) {
 		e := newCatalogEnv(t, st)
 		e.mesotherapy()
 		claim := e.claim(nil)
-		c := catalogID(claim)
+		c := testenv.ID(claim)
 		etag := fmt.Sprintf(`"%v"`, claim["version"])
 
 		t.Run("PATCH with the same If-Match", func(t *testing.T) {
-			rs := e.race(n, func(i int) testenv.Request {
+			rs := e.s.Race(n, func(i int) testenv.Request {
 				return testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/claims/%d", c), Role: "editor",
 					Body: map[string]any{"outcome": fmt.Sprintf("outcome %d", i)}, Headers: map[string]string{"If-Match": etag}}
 			})
@@ -65,13 +45,13 @@ func TestCatalogConcurrentWrites(t *testing.T) {
 			if diff := cmp.Diff(want, catalogStatuses(rs)); diff != "" {
 				t.Errorf("statuses (-want +got):\n%s", diff)
 			}
-			if got := e.count("audit_events", "claim_id = ? AND action = ?", c, "claim.updated"); got != 1 {
+			if got := testenv.Count(e.t, e.st, "audit_events", "claim_id = ? AND action = ?", c, "claim.updated"); got != 1 {
 				t.Errorf("claim.updated events = %d, want 1", got)
 			}
 		})
 
 		t.Run("POST the same DOI", func(t *testing.T) {
-			rs := e.race(n, func(i int) testenv.Request {
+			rs := e.s.Race(n, func(i int) testenv.Request {
 				doi := "10.1155/2011/317183"
 				if i%2 == 1 {
 					doi = "https://doi.org/10.1155/2011/317183"
@@ -92,7 +72,7 @@ func TestCatalogConcurrentWrites(t *testing.T) {
 			var created int64
 			for _, r := range rs {
 				if r.Status == http.StatusCreated {
-					created = catalogID(r.JSON(t))
+					created = testenv.ID(r.JSON(t))
 				}
 			}
 			for _, r := range rs {
@@ -102,7 +82,7 @@ func TestCatalogConcurrentWrites(t *testing.T) {
 					}
 				}
 			}
-			if got := e.count("sources", "doi = ?", "10.1155/2011/317183"); got != 1 {
+			if got := testenv.Count(e.t, e.st, "sources", "doi = ?", "10.1155/2011/317183"); got != 1 {
 				t.Errorf("sources with the DOI = %d, want 1", got)
 			}
 		})
@@ -110,9 +90,9 @@ func TestCatalogConcurrentWrites(t *testing.T) {
 		t.Run("PATCH different sources to the same PMID", func(t *testing.T) {
 			var ids []int64
 			for i := range n {
-				ids = append(ids, catalogID(e.source(map[string]any{"title": fmt.Sprintf("Trial %d", i)})))
+				ids = append(ids, testenv.ID(e.source(map[string]any{"title": fmt.Sprintf("Trial %d", i)})))
 			}
-			rs := e.race(n, func(i int) testenv.Request {
+			rs := e.s.Race(n, func(i int) testenv.Request {
 				return testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/sources/%d", ids[i]), Role: "editor",
 					Body: map[string]any{"pmid": "20953425"}, Headers: map[string]string{"If-Match": `"1"`}}
 			})
@@ -129,7 +109,7 @@ func TestCatalogConcurrentWrites(t *testing.T) {
 			var winner int64
 			for _, r := range rs {
 				if r.Status == http.StatusOK {
-					winner = catalogID(r.JSON(t))
+					winner = testenv.ID(r.JSON(t))
 				}
 			}
 			for _, r := range rs {
@@ -139,14 +119,14 @@ func TestCatalogConcurrentWrites(t *testing.T) {
 					}
 				}
 			}
-			if got := e.count("sources", "pmid = ?", "20953425"); got != 1 {
+			if got := testenv.Count(e.t, e.st, "sources", "pmid = ?", "20953425"); got != 1 {
 				t.Errorf("sources with the PMID = %d, want 1", got)
 			}
 		})
 
 		t.Run("POST the same link", func(t *testing.T) {
-			src := catalogID(e.source(map[string]any{"title": "Linked"}))
-			rs := e.race(n, func(int) testenv.Request {
+			src := testenv.ID(e.source(map[string]any{"title": "Linked"}))
+			rs := e.s.Race(n, func(int) testenv.Request {
 				return testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", c), Role: "editor",
 					Body: map[string]any{"source_id": src, "role": "evidence", "stance": "supports"}}
 			})
@@ -157,7 +137,7 @@ func TestCatalogConcurrentWrites(t *testing.T) {
 			if diff := cmp.Diff(want, catalogStatuses(rs)); diff != "" {
 				t.Errorf("statuses (-want +got):\n%s", diff)
 			}
-			if got := e.count("links", "claim_id = ? AND source_id = ?", c, src); got != 1 {
+			if got := testenv.Count(e.t, e.st, "links", "claim_id = ? AND source_id = ?", c, src); got != 1 {
 				t.Errorf("links = %d, want 1", got)
 			}
 			var support int
@@ -168,7 +148,7 @@ func TestCatalogConcurrentWrites(t *testing.T) {
 		})
 
 		t.Run("POST the same therapy alias", func(t *testing.T) {
-			rs := e.race(n, func(i int) testenv.Request {
+			rs := e.s.Race(n, func(i int) testenv.Request {
 				return testenv.Request{Method: "POST", Path: "/api/v1/therapies", Role: "editor",
 					Body: map[string]any{"slug": fmt.Sprintf("cupping-%d", i), "name": "Cupping", "aliases": []map[string]string{{"alias": "Schröpfen"}}}}
 			})
@@ -182,7 +162,7 @@ func TestCatalogConcurrentWrites(t *testing.T) {
 				}
 				t.Errorf("statuses (-want +got):\n%s", diff)
 			}
-			if got := e.count("therapy_aliases", "alias_key = ?", "schröpfen"); got != 1 {
+			if got := testenv.Count(e.t, e.st, "therapy_aliases", "alias_key = ?", "schröpfen"); got != 1 {
 				t.Errorf("aliases schröpfen = %d, want 1", got)
 			}
 		})

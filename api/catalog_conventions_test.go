@@ -37,11 +37,11 @@ func (e *catalogEnv) walk(path string) []catalogPage {
 	e.t.Helper()
 	var pages []catalogPage
 	for path != "" && len(pages) < 20 {
-		res := e.do("GET", path, "", nil)
+		res := e.s.Do(testenv.Request{Method: "GET", Path: path})
 		if res.Status != http.StatusOK {
 			e.t.Fatalf("GET %s = %d %s", path, res.Status, res.Body)
 		}
-		p := catalogPage{ids: catalogListIDs(e.t, res), nextCursor: res.JSON(e.t)["next_cursor"]}
+		p := catalogPage{ids: testenv.ListIDs(e.t, res.Want(e.t, 200)), nextCursor: res.JSON(e.t)["next_cursor"]}
 		if h := res.Header.Get("Link"); h != "" {
 			m := catalogLinkNextRE.FindStringSubmatch(h)
 			if m == nil {
@@ -61,15 +61,15 @@ func TestCatalogPagination(t *testing.T) {
 		e.mesotherapy()
 		var german, english []int64
 		for i := range 7 {
-			german = append(german, catalogID(e.claim(map[string]any{"text": fmt.Sprintf("Behauptung %d", i)})))
+			german = append(german, testenv.ID(e.claim(map[string]any{"text": fmt.Sprintf("Behauptung %d", i)})))
 			if i%2 == 0 {
-				english = append(english, catalogID(e.claim(map[string]any{"text": fmt.Sprintf("Claim %d", i), "language": "en"})))
+				english = append(english, testenv.ID(e.claim(map[string]any{"text": fmt.Sprintf("Claim %d", i), "language": "en"})))
 			}
 		}
 		all := slices.Sorted(slices.Values(append(slices.Clone(german), english...)))
 		var sources []int64
 		for i := range 5 {
-			sources = append(sources, catalogID(e.source(map[string]any{"title": fmt.Sprintf("Trial %d", i)})))
+			sources = append(sources, testenv.ID(e.source(map[string]any{"title": fmt.Sprintf("Trial %d", i)})))
 		}
 		e.therapy("infusion-therapy", "Infusion therapy")
 		e.therapy("acupuncture", "Acupuncture")
@@ -129,7 +129,7 @@ func TestCatalogPagination(t *testing.T) {
 					start, _ := url.Parse(tt.path)
 					q := start.Query()
 					q.Set("cursor", fmt.Sprint(p.nextCursor))
-					viaCursor := catalogListIDs(t, e.do("GET", u.Path+"?"+q.Encode(), "", nil))
+					viaCursor := testenv.ListIDs(t, e.s.Do(testenv.Request{Method: "GET", Path: u.Path + "?" + q.Encode()}).Want(t, 200))
 					if diff := cmp.Diff(pages[i+1].ids, viaCursor); diff != "" {
 						t.Errorf("page %d via next_cursor differs from via Link (-link +cursor):\n%s", i+2, diff)
 					}
@@ -156,7 +156,7 @@ func TestCatalogETags(t *testing.T) {
 		meso := e.mesotherapy()
 		claim := e.claim(nil)
 		src := e.source(map[string]any{"doi": "10.1155/2011/317183"})
-		c, s := catalogID(claim), catalogID(src)
+		c, s := testenv.ID(claim), testenv.ID(src)
 		e.link(c, s, "evidence", "supports")
 		var linkID int64
 		if err := st.DB().Table("links").Select("id").Where("claim_id = ?", c).Scan(&linkID).Error; err != nil {
@@ -181,14 +181,14 @@ func TestCatalogETags(t *testing.T) {
 		}{
 			{name: "claim", document: true, get: fmt.Sprintf("/api/v1/claims/%d", c), table: "claims", id: c, patchPath: fmt.Sprintf("/api/v1/claims/%d", c), patch: map[string]any{"outcome": "procedural pain"}},
 			{name: "source", document: true, get: fmt.Sprintf("/api/v1/sources/%d", s), table: "sources", id: s, patchPath: fmt.Sprintf("/api/v1/sources/%d", s), patch: map[string]any{"year": 2011}},
-			{name: "therapy", get: "/api/v1/therapies/mesotherapy", table: "therapies", id: catalogID(meso), patchPath: "/api/v1/therapies/Mesotherapie", patch: map[string]any{"description": "Micro-injections."}},
+			{name: "therapy", get: "/api/v1/therapies/mesotherapy", table: "therapies", id: testenv.ID(meso), patchPath: "/api/v1/therapies/Mesotherapie", patch: map[string]any{"description": "Micro-injections."}},
 			{name: "link", table: "links", id: linkID, patchPath: fmt.Sprintf("/api/v1/claims/%d/links/%d", c, linkID), patch: map[string]any{"locator": "Table 2"}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				tag := dbVersion(tt.table, tt.id)
 				if tt.get != "" {
-					res := e.do("GET", tt.get, "", nil)
+					res := e.s.Do(testenv.Request{Method: "GET", Path: tt.get})
 					// A claim's and a source's GET is a document that embeds
 					// other records: its ETag is "<version>-<digest>"
 					// (etag_test.go checks the digest); PATCH takes it.
@@ -202,16 +202,16 @@ func TestCatalogETags(t *testing.T) {
 						t.Errorf("GET %s version = %v, want it to match ETag %s", tt.get, v, tag)
 					}
 					for _, inm := range []string{tag, "W/" + tag, `"999", ` + tag, "*"} {
-						res := e.do("GET", tt.get, "", nil, "If-None-Match", inm)
+						res := e.s.Do(testenv.Request{Method: "GET", Path: tt.get, Headers: map[string]string{"If-None-Match": inm}})
 						if res.Status != http.StatusNotModified || len(res.Body) != 0 || res.Header.Get("ETag") != tag {
 							t.Errorf("GET %s If-None-Match %s = %d ETag %q body %q, want 304, ETag %s, empty body", tt.get, inm, res.Status, res.Header.Get("ETag"), res.Body, tag)
 						}
 					}
-					if res := e.do("GET", tt.get, "", nil, "If-None-Match", `"999"`); res.Status != 200 || len(res.Body) == 0 {
+					if res := e.s.Do(testenv.Request{Method: "GET", Path: tt.get, Headers: map[string]string{"If-None-Match": `"999"`}}); res.Status != 200 || len(res.Body) == 0 {
 						t.Errorf("GET %s with a stale If-None-Match = %d, want 200 with a body", tt.get, res.Status)
 					}
 				}
-				res := e.do("PATCH", tt.patchPath, "editor", tt.patch, "If-Match", tag)
+				res := e.s.Do(testenv.Request{Method: "PATCH", Path: tt.patchPath, Role: "editor", Body: tt.patch, Headers: map[string]string{"If-Match": tag}})
 				if res.Status != 200 {
 					t.Fatalf("PATCH %s = %d %s", tt.patchPath, res.Status, res.Body)
 				}
@@ -220,12 +220,12 @@ func TestCatalogETags(t *testing.T) {
 					t.Errorf("PATCH %s: ETag %q, version before %s and in the DB after %s; want a new ETag equal to the DB version", tt.patchPath, res.Header.Get("ETag"), tag, newTag)
 				}
 				if tt.get != "" {
-					if res := e.do("GET", tt.get, "", nil, "If-None-Match", tag); res.Status != 200 {
+					if res := e.s.Do(testenv.Request{Method: "GET", Path: tt.get, Headers: map[string]string{"If-None-Match": tag}}); res.Status != 200 {
 						t.Errorf("GET %s If-None-Match with the old ETag = %d, want 200", tt.get, res.Status)
 					}
 				}
 				// The old ETag no longer writes.
-				if res := e.do("PATCH", tt.patchPath, "editor", tt.patch, "If-Match", tag); res.Status != http.StatusPreconditionFailed {
+				if res := e.s.Do(testenv.Request{Method: "PATCH", Path: tt.patchPath, Role: "editor", Body: tt.patch, Headers: map[string]string{"If-Match": tag}}); res.Status != http.StatusPreconditionFailed {
 					t.Errorf("PATCH %s with the old ETag = %d, want 412", tt.patchPath, res.Status)
 				}
 			})
@@ -241,11 +241,11 @@ func TestCatalogETags(t *testing.T) {
 				{"/api/v1/therapies", "therapies", map[string]any{"slug": "ozone-therapy", "name": "Ozone therapy"}},
 				{fmt.Sprintf("/api/v1/claims/%d/links", c), "links", map[string]any{"source_id": s, "role": "appearance"}},
 			} {
-				res := e.do("POST", tt.path, "editor", tt.body)
+				res := e.s.Do(testenv.Request{Method: "POST", Path: tt.path, Role: "editor", Body: tt.body})
 				if res.Status != http.StatusCreated {
 					t.Fatalf("POST %s = %d %s", tt.path, res.Status, res.Body)
 				}
-				id := catalogID(res.JSON(t))
+				id := testenv.ID(res.JSON(t))
 				if want := dbVersion(tt.table, id); res.Header.Get("ETag") != want {
 					t.Errorf("POST %s: ETag = %q, want %s (the stored version)", tt.path, res.Header.Get("ETag"), want)
 				}
@@ -287,11 +287,11 @@ func TestCatalogRequestID(t *testing.T) {
 		seen := map[string]bool{}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				var h []string
+				var h map[string]string
 				if tt.sent != "" {
-					h = []string{"X-Request-ID", tt.sent}
+					h = map[string]string{"X-Request-ID": tt.sent}
 				}
-				res := e.do(tt.method, tt.path, tt.role, tt.body, h...)
+				res := e.s.Do(testenv.Request{Method: tt.method, Path: tt.path, Role: tt.role, Body: tt.body, Headers: h})
 				if res.Status != tt.status {
 					t.Fatalf("%s %s = %d %s, want %d", tt.method, tt.path, res.Status, res.Body, tt.status)
 				}
@@ -311,8 +311,8 @@ func TestCatalogRequestID(t *testing.T) {
 					}
 				}
 				if tt.method == "POST" && res.Status == 201 {
-					id := catalogID(res.JSON(t))
-					if n := e.count("audit_events", "entity = ? AND entity_id = ? AND request_id = ?", "claim", id, got); n == 0 {
+					id := testenv.ID(res.JSON(t))
+					if n := testenv.Count(e.t, e.st, "audit_events", "entity = ? AND entity_id = ? AND request_id = ?", "claim", id, got); n == 0 {
 						t.Errorf("no audit event of claim %d records request id %q", id, got)
 					}
 				}
@@ -354,16 +354,15 @@ func TestCatalogCORS(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				h := []string{}
+				h := map[string]string{}
 				if tt.origin != "" {
-					h = append(h, "Origin", tt.origin)
+					h["Origin"] = tt.origin
 				}
 				if tt.preflight {
-					h = append(h, "Access-Control-Request-Method", "PATCH", "Access-Control-Request-Headers", "authorization, content-type, if-match")
-					e.s.Validate = false // OPTIONS is not an operation of the document
-					defer func() { e.s.Validate = true }()
+					h["Access-Control-Request-Method"] = "PATCH"
+					h["Access-Control-Request-Headers"] = "authorization, content-type, if-match"
 				}
-				res := e.do(tt.method, "/api/v1/claims", "", nil, h...)
+				res := e.s.Do(testenv.Request{Method: tt.method, Path: "/api/v1/claims", Headers: h})
 				if res.Status != tt.status {
 					t.Fatalf("%s with Origin %q = %d %s, want %d", tt.method, tt.origin, res.Status, res.Body, tt.status)
 				}
@@ -374,27 +373,28 @@ func TestCatalogCORS(t *testing.T) {
 				if !slices.Contains(res.Header.Values("Vary"), "Origin") {
 					t.Errorf("Vary = %q, want it to include Origin", res.Header.Values("Vary"))
 				}
-				expose := res.Header.Get("Access-Control-Expose-Headers")
-				for _, want := range []string{"ETag", "Link", "Location", "Retry-After", "X-Request-ID"} {
-					if tt.allowed && !strings.Contains(expose, want) {
-						t.Errorf("Access-Control-Expose-Headers = %q, want it to expose %s", expose, want)
+				// Browsers read the exposed headers from the actual response,
+				// never from a preflight; header names are case-insensitive.
+				expose := testenv.HeaderNames(res.Header, "Access-Control-Expose-Headers")
+				if tt.allowed && !tt.preflight {
+					want := testenv.Canonical("ETag", "Link", "Location", "Retry-After", "X-Request-ID",
+						"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+					if diff := cmp.Diff(want, expose); diff != "" {
+						t.Errorf("Access-Control-Expose-Headers (-want +got):\n%s", diff)
 					}
-				}
-				if !tt.allowed && expose != "" {
-					t.Errorf("foreign origin got Access-Control-Expose-Headers %q", expose)
+				} else if len(expose) != 0 {
+					t.Errorf("%s got Access-Control-Expose-Headers %q", tt.name, expose)
 				}
 				if tt.preflight && tt.allowed {
-					methods := res.Header.Get("Access-Control-Allow-Methods")
+					methods := testenv.HeaderList(res.Header, "Access-Control-Allow-Methods")
 					for _, m := range []string{"GET", "POST", "PATCH", "DELETE", "PUT"} {
-						if !strings.Contains(methods, m) {
+						if !slices.Contains(methods, m) {
 							t.Errorf("Access-Control-Allow-Methods = %q, want %s", methods, m)
 						}
 					}
-					headers := strings.ToLower(res.Header.Get("Access-Control-Allow-Headers"))
-					for _, h := range []string{"authorization", "content-type", "if-match", "if-none-match", "idempotency-key", "x-request-id"} {
-						if !strings.Contains(headers, h) {
-							t.Errorf("Access-Control-Allow-Headers = %q, want %s", headers, h)
-						}
+					want := testenv.Canonical("Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key", "X-Request-ID")
+					if diff := cmp.Diff(want, testenv.HeaderNames(res.Header, "Access-Control-Allow-Headers")); diff != "" {
+						t.Errorf("Access-Control-Allow-Headers (-want +got):\n%s", diff)
 					}
 					if len(res.Body) != 0 {
 						t.Errorf("preflight body = %q, want empty", res.Body)
@@ -411,14 +411,14 @@ func TestCatalogGzip(t *testing.T) {
 		e.mesotherapy()
 		var ids []int64
 		for i := range 60 {
-			ids = append(ids, catalogID(e.claim(map[string]any{"text": fmt.Sprintf("Die Behandlung %d ist nahezu schmerzfrei und hilft bei Rückenschmerzen.", i),
+			ids = append(ids, testenv.ID(e.claim(map[string]any{"text": fmt.Sprintf("Die Behandlung %d ist nahezu schmerzfrei und hilft bei Rückenschmerzen.", i),
 				"text_en": "The treatment is almost painless and helps with back pain."})))
 		}
-		plain := e.do("GET", "/api/v1/claims?limit=200", "", nil)
+		plain := e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/claims?limit=200"})
 		if plain.Status != 200 || plain.Header.Get("Content-Encoding") != "" {
 			t.Fatalf("GET without Accept-Encoding = %d, Content-Encoding %q; want 200 uncompressed", plain.Status, plain.Header.Get("Content-Encoding"))
 		}
-		res := e.do("GET", "/api/v1/claims?limit=200", "", nil, "Accept-Encoding", "gzip")
+		res := e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/claims?limit=200", Headers: map[string]string{"Accept-Encoding": "gzip"}})
 		if res.Status != 200 || res.Header.Get("Content-Encoding") != "gzip" {
 			t.Fatalf("GET with Accept-Encoding: gzip = %d, Content-Encoding %q; want 200 gzip", res.Status, res.Header.Get("Content-Encoding"))
 		}
@@ -498,7 +498,7 @@ func TestCatalogHealthAndUnavailable(t *testing.T) {
 		e.mesotherapy()
 		claim := e.claim(nil)
 		for _, path := range []string{"/healthz", "/readyz"} {
-			res := e.do("GET", path, "", nil)
+			res := e.s.Do(testenv.Request{Method: "GET", Path: path})
 			if res.Status != 200 || res.JSON(t)["status"] != "ok" {
 				t.Errorf("GET %s = %d %s, want 200 {status: ok}", path, res.Status, res.Body)
 			}
@@ -517,7 +517,7 @@ func TestCatalogHealthAndUnavailable(t *testing.T) {
 			{name: "liveness still answers", method: "GET", path: "/healthz", status: 200},
 			{name: "readiness", method: "GET", path: "/readyz", status: 503},
 			{name: "list claims", method: "GET", path: "/api/v1/claims", status: 503},
-			{name: "get claim", method: "GET", path: fmt.Sprintf("/api/v1/claims/%d", catalogID(claim)), status: 503},
+			{name: "get claim", method: "GET", path: fmt.Sprintf("/api/v1/claims/%d", testenv.ID(claim)), status: 503},
 			{name: "get therapy", method: "GET", path: "/api/v1/therapies/mesotherapy", status: 503},
 			{name: "list sources", method: "GET", path: "/api/v1/sources?kind=rct", status: 503},
 			{name: "read with a key", method: "GET", path: "/api/v1/claims", role: "reader", status: 503},
@@ -526,7 +526,9 @@ func TestCatalogHealthAndUnavailable(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				done := make(chan *testenv.Response, 1)
-				go func() { done <- e.do(tt.method, tt.path, tt.role, tt.body) }()
+				go func() {
+					done <- e.s.Do(testenv.Request{Method: tt.method, Path: tt.path, Role: tt.role, Body: tt.body})
+				}()
 				var res *testenv.Response
 				select {
 				case res = <-done:
@@ -554,7 +556,7 @@ func TestCatalogHealthAndUnavailable(t *testing.T) {
 func TestCatalogDocs(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		e := newCatalogEnv(t, st)
-		res := e.do("GET", "/swagger/index.html", "", nil)
+		res := e.s.Do(testenv.Request{Method: "GET", Path: "/swagger/index.html"})
 		if res.Status != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || !bytes.Contains(res.Body, []byte("swagger-ui")) {
 			t.Errorf("GET /swagger/index.html = %d %q, want 200 HTML with Swagger UI", res.Status, res.Header.Get("Content-Type"))
 		}
@@ -564,7 +566,7 @@ func TestCatalogDocs(t *testing.T) {
 			{"/swagger/doc.json", "swagger", "2.0"}, // Swagger 2.0, as DESIGN.md says
 			{"/openapi.json", "openapi", "3."},
 		} {
-			res := e.do("GET", tt.path, "", nil)
+			res := e.s.Do(testenv.Request{Method: "GET", Path: tt.path})
 			if res.Status != 200 {
 				t.Errorf("GET %s = %d, want 200", tt.path, res.Status)
 				continue

@@ -20,7 +20,7 @@ func TestCatalogTherapyLookup(t *testing.T) {
 		e.therapy("infusion-therapy", "Infusion therapy", "Infusionstherapie", "Infusionen")
 
 		var keys []string
-		if err := st.DB().Table("therapy_aliases").Where("therapy_id = ?", catalogID(meso)).Order("alias_key").Pluck("alias_key", &keys).Error; err != nil {
+		if err := st.DB().Table("therapy_aliases").Where("therapy_id = ?", testenv.ID(meso)).Order("alias_key").Pluck("alias_key", &keys).Error; err != nil {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff([]string{"mesoterapia", "mesotherapie", "mésothérapie"}, keys); diff != "" {
@@ -53,7 +53,7 @@ func TestCatalogTherapyLookup(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.key, func(t *testing.T) {
-				res := e.do("GET", "/api/v1/therapies/"+url.PathEscape(tt.key), "", nil)
+				res := e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/therapies/" + url.PathEscape(tt.key)})
 				if tt.status != 200 {
 					catalogCheckProblem(t, res, tt.status)
 					return
@@ -67,7 +67,7 @@ func TestCatalogTherapyLookup(t *testing.T) {
 				// The same key names the therapy of a new claim.
 				c := e.claim(map[string]any{"therapy": tt.key})
 				var therapyID, wantID int64
-				st.DB().Table("claims").Select("therapy_id").Where("id = ?", catalogID(c)).Scan(&therapyID)
+				st.DB().Table("claims").Select("therapy_id").Where("id = ?", testenv.ID(c)).Scan(&therapyID)
 				st.DB().Table("therapies").Select("id").Where("slug = ?", tt.slug).Scan(&wantID)
 				if c["therapy"] != tt.slug || therapyID != wantID {
 					t.Errorf("claim with therapy %q = %v (therapy_id %d), want %s (%d)", tt.key, c["therapy"], therapyID, tt.slug, wantID)
@@ -75,7 +75,7 @@ func TestCatalogTherapyLookup(t *testing.T) {
 			})
 		}
 		t.Run("aliases in the body", func(t *testing.T) {
-			res := e.do("GET", "/api/v1/therapies/mesotherapy", "", nil)
+			res := e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/therapies/mesotherapy"})
 			var got []string
 			for _, a := range res.JSON(t)["aliases"].([]any) {
 				got = append(got, a.(map[string]any)["alias"].(string)+"/"+a.(map[string]any)["language"].(string))
@@ -85,16 +85,15 @@ func TestCatalogTherapyLookup(t *testing.T) {
 			}
 		})
 		t.Run("PATCH replaces the aliases", func(t *testing.T) {
-			res := e.do("PATCH", "/api/v1/therapies/mesoterapia", "editor", map[string]any{"aliases": []map[string]string{{"alias": "Mesoterapia", "language": "it"}}},
-				"If-Match", fmt.Sprintf(`"%v"`, meso["version"]))
+			res := e.s.Do(testenv.Request{Method: "PATCH", Path: "/api/v1/therapies/mesoterapia", Role: "editor", Body: map[string]any{"aliases": []map[string]string{{"alias": "Mesoterapia", "language": "it"}}}, Headers: map[string]string{"If-Match": fmt.Sprintf(`"%v"`, meso["version"])}})
 			if res.Status != 200 {
 				t.Fatalf("PATCH therapy = %d %s", res.Status, res.Body)
 			}
-			if got := e.count("therapy_aliases", "therapy_id = ?", catalogID(meso)); got != 1 {
+			if got := testenv.Count(e.t, e.st, "therapy_aliases", "therapy_id = ?", testenv.ID(meso)); got != 1 {
 				t.Errorf("aliases after PATCH = %d, want 1", got)
 			}
-			catalogCheckProblem(t, e.do("GET", "/api/v1/therapies/Mesotherapie", "", nil), 404)
-			if res := e.do("GET", "/api/v1/therapies/MESOTERAPIA", "", nil); res.Status != 200 {
+			catalogCheckProblem(t, e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/therapies/Mesotherapie"}), 404)
+			if res := e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/therapies/MESOTERAPIA"}); res.Status != 200 {
 				t.Errorf("GET by the kept alias = %d, want 200", res.Status)
 			}
 		})
@@ -109,20 +108,20 @@ func catalogFilterFixture(e *catalogEnv) map[string]int64 {
 	e.mesotherapy()
 	e.therapy("infusion-therapy", "Infusion therapy", "Infusionstherapie")
 	ids := map[string]int64{
-		"A": catalogID(e.claim(map[string]any{"therapy": "mesotherapy", "language": "de", "claim_type": "safety",
+		"A": testenv.ID(e.claim(map[string]any{"therapy": "mesotherapy", "language": "de", "claim_type": "safety",
 			"text": "Die Behandlung ist nahezu schmerzfrei.", "text_en": "The treatment is almost painless."})),
-		"B": catalogID(e.claim(map[string]any{"therapy": "Mésothérapie", "language": "fr", "claim_type": "efficacy",
+		"B": testenv.ID(e.claim(map[string]any{"therapy": "Mésothérapie", "language": "fr", "claim_type": "efficacy",
 			"text": "La mésothérapie soulage la douleur dans 75% des cas.", "text_en": "Mesotherapy relieves pain in 75% of cases."})),
-		"C": catalogID(e.claim(map[string]any{"therapy": "infusion-therapy", "language": "it", "claim_type": "comparative",
+		"C": testenv.ID(e.claim(map[string]any{"therapy": "infusion-therapy", "language": "it", "claim_type": "comparative",
 			"text": "L'infusione agisce più rapidamente dei farmaci orali.", "text_en": "Infusion acts faster than oral_medication."})),
-		"D": catalogID(e.claim(map[string]any{"therapy": "Infusionstherapie", "language": "en", "claim_type": "safety",
+		"D": testenv.ID(e.claim(map[string]any{"therapy": "Infusionstherapie", "language": "en", "claim_type": "safety",
 			"text": "There is no risk of drug interaction."})),
-		"E": catalogID(e.claim(map[string]any{"therapy": "Mesotherapie", "language": "de", "claim_type": "efficacy",
+		"E": testenv.ID(e.claim(map[string]any{"therapy": "Mesotherapie", "language": "de", "claim_type": "efficacy",
 			"text": "Mesotherapie wirkt in 75 Prozent der Fälle."})),
 	}
-	rct := catalogID(e.source(map[string]any{"kind": "rct", "title": "RCT"}))
-	rct2 := catalogID(e.source(map[string]any{"kind": "rct", "title": "RCT 2"}))
-	cohort := catalogID(e.source(map[string]any{"kind": "cohort", "title": "Cohort"}))
+	rct := testenv.ID(e.source(map[string]any{"kind": "rct", "title": "RCT"}))
+	rct2 := testenv.ID(e.source(map[string]any{"kind": "rct", "title": "RCT 2"}))
+	cohort := testenv.ID(e.source(map[string]any{"kind": "cohort", "title": "Cohort"}))
 	e.link(ids["B"], rct, "evidence", "supports")
 	e.link(ids["C"], rct2, "evidence", "supports")
 	e.link(ids["C"], cohort, "evidence", "refutes")
@@ -192,7 +191,7 @@ func TestCatalogClaimFilters(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.query, func(t *testing.T) {
-				res := e.do("GET", "/api/v1/claims?"+tt.query, "", nil)
+				res := e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/claims?" + tt.query})
 				if res.Status != 200 {
 					t.Fatalf("GET /api/v1/claims?%s = %d %s", tt.query, res.Status, res.Body)
 				}
@@ -200,14 +199,14 @@ func TestCatalogClaimFilters(t *testing.T) {
 				for _, l := range tt.want {
 					want = append(want, ids[string(l)])
 				}
-				got := catalogListIDs(t, res)
+				got := testenv.ListIDs(t, res.Want(t, 200))
 				if diff := cmp.Diff(want, got, catalogEmptyEqual); diff != "" {
 					t.Errorf("GET /api/v1/claims?%s ids (-want +got):\n%s", tt.query, diff)
 				}
 			})
 		}
 		t.Run("LIKE escapes are literal", func(t *testing.T) {
-			f := catalogID(e.claim(map[string]any{"text": `Pfad C:\Meso\100%_sicher`, "claim_type": "other"}))
+			f := testenv.ID(e.claim(map[string]any{"text": `Pfad C:\Meso\100%_sicher`, "claim_type": "other"}))
 			for _, tt := range []struct {
 				q    string
 				want []int64
@@ -219,7 +218,7 @@ func TestCatalogClaimFilters(t *testing.T) {
 				{`\%`, nil},
 				{`100_`, nil},
 			} {
-				got := catalogListIDs(t, e.do("GET", "/api/v1/claims?q="+q(tt.q), "", nil))
+				got := testenv.ListIDs(t, e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/claims?q=" + q(tt.q)}).Want(t, 200))
 				if diff := cmp.Diff(tt.want, got, catalogEmptyEqual); diff != "" {
 					t.Errorf("GET /api/v1/claims?q=%s (-want +got):\n%s", tt.q, diff)
 				}
@@ -264,15 +263,15 @@ func TestCatalogSources(t *testing.T) {
 				if tt.pmid != "" {
 					body["pmid"] = tt.pmid
 				}
-				before := e.count("sources", "")
-				res := e.do("POST", "/api/v1/sources", "editor", body)
+				before := testenv.Count(e.t, e.st, "sources", "")
+				res := e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: body})
 				if tt.wantDOI == "" && tt.wantPMID == "" {
 					p := catalogCheckProblem(t, res, http.StatusUnprocessableEntity)
 					field := map[bool]string{true: "doi", false: "pmid"}[tt.doi != ""]
-					if diff := cmp.Diff([]string{field}, catalogProblemFields(p)); diff != "" {
+					if diff := cmp.Diff([]string{field}, testenv.ProblemFields(p)); diff != "" {
 						t.Errorf("POST source %v: error fields (-want +got):\n%s", body, diff)
 					}
-					if got := e.count("sources", ""); got != before {
+					if got := testenv.Count(e.t, e.st, "sources", ""); got != before {
 						t.Errorf("POST source %v was refused but sources went from %d to %d", body, before, got)
 					}
 					continue
@@ -285,7 +284,7 @@ func TestCatalogSources(t *testing.T) {
 					DOI  *string `gorm:"column:doi"`
 					PMID *string `gorm:"column:pmid"`
 				}
-				st.DB().Table("sources").Select("doi, pmid").Where("id = ?", catalogID(m)).Scan(&row)
+				st.DB().Table("sources").Select("doi, pmid").Where("id = ?", testenv.ID(m)).Scan(&row)
 				if tt.wantDOI != "" && (m["doi"] != tt.wantDOI || row.DOI == nil || *row.DOI != tt.wantDOI) {
 					t.Errorf("POST source doi %q: response doi %v, stored %v; want %s", tt.doi, m["doi"], row.DOI, tt.wantDOI)
 				}
@@ -303,11 +302,11 @@ func TestCatalogSources(t *testing.T) {
 				t.Fatal(err)
 			}
 			ids := map[string]int64{
-				"rct": catalogID(e.source(map[string]any{"kind": "rct", "title": "Mesotherapy versus Systemic Therapy", "authors": "Costantino C",
+				"rct": testenv.ID(e.source(map[string]any{"kind": "rct", "title": "Mesotherapy versus Systemic Therapy", "authors": "Costantino C",
 					"doi": "https://doi.org/10.1155/2011/317183", "pmid": "20953425", "container": "Evidence-Based Complementary and Alternative Medicine"})),
-				"cohort":    catalogID(e.source(map[string]any{"kind": "cohort", "title": "Infusions in a cohort of Übergewichtige", "authors": "Müller A"})),
-				"retracted": catalogID(e.source(map[string]any{"kind": "rct", "title": "A retracted trial", "retracted": true, "retraction_note": "Data fabricated."})),
-				"article":   catalogID(e.source(map[string]any{"kind": "web_article", "title": "Mesotherapie bei Rückenschmerzen", "url": "https://example.org/meso"})),
+				"cohort":    testenv.ID(e.source(map[string]any{"kind": "cohort", "title": "Infusions in a cohort of Übergewichtige", "authors": "Müller A"})),
+				"retracted": testenv.ID(e.source(map[string]any{"kind": "rct", "title": "A retracted trial", "retracted": true, "retraction_note": "Data fabricated."})),
+				"article":   testenv.ID(e.source(map[string]any{"kind": "web_article", "title": "Mesotherapie bei Rückenschmerzen", "url": "https://example.org/meso"})),
 			}
 			tests := []struct {
 				query string
@@ -335,7 +334,7 @@ func TestCatalogSources(t *testing.T) {
 				{"kind=rct&q=trial", []string{"retracted"}},
 			}
 			for _, tt := range tests {
-				res := e.do("GET", "/api/v1/sources?"+tt.query, "", nil)
+				res := e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/sources?" + tt.query})
 				if res.Status != 200 {
 					t.Fatalf("GET /api/v1/sources?%s = %d %s", tt.query, res.Status, res.Body)
 				}
@@ -343,26 +342,26 @@ func TestCatalogSources(t *testing.T) {
 				for _, k := range tt.want {
 					want = append(want, ids[k])
 				}
-				if diff := cmp.Diff(want, catalogListIDs(t, res), catalogEmptyEqual); diff != "" {
+				if diff := cmp.Diff(want, testenv.ListIDs(t, res.Want(t, 200)), catalogEmptyEqual); diff != "" {
 					t.Errorf("GET /api/v1/sources?%s (-want +got):\n%s", tt.query, diff)
 				}
 			}
 		})
 
 		t.Run("detail embeds the linked claims", func(t *testing.T) {
-			src := catalogID(e.source(map[string]any{"kind": "systematic_review", "title": "Review of mesotherapy"}))
-			web := catalogID(e.source(map[string]any{"kind": "news", "title": "News"}))
-			c1 := catalogID(e.claim(map[string]any{"text": "Hilft bei Rückenschmerzen.", "claim_type": "efficacy"}))
-			c2 := catalogID(e.claim(map[string]any{"text": "Ist sicher.", "claim_type": "safety"}))
-			c3 := catalogID(e.claim(map[string]any{"text": "Wird archiviert.", "claim_type": "other"}))
-			l1 := catalogID(e.link(c1, src, "evidence", "supports"))
-			l2 := catalogID(e.link(c2, src, "evidence", "refutes"))
+			src := testenv.ID(e.source(map[string]any{"kind": "systematic_review", "title": "Review of mesotherapy"}))
+			web := testenv.ID(e.source(map[string]any{"kind": "news", "title": "News"}))
+			c1 := testenv.ID(e.claim(map[string]any{"text": "Hilft bei Rückenschmerzen.", "claim_type": "efficacy"}))
+			c2 := testenv.ID(e.claim(map[string]any{"text": "Ist sicher.", "claim_type": "safety"}))
+			c3 := testenv.ID(e.claim(map[string]any{"text": "Wird archiviert.", "claim_type": "other"}))
+			l1 := testenv.ID(e.link(c1, src, "evidence", "supports"))
+			l2 := testenv.ID(e.link(c2, src, "evidence", "refutes"))
 			e.link(c3, src, "evidence", "neutral")
 			e.link(c1, web, "appearance", "")
-			if res := e.do("DELETE", fmt.Sprintf("/api/v1/claims/%d", c3), "editor", nil); res.Status != http.StatusNoContent {
+			if res := e.s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/claims/%d", c3), Role: "editor"}); res.Status != http.StatusNoContent {
 				t.Fatalf("archive = %d %s", res.Status, res.Body)
 			}
-			res := e.do("GET", fmt.Sprintf("/api/v1/sources/%d", src), "", nil)
+			res := e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/sources/%d", src)})
 			if res.Status != 200 {
 				t.Fatalf("GET source = %d %s", res.Status, res.Body)
 			}
@@ -407,10 +406,10 @@ func TestCatalogLinkRules(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		e := newCatalogEnv(t, st)
 		e.mesotherapy()
-		claim := catalogID(e.claim(nil))
+		claim := testenv.ID(e.claim(nil))
 		kinds := map[string]int64{}
 		for _, k := range []string{"web_article", "news", "other", "rct", "guideline", "expert_opinion"} {
-			kinds[k] = catalogID(e.source(map[string]any{"kind": k, "title": "A " + k}))
+			kinds[k] = testenv.ID(e.source(map[string]any{"kind": k, "title": "A " + k}))
 		}
 		path := fmt.Sprintf("/api/v1/claims/%d/links", claim)
 		tests := []struct {
@@ -438,22 +437,22 @@ func TestCatalogLinkRules(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				before := e.count("links", "claim_id = ?", claim)
-				res := e.do("POST", path, "editor", tt.body)
+				before := testenv.Count(e.t, e.st, "links", "claim_id = ?", claim)
+				res := e.s.Do(testenv.Request{Method: "POST", Path: path, Role: "editor", Body: tt.body})
 				if tt.fields == nil {
 					if res.Status != http.StatusCreated {
 						t.Fatalf("POST link %v = %d %s, want 201", tt.body, res.Status, res.Body)
 					}
-					if got := e.count("links", "claim_id = ?", claim); got != before+1 {
+					if got := testenv.Count(e.t, e.st, "links", "claim_id = ?", claim); got != before+1 {
 						t.Errorf("links = %d, want %d", got, before+1)
 					}
 					return
 				}
 				p := catalogCheckProblem(t, res, http.StatusUnprocessableEntity)
-				if diff := cmp.Diff(catalogSorted(tt.fields), catalogSorted(catalogProblemFields(p))); diff != "" {
+				if diff := cmp.Diff(catalogSorted(tt.fields), catalogSorted(testenv.ProblemFields(p))); diff != "" {
 					t.Errorf("POST link %v error fields (-want +got):\n%s", tt.body, diff)
 				}
-				if got := e.count("links", "claim_id = ?", claim); got != before {
+				if got := testenv.Count(e.t, e.st, "links", "claim_id = ?", claim); got != before {
 					t.Errorf("refused link was stored: links %d -> %d", before, got)
 				}
 			})
@@ -461,24 +460,24 @@ func TestCatalogLinkRules(t *testing.T) {
 		t.Run("PATCH cannot clear an evidence stance", func(t *testing.T) {
 			var l struct{ ID, Version int64 }
 			st.DB().Table("links").Select("id, version").Where("claim_id = ? AND role = ? AND source_id = ?", claim, "evidence", kinds["rct"]).Scan(&l)
-			res := e.do("PATCH", fmt.Sprintf("%s/%d", path, l.ID), "editor", map[string]any{"stance": ""}, "If-Match", fmt.Sprintf(`"%d"`, l.Version))
+			res := e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("%s/%d", path, l.ID), Role: "editor", Body: map[string]any{"stance": ""}, Headers: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, l.Version)}})
 			p := catalogCheckProblem(t, res, http.StatusUnprocessableEntity)
-			if diff := cmp.Diff([]string{"stance"}, catalogProblemFields(p)); diff != "" {
+			if diff := cmp.Diff([]string{"stance"}, testenv.ProblemFields(p)); diff != "" {
 				t.Errorf("error fields (-want +got):\n%s", diff)
 			}
-			if n := e.count("links", "id = ? AND stance = ?", l.ID, "mixed"); n != 1 {
+			if n := testenv.Count(e.t, e.st, "links", "id = ? AND stance = ?", l.ID, "mixed"); n != 1 {
 				t.Errorf("stance in the DB changed after a refused PATCH")
 			}
 		})
 		t.Run("an evidence source cannot become news", func(t *testing.T) {
 			var v int64
 			st.DB().Table("sources").Select("version").Where("id = ?", kinds["rct"]).Scan(&v)
-			res := e.do("PATCH", fmt.Sprintf("/api/v1/sources/%d", kinds["rct"]), "editor", map[string]any{"kind": "news"}, "If-Match", fmt.Sprintf(`"%d"`, v))
+			res := e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/sources/%d", kinds["rct"]), Role: "editor", Body: map[string]any{"kind": "news"}, Headers: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, v)}})
 			p := catalogCheckProblem(t, res, http.StatusUnprocessableEntity)
-			if diff := cmp.Diff([]string{"kind"}, catalogProblemFields(p)); diff != "" {
+			if diff := cmp.Diff([]string{"kind"}, testenv.ProblemFields(p)); diff != "" {
 				t.Errorf("error fields (-want +got):\n%s", diff)
 			}
-			if n := e.count("sources", "id = ? AND kind = ?", kinds["rct"], "rct"); n != 1 {
+			if n := testenv.Count(e.t, e.st, "sources", "id = ? AND kind = ?", kinds["rct"], "rct"); n != 1 {
 				t.Errorf("kind changed after a refused PATCH")
 			}
 		})
@@ -496,19 +495,19 @@ func TestCatalogDerivedFields(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		e := newCatalogEnv(t, st)
 		e.mesotherapy()
-		claim := catalogID(e.claim(nil))
-		web := catalogID(e.source(map[string]any{"kind": "web_article", "title": "Blog"}))
-		rct := catalogID(e.source(map[string]any{"kind": "rct", "title": "RCT"}))
-		cohort := catalogID(e.source(map[string]any{"kind": "cohort", "title": "Cohort"}))
+		claim := testenv.ID(e.claim(nil))
+		web := testenv.ID(e.source(map[string]any{"kind": "web_article", "title": "Blog"}))
+		rct := testenv.ID(e.source(map[string]any{"kind": "rct", "title": "RCT"}))
+		cohort := testenv.ID(e.source(map[string]any{"kind": "cohort", "title": "Cohort"}))
 		linkOf := func(source int64, role string) (id, version int64) {
 			var l struct{ ID, Version int64 }
 			st.DB().Table("links").Select("id, version").Where("claim_id = ? AND source_id = ? AND role = ?", claim, source, role).Scan(&l)
 			return l.ID, l.Version
 		}
 		linkPath := func(id int64) string { return fmt.Sprintf("/api/v1/claims/%d/links/%d", claim, id) }
-		patch := func(source int64, body map[string]any) (string, map[string]any, []string) {
+		patch := func(source int64, body map[string]any) (string, map[string]any, map[string]string) {
 			id, v := linkOf(source, "evidence")
-			return linkPath(id), body, []string{"If-Match", fmt.Sprintf(`"%d"`, v)}
+			return linkPath(id), body, map[string]string{"If-Match": fmt.Sprintf(`"%d"`, v)}
 		}
 		sourceVersion := func(id int64) string {
 			var v int64
@@ -524,39 +523,39 @@ func TestCatalogDerivedFields(t *testing.T) {
 		}{
 			{"new claim", nil, 0, catalogDerived{"unsupported", 0, 0, 0, []string{"ungraded", "unsupported"}}},
 			{"appearance added", func() *testenv.Response {
-				return e.do("POST", fmt.Sprintf("/api/v1/claims/%d/links", claim), "editor", map[string]any{"source_id": web, "role": "appearance"})
+				return e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", claim), Role: "editor", Body: map[string]any{"source_id": web, "role": "appearance"}})
 			}, 201, catalogDerived{"unsupported", 0, 0, 1, []string{"ungraded", "unsupported"}}},
 			{"supporting evidence added", func() *testenv.Response {
-				return e.do("POST", fmt.Sprintf("/api/v1/claims/%d/links", claim), "editor", map[string]any{"source_id": rct, "role": "evidence", "stance": "supports"})
+				return e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", claim), Role: "editor", Body: map[string]any{"source_id": rct, "role": "evidence", "stance": "supports"}})
 			}, 201, catalogDerived{"ungraded", 1, 0, 1, []string{"ungraded"}}},
 			{"refuting evidence added", func() *testenv.Response {
-				return e.do("POST", fmt.Sprintf("/api/v1/claims/%d/links", claim), "editor", map[string]any{"source_id": cohort, "role": "evidence", "stance": "refutes"})
+				return e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", claim), Role: "editor", Body: map[string]any{"source_id": cohort, "role": "evidence", "stance": "refutes"}})
 			}, 201, catalogDerived{"ungraded", 1, 1, 1, []string{"contradicted", "ungraded"}}},
 			{"support becomes neutral", func() *testenv.Response {
 				p, b, h := patch(rct, map[string]any{"stance": "neutral"})
-				return e.do("PATCH", p, "editor", b, h...)
+				return e.s.Do(testenv.Request{Method: "PATCH", Path: p, Role: "editor", Body: b, Headers: h})
 			}, 200, catalogDerived{"unsupported", 0, 1, 1, []string{"contradicted", "ungraded", "unsupported"}}},
 			{"refutation removed", func() *testenv.Response {
 				id, _ := linkOf(cohort, "evidence")
-				return e.do("DELETE", linkPath(id), "editor", nil)
+				return e.s.Do(testenv.Request{Method: "DELETE", Path: linkPath(id), Role: "editor"})
 			}, 204, catalogDerived{"unsupported", 0, 0, 1, []string{"ungraded", "unsupported"}}},
 			{"neutral becomes support", func() *testenv.Response {
 				p, b, h := patch(rct, map[string]any{"stance": "supports"})
-				return e.do("PATCH", p, "editor", b, h...)
+				return e.s.Do(testenv.Request{Method: "PATCH", Path: p, Role: "editor", Body: b, Headers: h})
 			}, 200, catalogDerived{"ungraded", 1, 0, 1, []string{"ungraded"}}},
 			{"excerpt change derives nothing new", func() *testenv.Response {
 				p, b, h := patch(rct, map[string]any{"excerpt": "Pain fell in both arms."})
-				return e.do("PATCH", p, "editor", b, h...)
+				return e.s.Do(testenv.Request{Method: "PATCH", Path: p, Role: "editor", Body: b, Headers: h})
 			}, 200, catalogDerived{"ungraded", 1, 0, 1, []string{"ungraded"}}},
 			{"supporting source retracted", func() *testenv.Response {
-				return e.do("PATCH", fmt.Sprintf("/api/v1/sources/%d", rct), "editor", map[string]any{"retracted": true, "retraction_note": "Fabricated."}, "If-Match", sourceVersion(rct))
+				return e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/sources/%d", rct), Role: "editor", Body: map[string]any{"retracted": true, "retraction_note": "Fabricated."}, Headers: map[string]string{"If-Match": sourceVersion(rct)}})
 			}, 200, catalogDerived{"unsupported", 1, 0, 1, []string{"retracted_evidence", "ungraded", "unsupported"}}},
 			{"source un-retracted", func() *testenv.Response {
-				return e.do("PATCH", fmt.Sprintf("/api/v1/sources/%d", rct), "editor", map[string]any{"retracted": false}, "If-Match", sourceVersion(rct))
+				return e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/sources/%d", rct), Role: "editor", Body: map[string]any{"retracted": false}, Headers: map[string]string{"If-Match": sourceVersion(rct)}})
 			}, 200, catalogDerived{"ungraded", 1, 0, 1, []string{"ungraded"}}},
 			{"appearance removed", func() *testenv.Response {
 				id, _ := linkOf(web, "appearance")
-				return e.do("DELETE", linkPath(id), "editor", nil)
+				return e.s.Do(testenv.Request{Method: "DELETE", Path: linkPath(id), Role: "editor"})
 			}, 204, catalogDerived{"ungraded", 1, 0, 0, []string{"ungraded"}}},
 		}
 		var lastVersion float64
@@ -567,7 +566,7 @@ func TestCatalogDerivedFields(t *testing.T) {
 						t.Fatalf("%s = %d %s, want %d", step.name, res.Status, res.Body, step.status)
 					}
 				}
-				res := e.do("GET", fmt.Sprintf("/api/v1/claims/%d", claim), "", nil)
+				res := e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d", claim)})
 				m := res.JSON(t)
 				got := catalogDerived{Verdict: fmt.Sprint(m["verdict"]), Support: int(m["support_count"].(float64)),
 					Refute: int(m["refute_count"].(float64)), Appear: int(m["appearance_count"].(float64))}
@@ -595,7 +594,7 @@ func TestCatalogDerivedFields(t *testing.T) {
 			})
 		}
 		// Every derived change was recorded.
-		if n := e.count("audit_events", "claim_id = ? AND action = ?", claim, "claim.flagged"); n < 6 {
+		if n := testenv.Count(e.t, e.st, "audit_events", "claim_id = ? AND action = ?", claim, "claim.flagged"); n < 6 {
 			t.Errorf("claim.flagged audit events = %d, want one per flag change (>= 6)", n)
 		}
 	})
@@ -605,14 +604,14 @@ func TestCatalogArchive(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		e := newCatalogEnv(t, st)
 		e.mesotherapy()
-		keep := catalogID(e.claim(map[string]any{"text": "Bleibt."}))
-		gone := catalogID(e.claim(map[string]any{"text": "Wird archiviert."}))
-		src := catalogID(e.source(nil))
-		link := catalogID(e.link(gone, src, "evidence", "supports"))
-		auditBefore := e.count("audit_events", "claim_id = ?", gone)
+		keep := testenv.ID(e.claim(map[string]any{"text": "Bleibt."}))
+		gone := testenv.ID(e.claim(map[string]any{"text": "Wird archiviert."}))
+		src := testenv.ID(e.source(nil))
+		link := testenv.ID(e.link(gone, src, "evidence", "supports"))
+		auditBefore := testenv.Count(e.t, e.st, "audit_events", "claim_id = ?", gone)
 		claimPath := fmt.Sprintf("/api/v1/claims/%d", gone)
 
-		res := e.do("DELETE", claimPath, "editor", nil)
+		res := e.s.Do(testenv.Request{Method: "DELETE", Path: claimPath, Role: "editor"})
 		if res.Status != http.StatusNoContent || len(res.Body) != 0 {
 			t.Fatalf("DELETE claim = %d %q, want 204 with no body", res.Status, res.Body)
 		}
@@ -620,42 +619,42 @@ func TestCatalogArchive(t *testing.T) {
 			name, method, path string
 			role               string
 			body               any
-			headers            []string
+			headers            map[string]string
 		}{
 			{"GET", "GET", claimPath, "", nil, nil},
 			{"GET links", "GET", claimPath + "/links", "", nil, nil},
-			{"PATCH", "PATCH", claimPath, "editor", map[string]any{"text": "x y z"}, []string{"If-Match", `"99"`}},
+			{"PATCH", "PATCH", claimPath, "editor", map[string]any{"text": "x y z"}, map[string]string{"If-Match": `"99"`}},
 			{"DELETE again", "DELETE", claimPath, "editor", nil, nil},
 			{"POST link", "POST", claimPath + "/links", "editor", map[string]any{"source_id": src, "role": "appearance"}, nil},
 			{"DELETE link", "DELETE", fmt.Sprintf("%s/links/%d", claimPath, link), "editor", nil, nil},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				catalogCheckProblem(t, e.do(tt.method, tt.path, tt.role, tt.body, tt.headers...), http.StatusGone)
+				catalogCheckProblem(t, e.s.Do(testenv.Request{Method: tt.method, Path: tt.path, Role: tt.role, Body: tt.body, Headers: tt.headers}), http.StatusGone)
 			})
 		}
 		for _, q := range []string{"", "?flag=ungraded", "?therapy=mesotherapy", "?q=archiviert", "?verdict=ungraded"} {
-			if ids := catalogListIDs(t, e.do("GET", "/api/v1/claims"+q, "", nil)); slices.Contains(ids, gone) {
+			if ids := testenv.ListIDs(t, e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/claims" + q}).Want(t, 200)); slices.Contains(ids, gone) {
 				t.Errorf("GET /api/v1/claims%s = %v lists the archived claim %d", q, ids, gone)
 			}
 		}
-		if ids := catalogListIDs(t, e.do("GET", "/api/v1/claims", "", nil)); !slices.Equal(ids, []int64{keep}) {
+		if ids := testenv.ListIDs(t, e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/claims"}).Want(t, 200)); !slices.Equal(ids, []int64{keep}) {
 			t.Errorf("GET /api/v1/claims = %v, want [%d]", ids, keep)
 		}
-		if claims := e.do("GET", fmt.Sprintf("/api/v1/sources/%d", src), "", nil).JSON(t)["claims"].([]any); len(claims) != 0 {
+		if claims := e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/sources/%d", src)}).JSON(t)["claims"].([]any); len(claims) != 0 {
 			t.Errorf("source still embeds the archived claim: %v", claims)
 		}
 		// History is kept: the row, its links and every audit event remain.
-		if n := e.count("claims", "id = ? AND archived_at IS NOT NULL", gone); n != 1 {
+		if n := testenv.Count(e.t, e.st, "claims", "id = ? AND archived_at IS NOT NULL", gone); n != 1 {
 			t.Errorf("archived claim rows = %d, want 1 with archived_at set", n)
 		}
-		if n := e.count("links", "claim_id = ?", gone); n != 1 {
+		if n := testenv.Count(e.t, e.st, "links", "claim_id = ?", gone); n != 1 {
 			t.Errorf("links of the archived claim = %d, want 1", n)
 		}
-		if n := e.count("audit_events", "claim_id = ?", gone); n != auditBefore+1 {
+		if n := testenv.Count(e.t, e.st, "audit_events", "claim_id = ?", gone); n != auditBefore+1 {
 			t.Errorf("audit events of the archived claim = %d, want %d (all earlier ones + claim.archived)", n, auditBefore+1)
 		}
-		if n := e.count("audit_events", "claim_id = ? AND action = ?", gone, "claim.archived"); n != 1 {
+		if n := testenv.Count(e.t, e.st, "audit_events", "claim_id = ? AND action = ?", gone, "claim.archived"); n != 1 {
 			t.Errorf("claim.archived events = %d, want 1", n)
 		}
 	})
@@ -667,7 +666,7 @@ func TestCatalogPatchClaim(t *testing.T) {
 		e.mesotherapy()
 		e.therapy("infusion-therapy", "Infusion therapy", "Infusionstherapie")
 		c := e.claim(map[string]any{"text_en": "The treatment is almost painless.", "condition": "low back pain", "outcome": "procedural pain"})
-		path := fmt.Sprintf("/api/v1/claims/%d", catalogID(c))
+		path := fmt.Sprintf("/api/v1/claims/%d", testenv.ID(c))
 		etag := fmt.Sprintf(`"%v"`, c["version"])
 
 		type row struct {
@@ -679,7 +678,7 @@ func TestCatalogPatchClaim(t *testing.T) {
 		}
 		read := func() row {
 			var r row
-			st.DB().Table("claims").Select("therapy_id, text, text_en, condition, outcome, search_text").Where("id = ?", catalogID(c)).Scan(&r)
+			st.DB().Table("claims").Select("therapy_id, text, text_en, condition, outcome, search_text").Where("id = ?", testenv.ID(c)).Scan(&r)
 			return r
 		}
 		str := func(s string) *string { return &s }
@@ -711,7 +710,7 @@ func TestCatalogPatchClaim(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				res := e.do("PATCH", path, "editor", tt.patch, "If-Match", etag)
+				res := e.s.Do(testenv.Request{Method: "PATCH", Path: path, Role: "editor", Body: tt.patch, Headers: map[string]string{"If-Match": etag}})
 				if res.Status != 200 {
 					t.Fatalf("PATCH %v = %d %s", tt.patch, res.Status, res.Body)
 				}
@@ -729,12 +728,12 @@ func TestCatalogPatchClaim(t *testing.T) {
 		}
 		t.Run("search follows the cleared text", func(t *testing.T) {
 			for q, want := range map[string]int{"painless": 1, "almost": 1, "treatment": 0, "nahezu": 0, "fast": 1} {
-				if got := len(catalogListIDs(t, e.do("GET", "/api/v1/claims?q="+q, "", nil))); got != want {
+				if got := len(testenv.ListIDs(t, e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/claims?q=" + q}).Want(t, 200))); got != want {
 					t.Errorf("GET /api/v1/claims?q=%s found %d claims, want %d", q, got, want)
 				}
 			}
 		})
-		if n := e.count("audit_events", "claim_id = ? AND action = ?", catalogID(c), "claim.updated"); n != int64(len(tests)) {
+		if n := testenv.Count(e.t, e.st, "audit_events", "claim_id = ? AND action = ?", testenv.ID(c), "claim.updated"); n != int64(len(tests)) {
 			t.Errorf("claim.updated audit events = %d, want %d", n, len(tests))
 		}
 	})

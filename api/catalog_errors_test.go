@@ -1,11 +1,9 @@
 package api_test
 
 import (
-	"bytes"
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -58,7 +56,7 @@ type catalogProblemCase struct {
 	path       string
 	role       string
 	body       any
-	headers    []string // name, value, name, value...
+	headers    map[string]string // name, value, name, value...
 	status     int
 	fields     []string // fields named in errors, in any order
 	existingID int64
@@ -76,9 +74,9 @@ func TestCatalogProblems(t *testing.T) {
 		rct := e.source(map[string]any{"doi": "10.1155/2011/317183", "pmid": "20953425", "title": "Mesotherapy versus Systemic Therapy"})
 		second := e.source(map[string]any{"kind": "cohort", "title": "A cohort", "doi": "10.1000/other", "pmid": "123"})
 		article := e.source(map[string]any{"kind": "web_article", "title": "Mesotherapie bei Rückenschmerzen"})
-		link := e.link(catalogID(claim), catalogID(rct), "evidence", "supports")
+		link := e.link(testenv.ID(claim), testenv.ID(rct), "evidence", "supports")
 
-		c, o, r, s2, l := catalogID(claim), catalogID(other), catalogID(rct), catalogID(second), catalogID(link)
+		c, o, r, s2, l := testenv.ID(claim), testenv.ID(other), testenv.ID(rct), testenv.ID(second), testenv.ID(link)
 		claimPath := fmt.Sprintf("/api/v1/claims/%d", c)
 		linkPath := fmt.Sprintf("/api/v1/claims/%d/links/%d", c, l)
 		badCursor := base64.RawURLEncoding.EncodeToString([]byte("k2:5"))
@@ -107,9 +105,9 @@ func TestCatalogProblems(t *testing.T) {
 				body: map[string]any{"kind": "rct", "title": "T", "year": "2011"}, status: 400, fields: []string{"year"}},
 
 			{name: "PATCH wrong content type", method: "PATCH", path: claimPath, role: "editor", body: `text=x`,
-				headers: []string{"Content-Type", "application/x-www-form-urlencoded", "If-Match", current(c, "claims")}, status: 415},
+				headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "If-Match": current(c, "claims")}, status: 415},
 			{name: "POST text/plain", method: "POST", path: "/api/v1/sources", role: "editor", body: `{"kind":"rct","title":"T"}`,
-				headers: []string{"Content-Type", "text/plain"}, status: 415},
+				headers: map[string]string{"Content-Type": "text/plain"}, status: 415},
 
 			{name: "bad cursor", method: "GET", path: "/api/v1/claims?cursor=bogus!", status: 400, fields: []string{"cursor"}},
 			{name: "foreign cursor", method: "GET", path: "/api/v1/claims?cursor=" + badCursor, status: 400, fields: []string{"cursor"}},
@@ -136,17 +134,17 @@ func TestCatalogProblems(t *testing.T) {
 			{name: "unknown top-level route", method: "GET", path: "/nope", status: 404},
 			{name: "trailing slash", method: "GET", path: "/api/v1/claims/", status: 404},
 			{name: "missing claim", method: "GET", path: "/api/v1/claims/999999", status: 404},
-			{name: "missing claim PATCH", method: "PATCH", path: "/api/v1/claims/999999", role: "editor", body: map[string]any{"text": "x y z"}, headers: []string{"If-Match", `"1"`}, status: 404},
+			{name: "missing claim PATCH", method: "PATCH", path: "/api/v1/claims/999999", role: "editor", body: map[string]any{"text": "x y z"}, headers: map[string]string{"If-Match": `"1"`}, status: 404},
 			{name: "missing claim DELETE", method: "DELETE", path: "/api/v1/claims/999999", role: "editor", status: 404},
 			{name: "links of a missing claim", method: "GET", path: "/api/v1/claims/999999/links", status: 404},
 			{name: "link to a missing claim", method: "POST", path: "/api/v1/claims/999999/links", role: "editor", body: map[string]any{"source_id": r, "role": "evidence", "stance": "supports"}, status: 404},
 			{name: "missing source", method: "GET", path: "/api/v1/sources/999999", status: 404},
-			{name: "missing source PATCH", method: "PATCH", path: "/api/v1/sources/999999", role: "editor", body: map[string]any{"title": "x"}, headers: []string{"If-Match", `"1"`}, status: 404},
+			{name: "missing source PATCH", method: "PATCH", path: "/api/v1/sources/999999", role: "editor", body: map[string]any{"title": "x"}, headers: map[string]string{"If-Match": `"1"`}, status: 404},
 			{name: "missing therapy", method: "GET", path: "/api/v1/therapies/homeopathy", status: 404},
-			{name: "missing therapy PATCH", method: "PATCH", path: "/api/v1/therapies/homeopathy", role: "editor", body: map[string]any{"name": "x"}, headers: []string{"If-Match", `"1"`}, status: 404},
-			{name: "missing link PATCH", method: "PATCH", path: claimPath + "/links/999999", role: "editor", body: map[string]any{"stance": "mixed"}, headers: []string{"If-Match", `"1"`}, status: 404},
+			{name: "missing therapy PATCH", method: "PATCH", path: "/api/v1/therapies/homeopathy", role: "editor", body: map[string]any{"name": "x"}, headers: map[string]string{"If-Match": `"1"`}, status: 404},
+			{name: "missing link PATCH", method: "PATCH", path: claimPath + "/links/999999", role: "editor", body: map[string]any{"stance": "mixed"}, headers: map[string]string{"If-Match": `"1"`}, status: 404},
 			{name: "missing link DELETE", method: "DELETE", path: claimPath + "/links/999999", role: "editor", status: 404},
-			{name: "link of another claim", method: "PATCH", path: fmt.Sprintf("/api/v1/claims/%d/links/%d", o, l), role: "editor", body: map[string]any{"stance": "mixed"}, headers: []string{"If-Match", `"1"`}, status: 404},
+			{name: "link of another claim", method: "PATCH", path: fmt.Sprintf("/api/v1/claims/%d/links/%d", o, l), role: "editor", body: map[string]any{"stance": "mixed"}, headers: map[string]string{"If-Match": `"1"`}, status: 404},
 			{name: "link of another claim DELETE", method: "DELETE", path: fmt.Sprintf("/api/v1/claims/%d/links/%d", o, l), role: "editor", status: 404},
 			{name: "non-numeric claim id", method: "GET", path: "/api/v1/claims/abc", status: 404},
 			{name: "zero claim id", method: "GET", path: "/api/v1/claims/0", status: 404},
@@ -154,7 +152,7 @@ func TestCatalogProblems(t *testing.T) {
 			{name: "huge claim id", method: "GET", path: "/api/v1/claims/99999999999999999999", status: 404},
 			{name: "links of a non-numeric claim id", method: "GET", path: "/api/v1/claims/abc/links", status: 404},
 			{name: "non-numeric source id", method: "GET", path: "/api/v1/sources/1e3", status: 404},
-			{name: "non-numeric link id", method: "PATCH", path: claimPath + "/links/first", role: "editor", body: map[string]any{"stance": "mixed"}, headers: []string{"If-Match", `"1"`}, status: 404},
+			{name: "non-numeric link id", method: "PATCH", path: claimPath + "/links/first", role: "editor", body: map[string]any{"stance": "mixed"}, headers: map[string]string{"If-Match": `"1"`}, status: 404},
 
 			{name: "PUT claims", method: "PUT", path: "/api/v1/claims", role: "editor", body: map[string]any{}, status: 405, allow: []string{"GET", "POST"}},
 			{name: "DELETE source", method: "DELETE", path: fmt.Sprintf("/api/v1/sources/%d", r), role: "editor", status: 405, allow: []string{"GET", "PATCH"}},
@@ -168,31 +166,31 @@ func TestCatalogProblems(t *testing.T) {
 			{name: "duplicate DOI in upper case with dx prefix", method: "POST", path: "/api/v1/sources", role: "editor", body: map[string]any{"kind": "rct", "title": "Copy", "doi": "HTTPS://DX.DOI.ORG/10.1155/2011/317183"}, status: 409, existingID: r},
 			{name: "duplicate PMID", method: "POST", path: "/api/v1/sources", role: "editor", body: map[string]any{"kind": "rct", "title": "Copy", "pmid": "20953425"}, status: 409, existingID: r},
 			{name: "duplicate DOI by PATCH", method: "PATCH", path: fmt.Sprintf("/api/v1/sources/%d", s2), role: "editor", body: map[string]any{"doi": "https://doi.org/10.1155/2011/317183"},
-				headers: []string{"If-Match", current(s2, "sources")}, status: 409, existingID: r},
+				headers: map[string]string{"If-Match": current(s2, "sources")}, status: 409, existingID: r},
 			{name: "duplicate PMID by PATCH", method: "PATCH", path: fmt.Sprintf("/api/v1/sources/%d", s2), role: "editor", body: map[string]any{"pmid": "20953425"},
-				headers: []string{"If-Match", current(s2, "sources")}, status: 409, existingID: r},
+				headers: map[string]string{"If-Match": current(s2, "sources")}, status: 409, existingID: r},
 			{name: "duplicate link", method: "POST", path: claimPath + "/links", role: "editor", body: map[string]any{"source_id": r, "role": "evidence", "stance": "refutes"}, status: 409, existingID: l},
 			{name: "therapy alias taken", method: "POST", path: "/api/v1/therapies", role: "editor",
-				body: map[string]any{"slug": "meso-two", "name": "Meso 2", "aliases": []map[string]string{{"alias": "MESOTHERAPIE"}}}, status: 409, existingID: catalogID(meso)},
+				body: map[string]any{"slug": "meso-two", "name": "Meso 2", "aliases": []map[string]string{{"alias": "MESOTHERAPIE"}}}, status: 409, existingID: testenv.ID(meso)},
 			{name: "therapy slug is another's alias", method: "POST", path: "/api/v1/therapies", role: "editor",
-				body: map[string]any{"slug": "mesoterapia", "name": "Mesoterapia"}, status: 409, existingID: catalogID(meso)},
+				body: map[string]any{"slug": "mesoterapia", "name": "Mesoterapia"}, status: 409, existingID: testenv.ID(meso)},
 			{name: "therapy alias is another's slug", method: "POST", path: "/api/v1/therapies", role: "editor",
-				body: map[string]any{"slug": "meso-three", "name": "Meso 3", "aliases": []map[string]string{{"alias": "Infusion-Therapy"}}}, status: 409, existingID: catalogID(infusion)},
+				body: map[string]any{"slug": "meso-three", "name": "Meso 3", "aliases": []map[string]string{{"alias": "Infusion-Therapy"}}}, status: 409, existingID: testenv.ID(infusion)},
 			{name: "therapy slug taken", method: "POST", path: "/api/v1/therapies", role: "editor",
-				body: map[string]any{"slug": "mesotherapy", "name": "Again"}, status: 409, existingID: catalogID(meso)},
+				body: map[string]any{"slug": "mesotherapy", "name": "Again"}, status: 409, existingID: testenv.ID(meso)},
 			{name: "therapy alias taken by PATCH", method: "PATCH", path: "/api/v1/therapies/infusion-therapy", role: "editor",
-				body: map[string]any{"aliases": []map[string]string{{"alias": "Infusionstherapie"}, {"alias": "Mésothérapie"}}}, headers: []string{"If-Match", current(catalogID(infusion), "therapies")}, status: 409, existingID: catalogID(meso)},
+				body: map[string]any{"aliases": []map[string]string{{"alias": "Infusionstherapie"}, {"alias": "Mésothérapie"}}}, headers: map[string]string{"If-Match": current(testenv.ID(infusion), "therapies")}, status: 409, existingID: testenv.ID(meso)},
 
-			{name: "stale If-Match on claim", method: "PATCH", path: claimPath, role: "editor", body: map[string]any{"text": "Neu formuliert."}, headers: []string{"If-Match", `"99"`}, status: 412, etag: current(c, "claims")},
-			{name: "weak stale If-Match on claim", method: "PATCH", path: claimPath, role: "editor", body: map[string]any{"text": "Neu formuliert."}, headers: []string{"If-Match", `W/"99"`}, status: 412, etag: current(c, "claims")},
-			{name: "If-Match that is no version", method: "PATCH", path: claimPath, role: "editor", body: map[string]any{"text": "Neu formuliert."}, headers: []string{"If-Match", `"abc"`}, status: 412},
-			{name: "stale If-Match on source", method: "PATCH", path: fmt.Sprintf("/api/v1/sources/%d", r), role: "editor", body: map[string]any{"title": "New"}, headers: []string{"If-Match", `"42"`}, status: 412, etag: current(r, "sources")},
-			{name: "stale If-Match on link", method: "PATCH", path: linkPath, role: "editor", body: map[string]any{"stance": "mixed"}, headers: []string{"If-Match", `"42"`}, status: 412, etag: current(l, "links")},
-			{name: "stale If-Match on therapy", method: "PATCH", path: "/api/v1/therapies/mesotherapy", role: "editor", body: map[string]any{"name": "New"}, headers: []string{"If-Match", `"42"`}, status: 412, etag: current(catalogID(meso), "therapies")},
-			{name: "stale If-Match on archive", method: "DELETE", path: claimPath, role: "editor", headers: []string{"If-Match", `"42"`}, status: 412, etag: current(c, "claims")},
-			{name: "stale If-Match on link delete", method: "DELETE", path: linkPath, role: "editor", headers: []string{"If-Match", `"42"`}, status: 412, etag: current(l, "links")},
+			{name: "stale If-Match on claim", method: "PATCH", path: claimPath, role: "editor", body: map[string]any{"text": "Neu formuliert."}, headers: map[string]string{"If-Match": `"99"`}, status: 412, etag: current(c, "claims")},
+			{name: "weak stale If-Match on claim", method: "PATCH", path: claimPath, role: "editor", body: map[string]any{"text": "Neu formuliert."}, headers: map[string]string{"If-Match": `W/"99"`}, status: 412, etag: current(c, "claims")},
+			{name: "If-Match that is no version", method: "PATCH", path: claimPath, role: "editor", body: map[string]any{"text": "Neu formuliert."}, headers: map[string]string{"If-Match": `"abc"`}, status: 412},
+			{name: "stale If-Match on source", method: "PATCH", path: fmt.Sprintf("/api/v1/sources/%d", r), role: "editor", body: map[string]any{"title": "New"}, headers: map[string]string{"If-Match": `"42"`}, status: 412, etag: current(r, "sources")},
+			{name: "stale If-Match on link", method: "PATCH", path: linkPath, role: "editor", body: map[string]any{"stance": "mixed"}, headers: map[string]string{"If-Match": `"42"`}, status: 412, etag: current(l, "links")},
+			{name: "stale If-Match on therapy", method: "PATCH", path: "/api/v1/therapies/mesotherapy", role: "editor", body: map[string]any{"name": "New"}, headers: map[string]string{"If-Match": `"42"`}, status: 412, etag: current(testenv.ID(meso), "therapies")},
+			{name: "stale If-Match on archive", method: "DELETE", path: claimPath, role: "editor", headers: map[string]string{"If-Match": `"42"`}, status: 412, etag: current(c, "claims")},
+			{name: "stale If-Match on link delete", method: "DELETE", path: linkPath, role: "editor", headers: map[string]string{"If-Match": `"42"`}, status: 412, etag: current(l, "links")},
 			{name: "claim PATCH without If-Match", method: "PATCH", path: claimPath, role: "editor", body: map[string]any{"text": "Neu formuliert."}, status: 428},
-			{name: "claim PATCH with If-Match *", method: "PATCH", path: claimPath, role: "editor", body: map[string]any{"text": "Neu formuliert."}, headers: []string{"If-Match", "*"}, status: 428},
+			{name: "claim PATCH with If-Match *", method: "PATCH", path: claimPath, role: "editor", body: map[string]any{"text": "Neu formuliert."}, headers: map[string]string{"If-Match": "*"}, status: 428},
 			{name: "source PATCH without If-Match", method: "PATCH", path: fmt.Sprintf("/api/v1/sources/%d", r), role: "editor", body: map[string]any{"title": "New"}, status: 428},
 			{name: "link PATCH without If-Match", method: "PATCH", path: linkPath, role: "editor", body: map[string]any{"stance": "mixed"}, status: 428},
 			{name: "therapy PATCH without If-Match", method: "PATCH", path: "/api/v1/therapies/mesotherapy", role: "editor", body: map[string]any{"name": "New"}, status: 428},
@@ -206,9 +204,9 @@ func TestCatalogProblems(t *testing.T) {
 			{name: "claim without therapy", method: "POST", path: "/api/v1/claims", role: "editor",
 				body: map[string]any{"text": "Hilft immer.", "language": "de", "claim_type": "efficacy"}, status: 422, fields: []string{"therapy"}},
 			{name: "invalid claim PATCH", method: "PATCH", path: claimPath, role: "editor", body: map[string]any{"language": "Deutsch", "claim_type": "miracle", "therapy": "nope"},
-				headers: []string{"If-Match", current(c, "claims")}, status: 422, fields: []string{"therapy", "language", "claim_type"}},
+				headers: map[string]string{"If-Match": current(c, "claims")}, status: 422, fields: []string{"therapy", "language", "claim_type"}},
 			{name: "invalid source PATCH", method: "PATCH", path: fmt.Sprintf("/api/v1/sources/%d", r), role: "editor", body: map[string]any{"doi": "11.1/x", "year": 3000},
-				headers: []string{"If-Match", current(r, "sources")}, status: 422, fields: []string{"doi", "year"}},
+				headers: map[string]string{"If-Match": current(r, "sources")}, status: 422, fields: []string{"doi", "year"}},
 			{name: "invalid link fields at once", method: "POST", path: claimPath + "/links", role: "editor",
 				body: map[string]any{"source_id": 999999, "role": "citation"}, status: 422, fields: []string{"source_id", "role"}},
 			{name: "invalid therapy", method: "POST", path: "/api/v1/therapies", role: "editor",
@@ -216,7 +214,7 @@ func TestCatalogProblems(t *testing.T) {
 			{name: "alias repeated in another case", method: "POST", path: "/api/v1/therapies", role: "editor",
 				body: map[string]any{"slug": "cupping", "name": "Cupping", "aliases": []map[string]string{{"alias": "Schröpfen"}, {"alias": "SCHRÖPFEN"}}}, status: 422, fields: []string{"aliases[1].alias"}},
 			{name: "news as evidence", method: "POST", path: claimPath + "/links", role: "editor",
-				body: map[string]any{"source_id": catalogID(article), "role": "evidence", "stance": "supports"}, status: 422, fields: []string{"role"}},
+				body: map[string]any{"source_id": testenv.ID(article), "role": "evidence", "stance": "supports"}, status: 422, fields: []string{"role"}},
 		}
 		for _, field := range []string{"verdict", "certainty", "flags", "support_count", "refute_count", "appearance_count", "version", "id"} {
 			var value any = "supported"
@@ -233,17 +231,17 @@ func TestCatalogProblems(t *testing.T) {
 					body:   map[string]any{"therapy": "mesotherapy", "text": "Hilft bei 75% der Fälle.", "language": "de", "claim_type": "efficacy", field: value},
 					status: 400, fields: []string{field}},
 				catalogProblemCase{name: "derived field " + field + " on PATCH", method: "PATCH", path: claimPath, role: "editor",
-					body: map[string]any{"text": "Neu formuliert.", field: value}, headers: []string{"If-Match", current(c, "claims")},
+					body: map[string]any{"text": "Neu formuliert.", field: value}, headers: map[string]string{"If-Match": current(c, "claims")},
 					status: 400, fields: []string{field}},
 			)
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				before := e.dbState()
-				res := e.do(tt.method, tt.path, tt.role, tt.body, tt.headers...)
+				res := e.s.Do(testenv.Request{Method: tt.method, Path: tt.path, Role: tt.role, Body: tt.body, Headers: tt.headers})
 				p := catalogCheckProblem(t, res, tt.status)
 				if tt.fields != nil {
-					got := catalogProblemFields(p)
+					got := testenv.ProblemFields(p)
 					if diff := cmp.Diff(catalogSorted(tt.fields), catalogSorted(got)); diff != "" {
 						t.Errorf("%s %s: error fields (-want +got):\n%s\nbody: %s", tt.method, tt.path, diff, res.Body)
 					}
@@ -287,28 +285,22 @@ func TestCatalogBodyLimit(t *testing.T) {
 		big := map[string]any{"therapy": "mesotherapy", "text": strings.Repeat("schmerzfrei ", 100), "language": "de", "claim_type": "safety"}
 		small := map[string]any{"therapy": "mesotherapy", "text": "kurz", "language": "de", "claim_type": "safety"}
 
-		before := e.count("claims", "")
-		res := e.do("POST", "/api/v1/claims", "editor", big)
+		before := testenv.Count(e.t, e.st, "claims", "")
+		res := e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: "editor", Body: big})
 		catalogCheckProblem(t, res, http.StatusRequestEntityTooLarge)
 
 		// No Content-Length: the cap is enforced while the body is read.
 		raw := []byte(`{"therapy":"mesotherapy","language":"de","claim_type":"safety","text":"` + strings.Repeat("x", 1000) + `"}`)
-		req := httptest.NewRequest("POST", "/api/v1/claims", bytes.NewReader(raw))
-		req.ContentLength = -1
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+e.s.Keys["editor"])
-		rec := httptest.NewRecorder()
-		e.s.Handler.ServeHTTP(rec, req)
-		chunked := &testenv.Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+		chunked := e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: "editor", Body: raw, Chunked: true})
 		if ct := chunked.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
 			t.Errorf("chunked over-size body: Content-Type = %q, want application/problem+json", ct)
 		}
 		catalogCheckProblem(t, chunked, http.StatusRequestEntityTooLarge)
 
-		if got := e.count("claims", ""); got != before {
+		if got := testenv.Count(e.t, e.st, "claims", ""); got != before {
 			t.Errorf("claims after over-size bodies = %d, want %d", got, before)
 		}
-		if res := e.do("POST", "/api/v1/claims", "editor", small); res.Status != http.StatusCreated {
+		if res := e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: "editor", Body: small}); res.Status != http.StatusCreated {
 			t.Errorf("POST under the cap = %d %s, want 201", res.Status, res.Body)
 		}
 	})

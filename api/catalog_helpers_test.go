@@ -26,20 +26,10 @@ func newCatalogEnv(t *testing.T, st *store.Store, configure ...func(*api.Config)
 	return &catalogEnv{t: t, s: testenv.NewServer(t, st, configure...), st: st}
 }
 
-// do sends one request.
-func (e *catalogEnv) do(method, path, role string, body any, headers ...string) *testenv.Response {
-	e.t.Helper()
-	h := map[string]string{}
-	for i := 0; i+1 < len(headers); i += 2 {
-		h[headers[i]] = headers[i+1]
-	}
-	return e.s.Do(testenv.Request{Method: method, Path: path, Role: role, Body: body, Headers: h})
-}
-
 // create POSTs body as the editor and returns the created resource.
 func (e *catalogEnv) create(path string, body map[string]any) map[string]any {
 	e.t.Helper()
-	res := e.do("POST", path, "editor", body)
+	res := e.s.Do(testenv.Request{Method: "POST", Path: path, Role: "editor", Body: body})
 	if res.Status != http.StatusCreated {
 		e.t.Fatalf("POST %s %v = %d %s, want 201", path, body, res.Status, res.Body)
 	}
@@ -95,53 +85,6 @@ func (e *catalogEnv) link(claimID, sourceID int64, role string, stance string) m
 	return e.create(fmt.Sprintf("/api/v1/claims/%d/links", claimID), body)
 }
 
-// count counts the rows of table matching where.
-func (e *catalogEnv) count(table, where string, args ...any) int64 {
-	e.t.Helper()
-	var n int64
-	q := e.st.DB().Table(table)
-	if where != "" {
-		q = q.Where(where, args...)
-	}
-	if err := q.Count(&n).Error; err != nil {
-		e.t.Fatalf("count %s where %s: %v", table, where, err)
-	}
-	return n
-}
-
-// catalogID reads the "id" of a decoded resource.
-func catalogID(m map[string]any) int64 {
-	v, _ := m["id"].(float64)
-	return int64(v)
-}
-
-// catalogProblemFields lists the fields named in a problem's errors, in order.
-func catalogProblemFields(p map[string]any) []string {
-	var out []string
-	errs, _ := p["errors"].([]any)
-	for _, e := range errs {
-		if m, ok := e.(map[string]any); ok {
-			out = append(out, fmt.Sprint(m["field"]))
-		}
-	}
-	return out
-}
-
-// catalogListIDs reads the ids of a list response's data.
-func catalogListIDs(t *testing.T, res *testenv.Response) []int64 {
-	t.Helper()
-	m := res.JSON(t)
-	data, ok := m["data"].([]any)
-	if !ok {
-		t.Fatalf("list body has no data array: %s", res.Body)
-	}
-	ids := make([]int64, len(data))
-	for i, d := range data {
-		ids[i] = catalogID(d.(map[string]any))
-	}
-	return ids
-}
-
 // catalogDBState is what the catalog tables hold, for asserting that a
 // refused request changed nothing.
 type catalogDBState struct {
@@ -168,6 +111,6 @@ func (e *catalogEnv) dbState() catalogDBState {
 			e.t.Fatalf("read %s: %v", q.table, err)
 		}
 	}
-	s.AuditEvents = e.count("audit_events", "")
+	s.AuditEvents = testenv.Count(e.t, e.st, "audit_events", "")
 	return s
 }

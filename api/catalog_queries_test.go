@@ -18,27 +18,28 @@ func TestCatalogQueryCounts(t *testing.T) {
 		e.mesotherapy()
 		var claims []int64
 		for i := range 60 {
-			claims = append(claims, catalogID(e.claim(map[string]any{"text": fmt.Sprintf("Behauptung %d", i)})))
+			claims = append(claims, testenv.ID(e.claim(map[string]any{"text": fmt.Sprintf("Behauptung %d", i)})))
 		}
-		if n := e.count("claim_flags", ""); n != 120 {
+		if n := testenv.Count(e.t, e.st, "claim_flags", ""); n != 120 {
 			t.Fatalf("claim_flags = %d, want 2 per claim (120)", n)
 		}
 		one, twenty := claims[0], claims[1]
 		for i := range 20 {
-			src := catalogID(e.source(map[string]any{"title": fmt.Sprintf("Trial %d", i), "pmid": fmt.Sprint(1000 + i)}))
+			src := testenv.ID(e.source(map[string]any{"title": fmt.Sprintf("Trial %d", i), "pmid": fmt.Sprint(1000 + i)}))
 			e.link(twenty, src, "evidence", "supports")
 			if i == 0 {
 				e.link(one, src, "evidence", "supports")
 			}
 		}
-		// The first use of a key stamps its last_used_at (an UPDATE, at
-		// most once per interval); use it once before measuring.
-		e.do("GET", "/api/v1/me", "reader", nil)
+		e.s.
+			// The first use of a key stamps its last_used_at (an UPDATE, at
+			// most once per interval); use it once before measuring.
+			Do(testenv.Request{Method: "GET", Path: "/api/v1/me", Role: "reader"})
 		counter := testenv.CountQueries(t, st)
 		measure := func(path, role string) int {
 			t.Helper()
 			var res *testenv.Response
-			got, _ := counter.Count(func() { res = e.do("GET", path, role, nil) })
+			got, _ := counter.Count(func() { res = e.s.Do(testenv.Request{Method: "GET", Path: path, Role: role}) })
 			if res.Status != 200 {
 				t.Fatalf("GET %s = %d %s", path, res.Status, res.Body)
 			}

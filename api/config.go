@@ -12,6 +12,15 @@ import (
 	"claimgrade/store"
 )
 
+// REQUIRED_REVIEWS, how many agreeing submitted assessments make a consensus
+// grade, has its default and its floor here and nowhere else: LoadConfig
+// refuses a value below the floor, and the rest of the server takes the
+// value as given.
+const (
+	DefaultRequiredReviews = 2
+	MinRequiredReviews     = 1
+)
+
 // Config is the server's configuration, read from the environment only.
 // The README's configuration table lists every variable and its default.
 type Config struct {
@@ -77,7 +86,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	cfg.PublicRead = boolean("PUBLIC_READ", true)
 	cfg.Seed = boolean("SEED", true)
-	cfg.RequiredReviews = integer("REQUIRED_REVIEWS", 2, 1)
+	cfg.RequiredReviews = integer("REQUIRED_REVIEWS", DefaultRequiredReviews, MinRequiredReviews)
 	cfg.MaxBodyBytes = int64(integer("MAX_BODY_BYTES", 1<<20, 1024))
 	cfg.RequestTimeout = duration("REQUEST_TIMEOUT", 15*time.Second)
 	cfg.RateLimitKey = integer("RATE_LIMIT_PER_KEY", 600, 1)

@@ -132,7 +132,7 @@ func TestQueryMustParse(t *testing.T) {
 		newReprFixture(e)
 		for _, q := range []string{"cursor=%%%x", "cursor=%zz", "q=%", "limit=1;cursor=x", "%=1"} {
 			p := e.do("GET", "/api/v1/claims?"+q, "", nil).Problem(t, http.StatusBadRequest)
-			if diff := cmp.Diff([]string{"query"}, catalogProblemFields(p)); diff != "" {
+			if diff := cmp.Diff([]string{"query"}, testenv.ProblemFields(p)); diff != "" {
 				t.Errorf("GET /api/v1/claims?%s: error fields (-want +got):\n%s", q, diff)
 			}
 		}
@@ -214,7 +214,7 @@ func TestUnknownMembers(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				before := e.count("SELECT count(*) FROM therapies") + e.count("SELECT count(*) FROM claims") + e.count("SELECT count(*) FROM sources")
 				p := e.do("POST", tt.path, "editor", tt.body).Problem(t, http.StatusBadRequest)
-				got := catalogProblemFields(p)
+				got := testenv.ProblemFields(p)
 				slices.Sort(got)
 				if diff := cmp.Diff(tt.want, got); diff != "" {
 					t.Errorf("POST %s: error fields (-want +got):\n%s", tt.path, diff)

@@ -7,9 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,15 +15,6 @@ import (
 	"claimgrade/models"
 	"claimgrade/store"
 )
-
-func secCount(t *testing.T, st *store.Store, table string) int64 {
-	t.Helper()
-	var n int64
-	if err := st.DB().Table(table).Count(&n).Error; err != nil {
-		t.Fatalf("count %s: %v", table, err)
-	}
-	return n
-}
 
 func secKeyID(t *testing.T, st *store.Store, user string) int64 {
 	t.Helper()
@@ -62,10 +51,10 @@ func TestIdempotencyReplay(t *testing.T) {
 				}
 			}
 		}
-		if n := secCount(t, st, "sources"); n != 1 {
+		if n := testenv.Count(t, st, "sources", ""); n != 1 {
 			t.Errorf("%d sources after a request and two replays, want 1", n)
 		}
-		if n := secCount(t, st, "idempotency_keys"); n != 1 {
+		if n := testenv.Count(t, st, "idempotency_keys", ""); n != 1 {
 			t.Errorf("%d idempotency records, want 1", n)
 		}
 
@@ -134,18 +123,13 @@ func TestIdempotencyKeySyntax(t *testing.T) {
 		}
 	}
 	// Two Idempotency-Key headers are ambiguous.
-	req := httptest.NewRequest("POST", "/api/v1/therapies", strings.NewReader(`{"slug":"x","name":"X"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+s.Keys["editor"])
-	req.Header.Add("Idempotency-Key", "a")
-	req.Header.Add("Idempotency-Key", "b")
-	rec := httptest.NewRecorder()
-	s.Handler.ServeHTTP(rec, req)
-	if rec.Code != http.StatusBadRequest {
-		t.Errorf("two Idempotency-Key headers: %d, want 400", rec.Code)
+	res := s.Do(testenv.Request{Method: "POST", Path: "/api/v1/therapies", Role: "editor", Body: `{"slug":"x","name":"X"}`,
+		Lines: [][2]string{{"Idempotency-Key", "a"}, {"Idempotency-Key", "b"}}})
+	if res.Status != http.StatusBadRequest {
+		t.Errorf("two Idempotency-Key headers: %d, want 400", res.Status)
 	}
 	// Other methods ignore the header.
-	res := s.Do(testenv.Request{Method: "GET", Path: "/api/v1/therapies", Headers: map[string]string{"Idempotency-Key": "\x01"}})
+	res = s.Do(testenv.Request{Method: "GET", Path: "/api/v1/therapies", Headers: map[string]string{"Idempotency-Key": "\x01"}})
 	if res.Status != http.StatusOK {
 		t.Errorf("GET with a bad Idempotency-Key: %d, want 200 (ignored)", res.Status)
 	}
@@ -174,7 +158,7 @@ func TestIdempotencyInProgress(t *testing.T) {
 		if p["type"] != "/problems/idempotency-key-in-progress" || !strings.Contains(p["detail"].(string), "in progress") {
 			t.Errorf("in progress: %v", p)
 		}
-		if n := secCount(t, st, "sources"); n != 0 {
+		if n := testenv.Count(t, st, "sources", ""); n != 0 {
 			t.Errorf("the second request ran: %d sources", n)
 		}
 		// Once the first finishes, retries replay it.
@@ -209,38 +193,24 @@ func TestIdempotencyConcurrent(t *testing.T) {
 		s := testenv.NewServer(t, st)
 		body := `{"kind":"rct","title":"Concurrent retries","pmid":"12345678"}`
 		const n = 8
-		var wg sync.WaitGroup
-		recs := make([]*httptest.ResponseRecorder, n)
-		start := make(chan struct{})
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				req := httptest.NewRequest("POST", "/api/v1/sources", strings.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+s.Keys["editor"])
-				req.Header.Set("Idempotency-Key", "burst-1")
-				recs[i] = httptest.NewRecorder()
-				<-start
-				s.Handler.ServeHTTP(recs[i], req)
-			}()
-		}
-		close(start)
-		wg.Wait()
+		responses := s.Race(n, func(int) testenv.Request {
+			return testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: body,
+				Headers: map[string]string{"Idempotency-Key": "burst-1"}}
+		})
 		ran := 0
-		for i, rec := range recs {
+		for i, res := range responses {
 			switch {
-			case rec.Code == http.StatusCreated && rec.Header().Get("Idempotent-Replayed") == "":
+			case res.Status == http.StatusCreated && res.Header.Get("Idempotent-Replayed") == "":
 				ran++
-			case rec.Code == http.StatusCreated, rec.Code == http.StatusConflict && strings.Contains(rec.Body.String(), "in progress"):
+			case res.Status == http.StatusCreated, res.Status == http.StatusConflict && strings.Contains(string(res.Body), "in progress"):
 			default:
-				t.Errorf("request %d: %d %s", i, rec.Code, rec.Body)
+				t.Errorf("request %d: %d %s", i, res.Status, res.Body)
 			}
 		}
 		if ran != 1 {
 			t.Errorf("%d of %d concurrent requests with one key ran, want exactly 1", ran, n)
 		}
-		if c := secCount(t, st, "sources"); c != 1 {
+		if c := testenv.Count(t, st, "sources", ""); c != 1 {
 			t.Errorf("%d sources, want 1", c)
 		}
 	})
@@ -262,7 +232,7 @@ func TestIdempotencyServerErrorReleasesKey(t *testing.T) {
 		res := post()
 		s.Validate = true
 		res.Problem(t, http.StatusInternalServerError)
-		if n := secCount(t, st, "idempotency_keys"); n != 0 {
+		if n := testenv.Count(t, st, "idempotency_keys", ""); n != 0 {
 			t.Errorf("a 500 left %d idempotency records, want the key released", n)
 		}
 		if err := st.DB().Exec("ALTER TABLE audit_events_away RENAME TO audit_events").Error; err != nil {
@@ -273,7 +243,7 @@ func TestIdempotencyServerErrorReleasesKey(t *testing.T) {
 		if res.Status != http.StatusCreated || res.Header.Get("Idempotent-Replayed") != "" {
 			t.Fatalf("retry after 500: %d replayed=%q %s", res.Status, res.Header.Get("Idempotent-Replayed"), res.Body)
 		}
-		if n := secCount(t, st, "sources"); n != 1 {
+		if n := testenv.Count(t, st, "sources", ""); n != 1 {
 			t.Errorf("%d sources, want 1", n)
 		}
 	})
@@ -298,11 +268,11 @@ func TestIdempotencyExpiry(t *testing.T) {
 		if res.Status != http.StatusCreated || res.Header.Get("Idempotent-Replayed") != "" {
 			t.Fatalf("after expiry: %d replayed=%q", res.Status, res.Header.Get("Idempotent-Replayed"))
 		}
-		if n := secCount(t, st, "sources"); n != 3 {
+		if n := testenv.Count(t, st, "sources", ""); n != 3 {
 			t.Errorf("%d sources, want 3", n)
 		}
 		// Expired records are purged on the way, the other key's too.
-		if n := secCount(t, st, "idempotency_keys"); n != 1 {
+		if n := testenv.Count(t, st, "idempotency_keys", ""); n != 1 {
 			t.Errorf("%d idempotency records after expiry, want 1 (the new one)", n)
 		}
 	})

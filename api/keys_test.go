@@ -21,7 +21,7 @@ func TestKeysAPI(t *testing.T) {
 
 		// Issue: 201, the secret once, a Location that resolves.
 		res := s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": "partner-sync", "role": "reader"}})
-		created := secMust(t, res, http.StatusCreated)
+		created := res.Want(t, http.StatusCreated)
 		secret, _ := created["key"].(string)
 		if !store.WellFormedKey(secret) || !strings.HasPrefix(secret, created["prefix"].(string)) {
 			t.Fatalf("created key %q with prefix %v is not a well-formed key", secret, created["prefix"])
@@ -33,24 +33,24 @@ func TestKeysAPI(t *testing.T) {
 		if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("Cache-Control of the secret = %q, want no-store", cc)
 		}
-		id := secID(created)
+		id := testenv.ID(created)
 		if loc := res.Header.Get("Location"); loc != fmt.Sprintf("/api/v1/keys/%d", id) {
 			t.Errorf("Location = %q", loc)
 		}
-		got := secMust(t, s.Do(testenv.Request{Method: "GET", Path: res.Header.Get("Location"), Role: "admin"}), http.StatusOK)
+		got := s.Do(testenv.Request{Method: "GET", Path: res.Header.Get("Location"), Role: "admin"}).Want(t, http.StatusOK)
 		if _, ok := got["key"]; ok || got["prefix"] != created["prefix"] {
 			t.Errorf("GET the key = %v: the secret is shown once only", got)
 		}
 
 		// The key works, with its role.
-		me := secMust(t, s.Do(testenv.Request{Method: "GET", Path: "/api/v1/me", Role: secret}), http.StatusOK)
+		me := s.Do(testenv.Request{Method: "GET", Path: "/api/v1/me", Role: secret}).Want(t, http.StatusOK)
 		if me["name"] != "partner-sync" || me["role"] != "reader" {
 			t.Errorf("me = %v", me)
 		}
 		s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: secret, Body: map[string]any{}}).Problem(t, http.StatusForbidden)
 
 		// List: every key, with last_used_at, never a secret or hash.
-		list := secMust(t, s.Do(testenv.Request{Method: "GET", Path: "/api/v1/keys?limit=2", Role: "admin"}), http.StatusOK)
+		list := s.Do(testenv.Request{Method: "GET", Path: "/api/v1/keys?limit=2", Role: "admin"}).Want(t, http.StatusOK)
 		if n := len(list["data"].([]any)); n != 2 || list["next_cursor"] == nil {
 			t.Errorf("first page of 2: %d keys, next_cursor %v", n, list["next_cursor"])
 		}
@@ -60,7 +60,7 @@ func TestKeysAPI(t *testing.T) {
 			if cursor != "" {
 				path += "&cursor=" + cursor
 			}
-			page := secMust(t, s.Do(testenv.Request{Method: "GET", Path: path, Role: "admin"}), http.StatusOK)
+			page := s.Do(testenv.Request{Method: "GET", Path: path, Role: "admin"}).Want(t, http.StatusOK)
 			for _, k := range page["data"].([]any) {
 				all = append(all, k.(map[string]any))
 			}
@@ -86,15 +86,15 @@ func TestKeysAPI(t *testing.T) {
 
 		// Revoke: 204, then the key is refused; revoking again is a 204 too.
 		for range 2 {
-			secMust(t, s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/keys/%d", id), Role: "admin"}), http.StatusNoContent)
+			s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/keys/%d", id), Role: "admin"}).Want(t, http.StatusNoContent)
 		}
 		s.Do(testenv.Request{Method: "GET", Path: "/api/v1/me", Role: secret}).Problem(t, http.StatusUnauthorized)
-		got = secMust(t, s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/keys/%d", id), Role: "admin"}), http.StatusOK)
+		got = s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/keys/%d", id), Role: "admin"}).Want(t, http.StatusOK)
 		if got["revoked_at"] == nil {
 			t.Errorf("revoked key lists revoked_at null: %v", got)
 		}
 		// A second key for the same user, same role: fine. Another role: 409.
-		secMust(t, s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": "partner-sync", "role": "reader"}}), http.StatusCreated)
+		s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": "partner-sync", "role": "reader"}}).Want(t, http.StatusCreated)
 		p := s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": "partner-sync", "role": "admin"}}).Problem(t, http.StatusConflict)
 		if p["existing_id"] == nil {
 			t.Errorf("409 without existing_id: %v", p)
@@ -110,11 +110,13 @@ func TestKeysAPI(t *testing.T) {
 		s.Do(testenv.Request{Method: "GET", Path: "/api/v1/keys?role=admin", Role: "admin"}).Problem(t, http.StatusBadRequest)
 		// An Idempotency-Key is not honoured here (it would store the
 		// secret): two requests, two keys.
-		a := secMust(t, s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": "ci", "role": "reader"},
-			Headers: map[string]string{"Idempotency-Key": "ci-1"}}), http.StatusCreated)
-		b := secMust(t, s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": "ci", "role": "reader"},
-			Headers: map[string]string{"Idempotency-Key": "ci-1"}}), http.StatusCreated)
-		if a["key"] == b["key"] || secCount(t, st, "idempotency_keys") != 0 {
+		a := s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": "ci", "role": "reader"},
+			Headers: map[string]string{"Idempotency-Key": "ci-1"}}).Want(t,
+			http.StatusCreated)
+		b := s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": "ci", "role": "reader"},
+			Headers: map[string]string{"Idempotency-Key": "ci-1"}}).Want(t,
+			http.StatusCreated)
+		if a["key"] == b["key"] || testenv.Count(t, st, "idempotency_keys", "") != 0 {
 			t.Errorf("POST /keys with an Idempotency-Key replayed or stored a response")
 		}
 	})
@@ -138,7 +140,7 @@ func TestSecretsNeverStored(t *testing.T) {
 		for i, role := range models.Roles() {
 			res := s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": fmt.Sprintf("api-%d", i), "role": role},
 				Headers: map[string]string{"Idempotency-Key": fmt.Sprintf("k-%d", i), "X-Request-ID": "issue-" + string(role)}})
-			secrets["api "+string(role)] = secMust(t, res, http.StatusCreated)["key"].(string)
+			secrets["api "+string(role)] = res.Want(t, http.StatusCreated)["key"].(string)
 		}
 		// Use every key for a read and a write, and revoke one.
 		for name, key := range secrets {
@@ -148,7 +150,7 @@ func TestSecretsNeverStored(t *testing.T) {
 			s.Do(testenv.Request{Method: "POST", Path: "/api/v1/therapies", Role: key, Body: map[string]any{"slug": "t-" + key[3:9], "name": "T"},
 				Headers: map[string]string{"Idempotency-Key": "w-" + key[3:9]}})
 		}
-		secMust(t, s.Do(testenv.Request{Method: "DELETE", Path: "/api/v1/keys/1", Role: "admin"}), http.StatusNoContent)
+		s.Do(testenv.Request{Method: "DELETE", Path: "/api/v1/keys/1", Role: "admin"}).Want(t, http.StatusNoContent)
 
 		dump := secDumpDatabase(t, st)
 		if !strings.Contains(dump, "api_keys") || !strings.Contains(dump, "audit_events") || !strings.Contains(dump, "idempotency_keys") {

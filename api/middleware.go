@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gin-contrib/cors"
 	"github.com/gin-gonic/gin"
 
 	"claimgrade/handlers"
@@ -66,24 +67,20 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// recovery turns a panic into a 500 problem and logs the stack, never
-// sending it to the client.
+// recovery turns a panic into a 500 problem through gin.CustomRecovery and
+// logs it once, with the request id and the stack, never sending either to
+// the client. (gin's own log line is switched off: it would be a second,
+// unstructured record of the same panic.)
 func recovery(log *slog.Logger) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		defer func() {
-			if r := recover(); r != nil {
-				if r == http.ErrAbortHandler {
-					panic(r)
-				}
-				log.Error("panic", "request_id", c.GetString(handlers.RequestIDKey), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-				if !c.Writer.Written() {
-					handlers.Fail(c, http.StatusInternalServerError, handlers.TypeInternal, "an unexpected error occurred; quote the request id when reporting it")
-				}
-				c.Abort()
-			}
-		}()
-		c.Next()
-	}
+	return gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, v any) {
+		log.Error("panic", "request_id", c.GetString(handlers.RequestIDKey), "method", c.Request.Method,
+			"path", c.Request.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		if c.Writer.Written() {
+			c.Abort() // the status is out; the client sees a cut-short body
+			return
+		}
+		handlers.Fail(c, http.StatusInternalServerError, handlers.TypeInternal, "an unexpected error occurred; quote the request id when reporting it")
+	})
 }
 
 // bodyLimit caps request bodies: a declared length over the cap is refused
@@ -111,33 +108,42 @@ func deadline(d time.Duration) gin.HandlerFunc {
 	}
 }
 
-// cors allows the configured origins ("*" allows any) to call the API from
-// a browser, including preflights.
-func cors(origins []string) gin.HandlerFunc {
-	any := slices.Contains(origins, "*")
-	allowed := func(o string) bool { return any || slices.Contains(origins, o) }
-	expose := "ETag, Link, Location, Retry-After, X-Request-ID, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+// corsExposed are the response headers a browser client may read.
+var corsExposed = []string{"ETag", "Link", "Location", "Retry-After", "X-Request-ID",
+	"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
+
+// corsAllowed are the request headers a browser client may send.
+var corsAllowed = []string{"Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key", "X-Request-ID"}
+
+// corsPolicy allows the configured origins ("*" allows any) to call the API
+// from a browser, preflights included, through gin-contrib/cors. Two
+// things are ours:
+//   - "*" never admits the opaque origin "null" (sandboxed frames, file://
+//     pages, some redirects): answering it would admit any such page, so
+//     an allowed origin is always a real one, echoed back.
+//   - A request from an origin that is not allowed is served as if it had
+//     sent no Origin (the browser then withholds the response from the
+//     page); only its preflight is refused, with a 403 problem like every
+//     other error (the library would answer a bare 403 to both).
+func corsPolicy(origins []string) gin.HandlerFunc {
+	anyOrigin := slices.Contains(origins, "*")
+	allowed := func(o string) bool { return o != "null" && (anyOrigin || slices.Contains(origins, o)) }
+	allow := cors.New(cors.Config{
+		AllowOriginFunc: allowed,
+		AllowMethods:    []string{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"},
+		AllowHeaders:    corsAllowed,
+		ExposeHeaders:   corsExposed,
+		MaxAge:          10 * time.Minute,
+	})
 	return func(c *gin.Context) {
-		origin := c.GetHeader("Origin")
 		c.Writer.Header().Add("Vary", "Origin")
-		if origin == "" || !allowed(origin) {
+		if origin := c.GetHeader("Origin"); origin != "" && !allowed(origin) {
 			if c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != "" {
 				handlers.Fail(c, http.StatusForbidden, handlers.TypeForbidden, "origin not allowed by CORS_ORIGINS")
-				return
 			}
-			c.Next()
 			return
 		}
-		c.Header("Access-Control-Allow-Origin", origin)
-		c.Header("Access-Control-Expose-Headers", expose)
-		if c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != "" {
-			c.Header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
-			c.Header("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-ID")
-			c.Header("Access-Control-Max-Age", "600")
-			c.AbortWithStatus(http.StatusNoContent)
-			return
-		}
-		c.Next()
+		allow(c)
 	}
 }
 

@@ -17,12 +17,15 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
-	"io"
+	"log/slog"
 	"net/http"
-	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gin-gonic/gin"
 
 	"claimgrade/api"
 	"claimgrade/grading"
@@ -31,35 +34,26 @@ import (
 	"claimgrade/store"
 )
 
-// secMust fails unless res has status and returns its JSON object (nil for
-// an empty body).
-func secMust(t *testing.T, res *testenv.Response, status int) map[string]any {
-	t.Helper()
-	if res.Status != status {
-		t.Fatalf("status = %d, want %d; body: %s", res.Status, status, res.Body)
-	}
-	if len(res.Body) == 0 {
-		return nil
-	}
-	return res.JSON(t)
-}
-
-func secID(m map[string]any) int64 { return int64(m["id"].(float64)) }
-
 // secSeedClaim makes a therapy, a claim and an RCT that supports it, and
 // returns the claim's id.
 func secSeedClaim(t *testing.T, s *testenv.Server) int64 {
 	t.Helper()
-	secMust(t, s.Do(testenv.Request{Method: "POST", Path: "/api/v1/therapies", Role: "editor", Body: map[string]any{
+	s.Do(testenv.Request{Method: "POST", Path: "/api/v1/therapies", Role: "editor", Body: map[string]any{
 		"slug": "infusion-therapy", "name": "Infusion therapy", "description": "Intravenous drips.",
-		"aliases": []map[string]string{{"alias": "Infusionstherapie", "language": "de"}}}}), http.StatusCreated)
-	claimID := secID(secMust(t, s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: "editor", Body: map[string]any{
+		"aliases": []map[string]string{{"alias": "Infusionstherapie", "language": "de"}}}}).Want(t,
+
+		http.StatusCreated)
+	claimID := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: "editor", Body: map[string]any{
 		"therapy": "Infusionstherapie", "text": "Infusionen wirken schneller als Tabletten.", "language": "de",
-		"text_en": "Infusions work faster than tablets.", "outcome": "onset speed", "claim_type": "comparative"}}), http.StatusCreated))
-	sourceID := secID(secMust(t, s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: map[string]any{
-		"kind": "rct", "title": "Intravenous versus oral paracetamol for acute pain", "year": 2019}}), http.StatusCreated))
-	secMust(t, s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", claimID), Role: "editor",
-		Body: map[string]any{"source_id": sourceID, "role": "evidence", "stance": "supports"}}), http.StatusCreated)
+		"text_en": "Infusions work faster than tablets.", "outcome": "onset speed", "claim_type": "comparative"}}).Want(t,
+
+		http.StatusCreated))
+	sourceID := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: map[string]any{
+		"kind": "rct", "title": "Intravenous versus oral paracetamol for acute pain", "year": 2019}}).Want(t,
+		http.StatusCreated))
+	s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", claimID), Role: "editor",
+		Body: map[string]any{"source_id": sourceID, "role": "evidence", "stance": "supports"}}).Want(t,
+		http.StatusCreated)
 	return claimID
 }
 
@@ -86,11 +80,8 @@ func TestOWASPObjectLevelAuthorization(t *testing.T) {
 
 		res := s.Do(testenv.Request{Method: "PUT", Path: base + "/me", Role: "reviewer",
 			Body: map[string]any{"verdict": "supported", "risk_of_bias": "serious", "rationale": secret}})
-		if res.Status == http.StatusNotFound && strings.Contains(string(res.Body), "no route") {
-			t.Skip("PUT /api/v1/claims/{id}/assessments/me is not served yet")
-		}
-		draft := secMust(t, res, http.StatusCreated)
-		draftID := secID(draft)
+		draft := res.Want(t, http.StatusCreated)
+		draftID := testenv.ID(draft)
 		var before models.Assessment
 		if err := st.DB().Take(&before, draftID).Error; err != nil {
 			t.Fatal(err)
@@ -99,7 +90,7 @@ func TestOWASPObjectLevelAuthorization(t *testing.T) {
 		// Reading: neither the list nor the history shows B anything of A's draft.
 		for _, path := range []string{base, fmt.Sprintf("/api/v1/claims/%d/history", claimID)} {
 			res := s.Do(testenv.Request{Method: "GET", Path: path, Role: other})
-			secMust(t, res, http.StatusOK)
+			res.Want(t, http.StatusOK)
 			if bytes.Contains(res.Body, []byte("private reasoning")) {
 				t.Errorf("reviewer B reads A's draft in GET %s: %s", path, res.Body)
 			}
@@ -134,12 +125,12 @@ func TestOWASPObjectLevelAuthorization(t *testing.T) {
 			t.Errorf("A's draft changed: before %+v after %+v", before, after)
 		}
 		// B's own draft is B's, and A still sees exactly A's.
-		secMust(t, s.Do(testenv.Request{Method: "PUT", Path: base + "/me", Role: other, Body: map[string]any{"verdict": "insufficient"}}), http.StatusCreated)
+		s.Do(testenv.Request{Method: "PUT", Path: base + "/me", Role: other, Body: map[string]any{"verdict": "insufficient"}}).Want(t, http.StatusCreated)
 		if err := st.DB().Take(&after, draftID).Error; err != nil || after.Verdict != "supported" || after.Version != before.Version {
 			t.Errorf("B's own PUT changed A's draft: %+v (%v)", after, err)
 		}
-		list := secMust(t, s.Do(testenv.Request{Method: "GET", Path: base, Role: "reviewer"}), http.StatusOK)["data"].([]any)
-		if len(list) != 1 || secID(list[0].(map[string]any)) != draftID {
+		list := s.Do(testenv.Request{Method: "GET", Path: base, Role: "reviewer"}).Want(t, http.StatusOK)["data"].([]any)
+		if len(list) != 1 || testenv.ID(list[0].(map[string]any)) != draftID {
 			t.Errorf("reviewer A lists %v, want only the own draft %d", list, draftID)
 		}
 	})
@@ -167,11 +158,12 @@ func TestOWASPAuthentication(t *testing.T) {
 			t.Fatalf("GenerateKey made a key WellFormedKey rejects: %s", unknown)
 		}
 		// A key revoked through the API.
-		created := secMust(t, s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin",
-			Body: map[string]any{"name": "soon-revoked", "role": "editor"}}), http.StatusCreated)
+		created := s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin",
+			Body: map[string]any{"name": "soon-revoked", "role": "editor"}}).Want(t,
+			http.StatusCreated)
 		revoked := created["key"].(string)
-		secMust(t, s.Do(testenv.Request{Method: "GET", Path: "/api/v1/me", Role: revoked}), http.StatusOK)
-		secMust(t, s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/keys/%d", secID(created)), Role: "admin"}), http.StatusNoContent)
+		s.Do(testenv.Request{Method: "GET", Path: "/api/v1/me", Role: revoked}).Want(t, http.StatusOK)
+		s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/keys/%d", testenv.ID(created)), Role: "admin"}).Want(t, http.StatusNoContent)
 
 		tests := []struct {
 			name, authorization string
@@ -236,7 +228,7 @@ func TestOWASPPropertyLevelAuthorization(t *testing.T) {
 		if err := st.DB().Take(&before, claimID).Error; err != nil {
 			t.Fatal(err)
 		}
-		claims := secCount(t, st, "claims")
+		claims := testenv.Count(t, st, "claims", "")
 		derived := map[string]any{"verdict": "supported", "certainty": "high", "flags": []string{}, "support_count": 9,
 			"refute_count": 0, "appearance_count": 3, "version": 42, "id": 1, "created_at": "2020-01-01T00:00:00Z"}
 		create := map[string]any{"therapy": "infusion-therapy", "text": "Keine Wechselwirkungen.", "language": "de", "claim_type": "safety"}
@@ -254,7 +246,7 @@ func TestOWASPPropertyLevelAuthorization(t *testing.T) {
 				Headers: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, before.Version)}})
 			res.Problem(t, http.StatusBadRequest)
 		}
-		if n := secCount(t, st, "claims"); n != claims {
+		if n := testenv.Count(t, st, "claims", ""); n != claims {
 			t.Errorf("%d claims after the refused POSTs, want %d", n, claims)
 		}
 		var after models.Claim
@@ -277,7 +269,7 @@ func TestOWASPPropertyLevelAuthorization(t *testing.T) {
 			{Method: "PUT", Path: claimPath + "/assessments/me", Role: "reviewer", Body: map[string]any{"verdict": "supported", "status": "submitted"}},
 			{Method: "PUT", Path: claimPath + "/assessments/me", Role: "reviewer", Body: map[string]any{"verdict": "supported", "reviewer": "admin"}},
 		}
-		sources, keys, assessments := secCount(t, st, "sources"), secCount(t, st, "api_keys"), secCount(t, st, "assessments")
+		sources, keys, assessments := testenv.Count(t, st, "sources", ""), testenv.Count(t, st, "api_keys", ""), testenv.Count(t, st, "assessments", "")
 		for _, req := range refused {
 			res := s.Do(req)
 			if res.Status == http.StatusNotFound && strings.Contains(string(res.Body), "no route") {
@@ -285,12 +277,12 @@ func TestOWASPPropertyLevelAuthorization(t *testing.T) {
 			}
 			res.Problem(t, http.StatusBadRequest)
 		}
-		if secCount(t, st, "sources") != sources || secCount(t, st, "api_keys") != keys || secCount(t, st, "assessments") != assessments {
+		if testenv.Count(t, st, "sources", "") != sources || testenv.Count(t, st, "api_keys", "") != keys || testenv.Count(t, st, "assessments", "") != assessments {
 			t.Errorf("a refused request wrote something")
 		}
 
 		// Responses: no hash, no search_text, no secret.
-		secMust(t, s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": "listed", "role": "reader"}}), http.StatusCreated)
+		s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": "listed", "role": "reader"}}).Want(t, http.StatusCreated)
 		paths := []string{"/api/v1/claims", claimPath, claimPath + "/links", claimPath + "/history", "/api/v1/sources", "/api/v1/sources/1",
 			"/api/v1/therapies", "/api/v1/therapies/infusion-therapy", "/api/v1/flags", "/api/v1/me", "/api/v1/keys", "/api/v1/keys/1"}
 		for _, path := range paths {
@@ -331,7 +323,7 @@ func TestOWASPResourceConsumption(t *testing.T) {
 		}
 
 		big := `{"kind":"rct","title":"` + strings.Repeat("x", 5000) + `"}`
-		sources := secCount(t, st, "sources")
+		sources := testenv.Count(t, st, "sources", "")
 		// Declared length over the cap, and an undeclared (chunked) one,
 		// with and without an Idempotency-Key.
 		for _, idem := range []string{"", "big-1"} {
@@ -341,23 +333,13 @@ func TestOWASPResourceConsumption(t *testing.T) {
 			}
 			s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: big, Headers: headers}).
 				Problem(t, http.StatusRequestEntityTooLarge)
-			req := httptest.NewRequest("POST", "/api/v1/sources", io.MultiReader(strings.NewReader(big)))
-			req.ContentLength = -1
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+s.Keys["editor"])
-			if idem != "" {
-				req.Header.Set("Idempotency-Key", idem)
-			}
-			rec := httptest.NewRecorder()
-			s.Handler.ServeHTTP(rec, req)
-			if rec.Code != http.StatusRequestEntityTooLarge || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/problem+json") {
-				t.Errorf("chunked body over the cap (Idempotency-Key %q): %d %s", idem, rec.Code, rec.Body)
-			}
+			s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: big, Headers: headers, Chunked: true}).
+				Problem(t, http.StatusRequestEntityTooLarge)
 		}
-		if n := secCount(t, st, "sources"); n != sources {
+		if n := testenv.Count(t, st, "sources", ""); n != sources {
 			t.Errorf("an oversized body created a source")
 		}
-		if n := secCount(t, st, "idempotency_keys"); n != 0 {
+		if n := testenv.Count(t, st, "idempotency_keys", ""); n != 0 {
 			t.Errorf("an oversized body left %d idempotency records", n)
 		}
 
@@ -395,7 +377,7 @@ func TestOWASPMisconfiguration(t *testing.T) {
 
 		// Client errors, including unique violations.
 		dup := map[string]any{"kind": "rct", "title": "T", "doi": "10.1000/xyz123"}
-		secMust(t, s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: dup}), http.StatusCreated)
+		s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: dup}).Want(t, http.StatusCreated)
 		for _, req := range []testenv.Request{
 			{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: dup},
 			{Method: "POST", Path: "/api/v1/therapies", Role: "editor", Body: map[string]any{"slug": "infusion-therapy", "name": "Again"}},
@@ -418,7 +400,7 @@ func TestOWASPMisconfiguration(t *testing.T) {
 			}
 			secCheckNoInternals(t, req.Method+" "+req.Path, res.Body)
 		}
-		if n := secCount(t, st, "claims"); n != 1 {
+		if n := testenv.Count(t, st, "claims", ""); n != 1 {
 			t.Errorf("%d claims, want 1: the injection attempt did something", n)
 		}
 
@@ -463,45 +445,120 @@ func TestOWASPMisconfiguration(t *testing.T) {
 	})
 }
 
+// API8: a panic is a 500 problem that says nothing more, logged once with
+// the request id and the stack.
+func TestOWASPRecovery(t *testing.T) {
+	st := testenv.Open(t, testenv.Backends()[0])
+	var logs bytes.Buffer
+	s := testenv.NewServerLog(t, st, slog.New(slog.NewJSONHandler(&logs, nil)))
+	// A route outside /api/v1, and so outside the OpenAPI document, added
+	// after the server's middleware as every route is.
+	s.Handler.(*gin.Engine).GET("/panics", func(*gin.Context) { panic("secret-internal-state") })
+
+	res := s.Do(testenv.Request{Method: "GET", Path: "/panics", Headers: map[string]string{"X-Request-ID": "recover-1"}})
+	p := res.Problem(t, http.StatusInternalServerError)
+	if p["type"] != "/problems/internal" || p["request_id"] != "recover-1" {
+		t.Errorf("500 problem = %v", p)
+	}
+	secCheckNoInternals(t, "recovered panic", res.Body)
+	if bytes.Contains(res.Body, []byte("secret-internal-state")) {
+		t.Errorf("the panic value reached the client: %s", res.Body)
+	}
+
+	var panics []map[string]any
+	for _, line := range bytes.Split(bytes.TrimSpace(logs.Bytes()), []byte("\n")) {
+		var rec map[string]any
+		if err := json.Unmarshal(line, &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if rec["msg"] == "panic" {
+			panics = append(panics, rec)
+		}
+	}
+	if len(panics) != 1 {
+		t.Fatalf("%d panic records, want 1:\n%s", len(panics), logs.String())
+	}
+	rec := panics[0]
+	if rec["request_id"] != "recover-1" || rec["panic"] != "secret-internal-state" ||
+		!strings.Contains(fmt.Sprint(rec["stack"]), "TestOWASPRecovery") {
+		t.Errorf("panic record = %v, want the request id, the value and a stack through the handler", rec)
+	}
+}
+
 // API8: CORS answers configured origins only.
 func TestOWASPCORS(t *testing.T) {
 	st := testenv.Open(t, testenv.Backends()[0])
 	s := testenv.NewServer(t, st, func(c *api.Config) { c.CORSOrigins = []string{"https://app.example.org"} })
-	send := func(method, origin string, headers map[string]string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, "/api/v1/claims", nil)
-		req.Header.Set("Origin", origin)
+	send := func(method, origin string, headers map[string]string) *testenv.Response {
+		h := map[string]string{"Origin": origin}
 		for k, v := range headers {
-			req.Header.Set(k, v)
+			h[k] = v
 		}
-		rec := httptest.NewRecorder()
-		s.Handler.ServeHTTP(rec, req)
-		return rec
+		return s.Do(testenv.Request{Method: method, Path: "/api/v1/claims", Headers: h})
 	}
-	rec := send("GET", "https://app.example.org", nil)
-	if rec.Code != 200 || rec.Header().Get("Access-Control-Allow-Origin") != "https://app.example.org" ||
-		!strings.Contains(rec.Header().Get("Vary"), "Origin") || !strings.Contains(rec.Header().Get("Access-Control-Expose-Headers"), "X-RateLimit-Remaining") {
-		t.Errorf("allowed origin: %d %v", rec.Code, rec.Header())
+	res := send("GET", "https://app.example.org", nil)
+	if res.Status != 200 || res.Header.Get("Access-Control-Allow-Origin") != "https://app.example.org" ||
+		!slices.Contains(res.Header.Values("Vary"), "Origin") ||
+		!slices.Contains(testenv.HeaderNames(res.Header, "Access-Control-Expose-Headers"), "X-Ratelimit-Remaining") {
+		t.Errorf("allowed origin: %d %v", res.Status, res.Header)
 	}
-	if rec.Header().Get("Access-Control-Allow-Credentials") != "" {
+	if res.Header.Get("Access-Control-Allow-Credentials") != "" {
 		t.Errorf("credentials allowed: keys are bearer tokens, never cookies")
 	}
 	for _, origin := range []string{"https://evil.example", "https://app.example.org.evil.example", "null", "https://APP.example.org"} {
-		rec := send("GET", origin, nil)
-		if got := rec.Header().Get("Access-Control-Allow-Origin"); got != "" {
-			t.Errorf("origin %s: Access-Control-Allow-Origin %q, want none", origin, got)
+		res := send("GET", origin, nil)
+		if got := res.Header.Get("Access-Control-Allow-Origin"); res.Status != 200 || got != "" {
+			t.Errorf("origin %s: %d, Access-Control-Allow-Origin %q, want 200 and none", origin, res.Status, got)
 		}
 	}
 	preflight := map[string]string{"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "Authorization, Content-Type, Idempotency-Key"}
-	rec = send("OPTIONS", "https://app.example.org", preflight)
-	allowHeaders := rec.Header().Get("Access-Control-Allow-Headers")
-	if rec.Code != http.StatusNoContent || rec.Header().Get("Access-Control-Allow-Origin") != "https://app.example.org" ||
-		!strings.Contains(rec.Header().Get("Access-Control-Allow-Methods"), "POST") ||
-		!strings.Contains(allowHeaders, "Authorization") || !strings.Contains(allowHeaders, "Idempotency-Key") || !strings.Contains(allowHeaders, "If-Match") {
-		t.Errorf("preflight from an allowed origin: %d %v", rec.Code, rec.Header())
+	res = send("OPTIONS", "https://app.example.org", preflight)
+	allowHeaders := testenv.HeaderNames(res.Header, "Access-Control-Allow-Headers")
+	if res.Status != http.StatusNoContent || res.Header.Get("Access-Control-Allow-Origin") != "https://app.example.org" ||
+		!slices.Contains(testenv.HeaderList(res.Header, "Access-Control-Allow-Methods"), "POST") ||
+		!slices.Contains(allowHeaders, "Authorization") || !slices.Contains(allowHeaders, "Idempotency-Key") || !slices.Contains(allowHeaders, "If-Match") {
+		t.Errorf("preflight from an allowed origin: %d %v", res.Status, res.Header)
 	}
-	rec = send("OPTIONS", "https://evil.example", preflight)
-	if rec.Code != http.StatusForbidden || rec.Header().Get("Access-Control-Allow-Origin") != "" {
-		t.Errorf("preflight from another origin: %d %v", rec.Code, rec.Header())
+	res = send("OPTIONS", "https://evil.example", preflight)
+	res.Problem(t, http.StatusForbidden)
+	if res.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight from another origin: %d %v", res.Status, res.Header)
+	}
+}
+
+// API8: CORS_ORIGINS=* admits any real origin, echoing it, but never the
+// opaque origin "null" that sandboxed frames and file:// pages send: a
+// server that answers it admits every such page.
+func TestOWASPCORSAnyOrigin(t *testing.T) {
+	st := testenv.Open(t, testenv.Backends()[0])
+	s := testenv.NewServer(t, st, func(c *api.Config) { c.CORSOrigins = []string{"*"} })
+	preflight := map[string]string{"Access-Control-Request-Method": "PATCH", "Access-Control-Request-Headers": "Authorization, If-Match"}
+	tests := []struct {
+		name, method, origin string
+		headers              map[string]string
+		status               int
+		allow                string
+	}{
+		{"any origin", "GET", "https://anyone.example", nil, http.StatusOK, "https://anyone.example"},
+		{"any origin's preflight", "OPTIONS", "https://anyone.example", preflight, http.StatusNoContent, "https://anyone.example"},
+		{"null", "GET", "null", nil, http.StatusOK, ""},
+		{"null preflight", "OPTIONS", "null", preflight, http.StatusForbidden, ""},
+	}
+	for _, tt := range tests {
+		h := map[string]string{"Origin": tt.origin}
+		for k, v := range tt.headers {
+			h[k] = v
+		}
+		res := s.Do(testenv.Request{Method: tt.method, Path: "/api/v1/claims", Headers: h})
+		if res.Status != tt.status {
+			t.Errorf("%s: status %d, want %d: %s", tt.name, res.Status, tt.status, res.Body)
+		}
+		if got := res.Header.Get("Access-Control-Allow-Origin"); got != tt.allow {
+			t.Errorf("%s: Access-Control-Allow-Origin %q, want %q", tt.name, got, tt.allow)
+		}
+		if tt.allow == "" && (res.Header.Get("Access-Control-Allow-Methods") != "" || res.Header.Get("Access-Control-Expose-Headers") != "") {
+			t.Errorf("%s: CORS headers for a refused origin: %v", tt.name, res.Header)
+		}
 	}
 }
 

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"container/list"
 	"fmt"
 	"math"
 	"net/http"
@@ -12,16 +11,18 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
+	"github.com/hashicorp/golang-lru/v2/expirable"
+	"golang.org/x/time/rate"
 
 	"claimgrade/handlers"
 )
 
-// Rate limits are token buckets held in memory, one per API key (for
-// requests that authenticate) or per client IP (for anonymous requests and
-// for requests whose key does not authenticate). A bucket holds a minute's
-// worth of requests (RATE_LIMIT_PER_KEY or RATE_LIMIT_ANONYMOUS) and refills
-// continuously at that rate, so a client may burst up to its limit and then
-// goes at the sustained rate.
+// Rate limits are token buckets (golang.org/x/time/rate) held in memory, one
+// per API key (for requests that authenticate) or per client IP (for
+// anonymous requests and for requests whose key does not authenticate). A
+// bucket holds a minute's worth of requests (RATE_LIMIT_PER_KEY or
+// RATE_LIMIT_ANONYMOUS) and refills continuously at that rate, so a client
+// may burst up to its limit and then goes at the sustained rate.
 //
 // Every /api/v1 response carries
 //
@@ -36,53 +37,29 @@ import (
 // The limits hold per process: behind a load balancer with n replicas a
 // client gets up to n times its limit.
 
-// maxBuckets bounds the limiter's memory. Buckets that have refilled
-// completely are dropped first (an absent bucket is a full one, so this
-// changes nothing); only when that is not enough is the least recently used
-// bucket dropped, which forgives that client's debt.
+// maxBuckets bounds the limiter's memory: past it the least recently used
+// bucket is dropped, which forgives that client's debt.
 const maxBuckets = 100_000
 
-// sweepPerRequest bounds the work each request spends dropping idle buckets.
-const sweepPerRequest = 4
+// bucketIdle is how long a bucket is kept after its last request. An empty
+// bucket is full again a minute later, and an absent bucket is a full one,
+// so dropping it then changes nothing.
+const bucketIdle = time.Minute
 
 type rateLimiter struct {
 	perKey, perAnon int
 	now             func() time.Time
-	max             int
 
-	mu      sync.Mutex
-	buckets map[string]*list.Element // of *bucket
-	lru     *list.List               // front: most recently used
-}
-
-type bucket struct {
-	id     string
-	size   float64
-	tokens float64
-	at     time.Time // when tokens was last brought up to date
-}
-
-// rate is the bucket's refill rate in tokens per second.
-func (b *bucket) rate() float64 { return b.size / 60 }
-
-// refill brings tokens up to date at t.
-func (b *bucket) refill(t time.Time) {
-	if d := t.Sub(b.at).Seconds(); d > 0 {
-		b.tokens = math.Min(b.size, b.tokens+d*b.rate())
-	}
-	b.at = t
-}
-
-// full reports whether the bucket would be full at t.
-func (b *bucket) full(t time.Time) bool {
-	return b.tokens+t.Sub(b.at).Seconds()*b.rate() >= b.size
+	mu      sync.Mutex // makes finding or adding a bucket one step
+	buckets *expirable.LRU[string, *rate.Limiter]
 }
 
 // newRateLimiter makes a limiter allowing perKey requests a minute to each
-// API key and perAnon to each anonymous client IP, timed by now.
-func newRateLimiter(perKey, perAnon int, now func() time.Time) *rateLimiter {
-	return &rateLimiter{perKey: perKey, perAnon: perAnon, now: now, max: maxBuckets,
-		buckets: map[string]*list.Element{}, lru: list.New()}
+// API key and perAnon to each anonymous client IP, timed by now, holding at
+// most max buckets, each for idle after its last request.
+func newRateLimiter(perKey, perAnon int, now func() time.Time, max int, idle time.Duration) *rateLimiter {
+	return &rateLimiter{perKey: perKey, perAnon: perAnon, now: now,
+		buckets: expirable.NewLRU[string, *rate.Limiter](max, nil, idle)}
 }
 
 // decision is the outcome of one request against its bucket.
@@ -98,55 +75,26 @@ type decision struct {
 func (l *rateLimiter) take(id string, limit int) decision {
 	t := l.now()
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.sweep(t)
-	var b *bucket
-	if e, ok := l.buckets[id]; ok {
-		b = e.Value.(*bucket)
-		l.lru.MoveToFront(e)
-		b.refill(t)
-	} else {
-		for len(l.buckets) >= l.max {
-			l.drop(l.lru.Back())
-		}
-		b = &bucket{id: id, size: float64(limit), tokens: float64(limit), at: t}
-		l.buckets[id] = l.lru.PushFront(b)
+	b, ok := l.buckets.Get(id)
+	if !ok {
+		b = rate.NewLimiter(rate.Limit(float64(limit)/60), limit)
 	}
-	d := decision{limit: limit}
-	if b.tokens >= 1 {
-		b.tokens--
-		d.allowed = true
-	} else {
-		d.retryAfter = ceilSeconds((1 - b.tokens) / b.rate())
+	l.buckets.Add(id, b) // (re)starts its idle time
+	l.mu.Unlock()
+
+	perSecond := float64(b.Limit())
+	d := decision{limit: limit, allowed: b.AllowN(t, 1)}
+	tokens := b.TokensAt(t)
+	if !d.allowed {
+		d.retryAfter = ceilSeconds((1 - tokens) / perSecond)
 	}
-	d.remaining = int(math.Floor(b.tokens))
-	d.reset = ceilSeconds((b.size - b.tokens) / b.rate())
+	d.remaining = int(math.Floor(tokens))
+	d.reset = ceilSeconds((float64(limit) - tokens) / perSecond)
 	return d
 }
 
-// sweep drops a few of the least recently used buckets that have refilled
-// completely by t.
-func (l *rateLimiter) sweep(t time.Time) {
-	for range sweepPerRequest {
-		e := l.lru.Back()
-		if e == nil || !e.Value.(*bucket).full(t) {
-			return
-		}
-		l.drop(e)
-	}
-}
-
-func (l *rateLimiter) drop(e *list.Element) {
-	l.lru.Remove(e)
-	delete(l.buckets, e.Value.(*bucket).id)
-}
-
 // size is how many buckets are held (for tests).
-func (l *rateLimiter) size() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.buckets)
-}
+func (l *rateLimiter) size() int { return l.buckets.Len() }
 
 func ceilSeconds(s float64) int {
 	if s <= 0 {

@@ -29,7 +29,7 @@ func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 1, 2, 3, 4
 
 func TestTokenBucket(t *testing.T) {
 	clock := newFakeClock()
-	l := newRateLimiter(60, 6, clock.now) // per key: 1 token/s; anonymous: 0.1 token/s
+	l := newRateLimiter(60, 6, clock.now, maxBuckets, bucketIdle) // per key: 1 token/s; anonymous: 0.1 token/s
 
 	// A full bucket allows a burst of its size.
 	for i := range 60 {
@@ -70,40 +70,34 @@ func TestTokenBucket(t *testing.T) {
 
 func TestRateLimiterEvictsIdleBuckets(t *testing.T) {
 	clock := newFakeClock()
-	l := newRateLimiter(60, 60, clock.now)
+	const idle = 50 * time.Millisecond
+	l := newRateLimiter(60, 60, clock.now, maxBuckets, idle)
 	for i := range 100 {
 		l.take(fmt.Sprintf("ip:10.0.0.%d", i), 60)
 	}
 	if n := l.size(); n != 100 {
 		t.Fatalf("size = %d, want 100", n)
 	}
-	// One request uses a token, so its bucket is full again a second later;
-	// after that, requests sweep the idle buckets away a few at a time.
-	clock.advance(2 * time.Second)
-	for range 30 {
+	// A bucket in use is kept: dropping it would forgive its debt.
+	for range 60 {
 		l.take("key:1", 60)
 	}
-	if n := l.size(); n > 100-25 {
-		t.Errorf("size after 30 sweeping requests = %d, want at most %d", n, 100-25)
+	deadline := time.Now().Add(5 * time.Second)
+	for l.size() > 1 && time.Now().Before(deadline) {
+		time.Sleep(idle / 5)
+		l.take("key:1", 60) // refused, and keeps the bucket
 	}
-	// A bucket that has not refilled is kept: dropping it would forgive its
-	// debt.
-	clock.advance(time.Minute)
-	for range 60 {
-		l.take("key:2", 60)
+	if n := l.size(); n != 1 {
+		t.Fatalf("size after the idle time = %d, want only the bucket in use", n)
 	}
-	for range 200 {
-		l.take("key:3", 60)
-	}
-	if d := l.take("key:2", 60); d.allowed {
-		t.Errorf("key:2 was forgiven by the sweep: %+v", d)
+	if d := l.take("key:1", 60); d.allowed {
+		t.Errorf("key:1 was forgiven: %+v", d)
 	}
 }
 
 func TestRateLimiterIsBounded(t *testing.T) {
 	clock := newFakeClock()
-	l := newRateLimiter(60, 60, clock.now)
-	l.max = 50
+	l := newRateLimiter(60, 60, clock.now, 50, bucketIdle)
 	for i := range 500 {
 		// Each client spends its whole bucket, so none is idle.
 		id := fmt.Sprintf("ip:10.0.%d.%d", i/256, i%256)
@@ -122,7 +116,7 @@ func TestRateLimiterIsBounded(t *testing.T) {
 
 func TestRateLimiterConcurrent(t *testing.T) {
 	clock := newFakeClock()
-	l := newRateLimiter(1000, 1000, clock.now)
+	l := newRateLimiter(1000, 1000, clock.now, maxBuckets, bucketIdle)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	allowed := 0

@@ -21,7 +21,7 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	// key's or its client IP's rate limit (ratelimit.go); a path or query
 	// holding NUL or non-UTF-8 text is refused (hygiene.go). These come first
 	// so that every route below gets them.
-	limits := newRateLimiter(cfg.RateLimitKey, cfg.RateLimitAnon, time.Now)
+	limits := newRateLimiter(cfg.RateLimitKey, cfg.RateLimitAnon, time.Now, maxBuckets, bucketIdle)
 	r.Use(apiOnly(authenticate(st, log, limits.rejected)), apiOnly(limits.limit()), apiOnly(cleanURL()))
 
 	r.GET("/healthz", h.Healthz)

@@ -260,7 +260,7 @@ func TestAuditTrail(t *testing.T) {
 		etag := res.Header.Get("ETag")
 		res = s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/claims/%d", claimID), Role: "editor",
 			Body: map[string]any{"outcome": "time to pain relief"}, Headers: map[string]string{"If-Match": etag, "X-Request-ID": "audit-patch-1"}})
-		secMust(t, res, http.StatusOK)
+		res.Want(t, http.StatusOK)
 		ev := event("audit-patch-1")
 		if ev.Action != "claim.updated" || ev.Entity != "claim" || ev.EntityID != claimID || ev.ActorName != "editor" ||
 			ev.ActorID == nil || *ev.ActorID != user("editor") || ev.Before == nil || ev.After == nil ||
@@ -273,28 +273,28 @@ func TestAuditTrail(t *testing.T) {
 
 		res = s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor",
 			Body: map[string]any{"kind": "cohort", "title": "Audit me"}, Headers: map[string]string{"X-Request-ID": "audit-create-1"}})
-		src := secMust(t, res, http.StatusCreated)
+		src := res.Want(t, http.StatusCreated)
 		ev = event("audit-create-1")
-		if ev.Action != "source.created" || ev.EntityID != secID(src) || ev.ActorName != "editor" || ev.Before != nil ||
+		if ev.Action != "source.created" || ev.EntityID != testenv.ID(src) || ev.ActorName != "editor" || ev.Before != nil ||
 			ev.After == nil || !strings.Contains(*ev.After, "Audit me") {
 			t.Errorf("POST event = %+v", ev)
 		}
 
 		res = s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin",
 			Body: map[string]any{"name": "audited", "role": "reviewer"}, Headers: map[string]string{"X-Request-ID": "audit-key-1"}})
-		key := secMust(t, res, http.StatusCreated)
+		key := res.Want(t, http.StatusCreated)
 		ev = event("audit-key-1") // user.created, then key.created
 		if ev.Action != "user.created" || ev.ActorName != "admin" || ev.ActorID == nil || *ev.ActorID != user("admin") {
 			t.Errorf("key issue event = %+v", ev)
 		}
 		var keyEvents int64
-		st.DB().Model(&models.AuditEvent{}).Where("request_id = ? AND action = ? AND entity_id = ?", "audit-key-1", "key.created", secID(key)).Count(&keyEvents)
+		st.DB().Model(&models.AuditEvent{}).Where("request_id = ? AND action = ? AND entity_id = ?", "audit-key-1", "key.created", testenv.ID(key)).Count(&keyEvents)
 		if keyEvents != 1 {
 			t.Errorf("%d key.created events for the new key, want 1", keyEvents)
 		}
-		res = s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/keys/%d", secID(key)), Role: "admin",
+		res = s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/keys/%d", testenv.ID(key)), Role: "admin",
 			Headers: map[string]string{"X-Request-ID": "audit-revoke-1"}})
-		secMust(t, res, http.StatusNoContent)
+		res.Want(t, http.StatusNoContent)
 		ev = event("audit-revoke-1")
 		if ev.Action != "key.revoked" || ev.Before == nil || ev.After == nil || !strings.Contains(*ev.Before, `"revoked_at":null`) ||
 			strings.Contains(*ev.After, `"revoked_at":null`) {

@@ -36,7 +36,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*gin.Engine, erro
 	if err := r.SetTrustedProxies(nil); err != nil {
 		return nil, err
 	}
-	r.Use(requestID(), recovery(log), accessLog(log), m.observe(), securityHeaders(), cors(cfg.CORSOrigins),
+	r.Use(requestID(), recovery(log), accessLog(log), m.observe(), securityHeaders(), corsPolicy(cfg.CORSOrigins),
 		gzip.Gzip(gzip.DefaultCompression, gzip.WithExcludedPathsRegexs([]string{`^/swagger/.*\.(png|ico)$`})),
 		bodyLimit(cfg.MaxBodyBytes), deadline(cfg.RequestTimeout))
 	r.NoRoute(func(c *gin.Context) {

@@ -12,7 +12,7 @@ import (
 // Options are the settings handlers need.
 type Options struct {
 	// RequiredReviews is how many agreeing submitted assessments make a
-	// consensus grade.
+	// consensus grade (REQUIRED_REVIEWS, validated by api.LoadConfig).
 	RequiredReviews int
 }
 
@@ -25,8 +25,5 @@ type Handler struct {
 
 // New makes the handlers.
 func New(st *store.Store, log *slog.Logger, opts Options) *Handler {
-	if opts.RequiredReviews < 1 {
-		opts.RequiredReviews = 2
-	}
 	return &Handler{store: st, log: log, opts: opts}
 }

@@ -76,6 +76,12 @@ func Spec(t testing.TB) (*openapi3.T, routers.Router) {
 // by configure when given, and issues one key per role.
 func NewServer(t testing.TB, st *store.Store, configure ...func(*api.Config)) *Server {
 	t.Helper()
+	return NewServerLog(t, st, slog.New(slog.DiscardHandler), configure...)
+}
+
+// NewServerLog is NewServer with the server logging to log.
+func NewServerLog(t testing.TB, st *store.Store, log *slog.Logger, configure ...func(*api.Config)) *Server {
+	t.Helper()
 	cfg, err := api.LoadConfig(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +90,7 @@ func NewServer(t testing.TB, st *store.Store, configure ...func(*api.Config)) *S
 	for _, f := range configure {
 		f(&cfg)
 	}
-	h, err := api.NewServer(cfg, st, slog.New(slog.DiscardHandler))
+	h, err := api.NewServer(cfg, st, log)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
@@ -132,6 +138,11 @@ type Request struct {
 	Role    string
 	Body    any
 	Headers map[string]string
+	// Lines are header lines added after Headers, for a header sent more
+	// than once.
+	Lines [][2]string
+	// Chunked sends the body without a Content-Length.
+	Chunked bool
 }
 
 // Do sends a request through the router and validates the response
@@ -169,6 +180,12 @@ func (s *Server) Do(r Request) *Response {
 	for k, v := range r.Headers {
 		req.Header.Set(k, v)
 	}
+	for _, l := range r.Lines {
+		req.Header.Add(l[0], l[1])
+	}
+	if r.Chunked {
+		req.ContentLength = -1
+	}
 	rec := httptest.NewRecorder()
 	s.Handler.ServeHTTP(rec, req)
 	res := &Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
@@ -187,6 +204,9 @@ func (s *Server) validate(req *http.Request, reqBody []byte, res *Response) {
 			s.T.Errorf("%s %s: status %d with Content-Type %q, want application/problem+json", req.Method, req.URL, res.Status, ct)
 		}
 	}
+	if req.Method == http.MethodOptions && req.Header.Get("Access-Control-Request-Method") != "" {
+		return // a CORS preflight is not an operation of the document
+	}
 	_, rt := Spec(s.T)
 	vreq := req.Clone(context.Background())
 	vreq.URL.Scheme, vreq.URL.Host, vreq.Host = "http", "example.com", "example.com"
@@ -199,6 +219,17 @@ func (s *Server) validate(req *http.Request, reqBody []byte, res *Response) {
 			s.T.Errorf("%s %s answered %d but is not in the OpenAPI document: %v", req.Method, req.URL.Path, res.Status, err)
 		}
 		return
+	}
+	// A documented operation the router does not serve (a removed route) is
+	// a failure of whatever test calls it, never a pass on a documented 404.
+	if res.Status == http.StatusNotFound || res.Status == http.StatusMethodNotAllowed {
+		var p struct{ Type, Detail string }
+		_ = json.Unmarshal(res.Body, &p)
+		if p.Type == "/problems/method-not-allowed" || strings.HasPrefix(p.Detail, "no route ") {
+			s.T.Errorf("%s %s is operation %s of the OpenAPI document, but the server has no such route: %s",
+				req.Method, req.URL.Path, route.Operation.OperationID, res.Body)
+			return
+		}
 	}
 	input := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route,
@@ -241,4 +272,35 @@ func (r *Response) Problem(t testing.TB, status int) map[string]any {
 		t.Errorf("problem status = %v, want %d", m["status"], status)
 	}
 	return m
+}
+
+// HeaderList reads a comma-separated list header (all its lines) as its
+// trimmed elements.
+func HeaderList(h http.Header, name string) []string {
+	var out []string
+	for _, line := range h.Values(name) {
+		for _, v := range strings.Split(line, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// HeaderNames reads a header that lists header names (such as
+// Access-Control-Expose-Headers), in canonical spelling: names are
+// case-insensitive.
+func HeaderNames(h http.Header, name string) []string {
+	return Canonical(HeaderList(h, name)...)
+}
+
+// Canonical spells header names canonically, for comparing with
+// HeaderNames.
+func Canonical(names ...string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = http.CanonicalHeaderKey(n)
+	}
+	return out
 }
