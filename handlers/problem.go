@@ -220,6 +220,9 @@ func StatusOf(err error) int {
 func WriteError(c *gin.Context, log *slog.Logger, err error) {
 	row, ok := lookupError(err)
 	if !ok {
+		if log == nil {
+			log = slog.Default()
+		}
 		log.Error("internal error", "request_id", c.GetString(RequestIDKey), "method", c.Request.Method, "path", c.FullPath(), "err", err)
 		Fail(c, http.StatusInternalServerError, TypeInternal, "an unexpected error occurred; quote the request id when reporting it")
 		return
