@@ -67,6 +67,9 @@ func OpenAPI3() ([]byte, error) {
 	}
 	problemMediaType(v3)
 	rateLimitHeaders(v3)
+	if err := historySnapshots(v3); err != nil {
+		return nil, err
+	}
 	return json.Marshal(v3)
 }
 

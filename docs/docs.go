@@ -1224,7 +1224,7 @@ const docTemplate = `{
         },
         "/api/v1/claims/{id}/history": {
             "get": {
-                "description": "Every recorded change of the claim, its links, assessments and grades, and every change of its flags, newest first, keyset-paginated: who did it (actor), when, in which request, and the record before and after. Archived claims keep their history. The contents of assessment events are shown to editors and admins only, so that the trail does not reveal a reviewer's judgement to other reviewers before they submit.",
+                "description": "Every recorded change of the claim, its links, assessments and grades, and every change of its flags, newest first, keyset-paginated: who did it (actor), when, in which request, and the record before and after, each in the API's shape of its resource (never a storage row): Claim for claim.created and claim.updated, {flags, cause} for claim.flagged, {archived_at} for claim.archived, Link (its source embedded) for link events, Assessment for assessment events, GradeDecision for grade events. Archived claims keep their history. The contents of assessment events are shown to editors and admins only, so that the trail does not reveal a reviewer's judgement to other reviewers before they submit.",
                 "produces": [
                     "application/json"
                 ],
@@ -5048,12 +5048,12 @@ const docTemplate = `{
                     "example": "reviewer"
                 },
                 "after": {
-                    "description": "The record after the change; null for a deletion. Assessment contents are shown to editors and admins only.",
+                    "description": "The record after the change, in the API's shape of its entity (a Claim, Link, Assessment or GradeDecision; a claim's flags and the cause for claim.flagged; archived_at for claim.archived); null for a deletion. Assessment contents are shown to editors and admins only.",
                     "type": "object",
                     "x-nullable": true
                 },
                 "before": {
-                    "description": "The record before the change; null for a creation. Assessment contents are shown to editors and admins only.",
+                    "description": "The record before the change, in the API's shape of its entity (a Claim, Link, Assessment or GradeDecision; a claim's flags for claim.flagged); null for a creation. Assessment contents are shown to editors and admins only.",
                     "type": "object",
                     "x-nullable": true
                 },

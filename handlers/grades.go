@@ -42,9 +42,9 @@ type historyEvent struct {
 	Actor     string    `json:"actor" example:"reviewer"`
 	RequestID *string   `json:"request_id" extensions:"x-nullable" example:"4b9c1a0e7f2d4c55"`
 	CreatedAt time.Time `json:"created_at"`
-	// The record before the change; null for a creation. Assessment contents are shown to editors and admins only.
+	// The record before the change, in the API's shape of its entity (a Claim, Link, Assessment or GradeDecision; a claim's flags for claim.flagged); null for a creation. Assessment contents are shown to editors and admins only.
 	Before json.RawMessage `json:"before" swaggertype:"object" extensions:"x-nullable"`
-	// The record after the change; null for a deletion. Assessment contents are shown to editors and admins only.
+	// The record after the change, in the API's shape of its entity (a Claim, Link, Assessment or GradeDecision; a claim's flags and the cause for claim.flagged; archived_at for claim.archived); null for a deletion. Assessment contents are shown to editors and admins only.
 	After json.RawMessage `json:"after" swaggertype:"object" extensions:"x-nullable"`
 } //	@name	HistoryEvent
 
@@ -146,7 +146,7 @@ func (h *Handler) AdjudicateGrade(c *gin.Context) {
 // ClaimHistory lists a claim's audit trail.
 //
 //	@Summary		List a claim's history
-//	@Description	Every recorded change of the claim, its links, assessments and grades, and every change of its flags, newest first, keyset-paginated: who did it (actor), when, in which request, and the record before and after. Archived claims keep their history. The contents of assessment events are shown to editors and admins only, so that the trail does not reveal a reviewer's judgement to other reviewers before they submit.
+//	@Description	Every recorded change of the claim, its links, assessments and grades, and every change of its flags, newest first, keyset-paginated: who did it (actor), when, in which request, and the record before and after, each in the API's shape of its resource (never a storage row): Claim for claim.created and claim.updated, {flags, cause} for claim.flagged, {archived_at} for claim.archived, Link (its source embedded) for link events, Assessment for assessment events, GradeDecision for grade events. Archived claims keep their history. The contents of assessment events are shown to editors and admins only, so that the trail does not reveal a reviewer's judgement to other reviewers before they submit.
 //	@ID				claimHistory
 //	@Tags			claims
 //	@Produce		json

@@ -1,6 +1,8 @@
 // Package models holds the gorm models of claimgrade and the enums of its
 // domain. Models describe rows; they are never bound from or written to
 // HTTP bodies directly (see handlers for the request and response types).
+// The audit snapshots (snapshot.go) are the exception by design: they are
+// recorded in, and shown as, the API's resource shapes.
 package models
 
 import (

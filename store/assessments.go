@@ -160,7 +160,7 @@ func (s *Store) PutAssessment(ctx context.Context, a Actor, claimID, version int
 				}
 				return fmt.Errorf("create assessment: %w", classify(err))
 			}
-			return audit(tx, a, "assessment.created", "assessment", as.ID, &claimID, nil, as)
+			return audit(tx, a, "assessment.created", "assessment", as.ID, &claimID, nil, models.SnapshotOfAssessment(as, a.Name))
 		}
 		as.Version++
 		// A struct update (not a map) so that the derivation goes through its
@@ -175,7 +175,7 @@ func (s *Store) PutAssessment(ctx context.Context, a Actor, claimID, version int
 		if res.RowsAffected == 0 {
 			return &PreconditionError{Current: version + 1}
 		}
-		return audit(tx, a, "assessment.updated", "assessment", as.ID, &claimID, before, as)
+		return audit(tx, a, "assessment.updated", "assessment", as.ID, &claimID, models.SnapshotOfAssessment(before, a.Name), models.SnapshotOfAssessment(as, a.Name))
 	})
 	if err != nil {
 		return models.Assessment{}, false, err
@@ -235,7 +235,7 @@ func (s *Store) SubmitAssessment(ctx context.Context, a Actor, claimID int64, re
 		if res.RowsAffected == 0 {
 			return &ConflictError{Message: fmt.Sprintf("assessment %d was already submitted", as.ID), Resource: "assessment", ExistingID: as.ID}
 		}
-		if err := audit(tx, a, "assessment.submitted", "assessment", as.ID, &claimID, before, as); err != nil {
+		if err := audit(tx, a, "assessment.submitted", "assessment", as.ID, &claimID, models.SnapshotOfAssessment(before, a.Name), models.SnapshotOfAssessment(as, a.Name)); err != nil {
 			return err
 		}
 		if grade, err = s.consensusGrade(tx, a, c, required); err != nil {
@@ -303,7 +303,7 @@ func (s *Store) consensusGrade(tx *gorm.DB, a Actor, c models.Claim, required in
 	if err := tx.Create(&g).Error; err != nil {
 		return nil, fmt.Errorf("record consensus grade of claim %d: %w", c.ID, classify(err))
 	}
-	if err := audit(tx, a, "grade.decided", "grade", g.ID, &g.ClaimID, nil, g); err != nil {
+	if err := audit(tx, a, "grade.decided", "grade", g.ID, &g.ClaimID, nil, models.SnapshotOfGrade(g)); err != nil {
 		return nil, err
 	}
 	return &g, nil
@@ -392,7 +392,7 @@ func (s *Store) Adjudicate(ctx context.Context, a Actor, claimID int64, in Grade
 		if prev := current[claimID]; prev != nil {
 			before = prev
 		}
-		if err := audit(tx, a, "grade.adjudicated", "grade", g.ID, &claimID, before, g); err != nil {
+		if err := audit(tx, a, "grade.adjudicated", "grade", g.ID, &claimID, models.SnapshotOfGrade(before), models.SnapshotOfGrade(g)); err != nil {
 			return err
 		}
 		return s.rederive(tx, a, []int64{claimID}, "grade.adjudicated")

@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"claimgrade/grading"
 	"claimgrade/models"
 )
 
@@ -77,6 +78,16 @@ func (s *Store) History(ctx context.Context, claimID int64, p Page) ([]models.Au
 		return nil, "", fmt.Errorf("list history of claim %d: %w", claimID, classify(err))
 	}
 	events, cursor := trim(events, p, func(e models.AuditEvent) int64 { return e.ID })
+	for i := range events {
+		e := &events[i]
+		var err error
+		if e.Before, err = legacySnapshot(s.db.WithContext(ctx), e.Entity, e.Before); err != nil {
+			return nil, "", fmt.Errorf("history event %d: %w", e.ID, err)
+		}
+		if e.After, err = legacySnapshot(s.db.WithContext(ctx), e.Entity, e.After); err != nil {
+			return nil, "", fmt.Errorf("history event %d: %w", e.ID, err)
+		}
+	}
 	return events, cursor, nil
 }
 
@@ -96,4 +107,78 @@ func (s *Store) HasEvent(ctx context.Context, action, entity string, entityID in
 		return false, fmt.Errorf("find %s event: %w", action, classify(err))
 	}
 	return n > 0, nil
+}
+
+// claimSnapshot is c as the API shows it, with its therapy's slug and its
+// current flags read in tx.
+func claimSnapshot(tx *gorm.DB, c models.Claim) (models.ClaimSnapshot, error) {
+	var slug string
+	if err := tx.Model(&models.Therapy{}).Where("id = ?", c.TherapyID).Pluck("slug", &slug).Error; err != nil {
+		return models.ClaimSnapshot{}, fmt.Errorf("read therapy %d of claim %d: %w", c.TherapyID, c.ID, classify(err))
+	}
+	var flags []grading.Flag
+	if err := tx.Model(&models.ClaimFlag{}).Where("claim_id = ?", c.ID).Pluck("flag", &flags).Error; err != nil {
+		return models.ClaimSnapshot{}, fmt.Errorf("read flags of claim %d: %w", c.ID, classify(err))
+	}
+	return models.SnapshotOfClaim(c, slug, flags), nil
+}
+
+// legacySnapshot converts a snapshot recorded before snapshots had the
+// API's shapes (a JSON-encoded storage row: therapy_id, evidence_revision,
+// reviewer_id...) into the snapshot type of its entity. What the row did
+// not record is read from the referenced records as they are now (the
+// therapy's slug, the link's source, the reviewer's name); the flags of a
+// claim row and the derivation of an assessment row were not recorded and
+// come back empty. Snapshots already in the API's shapes are returned as
+// they are.
+func legacySnapshot(db *gorm.DB, entity string, raw *string) (*string, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal([]byte(*raw), &keys) != nil {
+		return raw, nil
+	}
+	has := func(k string) bool { _, ok := keys[k]; return ok }
+	var out any
+	switch {
+	case entity == "claim" && has("therapy_id"):
+		var c models.Claim
+		if err := json.Unmarshal([]byte(*raw), &c); err != nil {
+			return nil, fmt.Errorf("read stored claim snapshot: %w", err)
+		}
+		var slug string
+		if err := db.Model(&models.Therapy{}).Where("id = ?", c.TherapyID).Pluck("slug", &slug).Error; err != nil {
+			return nil, fmt.Errorf("read therapy %d: %w", c.TherapyID, classify(err))
+		}
+		out = models.SnapshotOfClaim(c, slug, nil)
+	case entity == "link" && !has("source"):
+		var l models.Link
+		if err := json.Unmarshal([]byte(*raw), &l); err != nil {
+			return nil, fmt.Errorf("read stored link snapshot: %w", err)
+		}
+		if err := db.Take(&l.Source, l.SourceID).Error; err != nil && !isNotFound(err) {
+			return nil, fmt.Errorf("read source %d: %w", l.SourceID, classify(err))
+		}
+		out = models.SnapshotOfLink(l)
+	case entity == "assessment" && has("reviewer_id"):
+		var as models.Assessment
+		if err := json.Unmarshal([]byte(*raw), &as); err != nil {
+			return nil, fmt.Errorf("read stored assessment snapshot: %w", err)
+		}
+		var name string
+		if err := db.Model(&models.User{}).Where("id = ?", as.ReviewerID).Pluck("name", &name).Error; err != nil {
+			return nil, fmt.Errorf("read user %d: %w", as.ReviewerID, classify(err))
+		}
+		out = models.SnapshotOfAssessment(as, name)
+	case entity == "grade" && has("evidence_revision"):
+		var g models.Grade
+		if err := json.Unmarshal([]byte(*raw), &g); err != nil {
+			return nil, fmt.Errorf("read stored grade snapshot: %w", err)
+		}
+		out = models.SnapshotOfGrade(g)
+	default:
+		return raw, nil
+	}
+	return snapshot(out), nil
 }

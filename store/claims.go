@@ -110,7 +110,7 @@ func (s *Store) CreateClaim(ctx context.Context, a Actor, in ClaimInput) (models
 		if err := tx.Omit("Therapy", "Flags").Create(&c).Error; err != nil {
 			return fmt.Errorf("create claim: %w", classify(err))
 		}
-		if err := audit(tx, a, "claim.created", "claim", c.ID, &c.ID, nil, c); err != nil {
+		if err := audit(tx, a, "claim.created", "claim", c.ID, &c.ID, nil, models.SnapshotOfClaim(c, t.Slug, nil)); err != nil {
 			return err
 		}
 		return s.rederive(tx, a, []int64{c.ID}, "claim.created")
@@ -233,7 +233,10 @@ func (s *Store) UpdateClaim(ctx context.Context, a Actor, id, version int64, pat
 		if c.Version != version {
 			return &PreconditionError{Current: c.Version}
 		}
-		before := c
+		before, err := claimSnapshot(tx, c)
+		if err != nil {
+			return err
+		}
 		if patch.Text != nil {
 			c.Text = *patch.Text
 		}
@@ -272,7 +275,11 @@ func (s *Store) UpdateClaim(ctx context.Context, a Actor, id, version int64, pat
 		if res.RowsAffected == 0 {
 			return &PreconditionError{Current: version + 1}
 		}
-		return audit(tx, a, "claim.updated", "claim", id, &id, before, c)
+		after, err := claimSnapshot(tx, c)
+		if err != nil {
+			return err
+		}
+		return audit(tx, a, "claim.updated", "claim", id, &id, before, after)
 	})
 	if err != nil {
 		return models.Claim{}, err
@@ -296,7 +303,7 @@ func (s *Store) ArchiveClaim(ctx context.Context, a Actor, id, version int64) er
 			Updates(map[string]any{"archived_at": t, "version": c.Version + 1, "updated_at": t}).Error; err != nil {
 			return fmt.Errorf("archive claim %d: %w", id, classify(err))
 		}
-		return audit(tx, a, "claim.archived", "claim", id, &id, nil, map[string]any{"archived_at": t})
+		return audit(tx, a, "claim.archived", "claim", id, &id, nil, models.ArchiveSnapshot{ArchivedAt: t})
 	})
 }
 

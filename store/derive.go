@@ -222,7 +222,7 @@ func (s *Store) rederive(tx *gorm.DB, a Actor, claimIDs []int64, cause string) e
 
 func flagEvent(a Actor, claimID int64, before, after []grading.Flag, cause string, t time.Time) models.AuditEvent {
 	ev := models.AuditEvent{ActorName: a.Name, Action: "claim.flagged", Entity: "claim", EntityID: claimID, ClaimID: &claimID,
-		Before: snapshot(map[string]any{"flags": nonNil(before)}), After: snapshot(map[string]any{"flags": nonNil(after), "cause": cause}), CreatedAt: t}
+		Before: snapshot(models.FlagsSnapshot{Flags: nonNil(before)}), After: snapshot(models.FlagsSnapshot{Flags: nonNil(after), Cause: cause}), CreatedAt: t}
 	if a.UserID != 0 {
 		ev.ActorID = &a.UserID
 	}

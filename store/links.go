@@ -128,7 +128,7 @@ func (s *Store) CreateLink(ctx context.Context, a Actor, claimID int64, in LinkI
 			return fmt.Errorf("create link: %w", classify(err))
 		}
 		l.Source = src
-		if err := audit(tx, a, "link.created", "link", l.ID, &claimID, nil, l); err != nil {
+		if err := audit(tx, a, "link.created", "link", l.ID, &claimID, nil, models.SnapshotOfLink(l)); err != nil {
 			return err
 		}
 		if l.Role == grading.RoleEvidence {
@@ -209,7 +209,7 @@ func (s *Store) UpdateLink(ctx context.Context, a Actor, claimID, linkID, versio
 		if res.RowsAffected == 0 {
 			return &PreconditionError{Current: version + 1}
 		}
-		if err := audit(tx, a, "link.updated", "link", linkID, &claimID, before, l); err != nil {
+		if err := audit(tx, a, "link.updated", "link", linkID, &claimID, models.SnapshotOfLink(before), models.SnapshotOfLink(l)); err != nil {
 			return err
 		}
 		if l.Role == grading.RoleEvidence && (!samePtr(before.Stance, l.Stance) || !samePtr(before.ReportedCertainty, l.ReportedCertainty)) {
@@ -239,7 +239,7 @@ func (s *Store) DeleteLink(ctx context.Context, a Actor, claimID, linkID, versio
 		if err := tx.Delete(&models.Link{}, linkID).Error; err != nil {
 			return fmt.Errorf("delete link %d: %w", linkID, classify(err))
 		}
-		if err := audit(tx, a, "link.deleted", "link", linkID, &claimID, l, nil); err != nil {
+		if err := audit(tx, a, "link.deleted", "link", linkID, &claimID, models.SnapshotOfLink(l), nil); err != nil {
 			return err
 		}
 		if l.Role == grading.RoleEvidence {
