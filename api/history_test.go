@@ -21,7 +21,7 @@ var storageKeys = []string{"therapy_id", "evidence_revision", "archived_at", "re
 // the OpenAPI document by the testenv client, newest first per action.
 func historyByAction(e *gradingEnv, claimID int64, role string) map[string][]map[string]any {
 	e.t.Helper()
-	body := e.must(e.do("GET", fmt.Sprintf("/api/v1/claims/%d/history?limit=200", claimID), role, nil), 200)
+	body := e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d/history?limit=200", claimID), Role: role}).Want(e.t, 200)
 	out := map[string][]map[string]any{}
 	for _, ev := range body["data"].([]any) {
 		m := ev.(map[string]any)
@@ -46,22 +46,23 @@ func TestHistorySnapshotShapes(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		e := newGradingEnv(t, st)
 		claimID, sourceID, evidenceID := e.evidenceClaim("rct", "supports")
-		res := e.do("GET", fmt.Sprintf("/api/v1/claims/%d", claimID), "", nil)
-		e.must(res, 200)
-		e.must(e.do("PATCH", fmt.Sprintf("/api/v1/claims/%d", claimID), "editor", map[string]any{"text": "Nahezu schmerzfrei.", "therapy": "Infusionstherapie"},
-			"If-Match", res.Header.Get("ETag")), 200)
+		res := e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d", claimID)})
+		res.Want(t, 200)
+		e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/claims/%d", claimID), Role: "editor",
+			Body:    map[string]any{"text": "Nahezu schmerzfrei.", "therapy": "Infusionstherapie"},
+			Headers: map[string]string{"If-Match": res.Header.Get("ETag")}}).Want(t, 200)
 		article := e.source("news")
-		appearance := gID(e.must(e.do("POST", fmt.Sprintf("/api/v1/claims/%d/links", claimID), "editor",
-			map[string]any{"source_id": article, "role": "appearance"}), 201))
-		e.must(e.do("PATCH", fmt.Sprintf("/api/v1/claims/%d/links/%d", claimID, appearance), "editor",
-			map[string]any{"excerpt": "fast schmerzfrei"}, "If-Match", `"1"`), 200)
-		e.must(e.do("DELETE", fmt.Sprintf("/api/v1/claims/%d/links/%d", claimID, appearance), "editor", nil), 204)
-		e.must(e.put(claimID, "reviewer", map[string]any{"verdict": "supported"}), 201)
-		e.must(e.put(claimID, "reviewer", rob, "If-Match", `"1"`), 200)
-		e.must(e.submit(claimID, "reviewer"), 200)
+		appearance := testenv.ID(e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", claimID), Role: "editor",
+			Body: map[string]any{"source_id": article, "role": "appearance"}}).Want(t, 201))
+		e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/claims/%d/links/%d", claimID, appearance), Role: "editor",
+			Body: map[string]any{"excerpt": "fast schmerzfrei"}, Headers: map[string]string{"If-Match": `"1"`}}).Want(t, 200)
+		e.s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/claims/%d/links/%d", claimID, appearance), Role: "editor"}).Want(t, 204)
+		e.put(claimID, "reviewer", map[string]any{"verdict": "supported"}).Want(t, 201)
+		e.putIfMatch(claimID, "reviewer", rob, `"1"`).Want(t, 200)
+		e.submit(claimID, "reviewer").Want(t, 200)
 		e.assess(claimID, e.r2, rob) // agrees: a consensus grade
-		e.must(e.adjudicate(claimID, "editor", map[string]any{"certainty": "low", "verdict": "supported", "rationale": "Two levels down."}), 200)
-		e.must(e.do("DELETE", fmt.Sprintf("/api/v1/claims/%d", claimID), "editor", nil), 204)
+		e.adjudicate(claimID, "editor", map[string]any{"certainty": "low", "verdict": "supported", "rationale": "Two levels down."}).Want(t, 200)
+		e.s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/claims/%d", claimID), Role: "editor"}).Want(t, 204)
 
 		h := historyByAction(e, claimID, "editor")
 		for _, action := range []string{"claim.created", "claim.updated", "claim.archived", "claim.flagged", "link.created", "link.updated",
@@ -89,7 +90,7 @@ func TestHistorySnapshotShapes(t *testing.T) {
 			return nil
 		}
 		created := first("claim.created")
-		if c := snap(t, created, "after"); c["therapy"] != "mesotherapy" || gID(c) != claimID || created["before"] != nil {
+		if c := snap(t, created, "after"); c["therapy"] != "mesotherapy" || testenv.ID(c) != claimID || created["before"] != nil {
 			t.Errorf("claim.created = %v, want the claim with therapy mesotherapy", created)
 		}
 		updated := first("claim.updated")
@@ -115,7 +116,7 @@ func TestHistorySnapshotShapes(t *testing.T) {
 				app = ev
 			}
 		}
-		if l := snap(t, evidence, "after"); l["stance"] != "supports" || gID(l["source"].(map[string]any)) != sourceID ||
+		if l := snap(t, evidence, "after"); l["stance"] != "supports" || testenv.ID(l["source"].(map[string]any)) != sourceID ||
 			l["source"].(map[string]any)["kind"] != "rct" {
 			t.Errorf("evidence link.created after = %v", l)
 		}
@@ -125,7 +126,7 @@ func TestHistorySnapshotShapes(t *testing.T) {
 		if b, a := snap(t, first("link.updated"), "before"), snap(t, first("link.updated"), "after"); b["excerpt"] != nil || a["excerpt"] != "fast schmerzfrei" {
 			t.Errorf("link.updated before %v after %v", b, a)
 		}
-		if ev := first("link.deleted"); gID(snap(t, ev, "before")) != appearance || ev["after"] != nil {
+		if ev := first("link.deleted"); testenv.ID(snap(t, ev, "before")) != appearance || ev["after"] != nil {
 			t.Errorf("link.deleted = %v", ev)
 		}
 		if a := snap(t, first("assessment.created"), "after"); a["reviewer"] != "reviewer" || a["status"] != "draft" || a["risk_of_bias"] != "not_serious" {
@@ -170,7 +171,7 @@ func TestHistoryLegacyRows(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		e := newGradingEnv(t, st)
 		claimID, sourceID, linkID := e.evidenceClaim("rct", "supports")
-		as := gID(e.assess(claimID, "reviewer", rob))
+		as := testenv.ID(e.assess(claimID, "reviewer", rob))
 		var c models.Claim
 		var l models.Link
 		var a models.Assessment
@@ -209,7 +210,7 @@ func TestHistoryLegacyRows(t *testing.T) {
 		if c := snap(t, h["claim.updated"][0], "after"); c["therapy"] != "mesotherapy" || c["text"] == "" {
 			t.Errorf("legacy claim.updated after = %v", c)
 		}
-		if l := snap(t, h["link.updated"][0], "before"); gID(l["source"].(map[string]any)) != sourceID || l["stance"] != "supports" {
+		if l := snap(t, h["link.updated"][0], "before"); testenv.ID(l["source"].(map[string]any)) != sourceID || l["stance"] != "supports" {
 			t.Errorf("legacy link.updated before = %v", l)
 		}
 		if a := snap(t, h["assessment.updated"][0], "after"); a["reviewer"] != "reviewer" || a["risk_of_bias"] != "serious" {
