@@ -6,6 +6,7 @@ package handlers
 import (
 	"log/slog"
 
+	"claimgrade/review"
 	"claimgrade/store"
 )
 
@@ -18,9 +19,10 @@ type Options struct {
 
 // Handler serves the API's endpoints.
 type Handler struct {
-	store *store.Store
-	log   *slog.Logger
-	opts  Options
+	store  *store.Store
+	review *review.Reviews // the review workflow on store
+	log    *slog.Logger
+	opts   Options
 }
 
 // New makes the handlers.
@@ -28,5 +30,5 @@ func New(st *store.Store, log *slog.Logger, opts Options) *Handler {
 	if opts.RequiredReviews < 1 {
 		opts.RequiredReviews = 2
 	}
-	return &Handler{store: st, log: log, opts: opts}
+	return &Handler{store: st, review: review.New(st), log: log, opts: opts}
 }
