@@ -172,7 +172,7 @@ func (h *Handler) ClaimHistory(c *gin.Context) {
 	if !ok {
 		return
 	}
-	events, next, err := h.store.ClaimHistory(c.Request.Context(), actor(c), id, page)
+	events, next, err := h.review.ClaimHistory(c.Request.Context(), actor(c), id, page)
 	if err != nil {
 		writeError(c, h.log, err)
 		return

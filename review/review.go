@@ -404,3 +404,20 @@ func (r *Reviews) Adjudicate(ctx context.Context, a store.Actor, claimID int64, 
 	})
 	return g, err
 }
+
+// ClaimHistory is History as a caller may see it: the content (before and
+// after) of assessment events is shown to editors and admins only, so that
+// the public trail does not undo the reviewers' blinding. Who acted and
+// when stays visible to all.
+func (r *Reviews) ClaimHistory(ctx context.Context, a store.Actor, claimID int64, p store.Page) ([]models.AuditEvent, string, error) {
+	events, next, err := r.st.History(ctx, claimID, p)
+	if err != nil || a.Role.AtLeast(models.RoleEditor) {
+		return events, next, err
+	}
+	for i := range events {
+		if events[i].Entity == "assessment" {
+			events[i].Before, events[i].After = nil, nil
+		}
+	}
+	return events, next, nil
+}

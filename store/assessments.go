@@ -57,20 +57,3 @@ func (s *Store) FlagCounts(ctx context.Context, therapy string) (map[string]int6
 	}
 	return counts, nil
 }
-
-// ClaimHistory is History as a caller may see it: the content (before and
-// after) of assessment events is shown to editors and admins only, so that
-// the public trail does not undo the reviewers' blinding. Who acted and
-// when stays visible to all.
-func (s *Store) ClaimHistory(ctx context.Context, a Actor, claimID int64, p Page) ([]models.AuditEvent, string, error) {
-	events, next, err := s.History(ctx, claimID, p)
-	if err != nil || a.Role.AtLeast(models.RoleEditor) {
-		return events, next, err
-	}
-	for i := range events {
-		if events[i].Entity == "assessment" {
-			events[i].Before, events[i].After = nil, nil
-		}
-	}
-	return events, next, nil
-}

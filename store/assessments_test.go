@@ -67,28 +67,6 @@ func (f *reviewFixture) claim(evidence ...[2]string) int64 {
 	return c.ID
 }
 
-func (f *reviewFixture) events(claimID int64, action string) []models.AuditEvent {
-	f.t.Helper()
-	var evs []models.AuditEvent
-	if err := f.st.DB().Where("claim_id = ? AND action = ?", claimID, action).Order("id").Find(&evs).Error; err != nil {
-		f.t.Fatal(err)
-	}
-	return evs
-}
-
-func (f *reviewFixture) flags(claimID int64) []string {
-	f.t.Helper()
-	d, err := f.st.GetClaim(f.ctx, claimID)
-	if err != nil {
-		f.t.Fatalf("GetClaim: %v", err)
-	}
-	out := []string{}
-	for _, fl := range d.Claim.Flags {
-		out = append(out, string(fl.Flag))
-	}
-	return out
-}
-
 func TestFlagCounts(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		f := newReviewFixture(t, st)
