@@ -70,7 +70,10 @@ func TestTokenBucket(t *testing.T) {
 
 func TestRateLimiterEvictsIdleBuckets(t *testing.T) {
 	clock := newFakeClock()
-	const idle = 50 * time.Millisecond
+	// The cache ages entries by wall-clock time. The bucket in use is
+	// touched every idle/25; idle is long enough that a loaded CI machine
+	// (two cores, parallel test binaries) does not stall the loop past it.
+	const idle = 500 * time.Millisecond
 	l := newRateLimiter(60, 60, clock.now, maxBuckets, idle)
 	for i := range 100 {
 		l.take(fmt.Sprintf("ip:10.0.0.%d", i), 60)
@@ -84,7 +87,7 @@ func TestRateLimiterEvictsIdleBuckets(t *testing.T) {
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for l.size() > 1 && time.Now().Before(deadline) {
-		time.Sleep(idle / 5)
+		time.Sleep(idle / 25)
 		l.take("key:1", 60) // refused, and keeps the bucket
 	}
 	if n := l.size(); n != 1 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"claimgrade/models"
+	"claimgrade/review"
 	"claimgrade/store"
 )
 
@@ -97,13 +98,13 @@ func Seed(ctx context.Context, st *store.Store, d *Dataset, requiredReviews int)
 					return fmt.Errorf("review of %s: %w", r.Claim, err)
 				}
 				reviewer := store.ActorFor(u, "")
-				in := store.AssessmentInput{RiskOfBias: a.RiskOfBias, Inconsistency: a.Inconsistency, Indirectness: a.Indirectness,
+				in := review.AssessmentInput{RiskOfBias: a.RiskOfBias, Inconsistency: a.Inconsistency, Indirectness: a.Indirectness,
 					Imprecision: a.Imprecision, PublicationBias: a.PublicationBias, LargeEffect: a.LargeEffect,
 					DoseResponse: a.DoseResponse, PlausibleConfounding: a.PlausibleConfounding, Verdict: a.Verdict, Rationale: a.Rationale}
-				if _, _, err := tx.PutAssessment(ctx, reviewer, claimID, 0, in); err != nil {
+				if _, _, err := review.New(tx).PutAssessment(ctx, reviewer, claimID, 0, in); err != nil {
 					return fmt.Errorf("assessment of %s by %s: %w", r.Claim, a.Reviewer, err)
 				}
-				_, grade, err := tx.SubmitAssessment(ctx, reviewer, claimID, requiredReviews)
+				_, grade, err := review.New(tx).SubmitAssessment(ctx, reviewer, claimID, requiredReviews)
 				if err != nil {
 					return fmt.Errorf("submit assessment of %s by %s: %w", r.Claim, a.Reviewer, err)
 				}
@@ -117,7 +118,7 @@ func Seed(ctx context.Context, st *store.Store, d *Dataset, requiredReviews int)
 				if err != nil {
 					return fmt.Errorf("adjudication of %s: %w", r.Claim, err)
 				}
-				if _, err := tx.Adjudicate(ctx, store.ActorFor(u, ""), claimID, store.GradeInput{Certainty: adj.Certainty.Ptr(),
+				if _, err := review.New(tx).Adjudicate(ctx, store.ActorFor(u, ""), claimID, review.GradeInput{Certainty: adj.Certainty.Ptr(),
 					Verdict: adj.Verdict, Rationale: adj.Rationale}); err != nil {
 					return fmt.Errorf("adjudication of %s: %w", r.Claim, err)
 				}

@@ -8,7 +8,7 @@ import (
 
 	"claimgrade/grading"
 	"claimgrade/models"
-	"claimgrade/store"
+	"claimgrade/review"
 )
 
 // assessmentRequest is a reviewer's GRADE judgement. PUT replaces the whole
@@ -85,9 +85,9 @@ func orDefault[T any](p *T, def T) T {
 	return *p
 }
 
-func (r assessmentRequest) input() store.AssessmentInput {
+func (r assessmentRequest) input() review.AssessmentInput {
 	concern := grading.NotSerious
-	return store.AssessmentInput{
+	return review.AssessmentInput{
 		RiskOfBias: orDefault(r.RiskOfBias, concern), Inconsistency: orDefault(r.Inconsistency, concern),
 		Indirectness: orDefault(r.Indirectness, concern), Imprecision: orDefault(r.Imprecision, concern),
 		PublicationBias: orDefault(r.PublicationBias, concern), LargeEffect: orDefault(r.LargeEffect, grading.NoLargeEffect),
@@ -146,7 +146,7 @@ func (h *Handler) PutAssessment(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	as, created, err := h.store.PutAssessment(c.Request.Context(), actor(c), id, version, req.input())
+	as, created, err := h.review.PutAssessment(c.Request.Context(), actor(c), id, version, req.input())
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -189,7 +189,7 @@ func (h *Handler) SubmitAssessment(c *gin.Context) {
 	if !ok {
 		return
 	}
-	as, grade, err := h.store.SubmitAssessment(c.Request.Context(), actor(c), id, h.opts.RequiredReviews)
+	as, grade, err := h.review.SubmitAssessment(c.Request.Context(), actor(c), id, h.opts.RequiredReviews)
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -228,7 +228,7 @@ func (h *Handler) ListAssessments(c *gin.Context) {
 	if !ok || !onlyQuery(c) {
 		return
 	}
-	rows, err := h.store.ListAssessments(c.Request.Context(), actor(c), id)
+	rows, err := h.review.ListAssessments(c.Request.Context(), actor(c), id)
 	if err != nil {
 		writeError(c, h.log, err)
 		return

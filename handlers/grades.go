@@ -10,7 +10,7 @@ import (
 
 	"claimgrade/grading"
 	"claimgrade/models"
-	"claimgrade/store"
+	"claimgrade/review"
 )
 
 // gradeRequest is an editor's adjudicated grade.
@@ -133,7 +133,7 @@ func (h *Handler) AdjudicateGrade(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	g, err := h.store.Adjudicate(c.Request.Context(), actor(c), id, store.GradeInput{Certainty: req.Certainty,
+	g, err := h.review.Adjudicate(c.Request.Context(), actor(c), id, review.GradeInput{Certainty: req.Certainty,
 		Verdict: req.Verdict, Rationale: req.Rationale})
 	if err != nil {
 		writeError(c, h.log, err)
@@ -172,7 +172,7 @@ func (h *Handler) ClaimHistory(c *gin.Context) {
 	if !ok {
 		return
 	}
-	events, next, err := h.store.ClaimHistory(c.Request.Context(), actor(c), id, page)
+	events, next, err := h.review.ClaimHistory(c.Request.Context(), actor(c), id, page)
 	if err != nil {
 		writeError(c, h.log, err)
 		return

@@ -6,6 +6,7 @@ package handlers
 import (
 	"log/slog"
 
+	"claimgrade/review"
 	"claimgrade/store"
 )
 
@@ -18,12 +19,13 @@ type Options struct {
 
 // Handler serves the API's endpoints.
 type Handler struct {
-	store *store.Store
-	log   *slog.Logger
-	opts  Options
+	store  *store.Store
+	review *review.Reviews // the review workflow on store
+	log    *slog.Logger
+	opts   Options
 }
 
 // New makes the handlers.
 func New(st *store.Store, log *slog.Logger, opts Options) *Handler {
-	return &Handler{store: st, log: log, opts: opts}
+	return &Handler{store: st, review: review.New(st), log: log, opts: opts}
 }

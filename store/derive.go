@@ -11,12 +11,10 @@ import (
 	"claimgrade/models"
 )
 
-// A claim's verdict, certainty, counts and flags are derived by the grading
-// engine from its links, its submitted assessments and its current grade.
-// rederive recomputes them for a set of claims inside the caller's
-// transaction, with a constant number of queries for the reads and the flag
-// writes, plus one UPDATE per claim whose stored fields changed and one
-// set-based version bump for claims whose only change is their flags.
+// A claim's verdict, certainty, counts and flags are derived by
+// grading.Derive from its links, its submitted assessments and its current
+// grade. rederive loads that state for a set of claims inside the caller's
+// transaction and writes what changed, set-based, in bounded chunks.
 
 // evidenceRow is an evidence or appearance link as rederive reads it.
 type evidenceRow struct {
@@ -103,17 +101,43 @@ func engineGrade(g *models.Grade) *grading.Grade {
 	return &grading.Grade{Certainty: grading.Deref(g.Certainty), Verdict: g.Verdict, DecidedAt: g.DecidedAt, EvidenceRevision: g.EvidenceRevision}
 }
 
-// rederive recomputes the derived fields and flags of claimIDs. Claims are
-// locked first (in id order, so concurrent writers cannot deadlock) and read
-// after the lock, so the result reflects every committed change.
+// rederiveChunk bounds the claims rederive handles per round, so that no
+// statement binds more than a few thousand parameters (PostgreSQL allows
+// 65,535) however many claims a change reaches.
+const rederiveChunk = 1000
+
+// rederive recomputes the derived fields and flags of claimIDs with
+// grading.Derive. Claims are handled in id order, in chunks of at most
+// rederiveChunk, inside the caller's transaction; each chunk is locked first
+// (so concurrent writers cannot deadlock) and read after the lock, so the
+// result reflects every committed change.
 func (s *Store) rederive(tx *gorm.DB, a Actor, claimIDs []int64, cause string) error {
-	if len(claimIDs) == 0 {
-		return nil
-	}
 	ids := slices.Clone(claimIDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
+	for len(ids) > 0 {
+		n := min(len(ids), rederiveChunk)
+		if err := s.rederiveChunk(tx, a, ids[:n], cause); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
 
+// derivedRow is the stored form of a claim's derived fields; claims of a
+// chunk that share one are updated by one statement.
+type derivedRow struct {
+	verdict                      grading.ClaimVerdict
+	certainty                    grading.Certainty
+	support, refute, appearances int
+}
+
+// rederiveChunk re-derives up to rederiveChunk claims, sorted and distinct,
+// with a constant number of statements: the reads, one UPDATE per distinct
+// set of derived values, one version bump for claims whose only change is
+// their flags, and the flag and audit writes.
+func (s *Store) rederiveChunk(tx *gorm.DB, a Actor, ids []int64, cause string) error {
 	var claims []models.Claim
 	if err := s.forUpdate(tx).Where("id IN ?", ids).Order("id").Find(&claims).Error; err != nil {
 		return fmt.Errorf("lock claims: %w", classify(err))
@@ -160,40 +184,47 @@ func (s *Store) rederive(tx *gorm.DB, a Actor, claimIDs []int64, cause string) e
 	t := now()
 	var newFlags []models.ClaimFlag
 	var flagChanged, bumpOnly []int64
+	changed := map[derivedRow][]int64{}
+	var order []derivedRow
 	var events []models.AuditEvent
 	for _, c := range claims {
-		state := grading.ClaimState{Evidence: evidence[c.ID], Grade: engineGrade(grades[c.ID]),
-			EvidenceRevision: c.EvidenceRevision, Submitted: submissions[c.ID]}
-		flags := flagNames(grading.Flags(state))
-		support, refute := grading.Counts(state.Evidence)
-		verdict := grading.PublicVerdict(state)
-		var certainty *grading.Certainty
-		if g := grades[c.ID]; g != nil {
-			certainty = g.Certainty
+		d, err := grading.Derive(grading.DeriveState{ClaimState: grading.ClaimState{Evidence: evidence[c.ID],
+			Grade: engineGrade(grades[c.ID]), EvidenceRevision: c.EvidenceRevision, Submitted: submissions[c.ID]},
+			Appearances: appearances[c.ID]})
+		if err != nil {
+			return fmt.Errorf("derive claim %d: %w", c.ID, err)
 		}
+		flags := flagNames(d.Flags)
 		old := had[c.ID]
 		slices.Sort(old)
 		flagsDiffer := !slices.Equal(old, flags)
-		rowDiffers := c.Verdict != verdict || !samePtr(c.Certainty, certainty) ||
-			c.SupportCount != support || c.RefuteCount != refute || c.AppearanceCount != appearances[c.ID]
+		rowDiffers := c.Verdict != d.Verdict || !samePtr(c.Certainty, d.Certainty) ||
+			c.SupportCount != d.SupportCount || c.RefuteCount != d.RefuteCount || c.AppearanceCount != d.AppearanceCount
 		if flagsDiffer {
 			flagChanged = append(flagChanged, c.ID)
 			for _, f := range flags {
 				newFlags = append(newFlags, models.ClaimFlag{Flag: f, ClaimID: c.ID})
 			}
-			claimID := c.ID
-			events = append(events, flagEvent(a, claimID, old, flags, cause, t))
+			events = append(events, flagEvent(a, c.ID, old, flags, cause, t))
 		}
 		switch {
 		case rowDiffers:
-			if err := tx.Model(&models.Claim{}).Where("id = ?", c.ID).Updates(map[string]any{
-				"verdict": verdict, "certainty": certainty, "support_count": support, "refute_count": refute,
-				"appearance_count": appearances[c.ID], "version": gorm.Expr("version + 1"), "updated_at": t,
-			}).Error; err != nil {
-				return fmt.Errorf("update derived fields of claim %d: %w", c.ID, classify(err))
+			k := derivedRow{verdict: d.Verdict, certainty: grading.Deref(d.Certainty), support: d.SupportCount,
+				refute: d.RefuteCount, appearances: d.AppearanceCount}
+			if _, ok := changed[k]; !ok {
+				order = append(order, k)
 			}
+			changed[k] = append(changed[k], c.ID)
 		case flagsDiffer:
 			bumpOnly = append(bumpOnly, c.ID)
+		}
+	}
+	for _, k := range order {
+		if err := tx.Model(&models.Claim{}).Where("id IN ?", changed[k]).Updates(map[string]any{
+			"verdict": k.verdict, "certainty": k.certainty.Ptr(), "support_count": k.support, "refute_count": k.refute,
+			"appearance_count": k.appearances, "version": gorm.Expr("version + 1"), "updated_at": t,
+		}).Error; err != nil {
+			return fmt.Errorf("update derived fields of claims %v: %w", changed[k], classify(err))
 		}
 	}
 	if len(bumpOnly) > 0 {
