@@ -738,3 +738,32 @@ func TestCatalogPatchClaim(t *testing.T) {
 		}
 	})
 }
+
+// TestSourceYearClearable: PATCH tells a year left out (kept) from an
+// explicit null (cleared) and a value (set).
+func TestSourceYearClearable(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		s := testenv.NewServer(t, st)
+		src := s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor",
+			Body: map[string]any{"kind": "rct", "title": "A trial", "year": 2011}}).Want(t, 201)
+		path := fmt.Sprintf("/api/v1/sources/%d", testenv.ID(src))
+		patch := func(body map[string]any, version int) map[string]any {
+			t.Helper()
+			return s.Do(testenv.Request{Method: "PATCH", Path: path, Role: "editor", Body: body,
+				Headers: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, version)}}).Want(t, 200)
+		}
+		if got := patch(map[string]any{"title": "A trial, renamed"}, 1)["year"]; got != float64(2011) {
+			t.Errorf("year after a PATCH without it = %v, want 2011 (kept)", got)
+		}
+		if got := patch(map[string]any{"year": nil}, 2); got["year"] != nil {
+			t.Errorf("year after PATCH {year: null} = %v, want null (cleared)", got["year"])
+		}
+		if got := patch(map[string]any{"year": 2012}, 3)["year"]; got != float64(2012) {
+			t.Errorf("year after PATCH {year: 2012} = %v, want 2012", got)
+		}
+		var year *int
+		if err := st.DB().Raw("SELECT year FROM sources WHERE id = ?", testenv.ID(src)).Scan(&year).Error; err != nil || year == nil || *year != 2012 {
+			t.Errorf("stored year = %v, %v; want 2012", year, err)
+		}
+	})
+}

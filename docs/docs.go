@@ -5653,7 +5653,10 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "year": {
-                    "type": "integer"
+                    "description": "A year, or null to clear it.",
+                    "type": "integer",
+                    "x-nullable": true,
+                    "example": 2011
                 }
             }
         },

@@ -429,3 +429,25 @@ func parseFilter[T ~string](c *gin.Context, fp []FieldProblem, name string, pars
 	*dst = v
 	return appendVocabProblem(fp, name, err)
 }
+
+// Nullable is a PATCH field that tells a member left out (Set false: keep
+// the value) from an explicit null (Set, Value nil: clear it) and a value.
+type Nullable[T any] struct {
+	Set   bool
+	Value *T
+}
+
+// UnmarshalJSON records that the member was present.
+func (n *Nullable[T]) UnmarshalJSON(b []byte) error {
+	n.Set = true
+	if string(bytes.TrimSpace(b)) == "null" {
+		n.Value = nil
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	n.Value = &v
+	return nil
+}

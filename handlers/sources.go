@@ -72,17 +72,18 @@ type createSourceRequest struct {
 } //	@name	SourceCreate
 
 type patchSourceRequest struct {
-	Kind           *grading.SourceKind `json:"kind,omitempty"`
-	Title          *string             `json:"title,omitempty"`
-	Authors        *string             `json:"authors,omitempty"`
-	Year           *int                `json:"year,omitempty"`
-	Container      *string             `json:"container,omitempty"`
-	DOI            *string             `json:"doi,omitempty"`
-	PMID           *string             `json:"pmid,omitempty"`
-	URL            *string             `json:"url,omitempty"`
-	Language       *string             `json:"language,omitempty"`
-	Retracted      *bool               `json:"retracted,omitempty" example:"true"`
-	RetractionNote *string             `json:"retraction_note,omitempty" example:"Retracted by the journal for data fabrication."`
+	Kind    *grading.SourceKind `json:"kind,omitempty"`
+	Title   *string             `json:"title,omitempty"`
+	Authors *string             `json:"authors,omitempty"`
+	// A year, or null to clear it.
+	Year           Nullable[int] `json:"year,omitempty" swaggertype:"integer" extensions:"x-nullable" example:"2011"`
+	Container      *string       `json:"container,omitempty"`
+	DOI            *string       `json:"doi,omitempty"`
+	PMID           *string       `json:"pmid,omitempty"`
+	URL            *string       `json:"url,omitempty"`
+	Language       *string       `json:"language,omitempty"`
+	Retracted      *bool         `json:"retracted,omitempty" example:"true"`
+	RetractionNote *string       `json:"retraction_note,omitempty" example:"Retracted by the journal for data fabrication."`
 } //	@name	SourcePatch
 
 func toSourceResponse(s models.Source) sourceResponse {
@@ -275,8 +276,8 @@ func (h *Handler) PatchSource(c *gin.Context) {
 		}
 	}
 	s, err := h.store.UpdateSource(c.Request.Context(), actor(c), id, version, store.SourcePatch{Kind: req.Kind, Title: req.Title,
-		Authors: req.Authors, Year: req.Year, Container: req.Container, DOI: req.DOI, PMID: req.PMID, URL: req.URL,
-		Language: req.Language, Retracted: req.Retracted, RetractionNote: req.RetractionNote})
+		Authors: req.Authors, Year: req.Year.Value, ClearYear: req.Year.Set && req.Year.Value == nil, Container: req.Container,
+		DOI: req.DOI, PMID: req.PMID, URL: req.URL, Language: req.Language, Retracted: req.Retracted, RetractionNote: req.RetractionNote})
 	if err != nil {
 		writeError(c, h.log, err)
 		return

@@ -264,16 +264,15 @@ func (s *Store) UpdateClaim(ctx context.Context, a Actor, id, version int64, pat
 		}
 		c.Version++
 		c.UpdatedAt = now()
-		res := tx.Model(&models.Claim{}).Where("id = ? AND version = ?", id, version).Updates(map[string]any{
+		// The row is locked (FOR UPDATE on PostgreSQL, an immediate transaction on
+		// SQLite) and its version was checked above: nothing can have moved it.
+		res := tx.Model(&models.Claim{}).Where("id = ?", id).Updates(map[string]any{
 			"therapy_id": c.TherapyID, "text": c.Text, "language": c.Language, "text_en": c.TextEn,
 			"condition": c.Condition, "outcome": c.Outcome, "claim_type": c.ClaimType, "search_text": c.SearchText,
 			"version": c.Version, "updated_at": c.UpdatedAt,
 		})
 		if res.Error != nil {
 			return fmt.Errorf("update claim %d: %w", id, classify(res.Error))
-		}
-		if res.RowsAffected == 0 {
-			return &PreconditionError{Current: version + 1}
 		}
 		after, err := claimSnapshot(tx, c)
 		if err != nil {

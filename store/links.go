@@ -163,11 +163,6 @@ func (s *Store) linkRow(tx *gorm.DB, claimID, linkID int64) (models.Link, error)
 	return l, nil
 }
 
-// GetLink returns one link of a claim.
-func (s *Store) GetLink(ctx context.Context, claimID, linkID int64) (models.Link, error) {
-	return s.linkRow(s.db.WithContext(ctx), claimID, linkID)
-}
-
 // UpdateLink applies a patch if version is current and re-derives the claim.
 func (s *Store) UpdateLink(ctx context.Context, a Actor, claimID, linkID, version int64, patch LinkPatch) (models.Link, error) {
 	var l models.Link
@@ -199,15 +194,14 @@ func (s *Store) UpdateLink(ctx context.Context, a Actor, claimID, linkID, versio
 		}
 		l.Version++
 		l.UpdatedAt = now()
-		res := tx.Model(&models.Link{}).Where("id = ? AND version = ?", linkID, version).Updates(map[string]any{
+		// Every write of a link locks its claim first (lockClaim above) and the
+		// link's version was checked: nothing can have moved it.
+		res := tx.Model(&models.Link{}).Where("id = ?", linkID).Updates(map[string]any{
 			"stance": l.Stance, "excerpt": l.Excerpt, "locator": l.Locator, "reported_certainty": l.ReportedCertainty,
 			"note": l.Note, "version": l.Version, "updated_at": l.UpdatedAt,
 		})
 		if res.Error != nil {
 			return fmt.Errorf("update link %d: %w", linkID, classify(res.Error))
-		}
-		if res.RowsAffected == 0 {
-			return &PreconditionError{Current: version + 1}
 		}
 		if err := audit(tx, a, "link.updated", "link", linkID, &claimID, models.SnapshotOfLink(before), models.SnapshotOfLink(l)); err != nil {
 			return err

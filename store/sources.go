@@ -351,12 +351,11 @@ func (s *Store) UpdateSource(ctx context.Context, a Actor, id int64, version int
 		}
 		src.Version++
 		src.UpdatedAt = now()
-		res := tx.Model(&models.Source{}).Where("id = ? AND version = ?", id, version).Select("*").Omit("id", "created_at").Updates(&src)
+		// The row is locked (FOR UPDATE on PostgreSQL, an immediate transaction on
+		// SQLite) and its version was checked above: nothing can have moved it.
+		res := tx.Model(&models.Source{}).Where("id = ?", id).Select("*").Omit("id", "created_at").Updates(&src)
 		if res.Error != nil {
 			return fmt.Errorf("update source %d: %w", id, classify(res.Error))
-		}
-		if res.RowsAffected == 0 {
-			return &PreconditionError{Current: version + 1}
 		}
 		action := "source.updated"
 		switch {

@@ -219,13 +219,12 @@ func (s *Store) UpdateTherapy(ctx context.Context, a Actor, key string, version 
 		}
 		t.Version++
 		t.UpdatedAt = now()
-		res := tx.Model(&models.Therapy{}).Where("id = ? AND version = ?", t.ID, version).
+		// The row is locked (FOR UPDATE on PostgreSQL, an immediate transaction on
+		// SQLite) and its version was checked above: nothing can have moved it.
+		res := tx.Model(&models.Therapy{}).Where("id = ?", t.ID).
 			Updates(map[string]any{"name": t.Name, "description": t.Description, "version": t.Version, "updated_at": t.UpdatedAt})
 		if res.Error != nil {
 			return fmt.Errorf("update therapy %d: %w", t.ID, classify(res.Error))
-		}
-		if res.RowsAffected == 0 {
-			return &PreconditionError{Current: version + 1}
 		}
 		return audit(tx, a, "therapy.updated", "therapy", t.ID, nil, before, t)
 	})
