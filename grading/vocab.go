@@ -257,18 +257,18 @@ func (m *Method) Scan(src any) error { return scanWord(m, src, ParseMethod) }
 // the finding-level engine enforces it. Concerns, ParseConcern, Steps and
 // FHIRCode still describe the claim-level engine's three concerns until that
 // engine is removed; the finding-level engine counts it as -3 itself.
-const ExtremelySerious Concern = "extremely_serious"
+const ExtremelySerious Concern = "extremely_serious" // downgrade three levels
 
 // MethodSingleReviewer is the method of a grade decided by one reviewer's
 // submitted assessment (REQUIRED_REVIEWS=1): never called consensus. Methods
 // lists it once the claim-level engine is removed.
-const MethodSingleReviewer Method = "single_reviewer"
+const MethodSingleReviewer Method = "single_reviewer" // one reviewer's submitted assessment (REQUIRED_REVIEWS=1)
 
 // StatusRevised is the status of an assessment that its reviewer revised
 // once after unblinding; the first submission is kept for the agreement
 // statistics. AssessmentStatuses lists it once the claim-level engine is
 // removed.
-const StatusRevised AssessmentStatus = "revised"
+const StatusRevised AssessmentStatus = "revised" // revised once after unblinding
 
 // IncludedDesign is the design of the studies a systematic review or
 // meta-analysis includes.
