@@ -366,7 +366,10 @@ func (p *problems) basis(b Body) Basis {
 			// Foroutan 2020, J Clin Epidemiol 121:62-70).
 			class = ClassNonComparative
 		case c.s.isReview() && c.s.IncludedDesign == IncludedMixed:
-			if c.s.DesignSubset == "" || c.s.DesignSubset.Validate() != nil {
+			if c.s.DesignSubset != "" && c.s.DesignSubset.Validate() != nil {
+				continue // reported by validateBody
+			}
+			if c.s.DesignSubset == "" {
 				// Randomised and non-randomised evidence are two bodies of
 				// evidence (GRADE 24, Cuello-Garcia 2022, J Clin Epidemiol
 				// 142:200-208): a mixed review sets a level only through an

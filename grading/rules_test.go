@@ -486,3 +486,33 @@ func TestRuleCodesAreDistinct(t *testing.T) {
 		seen[c] = true
 	}
 }
+
+func TestBodyBasis(t *testing.T) {
+	b := comparative(review(1, KindSystematicReview, IncludedRandomised, 2), src(2, KindRCT), retracted(src(3, KindRCT)), src(4, KindExpertOpinion), src(5, KindGuideline))
+	got, err := BodyBasis(b)
+	want := Basis{Class: ClassRandomised, Start: High, LevelSetting: []int64{1}, Overlapped: []int64{2},
+		Context: []ContextSource{{3, "retracted"}, {4, "a expert_opinion never sets a level"},
+			{5, "a guideline has no design level; only its reported certainty for this outcome sets one"}}}
+	got.StartReason = ""
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("BodyBasis = %+v, %v\nwant %+v", got, err, want)
+	}
+	_, err = BodyBasis(Body{Question: Question{ComparatorKind: ComparatorActive, OutcomeKind: "side_effect"},
+		Sources: []BodySource{review(1, KindMetaAnalysis, "cohorts"), subset(review(2, KindSystematicReview, IncludedMixed), "rcts")}})
+	var re *RuleError
+	if !errors.As(err, &re) {
+		t.Fatalf("BodyBasis error = %v", err)
+	}
+	wantFC := []fieldCode{{"question.outcome_kind", CodeInvalidValue}, {"sources[0].included_design", CodeInvalidValue},
+		{"sources[1].design_subset", CodeInvalidValue}}
+	if got := fieldCodes(re.Problems); !reflect.DeepEqual(got, wantFC) {
+		t.Errorf("problems %v, want %v", got, wantFC)
+	}
+	if re.Code != CodeInvalidValue || !re.Has(CodeInvalidValue) || re.Has(CodeUngradable) ||
+		!strings.HasPrefix(re.Error(), "invalid_value: question.outcome_kind: must be one of benefit, harm (invalid_value); ") {
+		t.Errorf("RuleError: code %s, Error() %q", re.Code, re.Error())
+	}
+	if ConcernsFor("large_effect") != nil {
+		t.Error("ConcernsFor(large_effect) is not nil")
+	}
+}
