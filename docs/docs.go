@@ -5801,19 +5801,23 @@ const docTemplate = `{
             "type": "string",
             "enum": [
                 "draft",
-                "submitted"
+                "submitted",
+                "revised"
             ],
             "x-enum-comments": {
                 "StatusDraft": "the reviewer may still change it",
+                "StatusRevised": "revised once after unblinding",
                 "StatusSubmitted": "frozen"
             },
             "x-enum-descriptions": [
                 "the reviewer may still change it",
-                "frozen"
+                "frozen",
+                "revised once after unblinding"
             ],
             "x-enum-varnames": [
                 "StatusDraft",
-                "StatusSubmitted"
+                "StatusSubmitted",
+                "StatusRevised"
             ]
         },
         "grading.Certainty": {
@@ -5896,21 +5900,25 @@ const docTemplate = `{
         "grading.Concern": {
             "type": "string",
             "enum": [
+                "extremely_serious",
                 "not_serious",
                 "serious",
                 "very_serious"
             ],
             "x-enum-comments": {
+                "ExtremelySerious": "downgrade three levels",
                 "NotSerious": "no downgrade",
                 "Serious": "downgrade one level",
                 "VerySerious": "downgrade two levels"
             },
             "x-enum-descriptions": [
+                "downgrade three levels",
                 "no downgrade",
                 "downgrade one level",
                 "downgrade two levels"
             ],
             "x-enum-varnames": [
+                "ExtremelySerious",
                 "NotSerious",
                 "Serious",
                 "VerySerious"
@@ -6001,19 +6009,23 @@ const docTemplate = `{
             "type": "string",
             "enum": [
                 "consensus",
-                "adjudicated"
+                "adjudicated",
+                "single_reviewer"
             ],
             "x-enum-comments": {
                 "MethodAdjudicated": "an editor decided",
-                "MethodConsensus": "REQUIRED_REVIEWS submitted assessments agreed"
+                "MethodConsensus": "REQUIRED_REVIEWS submitted assessments agreed",
+                "MethodSingleReviewer": "one reviewer's submitted assessment (REQUIRED_REVIEWS=1)"
             },
             "x-enum-descriptions": [
                 "REQUIRED_REVIEWS submitted assessments agreed",
-                "an editor decided"
+                "an editor decided",
+                "one reviewer's submitted assessment (REQUIRED_REVIEWS=1)"
             ],
             "x-enum-varnames": [
                 "MethodConsensus",
-                "MethodAdjudicated"
+                "MethodAdjudicated",
+                "MethodSingleReviewer"
             ]
         },
         "grading.SourceKind": {

@@ -245,3 +245,236 @@ func (m Method) Validate() error { _, err := ParseMethod(string(m)); return err 
 
 // Scan reads a stored method (database/sql.Scanner).
 func (m *Method) Scan(src any) error { return scanWord(m, src, ParseMethod) }
+
+// The vocabularies of the finding-level engine (body.go, rules.go): how a
+// review's included studies were designed, the design class of a body of
+// evidence, the question's comparator and outcome, the effect measure, the
+// attribution of a non-comparative harm and the risk-of-bias tool.
+
+// ExtremelySerious is the fourth concern: rate down three levels. Only
+// risk_of_bias (with rob_tool robins_i, GRADE 18) and imprecision (GRADE
+// 34/35) take it; ConcernsFor says which concerns each domain allows, and
+// the finding-level engine enforces it. Concerns, ParseConcern, Steps and
+// FHIRCode still describe the claim-level engine's three concerns until that
+// engine is removed; the finding-level engine counts it as -3 itself.
+const ExtremelySerious Concern = "extremely_serious" // downgrade three levels
+
+// MethodSingleReviewer is the method of a grade decided by one reviewer's
+// submitted assessment (REQUIRED_REVIEWS=1): never called consensus. Methods
+// lists it once the claim-level engine is removed.
+const MethodSingleReviewer Method = "single_reviewer" // one reviewer's submitted assessment (REQUIRED_REVIEWS=1)
+
+// StatusRevised is the status of an assessment that its reviewer revised
+// once after unblinding; the first submission is kept for the agreement
+// statistics. AssessmentStatuses lists it once the claim-level engine is
+// removed.
+const StatusRevised AssessmentStatus = "revised" // revised once after unblinding
+
+// IncludedDesign is the design of the studies a systematic review or
+// meta-analysis includes.
+type IncludedDesign string
+
+// The included designs.
+const (
+	IncludedRandomised     IncludedDesign = "randomised"      // randomised trials only
+	IncludedNonRandomised  IncludedDesign = "non_randomised"  // non-randomised comparative studies only
+	IncludedNonComparative IncludedDesign = "non_comparative" // case series, case reports, single-arm studies
+	IncludedMixed          IncludedDesign = "mixed"           // more than one of the above
+)
+
+// IncludedDesigns returns the four included designs. Each call returns a new
+// slice.
+func IncludedDesigns() []IncludedDesign {
+	return []IncludedDesign{IncludedRandomised, IncludedNonRandomised, IncludedNonComparative, IncludedMixed}
+}
+
+// ParseIncludedDesign accepts exactly the four included designs.
+func ParseIncludedDesign(s string) (IncludedDesign, error) {
+	return parseWord("included design", s, IncludedDesigns())
+}
+
+// Validate reports a value outside the vocabulary.
+func (d IncludedDesign) Validate() error { _, err := ParseIncludedDesign(string(d)); return err }
+
+// Scan reads a stored included design (database/sql.Scanner).
+func (d *IncludedDesign) Scan(src any) error { return scanWord(d, src, ParseIncludedDesign) }
+
+// DesignClass is the design class of a finding's level-setting evidence:
+// GRADE rates randomised and non-randomised evidence for one question as two
+// bodies of evidence (GRADE 24), and non-comparative evidence as a third.
+type DesignClass string
+
+// The design classes.
+const (
+	ClassRandomised     DesignClass = "randomised"      // randomised trials
+	ClassNonRandomised  DesignClass = "non_randomised"  // non-randomised comparative studies
+	ClassNonComparative DesignClass = "non_comparative" // no comparison: case series and reports, or an event rate
+)
+
+// DesignClasses returns the three design classes. Each call returns a new
+// slice.
+func DesignClasses() []DesignClass {
+	return []DesignClass{ClassRandomised, ClassNonRandomised, ClassNonComparative}
+}
+
+// ParseDesignClass accepts exactly the three design classes; "mixed" is not
+// one.
+func ParseDesignClass(s string) (DesignClass, error) {
+	return parseWord("design class", s, DesignClasses())
+}
+
+// Validate reports a value outside the vocabulary.
+func (c DesignClass) Validate() error { _, err := ParseDesignClass(string(c)); return err }
+
+// Scan reads a stored design class (database/sql.Scanner).
+func (c *DesignClass) Scan(src any) error { return scanWord(c, src, ParseDesignClass) }
+
+// ComparatorKind is what a question compares the intervention with.
+type ComparatorKind string
+
+// The comparator kinds.
+const (
+	ComparatorNone     ComparatorKind = "none"     // no comparator: how often does X happen (an event rate)
+	ComparatorInactive ComparatorKind = "inactive" // placebo, sham, no treatment, add-on to usual care
+	ComparatorActive   ComparatorKind = "active"   // another treatment
+)
+
+// ComparatorKinds returns the three comparator kinds. Each call returns a
+// new slice.
+func ComparatorKinds() []ComparatorKind {
+	return []ComparatorKind{ComparatorNone, ComparatorInactive, ComparatorActive}
+}
+
+// ParseComparatorKind accepts exactly the three comparator kinds.
+func ParseComparatorKind(s string) (ComparatorKind, error) {
+	return parseWord("comparator kind", s, ComparatorKinds())
+}
+
+// Validate reports a value outside the vocabulary.
+func (k ComparatorKind) Validate() error { _, err := ParseComparatorKind(string(k)); return err }
+
+// Scan reads a stored comparator kind (database/sql.Scanner).
+func (k *ComparatorKind) Scan(src any) error { return scanWord(k, src, ParseComparatorKind) }
+
+// OutcomeKind says whether a question's outcome is a benefit or a harm.
+type OutcomeKind string
+
+// The outcome kinds.
+const (
+	OutcomeBenefit OutcomeKind = "benefit"
+	OutcomeHarm    OutcomeKind = "harm"
+)
+
+// OutcomeKinds returns the two outcome kinds. Each call returns a new slice.
+func OutcomeKinds() []OutcomeKind { return []OutcomeKind{OutcomeBenefit, OutcomeHarm} }
+
+// ParseOutcomeKind accepts exactly the two outcome kinds.
+func ParseOutcomeKind(s string) (OutcomeKind, error) {
+	return parseWord("outcome kind", s, OutcomeKinds())
+}
+
+// Validate reports a value outside the vocabulary.
+func (k OutcomeKind) Validate() error { _, err := ParseOutcomeKind(string(k)); return err }
+
+// Scan reads a stored outcome kind (database/sql.Scanner).
+func (k *OutcomeKind) Scan(src any) error { return scanWord(k, src, ParseOutcomeKind) }
+
+// EffectMeasure is the measure of a finding's effect estimate.
+type EffectMeasure string
+
+// The effect measures: three ratios, three differences and two rates.
+const (
+	MeasureRiskRatio         EffectMeasure = "risk_ratio"
+	MeasureOddsRatio         EffectMeasure = "odds_ratio"
+	MeasureHazardRatio       EffectMeasure = "hazard_ratio"
+	MeasureMeanDifference    EffectMeasure = "mean_difference"
+	MeasureStdMeanDifference EffectMeasure = "std_mean_difference"
+	MeasureRiskDifference    EffectMeasure = "risk_difference"
+	MeasureProportion        EffectMeasure = "proportion" // events / participants
+	MeasureIncidence         EffectMeasure = "incidence"  // events per person-time
+)
+
+// EffectMeasures returns the eight effect measures. Each call returns a new
+// slice.
+func EffectMeasures() []EffectMeasure {
+	return []EffectMeasure{
+		MeasureRiskRatio, MeasureOddsRatio, MeasureHazardRatio, MeasureMeanDifference,
+		MeasureStdMeanDifference, MeasureRiskDifference, MeasureProportion, MeasureIncidence,
+	}
+}
+
+// ParseEffectMeasure accepts exactly the eight effect measures.
+func ParseEffectMeasure(s string) (EffectMeasure, error) {
+	return parseWord("effect measure", s, EffectMeasures())
+}
+
+// Validate reports a value outside the vocabulary.
+func (m EffectMeasure) Validate() error { _, err := ParseEffectMeasure(string(m)); return err }
+
+// Scan reads a stored effect measure (database/sql.Scanner).
+func (m *EffectMeasure) Scan(src any) error { return scanWord(m, src, ParseEffectMeasure) }
+
+// IsRatio reports whether the measure is a ratio (risk, odds or hazard
+// ratio), where no effect is 1 and the scale is multiplicative.
+func (m EffectMeasure) IsRatio() bool {
+	return m == MeasureRiskRatio || m == MeasureOddsRatio || m == MeasureHazardRatio
+}
+
+// IsDifference reports whether the measure is a difference (mean,
+// standardised mean or risk difference), where no effect is 0.
+func (m EffectMeasure) IsDifference() bool {
+	return m == MeasureMeanDifference || m == MeasureStdMeanDifference || m == MeasureRiskDifference
+}
+
+// Attribution is how likely a harm observed without a comparator was caused
+// by the intervention, on the WHO-UMC causality scale.
+type Attribution string
+
+// The attributions.
+const (
+	AttributionCertain    Attribution = "certain"
+	AttributionProbable   Attribution = "probable"
+	AttributionPossible   Attribution = "possible"
+	AttributionUnlikely   Attribution = "unlikely"
+	AttributionUnassessed Attribution = "unassessed"
+)
+
+// Attributions returns the five attributions, most certain first. Each call
+// returns a new slice.
+func Attributions() []Attribution {
+	return []Attribution{AttributionCertain, AttributionProbable, AttributionPossible, AttributionUnlikely, AttributionUnassessed}
+}
+
+// ParseAttribution accepts exactly the five attributions.
+func ParseAttribution(s string) (Attribution, error) {
+	return parseWord("attribution", s, Attributions())
+}
+
+// Validate reports a value outside the vocabulary.
+func (a Attribution) Validate() error { _, err := ParseAttribution(string(a)); return err }
+
+// Scan reads a stored attribution (database/sql.Scanner).
+func (a *Attribution) Scan(src any) error { return scanWord(a, src, ParseAttribution) }
+
+// RobTool is a risk-of-bias tool that changes where GRADE starts.
+type RobTool string
+
+// The risk-of-bias tools.
+const (
+	// RobToolROBINSI is ROBINS-I: non-randomised comparative evidence
+	// assessed with it starts high, and risk of bias may cost up to three
+	// levels (GRADE 18).
+	RobToolROBINSI RobTool = "robins_i"
+)
+
+// RobTools returns the risk-of-bias tools. Each call returns a new slice.
+func RobTools() []RobTool { return []RobTool{RobToolROBINSI} }
+
+// ParseRobTool accepts exactly the risk-of-bias tools.
+func ParseRobTool(s string) (RobTool, error) { return parseWord("rob tool", s, RobTools()) }
+
+// Validate reports a value outside the vocabulary.
+func (t RobTool) Validate() error { _, err := ParseRobTool(string(t)); return err }
+
+// Scan reads a stored risk-of-bias tool (database/sql.Scanner).
+func (t *RobTool) Scan(src any) error { return scanWord(t, src, ParseRobTool) }
