@@ -24,7 +24,24 @@ import (
 const (
 	RequestIDKey = "request_id"
 	principalKey = "principal"
+	storeKey     = "store"
 )
+
+// SetStore binds the request to st: the api's write transaction sets the
+// store of that transaction, so that everything a handler writes and reads
+// commits (or rolls back) with the request.
+func SetStore(c *gin.Context, st *store.Store) { c.Set(storeKey, st) }
+
+// storeFor is the store a handler uses for this request: the request's
+// transaction when it has one (every write), else the shared store.
+func (h *Handler) storeFor(c *gin.Context) *store.Store {
+	if v, ok := c.Get(storeKey); ok {
+		if st, ok := v.(*store.Store); ok {
+			return st
+		}
+	}
+	return h.store
+}
 
 // Principal is the authenticated caller of a request.
 type Principal struct {
