@@ -235,3 +235,11 @@ func lostConnection(err error) bool {
 	}
 	return false
 }
+
+// IsUnavailable reports whether err means the database could not be used
+// for now: ErrUnavailable, or a lost connection that reached the caller
+// without passing classify. The HTTP error table asks this, so that a lost
+// connection is a 503 wherever it surfaces.
+func IsUnavailable(err error) bool {
+	return errors.Is(err, ErrUnavailable) || lostConnection(err)
+}
