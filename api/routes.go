@@ -19,10 +19,13 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	// Every /api/v1 request, matched to a route or not, is authenticated
 	// (when it sends a key; a bad key is a 401) and then counted against its
 	// key's or its client IP's rate limit (ratelimit.go); a path or query
-	// holding NUL or non-UTF-8 text is refused (hygiene.go). These come first
-	// so that every route below gets them.
+	// holding NUL or non-UTF-8 text is refused, repeated query values are
+	// de-duplicated and capped and q is length-capped (hygiene.go); a request
+	// without a key gets a shorter deadline and a bounded share of the pool
+	// (middleware.go). These come first so that every route below gets them.
 	limits := newRateLimiter(cfg.RateLimitKey, cfg.RateLimitAnon, time.Now, maxBuckets, bucketIdle)
-	r.Use(apiOnly(authenticate(st, log, limits.rejected)), apiOnly(limits.limit()), apiOnly(cleanURL()))
+	r.Use(apiOnly(authenticate(st, log, limits.rejected)), apiOnly(limits.limit()), apiOnly(cleanURL()), apiOnly(limitQuery()),
+		apiOnly(anonymousLimits(cfg.AnonymousTimeout, cfg.AnonymousConcurrency)))
 
 	r.GET("/healthz", h.Healthz)
 	r.GET("/readyz", h.Readyz)

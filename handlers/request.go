@@ -81,7 +81,8 @@ var derivedFields = map[string]bool{
 }
 
 // bindJSON decodes the body strictly into dst: one JSON object, no unknown
-// or read-only fields, no trailing data. On failure it has written the
+// or read-only fields, no trailing data, no control characters in text
+// other than tab and newline (422, nul.go). On failure it has written the
 // problem and returns false.
 func bindJSON(c *gin.Context, dst any) bool {
 	if ct := c.ContentType(); ct != "application/json" && !strings.HasSuffix(ct, "+json") {
@@ -92,8 +93,8 @@ func bindJSON(c *gin.Context, dst any) bool {
 		writeDecodeError(c, err)
 		return false
 	}
-	if f := nulField(dst); f != "" {
-		writeValidation(c, []FieldProblem{{Field: f, Message: "must not contain a NUL character (\\u0000)"}})
+	if f, msg := controlField(dst); f != "" {
+		writeValidation(c, []FieldProblem{{Field: f, Message: msg}})
 		return false
 	}
 	return true
