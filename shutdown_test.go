@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -34,13 +35,22 @@ func TestGracefulShutdown(t *testing.T) {
 	p := startServe(t, bin, vars)
 	addr := strings.TrimPrefix(p.base, "http://")
 
-	// rawPost opens a connection and sends a POST whose body stops after
-	// half; finish sends the rest and reads the status.
-	rawPost := func(title string) (finish func() (int, error)) {
+	// rawPost opens a connection, makes sure the server has accepted it (a
+	// first request on it is answered), then sends a POST whose body stops
+	// after half; finish sends the rest and reads the status.
+	rawPost := func(title string) (finish func() (int, error), conn net.Conn) {
 		conn, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
+		rd := bufio.NewReader(conn)
+		fmt.Fprint(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+		res, err := http.ReadResponse(rd, nil)
+		if err != nil {
+			t.Fatalf("first request on the connection: %v", err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
 		body := fmt.Sprintf(`{"kind":"news","title":%q}`, title)
 		fmt.Fprintf(conn, "POST /api/v1/sources HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
 			key, len(body), body[:len(body)/2])
@@ -50,13 +60,13 @@ func TestGracefulShutdown(t *testing.T) {
 				return 0, err
 			}
 			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-			res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			res, err := http.ReadResponse(rd, nil)
 			if err != nil {
 				return 0, err
 			}
 			res.Body.Close()
 			return res.StatusCode, nil
-		}
+		}, conn
 	}
 
 	// Load: writers on keep-alive connections until the server goes away.
@@ -92,9 +102,8 @@ func TestGracefulShutdown(t *testing.T) {
 		}()
 	}
 	time.Sleep(300 * time.Millisecond)
-	inFlight := rawPost("in-flight")
-	stalled := rawPost("stalled") // never finishes
-	_ = stalled
+	inFlight, _ := rawPost("in-flight")
+	_, stalled := rawPost("stalled") // never finishes
 	time.Sleep(100 * time.Millisecond)
 
 	signalled := time.Now()
@@ -158,6 +167,7 @@ func TestGracefulShutdown(t *testing.T) {
 	if exited > grace+time.Second {
 		t.Errorf("exited %v after SIGTERM, want within the grace period %v (and a second)", exited, grace)
 	}
+	stalled.Close()
 	if exitErr == nil || !strings.Contains(p.stderr.String(), "grace period") {
 		t.Errorf("exit %v with the stalled request cut; want a failure that names the grace period:\n%s", exitErr, p.stderr.String())
 	}
