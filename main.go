@@ -146,8 +146,12 @@ func serve(ctx context.Context, cfg api.Config, log *slog.Logger, stdout io.Writ
 	log.Info("shutting down", "grace", cfg.ShutdownTimeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
+	// Shutdown closes the listener at once (new connections are refused)
+	// and waits for the requests in flight; past the grace period the
+	// connections still open are cut and the process exits anyway.
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		srv.Close()
+		return fmt.Errorf("shutdown: requests still running after the grace period of %s were cut: %w", cfg.ShutdownTimeout, err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

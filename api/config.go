@@ -33,7 +33,12 @@ type Config struct {
 	Seed            bool
 	MaxBodyBytes    int64
 	RequestTimeout  time.Duration
-	ShutdownTimeout time.Duration
+	// AnonymousTimeout is the deadline of a request without an API key, and
+	// AnonymousConcurrency how many of them may run at once: anonymous
+	// traffic never holds more than that share of the connection pool.
+	AnonymousTimeout     time.Duration
+	AnonymousConcurrency int
+	ShutdownTimeout      time.Duration
 	// Requests per minute per API key, and per client IP for anonymous reads.
 	RateLimitKey  int
 	RateLimitAnon int
@@ -89,11 +94,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	cfg.RequiredReviews = integer("REQUIRED_REVIEWS", DefaultRequiredReviews, MinRequiredReviews)
 	cfg.MaxBodyBytes = int64(integer("MAX_BODY_BYTES", 1<<20, 1024))
 	cfg.RequestTimeout = duration("REQUEST_TIMEOUT", 15*time.Second)
+	cfg.AnonymousTimeout = duration("ANONYMOUS_REQUEST_TIMEOUT", 5*time.Second)
+	cfg.ShutdownTimeout = duration("SHUTDOWN_TIMEOUT", cfg.ShutdownTimeout)
 	cfg.RateLimitKey = integer("RATE_LIMIT_PER_KEY", 600, 1)
 	cfg.RateLimitAnon = integer("RATE_LIMIT_ANONYMOUS", 120, 1)
 	cfg.DB.MaxOpenConns = integer("DB_MAX_OPEN_CONNS", cfg.DB.MaxOpenConns, 1)
 	cfg.DB.MaxIdleConns = integer("DB_MAX_IDLE_CONNS", cfg.DB.MaxIdleConns, 0)
 	cfg.DB.ConnMaxLifetime = duration("DB_CONN_MAX_LIFETIME", cfg.DB.ConnMaxLifetime)
+	cfg.AnonymousConcurrency = integer("ANONYMOUS_MAX_CONCURRENT", max(1, cfg.DB.MaxOpenConns/2), 1)
 	switch strings.ToLower(or(getenv("LOG_LEVEL"), "info")) {
 	case "debug":
 		cfg.LogLevel = slog.LevelDebug

@@ -66,3 +66,62 @@ func queryParseReason(err error) string {
 	}
 	return "use & between parameters, not ;"
 }
+
+// Query limits: no filter can make a query that holds a connection for
+// long (a repeated flag is one more subquery; a long q one more pattern to
+// match on every row).
+const (
+	// MaxQueryValues is how many different values one query parameter may
+	// have (flag is the one that repeats; it has fewer words than this).
+	MaxQueryValues = 10
+	// MaxSearchLength is the longest q, in characters.
+	MaxSearchLength = 200
+)
+
+// limitQuery de-duplicates repeated values of a query parameter (flag=a&
+// flag=a is flag=a), and refuses with a 400 naming the limit a parameter
+// with more than MaxQueryValues different values or a q longer than
+// MaxSearchLength characters. It runs after cleanURL, so the query parses.
+func limitQuery() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.URL.RawQuery == "" {
+			return
+		}
+		query := c.Request.URL.Query()
+		changed := false
+		for k, vs := range query {
+			if len(vs) < 2 {
+				continue
+			}
+			seen := make(map[string]bool, len(vs))
+			distinct := vs[:0:0]
+			for _, v := range vs {
+				if !seen[v] {
+					seen[v] = true
+					distinct = append(distinct, v)
+				}
+			}
+			if len(distinct) > MaxQueryValues {
+				handlers.WriteProblem(c, handlers.Problem{Type: handlers.TypeMalformed, Title: "Malformed request", Status: http.StatusBadRequest,
+					Detail: fmt.Sprintf("too many values of %q: at most %d different values", k, MaxQueryValues),
+					Errors: []handlers.FieldProblem{{Field: k, Message: fmt.Sprintf("may be given at most %d different values (repeats are ignored)", MaxQueryValues)}}})
+				return
+			}
+			if len(distinct) != len(vs) {
+				query[k] = distinct
+				changed = true
+			}
+		}
+		for _, q := range query["q"] {
+			if n := utf8.RuneCountInString(q); n > MaxSearchLength {
+				handlers.WriteProblem(c, handlers.Problem{Type: handlers.TypeMalformed, Title: "Malformed request", Status: http.StatusBadRequest,
+					Detail: fmt.Sprintf("q is %d characters long: at most %d", n, MaxSearchLength),
+					Errors: []handlers.FieldProblem{{Field: "q", Message: fmt.Sprintf("must be at most %d characters", MaxSearchLength)}}})
+				return
+			}
+		}
+		if changed {
+			c.Request.URL.RawQuery = query.Encode()
+		}
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -20,102 +19,90 @@ import (
 // idempotencyHeader is the request header that makes a POST retry-safe.
 const idempotencyHeader = "Idempotency-Key"
 
-// idempotent makes a POST sent with an Idempotency-Key safe to retry: the
-// first request with a key runs and its response is kept for 24 hours; a
-// retry with the same key and the same request (method, path and body)
-// gets that response again, with Idempotent-Replayed: true, and writes
-// nothing; the same key with another request is a 422, and a retry that
-// comes while the first request still runs is a 409. Keys belong to the API
-// key that sent them. A response of 500 or more is not kept: the key is
-// released and a retry runs again. Other methods, and POSTs without the
-// header, pass through.
+// An Idempotency-Key makes a POST safe to retry. The first request with a
+// key runs and its response is kept for 24 hours; a retry with the same key
+// and the same request (method, path and body) gets that response again,
+// with Idempotent-Replayed: true, and writes nothing; the same key with
+// another request is a 422, and a retry that comes while the first request
+// still runs is a 409 (on SQLite it waits for the first and replays it).
+// Keys belong to the API key that sent them. POSTs without the header, and
+// other methods, are not idempotent.
 //
-// It must run after authentication and the role check, so that it knows
-// the API key and never records a request the caller may not make.
-//
-// Crash window: the store writes the resource and commits in its own
-// transaction; the response is recorded afterwards, in another statement.
-// If the process dies (or the database fails) between the two, the key
-// stays pending: retries get 409 until the record is taken for abandoned
-// (store.IdempotencyPendingTimeout), and the retry after that runs the
-// request again, which may create the resource a second time. Closing the
-// window would take the store's write and the record in one transaction,
-// which the store's methods do not offer; the window is a few milliseconds
-// wide and needs a crash inside it.
-func idempotent(st *store.Store, log *slog.Logger) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		values, sent := c.Request.Header[idempotencyHeader]
-		if c.Request.Method != http.MethodPost || !sent {
-			c.Next()
-			return
-		}
-		if len(values) != 1 || !validIdempotencyKey(values[0]) {
-			handlers.WriteProblem(c, handlers.Problem{Type: handlers.TypeMalformed, Title: "Malformed request", Status: http.StatusBadRequest,
-				Detail: "invalid Idempotency-Key header",
-				Errors: []handlers.FieldProblem{{Field: idempotencyHeader, Message: "must be one header of 1 to 255 printable ASCII characters"}}})
-			return
-		}
-		key := values[0]
-		p, ok := handlers.CurrentPrincipal(c)
-		if !ok {
-			// Writes need a key: the role check has refused this already.
-			c.Next()
-			return
-		}
-		body, ok := readBody(c)
-		if !ok {
-			return
-		}
-		rec, replay, err := st.BeginIdempotent(c.Request.Context(), p.KeyID, key, fingerprint(c.Request, body))
-		switch {
-		case err != nil:
-			// Mismatch 422, in progress 409, unavailable 503, else 500:
-			// the error table decides, as for the handlers.
-			handlers.WriteError(c, log, err)
-			return
-		case replay:
-			h := c.Writer.Header()
-			if rec.Location != nil {
-				h.Set("Location", *rec.Location)
-			}
-			if rec.ETag != nil {
-				h.Set("ETag", *rec.ETag)
-			}
-			h.Set("Idempotent-Replayed", "true")
-			ct := "application/json"
-			if rec.ContentType != nil {
-				ct = *rec.ContentType
-			}
-			c.Data(*rec.Status, ct, rec.Body)
-			c.Abort()
-			return
-		}
+// The guarantee: the key is claimed, the write runs and the response is
+// recorded in one database transaction (transactional, and
+// store.ClaimIdempotencyKey), and the response is sent only after that
+// transaction committed. So after any failure (a lost connection, a failed
+// commit, a crash, a 5xx) a retry finds either the committed write with its
+// recorded response, which it replays, or nothing at all, and then runs for
+// the first time: a request never runs twice, and no key is ever left "in
+// progress" (that state exists only inside the uncommitted transaction). A
+// response of 500 or more is not recorded: it rolls back, and a retry runs
+// again.
 
-		w := &capturingWriter{ResponseWriter: c.Writer}
-		c.Writer = w
-		finished := false
-		defer func() {
-			// The record outlives the request: a client that hangs up must
-			// not leave its key pending.
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
-			defer cancel()
-			status := w.Status()
-			if !finished || status >= 500 {
-				if err := st.ReleaseIdempotent(ctx, rec.ID); err != nil {
-					log.Error("release idempotency key", "request_id", c.GetString(handlers.RequestIDKey), "err", err)
-				}
-				return
-			}
-			h := w.Header()
-			err := st.CompleteIdempotent(ctx, rec.ID, store.IdempotentResponse{Status: status, ContentType: h.Get("Content-Type"),
-				Location: h.Get("Location"), ETag: h.Get("ETag"), Body: w.body.Bytes()})
-			if err != nil {
-				log.Error("record idempotent response", "request_id", c.GetString(handlers.RequestIDKey), "err", err)
-			}
-		}()
-		c.Next()
-		finished = true // false when a handler panicked: the key is released
+// idempotencyKey is a POST's Idempotency-Key with what identifies its
+// request.
+type idempotencyKey struct {
+	apiKeyID    int64
+	key         string
+	fingerprint string
+}
+
+// readIdempotencyKey reads the header of a POST whose body has been read.
+// It returns nil when no key was sent (or the request is anonymous, which
+// the role check has refused already), and false after writing a 400 for a
+// malformed key.
+func readIdempotencyKey(c *gin.Context, body []byte) (*idempotencyKey, bool) {
+	values, sent := c.Request.Header[idempotencyHeader]
+	if !sent {
+		return nil, true
 	}
+	if len(values) != 1 || !validIdempotencyKey(values[0]) {
+		handlers.WriteProblem(c, handlers.Problem{Type: handlers.TypeMalformed, Title: "Malformed request", Status: http.StatusBadRequest,
+			Detail: "invalid Idempotency-Key header",
+			Errors: []handlers.FieldProblem{{Field: idempotencyHeader, Message: "must be one header of 1 to 255 printable ASCII characters"}}})
+		return nil, false
+	}
+	p, ok := handlers.CurrentPrincipal(c)
+	if !ok {
+		return nil, true
+	}
+	return &idempotencyKey{apiKeyID: p.KeyID, key: values[0], fingerprint: fingerprint(c.Request, body)}, true
+}
+
+// claim claims the key in tx. It returns true when it has answered: with the
+// recorded response (a replay), or with an error (422 mismatch, 409 in
+// progress, 503 unavailable).
+func (k *idempotencyKey) claim(c *gin.Context, tx *store.Store, log *slog.Logger) (bool, error) {
+	rec, err := tx.ClaimIdempotencyKey(c.Request.Context(), k.apiKeyID, k.key, k.fingerprint)
+	switch {
+	case err != nil:
+		handlers.WriteError(c, log, err)
+		return true, err
+	case rec == nil:
+		return false, nil
+	}
+	h := c.Writer.Header()
+	if rec.Location != nil {
+		h.Set("Location", *rec.Location)
+	}
+	if rec.ETag != nil {
+		h.Set("ETag", *rec.ETag)
+	}
+	h.Set("Idempotent-Replayed", "true")
+	ct := "application/json"
+	if rec.ContentType != nil {
+		ct = *rec.ContentType
+	}
+	c.Data(*rec.Status, ct, rec.Body)
+	c.Abort()
+	return true, nil
+}
+
+// record stores the buffered response in tx, beside the write.
+func (k *idempotencyKey) record(ctx context.Context, tx *store.Store, w *bufferedWriter) error {
+	h := w.Header()
+	return tx.RecordIdempotentResponse(ctx, k.apiKeyID, k.key, k.fingerprint, store.IdempotentResponse{Status: w.Status(),
+		ContentType: h.Get("Content-Type"), Location: h.Get("Location"), ETag: h.Get("ETag"), Body: bytes.Clone(w.body.Bytes())})
 }
 
 // validIdempotencyKey: 1 to 255 printable ASCII characters.
@@ -134,7 +121,7 @@ func validIdempotencyKey(k string) bool {
 // readBody reads the whole body (the body limit still applies) and puts it
 // back for the handler.
 func readBody(c *gin.Context) ([]byte, bool) {
-	if c.Request.Body == nil {
+	if c.Request.Body == nil || c.Request.Body == http.NoBody {
 		return nil, true
 	}
 	body, err := io.ReadAll(c.Request.Body)
@@ -157,20 +144,4 @@ func fingerprint(r *http.Request, body []byte) string {
 	fmt.Fprintf(h, "%s\n%s\n", r.Method, r.URL.RequestURI())
 	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// capturingWriter keeps a copy of the response body.
-type capturingWriter struct {
-	gin.ResponseWriter
-	body bytes.Buffer
-}
-
-func (w *capturingWriter) Write(b []byte) (int, error) {
-	w.body.Write(b)
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *capturingWriter) WriteString(s string) (int, error) {
-	w.body.WriteString(s)
-	return w.ResponseWriter.WriteString(s)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -147,43 +148,72 @@ func TestIdempotencyInProgress(t *testing.T) {
 		s := testenv.NewServer(t, st)
 		ctx := context.Background()
 		body := `{"kind":"cohort","title":"IV paracetamol versus oral"}`
-		// A request with this key has started and not finished.
-		rec, replay, err := st.BeginIdempotent(ctx, secKeyID(t, st, "editor"), "slow-1", secSourceFingerprint(body))
-		if err != nil || replay {
-			t.Fatalf("BeginIdempotent = %v, %v", replay, err)
+		post := func(key string) *testenv.Response {
+			return s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: body,
+				Headers: map[string]string{"Idempotency-Key": key}})
 		}
-		res := s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: body,
-			Headers: map[string]string{"Idempotency-Key": "slow-1"}})
-		p := res.Problem(t, http.StatusConflict)
-		if p["type"] != "/problems/idempotency-key-in-progress" || !strings.Contains(p["detail"].(string), "in progress") {
-			t.Errorf("in progress: %v", p)
-		}
-		if n := testenv.Count(t, st, "sources", ""); n != 0 {
-			t.Errorf("the second request ran: %d sources", n)
-		}
-		// Once the first finishes, retries replay it.
-		if err := st.CompleteIdempotent(ctx, rec.ID, store.IdempotentResponse{Status: 201, ContentType: "application/json; charset=utf-8",
-			Location: "/api/v1/sources/77", Body: []byte(`{"id":77}`)}); err != nil {
-			t.Fatal(err)
-		}
-		s.Validate = false // the stored body is a stand-in, not a Source
-		res = s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: body,
-			Headers: map[string]string{"Idempotency-Key": "slow-1"}})
-		s.Validate = true
-		if res.Status != 201 || string(res.Body) != `{"id":77}` || res.Header.Get("Location") != "/api/v1/sources/77" {
-			t.Errorf("after completion: %d %s %s", res.Status, res.Header.Get("Location"), res.Body)
+		editor := secKeyID(t, st, "editor")
+		if testenv.Postgres(st) {
+			// A request with this key is running: its transaction holds the
+			// key. (On SQLite it holds the write lock, and a second request
+			// waits for it instead: TestIdempotencyConcurrent.)
+			err := st.InTx(ctx, func(tx *store.Store) error {
+				if rec, err := tx.ClaimIdempotencyKey(ctx, editor, "slow-1", secSourceFingerprint(body)); rec != nil || err != nil {
+					t.Fatalf("ClaimIdempotencyKey = %v, %v", rec, err)
+				}
+				p := post("slow-1").Problem(t, http.StatusConflict)
+				if p["type"] != "/problems/idempotency-key-in-progress" || !strings.Contains(p["detail"].(string), "in progress") {
+					t.Errorf("in progress: %v", p)
+				}
+				return tx.RecordIdempotentResponse(ctx, editor, "slow-1", secSourceFingerprint(body), store.IdempotentResponse{Status: 201,
+					ContentType: "application/json; charset=utf-8", Location: "/api/v1/sources/77", Body: []byte(`{"id":77}`)})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := testenv.Count(t, st, "sources", ""); n != 0 {
+				t.Errorf("the second request ran: %d sources", n)
+			}
+			// Once the first has committed, retries replay it.
+			s.Validate = false // the stored body is a stand-in, not a Source
+			res := post("slow-1")
+			s.Validate = true
+			if res.Status != 201 || string(res.Body) != `{"id":77}` || res.Header.Get("Location") != "/api/v1/sources/77" {
+				t.Errorf("after completion: %d %s %s", res.Status, res.Header.Get("Location"), res.Body)
+			}
 		}
 
-		// A pending record older than the pending timeout is abandoned (its
-		// process died): a retry takes it over and runs.
-		if _, _, err := st.BeginIdempotent(ctx, secKeyID(t, st, "editor"), "crashed-1", secSourceFingerprint(body)); err != nil {
+		// A request that dies before its commit (crash, lost connection)
+		// leaves nothing: the retry runs at once, no key is stuck.
+		errCrash := errors.New("crash")
+		err := st.InTx(ctx, func(tx *store.Store) error {
+			if _, err := tx.ClaimIdempotencyKey(ctx, editor, "crashed-1", secSourceFingerprint(body)); err != nil {
+				t.Fatal(err)
+			}
+			return errCrash
+		})
+		if !errors.Is(err, errCrash) {
+			t.Fatalf("InTx = %v", err)
+		}
+		res := post("crashed-1")
+		if res.Status != http.StatusCreated || res.Header.Get("Idempotent-Replayed") != "" {
+			t.Errorf("after a crash: %d replayed=%q %s", res.Status, res.Header.Get("Idempotent-Replayed"), res.Body)
+		}
+		// A pending row that an earlier version committed is forgotten too.
+		if err := st.DB().Exec("INSERT INTO idempotency_keys (api_key_id, idem_key, fingerprint, created_at) VALUES (?, ?, ?, ?)",
+			editor, "legacy-1", secSourceFingerprint(body), time.Now().UTC()).Error; err != nil {
 			t.Fatal(err)
 		}
-		st.DB().Table("idempotency_keys").Where("idem_key = ?", "crashed-1").Update("created_at", time.Now().UTC().Add(-store.IdempotencyPendingTimeout-time.Minute))
-		res = s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: body,
-			Headers: map[string]string{"Idempotency-Key": "crashed-1"}})
+		res = post("legacy-1")
 		if res.Status != http.StatusCreated || res.Header.Get("Idempotent-Replayed") != "" {
-			t.Errorf("abandoned key: %d replayed=%q %s", res.Status, res.Header.Get("Idempotent-Replayed"), res.Body)
+			t.Errorf("legacy pending key: %d replayed=%q %s", res.Status, res.Header.Get("Idempotent-Replayed"), res.Body)
+		}
+		if n := testenv.Count(t, st, "sources", ""); n != 2 {
+			t.Errorf("%d sources, want 2", n)
+		}
+		// Claiming a key outside a transaction is a programming error.
+		if _, err := st.ClaimIdempotencyKey(ctx, editor, "no-tx", "x"); err == nil {
+			t.Error("ClaimIdempotencyKey outside a transaction: no error")
 		}
 	})
 }
@@ -233,7 +263,7 @@ func TestIdempotencyServerErrorReleasesKey(t *testing.T) {
 		s.Validate = true
 		res.Problem(t, http.StatusInternalServerError)
 		if n := testenv.Count(t, st, "idempotency_keys", ""); n != 0 {
-			t.Errorf("a 500 left %d idempotency records, want the key released", n)
+			t.Errorf("a 500 left %d idempotency records, want none (rolled back)", n)
 		}
 		if err := st.DB().Exec("ALTER TABLE audit_events_away RENAME TO audit_events").Error; err != nil {
 			t.Fatal(err)

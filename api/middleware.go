@@ -108,6 +108,32 @@ func deadline(d time.Duration) gin.HandlerFunc {
 	}
 }
 
+// anonymousLimits bounds what a request without an API key may take: its
+// deadline is the shorter AnonymousTimeout (every query it runs is
+// cancelled then), and at most share of them run at once, so that
+// anonymous traffic can hold at most that share of the connection pool and
+// never starve keyed clients. A request that finds no free slot before its
+// deadline is a 503 with Retry-After. Requests with a valid key pass.
+func anonymousLimits(timeout time.Duration, share int) gin.HandlerFunc {
+	slots := make(chan struct{}, share)
+	return func(c *gin.Context) {
+		if _, ok := handlers.CurrentPrincipal(c); ok {
+			c.Next()
+			return
+		}
+		ctx, cancel := context.WithTimeout(c.Request.Context(), timeout)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+			c.Next()
+		case <-ctx.Done():
+			handlers.Unavailable(c)
+		}
+	}
+}
+
 // corsExposed are the response headers a browser client may read.
 var corsExposed = []string{"ETag", "Link", "Location", "Retry-After", "X-Request-ID",
 	"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"}

@@ -19,10 +19,13 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	// Every /api/v1 request, matched to a route or not, is authenticated
 	// (when it sends a key; a bad key is a 401) and then counted against its
 	// key's or its client IP's rate limit (ratelimit.go); a path or query
-	// holding NUL or non-UTF-8 text is refused (hygiene.go). These come first
-	// so that every route below gets them.
+	// holding NUL or non-UTF-8 text is refused, repeated query values are
+	// de-duplicated and capped and q is length-capped (hygiene.go); a request
+	// without a key gets a shorter deadline and a bounded share of the pool
+	// (middleware.go). These come first so that every route below gets them.
 	limits := newRateLimiter(cfg.RateLimitKey, cfg.RateLimitAnon, time.Now, maxBuckets, bucketIdle)
-	r.Use(apiOnly(authenticate(st, log, limits.rejected)), apiOnly(limits.limit()), apiOnly(cleanURL()))
+	r.Use(apiOnly(authenticate(st, log, limits.rejected)), apiOnly(limits.limit()), apiOnly(cleanURL()), apiOnly(limitQuery()),
+		apiOnly(anonymousLimits(cfg.AnonymousTimeout, cfg.AnonymousConcurrency)))
 
 	r.GET("/healthz", h.Healthz)
 	r.GET("/readyz", h.Readyz)
@@ -30,16 +33,17 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(200, "application/json", openapi3) })
 	r.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerFiles.Handler, ginSwagger.InstanceName(docInstance), ginSwagger.PersistAuthorization(true)))
 
-	// POSTs of the write groups honour Idempotency-Key (idempotency.go);
-	// the admin group does not, since replaying a new key would mean storing
-	// its secret.
-	idem := idempotent(st, log)
+	// Every write (POST, PUT, PATCH, DELETE) runs in one transaction that
+	// commits before the response is sent (transaction.go). POSTs of the
+	// reviewer and editor groups honour Idempotency-Key inside that
+	// transaction (idempotency.go); the admin group does not, since
+	// replaying a new key would mean storing its secret.
 	v1 := r.Group("/api/v1")
 	read := v1.Group("", requireRead(cfg.PublicRead))
 	reader := v1.Group("", requireRole(models.RoleReader))
-	reviewer := v1.Group("", requireRole(models.RoleReviewer), idem)
-	editor := v1.Group("", requireRole(models.RoleEditor), idem)
-	admin := v1.Group("", requireRole(models.RoleAdmin))
+	reviewer := v1.Group("", requireRole(models.RoleReviewer), transactional(st, log, true))
+	editor := v1.Group("", requireRole(models.RoleEditor), transactional(st, log, true))
+	admin := v1.Group("", requireRole(models.RoleAdmin), transactional(st, log, false))
 
 	reader.GET("/me", h.Me)
 

@@ -146,7 +146,7 @@ func (h *Handler) PutAssessment(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	as, created, err := h.review.PutAssessment(c.Request.Context(), actor(c), id, version, req.input())
+	as, created, err := h.reviewFor(c).PutAssessment(c.Request.Context(), actor(c), id, version, req.input())
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -189,7 +189,7 @@ func (h *Handler) SubmitAssessment(c *gin.Context) {
 	if !ok {
 		return
 	}
-	as, grade, err := h.review.SubmitAssessment(c.Request.Context(), actor(c), id, h.opts.RequiredReviews)
+	as, grade, err := h.reviewFor(c).SubmitAssessment(c.Request.Context(), actor(c), id, h.opts.RequiredReviews)
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -228,7 +228,7 @@ func (h *Handler) ListAssessments(c *gin.Context) {
 	if !ok || !onlyQuery(c) {
 		return
 	}
-	rows, err := h.review.ListAssessments(c.Request.Context(), actor(c), id)
+	rows, err := h.reviewFor(c).ListAssessments(c.Request.Context(), actor(c), id)
 	if err != nil {
 		writeError(c, h.log, err)
 		return

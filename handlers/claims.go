@@ -207,7 +207,7 @@ func (h *Handler) ListClaims(c *gin.Context) {
 		badRequest(c, "invalid filter", fp...)
 		return
 	}
-	rows, next, err := h.store.ListClaims(c.Request.Context(), f)
+	rows, next, err := h.storeFor(c).ListClaims(c.Request.Context(), f)
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -244,7 +244,7 @@ func (h *Handler) GetClaim(c *gin.Context) {
 	if !ok {
 		return
 	}
-	d, err := h.store.GetClaim(c.Request.Context(), id)
+	d, err := h.storeFor(c).GetClaim(c.Request.Context(), id)
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -279,7 +279,7 @@ func (h *Handler) CreateClaim(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	cl, err := h.store.CreateClaim(c.Request.Context(), actor(c), store.ClaimInput{Therapy: req.Therapy, Text: req.Text,
+	cl, err := h.storeFor(c).CreateClaim(c.Request.Context(), actor(c), store.ClaimInput{Therapy: req.Therapy, Text: req.Text,
 		Language: req.Language, TextEn: req.TextEn, Condition: req.Condition, Outcome: req.Outcome, ClaimType: req.ClaimType})
 	if err != nil {
 		writeError(c, h.log, err)
@@ -332,7 +332,7 @@ func (h *Handler) PatchClaim(c *gin.Context) {
 		writeError(c, h.log, err)
 		return
 	}
-	cl, err := h.store.UpdateClaim(c.Request.Context(), actor(c), id, version, store.ClaimPatch{Therapy: req.Therapy, Text: req.Text,
+	cl, err := h.storeFor(c).UpdateClaim(c.Request.Context(), actor(c), id, version, store.ClaimPatch{Therapy: req.Therapy, Text: req.Text,
 		Language: req.Language, TextEn: req.TextEn, Condition: req.Condition, Outcome: req.Outcome, ClaimType: req.ClaimType})
 	if err != nil {
 		writeError(c, h.log, err)
@@ -373,7 +373,7 @@ func (h *Handler) ArchiveClaim(c *gin.Context) {
 		writeError(c, h.log, err)
 		return
 	}
-	if err := h.store.ArchiveClaim(c.Request.Context(), actor(c), id, version); err != nil {
+	if err := h.storeFor(c).ArchiveClaim(c.Request.Context(), actor(c), id, version); err != nil {
 		writeError(c, h.log, err)
 		return
 	}
@@ -386,7 +386,7 @@ func (h *Handler) checkClaimDocument(c *gin.Context, id int64, tag string) error
 	if tag == "" {
 		return nil
 	}
-	d, err := h.store.GetClaim(c.Request.Context(), id)
+	d, err := h.storeFor(c).GetClaim(c.Request.Context(), id)
 	if err != nil {
 		return err
 	}

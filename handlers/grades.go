@@ -133,7 +133,7 @@ func (h *Handler) AdjudicateGrade(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	g, err := h.review.Adjudicate(c.Request.Context(), actor(c), id, review.GradeInput{Certainty: req.Certainty,
+	g, err := h.reviewFor(c).Adjudicate(c.Request.Context(), actor(c), id, review.GradeInput{Certainty: req.Certainty,
 		Verdict: req.Verdict, Rationale: req.Rationale})
 	if err != nil {
 		writeError(c, h.log, err)
@@ -172,7 +172,7 @@ func (h *Handler) ClaimHistory(c *gin.Context) {
 	if !ok {
 		return
 	}
-	events, next, err := h.review.ClaimHistory(c.Request.Context(), actor(c), id, page)
+	events, next, err := h.reviewFor(c).ClaimHistory(c.Request.Context(), actor(c), id, page)
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -210,14 +210,14 @@ func (h *Handler) FlagCounts(c *gin.Context) {
 	var body flagsResponse
 	key := c.Query("therapy")
 	if key != "" {
-		t, err := h.store.GetTherapy(ctx, key)
+		t, err := h.storeFor(c).GetTherapy(ctx, key)
 		if err != nil {
 			writeError(c, h.log, err)
 			return
 		}
 		body.Therapy, key = &t.Slug, t.Slug
 	}
-	counts, err := h.store.FlagCounts(ctx, key)
+	counts, err := h.storeFor(c).FlagCounts(ctx, key)
 	if err != nil {
 		writeError(c, h.log, err)
 		return

@@ -6,6 +6,8 @@ package handlers
 import (
 	"log/slog"
 
+	"github.com/gin-gonic/gin"
+
 	"claimgrade/review"
 	"claimgrade/store"
 )
@@ -19,13 +21,17 @@ type Options struct {
 
 // Handler serves the API's endpoints.
 type Handler struct {
-	store  *store.Store
-	review *review.Reviews // the review workflow on store
-	log    *slog.Logger
-	opts   Options
+	store *store.Store
+	log   *slog.Logger
+	opts  Options
 }
 
 // New makes the handlers.
 func New(st *store.Store, log *slog.Logger, opts Options) *Handler {
-	return &Handler{store: st, review: review.New(st), log: log, opts: opts}
+	return &Handler{store: st, log: log, opts: opts}
 }
+
+// reviewFor is the review workflow on the request's store (storeFor): a
+// write request's workflow joins the request's transaction, so that its
+// Idempotency-Key record commits with it.
+func (h *Handler) reviewFor(c *gin.Context) *review.Reviews { return review.New(h.storeFor(c)) }

@@ -75,7 +75,7 @@ func (h *Handler) ListKeys(c *gin.Context) {
 	if !ok {
 		return
 	}
-	rows, next, err := h.store.ListKeys(c.Request.Context(), page)
+	rows, next, err := h.storeFor(c).ListKeys(c.Request.Context(), page)
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -111,7 +111,7 @@ func (h *Handler) GetKey(c *gin.Context) {
 	if !ok {
 		return
 	}
-	k, err := h.store.GetKey(c.Request.Context(), id)
+	k, err := h.storeFor(c).GetKey(c.Request.Context(), id)
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -145,7 +145,7 @@ func (h *Handler) CreateKey(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	secret, k, err := h.store.CreateKey(c.Request.Context(), actor(c), req.Name, req.Role)
+	secret, k, err := h.storeFor(c).CreateKey(c.Request.Context(), actor(c), req.Name, req.Role)
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -175,7 +175,7 @@ func (h *Handler) RevokeKey(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if _, err := h.store.RevokeKey(c.Request.Context(), actor(c), id); err != nil {
+	if _, err := h.storeFor(c).RevokeKey(c.Request.Context(), actor(c), id); err != nil {
 		writeError(c, h.log, err)
 		return
 	}

@@ -100,7 +100,7 @@ func (h *Handler) ListLinks(c *gin.Context) {
 	if !ok {
 		return
 	}
-	rows, next, err := h.store.ListLinks(c.Request.Context(), id, page)
+	rows, next, err := h.storeFor(c).ListLinks(c.Request.Context(), id, page)
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -146,7 +146,7 @@ func (h *Handler) CreateLink(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	l, err := h.store.CreateLink(c.Request.Context(), actor(c), id, store.LinkInput{SourceID: req.SourceID, Role: req.Role,
+	l, err := h.storeFor(c).CreateLink(c.Request.Context(), actor(c), id, store.LinkInput{SourceID: req.SourceID, Role: req.Role,
 		Stance: req.Stance, Excerpt: req.Excerpt, Locator: req.Locator, ReportedCertainty: req.ReportedCertainty, Note: req.Note})
 	if err != nil {
 		writeError(c, h.log, err)
@@ -200,7 +200,7 @@ func (h *Handler) PatchLink(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	l, err := h.store.UpdateLink(c.Request.Context(), actor(c), id, linkID, version, store.LinkPatch{Stance: req.Stance,
+	l, err := h.storeFor(c).UpdateLink(c.Request.Context(), actor(c), id, linkID, version, store.LinkPatch{Stance: req.Stance,
 		Excerpt: req.Excerpt, Locator: req.Locator, ReportedCertainty: req.ReportedCertainty, Note: req.Note})
 	if err != nil {
 		writeError(c, h.log, err)
@@ -242,7 +242,7 @@ func (h *Handler) DeleteLink(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := h.store.DeleteLink(c.Request.Context(), actor(c), id, linkID, version); err != nil {
+	if err := h.storeFor(c).DeleteLink(c.Request.Context(), actor(c), id, linkID, version); err != nil {
 		writeError(c, h.log, err)
 		return
 	}

@@ -187,7 +187,7 @@ var errorTable = []errorStatus{
 			errors.As(err, &me)
 			p.Detail = fmt.Sprintf("the request body exceeds %d bytes", me.Limit)
 		}},
-	{match: is(store.ErrUnavailable), status: http.StatusServiceUnavailable, typ: TypeUnavailable,
+	{match: store.IsUnavailable, status: http.StatusServiceUnavailable, typ: TypeUnavailable,
 		problem: func(c *gin.Context, _ error, p *Problem) {
 			c.Header("Retry-After", strconv.Itoa(RetryAfterSeconds))
 			p.Detail = "the database is unavailable; retry later"

@@ -24,7 +24,24 @@ import (
 const (
 	RequestIDKey = "request_id"
 	principalKey = "principal"
+	storeKey     = "store"
 )
+
+// SetStore binds the request to st: the api's write transaction sets the
+// store of that transaction, so that everything a handler writes and reads
+// commits (or rolls back) with the request.
+func SetStore(c *gin.Context, st *store.Store) { c.Set(storeKey, st) }
+
+// storeFor is the store a handler uses for this request: the request's
+// transaction when it has one (every write), else the shared store.
+func (h *Handler) storeFor(c *gin.Context) *store.Store {
+	if v, ok := c.Get(storeKey); ok {
+		if st, ok := v.(*store.Store); ok {
+			return st
+		}
+	}
+	return h.store
+}
 
 // Principal is the authenticated caller of a request.
 type Principal struct {
@@ -64,7 +81,8 @@ var derivedFields = map[string]bool{
 }
 
 // bindJSON decodes the body strictly into dst: one JSON object, no unknown
-// or read-only fields, no trailing data. On failure it has written the
+// or read-only fields, no trailing data, no control characters in text
+// other than tab and newline (422, nul.go). On failure it has written the
 // problem and returns false.
 func bindJSON(c *gin.Context, dst any) bool {
 	if ct := c.ContentType(); ct != "application/json" && !strings.HasSuffix(ct, "+json") {
@@ -75,8 +93,8 @@ func bindJSON(c *gin.Context, dst any) bool {
 		writeDecodeError(c, err)
 		return false
 	}
-	if f := nulField(dst); f != "" {
-		writeValidation(c, []FieldProblem{{Field: f, Message: "must not contain a NUL character (\\u0000)"}})
+	if f, msg := controlField(dst); f != "" {
+		writeValidation(c, []FieldProblem{{Field: f, Message: msg}})
 		return false
 	}
 	return true

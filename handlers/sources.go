@@ -140,7 +140,7 @@ func (h *Handler) ListSources(c *gin.Context) {
 		badRequest(c, "invalid kind filter", fp...)
 		return
 	}
-	rows, next, err := h.store.ListSources(c.Request.Context(), f)
+	rows, next, err := h.storeFor(c).ListSources(c.Request.Context(), f)
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -176,7 +176,7 @@ func (h *Handler) GetSource(c *gin.Context) {
 	if !ok {
 		return
 	}
-	d, err := h.store.GetSource(c.Request.Context(), id)
+	d, err := h.storeFor(c).GetSource(c.Request.Context(), id)
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -215,7 +215,7 @@ func (h *Handler) CreateSource(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	s, err := h.store.CreateSource(c.Request.Context(), actor(c), store.SourceInput{Kind: req.Kind, Title: req.Title,
+	s, err := h.storeFor(c).CreateSource(c.Request.Context(), actor(c), store.SourceInput{Kind: req.Kind, Title: req.Title,
 		Authors: req.Authors, Year: req.Year, Container: req.Container, DOI: req.DOI, PMID: req.PMID, URL: req.URL,
 		Language: req.Language, Retracted: req.Retracted, RetractionNote: req.RetractionNote})
 	if err != nil {
@@ -266,7 +266,7 @@ func (h *Handler) PatchSource(c *gin.Context) {
 		return
 	}
 	if tag != "" {
-		d, err := h.store.GetSource(c.Request.Context(), id)
+		d, err := h.storeFor(c).GetSource(c.Request.Context(), id)
 		if err == nil {
 			err = checkDocument(tag, sourceTag(d))
 		}
@@ -275,7 +275,7 @@ func (h *Handler) PatchSource(c *gin.Context) {
 			return
 		}
 	}
-	s, err := h.store.UpdateSource(c.Request.Context(), actor(c), id, version, store.SourcePatch{Kind: req.Kind, Title: req.Title,
+	s, err := h.storeFor(c).UpdateSource(c.Request.Context(), actor(c), id, version, store.SourcePatch{Kind: req.Kind, Title: req.Title,
 		Authors: req.Authors, Year: req.Year.Value, ClearYear: req.Year.Set && req.Year.Value == nil, Container: req.Container,
 		DOI: req.DOI, PMID: req.PMID, URL: req.URL, Language: req.Language, Retracted: req.Retracted, RetractionNote: req.RetractionNote})
 	if err != nil {

@@ -38,7 +38,7 @@ func (h *Handler) Healthz(c *gin.Context) {
 func (h *Handler) Readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
-	if err := h.store.Ping(ctx); err != nil {
+	if err := h.storeFor(c).Ping(ctx); err != nil {
 		h.log.Warn("not ready", "err", err)
 		Unavailable(c)
 		return

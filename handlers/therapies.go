@@ -87,7 +87,7 @@ func (h *Handler) ListTherapies(c *gin.Context) {
 	if !ok {
 		return
 	}
-	rows, next, err := h.store.ListTherapies(c.Request.Context(), page)
+	rows, next, err := h.storeFor(c).ListTherapies(c.Request.Context(), page)
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -119,7 +119,7 @@ func (h *Handler) ListTherapies(c *gin.Context) {
 //	@Header			all	{integer}	X-RateLimit-Reset		"Seconds until the limit is fully restored"
 //	@Router			/api/v1/therapies/{slug} [get]
 func (h *Handler) GetTherapy(c *gin.Context) {
-	t, err := h.store.GetTherapy(c.Request.Context(), c.Param("slug"))
+	t, err := h.storeFor(c).GetTherapy(c.Request.Context(), c.Param("slug"))
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -153,7 +153,7 @@ func (h *Handler) CreateTherapy(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	t, err := h.store.CreateTherapy(c.Request.Context(), actor(c), store.TherapyInput{
+	t, err := h.storeFor(c).CreateTherapy(c.Request.Context(), actor(c), store.TherapyInput{
 		Slug: req.Slug, Name: req.Name, Description: req.Description, Aliases: toAliasInputs(req.Aliases)})
 	if err != nil {
 		writeError(c, h.log, err)
@@ -203,7 +203,7 @@ func (h *Handler) PatchTherapy(c *gin.Context) {
 		a := toAliasInputs(*req.Aliases)
 		patch.Aliases = &a
 	}
-	t, err := h.store.UpdateTherapy(c.Request.Context(), actor(c), c.Param("slug"), version, patch)
+	t, err := h.storeFor(c).UpdateTherapy(c.Request.Context(), actor(c), c.Param("slug"), version, patch)
 	if err != nil {
 		writeError(c, h.log, err)
 		return

@@ -4,7 +4,9 @@ import "time"
 
 // IdempotencyRecord remembers the response to a POST sent with an
 // Idempotency-Key, per API key, so that a retry replays it instead of
-// writing again. Status is nil while the first request is still running.
+// writing again. The record is written in the transaction of the write it
+// protects (store.RecordIdempotentResponse); Status is nil only in rows left
+// by earlier versions, which recorded a pending key before the write.
 type IdempotencyRecord struct {
 	ID          int64
 	APIKeyID    int64 `gorm:"column:api_key_id"`

@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
@@ -134,10 +137,33 @@ func (e *PreconditionRequiredError) Error() string {
 // Is makes errors.Is(err, ErrPreconditionRequired) hold.
 func (e *PreconditionRequiredError) Is(target error) bool { return target == ErrPreconditionRequired }
 
+// TxError is a transaction that could not begin (Commit false) or whose
+// commit failed (Commit true). A failed commit wrote nothing that may be
+// relied on, and a retry may succeed: it is ErrUnavailable whatever the
+// driver said. A failed begin is whatever classify made of its cause.
+type TxError struct {
+	Commit bool
+	Err    error
+}
+
+func (e *TxError) Error() string {
+	if e.Commit {
+		return "commit: " + e.Err.Error()
+	}
+	return "begin transaction: " + e.Err.Error()
+}
+
+func (e *TxError) Unwrap() error { return e.Err }
+
+// Is makes a failed commit ErrUnavailable.
+func (e *TxError) Is(target error) bool { return e.Commit && target == ErrUnavailable }
+
 // classify turns driver errors into the store's sentinels where one fits:
 // missing rows into ErrNotFound, unique violations into ErrConflict, and a
-// database that cannot be reached (or a query past its deadline) into
-// ErrUnavailable. Other errors pass through unchanged.
+// database that cannot be reached, a connection lost on the way or a query
+// past its deadline into ErrUnavailable (lostConnection). Other errors pass
+// through unchanged. It is the one place that knows what a lost connection
+// looks like.
 func classify(err error) error {
 	if err == nil {
 		return nil
@@ -147,31 +173,73 @@ func classify(err error) error {
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return fmt.Errorf("%w: %w", ErrConflict, err)
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
-		errors.Is(err, driver.ErrBadConn):
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	var connectErr *pgconn.ConnectError
-	var netErr net.Error
-	if errors.As(err, &connectErr) || errors.As(err, &netErr) {
+	case errors.Is(err, ErrUnavailable):
+		return err
+	case lostConnection(err):
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch {
-		case pgErr.Code == "23505":
-			return fmt.Errorf("%w: %w", ErrConflict, err)
-		case pgErr.Code == "57014", // query_canceled (statement timeout)
-			strings.HasPrefix(pgErr.Code, "08"),          // connection exceptions
-			pgErr.Code == "53300",                        // too_many_connections
-			pgErr.Code == "57P01", pgErr.Code == "57P03": // admin shutdown, cannot connect now
-			return fmt.Errorf("%w: %w", ErrUnavailable, err)
-		}
-	}
-	msg := err.Error()
-	if strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY") ||
-		strings.Contains(msg, "sql: database is closed") {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return fmt.Errorf("%w: %w", ErrConflict, err)
 	}
 	return err
+}
+
+// unavailableCodes are the SQLSTATEs of a database that is going away, has
+// dropped the session or cannot take it now; class 08 (connection
+// exception) is matched by prefix.
+var unavailableCodes = map[string]bool{
+	"57014": true, // query_canceled (statement timeout, cancel request)
+	"57P01": true, // admin_shutdown: "terminating connection due to administrator command"
+	"57P02": true, // crash_shutdown
+	"57P03": true, // cannot_connect_now (starting up, shutting down)
+	"57P05": true, // idle_session_timeout
+	"25P03": true, // idle_in_transaction_session_timeout
+	"53300": true, // too_many_connections
+	"40P01": true, // deadlock_detected: the victim may simply retry
+	"40001": true, // serialization_failure: likewise
+}
+
+// lostConnection reports whether err says that the database could not be
+// reached or that the connection (or the transaction on it) was lost: a
+// retry may succeed, so the client gets 503 with Retry-After, never 500.
+func lostConnection(err error) bool {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
+		errors.Is(err, driver.ErrBadConn), // "driver: bad connection"
+		errors.Is(err, sql.ErrConnDone),   // "sql: connection is already closed"
+		errors.Is(err, sql.ErrTxDone),     // the transaction ended under us: lost connection or deadline
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
+		return true
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	var opErr *net.OpError
+	if errors.As(err, &connectErr) || errors.As(err, &netErr) || errors.As(err, &opErr) || pgconn.Timeout(err) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return strings.HasPrefix(pgErr.Code, "08") || unavailableCodes[pgErr.Code]
+	}
+	// Errors that reach us only as text: pgx's "conn closed" and the SQLite
+	// driver's lock errors.
+	msg := err.Error()
+	for _, s := range []string{"conn closed", "connection reset by peer", "connection refused", "broken pipe",
+		"unexpected EOF", "database is locked", "SQLITE_BUSY", "sql: database is closed"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsUnavailable reports whether err means the database could not be used
+// for now: ErrUnavailable, or a lost connection that reached the caller
+// without passing classify. The HTTP error table asks this, so that a lost
+// connection is a 503 wherever it surfaces.
+func IsUnavailable(err error) bool {
+	return errors.Is(err, ErrUnavailable) || lostConnection(err)
 }

@@ -2,11 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
-
-	"gorm.io/gorm/clause"
 
 	"claimgrade/models"
 )
@@ -15,91 +15,94 @@ import (
 // are ignored and purged.
 const IdempotencyTTL = 24 * time.Hour
 
-// IdempotencyPendingTimeout is how long a record may stay pending before it
-// is taken for abandoned (the process that ran its request died between
-// starting it and recording its response) and a retry may run the request
-// again. It is well above any request's deadline.
-const IdempotencyPendingTimeout = 5 * time.Minute
+// purgeBatch bounds how many expired records one request purges.
+const purgeBatch = 100
 
-// Errors of BeginIdempotent.
+// Errors of ClaimIdempotencyKey.
 var (
 	// ErrIdempotencyInProgress: another request with the same key is running.
 	ErrIdempotencyInProgress = errors.New("a request with this Idempotency-Key is in progress")
 	// ErrIdempotencyMismatch: the key was used with another request (method,
 	// path or body).
 	ErrIdempotencyMismatch = errors.New("this Idempotency-Key was used with a different request")
+	// errNotInTx: the idempotency methods need a transaction-bound store.
+	errNotInTx = errors.New("idempotency keys are claimed inside the request's transaction (Store.InTx)")
 )
 
-// BeginIdempotent claims idemKey for a request of the API key apiKeyID whose
-// fingerprint (a hash of method, path and body) is given.
+// ClaimIdempotencyKey claims idemKey, for a request of the API key apiKeyID
+// whose fingerprint (a hash of method, path and body) is given, inside the
+// transaction s is bound to (InTx); the request's writes and
+// RecordIdempotentResponse then run in that same transaction, so the key
+// and the write commit together or not at all. Nothing about the key is
+// visible to others before the commit, and a crash, a rollback or a lost
+// connection leaves nothing behind: there is no "pending" state to get
+// stuck in.
 //
-//   - The first request with the key gets a new pending record and
-//     replay=false: it must run and then call CompleteIdempotent, or
-//     ReleaseIdempotent when it failed in a way a retry may fix.
-//   - A later request with the same fingerprint gets the completed record
-//     and replay=true: it must answer with the stored response.
-//   - A request with another fingerprint gets ErrIdempotencyMismatch; one
-//     that comes while the first still runs gets ErrIdempotencyInProgress.
+//   - The first request with the key gets (nil, nil): it runs.
+//   - A later request with the same fingerprint gets the committed record:
+//     it must answer with the stored response (a replay).
+//   - A request with another fingerprint gets ErrIdempotencyMismatch.
+//   - A request that comes while another transaction holds the key gets
+//     ErrIdempotencyInProgress. On PostgreSQL the key is a transaction-level
+//     advisory lock taken with pg_try_advisory_xact_lock, so the second
+//     request is refused at once instead of waiting; on SQLite every write
+//     transaction holds the database's write lock from its start, so the
+//     second request waits for the first to commit and then replays it.
 //
-// The pending record is inserted (and committed) before the request runs, so
-// the unique (api_key_id, idem_key) decides which of two concurrent requests
-// runs. Expired records are purged on the way.
-func (s *Store) BeginIdempotent(ctx context.Context, apiKeyID int64, idemKey, fingerprint string) (rec models.IdempotencyRecord, replay bool, err error) {
+// A few expired records are purged on the way, skipping rows another
+// transaction holds.
+func (s *Store) ClaimIdempotencyKey(ctx context.Context, apiKeyID int64, idemKey, fingerprint string) (*models.IdempotencyRecord, error) {
+	if !s.inTx {
+		return nil, errNotInTx
+	}
 	db := s.db.WithContext(ctx)
-	t := now()
-	expired := t.Add(-IdempotencyTTL)
-	if err := db.Where("created_at < ?", expired).Delete(&models.IdempotencyRecord{}).Error; err != nil {
-		return rec, false, fmt.Errorf("purge idempotency keys: %w", classify(err))
-	}
-	// A few rounds at most: a record can vanish (released, or purged) or be
-	// taken over between the insert that lost and the read that follows it.
-	for range 3 {
-		rec = models.IdempotencyRecord{APIKeyID: apiKeyID, IdemKey: idemKey, Fingerprint: fingerprint, CreatedAt: t}
-		res := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&rec)
-		if res.Error != nil {
-			return rec, false, fmt.Errorf("record idempotency key: %w", classify(res.Error))
+	if s.dialect == Postgres {
+		var locked bool
+		if err := db.Raw("SELECT pg_try_advisory_xact_lock(?)", idempotencyLockID(apiKeyID, idemKey)).Scan(&locked).Error; err != nil {
+			return nil, fmt.Errorf("lock idempotency key: %w", classify(err))
 		}
-		if res.RowsAffected == 1 {
-			return rec, false, nil
-		}
-		var cur models.IdempotencyRecord
-		err := db.Where("api_key_id = ? AND idem_key = ?", apiKeyID, idemKey).Take(&cur).Error
-		if isNotFound(err) {
-			continue
-		}
-		if err != nil {
-			return rec, false, fmt.Errorf("find idempotency key: %w", classify(err))
-		}
-		switch {
-		case cur.CreatedAt.Before(expired):
-			if err := db.Where("id = ? AND created_at < ?", cur.ID, expired).Delete(&models.IdempotencyRecord{}).Error; err != nil {
-				return rec, false, fmt.Errorf("purge idempotency key: %w", classify(err))
-			}
-			continue
-		case cur.Fingerprint != fingerprint:
-			return cur, false, ErrIdempotencyMismatch
-		case cur.Status != nil:
-			return cur, true, nil
-		case cur.CreatedAt.Before(t.Add(-IdempotencyPendingTimeout)):
-			res := db.Model(&models.IdempotencyRecord{}).
-				Where("id = ? AND status IS NULL AND created_at < ?", cur.ID, t.Add(-IdempotencyPendingTimeout)).
-				Update("created_at", t)
-			if res.Error != nil {
-				return rec, false, fmt.Errorf("take over idempotency key: %w", classify(res.Error))
-			}
-			if res.RowsAffected == 1 {
-				cur.CreatedAt = t
-				return cur, false, nil
-			}
-			continue
-		default:
-			return cur, false, ErrIdempotencyInProgress
+		if !locked {
+			return nil, ErrIdempotencyInProgress
 		}
 	}
-	return rec, false, ErrIdempotencyInProgress
+	expired := now().Add(-IdempotencyTTL)
+	purge := "DELETE FROM idempotency_keys WHERE id IN (SELECT id FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)"
+	if s.dialect == Postgres {
+		purge = "DELETE FROM idempotency_keys WHERE id IN (SELECT id FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED)"
+	}
+	if err := db.Exec(purge, expired, purgeBatch).Error; err != nil {
+		return nil, fmt.Errorf("purge idempotency keys: %w", classify(err))
+	}
+	var cur models.IdempotencyRecord
+	err := db.Where("api_key_id = ? AND idem_key = ?", apiKeyID, idemKey).Take(&cur).Error
+	switch {
+	case isNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("find idempotency key: %w", classify(err))
+	case cur.Status == nil || cur.CreatedAt.Before(expired):
+		// Expired (beyond the purge batch), or a pending row written by a
+		// version that recorded keys before the write: forget it and run.
+		if err := db.Delete(&models.IdempotencyRecord{}, cur.ID).Error; err != nil {
+			return nil, fmt.Errorf("forget idempotency key: %w", classify(err))
+		}
+		return nil, nil
+	case cur.Fingerprint != fingerprint:
+		return &cur, ErrIdempotencyMismatch
+	}
+	return &cur, nil
 }
 
-// IdempotentResponse is what a completed request answered, kept for replay.
+// idempotencyLockID is the advisory lock of one (API key, Idempotency-Key):
+// the first 8 bytes of a SHA-256 over both. Two pairs that share an id
+// (1 in 2^64) merely wait for each other.
+func idempotencyLockID(apiKeyID int64, idemKey string) int64 {
+	h := sha256.New()
+	fmt.Fprintf(h, "idempotency\x00%d\x00%s", apiKeyID, idemKey)
+	return int64(binary.BigEndian.Uint64(h.Sum(nil)[:8]))
+}
+
+// IdempotentResponse is what a request answered, kept for replay.
 type IdempotentResponse struct {
 	Status      int
 	ContentType string
@@ -108,25 +111,18 @@ type IdempotentResponse struct {
 	Body        []byte
 }
 
-// CompleteIdempotent records the response of the request that holds the
-// pending record id.
-func (s *Store) CompleteIdempotent(ctx context.Context, id int64, r IdempotentResponse) error {
-	t := now()
-	err := s.db.WithContext(ctx).Model(&models.IdempotencyRecord{}).Where("id = ? AND status IS NULL", id).
-		Updates(map[string]any{"status": r.Status, "content_type": nullable(r.ContentType), "location": nullable(r.Location),
-			"etag": nullable(r.ETag), "body": r.Body, "completed_at": t}).Error
-	if err != nil {
-		return fmt.Errorf("complete idempotency key %d: %w", id, classify(err))
+// RecordIdempotentResponse stores the response of the request that claimed
+// idemKey (ClaimIdempotencyKey), in the same transaction.
+func (s *Store) RecordIdempotentResponse(ctx context.Context, apiKeyID int64, idemKey, fingerprint string, r IdempotentResponse) error {
+	if !s.inTx {
+		return errNotInTx
 	}
-	return nil
-}
-
-// ReleaseIdempotent forgets the pending record id, so that the key can be
-// used again (the request failed in a way a retry may fix).
-func (s *Store) ReleaseIdempotent(ctx context.Context, id int64) error {
-	err := s.db.WithContext(ctx).Where("id = ? AND status IS NULL", id).Delete(&models.IdempotencyRecord{}).Error
-	if err != nil {
-		return fmt.Errorf("release idempotency key %d: %w", id, classify(err))
+	t := now()
+	rec := models.IdempotencyRecord{APIKeyID: apiKeyID, IdemKey: idemKey, Fingerprint: fingerprint, Status: &r.Status,
+		ContentType: nullable(r.ContentType), Location: nullable(r.Location), ETag: nullable(r.ETag), Body: r.Body,
+		CreatedAt: t, CompletedAt: &t}
+	if err := s.db.WithContext(ctx).Create(&rec).Error; err != nil {
+		return fmt.Errorf("record idempotent response: %w", classify(err))
 	}
 	return nil
 }

@@ -52,6 +52,8 @@ type Store struct {
 	db      *gorm.DB
 	dialect string
 	log     *slog.Logger
+	// inTx is set on a store bound to one transaction (InTx).
+	inTx bool
 }
 
 // Open connects to databaseURL: a postgres:// or postgresql:// URL, or an
@@ -292,12 +294,31 @@ func isNotFound(err error) bool {
 
 // InTx runs fn with a store bound to one transaction: every store method
 // called on it joins that transaction (their own transactions become
-// savepoints), so a multi-step load commits or rolls back as a whole.
+// savepoints), so a multi-step load, or a whole write request, commits or
+// rolls back as a whole. fn's error is returned as it is and rolls back;
+// so does a panic. A transaction that cannot begin, or whose commit fails,
+// returns a *TxError (errors.Is ErrUnavailable when the database was lost):
+// after a failed commit nothing fn wrote may be taken as stored. Called on
+// a store that is already bound, fn runs in a savepoint.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, dialect: s.dialect, log: s.log})
+	var fnErr error
+	ran := false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ran = true
+		fnErr = fn(&Store{db: tx, dialect: s.dialect, log: s.log, inTx: true})
+		return fnErr
 	})
+	switch {
+	case err == nil:
+		return nil
+	case fnErr != nil:
+		return fnErr
+	}
+	return &TxError{Commit: ran, Err: classify(err)}
 }
+
+// InTransaction reports whether s is bound to a transaction.
+func (s *Store) InTransaction() bool { return s.inTx }
 
 // IsEmpty reports whether the database holds no therapy and no claim.
 func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
