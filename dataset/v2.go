@@ -98,6 +98,10 @@ var (
 	RoBTools = []string{"robins_i"}
 )
 
+// StanceRule is the one rule every claim-finding stance in demo_v2.json
+// follows, word for word the file's stance_rule (a test keeps them equal).
+const StanceRule = "A claim-finding link's stance says whether the finding's observed result, on the outcome the claim speaks of, agrees with what the claim's wording asserts, for the population, route and comparator the claim names or implies. supports: the result agrees - an effect in the asserted direction against no treatment, placebo or the alternative the claim names (superiority over an active treatment also shows an effect for a claim that names no comparator); for harms, an event attributed to the therapy for a claim that the harm can occur, or events described as mild for a claim of mildness. refutes: the result contradicts it - no difference or the opposite direction against the comparator the claim names or implies (placebo or no treatment for a claim with no comparator), or an attributed event against a claim of absence. mixed: the finding's own result agrees on one part of the claim's scope and contradicts it on another. neutral: the finding does not test the wording - another comparator (including no difference from an active treatment for a claim with no comparator, since both arms improving cannot show that either works), another route, timepoint or outcome, or a report of a selected cluster of cases (an outbreak) for a claim about how often something happens in routine use; a neutral link is context only. Stance is direction only: how sure we are comes from the finding's grade, and whether the size matches the wording from the rating rules."
+
 // ExtremelySerious is the fourth concern level (−3), allowed for risk of
 // bias and imprecision only. grading.Concern gains it with the corrected
 // GRADE rules; until then the dataset spells it here.

@@ -90,6 +90,9 @@ func TestV2Validate(t *testing.T) {
 	if err := d.Validate(nil); err != nil {
 		t.Fatalf("Validate(nil) = %v, want nil", err)
 	}
+	if d.StanceRule != StanceRule {
+		t.Errorf("stance_rule = %q, want StanceRule %q", d.StanceRule, StanceRule)
+	}
 	if err := d.Validate(readSeeds(t, d)); err != nil {
 		t.Fatalf("Validate(seeds) = %v, want nil", err)
 	}
