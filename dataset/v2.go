@@ -1,0 +1,813 @@
+package dataset
+
+// This file holds version 2 of the demo dataset (demo_v2.json, schema
+// schema_v2.json): evidence per outcome, as GRADE grades it. Questions (PICO,
+// timepoint, benefit or harm) are what the verified references measured;
+// findings are the body of evidence for one question, with an effect only
+// where the reference record states the numbers; claims quote the articles
+// verbatim, carry what their wording asserts, and link to findings with a
+// stance; reviews are two demo reviewers' full GRADE judgement sets per
+// graded finding, with an editor's adjudication where they differ.
+//
+// Stance rule (the same text is stance_rule at the top of demo_v2.json): a
+// claim-finding link's stance says whether the finding's observed result,
+// on the outcome the claim speaks of, agrees with what the claim's wording
+// asserts, for the population, route and comparator the claim names or
+// implies.
+//   - supports: the result agrees - an effect in the asserted direction
+//     against no treatment, placebo or the alternative the claim names
+//     (superiority over an active treatment also shows an effect for a claim
+//     that names no comparator); for harms, an event attributed to the
+//     therapy for a claim that the harm can occur, or events described as
+//     mild for a claim of mildness.
+//   - refutes: the result contradicts it - no difference or the opposite
+//     direction against the comparator the claim names or implies (placebo
+//     or no treatment for a claim with no comparator), or an attributed
+//     event against a claim of absence.
+//   - mixed: the finding's own result agrees on one part of the claim's
+//     scope and contradicts it on another.
+//   - neutral: the finding does not test the wording - another comparator
+//     (including no difference from an active treatment for a claim with no
+//     comparator, since both arms improving cannot show that either works),
+//     another route, timepoint or outcome, or a report of a selected cluster
+//     of cases (an outbreak) for a claim about how often something happens
+//     in routine use; a neutral link is context only.
+//
+// Stance is direction only: how sure we are comes from the finding's grade,
+// and whether the size matches the wording from the rating rules.
+//
+// A claim's text is the article's verbatim sentence; a compound sentence
+// is split into several claims that share the sentence and differ in
+// text_en's emphasis, summary and wording attributes.
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"claimgrade/grading"
+)
+
+//go:embed demo_v2.json
+var rawV2 []byte
+
+//go:embed schema_v2.json
+var schemaV2 []byte
+
+// RawV2 returns the embedded demo_v2.json. Each call returns a new copy.
+func RawV2() []byte { return bytes.Clone(rawV2) }
+
+// SchemaV2 returns the embedded JSON Schema (draft 2020-12) of
+// demo_v2.json. Each call returns a new copy.
+func SchemaV2() []byte { return bytes.Clone(schemaV2) }
+
+// Vocabularies that package grading does not define yet. They are plain
+// strings checked against these lists; the grading types replace them when
+// they land, with the same wire values.
+var (
+	// IncludedDesigns are the designs a systematic review or meta-analysis
+	// pools.
+	IncludedDesigns = []string{"randomised", "non_randomised", "non_comparative", "mixed"}
+	// DesignSubsets are the one-design estimates a mixed review can give.
+	DesignSubsets = []string{"randomised", "non_randomised", "non_comparative"}
+	// ComparatorKinds: none (non-comparative), inactive (placebo, sham, no
+	// treatment, add-on to usual care), active (another treatment).
+	ComparatorKinds = []string{"none", "inactive", "active"}
+	// OutcomeKinds says whether more of the outcome is good or bad.
+	OutcomeKinds = []string{"benefit", "harm"}
+	// Measures are the effect measures of a finding.
+	Measures = []string{"risk_ratio", "odds_ratio", "hazard_ratio", "mean_difference", "std_mean_difference",
+		"risk_difference", "proportion", "incidence"}
+	// Attributions are the WHO-UMC causality categories of a
+	// non-comparative harm.
+	Attributions = []string{"certain", "probable", "possible", "unlikely", "unassessed"}
+	// Assertions are what a claim's wording asserts.
+	Assertions = []string{"effect", "frequency", "absence", "occurrence", "other"}
+	// Hedges are the wording's hedging: none, likely (probably), may (may,
+	// can, some).
+	Hedges = []string{"none", "likely", "may"}
+	// RoBTools are the risk-of-bias tools an assessment may declare.
+	RoBTools = []string{"robins_i"}
+)
+
+// StanceRule is the one rule every claim-finding stance in demo_v2.json
+// follows, word for word the file's stance_rule (a test keeps them equal).
+const StanceRule = "A claim-finding link's stance says whether the finding's observed result, on the outcome the claim speaks of, agrees with what the claim's wording asserts, for the population, route and comparator the claim names or implies. supports: the result agrees - an effect in the asserted direction against no treatment, placebo or the alternative the claim names (superiority over an active treatment also shows an effect for a claim that names no comparator); for harms, an event attributed to the therapy for a claim that the harm can occur, or events described as mild for a claim of mildness. refutes: the result contradicts it - no difference or the opposite direction against the comparator the claim names or implies (placebo or no treatment for a claim with no comparator), or an attributed event against a claim of absence. mixed: the finding's own result agrees on one part of the claim's scope and contradicts it on another. neutral: the finding does not test the wording - another comparator (including no difference from an active treatment for a claim with no comparator, since both arms improving cannot show that either works), another route, timepoint or outcome, or a report of a selected cluster of cases (an outbreak) for a claim about how often something happens in routine use; a neutral link is context only. Stance is direction only: how sure we are comes from the finding's grade, and whether the size matches the wording from the rating rules."
+
+// ExtremelySerious is the fourth concern level (−3), allowed for risk of
+// bias and imprecision only. grading.Concern gains it with the corrected
+// GRADE rules; until then the dataset spells it here.
+const ExtremelySerious grading.Concern = "extremely_serious"
+
+// DatasetV2 is the whole demo_v2.json.
+type DatasetV2 struct {
+	// Version is the format version: 2.
+	Version int `json:"version"`
+	// StanceRule is the one rule every link's stance follows.
+	StanceRule string          `json:"stance_rule"`
+	Therapies  []TherapyV2     `json:"therapies"`
+	Sources    []SourceV2      `json:"sources"`
+	Questions  []Question      `json:"questions"`
+	Findings   []Finding       `json:"findings"`
+	Claims     []ClaimV2       `json:"claims"`
+	Reviews    []FindingReview `json:"reviews"`
+}
+
+// TherapyV2 is a therapy with its aliases (same shape as in version 1).
+type TherapyV2 struct {
+	Slug        string    `json:"slug"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Aliases     []AliasV2 `json:"aliases"`
+}
+
+// AliasV2 is another name of a therapy in one language.
+type AliasV2 struct {
+	Alias    string `json:"alias"`
+	Language string `json:"language"`
+}
+
+// SourceV2 is a web article (language and seed file, no bibliographic
+// data) or a reference record (only its verified bibliographic fields).
+type SourceV2 struct {
+	Key       string             `json:"key"`
+	Kind      grading.SourceKind `json:"kind"`
+	Title     string             `json:"title"`
+	Language  *string            `json:"language,omitempty"`
+	SeedFile  *string            `json:"seed_file,omitempty"`
+	Authors   *string            `json:"authors,omitempty"`
+	Year      *int               `json:"year,omitempty"`
+	Container *string            `json:"container,omitempty"`
+	DOI       *string            `json:"doi,omitempty"`
+	PMID      *string            `json:"pmid,omitempty"`
+	URL       *string            `json:"url,omitempty"`
+	// ReferenceTitle is the exact title of the record in
+	// shared/reference/evidence-sources.json.
+	ReferenceTitle *string `json:"reference_title,omitempty"`
+	// IncludedDesign is what a systematic review or meta-analysis pools
+	// (one of IncludedDesigns); nil for other kinds.
+	IncludedDesign *string `json:"included_design,omitempty"`
+	// Includes are keys of catalogued sources the review pools, listed only
+	// where the record makes it certain.
+	Includes []string `json:"includes,omitempty"`
+}
+
+// Question is a PICO question: what one reference (or several) measured.
+type Question struct {
+	Key        string `json:"key"`
+	Therapy    string `json:"therapy"`
+	Population string `json:"population"`
+	// Intervention states drug, route, dose and setting as text.
+	Intervention string `json:"intervention"`
+	// Comparator is nil for a non-comparative (event-rate) question.
+	Comparator     *string `json:"comparator"`
+	ComparatorKind string  `json:"comparator_kind"`
+	Outcome        string  `json:"outcome"`
+	Timepoint      string  `json:"timepoint"`
+	OutcomeKind    string  `json:"outcome_kind"`
+}
+
+// Finding is the body of evidence for one question. Numbers are set only
+// where the verified record states them; Summary says why the rest is null.
+type Finding struct {
+	Key          string          `json:"key"`
+	Question     string          `json:"question"`
+	Sources      []FindingSource `json:"sources"`
+	Measure      *string         `json:"measure"`
+	Estimate     *float64        `json:"estimate"`
+	CILow        *float64        `json:"ci_low"`
+	CIHigh       *float64        `json:"ci_high"`
+	Events       *int            `json:"events"`
+	Participants *int            `json:"participants"`
+	Studies      *int            `json:"studies"`
+	Threshold    *float64        `json:"threshold"`
+	Attribution  *string         `json:"attribution"`
+	Summary      string          `json:"summary"`
+}
+
+// FindingSource is one evidence source of a finding.
+type FindingSource struct {
+	Source string `json:"source"`
+	// Excerpt is nil: the reference records are summaries, not quotes.
+	Excerpt *string `json:"excerpt"`
+	Locator *string `json:"locator"`
+	Note    string  `json:"note"`
+	// ReportedCertainty is a review's or guideline's own GRADE rating for
+	// this outcome.
+	ReportedCertainty *grading.Certainty `json:"reported_certainty"`
+	// DesignSubset is the one design a mixed review's estimate is
+	// restricted to (one of DesignSubsets).
+	DesignSubset *string `json:"design_subset"`
+}
+
+// ClaimV2 is one claim of a web article with its wording attributes.
+type ClaimV2 struct {
+	Key     string `json:"key"`
+	Therapy string `json:"therapy"`
+	// Text is the article's verbatim sentence.
+	Text      string            `json:"text"`
+	Language  string            `json:"language"`
+	TextEN    string            `json:"text_en"`
+	ClaimType grading.ClaimType `json:"claim_type"`
+	// Assertion, ClaimedValue and Hedge describe the wording (issue 10).
+	Assertion    string   `json:"assertion"`
+	ClaimedValue *float64 `json:"claimed_value"`
+	Hedge        string   `json:"hedge"`
+	// Summary restates the claim in English in under 75 characters.
+	Summary     string        `json:"summary"`
+	Appearances []Appearance  `json:"appearances"`
+	Findings    []FindingLink `json:"findings"`
+}
+
+// Appearance is where a claim is made.
+type Appearance struct {
+	Source string `json:"source"`
+	// Excerpt is the verbatim passage containing the claim.
+	Excerpt     string  `json:"excerpt"`
+	Locator     string  `json:"locator"`
+	URL         *string `json:"url"`
+	RetrievedAt *string `json:"retrieved_at"`
+}
+
+// FindingLink links a claim to a finding with a stance.
+type FindingLink struct {
+	Finding string         `json:"finding"`
+	Stance  grading.Stance `json:"stance"`
+	Note    string         `json:"note"`
+}
+
+// FindingReview holds the demo reviewers' assessments of one finding and,
+// where they differ, the editor's adjudication.
+type FindingReview struct {
+	Finding      string          `json:"finding"`
+	Assessments  []AssessmentV2  `json:"assessments"`
+	Adjudication *AdjudicationV2 `json:"adjudication"`
+}
+
+// Judgements is a full set of GRADE domain judgements with their reasons.
+// The certainty is never stored: the engine derives it.
+type Judgements struct {
+	RiskOfBias           grading.Concern `json:"risk_of_bias"`
+	Inconsistency        grading.Concern `json:"inconsistency"`
+	Indirectness         grading.Concern `json:"indirectness"`
+	Imprecision          grading.Concern `json:"imprecision"`
+	PublicationBias      grading.Concern `json:"publication_bias"`
+	LargeEffect          grading.Effect  `json:"large_effect"`
+	DoseResponse         bool            `json:"dose_response"`
+	PlausibleConfounding bool            `json:"plausible_confounding"`
+	// RoBTool is nil or "robins_i" (non-randomised comparative evidence).
+	RoBTool *string `json:"rob_tool"`
+	// Reasons maps a domain name to the reason for its judgement; required
+	// for every judgement other than not_serious, none and false.
+	Reasons   map[string]string `json:"reasons"`
+	Rationale string            `json:"rationale"`
+}
+
+// AssessmentV2 is one reviewer's judgement set.
+type AssessmentV2 struct {
+	Reviewer string `json:"reviewer"`
+	Judgements
+}
+
+// AdjudicationV2 is an editor's judgement set settling a disagreement.
+type AdjudicationV2 struct {
+	Editor string `json:"editor"`
+	Judgements
+}
+
+// LoadV2 decodes the embedded demo_v2.json strictly. It does not call
+// Validate.
+func LoadV2() (*DatasetV2, error) { return decodeV2(rawV2) }
+
+func decodeV2(data []byte) (*DatasetV2, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var d DatasetV2
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("dataset: decode demo_v2.json: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("dataset: decode demo_v2.json: unexpected data after the top-level value")
+	}
+	return &d, nil
+}
+
+// NormalizeSpace collapses every run of white space (Unicode, including
+// no-break spaces) to one space and trims the ends: the form in which
+// verbatim texts are compared with the seed articles.
+func NormalizeSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// designClass is the design class a source sets the level with in a
+// finding, or "" when it sets no level.
+func designClass(s *SourceV2, fs FindingSource) string {
+	switch s.Kind {
+	case grading.KindRCT:
+		return "randomised"
+	case grading.KindCohort, grading.KindCaseControl, grading.KindCrossSectional:
+		return "non_randomised"
+	case grading.KindCaseSeries, grading.KindCaseReport:
+		return "non_comparative"
+	case grading.KindSystematicReview, grading.KindMetaAnalysis:
+		if fs.ReportedCertainty != nil {
+			return "source_rated"
+		}
+		if s.IncludedDesign == nil {
+			return ""
+		}
+		if *s.IncludedDesign == "mixed" {
+			if fs.DesignSubset != nil {
+				return *fs.DesignSubset
+			}
+			return ""
+		}
+		return *s.IncludedDesign
+	case grading.KindGuideline:
+		if fs.ReportedCertainty != nil {
+			return "source_rated"
+		}
+	}
+	return ""
+}
+
+var domains = []string{"risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias",
+	"large_effect", "dose_response", "plausible_confounding", "rob_tool"}
+
+// Validate checks what the schema cannot, and reports every problem at
+// once: unique keys, DOIs and PMIDs; references between therapies, sources,
+// questions, findings, claims and reviews; the vocabularies; one design
+// class per finding and no review beside its own included trials; the
+// effect fields; claim wording attributes; judgement ranges, upgrade rules
+// and reasons. seeds maps a web article's seed_file to its text; when it is
+// non-nil every claim text and appearance excerpt must occur verbatim (after
+// NormalizeSpace) in its article, and every article's seed must be present.
+func (d *DatasetV2) Validate(seeds map[string]string) error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	in := func(field, v string, list []string) {
+		if !slices.Contains(list, v) {
+			add("%s: %q must be one of %s", field, v, strings.Join(list, ", "))
+		}
+	}
+	text := func(field, v string) {
+		if strings.TrimSpace(v) == "" {
+			add("%s: empty", field)
+		}
+	}
+
+	if d.Version != 2 {
+		add("version = %d, want 2", d.Version)
+	}
+	text("stance_rule", d.StanceRule)
+
+	therapies := map[string]bool{}
+	aliases := map[string]string{}
+	for _, t := range d.Therapies {
+		if therapies[t.Slug] {
+			add("therapy %q: duplicate slug", t.Slug)
+		}
+		therapies[t.Slug] = true
+		text("therapy "+t.Slug+": name", t.Name)
+		for _, a := range t.Aliases {
+			k := strings.ToLower(NormalizeSpace(a.Alias))
+			if other, ok := aliases[k]; ok {
+				add("alias %q: used by %q and %q", a.Alias, other, t.Slug)
+			}
+			aliases[k] = t.Slug
+		}
+	}
+
+	sources := map[string]*SourceV2{}
+	dois, pmids := map[string]string{}, map[string]string{}
+	for i := range d.Sources {
+		s := &d.Sources[i]
+		f := "source " + s.Key
+		if _, dup := sources[s.Key]; dup {
+			add("%s: duplicate key", f)
+		}
+		sources[s.Key] = s
+		if err := s.Kind.Validate(); err != nil {
+			add("%s: %v", f, err)
+		}
+		text(f+": title", s.Title)
+		if s.Kind == grading.KindWebArticle {
+			if s.SeedFile == nil || s.Language == nil {
+				add("%s: a web article needs seed_file and language", f)
+			} else if seeds != nil {
+				if _, ok := seeds[*s.SeedFile]; !ok {
+					add("%s: seed file %q not found", f, *s.SeedFile)
+				}
+			}
+			if s.Authors != nil || s.Year != nil || s.Container != nil || s.DOI != nil || s.PMID != nil || s.URL != nil || s.ReferenceTitle != nil {
+				add("%s: a web article carries no bibliographic fields", f)
+			}
+		} else {
+			if s.ReferenceTitle == nil {
+				add("%s: a reference source needs reference_title", f)
+			}
+			if s.Language != nil || s.SeedFile != nil {
+				add("%s: language and seed_file are for web articles", f)
+			}
+		}
+		review := s.Kind == grading.KindSystematicReview || s.Kind == grading.KindMetaAnalysis
+		switch {
+		case review && s.IncludedDesign == nil:
+			add("%s: a %s needs included_design", f, s.Kind)
+		case review:
+			in(f+": included_design", *s.IncludedDesign, IncludedDesigns)
+		case s.IncludedDesign != nil || len(s.Includes) > 0:
+			add("%s: included_design and includes are for systematic reviews and meta-analyses", f)
+		}
+		if s.DOI != nil {
+			if *s.DOI != strings.ToLower(*s.DOI) || strings.Contains(*s.DOI, "doi.org") || !strings.HasPrefix(*s.DOI, "10.") {
+				add("%s: DOI %q is not normalised", f, *s.DOI)
+			}
+			if other, ok := dois[*s.DOI]; ok {
+				add("%s: DOI %s already used by %q", f, *s.DOI, other)
+			}
+			dois[*s.DOI] = s.Key
+		}
+		if s.PMID != nil {
+			if other, ok := pmids[*s.PMID]; ok {
+				add("%s: PMID %s already used by %q", f, *s.PMID, other)
+			}
+			pmids[*s.PMID] = s.Key
+		}
+	}
+	for _, s := range d.Sources {
+		seen := map[string]bool{}
+		for _, k := range s.Includes {
+			inc, ok := sources[k]
+			switch {
+			case !ok:
+				add("source %s: includes unknown source %q", s.Key, k)
+			case k == s.Key || seen[k]:
+				add("source %s: includes %q twice or itself", s.Key, k)
+			case inc.Kind == grading.KindWebArticle:
+				add("source %s: includes web article %q", s.Key, k)
+			}
+			seen[k] = true
+		}
+	}
+
+	questions := map[string]*Question{}
+	for i := range d.Questions {
+		q := &d.Questions[i]
+		f := "question " + q.Key
+		if _, dup := questions[q.Key]; dup {
+			add("%s: duplicate key", f)
+		}
+		questions[q.Key] = q
+		if !therapies[q.Therapy] {
+			add("%s: unknown therapy %q", f, q.Therapy)
+		}
+		text(f+": population", q.Population)
+		text(f+": intervention", q.Intervention)
+		text(f+": outcome", q.Outcome)
+		text(f+": timepoint", q.Timepoint)
+		in(f+": comparator_kind", q.ComparatorKind, ComparatorKinds)
+		in(f+": outcome_kind", q.OutcomeKind, OutcomeKinds)
+		if (q.Comparator == nil) != (q.ComparatorKind == "none") {
+			add("%s: comparator must be null exactly when comparator_kind is none", f)
+		}
+		if q.Comparator != nil {
+			text(f+": comparator", *q.Comparator)
+		}
+	}
+
+	findings := map[string]*Finding{}
+	gradable := map[string]bool{}
+	sourceRated := map[string]bool{}
+	findingClass := map[string]string{}
+	for i := range d.Findings {
+		fd := &d.Findings[i]
+		f := "finding " + fd.Key
+		if _, dup := findings[fd.Key]; dup {
+			add("%s: duplicate key", f)
+		}
+		findings[fd.Key] = fd
+		q, qok := questions[fd.Question]
+		if !qok {
+			add("%s: unknown question %q", f, fd.Question)
+		}
+		text(f+": summary", fd.Summary)
+		if len(fd.Sources) == 0 {
+			add("%s: no sources", f)
+		}
+		classes := map[string][]string{}
+		levelSetting := map[string]bool{}
+		seen := map[string]bool{}
+		for _, fs := range fd.Sources {
+			g := f + ": source " + fs.Source
+			if seen[fs.Source] {
+				add("%s: listed twice", g)
+			}
+			seen[fs.Source] = true
+			s, ok := sources[fs.Source]
+			if !ok {
+				add("%s: unknown source", g)
+				continue
+			}
+			if s.Kind == grading.KindWebArticle || s.Kind == grading.KindNews || s.Kind == grading.KindOther {
+				add("%s: a %s is not evidence", g, s.Kind)
+			}
+			if fs.Excerpt != nil {
+				add("%s: excerpt must be null (reference records are summaries, not quotes)", g)
+			}
+			text(g+": note", fs.Note)
+			if fs.ReportedCertainty != nil {
+				if err := fs.ReportedCertainty.Validate(); err != nil {
+					add("%s: %v", g, err)
+				}
+				if s.Kind != grading.KindSystematicReview && s.Kind != grading.KindMetaAnalysis && s.Kind != grading.KindGuideline {
+					add("%s: reported_certainty is only for systematic reviews, meta-analyses and guidelines, not %s", g, s.Kind)
+				}
+				if len(fd.Sources) != 1 {
+					add("%s: a finding that uses reported_certainty is that source's evidence and nothing else", g)
+				}
+			}
+			if fs.DesignSubset != nil {
+				in(g+": design_subset", *fs.DesignSubset, DesignSubsets)
+				if s.IncludedDesign == nil || *s.IncludedDesign != "mixed" {
+					add("%s: design_subset is only for a mixed review", g)
+				}
+			}
+			if c := designClass(s, fs); c != "" {
+				classes[c] = append(classes[c], fs.Source)
+				levelSetting[fs.Source] = true
+			}
+		}
+		if len(classes) > 1 {
+			add("%s: level-setting sources of more than one design class: %v", f, classes)
+		}
+		for c := range classes {
+			findingClass[fd.Key] = c
+		}
+		for k := range levelSetting {
+			for _, inc := range sources[k].Includes {
+				if levelSetting[inc] {
+					add("%s: review %q and its included source %q both set the level", f, k, inc)
+				}
+			}
+		}
+		gradable[fd.Key] = len(levelSetting) > 0
+		sourceRated[fd.Key] = classes["source_rated"] != nil
+
+		if fd.Measure != nil {
+			in(f+": measure", *fd.Measure, Measures)
+		}
+		if (fd.Estimate != nil || fd.CILow != nil || fd.CIHigh != nil) && fd.Measure == nil {
+			add("%s: an estimate or interval needs a measure", f)
+		}
+		if (fd.CILow == nil) != (fd.CIHigh == nil) {
+			add("%s: ci_low and ci_high go together", f)
+		}
+		if fd.CILow != nil && fd.CIHigh != nil {
+			if *fd.CILow > *fd.CIHigh {
+				add("%s: ci_low > ci_high", f)
+			}
+			if fd.Estimate != nil && (*fd.Estimate < *fd.CILow || *fd.Estimate > *fd.CIHigh) {
+				add("%s: estimate outside its interval", f)
+			}
+		}
+		for name, p := range map[string]*int{"events": fd.Events, "participants": fd.Participants, "studies": fd.Studies} {
+			if p != nil && (*p < 0 || (name != "events" && *p == 0)) {
+				add("%s: %s = %d out of range", f, name, *p)
+			}
+		}
+		if fd.Events != nil {
+			if fd.Participants == nil || *fd.Events > *fd.Participants {
+				add("%s: events need participants and cannot exceed them", f)
+			}
+			if fd.Measure == nil || (*fd.Measure != "proportion" && *fd.Measure != "incidence") {
+				add("%s: events are for a proportion or incidence", f)
+			}
+		}
+		if fd.Threshold != nil && (*fd.Threshold <= 0 || math.IsNaN(*fd.Threshold)) {
+			add("%s: threshold must be positive", f)
+		}
+		if fd.Attribution != nil {
+			in(f+": attribution", *fd.Attribution, Attributions)
+			if qok && (q.Comparator != nil || q.OutcomeKind != "harm") {
+				add("%s: attribution is for a non-comparative harm", f)
+			}
+		}
+	}
+
+	claims := map[string]bool{}
+	for i := range d.Claims {
+		c := &d.Claims[i]
+		f := "claim " + c.Key
+		if claims[c.Key] {
+			add("%s: duplicate key", f)
+		}
+		claims[c.Key] = true
+		if !therapies[c.Therapy] {
+			add("%s: unknown therapy %q", f, c.Therapy)
+		}
+		text(f+": text", c.Text)
+		text(f+": text_en", c.TextEN)
+		text(f+": summary", c.Summary)
+		if n := utf8.RuneCountInString(c.Summary); n >= 75 {
+			add("%s: summary has %d characters, want under 75", f, n)
+		}
+		if err := c.ClaimType.Validate(); err != nil {
+			add("%s: %v", f, err)
+		}
+		in(f+": assertion", c.Assertion, Assertions)
+		in(f+": hedge", c.Hedge, Hedges)
+		if v := c.ClaimedValue; v != nil {
+			switch c.Assertion {
+			case "frequency":
+				if *v < 0 || *v > 1 {
+					add("%s: claimed_value %v outside [0, 1] for a frequency", f, *v)
+				}
+			case "effect":
+			default:
+				add("%s: a claimed_value is only for frequency and effect claims", f)
+			}
+		}
+		if len(c.Appearances) == 0 {
+			add("%s: no appearance", f)
+		}
+		for _, a := range c.Appearances {
+			g := f + ": appearance in " + a.Source
+			s, ok := sources[a.Source]
+			if !ok {
+				add("%s: unknown source", g)
+				continue
+			}
+			if s.Kind != grading.KindWebArticle && s.Kind != grading.KindNews && s.Kind != grading.KindOther {
+				add("%s: appearances are in web_article, news or other sources, not %s", g, s.Kind)
+			}
+			text(g+": excerpt", a.Excerpt)
+			text(g+": locator", a.Locator)
+			if s.Language != nil && *s.Language != c.Language {
+				add("%s: claim language %q, article language %q", g, c.Language, *s.Language)
+			}
+			if a.URL != nil && !strings.HasPrefix(*a.URL, "https://") && !strings.HasPrefix(*a.URL, "http://") {
+				add("%s: url %q is not http(s)", g, *a.URL)
+			}
+			if a.RetrievedAt != nil {
+				if _, err := time.Parse(time.RFC3339, *a.RetrievedAt); err != nil {
+					add("%s: retrieved_at: %v", g, err)
+				}
+			}
+			if !strings.Contains(NormalizeSpace(a.Excerpt), NormalizeSpace(c.Text)) {
+				add("%s: the excerpt does not contain the claim text", g)
+			}
+			if seeds != nil && s.SeedFile != nil {
+				if seed, ok := seeds[*s.SeedFile]; ok {
+					seed = NormalizeSpace(seed)
+					if !strings.Contains(seed, NormalizeSpace(a.Excerpt)) {
+						add("%s: excerpt is not verbatim in %s", g, *s.SeedFile)
+					}
+					if !strings.Contains(seed, NormalizeSpace(c.Text)) {
+						add("%s: claim text is not verbatim in %s", g, *s.SeedFile)
+					}
+				}
+			}
+		}
+		linked := map[string]bool{}
+		for _, l := range c.Findings {
+			g := f + ": finding " + l.Finding
+			if linked[l.Finding] {
+				add("%s: linked twice", g)
+			}
+			linked[l.Finding] = true
+			fd, ok := findings[l.Finding]
+			if !ok {
+				add("%s: unknown finding", g)
+			} else if q, ok := questions[fd.Question]; ok && q.Therapy != c.Therapy {
+				add("%s: the finding's question is about %q, the claim about %q", g, q.Therapy, c.Therapy)
+			}
+			if err := l.Stance.Validate(); err != nil {
+				add("%s: %v", g, err)
+			}
+			text(g+": note", l.Note)
+		}
+	}
+
+	reviewed := map[string]bool{}
+	for _, r := range d.Reviews {
+		f := "review of " + r.Finding
+		if reviewed[r.Finding] {
+			add("%s: duplicate review", f)
+		}
+		reviewed[r.Finding] = true
+		if _, ok := findings[r.Finding]; !ok {
+			add("%s: unknown finding", f)
+		} else if !gradable[r.Finding] {
+			add("%s: the finding has no level-setting source and cannot be graded", f)
+		}
+		class, rated := findingClass[r.Finding], sourceRated[r.Finding]
+		if len(r.Assessments) < 2 {
+			add("%s: %d assessments, want at least 2", f, len(r.Assessments))
+		}
+		reviewers := map[string]bool{}
+		for _, a := range r.Assessments {
+			if a.Reviewer == "" || reviewers[a.Reviewer] {
+				add("%s: empty or duplicate reviewer %q", f, a.Reviewer)
+			}
+			reviewers[a.Reviewer] = true
+			for _, e := range a.check(class, rated) {
+				add("%s by %s: %s", f, a.Reviewer, e)
+			}
+		}
+		differ := false
+		for _, a := range r.Assessments[min(1, len(r.Assessments)):] {
+			if !r.Assessments[0].Judgements.sameAs(a.Judgements) {
+				differ = true
+			}
+		}
+		switch adj := r.Adjudication; {
+		case differ && adj == nil:
+			add("%s: the assessments differ and no adjudication settles them", f)
+		case !differ && adj != nil:
+			add("%s: an adjudication without a disagreement", f)
+		case adj != nil:
+			if adj.Editor == "" || reviewers[adj.Editor] {
+				add("%s: the adjudicating editor %q must not be one of the reviewers", f, adj.Editor)
+			}
+			for _, e := range adj.check(class, rated) {
+				add("%s: adjudication: %s", f, e)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// sameAs reports whether two judgement sets agree on every domain.
+func (j Judgements) sameAs(o Judgements) bool {
+	return j.RiskOfBias == o.RiskOfBias && j.Inconsistency == o.Inconsistency && j.Indirectness == o.Indirectness &&
+		j.Imprecision == o.Imprecision && j.PublicationBias == o.PublicationBias && j.LargeEffect == o.LargeEffect &&
+		j.DoseResponse == o.DoseResponse && j.PlausibleConfounding == o.PlausibleConfounding &&
+		(j.RoBTool == nil) == (o.RoBTool == nil) && (j.RoBTool == nil || *j.RoBTool == *o.RoBTool)
+}
+
+// check applies the DESIGN.md GRADE rules to one judgement set for a
+// finding of the given design class (source_rated when it rests on a
+// review's or guideline's own rating).
+func (j Judgements) check(class string, sourceRated bool) []string {
+	var out []string
+	concern := func(name string, c grading.Concern, allowed ...grading.Concern) {
+		if !slices.Contains(allowed, c) {
+			out = append(out, fmt.Sprintf("%s %q must be one of %s", name, c, strings.Join(grading.Strings(allowed), ", ")))
+		}
+	}
+	four := []grading.Concern{grading.NotSerious, grading.Serious, grading.VerySerious, ExtremelySerious}
+	concern("risk_of_bias", j.RiskOfBias, four...)
+	concern("imprecision", j.Imprecision, four...)
+	concern("inconsistency", j.Inconsistency, grading.Concerns()...)
+	concern("indirectness", j.Indirectness, grading.Concerns()...)
+	concern("publication_bias", j.PublicationBias, grading.NotSerious, grading.Serious)
+	if err := j.LargeEffect.Validate(); err != nil {
+		out = append(out, err.Error())
+	}
+	if j.RoBTool != nil {
+		if !slices.Contains(RoBTools, *j.RoBTool) {
+			out = append(out, fmt.Sprintf("rob_tool %q must be one of %s", *j.RoBTool, strings.Join(RoBTools, ", ")))
+		}
+		if class != "non_randomised" {
+			out = append(out, "rob_tool is only for non-randomised comparative evidence")
+		}
+	}
+	set := map[string]bool{
+		"risk_of_bias": j.RiskOfBias != grading.NotSerious, "inconsistency": j.Inconsistency != grading.NotSerious,
+		"indirectness": j.Indirectness != grading.NotSerious, "imprecision": j.Imprecision != grading.NotSerious,
+		"publication_bias": j.PublicationBias != grading.NotSerious, "large_effect": j.LargeEffect != grading.NoLargeEffect,
+		"dose_response": j.DoseResponse, "plausible_confounding": j.PlausibleConfounding, "rob_tool": false,
+	}
+	for _, d := range domains {
+		if set[d] && strings.TrimSpace(j.Reasons[d]) == "" {
+			out = append(out, fmt.Sprintf("%s needs a reason", d))
+		}
+	}
+	for d := range j.Reasons {
+		if _, ok := set[d]; !ok {
+			out = append(out, fmt.Sprintf("reason for unknown domain %q", d))
+		}
+	}
+	upgrade := set["large_effect"] || j.DoseResponse || j.PlausibleConfounding
+	downgrade := set["risk_of_bias"] || set["inconsistency"] || set["indirectness"] || set["imprecision"] || set["publication_bias"]
+	switch {
+	case upgrade && (class != "non_randomised" || sourceRated):
+		out = append(out, "upgrades apply only to non-randomised comparative evidence (upgrade_not_applicable)")
+	case upgrade && downgrade:
+		out = append(out, "upgrades need all five downgrade judgements not_serious (upgrade_requires_no_downgrade)")
+	}
+	if sourceRated && (set["risk_of_bias"] || set["inconsistency"] || set["publication_bias"]) {
+		out = append(out, "on a source's own rating only indirectness and imprecision may be rated down")
+	}
+	if strings.TrimSpace(j.Rationale) == "" {
+		out = append(out, "rationale is empty")
+	}
+	return out
+}

@@ -1,0 +1,465 @@
+package dataset
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"claimgrade/grading"
+)
+
+func mustLoadV2(t *testing.T) *DatasetV2 {
+	t.Helper()
+	d, err := LoadV2()
+	if err != nil {
+		t.Fatalf("LoadV2() error = %v, want nil", err)
+	}
+	return d
+}
+
+// readSeeds reads the seed articles the web sources name. It skips the
+// test only when the seed folder is absent.
+func readSeeds(t *testing.T, d *DatasetV2) map[string]string {
+	t.Helper()
+	if _, err := os.Stat(seedDir); errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("seed folder %s is absent", seedDir)
+	}
+	seeds := map[string]string{}
+	for _, s := range d.Sources {
+		if s.SeedFile == nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(seedDir, *s.SeedFile))
+		if err != nil {
+			t.Fatalf("read seed of %s: %v", s.Key, err)
+		}
+		seeds[*s.SeedFile] = string(b)
+	}
+	return seeds
+}
+
+func TestV2DecodeStrict(t *testing.T) {
+	mustLoadV2(t)
+	tests := []struct {
+		name string
+		data string
+	}{
+		{"unknown field", `{"version":2,"stance_rule":"r","therapies":[],"sources":[],"questions":[],"findings":[],"claims":[],"reviews":[],"extra":1}`},
+		{"unknown nested field", `{"version":2,"stance_rule":"r","therapies":[],"sources":[],"questions":[{"key":"q","colour":"red"}],"findings":[],"claims":[],"reviews":[]}`},
+		{"unknown judgement field", `{"version":2,"stance_rule":"r","therapies":[],"sources":[],"questions":[],"findings":[],"claims":[],"reviews":[{"finding":"f","assessments":[{"reviewer":"a","certainty":"high"}],"adjudication":null}]}`},
+		{"trailing data", `{"version":2} {}`},
+		{"not an object", `[]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := decodeV2([]byte(tt.data)); err == nil {
+				t.Errorf("decodeV2(%v) = _, nil, want an error", tt.name)
+			}
+		})
+	}
+}
+
+func TestV2RoundTrip(t *testing.T) {
+	d := mustLoadV2(t)
+	enc, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromRaw, fromTyped any
+	if err := json.Unmarshal(RawV2(), &fromRaw); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(enc, &fromTyped); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(dropNulls(fromRaw), dropNulls(fromTyped)); diff != "" {
+		t.Errorf("json.Marshal(LoadV2()) differs from RawV2() (-raw +typed):\n%s", diff)
+	}
+}
+
+func TestV2Validate(t *testing.T) {
+	d := mustLoadV2(t)
+	if err := d.Validate(nil); err != nil {
+		t.Fatalf("Validate(nil) = %v, want nil", err)
+	}
+	if d.StanceRule != StanceRule {
+		t.Errorf("stance_rule = %q, want StanceRule %q", d.StanceRule, StanceRule)
+	}
+	if err := d.Validate(readSeeds(t, d)); err != nil {
+		t.Fatalf("Validate(seeds) = %v, want nil", err)
+	}
+}
+
+func compileSchemaV2(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(SchemaV2()))
+	if err != nil {
+		t.Fatalf("UnmarshalJSON(schema_v2.json) error = %v", err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource("schema_v2.json", doc); err != nil {
+		t.Fatalf("AddResource(schema_v2.json) error = %v", err)
+	}
+	sch, err := c.Compile("schema_v2.json")
+	if err != nil {
+		t.Fatalf("Compile(schema_v2.json) error = %v", err)
+	}
+	return sch
+}
+
+func TestV2SchemaValidatesDemo(t *testing.T) {
+	if err := validateBytes(compileSchemaV2(t), RawV2()); err != nil {
+		t.Fatalf("Validate(demo_v2.json) = %v, want nil", err)
+	}
+}
+
+// mutateV2 decodes demo_v2.json generically, applies mutate and re-encodes.
+func mutateV2(t *testing.T, mutate func(doc map[string]any)) []byte {
+	t.Helper()
+	var doc map[string]any
+	dec := json.NewDecoder(bytes.NewReader(RawV2()))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	mutate(doc)
+	data, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func item(doc map[string]any, list string, key, value string) map[string]any {
+	for _, e := range doc[list].([]any) {
+		if m := e.(map[string]any); m[key] == value {
+			return m
+		}
+	}
+	panic(list + " has no " + key + " " + value)
+}
+
+func firstAssessment(doc map[string]any) map[string]any {
+	return doc["reviews"].([]any)[0].(map[string]any)["assessments"].([]any)[0].(map[string]any)
+}
+
+// TestV2SchemaRejects checks that schema_v2.json is not vacuous.
+func TestV2SchemaRejects(t *testing.T) {
+	sch := compileSchemaV2(t)
+	tests := []struct {
+		name   string
+		mutate func(doc map[string]any)
+	}{
+		{"wrong version", func(doc map[string]any) { doc["version"] = 1 }},
+		{"no stance rule", func(doc map[string]any) { delete(doc, "stance_rule") }},
+		{"uppercase doi", func(doc map[string]any) { item(doc, "sources", "key", "costantino-2011")["doi"] = "10.1155/ABC" }},
+		{"web article with url", func(doc map[string]any) { item(doc, "sources", "key", "article-000")["url"] = "https://example.com/" }},
+		{"rct with included_design", func(doc map[string]any) {
+			item(doc, "sources", "key", "costantino-2011")["included_design"] = "randomised"
+		}},
+		{"review without included_design", func(doc map[string]any) { delete(item(doc, "sources", "key", "chou-2022"), "included_design") }},
+		{"comparator with kind none", func(doc map[string]any) {
+			item(doc, "questions", "key", "q-meso-ntm-infection")["comparator"] = "placebo"
+		}},
+		{"bad outcome_kind", func(doc map[string]any) {
+			item(doc, "questions", "key", "q-meso-ntm-infection")["outcome_kind"] = "risk"
+		}},
+		{"finding excerpt", func(doc map[string]any) {
+			item(doc, "findings", "key", "f-sebra-24h")["sources"].([]any)[0].(map[string]any)["excerpt"] = "quoted"
+		}},
+		{"bad measure", func(doc map[string]any) { item(doc, "findings", "key", "f-sebra-24h")["measure"] = "ratio" }},
+		{"missing attribution field", func(doc map[string]any) { delete(item(doc, "findings", "key", "f-sebra-24h"), "attribution") }},
+		{"bad assertion", func(doc map[string]any) { doc["claims"].([]any)[0].(map[string]any)["assertion"] = "promise" }},
+		{"frequency above 1", func(doc map[string]any) {
+			item(doc, "claims", "key", "de-000-effective-75pct")["claimed_value"] = 75
+		}},
+		{"value on an absence claim", func(doc map[string]any) {
+			item(doc, "claims", "key", "fr-003-no-drug-interaction")["claimed_value"] = 0
+		}},
+		{"long summary", func(doc map[string]any) {
+			doc["claims"].([]any)[0].(map[string]any)["summary"] = strings.Repeat("x", 75)
+		}},
+		{"bad stance", func(doc map[string]any) {
+			item(doc, "claims", "key", "de-004-rapid-pain-relief")["findings"].([]any)[0].(map[string]any)["stance"] = "endorses"
+		}},
+		{"publication bias very serious", func(doc map[string]any) { firstAssessment(doc)["publication_bias"] = "very_serious" }},
+		{"inconsistency extremely serious", func(doc map[string]any) { firstAssessment(doc)["inconsistency"] = "extremely_serious" }},
+		{"assessment with certainty", func(doc map[string]any) { firstAssessment(doc)["certainty"] = "low" }},
+		{"missing reason", func(doc map[string]any) { firstAssessment(doc)["reasons"] = map[string]any{} }},
+		{"one assessment", func(doc map[string]any) {
+			r := doc["reviews"].([]any)[0].(map[string]any)
+			r["assessments"] = r["assessments"].([]any)[:1]
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := validateBytes(sch, mutateV2(t, tt.mutate)); err == nil {
+				t.Errorf("Validate(%v) = nil, want a schema error", tt.name)
+			}
+		})
+	}
+}
+
+func TestV2ValidateRejects(t *testing.T) {
+	ptr := func(s string) *string { return &s }
+	tests := []struct {
+		name   string
+		mutate func(d *DatasetV2)
+		want   string
+	}{
+		{"duplicate finding key", func(d *DatasetV2) { d.Findings = append(d.Findings, d.Findings[0]) }, "duplicate key"},
+		{"unknown question", func(d *DatasetV2) { d.Findings[0].Question = "q-nowhere" }, "unknown question"},
+		{"unknown finding link", func(d *DatasetV2) {
+			d.Claims[0].Findings = append(d.Claims[0].Findings, FindingLink{Finding: "f-nowhere", Stance: grading.Supports, Note: "n"})
+		}, "unknown finding"},
+		{"bad hedge", func(d *DatasetV2) { d.Claims[0].Hedge = "perhaps" }, "hedge"},
+		{"two design classes", func(d *DatasetV2) {
+			f := findingByKey(d, "f-sebra-24h")
+			f.Sources = append(f.Sources, FindingSource{Source: "ferrara-2017", Note: "n"})
+		}, "more than one design class"},
+		{"review beside its own trial", func(d *DatasetV2) {
+			f := findingByKey(d, "f-faetani-pain")
+			f.Sources = []FindingSource{{Source: "chou-2022", Note: "n"}, {Source: "finckh-2006", Note: "n"}}
+		}, "both set the level"},
+		{"reported certainty on a trial", func(d *DatasetV2) {
+			c := grading.Moderate
+			findingByKey(d, "f-sebra-24h").Sources[0].ReportedCertainty = &c
+		}, "reported_certainty is only"},
+		{"claim text not in excerpt", func(d *DatasetV2) { d.Claims[0].Text = "Nicht im Artikel." }, "does not contain the claim text"},
+		{"attribution on a comparative finding", func(d *DatasetV2) {
+			findingByKey(d, "f-sebra-24h").Attribution = ptr("probable")
+		}, "attribution is for a non-comparative harm"},
+		{"estimate outside interval", func(d *DatasetV2) {
+			v := 5.0
+			findingByKey(d, "f-friedman-pain").Estimate = &v
+		}, "outside its interval"},
+		{"review of an ungradable finding", func(d *DatasetV2) { d.Reviews[0].Finding = "f-nice-oral-nsaids" }, "cannot be graded"},
+		{"upgrade of randomised evidence", func(d *DatasetV2) {
+			a := &reviewByFinding(d, "f-friedman-pain").Assessments[0]
+			a.LargeEffect = grading.Large
+			a.Reasons["large_effect"] = "big"
+		}, "upgrade_not_applicable"},
+		{"missing reason", func(d *DatasetV2) {
+			delete(reviewByFinding(d, "f-friedman-pain").Assessments[0].Reasons, "imprecision")
+		}, "imprecision needs a reason"},
+		{"publication bias very serious", func(d *DatasetV2) {
+			a := &reviewByFinding(d, "f-friedman-pain").Assessments[0]
+			a.PublicationBias = grading.VerySerious
+			a.Reasons["publication_bias"] = "r"
+		}, "publication_bias"},
+		{"disagreement without adjudication", func(d *DatasetV2) { reviewByFinding(d, "f-sebra-24h").Adjudication = nil }, "no adjudication"},
+		{"adjudicating reviewer", func(d *DatasetV2) {
+			reviewByFinding(d, "f-sebra-24h").Adjudication.Editor = "demo-reviewer-a"
+		}, "must not be one of the reviewers"},
+		{"rating down a source-rated finding for bias", func(d *DatasetV2) {
+			a := &reviewByFinding(d, "f-chou-radicular-pain").Assessments[0]
+			a.RiskOfBias = grading.Serious
+			a.Reasons = map[string]string{"risk_of_bias": "r"}
+		}, "only indirectness and imprecision"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := mustLoadV2(t)
+			tt.mutate(d)
+			err := d.Validate(nil)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Validate(%v) = %v, want an error containing %q", tt.name, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestV2VerbatimRejects(t *testing.T) {
+	d := mustLoadV2(t)
+	seeds := readSeeds(t, d)
+	c := &d.Claims[0]
+	c.Text += " (erfunden)"
+	c.Appearances[0].Excerpt += " (erfunden)"
+	err := d.Validate(seeds)
+	if err == nil || !strings.Contains(err.Error(), "not verbatim") {
+		t.Errorf("Validate(seeds) with an invented sentence = %v, want a verbatim error", err)
+	}
+}
+
+func findingByKey(d *DatasetV2, key string) *Finding {
+	for i := range d.Findings {
+		if d.Findings[i].Key == key {
+			return &d.Findings[i]
+		}
+	}
+	panic("no finding " + key)
+}
+
+func reviewByFinding(d *DatasetV2, key string) *FindingReview {
+	for i := range d.Reviews {
+		if d.Reviews[i].Finding == key {
+			return &d.Reviews[i]
+		}
+	}
+	panic("no review of " + key)
+}
+
+// TestV2ReferencesUsed checks that every verified reference record is a
+// source carrying only its verified fields, and that every one is used by a
+// finding.
+func TestV2ReferencesUsed(t *testing.T) {
+	d := mustLoadV2(t)
+	b, err := os.ReadFile(referenceFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("reference file %s is absent", referenceFile)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var records []struct {
+		Title    string   `json:"title"`
+		Design   string   `json:"design"`
+		DOI      *string  `json:"doi"`
+		PMID     *string  `json:"pmid"`
+		URL      *string  `json:"url"`
+		Verified []string `json:"verified_fields"`
+	}
+	if err := json.Unmarshal(b, &records); err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{}
+	for _, f := range d.Findings {
+		for _, s := range f.Sources {
+			used[s.Source] = true
+		}
+	}
+	byTitle := map[string]SourceV2{}
+	for _, s := range d.Sources {
+		if s.ReferenceTitle != nil {
+			byTitle[*s.ReferenceTitle] = s
+		}
+	}
+	if got, want := len(byTitle), len(records); got != want {
+		t.Errorf("reference sources = %d, want %d", got, want)
+	}
+	for _, r := range records {
+		s, ok := byTitle[r.Title]
+		if !ok {
+			t.Errorf("record %q has no source", r.Title)
+			continue
+		}
+		if !used[s.Key] {
+			t.Errorf("source %s is used by no finding", s.Key)
+		}
+		if string(s.Kind) != r.Design {
+			t.Errorf("source %s kind = %s, want %s", s.Key, s.Kind, r.Design)
+		}
+		verified := map[string]bool{}
+		for _, v := range r.Verified {
+			verified[v] = true
+		}
+		check := func(field string, got, want *string, norm func(string) string) {
+			switch {
+			case got == nil:
+				if verified[field] && want != nil {
+					t.Errorf("source %s: verified %s %q missing", s.Key, field, *want)
+				}
+			case !verified[field]:
+				t.Errorf("source %s: %s %q is not a verified field", s.Key, field, *got)
+			case want == nil || *got != norm(*want):
+				t.Errorf("source %s: %s = %q, want the record's %v", s.Key, field, *got, want)
+			}
+		}
+		same := func(s string) string { return s }
+		check("doi", s.DOI, r.DOI, strings.ToLower)
+		check("pmid", s.PMID, r.PMID, same)
+		check("url", s.URL, r.URL, same)
+	}
+}
+
+// TestV2Content checks the dataset's promises that Validate does not
+// enforce in general, and logs its counts.
+func TestV2Content(t *testing.T) {
+	d := mustLoadV2(t)
+	gradable := map[string]bool{}
+	for _, r := range d.Reviews {
+		gradable[r.Finding] = true
+		names := []string{}
+		for _, a := range r.Assessments {
+			names = append(names, a.Reviewer)
+		}
+		if diff := cmp.Diff([]string{"demo-reviewer-a", "demo-reviewer-b"}, names); diff != "" {
+			t.Errorf("review of %s: reviewers (-want +got):\n%s", r.Finding, diff)
+		}
+		if r.Adjudication != nil && r.Adjudication.Editor != "demo-editor" {
+			t.Errorf("review of %s: editor = %q, want demo-editor", r.Finding, r.Adjudication.Editor)
+		}
+	}
+	// Every finding with a level-setting source is graded.
+	src := map[string]*SourceV2{}
+	for i := range d.Sources {
+		src[d.Sources[i].Key] = &d.Sources[i]
+	}
+	for _, f := range d.Findings {
+		sets := false
+		for _, fs := range f.Sources {
+			if designClass(src[fs.Source], fs) != "" {
+				sets = true
+			}
+		}
+		if sets != gradable[f.Key] {
+			t.Errorf("finding %s: level-setting = %v, reviewed = %v", f.Key, sets, gradable[f.Key])
+		}
+		if f.Estimate == nil && !strings.Contains(f.Summary, "No ") {
+			t.Errorf("finding %s: no estimate, but the summary does not say why", f.Key)
+		}
+	}
+	// The claims v1 lacked, issue 9.
+	claims := map[string]ClaimV2{}
+	for _, c := range d.Claims {
+		claims[c.Key] = c
+	}
+	for _, k := range []string{
+		"en-002-micro-vaccination-asthma-cf", "en-002-postpone-prevent-operation", "en-002-infertility",
+		"en-002-quit-smoking", "de-004-faster-more-effective", "de-004-injection-site-infection",
+		"it-001-particularly-safe", "it-001-particularly-effective", "it-001-fewer-side-effects-than-systemic",
+		"it-001-analgesic", "it-001-anti-inflammatory", "it-001-muscle-relaxant",
+	} {
+		if _, ok := claims[k]; !ok {
+			t.Errorf("claim %s missing", k)
+		}
+	}
+	if c := claims["fr-003-no-drug-interaction"]; c.Assertion != "absence" || c.Hedge != "none" || !strings.Contains(c.Text, "personne âgées poli médicamentées") {
+		t.Errorf("fr-003-no-drug-interaction = %+v, want an unhedged absence keeping the elderly qualifier", c)
+	}
+
+	n := map[string]int{}
+	for _, c := range d.Claims {
+		n["appearances"] += len(c.Appearances)
+		n["links"] += len(c.Findings)
+		for _, l := range c.Findings {
+			n["stance "+string(l.Stance)]++
+		}
+		n["assertion "+c.Assertion]++
+	}
+	adj := 0
+	for _, r := range d.Reviews {
+		n["assessments"] += len(r.Assessments)
+		if r.Adjudication != nil {
+			adj++
+		}
+	}
+	if adj == 0 {
+		t.Error("no adjudication, want at least one settled disagreement")
+	}
+	t.Logf("sources %d, questions %d, findings %d (graded %d), claims %d, appearances %d, claim-finding links %d, reviews %d (assessments %d), adjudications %d",
+		len(d.Sources), len(d.Questions), len(d.Findings), len(d.Reviews), len(d.Claims), n["appearances"], n["links"],
+		len(d.Reviews), n["assessments"], adj)
+	t.Logf("stances: supports %d, refutes %d, mixed %d, neutral %d; assertions: effect %d, frequency %d, absence %d, occurrence %d, other %d",
+		n["stance supports"], n["stance refutes"], n["stance mixed"], n["stance neutral"],
+		n["assertion effect"], n["assertion frequency"], n["assertion absence"], n["assertion occurrence"], n["assertion other"])
+}
