@@ -69,43 +69,20 @@ func RawV2() []byte { return bytes.Clone(rawV2) }
 // demo_v2.json. Each call returns a new copy.
 func SchemaV2() []byte { return bytes.Clone(schemaV2) }
 
-// Vocabularies that package grading does not define yet. They are plain
-// strings checked against these lists; the grading types replace them when
-// they land, with the same wire values.
+// Assertions and Hedges are the claim wording attributes of issue 10, plain
+// strings checked against these lists until package grading defines their
+// types (every other vocabulary of the file is grading's own).
 var (
-	// IncludedDesigns are the designs a systematic review or meta-analysis
-	// pools.
-	IncludedDesigns = []string{"randomised", "non_randomised", "non_comparative", "mixed"}
-	// DesignSubsets are the one-design estimates a mixed review can give.
-	DesignSubsets = []string{"randomised", "non_randomised", "non_comparative"}
-	// ComparatorKinds: none (non-comparative), inactive (placebo, sham, no
-	// treatment, add-on to usual care), active (another treatment).
-	ComparatorKinds = []string{"none", "inactive", "active"}
-	// OutcomeKinds says whether more of the outcome is good or bad.
-	OutcomeKinds = []string{"benefit", "harm"}
-	// Measures are the effect measures of a finding.
-	Measures = []string{"risk_ratio", "odds_ratio", "hazard_ratio", "mean_difference", "std_mean_difference",
-		"risk_difference", "proportion", "incidence"}
-	// Attributions are the WHO-UMC causality categories of a
-	// non-comparative harm.
-	Attributions = []string{"certain", "probable", "possible", "unlikely", "unassessed"}
 	// Assertions are what a claim's wording asserts.
 	Assertions = []string{"effect", "frequency", "absence", "occurrence", "other"}
 	// Hedges are the wording's hedging: none, likely (probably), may (may,
 	// can, some).
 	Hedges = []string{"none", "likely", "may"}
-	// RoBTools are the risk-of-bias tools an assessment may declare.
-	RoBTools = []string{"robins_i"}
 )
 
 // StanceRule is the one rule every claim-finding stance in demo_v2.json
 // follows, word for word the file's stance_rule (a test keeps them equal).
 const StanceRule = "A claim-finding link's stance says whether the finding's observed result, on the outcome the claim speaks of, agrees with what the claim's wording asserts, for the population, route and comparator the claim names or implies. supports: the result agrees - an effect in the asserted direction against no treatment, placebo or the alternative the claim names (superiority over an active treatment also shows an effect for a claim that names no comparator); for harms, an event attributed to the therapy for a claim that the harm can occur, or events described as mild for a claim of mildness. refutes: the result contradicts it - no difference or the opposite direction against the comparator the claim names or implies (placebo or no treatment for a claim with no comparator), or an attributed event against a claim of absence. mixed: the finding's own result agrees on one part of the claim's scope and contradicts it on another. neutral: the finding does not test the wording - another comparator (including no difference from an active treatment for a claim with no comparator, since both arms improving cannot show that either works), another route, timepoint or outcome, or a report of a selected cluster of cases (an outbreak) for a claim about how often something happens in routine use; a neutral link is context only. Stance is direction only: how sure we are comes from the finding's grade, and whether the size matches the wording from the rating rules."
-
-// ExtremelySerious is the fourth concern level (−3), allowed for risk of
-// bias and imprecision only. grading.Concern gains it with the corrected
-// GRADE rules; until then the dataset spells it here.
-const ExtremelySerious grading.Concern = "extremely_serious"
 
 // DatasetV2 is the whole demo_v2.json.
 type DatasetV2 struct {
@@ -152,9 +129,9 @@ type SourceV2 struct {
 	// ReferenceTitle is the exact title of the record in
 	// shared/reference/evidence-sources.json.
 	ReferenceTitle *string `json:"reference_title,omitempty"`
-	// IncludedDesign is what a systematic review or meta-analysis pools
-	// (one of IncludedDesigns); nil for other kinds.
-	IncludedDesign *string `json:"included_design,omitempty"`
+	// IncludedDesign is what a systematic review or meta-analysis pools;
+	// nil for other kinds.
+	IncludedDesign *grading.IncludedDesign `json:"included_design,omitempty"`
 	// Includes are keys of catalogued sources the review pools, listed only
 	// where the record makes it certain.
 	Includes []string `json:"includes,omitempty"`
@@ -168,29 +145,29 @@ type Question struct {
 	// Intervention states drug, route, dose and setting as text.
 	Intervention string `json:"intervention"`
 	// Comparator is nil for a non-comparative (event-rate) question.
-	Comparator     *string `json:"comparator"`
-	ComparatorKind string  `json:"comparator_kind"`
-	Outcome        string  `json:"outcome"`
-	Timepoint      string  `json:"timepoint"`
-	OutcomeKind    string  `json:"outcome_kind"`
+	Comparator     *string                `json:"comparator"`
+	ComparatorKind grading.ComparatorKind `json:"comparator_kind"`
+	Outcome        string                 `json:"outcome"`
+	Timepoint      string                 `json:"timepoint"`
+	OutcomeKind    grading.OutcomeKind    `json:"outcome_kind"`
 }
 
 // Finding is the body of evidence for one question. Numbers are set only
 // where the verified record states them; Summary says why the rest is null.
 type Finding struct {
-	Key          string          `json:"key"`
-	Question     string          `json:"question"`
-	Sources      []FindingSource `json:"sources"`
-	Measure      *string         `json:"measure"`
-	Estimate     *float64        `json:"estimate"`
-	CILow        *float64        `json:"ci_low"`
-	CIHigh       *float64        `json:"ci_high"`
-	Events       *int            `json:"events"`
-	Participants *int            `json:"participants"`
-	Studies      *int            `json:"studies"`
-	Threshold    *float64        `json:"threshold"`
-	Attribution  *string         `json:"attribution"`
-	Summary      string          `json:"summary"`
+	Key          string                 `json:"key"`
+	Question     string                 `json:"question"`
+	Sources      []FindingSource        `json:"sources"`
+	Measure      *grading.EffectMeasure `json:"measure"`
+	Estimate     *float64               `json:"estimate"`
+	CILow        *float64               `json:"ci_low"`
+	CIHigh       *float64               `json:"ci_high"`
+	Events       *int                   `json:"events"`
+	Participants *int                   `json:"participants"`
+	Studies      *int                   `json:"studies"`
+	Threshold    *float64               `json:"threshold"`
+	Attribution  *grading.Attribution   `json:"attribution"`
+	Summary      string                 `json:"summary"`
 }
 
 // FindingSource is one evidence source of a finding.
@@ -204,8 +181,8 @@ type FindingSource struct {
 	// this outcome.
 	ReportedCertainty *grading.Certainty `json:"reported_certainty"`
 	// DesignSubset is the one design a mixed review's estimate is
-	// restricted to (one of DesignSubsets).
-	DesignSubset *string `json:"design_subset"`
+	// restricted to.
+	DesignSubset *grading.DesignClass `json:"design_subset"`
 }
 
 // ClaimV2 is one claim of a web article with its wording attributes.
@@ -263,8 +240,8 @@ type Judgements struct {
 	LargeEffect          grading.Effect  `json:"large_effect"`
 	DoseResponse         bool            `json:"dose_response"`
 	PlausibleConfounding bool            `json:"plausible_confounding"`
-	// RoBTool is nil or "robins_i" (non-randomised comparative evidence).
-	RoBTool *string `json:"rob_tool"`
+	// RoBTool is nil or robins_i (non-randomised comparative evidence).
+	RoBTool *grading.RobTool `json:"rob_tool"`
 	// Reasons maps a domain name to the reason for its judgement; required
 	// for every judgement other than not_serious, none and false.
 	Reasons   map[string]string `json:"reasons"`
@@ -305,41 +282,6 @@ func decodeV2(data []byte) (*DatasetV2, error) {
 // verbatim texts are compared with the seed articles.
 func NormalizeSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// designClass is the design class a source sets the level with in a
-// finding, or "" when it sets no level.
-func designClass(s *SourceV2, fs FindingSource) string {
-	switch s.Kind {
-	case grading.KindRCT:
-		return "randomised"
-	case grading.KindCohort, grading.KindCaseControl, grading.KindCrossSectional:
-		return "non_randomised"
-	case grading.KindCaseSeries, grading.KindCaseReport:
-		return "non_comparative"
-	case grading.KindSystematicReview, grading.KindMetaAnalysis:
-		if fs.ReportedCertainty != nil {
-			return "source_rated"
-		}
-		if s.IncludedDesign == nil {
-			return ""
-		}
-		if *s.IncludedDesign == "mixed" {
-			if fs.DesignSubset != nil {
-				return *fs.DesignSubset
-			}
-			return ""
-		}
-		return *s.IncludedDesign
-	case grading.KindGuideline:
-		if fs.ReportedCertainty != nil {
-			return "source_rated"
-		}
-	}
-	return ""
-}
-
-var domains = []string{"risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias",
-	"large_effect", "dose_response", "plausible_confounding", "rob_tool"}
-
 // Validate checks what the schema cannot, and reports every problem at
 // once: unique keys, DOIs and PMIDs; references between therapies, sources,
 // questions, findings, claims and reviews; the vocabularies; one design
@@ -354,6 +296,11 @@ func (d *DatasetV2) Validate(seeds map[string]string) error {
 	in := func(field, v string, list []string) {
 		if !slices.Contains(list, v) {
 			add("%s: %q must be one of %s", field, v, strings.Join(list, ", "))
+		}
+	}
+	valid := func(field string, v interface{ Validate() error }) {
+		if err := v.Validate(); err != nil {
+			add("%s: %v", field, err)
 		}
 	}
 	text := func(field, v string) {
@@ -385,6 +332,7 @@ func (d *DatasetV2) Validate(seeds map[string]string) error {
 	}
 
 	sources := map[string]*SourceV2{}
+	sourceIDs := map[string]int64{} // the engine names sources by id: the 1-based position
 	dois, pmids := map[string]string{}, map[string]string{}
 	for i := range d.Sources {
 		s := &d.Sources[i]
@@ -393,6 +341,7 @@ func (d *DatasetV2) Validate(seeds map[string]string) error {
 			add("%s: duplicate key", f)
 		}
 		sources[s.Key] = s
+		sourceIDs[s.Key] = int64(i + 1)
 		if err := s.Kind.Validate(); err != nil {
 			add("%s: %v", f, err)
 		}
@@ -421,7 +370,7 @@ func (d *DatasetV2) Validate(seeds map[string]string) error {
 		case review && s.IncludedDesign == nil:
 			add("%s: a %s needs included_design", f, s.Kind)
 		case review:
-			in(f+": included_design", *s.IncludedDesign, IncludedDesigns)
+			valid(f+": included_design", s.IncludedDesign)
 		case s.IncludedDesign != nil || len(s.Includes) > 0:
 			add("%s: included_design and includes are for systematic reviews and meta-analyses", f)
 		}
@@ -472,9 +421,9 @@ func (d *DatasetV2) Validate(seeds map[string]string) error {
 		text(f+": intervention", q.Intervention)
 		text(f+": outcome", q.Outcome)
 		text(f+": timepoint", q.Timepoint)
-		in(f+": comparator_kind", q.ComparatorKind, ComparatorKinds)
-		in(f+": outcome_kind", q.OutcomeKind, OutcomeKinds)
-		if (q.Comparator == nil) != (q.ComparatorKind == "none") {
+		valid(f+": comparator_kind", q.ComparatorKind)
+		valid(f+": outcome_kind", q.OutcomeKind)
+		if (q.Comparator == nil) != (q.ComparatorKind == grading.ComparatorNone) {
 			add("%s: comparator must be null exactly when comparator_kind is none", f)
 		}
 		if q.Comparator != nil {
@@ -483,9 +432,8 @@ func (d *DatasetV2) Validate(seeds map[string]string) error {
 	}
 
 	findings := map[string]*Finding{}
+	bodies := map[string]grading.Body{}
 	gradable := map[string]bool{}
-	sourceRated := map[string]bool{}
-	findingClass := map[string]string{}
 	for i := range d.Findings {
 		fd := &d.Findings[i]
 		f := "finding " + fd.Key
@@ -501,8 +449,6 @@ func (d *DatasetV2) Validate(seeds map[string]string) error {
 		if len(fd.Sources) == 0 {
 			add("%s: no sources", f)
 		}
-		classes := map[string][]string{}
-		levelSetting := map[string]bool{}
 		seen := map[string]bool{}
 		for _, fs := range fd.Sources {
 			g := f + ": source " + fs.Source
@@ -534,34 +480,37 @@ func (d *DatasetV2) Validate(seeds map[string]string) error {
 				}
 			}
 			if fs.DesignSubset != nil {
-				in(g+": design_subset", *fs.DesignSubset, DesignSubsets)
-				if s.IncludedDesign == nil || *s.IncludedDesign != "mixed" {
+				valid(g+": design_subset", fs.DesignSubset)
+				if s.IncludedDesign == nil || *s.IncludedDesign != grading.IncludedMixed {
 					add("%s: design_subset is only for a mixed review", g)
 				}
 			}
-			if c := designClass(s, fs); c != "" {
-				classes[c] = append(classes[c], fs.Source)
-				levelSetting[fs.Source] = true
+		}
+		// Which sources set the level, the one design class, the start:
+		// the engine decides, exactly as it will when the finding is graded.
+		body := d.body(fd, q, sourceIDs, sources)
+		bodies[fd.Key] = body
+		if _, err := grading.BodyBasis(body); err != nil {
+			var re *grading.RuleError
+			if !errors.As(err, &re) {
+				add("%s: %v", f, err)
 			}
-		}
-		if len(classes) > 1 {
-			add("%s: level-setting sources of more than one design class: %v", f, classes)
-		}
-		for c := range classes {
-			findingClass[fd.Key] = c
-		}
-		for k := range levelSetting {
-			for _, inc := range sources[k].Includes {
-				if levelSetting[inc] {
-					add("%s: review %q and its included source %q both set the level", f, k, inc)
+			for _, pr := range re.Problems {
+				// Context-only findings are allowed: nothing sets a level, or
+				// only a mixed review whose estimate is not restricted to one
+				// design. Reviewing one is refused below.
+				contextOnly := pr.Code == grading.CodeUngradable ||
+					(pr.Code == grading.CodeSplitByDesign && strings.HasSuffix(pr.Field, ".design_subset"))
+				if !contextOnly {
+					add("%s: %s: %s (%s)", f, pr.Field, pr.Message, pr.Code)
 				}
 			}
+		} else {
+			gradable[fd.Key] = true
 		}
-		gradable[fd.Key] = len(levelSetting) > 0
-		sourceRated[fd.Key] = classes["source_rated"] != nil
 
 		if fd.Measure != nil {
-			in(f+": measure", *fd.Measure, Measures)
+			valid(f+": measure", fd.Measure)
 		}
 		if (fd.Estimate != nil || fd.CILow != nil || fd.CIHigh != nil) && fd.Measure == nil {
 			add("%s: an estimate or interval needs a measure", f)
@@ -594,7 +543,7 @@ func (d *DatasetV2) Validate(seeds map[string]string) error {
 			add("%s: threshold must be positive", f)
 		}
 		if fd.Attribution != nil {
-			in(f+": attribution", *fd.Attribution, Attributions)
+			valid(f+": attribution", fd.Attribution)
 			if qok && (q.Comparator != nil || q.OutcomeKind != "harm") {
 				add("%s: attribution is for a non-comparative harm", f)
 			}
@@ -702,112 +651,125 @@ func (d *DatasetV2) Validate(seeds map[string]string) error {
 			add("%s: duplicate review", f)
 		}
 		reviewed[r.Finding] = true
-		if _, ok := findings[r.Finding]; !ok {
+		body, ok := bodies[r.Finding]
+		switch {
+		case !ok:
 			add("%s: unknown finding", f)
-		} else if !gradable[r.Finding] {
+			continue
+		case !gradable[r.Finding]:
 			add("%s: the finding has no level-setting source and cannot be graded", f)
+			continue
 		}
-		class, rated := findingClass[r.Finding], sourceRated[r.Finding]
 		if len(r.Assessments) < 2 {
 			add("%s: %d assessments, want at least 2", f, len(r.Assessments))
 		}
-		reviewers := map[string]bool{}
+		// Each assessment goes through the engine's rules, as a reviewer's
+		// PUT will; their agreement through the consensus rule.
+		var submitted []grading.FindingAssessment
+		var assessors []string
 		for _, a := range r.Assessments {
-			if a.Reviewer == "" || reviewers[a.Reviewer] {
+			if a.Reviewer == "" || slices.Contains(assessors, a.Reviewer) {
 				add("%s: empty or duplicate reviewer %q", f, a.Reviewer)
 			}
-			reviewers[a.Reviewer] = true
-			for _, e := range a.check(class, rated) {
-				add("%s by %s: %s", f, a.Reviewer, e)
+			assessors = append(assessors, a.Reviewer)
+			text(f+" by "+a.Reviewer+": rationale", a.Rationale)
+			dv, err := grading.GradeBody(body, a.domain())
+			if err != nil {
+				add("%s by %s: %v", f, a.Reviewer, err)
+				continue
 			}
+			submitted = append(submitted, grading.FindingAssessment{Reviewer: a.Reviewer, Judgements: a.domain(),
+				Start: dv.Start, Certainty: dv.Result})
 		}
-		differ := false
-		for _, a := range r.Assessments[min(1, len(r.Assessments)):] {
-			if !r.Assessments[0].Judgements.sameAs(a.Judgements) {
-				differ = true
-			}
+		if len(submitted) != len(r.Assessments) {
+			continue
 		}
+		consensus := grading.FindingConsensus(submitted, 2)
 		switch adj := r.Adjudication; {
-		case differ && adj == nil:
-			add("%s: the assessments differ and no adjudication settles them", f)
-		case !differ && adj != nil:
+		case !consensus.Decided && adj == nil:
+			add("%s: the assessments differ in %v and no adjudication settles them", f, consensus.Disagreements)
+		case consensus.Decided && adj != nil:
 			add("%s: an adjudication without a disagreement", f)
 		case adj != nil:
-			if adj.Editor == "" || reviewers[adj.Editor] {
-				add("%s: the adjudicating editor %q must not be one of the reviewers", f, adj.Editor)
-			}
-			for _, e := range adj.check(class, rated) {
-				add("%s: adjudication: %s", f, e)
+			if _, err := grading.AdjudicateBody(body, grading.Adjudication{Editor: adj.Editor, Judgements: adj.domain(),
+				Rationale: adj.Rationale, Assessors: assessors}); err != nil {
+				add("%s: adjudication: %v", f, err)
 			}
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// sameAs reports whether two judgement sets agree on every domain.
-func (j Judgements) sameAs(o Judgements) bool {
-	return j.RiskOfBias == o.RiskOfBias && j.Inconsistency == o.Inconsistency && j.Indirectness == o.Indirectness &&
-		j.Imprecision == o.Imprecision && j.PublicationBias == o.PublicationBias && j.LargeEffect == o.LargeEffect &&
-		j.DoseResponse == o.DoseResponse && j.PlausibleConfounding == o.PlausibleConfounding &&
-		(j.RoBTool == nil) == (o.RoBTool == nil) && (j.RoBTool == nil || *j.RoBTool == *o.RoBTool)
+// domain is the judgement set as the engine takes it.
+func (j Judgements) domain() grading.DomainJudgements {
+	dj := grading.DomainJudgements{RiskOfBias: j.RiskOfBias, Inconsistency: j.Inconsistency, Indirectness: j.Indirectness,
+		Imprecision: j.Imprecision, PublicationBias: j.PublicationBias, LargeEffect: j.LargeEffect,
+		DoseResponse: j.DoseResponse, PlausibleConfounding: j.PlausibleConfounding, Reasons: j.Reasons}
+	if j.RoBTool != nil {
+		dj.RobTool = *j.RoBTool
+	}
+	if dj.Reasons == nil {
+		dj.Reasons = map[string]string{}
+	}
+	return dj
 }
 
-// check applies the DESIGN.md GRADE rules to one judgement set for a
-// finding of the given design class (source_rated when it rests on a
-// review's or guideline's own rating).
-func (j Judgements) check(class string, sourceRated bool) []string {
-	var out []string
-	concern := func(name string, c grading.Concern, allowed ...grading.Concern) {
-		if !slices.Contains(allowed, c) {
-			out = append(out, fmt.Sprintf("%s %q must be one of %s", name, c, strings.Join(grading.Strings(allowed), ", ")))
+// body is a finding's body of evidence as the engine sees it; q is nil when
+// the finding names an unknown question, and unknown sources are left out
+// (both are reported by Validate).
+func (d *DatasetV2) body(fd *Finding, q *Question, ids map[string]int64, sources map[string]*SourceV2) grading.Body {
+	var b grading.Body
+	if q != nil {
+		b.Question = grading.Question{Population: q.Population, Intervention: q.Intervention, Comparator: q.Comparator,
+			ComparatorKind: q.ComparatorKind, Outcome: q.Outcome, Timepoint: q.Timepoint, OutcomeKind: q.OutcomeKind}
+	}
+	b.Effect = grading.EffectEstimate{Estimate: fd.Estimate, CILow: fd.CILow, CIHigh: fd.CIHigh, Threshold: fd.Threshold,
+		Events: int64Ptr(fd.Events), Participants: int64Ptr(fd.Participants), Studies: int64Ptr(fd.Studies)}
+	if fd.Measure != nil {
+		b.Effect.Measure = *fd.Measure
+	}
+	for _, fs := range fd.Sources {
+		s, ok := sources[fs.Source]
+		if !ok {
+			continue
+		}
+		bs := grading.BodySource{SourceID: ids[fs.Source], Kind: s.Kind}
+		if s.IncludedDesign != nil {
+			bs.IncludedDesign = *s.IncludedDesign
+		}
+		for _, k := range s.Includes {
+			bs.Includes = append(bs.Includes, ids[k])
+		}
+		if fs.ReportedCertainty != nil {
+			bs.ReportedCertainty = *fs.ReportedCertainty
+		}
+		if fs.DesignSubset != nil {
+			bs.DesignSubset = *fs.DesignSubset
+		}
+		b.Sources = append(b.Sources, bs)
+	}
+	return b
+}
+
+// bodyOf is body with the dataset's own source ids (1-based positions).
+func (d *DatasetV2) bodyOf(fd *Finding) grading.Body {
+	ids, sources := map[string]int64{}, map[string]*SourceV2{}
+	for i := range d.Sources {
+		ids[d.Sources[i].Key], sources[d.Sources[i].Key] = int64(i+1), &d.Sources[i]
+	}
+	var q *Question
+	for i := range d.Questions {
+		if d.Questions[i].Key == fd.Question {
+			q = &d.Questions[i]
 		}
 	}
-	four := []grading.Concern{grading.NotSerious, grading.Serious, grading.VerySerious, ExtremelySerious}
-	concern("risk_of_bias", j.RiskOfBias, four...)
-	concern("imprecision", j.Imprecision, four...)
-	concern("inconsistency", j.Inconsistency, grading.Concerns()...)
-	concern("indirectness", j.Indirectness, grading.Concerns()...)
-	concern("publication_bias", j.PublicationBias, grading.NotSerious, grading.Serious)
-	if err := j.LargeEffect.Validate(); err != nil {
-		out = append(out, err.Error())
+	return d.body(fd, q, ids, sources)
+}
+
+func int64Ptr(p *int) *int64 {
+	if p == nil {
+		return nil
 	}
-	if j.RoBTool != nil {
-		if !slices.Contains(RoBTools, *j.RoBTool) {
-			out = append(out, fmt.Sprintf("rob_tool %q must be one of %s", *j.RoBTool, strings.Join(RoBTools, ", ")))
-		}
-		if class != "non_randomised" {
-			out = append(out, "rob_tool is only for non-randomised comparative evidence")
-		}
-	}
-	set := map[string]bool{
-		"risk_of_bias": j.RiskOfBias != grading.NotSerious, "inconsistency": j.Inconsistency != grading.NotSerious,
-		"indirectness": j.Indirectness != grading.NotSerious, "imprecision": j.Imprecision != grading.NotSerious,
-		"publication_bias": j.PublicationBias != grading.NotSerious, "large_effect": j.LargeEffect != grading.NoLargeEffect,
-		"dose_response": j.DoseResponse, "plausible_confounding": j.PlausibleConfounding, "rob_tool": false,
-	}
-	for _, d := range domains {
-		if set[d] && strings.TrimSpace(j.Reasons[d]) == "" {
-			out = append(out, fmt.Sprintf("%s needs a reason", d))
-		}
-	}
-	for d := range j.Reasons {
-		if _, ok := set[d]; !ok {
-			out = append(out, fmt.Sprintf("reason for unknown domain %q", d))
-		}
-	}
-	upgrade := set["large_effect"] || j.DoseResponse || j.PlausibleConfounding
-	downgrade := set["risk_of_bias"] || set["inconsistency"] || set["indirectness"] || set["imprecision"] || set["publication_bias"]
-	switch {
-	case upgrade && (class != "non_randomised" || sourceRated):
-		out = append(out, "upgrades apply only to non-randomised comparative evidence (upgrade_not_applicable)")
-	case upgrade && downgrade:
-		out = append(out, "upgrades need all five downgrade judgements not_serious (upgrade_requires_no_downgrade)")
-	}
-	if sourceRated && (set["risk_of_bias"] || set["inconsistency"] || set["publication_bias"]) {
-		out = append(out, "on a source's own rating only indirectness and imprecision may be rated down")
-	}
-	if strings.TrimSpace(j.Rationale) == "" {
-		out = append(out, "rationale is empty")
-	}
-	return out
+	v := int64(*p)
+	return &v
 }
