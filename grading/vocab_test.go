@@ -43,6 +43,11 @@ func vocabularies() []vocabulary {
 		vocab("assessment status", AssessmentStatuses(), ParseAssessmentStatus, (*AssessmentStatus).Scan),
 		vocab("grade method", Methods(), ParseMethod, (*Method).Scan),
 		vocab("flag", AllFlags(), ParseFlag, (*Flag).Scan),
+		vocab("included design", IncludedDesigns(), ParseIncludedDesign, (*IncludedDesign).Scan),
+		vocab("comparator kind", ComparatorKinds(), ParseComparatorKind, (*ComparatorKind).Scan),
+		vocab("outcome kind", OutcomeKinds(), ParseOutcomeKind, (*OutcomeKind).Scan),
+		vocab("measure", Measures(), ParseMeasure, (*Measure).Scan),
+		vocab("attribution", Attributions(), ParseAttribution, (*Attribution).Scan),
 	}
 }
 
