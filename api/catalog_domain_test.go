@@ -349,7 +349,7 @@ func TestCatalogSources(t *testing.T) {
 		})
 
 		t.Run("detail embeds the linked claims", func(t *testing.T) {
-			src := testenv.ID(e.source(map[string]any{"kind": "systematic_review", "title": "Review of mesotherapy"}))
+			src := testenv.ID(e.source(map[string]any{"kind": "systematic_review", "included_design": "randomised", "title": "Review of mesotherapy"}))
 			web := testenv.ID(e.source(map[string]any{"kind": "news", "title": "News"}))
 			c1 := testenv.ID(e.claim(map[string]any{"text": "Hilft bei Rückenschmerzen.", "claim_type": "efficacy"}))
 			c2 := testenv.ID(e.claim(map[string]any{"text": "Ist sicher.", "claim_type": "safety"}))

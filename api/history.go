@@ -15,6 +15,9 @@ var historySnapshotOf = []struct{ name, resource string }{
 	{"LinkSnapshot", "Link"},
 	{"AssessmentSnapshot", "Assessment"},
 	{"GradeSnapshot", "GradeDecision"},
+	{"FindingSnapshot", "Finding"},
+	{"FindingSourceSnapshot", "FindingSource"},
+	{"ClaimFindingSnapshot", "ClaimFinding"},
 }
 
 // historySnapshots types HistoryEvent's before and after, which Swagger
@@ -73,7 +76,7 @@ func historySnapshots(doc *openapi3.T) error {
 			return fmt.Errorf("history snapshots: HistoryEvent has no %s", side)
 		}
 		ev.Value.Properties[side] = &openapi3.SchemaRef{Value: &openapi3.Schema{
-			Description: p.Value.Description + " One of the snapshot shapes: claim (ClaimSnapshot, or FlagsSnapshot for claim.flagged, ArchiveSnapshot for claim.archived), link, assessment, grade.",
+			Description: p.Value.Description + " One of the snapshot shapes: claim (ClaimSnapshot, or FlagsSnapshot for claim.flagged, ArchiveSnapshot for claim.archived), link, assessment, grade, finding (FindingSnapshot, or FlagsSnapshot for finding.flagged), finding source, claim finding.",
 			Nullable:    true,
 			OneOf:       oneOf,
 		}}

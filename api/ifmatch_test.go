@@ -26,7 +26,23 @@ func TestEveryUpdateNeedsIfMatch(t *testing.T) {
 	if res := s.Do(testenv.Request{Method: "PUT", Path: claim + "/assessments/me", Role: "reviewer", Body: draft}); res.Status != http.StatusCreated {
 		t.Fatalf("create draft: %d %s", res.Status, res.Body)
 	}
+	// A question, a finding with an attached source, and the claim linked to
+	// the finding.
+	question := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/questions", Role: "editor", Body: map[string]any{
+		"therapy": "infusion-therapy", "population": "adults with acute low back pain", "intervention": "intravenous paracetamol 1 g",
+		"comparator": "placebo", "comparator_kind": "inactive", "outcome": "pain (VAS 0-10)", "timepoint": "30 minutes",
+		"outcome_kind": "benefit"}}).Want(t, http.StatusCreated))
+	finding := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/findings", Role: "editor",
+		Body: map[string]any{"question_id": question, "summary": "One small trial."}}).Want(t, http.StatusCreated))
+	findingPath := fmt.Sprintf("/api/v1/findings/%d", finding)
+	s.Do(testenv.Request{Method: "POST", Path: findingPath + "/sources", Role: "editor", Body: map[string]any{"source_id": 1}}).Want(t, http.StatusCreated)
+	s.Do(testenv.Request{Method: "POST", Path: claim + "/findings", Role: "editor",
+		Body: map[string]any{"finding_id": finding, "stance": "supports"}}).Want(t, http.StatusCreated)
 	updates := map[string]testenv.Request{
+		"PATCH /api/v1/questions/{id}":              {Path: fmt.Sprintf("/api/v1/questions/%d", question), Role: "editor", Body: `{"timepoint":"1 hour"}`},
+		"PATCH /api/v1/findings/{id}":               {Path: findingPath, Role: "editor", Body: `{"summary":"Changed."}`},
+		"PATCH /api/v1/findings/{id}/sources/{sid}": {Path: findingPath + "/sources/1", Role: "editor", Body: `{"note":"changed"}`},
+		"PATCH /api/v1/claims/{id}/findings/{fid}":  {Path: fmt.Sprintf("%s/findings/%d", claim, finding), Role: "editor", Body: `{"note":"changed"}`},
 		"PATCH /api/v1/therapies/{slug}":            {Path: "/api/v1/therapies/infusion-therapy", Role: "editor", Body: `{"name":"Renamed"}`},
 		"PATCH /api/v1/claims/{id}":                 {Path: claim, Role: "editor", Body: `{"outcome":"changed"}`},
 		"PATCH /api/v1/claims/{id}/links/{link_id}": {Path: fmt.Sprintf("%s/links/%v", claim, linkID), Role: "editor", Body: `{"note":"changed"}`},

@@ -63,12 +63,30 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	editor.PATCH("/claims/:id/links/:link_id", h.PatchLink)
 	editor.DELETE("/claims/:id/links/:link_id", h.DeleteLink)
 
+	editor.POST("/claims/:id/findings", h.LinkClaimFinding)
+	editor.PATCH("/claims/:id/findings/:fid", h.PatchClaimFinding)
+	editor.DELETE("/claims/:id/findings/:fid", h.UnlinkClaimFinding)
+
 	reviewer.GET("/claims/:id/assessments", h.ListAssessments)
 	reviewer.PUT("/claims/:id/assessments/me", h.PutAssessment)
 	reviewer.POST("/claims/:id/assessments/me/submit", h.SubmitAssessment)
 	editor.PUT("/claims/:id/grade", h.AdjudicateGrade)
 	read.GET("/claims/:id/history", h.ClaimHistory)
 	read.GET("/flags", h.FlagCounts)
+
+	read.GET("/questions", h.ListQuestions)
+	read.GET("/questions/:id", h.GetQuestion)
+	editor.POST("/questions", h.CreateQuestion)
+	editor.PATCH("/questions/:id", h.PatchQuestion)
+
+	read.GET("/findings", h.ListFindings)
+	read.GET("/findings/:id", h.GetFinding)
+	editor.POST("/findings", h.CreateFinding)
+	editor.PATCH("/findings/:id", h.PatchFinding)
+	editor.POST("/findings/:id/sources", h.AttachFindingSource)
+	editor.PATCH("/findings/:id/sources/:sid", h.PatchFindingSource)
+	editor.DELETE("/findings/:id/sources/:sid", h.DetachFindingSource)
+	read.GET("/findings/:id/history", h.FindingHistory)
 
 	read.GET("/sources", h.ListSources)
 	read.GET("/sources/:id", h.GetSource)

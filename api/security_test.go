@@ -47,6 +47,15 @@ var secOperationRoles = map[string]string{
 	"adjudicateGrade": secEditor,
 	"claimHistory":    secPublic, "flagCounts": secPublic,
 
+	"linkClaimFinding": secEditor, "patchClaimFinding": secEditor, "unlinkClaimFinding": secEditor,
+
+	"listQuestions": secPublic, "getQuestion": secPublic,
+	"createQuestion": secEditor, "patchQuestion": secEditor,
+
+	"listFindings": secPublic, "getFinding": secPublic, "findingHistory": secPublic,
+	"createFinding": secEditor, "patchFinding": secEditor,
+	"attachFindingSource": secEditor, "patchFindingSource": secEditor, "detachFindingSource": secEditor,
+
 	"listSources": secPublic, "getSource": secPublic,
 	"createSource": secEditor, "patchSource": secEditor,
 

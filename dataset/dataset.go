@@ -81,6 +81,8 @@ type Source struct {
 	// Kind is the source kind (study design for evidence, web_article for
 	// the seed articles).
 	Kind grading.SourceKind `json:"kind"`
+	// IncludedDesign is what a systematic review or meta-analysis pools.
+	IncludedDesign *grading.IncludedDesign `json:"included_design,omitempty"`
 	// Title is the source's title (for web articles, the article's own
 	// headline).
 	Title string `json:"title"`

@@ -66,7 +66,7 @@ func Seed(ctx context.Context, st *store.Store, d *Dataset, requiredReviews int)
 		sourceIDs := map[string]int64{}
 		for _, s := range d.Sources {
 			src, err := tx.CreateSource(ctx, sys, store.SourceInput{Kind: s.Kind, Title: s.Title, Authors: s.Authors, Year: s.Year,
-				Container: s.Container, DOI: s.DOI, PMID: s.PMID, URL: s.URL, Language: s.Language})
+				Container: s.Container, DOI: s.DOI, PMID: s.PMID, URL: s.URL, Language: s.Language, IncludedDesign: s.IncludedDesign})
 			if err != nil {
 				return fmt.Errorf("source %s: %w", s.Key, err)
 			}

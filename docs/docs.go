@@ -324,7 +324,7 @@ const docTemplate = `{
         },
         "/api/v1/claims/{id}": {
             "get": {
-                "description": "Embeds every link with its source, the current final grade (or null) and the derivation of the certainty: the starting level and the source that set it, each GRADE domain's step, and the result. Archived claims answer 410. The ETag (\"\u003cversion\u003e-\u003cdigest\u003e\") changes whenever anything the document shows changes (a link, a linked source, the grade, the flags); PATCH and DELETE accept it, or the claim's own \"\u003cversion\u003e\", as If-Match.",
+                "description": "Embeds every link with its source, the current final grade (or null) and the derivation of the certainty: the starting level and the source that set it, each GRADE domain's step, and the result. Archived claims answer 410. The ETag (\"\u003cversion\u003e-\u003cdigest\u003e\") changes whenever anything the document shows changes (a link, a linked source, a linked finding with its question and sources, the grade, the flags); PATCH and DELETE accept it, or the claim's own \"\u003cversion\u003e\", as If-Match.",
                 "produces": [
                     "application/json"
                 ],
@@ -1096,6 +1096,346 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/claims/{id}/findings": {
+            "post": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "The finding bears on the claim with a stance (supports, refutes, mixed, neutral) and an optional note. One link per claim and finding (409); it is addressed by the finding's id. The claim's verdict and grade stay claim-level for now.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "claims"
+                ],
+                "summary": "Link a finding to a claim",
+                "operationId": "linkClaimFinding",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Claim id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "Retry-safe key: the same key and body replay the first response",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "The link",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ClaimFindingCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/ClaimFinding"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "410": {
+                        "description": "Gone",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/claims/{id}/findings/{fid}": {
+            "delete": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "If-Match is optional.",
+                "tags": [
+                    "claims"
+                ],
+                "summary": "Remove a claim's link to a finding",
+                "operationId": "unlinkClaimFinding",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Claim id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "Finding id",
+                        "name": "fid",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the link's version being removed",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "410": {
+                        "description": "Gone",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match: * names no version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "Stance and note; the finding is permanent (delete and re-link instead).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "claims"
+                ],
+                "summary": "Change a claim's link to a finding",
+                "operationId": "patchClaimFinding",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Claim id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "Finding id",
+                        "name": "fid",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the link's version the change is based on",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "Fields to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ClaimFindingPatch"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ClaimFinding"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "410": {
+                        "description": "Gone",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1897,6 +2237,1025 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/findings": {
+            "get": {
+                "description": "Bodies of evidence, one per question, by id, keyset-paginated, each with its question and sources embedded. Every filter is index-backed; ` + "`" + `flag` + "`" + ` may repeat (repeats are ignored) and all given flags must hold.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "findings"
+                ],
+                "summary": "List findings",
+                "operationId": "listFindings",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Question id",
+                        "name": "question",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Therapy slug or alias (of the question)",
+                        "name": "therapy",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "enum": [
+                                "unsupported",
+                                "contradicted",
+                                "low_certainty",
+                                "ungraded",
+                                "stale_grade",
+                                "retracted_evidence",
+                                "reviewer_disagreement"
+                            ],
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "Flag that must hold (repeatable)",
+                        "name": "flag",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "very_low",
+                            "low",
+                            "moderate",
+                            "high"
+                        ],
+                        "type": "string",
+                        "description": "Certainty",
+                        "name": "certainty",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 200,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 50,
+                        "description": "Page size (1-200)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/FindingList"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "The body of evidence for one question, with the effect where one exists. Rules (422, every field at once): measure is required with an estimate, CI, events or threshold; ci_low ≤ estimate ≤ ci_high; ratio measures are \u003e 0; a proportion lies in [0, 1]; events ≤ participants, and events only with proportion or incidence; threshold is on the estimate's scale (a ratio \u003e 1 for ratio measures, its inverse applying to a decrease; a magnitude \u003e 0 for differences); attribution only for a harm question without comparator. The finding starts ungraded; attach sources next.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "findings"
+                ],
+                "summary": "Create a finding",
+                "operationId": "createFinding",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Retry-safe key: the same key and body replay the first response",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "The finding",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/FindingCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/Finding"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "A request with the same Idempotency-Key is in progress",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/findings/{id}": {
+            "get": {
+                "description": "The ETag (\"\u003cversion\u003e-\u003cdigest\u003e\") changes whenever anything the document shows changes (the question, an attached source or its attachment, the flags); PATCH accepts it, or the finding's own \"\u003cversion\u003e\", as If-Match.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "findings"
+                ],
+                "summary": "Get a finding with its question and sources",
+                "operationId": "getFinding",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Finding id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Finding"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not Modified",
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "The effect and summary, or the question it answers; null clears a nullable field. The same rules as on creation (422).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "findings"
+                ],
+                "summary": "Change a finding",
+                "operationId": "patchFinding",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Finding id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the finding document (GET) or of the finding (\\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "Fields to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/FindingPatch"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Finding"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/findings/{id}/history": {
+            "get": {
+                "description": "Every recorded change of the finding, its source attachments and its claim links, and every change of its flags, newest first, keyset-paginated, each before and after in the API's shape of its resource: Finding for finding.created and finding.updated, {flags, cause} for finding.flagged, FindingSource for finding_source events, ClaimFinding for claim_finding events.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "findings"
+                ],
+                "summary": "List a finding's history",
+                "operationId": "findingHistory",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Finding id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "maximum": 200,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 50,
+                        "description": "Page size (1-200)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/HistoryList"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/findings/{id}/sources": {
+            "post": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "One attachment per finding and source (409); it is addressed by the source's id. web_article, news and other sources are never attachable (422); reported_certainty only for a systematic_review, meta_analysis or guideline (422); design_subset only for a review whose included_design is mixed (422). Recomputes the finding's flags (retracted_evidence).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "findings"
+                ],
+                "summary": "Attach a source to a finding",
+                "operationId": "attachFindingSource",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Finding id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "Retry-safe key: the same key and body replay the first response",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "The attachment",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/FindingSourceCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/FindingSource"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/findings/{id}/sources/{sid}": {
+            "delete": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "Recomputes the finding's flags. If-Match is optional.",
+                "tags": [
+                    "findings"
+                ],
+                "summary": "Detach a source from a finding",
+                "operationId": "detachFindingSource",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Finding id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "Source id",
+                        "name": "sid",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the attachment's version being removed",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match: * names no version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "Excerpt, locator, note (an empty string clears), reported_certainty and design_subset (null clears), under the same rules as on attaching.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "findings"
+                ],
+                "summary": "Change a finding's source attachment",
+                "operationId": "patchFindingSource",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Finding id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "Source id",
+                        "name": "sid",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the attachment's version the change is based on",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "Fields to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/FindingSourcePatch"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/FindingSource"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/flags": {
             "get": {
                 "description": "How many live (not archived) claims carry each flag: every flag is present, 0 when no claim carries it. With therapy (a slug or any alias), only that therapy's claims; an unknown therapy is a 404. Use GET /api/v1/claims?flag=... to list the claims behind a count.",
@@ -2594,6 +3953,516 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/questions": {
+            "get": {
+                "description": "PICO questions (one outcome each) by id, keyset-paginated. Every filter is index-backed.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "questions"
+                ],
+                "summary": "List questions",
+                "operationId": "listQuestions",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Therapy slug or alias",
+                        "name": "therapy",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "benefit",
+                            "harm"
+                        ],
+                        "type": "string",
+                        "description": "Benefit or harm",
+                        "name": "outcome_kind",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 200,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 50,
+                        "description": "Page size (1-200)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/QuestionList"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "One outcome of one PICO question: population, intervention (drug, route, dose, setting as text), comparator with its kind (none: no comparator, how often does it happen; inactive: placebo, sham, no treatment, add-on to usual care; active: another treatment), outcome, timepoint and whether the outcome is a benefit or a harm. Every invalid field is reported (422).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "questions"
+                ],
+                "summary": "Create a question",
+                "operationId": "createQuestion",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Retry-safe key: the same key and body replay the first response",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "The question",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/QuestionCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/Question"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "A request with the same Idempotency-Key is in progress",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/questions/{id}": {
+            "get": {
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "questions"
+                ],
+                "summary": "Get a question",
+                "operationId": "getQuestion",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Question id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Question"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not Modified",
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "A change of the PICO, timepoint or outcome kind changes the ETag of every finding that answers the question. A change that would leave a finding's attribution on something other than a harm without comparator is a 422.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "questions"
+                ],
+                "summary": "Change a question",
+                "operationId": "patchQuestion",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Question id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version the change is based on",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "Fields to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/QuestionPatch"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Question"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/sources": {
             "get": {
                 "description": "Studies, reviews, guidelines and web articles, by id, keyset-paginated. ` + "`" + `doi` + "`" + ` is normalised before matching, so https://doi.org/10.1155/... finds 10.1155/....",
@@ -2779,7 +4648,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "The DOI is normalised (lower case, no https://doi.org/ prefix). A DOI or PMID that another source holds is a 409 naming that source in existing_id.",
+                "description": "The DOI is normalised (lower case, no https://doi.org/ prefix). A DOI or PMID that another source holds is a 409 naming that source in existing_id. A systematic_review or meta_analysis states included_design (randomised, non_randomised, non_comparative, mixed; 422 without it) and may list the catalogued sources it pools in includes; other kinds take neither (422).",
                 "consumes": [
                     "application/json"
                 ],
@@ -3024,7 +4893,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "Retracting (retracted: true) or un-retracting re-flags every claim that links the source as evidence (retracted_evidence), in the same transaction. An empty string clears an optional text field.",
+                "description": "Retracting (retracted: true) or un-retracting re-flags every claim that links the source as evidence, and every finding that rests on it directly or through a review that includes it (retracted_evidence), in the same transaction; so does changing a review's includes. An empty string clears an optional text field. A kind or included_design that the source's uses no longer allow (attached to findings, included by reviews, a reported certainty or design subset in use) is a 422.",
                 "consumes": [
                     "application/json"
                 ],
@@ -4384,6 +6253,7 @@ const docTemplate = `{
                 "condition",
                 "created_at",
                 "derivation",
+                "findings",
                 "flags",
                 "grade",
                 "id",
@@ -4432,6 +6302,13 @@ const docTemplate = `{
                 },
                 "derivation": {
                     "$ref": "#/definitions/Derivation"
+                },
+                "findings": {
+                    "description": "The findings linked to the claim, each with its stance, note and the finding embedded.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ClaimFinding"
+                    }
                 },
                 "flags": {
                     "type": "array",
@@ -4508,6 +6385,103 @@ const docTemplate = `{
                 "version": {
                     "type": "integer",
                     "example": 3
+                }
+            }
+        },
+        "ClaimFinding": {
+            "type": "object",
+            "required": [
+                "claim_id",
+                "created_at",
+                "finding",
+                "finding_id",
+                "id",
+                "note",
+                "stance",
+                "updated_at",
+                "version"
+            ],
+            "properties": {
+                "claim_id": {
+                    "type": "integer",
+                    "example": 5
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "finding": {
+                    "$ref": "#/definitions/Finding"
+                },
+                "finding_id": {
+                    "type": "integer",
+                    "example": 3
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 21
+                },
+                "note": {
+                    "description": "Why the stance: the editor's note.",
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "stance": {
+                    "description": "How the finding bears on the claim's wording.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Stance"
+                        }
+                    ],
+                    "example": "refutes"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "ClaimFindingCreate": {
+            "type": "object",
+            "required": [
+                "finding_id",
+                "stance"
+            ],
+            "properties": {
+                "finding_id": {
+                    "type": "integer",
+                    "example": 3
+                },
+                "note": {
+                    "type": "string",
+                    "example": "Pain fell equally in both arms."
+                },
+                "stance": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Stance"
+                        }
+                    ],
+                    "example": "refutes"
+                }
+            }
+        },
+        "ClaimFindingPatch": {
+            "type": "object",
+            "properties": {
+                "note": {
+                    "description": "An empty string clears the note.",
+                    "type": "string"
+                },
+                "stance": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Stance"
+                        }
+                    ],
+                    "example": "mixed"
                 }
             }
         },
@@ -4780,6 +6754,390 @@ const docTemplate = `{
                 "message": {
                     "type": "string",
                     "example": "must be a DOI such as 10.1155/2011/317183"
+                }
+            }
+        },
+        "Finding": {
+            "type": "object",
+            "required": [
+                "attribution",
+                "certainty",
+                "ci_high",
+                "ci_low",
+                "created_at",
+                "estimate",
+                "events",
+                "flags",
+                "id",
+                "measure",
+                "participants",
+                "question",
+                "sources",
+                "studies",
+                "summary",
+                "threshold",
+                "updated_at",
+                "version"
+            ],
+            "properties": {
+                "attribution": {
+                    "description": "WHO-UMC causality, for a harm without comparator.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Attribution"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "certainty": {
+                    "description": "Derived; null until findings are graded.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "ci_high": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": -0.3
+                },
+                "ci_low": {
+                    "description": "95% confidence interval.",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": -2.1
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "estimate": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": -1.2
+                },
+                "events": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "flags": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/grading.Flag"
+                    },
+                    "example": [
+                        "ungraded"
+                    ]
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 3
+                },
+                "measure": {
+                    "description": "The effect measure; null without an estimate.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.EffectMeasure"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "mean_difference"
+                },
+                "participants": {
+                    "type": "integer",
+                    "x-nullable": true,
+                    "example": 84
+                },
+                "question": {
+                    "$ref": "#/definitions/Question"
+                },
+                "sources": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FindingSource"
+                    }
+                },
+                "studies": {
+                    "type": "integer",
+                    "x-nullable": true,
+                    "example": 1
+                },
+                "summary": {
+                    "type": "string",
+                    "example": "One small open-label trial: pain fell slightly more than with oral drugs."
+                },
+                "threshold": {
+                    "description": "The smallest effect that matters, on the estimate's scale (a ratio \u003e 1 for ratio measures, a magnitude \u003e 0 for differences).",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 1
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 2
+                }
+            }
+        },
+        "FindingCreate": {
+            "type": "object",
+            "required": [
+                "question_id",
+                "summary"
+            ],
+            "properties": {
+                "attribution": {
+                    "$ref": "#/definitions/grading.Attribution"
+                },
+                "ci_high": {
+                    "type": "number",
+                    "example": -0.3
+                },
+                "ci_low": {
+                    "type": "number",
+                    "example": -2.1
+                },
+                "estimate": {
+                    "type": "number",
+                    "example": -1.2
+                },
+                "events": {
+                    "type": "integer"
+                },
+                "measure": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.EffectMeasure"
+                        }
+                    ],
+                    "example": "mean_difference"
+                },
+                "participants": {
+                    "type": "integer",
+                    "example": 84
+                },
+                "question_id": {
+                    "type": "integer",
+                    "example": 4
+                },
+                "studies": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "summary": {
+                    "type": "string",
+                    "example": "One small open-label trial: pain fell slightly more than with oral drugs."
+                },
+                "threshold": {
+                    "type": "number",
+                    "example": 1
+                }
+            }
+        },
+        "FindingList": {
+            "type": "object",
+            "required": [
+                "data",
+                "next_cursor"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Finding"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "FindingPatch": {
+            "type": "object",
+            "properties": {
+                "attribution": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "ci_high": {
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "ci_low": {
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "estimate": {
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "events": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "measure": {
+                    "description": "null clears; so for every nullable field below.",
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "participants": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "question_id": {
+                    "type": "integer"
+                },
+                "studies": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "summary": {
+                    "type": "string"
+                },
+                "threshold": {
+                    "type": "number",
+                    "x-nullable": true
+                }
+            }
+        },
+        "FindingSource": {
+            "type": "object",
+            "required": [
+                "created_at",
+                "design_subset",
+                "excerpt",
+                "finding_id",
+                "id",
+                "locator",
+                "note",
+                "reported_certainty",
+                "source",
+                "source_id",
+                "updated_at",
+                "version"
+            ],
+            "properties": {
+                "created_at": {
+                    "type": "string"
+                },
+                "design_subset": {
+                    "description": "For a mixed review: the one design its estimate is restricted to.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.IncludedDesign"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "excerpt": {
+                    "description": "The passage that bears on the question.",
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "finding_id": {
+                    "type": "integer",
+                    "example": 3
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 12
+                },
+                "locator": {
+                    "description": "Page, table or section.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "Results, table 2"
+                },
+                "note": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "reported_certainty": {
+                    "description": "A review's or guideline's own rating of this outcome.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "source": {
+                    "$ref": "#/definitions/Source"
+                },
+                "source_id": {
+                    "type": "integer",
+                    "example": 7
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "FindingSourceCreate": {
+            "type": "object",
+            "required": [
+                "source_id"
+            ],
+            "properties": {
+                "design_subset": {
+                    "description": "Only for a review whose included_design is mixed.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.IncludedDesign"
+                        }
+                    ]
+                },
+                "excerpt": {
+                    "type": "string"
+                },
+                "locator": {
+                    "type": "string",
+                    "example": "Results, table 2"
+                },
+                "note": {
+                    "type": "string"
+                },
+                "reported_certainty": {
+                    "description": "Only for a systematic_review, meta_analysis or guideline source.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
+                    ]
+                },
+                "source_id": {
+                    "type": "integer",
+                    "example": 7
+                }
+            }
+        },
+        "FindingSourcePatch": {
+            "type": "object",
+            "properties": {
+                "design_subset": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "excerpt": {
+                    "type": "string"
+                },
+                "locator": {
+                    "type": "string"
+                },
+                "note": {
+                    "type": "string"
+                },
+                "reported_certainty": {
+                    "type": "string",
+                    "x-nullable": true
                 }
             }
         },
@@ -5320,6 +7678,191 @@ const docTemplate = `{
                 }
             }
         },
+        "Question": {
+            "type": "object",
+            "required": [
+                "comparator",
+                "comparator_kind",
+                "created_at",
+                "id",
+                "intervention",
+                "outcome",
+                "outcome_kind",
+                "population",
+                "therapy",
+                "timepoint",
+                "updated_at",
+                "version"
+            ],
+            "properties": {
+                "comparator": {
+                    "description": "C: null for a question without comparator.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "oral diclofenac 150 mg daily"
+                },
+                "comparator_kind": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.ComparatorKind"
+                        }
+                    ],
+                    "example": "active"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 4
+                },
+                "intervention": {
+                    "description": "I: drug, route, dose, setting as text.",
+                    "type": "string",
+                    "example": "intradermal lidocaine, 3 weekly sessions, outpatient"
+                },
+                "outcome": {
+                    "description": "O: what is measured.",
+                    "type": "string",
+                    "example": "pain on a 0-10 visual analogue scale"
+                },
+                "outcome_kind": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.OutcomeKind"
+                        }
+                    ],
+                    "example": "benefit"
+                },
+                "population": {
+                    "description": "P: who.",
+                    "type": "string",
+                    "example": "adults with acute low back pain"
+                },
+                "therapy": {
+                    "type": "string",
+                    "example": "mesotherapy"
+                },
+                "timepoint": {
+                    "type": "string",
+                    "example": "6 months"
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "QuestionCreate": {
+            "type": "object",
+            "required": [
+                "comparator_kind",
+                "intervention",
+                "outcome",
+                "outcome_kind",
+                "population",
+                "therapy",
+                "timepoint"
+            ],
+            "properties": {
+                "comparator": {
+                    "description": "Required unless comparator_kind is none, where it must be null.",
+                    "type": "string",
+                    "example": "oral diclofenac 150 mg daily"
+                },
+                "comparator_kind": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.ComparatorKind"
+                        }
+                    ],
+                    "example": "active"
+                },
+                "intervention": {
+                    "type": "string",
+                    "example": "intradermal lidocaine, 3 weekly sessions, outpatient"
+                },
+                "outcome": {
+                    "type": "string",
+                    "example": "pain on a 0-10 visual analogue scale"
+                },
+                "outcome_kind": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.OutcomeKind"
+                        }
+                    ],
+                    "example": "benefit"
+                },
+                "population": {
+                    "type": "string",
+                    "example": "adults with acute low back pain"
+                },
+                "therapy": {
+                    "description": "Slug or alias of the therapy.",
+                    "type": "string",
+                    "example": "Mesotherapie"
+                },
+                "timepoint": {
+                    "type": "string",
+                    "example": "6 months"
+                }
+            }
+        },
+        "QuestionList": {
+            "type": "object",
+            "required": [
+                "data",
+                "next_cursor"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Question"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "QuestionPatch": {
+            "type": "object",
+            "properties": {
+                "comparator": {
+                    "description": "A comparator, or null (or \"\") to clear it.",
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "comparator_kind": {
+                    "$ref": "#/definitions/grading.ComparatorKind"
+                },
+                "intervention": {
+                    "type": "string"
+                },
+                "outcome": {
+                    "type": "string"
+                },
+                "outcome_kind": {
+                    "$ref": "#/definitions/grading.OutcomeKind"
+                },
+                "population": {
+                    "type": "string"
+                },
+                "therapy": {
+                    "type": "string",
+                    "example": "mesotherapy"
+                },
+                "timepoint": {
+                    "type": "string"
+                }
+            }
+        },
         "Source": {
             "type": "object",
             "required": [
@@ -5328,6 +7871,8 @@ const docTemplate = `{
                 "created_at",
                 "doi",
                 "id",
+                "included_design",
+                "includes",
                 "kind",
                 "language",
                 "pmid",
@@ -5361,6 +7906,23 @@ const docTemplate = `{
                 "id": {
                     "type": "integer",
                     "example": 3
+                },
+                "included_design": {
+                    "description": "For a systematic_review or meta_analysis: the design of the studies it pools; null otherwise.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.IncludedDesign"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "randomised"
+                },
+                "includes": {
+                    "description": "Ids of the catalogued sources a review pools (empty for other kinds).",
+                    "type": "array",
+                    "items": {
+                        "type": "integer"
+                    }
                 },
                 "kind": {
                     "allOf": [
@@ -5464,6 +8026,22 @@ const docTemplate = `{
                     "type": "string",
                     "example": "https://doi.org/10.1155/2011/317183"
                 },
+                "included_design": {
+                    "description": "Required for a systematic_review or meta_analysis, forbidden otherwise.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.IncludedDesign"
+                        }
+                    ],
+                    "example": "randomised"
+                },
+                "includes": {
+                    "description": "Reviews only: ids of catalogued sources the review pools (not itself; not web_article, news or other).",
+                    "type": "array",
+                    "items": {
+                        "type": "integer"
+                    }
+                },
                 "kind": {
                     "allOf": [
                         {
@@ -5509,6 +8087,8 @@ const docTemplate = `{
                 "created_at",
                 "doi",
                 "id",
+                "included_design",
+                "includes",
                 "kind",
                 "language",
                 "pmid",
@@ -5549,6 +8129,23 @@ const docTemplate = `{
                 "id": {
                     "type": "integer",
                     "example": 3
+                },
+                "included_design": {
+                    "description": "For a systematic_review or meta_analysis: the design of the studies it pools; null otherwise.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.IncludedDesign"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "randomised"
+                },
+                "includes": {
+                    "description": "Ids of the catalogued sources a review pools (empty for other kinds).",
+                    "type": "array",
+                    "items": {
+                        "type": "integer"
+                    }
                 },
                 "kind": {
                     "allOf": [
@@ -5628,6 +8225,18 @@ const docTemplate = `{
                 },
                 "doi": {
                     "type": "string"
+                },
+                "included_design": {
+                    "description": "An included design, or null to clear it (when the kind stops being a review).",
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "includes": {
+                    "description": "Replaces the included sources; [] clears them.",
+                    "type": "array",
+                    "items": {
+                        "type": "integer"
+                    }
                 },
                 "kind": {
                     "$ref": "#/definitions/grading.SourceKind"
@@ -5820,6 +8429,23 @@ const docTemplate = `{
                 "StatusRevised"
             ]
         },
+        "grading.Attribution": {
+            "type": "string",
+            "enum": [
+                "certain",
+                "probable",
+                "possible",
+                "unlikely",
+                "unassessed"
+            ],
+            "x-enum-varnames": [
+                "AttributionCertain",
+                "AttributionProbable",
+                "AttributionPossible",
+                "AttributionUnlikely",
+                "AttributionUnassessed"
+            ]
+        },
         "grading.Certainty": {
             "type": "string",
             "enum": [
@@ -5897,6 +8523,29 @@ const docTemplate = `{
                 "Ungraded"
             ]
         },
+        "grading.ComparatorKind": {
+            "type": "string",
+            "enum": [
+                "none",
+                "inactive",
+                "active"
+            ],
+            "x-enum-comments": {
+                "ComparatorActive": "another treatment",
+                "ComparatorInactive": "placebo, sham, no treatment, add-on to usual care",
+                "ComparatorNone": "no comparator: how often does X happen (an event rate)"
+            },
+            "x-enum-descriptions": [
+                "no comparator: how often does X happen (an event rate)",
+                "placebo, sham, no treatment, add-on to usual care",
+                "another treatment"
+            ],
+            "x-enum-varnames": [
+                "ComparatorNone",
+                "ComparatorInactive",
+                "ComparatorActive"
+            ]
+        },
         "grading.Concern": {
             "type": "string",
             "enum": [
@@ -5947,6 +8596,43 @@ const docTemplate = `{
                 "VeryLarge"
             ]
         },
+        "grading.EffectMeasure": {
+            "type": "string",
+            "enum": [
+                "risk_ratio",
+                "odds_ratio",
+                "hazard_ratio",
+                "mean_difference",
+                "std_mean_difference",
+                "risk_difference",
+                "proportion",
+                "incidence"
+            ],
+            "x-enum-comments": {
+                "MeasureIncidence": "events per person-time",
+                "MeasureProportion": "events / participants"
+            },
+            "x-enum-descriptions": [
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "events / participants",
+                "events per person-time"
+            ],
+            "x-enum-varnames": [
+                "MeasureRiskRatio",
+                "MeasureOddsRatio",
+                "MeasureHazardRatio",
+                "MeasureMeanDifference",
+                "MeasureStdMeanDifference",
+                "MeasureRiskDifference",
+                "MeasureProportion",
+                "MeasureIncidence"
+            ]
+        },
         "grading.Flag": {
             "type": "string",
             "enum": [
@@ -5984,6 +8670,33 @@ const docTemplate = `{
                 "FlagStaleGrade",
                 "FlagRetractedEvidence",
                 "FlagReviewerDisagreement"
+            ]
+        },
+        "grading.IncludedDesign": {
+            "type": "string",
+            "enum": [
+                "randomised",
+                "non_randomised",
+                "non_comparative",
+                "mixed"
+            ],
+            "x-enum-comments": {
+                "IncludedMixed": "more than one of the above",
+                "IncludedNonComparative": "case series, case reports, single-arm studies",
+                "IncludedNonRandomised": "non-randomised comparative studies only",
+                "IncludedRandomised": "randomised trials only"
+            },
+            "x-enum-descriptions": [
+                "randomised trials only",
+                "non-randomised comparative studies only",
+                "case series, case reports, single-arm studies",
+                "more than one of the above"
+            ],
+            "x-enum-varnames": [
+                "IncludedRandomised",
+                "IncludedNonRandomised",
+                "IncludedNonComparative",
+                "IncludedMixed"
             ]
         },
         "grading.LinkRole": {
@@ -6026,6 +8739,17 @@ const docTemplate = `{
                 "MethodConsensus",
                 "MethodAdjudicated",
                 "MethodSingleReviewer"
+            ]
+        },
+        "grading.OutcomeKind": {
+            "type": "string",
+            "enum": [
+                "benefit",
+                "harm"
+            ],
+            "x-enum-varnames": [
+                "OutcomeBenefit",
+                "OutcomeHarm"
             ]
         },
         "grading.SourceKind": {

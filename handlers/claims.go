@@ -39,6 +39,8 @@ type claimDetailResponse struct {
 	claimResponse
 	// Appearances and evidence, each with its source.
 	Links []linkResponse `json:"links"`
+	// The findings linked to the claim, each with its stance, note and the finding embedded.
+	Findings []claimFindingResponse `json:"findings"`
 	// The current final grade, null while ungraded.
 	Grade      *gradeResponse     `json:"grade" extensions:"x-nullable"`
 	Derivation derivationResponse `json:"derivation"`
@@ -153,7 +155,11 @@ func toGradeResponse(g *models.Grade) *gradeResponse {
 
 func toClaimDetail(d store.ClaimDetail) claimDetailResponse {
 	r := claimDetailResponse{claimResponse: toClaimResponse(d.Claim), Links: make([]linkResponse, len(d.Links)),
-		Grade: toGradeResponse(d.Grade), Derivation: toDerivationResponse(d.Derivation, d.Grade != nil)}
+		Findings: make([]claimFindingResponse, len(d.Findings)),
+		Grade:    toGradeResponse(d.Grade), Derivation: toDerivationResponse(d.Derivation, d.Grade != nil)}
+	for i, cf := range d.Findings {
+		r.Findings[i] = toClaimFindingResponse(cf)
+	}
 	for i, l := range d.Links {
 		r.Links[i] = toLinkResponse(l)
 	}
@@ -222,7 +228,7 @@ func (h *Handler) ListClaims(c *gin.Context) {
 // GetClaim returns a claim with its links, grade and derivation.
 //
 //	@Summary		Get a claim with its evidence, grade and derivation
-//	@Description	Embeds every link with its source, the current final grade (or null) and the derivation of the certainty: the starting level and the source that set it, each GRADE domain's step, and the result. Archived claims answer 410. The ETag ("<version>-<digest>") changes whenever anything the document shows changes (a link, a linked source, the grade, the flags); PATCH and DELETE accept it, or the claim's own "<version>", as If-Match.
+//	@Description	Embeds every link with its source, the current final grade (or null) and the derivation of the certainty: the starting level and the source that set it, each GRADE domain's step, and the result. Archived claims answer 410. The ETag ("<version>-<digest>") changes whenever anything the document shows changes (a link, a linked source, a linked finding with its question and sources, the grade, the flags); PATCH and DELETE accept it, or the claim's own "<version>", as If-Match.
 //	@ID				getClaim
 //	@Tags			claims
 //	@Produce		json

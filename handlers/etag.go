@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"claimgrade/models"
 	"claimgrade/store"
 )
 
@@ -57,7 +58,30 @@ func claimTag(d store.ClaimDetail) string {
 		if d.Grade != nil {
 			fmt.Fprintf(h, "\ngrade %d", d.Grade.ID)
 		}
+		for _, cf := range d.Findings {
+			fmt.Fprintf(h, "\nclaim finding %d %d ", cf.ID, cf.Version)
+			findingDigest(h, cf.Finding)
+		}
 	})
+}
+
+// findingTag covers the finding (its flags bump its version), its question,
+// each source attachment and its source.
+func findingTag(f models.Finding) string {
+	return documentTag(f.Version, func(h hash.Hash) { findingDigest(h, f) })
+}
+
+// findingDigest writes what a finding document shows into h: the finding,
+// its flags, its question and each attachment with its source.
+func findingDigest(h hash.Hash, f models.Finding) {
+	fmt.Fprintf(h, "finding %d %d flags", f.ID, f.Version)
+	for _, fl := range f.Flags {
+		fmt.Fprintf(h, " %s", fl.Flag)
+	}
+	fmt.Fprintf(h, "\nquestion %d %d therapy %d", f.Question.ID, f.Question.Version, f.Question.TherapyID)
+	for _, fs := range f.Sources {
+		fmt.Fprintf(h, "\nfinding source %d %d source %d %d", fs.ID, fs.Version, fs.Source.ID, fs.Source.Version)
+	}
 }
 
 // sourceTag covers the source and each link to it with its claim.

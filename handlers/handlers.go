@@ -21,14 +21,17 @@ type Options struct {
 
 // Handler serves the API's endpoints.
 type Handler struct {
-	store *store.Store
-	log   *slog.Logger
-	opts  Options
+	// root is the store outside any request transaction: handlers reach
+	// the store through storeFor(c), which joins a write request's
+	// transaction (api/transaction.go), never through root directly.
+	root *store.Store
+	log  *slog.Logger
+	opts Options
 }
 
 // New makes the handlers.
 func New(st *store.Store, log *slog.Logger, opts Options) *Handler {
-	return &Handler{store: st, log: log, opts: opts}
+	return &Handler{root: st, log: log, opts: opts}
 }
 
 // reviewFor is the review workflow on the request's store (storeFor): a

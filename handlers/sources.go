@@ -14,21 +14,25 @@ import (
 )
 
 type sourceResponse struct {
-	ID             int64              `json:"id" example:"3"`
-	Kind           grading.SourceKind `json:"kind" example:"rct"`
-	Title          string             `json:"title" example:"Mesotherapy versus Systemic Therapy in the Treatment of Acute Low Back Pain: A Randomized Trial"`
-	Authors        *string            `json:"authors" extensions:"x-nullable" example:"Costantino C, Marangio E, Coruzzi G"`
-	Year           *int               `json:"year" extensions:"x-nullable" example:"2011"`
-	Container      *string            `json:"container" extensions:"x-nullable" example:"Evidence-Based Complementary and Alternative Medicine"`
-	DOI            *string            `json:"doi" extensions:"x-nullable" example:"10.1155/2011/317183"`
-	PMID           *string            `json:"pmid" extensions:"x-nullable" example:"20953425"`
-	URL            *string            `json:"url" extensions:"x-nullable"`
-	Language       *string            `json:"language" extensions:"x-nullable" example:"en"`
-	Retracted      bool               `json:"retracted" example:"false"`
-	RetractionNote *string            `json:"retraction_note" extensions:"x-nullable"`
-	Version        int64              `json:"version" example:"1"`
-	CreatedAt      time.Time          `json:"created_at"`
-	UpdatedAt      time.Time          `json:"updated_at"`
+	ID        int64              `json:"id" example:"3"`
+	Kind      grading.SourceKind `json:"kind" example:"rct"`
+	Title     string             `json:"title" example:"Mesotherapy versus Systemic Therapy in the Treatment of Acute Low Back Pain: A Randomized Trial"`
+	Authors   *string            `json:"authors" extensions:"x-nullable" example:"Costantino C, Marangio E, Coruzzi G"`
+	Year      *int               `json:"year" extensions:"x-nullable" example:"2011"`
+	Container *string            `json:"container" extensions:"x-nullable" example:"Evidence-Based Complementary and Alternative Medicine"`
+	DOI       *string            `json:"doi" extensions:"x-nullable" example:"10.1155/2011/317183"`
+	PMID      *string            `json:"pmid" extensions:"x-nullable" example:"20953425"`
+	URL       *string            `json:"url" extensions:"x-nullable"`
+	Language  *string            `json:"language" extensions:"x-nullable" example:"en"`
+	// For a systematic_review or meta_analysis: the design of the studies it pools; null otherwise.
+	IncludedDesign *grading.IncludedDesign `json:"included_design" extensions:"x-nullable" example:"randomised"`
+	// Ids of the catalogued sources a review pools (empty for other kinds).
+	Includes       []int64   `json:"includes"`
+	Retracted      bool      `json:"retracted" example:"false"`
+	RetractionNote *string   `json:"retraction_note" extensions:"x-nullable"`
+	Version        int64     `json:"version" example:"1"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 } //	@name	Source
 
 type sourceClaimLink struct {
@@ -69,6 +73,10 @@ type createSourceRequest struct {
 	Language       *string            `json:"language,omitempty" example:"en"`
 	Retracted      bool               `json:"retracted,omitempty" example:"false"`
 	RetractionNote *string            `json:"retraction_note,omitempty"`
+	// Required for a systematic_review or meta_analysis, forbidden otherwise.
+	IncludedDesign *grading.IncludedDesign `json:"included_design,omitempty" example:"randomised"`
+	// Reviews only: ids of catalogued sources the review pools (not itself; not web_article, news or other).
+	Includes []int64 `json:"includes,omitempty"`
 } //	@name	SourceCreate
 
 type patchSourceRequest struct {
@@ -84,12 +92,16 @@ type patchSourceRequest struct {
 	Language       *string       `json:"language,omitempty"`
 	Retracted      *bool         `json:"retracted,omitempty" example:"true"`
 	RetractionNote *string       `json:"retraction_note,omitempty" example:"Retracted by the journal for data fabrication."`
+	// An included design, or null to clear it (when the kind stops being a review).
+	IncludedDesign Nullable[grading.IncludedDesign] `json:"included_design,omitempty" swaggertype:"string" extensions:"x-nullable"`
+	// Replaces the included sources; [] clears them.
+	Includes *[]int64 `json:"includes,omitempty"`
 } //	@name	SourcePatch
 
 func toSourceResponse(s models.Source) sourceResponse {
 	return sourceResponse{ID: s.ID, Kind: s.Kind, Title: s.Title, Authors: s.Authors, Year: s.Year, Container: s.Container,
-		DOI: s.DOI, PMID: s.PMID, URL: s.URL, Language: s.Language, Retracted: s.Retracted, RetractionNote: s.RetractionNote,
-		Version: s.Version, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+		DOI: s.DOI, PMID: s.PMID, URL: s.URL, Language: s.Language, IncludedDesign: s.IncludedDesign, Includes: s.IncludeIDs(),
+		Retracted: s.Retracted, RetractionNote: s.RetractionNote, Version: s.Version, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 }
 
 func toClaimSummary(c models.Claim) claimSummary {
@@ -191,7 +203,7 @@ func (h *Handler) GetSource(c *gin.Context) {
 // CreateSource creates a source.
 //
 //	@Summary		Create a source
-//	@Description	The DOI is normalised (lower case, no https://doi.org/ prefix). A DOI or PMID that another source holds is a 409 naming that source in existing_id.
+//	@Description	The DOI is normalised (lower case, no https://doi.org/ prefix). A DOI or PMID that another source holds is a 409 naming that source in existing_id. A systematic_review or meta_analysis states included_design (randomised, non_randomised, non_comparative, mixed; 422 without it) and may list the catalogued sources it pools in includes; other kinds take neither (422).
 //	@ID				createSource
 //	@Tags			sources
 //	@Accept			json
@@ -217,7 +229,8 @@ func (h *Handler) CreateSource(c *gin.Context) {
 	}
 	s, err := h.storeFor(c).CreateSource(c.Request.Context(), actor(c), store.SourceInput{Kind: req.Kind, Title: req.Title,
 		Authors: req.Authors, Year: req.Year, Container: req.Container, DOI: req.DOI, PMID: req.PMID, URL: req.URL,
-		Language: req.Language, Retracted: req.Retracted, RetractionNote: req.RetractionNote})
+		Language: req.Language, Retracted: req.Retracted, RetractionNote: req.RetractionNote, IncludedDesign: req.IncludedDesign,
+		Includes: req.Includes})
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -229,7 +242,7 @@ func (h *Handler) CreateSource(c *gin.Context) {
 // PatchSource changes a source.
 //
 //	@Summary		Change or retract a source
-//	@Description	Retracting (retracted: true) or un-retracting re-flags every claim that links the source as evidence (retracted_evidence), in the same transaction. An empty string clears an optional text field.
+//	@Description	Retracting (retracted: true) or un-retracting re-flags every claim that links the source as evidence, and every finding that rests on it directly or through a review that includes it (retracted_evidence), in the same transaction; so does changing a review's includes. An empty string clears an optional text field. A kind or included_design that the source's uses no longer allow (attached to findings, included by reviews, a reported certainty or design subset in use) is a 422.
 //	@ID				patchSource
 //	@Tags			sources
 //	@Accept			json
@@ -277,7 +290,8 @@ func (h *Handler) PatchSource(c *gin.Context) {
 	}
 	s, err := h.storeFor(c).UpdateSource(c.Request.Context(), actor(c), id, version, store.SourcePatch{Kind: req.Kind, Title: req.Title,
 		Authors: req.Authors, Year: req.Year.Value, ClearYear: req.Year.Set && req.Year.Value == nil, Container: req.Container,
-		DOI: req.DOI, PMID: req.PMID, URL: req.URL, Language: req.Language, Retracted: req.Retracted, RetractionNote: req.RetractionNote})
+		DOI: req.DOI, PMID: req.PMID, URL: req.URL, Language: req.Language, Retracted: req.Retracted, RetractionNote: req.RetractionNote,
+		IncludedDesign: store.Nullable[grading.IncludedDesign](req.IncludedDesign), Includes: req.Includes})
 	if err != nil {
 		writeError(c, h.log, err)
 		return

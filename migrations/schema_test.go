@@ -37,6 +37,12 @@ var schemaModels = []any{
 	&models.Assessment{},
 	&models.Grade{},
 	&models.IdempotencyRecord{}, // added by the security work (00003_idempotency)
+	&models.SourceInclude{},     // 00004_outcomes
+	&models.Question{},
+	&models.Finding{},
+	&models.FindingFlag{},
+	&models.FindingSource{},
+	&models.ClaimFinding{},
 }
 
 // tablesWithoutModel are migrated tables that gorm never maps.

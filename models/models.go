@@ -143,10 +143,15 @@ type Source struct {
 	Language       *string            `json:"language"`
 	Retracted      bool               `json:"retracted"`
 	RetractionNote *string            `json:"retraction_note"`
-	SearchText     string             `json:"-"`
-	Version        int64              `json:"version"`
-	CreatedAt      time.Time          `json:"created_at"`
-	UpdatedAt      time.Time          `json:"updated_at"`
+	// IncludedDesign is set for systematic reviews and meta-analyses only.
+	IncludedDesign *grading.IncludedDesign `json:"included_design"`
+	SearchText     string                  `json:"-"`
+	Version        int64                   `json:"version"`
+	CreatedAt      time.Time               `json:"created_at"`
+	UpdatedAt      time.Time               `json:"updated_at"`
+	// Includes are the catalogued sources a review pools (preload
+	// "Includes", or "Source.Includes" through a link).
+	Includes []SourceInclude `gorm:"foreignKey:ReviewID" json:"-"`
 }
 
 // Link ties a claim to a source, either as a place the claim appears or as
@@ -202,6 +207,7 @@ type AuditEvent struct {
 	Entity    string    `json:"entity"`
 	EntityID  int64     `json:"entity_id"`
 	ClaimID   *int64    `json:"claim_id"`
+	FindingID *int64    `json:"finding_id"`
 	Before    *string   `json:"before"`
 	After     *string   `json:"after"`
 	RequestID *string   `json:"request_id"`

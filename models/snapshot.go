@@ -50,28 +50,31 @@ func SnapshotOfClaim(c Claim, therapySlug string, flags []grading.Flag) ClaimSna
 
 // SourceSnapshot has the shape of the API's Source.
 type SourceSnapshot struct {
-	ID             int64              `json:"id"`
-	Kind           grading.SourceKind `json:"kind"`
-	Title          string             `json:"title"`
-	Authors        *string            `json:"authors"`
-	Year           *int               `json:"year"`
-	Container      *string            `json:"container"`
-	DOI            *string            `json:"doi"`
-	PMID           *string            `json:"pmid"`
-	URL            *string            `json:"url"`
-	Language       *string            `json:"language"`
-	Retracted      bool               `json:"retracted"`
-	RetractionNote *string            `json:"retraction_note"`
-	Version        int64              `json:"version"`
-	CreatedAt      time.Time          `json:"created_at"`
-	UpdatedAt      time.Time          `json:"updated_at"`
+	ID             int64                   `json:"id"`
+	Kind           grading.SourceKind      `json:"kind"`
+	Title          string                  `json:"title"`
+	Authors        *string                 `json:"authors"`
+	Year           *int                    `json:"year"`
+	Container      *string                 `json:"container"`
+	DOI            *string                 `json:"doi"`
+	PMID           *string                 `json:"pmid"`
+	URL            *string                 `json:"url"`
+	Language       *string                 `json:"language"`
+	IncludedDesign *grading.IncludedDesign `json:"included_design"`
+	Includes       []int64                 `json:"includes"`
+	Retracted      bool                    `json:"retracted"`
+	RetractionNote *string                 `json:"retraction_note"`
+	Version        int64                   `json:"version"`
+	CreatedAt      time.Time               `json:"created_at"`
+	UpdatedAt      time.Time               `json:"updated_at"`
 }
 
-// SnapshotOfSource is s as the API shows it.
+// SnapshotOfSource is s as the API shows it, with the includes loaded in
+// s.Includes.
 func SnapshotOfSource(s Source) SourceSnapshot {
 	return SourceSnapshot{ID: s.ID, Kind: s.Kind, Title: s.Title, Authors: s.Authors, Year: s.Year, Container: s.Container,
-		DOI: s.DOI, PMID: s.PMID, URL: s.URL, Language: s.Language, Retracted: s.Retracted, RetractionNote: s.RetractionNote,
-		Version: s.Version, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+		DOI: s.DOI, PMID: s.PMID, URL: s.URL, Language: s.Language, IncludedDesign: s.IncludedDesign, Includes: s.IncludeIDs(),
+		Retracted: s.Retracted, RetractionNote: s.RetractionNote, Version: s.Version, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 }
 
 // LinkSnapshot has the shape of the API's Link, its source embedded.

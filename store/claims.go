@@ -51,8 +51,11 @@ type ClaimFilter struct {
 // ClaimDetail is a claim with its links (sources embedded), its final grade
 // and the derivation of its certainty.
 type ClaimDetail struct {
-	Claim      models.Claim
-	Links      []models.Link
+	Claim models.Claim
+	Links []models.Link
+	// Findings are the claim's finding links, each finding embedded as its
+	// document shows it.
+	Findings   []models.ClaimFinding
 	Grade      *models.Grade
 	Derivation grading.Derivation
 }
@@ -174,8 +177,11 @@ func (s *Store) GetClaim(ctx context.Context, id int64) (ClaimDetail, error) {
 		return d, err
 	}
 	d.Claim = c
-	if err := db.Preload("Source").Where("claim_id = ?", id).Order("id").Find(&d.Links).Error; err != nil {
+	if err := db.Preload("Source.Includes").Where("claim_id = ?", id).Order("id").Find(&d.Links).Error; err != nil {
 		return d, fmt.Errorf("list links of claim %d: %w", id, classify(err))
+	}
+	if d.Findings, err = s.claimFindings(db, id); err != nil {
+		return d, err
 	}
 	grades, err := s.currentGrades(db, []int64{id})
 	if err != nil {

@@ -77,7 +77,7 @@ func (s *Store) ListLinks(ctx context.Context, claimID int64, p Page) ([]models.
 	if _, err := s.claimRow(db, claimID, false); err != nil {
 		return nil, "", err
 	}
-	q := db.Preload("Source").Where("claim_id = ?", claimID)
+	q := db.Preload("Source.Includes").Where("claim_id = ?", claimID)
 	if p.After > 0 {
 		q = q.Where("id > ?", p.After)
 	}
@@ -100,7 +100,7 @@ func (s *Store) CreateLink(ctx context.Context, a Actor, claimID int64, in LinkI
 		}
 		var src models.Source
 		var srcErr error
-		if err := tx.Take(&src, in.SourceID).Error; err != nil {
+		if err := tx.Preload("Includes").Take(&src, in.SourceID).Error; err != nil {
 			if !isNotFound(err) {
 				return fmt.Errorf("find source %d: %w", in.SourceID, classify(err))
 			}
@@ -153,7 +153,7 @@ func bumpEvidence(tx *gorm.DB, claimID int64) error {
 
 func (s *Store) linkRow(tx *gorm.DB, claimID, linkID int64) (models.Link, error) {
 	var l models.Link
-	err := tx.Preload("Source").Where("claim_id = ?", claimID).Take(&l, linkID).Error
+	err := tx.Preload("Source.Includes").Where("claim_id = ?", claimID).Take(&l, linkID).Error
 	if isNotFound(err) {
 		return l, notFound("link", fmt.Sprintf("%d of claim %d", linkID, claimID))
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,6 +51,10 @@ type SourceInput struct {
 	Language       *string
 	Retracted      bool
 	RetractionNote *string
+	// For a systematic review or meta-analysis: the design it pools
+	// (required) and the catalogued sources it includes.
+	IncludedDesign *grading.IncludedDesign
+	Includes       []int64
 }
 
 // SourcePatch changes a source; nil fields stay. A pointer to an empty
@@ -67,6 +72,9 @@ type SourcePatch struct {
 	Language       *string
 	Retracted      *bool
 	RetractionNote *string
+	IncludedDesign Nullable[grading.IncludedDesign]
+	// Includes replaces the set of included sources when not nil.
+	Includes *[]int64
 }
 
 // SourceFilter selects sources. Zero fields do not filter.
@@ -148,8 +156,76 @@ func normalizeSource(src *models.Source) error {
 			p.add("retraction_note", "may only be set on a retracted source")
 		}
 	}
+	switch {
+	case src.IncludedDesign != nil && src.IncludedDesign.Validate() != nil:
+		p.validate("included_design", *src.IncludedDesign)
+	case grading.IsReview(src.Kind) && src.IncludedDesign == nil:
+		p.add("included_design", "is required for a %s: %s", src.Kind, strings.Join(grading.Strings(grading.IncludedDesigns()), ", "))
+	case !grading.IsReview(src.Kind) && src.IncludedDesign != nil && src.Kind.Validate() == nil:
+		p.add("included_design", "is only for a systematic_review or meta_analysis, not a %s", src.Kind)
+	}
 	src.SearchText = searchText(&src.Title, src.Authors, src.Container)
 	return p.err()
+}
+
+// MaxIncludes bounds the sources a review may list as included.
+const MaxIncludes = 1000
+
+// checkIncludes validates the sources a review includes (sorted and
+// de-duplicated in place): only reviews include, never themselves, only
+// catalogued sources that can be evidence. It returns field problems as a
+// *ValidationError.
+func checkIncludes(tx *gorm.DB, src *models.Source, ids *[]int64) error {
+	slices.Sort(*ids)
+	*ids = slices.Compact(*ids)
+	var p problems
+	switch {
+	case len(*ids) == 0:
+		return nil
+	case !grading.IsReview(src.Kind):
+		p.add("includes", "only a systematic_review or meta_analysis includes other sources; this source is a %s", src.Kind)
+		return p.err()
+	case len(*ids) > MaxIncludes:
+		p.add("includes", "may list at most %d sources", MaxIncludes)
+		return p.err()
+	case src.ID != 0 && slices.Contains(*ids, src.ID):
+		p.add("includes", "a source cannot include itself (%d)", src.ID)
+	}
+	var found []models.Source
+	if err := tx.Select("id", "kind").Where("id IN ?", *ids).Find(&found).Error; err != nil {
+		return fmt.Errorf("find included sources: %w", classify(err))
+	}
+	kinds := map[int64]grading.SourceKind{}
+	for _, f := range found {
+		kinds[f.ID] = f.Kind
+	}
+	for _, id := range *ids {
+		k, ok := kinds[id]
+		switch {
+		case !ok:
+			p.add("includes", "no source has id %d", id)
+		case !grading.EvidenceAllowed(k):
+			p.add("includes", "source %d is a %s, which a review cannot pool", id, k)
+		}
+	}
+	return p.err()
+}
+
+// writeIncludes replaces the includes of a review with ids.
+func writeIncludes(tx *gorm.DB, reviewID int64, ids []int64) ([]models.SourceInclude, error) {
+	if err := tx.Where("review_id = ?", reviewID).Delete(&models.SourceInclude{}).Error; err != nil {
+		return nil, fmt.Errorf("clear includes of source %d: %w", reviewID, classify(err))
+	}
+	rows := make([]models.SourceInclude, len(ids))
+	for i, id := range ids {
+		rows[i] = models.SourceInclude{ReviewID: reviewID, SourceID: id}
+	}
+	if len(rows) > 0 {
+		if err := tx.CreateInBatches(rows, 500).Error; err != nil {
+			return nil, fmt.Errorf("write includes of source %d: %w", reviewID, classify(err))
+		}
+	}
+	return rows, nil
 }
 
 // duplicateSource finds another source holding the same DOI or PMID.
@@ -191,18 +267,25 @@ func deref(p *string) string {
 // CreateSource stores a new source after normalising its DOI.
 func (s *Store) CreateSource(ctx context.Context, a Actor, in SourceInput) (models.Source, error) {
 	src := models.Source{Kind: in.Kind, Title: in.Title, Authors: in.Authors, Year: in.Year, Container: in.Container,
-		DOI: in.DOI, PMID: in.PMID, URL: in.URL, Language: in.Language, Retracted: in.Retracted, RetractionNote: in.RetractionNote, Version: 1}
-	if err := normalizeSource(&src); err != nil {
-		return models.Source{}, err
-	}
+		DOI: in.DOI, PMID: in.PMID, URL: in.URL, Language: in.Language, Retracted: in.Retracted, RetractionNote: in.RetractionNote,
+		IncludedDesign: in.IncludedDesign, Version: 1}
+	verr := normalizeSource(&src)
+	includes := slices.Clone(in.Includes)
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := checkIncludes(tx, &src, &includes); err != nil || verr != nil {
+			return combineProblems(verr, err)
+		}
 		if err := s.duplicateSource(tx, &src); err != nil {
 			return err
 		}
-		if err := tx.Create(&src).Error; err != nil {
+		if err := tx.Omit("Includes").Create(&src).Error; err != nil {
 			return fmt.Errorf("create source: %w", classify(err))
 		}
-		return audit(tx, a, "source.created", "source", src.ID, nil, nil, src)
+		var err error
+		if src.Includes, err = writeIncludes(tx, src.ID, includes); err != nil {
+			return err
+		}
+		return audit(tx, a, "source.created", "source", src.ID, nil, nil, models.SnapshotOfSource(src))
 	})
 	return src, s.uniqueConflict(ctx, &src, err)
 }
@@ -227,7 +310,7 @@ func (s *Store) uniqueConflict(ctx context.Context, src *models.Source, err erro
 func (s *Store) GetSource(ctx context.Context, id int64) (SourceDetail, error) {
 	db := s.db.WithContext(ctx)
 	var d SourceDetail
-	if err := db.Take(&d.Source, id).Error; err != nil {
+	if err := db.Preload("Includes").Take(&d.Source, id).Error; err != nil {
 		if isNotFound(err) {
 			return d, notFound("source", id)
 		}
@@ -260,7 +343,7 @@ func (s *Store) GetSource(ctx context.Context, id int64) (SourceDetail, error) {
 
 // ListSources lists sources by id.
 func (s *Store) ListSources(ctx context.Context, f SourceFilter) ([]models.Source, string, error) {
-	q := s.db.WithContext(ctx).Model(&models.Source{})
+	q := s.db.WithContext(ctx).Model(&models.Source{}).Preload("Includes")
 	if f.Kind != "" {
 		q = q.Where("kind = ?", f.Kind)
 	}
@@ -303,6 +386,9 @@ func (s *Store) UpdateSource(ctx context.Context, a Actor, id int64, version int
 		if src.Version != version {
 			return &PreconditionError{Current: src.Version}
 		}
+		if err := tx.Where("review_id = ?", id).Order("source_id").Find(&src.Includes).Error; err != nil {
+			return fmt.Errorf("read includes of source %d: %w", id, classify(err))
+		}
 		before := src
 		setString := func(dst **string, v *string) {
 			if v != nil {
@@ -334,7 +420,16 @@ func (s *Store) UpdateSource(ctx context.Context, a Actor, id int64, version int
 				src.RetractionNote = nil
 			}
 		}
-		if err := normalizeSource(&src); err != nil {
+		patch.IncludedDesign.apply(&src.IncludedDesign)
+		includes := src.IncludeIDs()
+		if patch.Includes != nil {
+			includes = slices.Clone(*patch.Includes)
+		}
+		verr := normalizeSource(&src)
+		if err := checkIncludes(tx, &src, &includes); err != nil || verr != nil {
+			return combineProblems(verr, err)
+		}
+		if err := s.checkSourceUses(tx, before, src); err != nil {
 			return err
 		}
 		if src.Kind != before.Kind && !grading.EvidenceAllowed(src.Kind) {
@@ -353,9 +448,16 @@ func (s *Store) UpdateSource(ctx context.Context, a Actor, id int64, version int
 		src.UpdatedAt = now()
 		// The row is locked (FOR UPDATE on PostgreSQL, an immediate transaction on
 		// SQLite) and its version was checked above: nothing can have moved it.
-		res := tx.Model(&models.Source{}).Where("id = ?", id).Select("*").Omit("id", "created_at").Updates(&src)
+		res := tx.Model(&models.Source{}).Where("id = ?", id).Select("*").Omit("id", "created_at", "Includes").Updates(&src)
 		if res.Error != nil {
 			return fmt.Errorf("update source %d: %w", id, classify(res.Error))
+		}
+		includesChanged := !slices.Equal(before.IncludeIDs(), includes)
+		if includesChanged {
+			var err error
+			if src.Includes, err = writeIncludes(tx, id, includes); err != nil {
+				return err
+			}
 		}
 		action := "source.updated"
 		switch {
@@ -364,7 +466,7 @@ func (s *Store) UpdateSource(ctx context.Context, a Actor, id int64, version int
 		case !src.Retracted && before.Retracted:
 			action = "source.unretracted"
 		}
-		if err := audit(tx, a, action, "source", id, nil, before, src); err != nil {
+		if err := audit(tx, a, action, "source", id, nil, models.SnapshotOfSource(before), models.SnapshotOfSource(src)); err != nil {
 			return err
 		}
 		if src.Retracted != before.Retracted || src.Kind != before.Kind {
@@ -373,9 +475,94 @@ func (s *Store) UpdateSource(ctx context.Context, a Actor, id int64, version int
 				Distinct().Pluck("claim_id", &claimIDs).Error; err != nil {
 				return fmt.Errorf("find claims of source %d: %w", id, classify(err))
 			}
-			return s.rederive(tx, a, claimIDs, action)
+			if err := s.rederive(tx, a, claimIDs, action); err != nil {
+				return err
+			}
+		}
+		if src.Retracted != before.Retracted || includesChanged {
+			// The findings resting on the source, directly or through a
+			// review that includes it, or on the review whose includes changed.
+			findingIDs, err := findingsOfSources(tx, id)
+			if err != nil {
+				return err
+			}
+			return s.refreshFindingFlags(tx, a, findingIDs, action)
 		}
 		return nil
 	})
 	return src, s.uniqueConflict(ctx, &src, err)
+}
+
+// combineProblems is one *ValidationError with the problems of every
+// validation error given, in order; any other error is returned as it is.
+func combineProblems(errs ...error) error {
+	var out *ValidationError
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var ve *ValidationError
+		if !errors.As(err, &ve) {
+			return err
+		}
+		if out == nil {
+			out = &ValidationError{}
+		}
+		out.Problems = append(out.Problems, ve.Problems...)
+	}
+	if out == nil {
+		return nil
+	}
+	return out
+}
+
+// checkSourceUses refuses a change of a source's kind or included design
+// that its attachments to findings, or the reviews that include it, no
+// longer allow.
+func (s *Store) checkSourceUses(tx *gorm.DB, before, after models.Source) error {
+	var p problems
+	count := func(q *gorm.DB) (int64, error) {
+		var n int64
+		err := q.Count(&n).Error
+		if err != nil {
+			return 0, fmt.Errorf("count uses of source %d: %w", after.ID, classify(err))
+		}
+		return n, nil
+	}
+	if after.Kind != before.Kind {
+		if !grading.EvidenceAllowed(after.Kind) {
+			n, err := count(tx.Model(&models.FindingSource{}).Where("source_id = ?", after.ID))
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				p.add("kind", "a %s is never evidence of a finding, and this source is attached to %d finding(s)", after.Kind, n)
+			}
+			n, err = count(tx.Model(&models.SourceInclude{}).Where("source_id = ?", after.ID))
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				p.add("kind", "a %s cannot be pooled by a review, and %d review(s) include this source", after.Kind, n)
+			}
+		} else if !grading.MayReportCertainty(after.Kind) {
+			n, err := count(tx.Model(&models.FindingSource{}).Where("source_id = ? AND reported_certainty IS NOT NULL", after.ID))
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				p.add("kind", "a %s states no certainty of its own, and %d finding(s) use this source's reported_certainty", after.Kind, n)
+			}
+		}
+	}
+	if !samePtr(before.IncludedDesign, after.IncludedDesign) && (after.IncludedDesign == nil || *after.IncludedDesign != grading.IncludedMixed) {
+		n, err := count(tx.Model(&models.FindingSource{}).Where("source_id = ? AND design_subset IS NOT NULL", after.ID))
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			p.add("included_design", "%d finding(s) use a design_subset of this review, which only a mixed review has", n)
+		}
+	}
+	return p.err()
 }

@@ -1,0 +1,180 @@
+package grading
+
+import "math"
+
+// Rules of the outcome model's input (DESIGN.md, Domain: Source, Question,
+// Finding) that the store checks on every write: which kinds are reviews,
+// which may report a certainty, and what a finding's effect must satisfy.
+// The vocabularies they use (included design, comparator and outcome kind,
+// effect measure, attribution) live in vocab.go.
+
+// IsReview reports whether a source of this kind pools other studies and
+// so states an included design and may list the sources it includes.
+func IsReview(kind SourceKind) bool {
+	return kind == KindSystematicReview || kind == KindMetaAnalysis
+}
+
+// MayReportCertainty reports whether a finding may carry a certainty rated
+// by a source of this kind (GRADE 32/34: a review's or a guideline
+// evidence profile's rating of the outcome).
+func MayReportCertainty(kind SourceKind) bool {
+	return IsReview(kind) || kind == KindGuideline
+}
+
+// EffectInput is a finding's effect as the client states it, with the
+// question it answers; nil pointers are absent values.
+type EffectInput struct {
+	Measure      *EffectMeasure
+	Estimate     *float64
+	CILow        *float64
+	CIHigh       *float64
+	Events       *int64
+	Participants *int64
+	Studies      *int64
+	Threshold    *float64
+	Attribution  *Attribution
+	// The question the finding answers.
+	OutcomeKind    OutcomeKind
+	ComparatorKind ComparatorKind
+}
+
+// CheckEffect returns every problem of an effect estimate, one per rule
+// broken, named by the JSON field:
+//   - measure is required with an estimate, a CI or a threshold, and must be
+//     one of the measures;
+//   - a CI needs an estimate, has both bounds, and ci_low ≤ estimate ≤
+//     ci_high;
+//   - ratio measures (risk, odds, hazard ratio) are positive everywhere;
+//     a proportion lies in [0, 1], an incidence is not negative;
+//   - events and participants are counts (events ≥ 0, participants ≥ 1,
+//     events ≤ participants) and are given only with proportion or
+//     incidence; studies ≥ 1;
+//   - threshold, the smallest effect that matters (GRADE's decision
+//     threshold, GRADE 34), is on the estimate's scale: for a ratio measure
+//     a ratio above 1 (its inverse applies to a decrease), for a difference
+//     measure the magnitude of a difference, above 0, and for a proportion
+//     or incidence a rate in (0, 1] or above 0;
+//   - attribution (WHO-UMC) is only for a harm question without comparator.
+//
+// Values must be finite numbers.
+func CheckEffect(e EffectInput) []FieldError {
+	var out []FieldError
+	add := func(field, message string) { out = append(out, FieldError{Field: field, Message: message}) }
+	finite := func(field string, v *float64) bool {
+		if v != nil && (math.IsNaN(*v) || math.IsInf(*v, 0)) {
+			add(field, "must be a finite number")
+			return false
+		}
+		return v != nil
+	}
+	hasEstimate := finite("estimate", e.Estimate)
+	hasLow, hasHigh := finite("ci_low", e.CILow), finite("ci_high", e.CIHigh)
+	hasThreshold := finite("threshold", e.Threshold)
+
+	var m EffectMeasure
+	switch {
+	case e.Measure != nil:
+		if err := e.Measure.Validate(); err != nil {
+			add("measure", mustBeOneOf(Strings(EffectMeasures())))
+		} else {
+			m = *e.Measure
+		}
+	case hasEstimate || hasLow || hasHigh || hasThreshold || e.Events != nil:
+		add("measure", "is required with an estimate, a confidence interval, events or a threshold: "+mustBeOneOf(Strings(EffectMeasures())))
+	}
+
+	if (hasLow || hasHigh) && !hasEstimate {
+		add("estimate", "is required with a confidence interval")
+	}
+	if hasLow != hasHigh {
+		if hasLow {
+			add("ci_high", "is required with ci_low: give both bounds of the 95% confidence interval")
+		} else {
+			add("ci_low", "is required with ci_high: give both bounds of the 95% confidence interval")
+		}
+	}
+	if hasLow && hasHigh && *e.CILow > *e.CIHigh {
+		add("ci_low", "must not exceed ci_high")
+	} else {
+		if hasLow && hasEstimate && *e.CILow > *e.Estimate {
+			add("ci_low", "must not exceed the estimate")
+		}
+		if hasHigh && hasEstimate && *e.CIHigh < *e.Estimate {
+			add("ci_high", "must not be below the estimate")
+		}
+	}
+	checkScale := func(field string, v *float64, ok bool) {
+		if !ok {
+			return
+		}
+		switch {
+		case m.IsRatio() && *v <= 0:
+			add(field, "must be greater than 0 for a ratio measure ("+string(m)+")")
+		case m == MeasureProportion && (*v < 0 || *v > 1):
+			add(field, "must be between 0 and 1 for a proportion")
+		case m == MeasureIncidence && *v < 0:
+			add(field, "must not be negative for an incidence")
+		}
+	}
+	checkScale("estimate", e.Estimate, hasEstimate)
+	checkScale("ci_low", e.CILow, hasLow)
+	checkScale("ci_high", e.CIHigh, hasHigh)
+
+	if hasThreshold {
+		t := *e.Threshold
+		switch {
+		case m.IsRatio() && t <= 1:
+			add("threshold", "for a ratio measure is a ratio greater than 1 (e.g. 1.25; its inverse applies to a decrease)")
+		case m.IsDifference() && t <= 0:
+			add("threshold", "for a difference measure is the magnitude of the smallest important difference: greater than 0")
+		case m == MeasureProportion && (t <= 0 || t > 1):
+			add("threshold", "for a proportion must be greater than 0 and at most 1")
+		case m == MeasureIncidence && t <= 0:
+			add("threshold", "for an incidence must be greater than 0")
+		}
+	}
+
+	if e.Events != nil || e.Participants != nil {
+		if m != "" && !isRate(m) && e.Events != nil {
+			add("events", "is given only with measure proportion or incidence")
+		}
+		if e.Events != nil && *e.Events < 0 {
+			add("events", "must not be negative")
+		}
+		if e.Participants != nil && *e.Participants < 1 {
+			add("participants", "must be at least 1")
+		}
+		if e.Events != nil && e.Participants == nil && isRate(m) {
+			add("participants", "is required with events")
+		}
+		if e.Events != nil && e.Participants != nil && *e.Events > *e.Participants {
+			add("events", "must not exceed participants")
+		}
+	}
+	if e.Studies != nil && *e.Studies < 1 {
+		add("studies", "must be at least 1")
+	}
+	if e.Attribution != nil {
+		if err := e.Attribution.Validate(); err != nil {
+			add("attribution", mustBeOneOf(Strings(Attributions())))
+		} else if e.OutcomeKind != OutcomeHarm || e.ComparatorKind != ComparatorNone {
+			add("attribution", "is only for a harm observed without a comparator (outcome_kind harm, comparator_kind none)")
+		}
+	}
+	return out
+}
+
+// FindingFlags are the flags of a finding while grading is claim-level:
+// ungraded always (no finding grade exists yet), and retracted_evidence
+// when a source it rests on, or a source one of its reviews includes, is
+// retracted. The result is sorted.
+func FindingFlags(retractedEvidence bool) []Flag {
+	if retractedEvidence {
+		return []Flag{FlagRetractedEvidence, FlagUngraded}
+	}
+	return []Flag{FlagUngraded}
+}
+
+// isRate reports whether the measure is a rate of one group (proportion or
+// incidence), which events and participants describe.
+func isRate(m EffectMeasure) bool { return m == MeasureProportion || m == MeasureIncidence }

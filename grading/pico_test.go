@@ -1,0 +1,85 @@
+package grading
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func f(v float64) *float64              { return &v }
+func n(v int64) *int64                  { return &v }
+func ms(m EffectMeasure) *EffectMeasure { return &m }
+
+func TestCheckEffect(t *testing.T) {
+	harm := func(e EffectInput) EffectInput {
+		e.OutcomeKind, e.ComparatorKind = OutcomeHarm, ComparatorNone
+		return e
+	}
+	benefit := func(e EffectInput) EffectInput {
+		e.OutcomeKind, e.ComparatorKind = OutcomeBenefit, ComparatorInactive
+		return e
+	}
+	certain := AttributionCertain
+	bogus := Attribution("likely")
+	tests := []struct {
+		name string
+		in   EffectInput
+		want []string // fields, in order
+	}{
+		{"empty", benefit(EffectInput{}), nil},
+		{"ratio with CI", benefit(EffectInput{Measure: ms(MeasureRiskRatio), Estimate: f(0.8), CILow: f(0.6), CIHigh: f(1.1), Threshold: f(1.25), Studies: n(3), Participants: n(400)}), nil},
+		{"estimate without measure", benefit(EffectInput{Estimate: f(1)}), []string{"measure"}},
+		{"threshold without measure", benefit(EffectInput{Threshold: f(1)}), []string{"measure"}},
+		{"unknown measure", benefit(EffectInput{Measure: ms("rr"), Estimate: f(1)}), []string{"measure"}},
+		{"CI without estimate", benefit(EffectInput{Measure: ms(MeasureMeanDifference), CILow: f(-1), CIHigh: f(1)}), []string{"estimate"}},
+		{"one bound", benefit(EffectInput{Measure: ms(MeasureMeanDifference), Estimate: f(0), CILow: f(-1)}), []string{"ci_high"}},
+		{"low above high", benefit(EffectInput{Measure: ms(MeasureMeanDifference), Estimate: f(0), CILow: f(1), CIHigh: f(-1)}), []string{"ci_low"}},
+		{"estimate outside CI", benefit(EffectInput{Measure: ms(MeasureMeanDifference), Estimate: f(3), CILow: f(1), CIHigh: f(2)}), []string{"ci_high"}},
+		{"estimate below CI", benefit(EffectInput{Measure: ms(MeasureMeanDifference), Estimate: f(0), CILow: f(1), CIHigh: f(2)}), []string{"ci_low"}},
+		{"ratio not positive", benefit(EffectInput{Measure: ms(MeasureOddsRatio), Estimate: f(0.5), CILow: f(0), CIHigh: f(2)}), []string{"ci_low"}},
+		{"ratio threshold at 1", benefit(EffectInput{Measure: ms(MeasureHazardRatio), Estimate: f(0.5), Threshold: f(0.8)}), []string{"threshold"}},
+		{"difference threshold", benefit(EffectInput{Measure: ms(MeasureMeanDifference), Estimate: f(-1), Threshold: f(-1)}), []string{"threshold"}},
+		{"difference threshold ok", benefit(EffectInput{Measure: ms(MeasureStdMeanDifference), Estimate: f(-0.4), Threshold: f(0.2)}), nil},
+		{"proportion above 1", harm(EffectInput{Measure: ms(MeasureProportion), Estimate: f(1.2)}), []string{"estimate"}},
+		{"proportion threshold", harm(EffectInput{Measure: ms(MeasureProportion), Estimate: f(0.1), Threshold: f(2)}), []string{"threshold"}},
+		{"incidence negative", harm(EffectInput{Measure: ms(MeasureIncidence), Estimate: f(-0.1)}), []string{"estimate"}},
+		{"events over participants", harm(EffectInput{Measure: ms(MeasureProportion), Estimate: f(0.5), Events: n(5), Participants: n(4)}), []string{"events"}},
+		{"events with a ratio", benefit(EffectInput{Measure: ms(MeasureRiskRatio), Estimate: f(1), Events: n(2), Participants: n(20)}), []string{"events"}},
+		{"events without participants", harm(EffectInput{Measure: ms(MeasureProportion), Events: n(2)}), []string{"participants"}},
+		{"events without measure", harm(EffectInput{Events: n(2), Participants: n(4)}), []string{"measure"}},
+		{"participants with a ratio", benefit(EffectInput{Measure: ms(MeasureRiskRatio), Estimate: f(1), Participants: n(20)}), nil},
+		{"zero studies and participants", benefit(EffectInput{Studies: n(0), Participants: n(0)}), []string{"participants", "studies"}},
+		{"attribution on a harm without comparator", harm(EffectInput{Attribution: &certain}), nil},
+		{"attribution on a benefit", benefit(EffectInput{Attribution: &certain}), []string{"attribution"}},
+		{"attribution with a comparator", EffectInput{OutcomeKind: OutcomeHarm, ComparatorKind: ComparatorActive, Attribution: &certain}, []string{"attribution"}},
+		{"unknown attribution", harm(EffectInput{Attribution: &bogus}), []string{"attribution"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, p := range CheckEffect(tt.in) {
+			got = append(got, p.Field)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("CheckEffect(%s) fields (-want +got):\n%s\n%v", tt.name, diff, CheckEffect(tt.in))
+		}
+	}
+}
+
+func TestFindingFlagsBeforeGrading(t *testing.T) {
+	if got := FindingFlags(false); !slices.Equal(got, []Flag{FlagUngraded}) {
+		t.Errorf("FindingFlags(false) = %v, want [ungraded]", got)
+	}
+	if got := FindingFlags(true); !slices.Equal(got, []Flag{FlagRetractedEvidence, FlagUngraded}) {
+		t.Errorf("FindingFlags(true) = %v, want [retracted_evidence ungraded]", got)
+	}
+}
+
+func TestReviewKinds(t *testing.T) {
+	for _, k := range SourceKinds() {
+		review := k == KindSystematicReview || k == KindMetaAnalysis
+		if IsReview(k) != review || MayReportCertainty(k) != (review || k == KindGuideline) {
+			t.Errorf("IsReview(%s) = %v, MayReportCertainty = %v", k, IsReview(k), MayReportCertainty(k))
+		}
+	}
+}
