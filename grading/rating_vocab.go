@@ -155,6 +155,8 @@ const (
 	RuleNoMatchingFinding RatingRule = "no_matching_finding" // every usable finding answers another question (context only)
 
 	// Any assertion, per finding.
+	RuleContextUngraded    RatingRule = "context_ungraded"     // the finding has no grade yet: context
+	RuleContextNeutral     RatingRule = "context_neutral"      // the link's stance is neutral: context
 	RuleContextComparator  RatingRule = "context_comparator"   // the finding's comparator is not the claim's: context
 	RuleContextOutcome     RatingRule = "context_outcome"      // a benefit finding for a harm-only assertion: context
 	RuleVeryLow            RatingRule = "very_low"             // very low certainty: unproven
@@ -207,7 +209,7 @@ const (
 func RatingRules() []RatingRule {
 	return []RatingRule{
 		RuleEditorOverride, RuleNoGradedFinding, RuleAssertionOther, RuleNoMatchingFinding,
-		RuleContextComparator, RuleContextOutcome, RuleVeryLow, RuleStanceCapsAccurate,
+		RuleContextUngraded, RuleContextNeutral, RuleContextComparator, RuleContextOutcome, RuleVeryLow, RuleStanceCapsAccurate,
 		RuleNoThreshold, RuleEffectNoEstimate, RuleEffectInvalid, RuleEffectUncontrolled, RuleEffectImportant,
 		RuleEffectWording, RuleEffectBelowThresh, RuleEffectNotShown, RuleEffectNotShownLow,
 		RuleNoMoreHarmShown, RuleNoMoreHarmWording, RuleNoMoreHarmSmall, RuleNoMoreHarmExcess, RuleNoMoreHarmUnclear,
