@@ -692,12 +692,12 @@ func comparatorMatches(w ClaimWording, f LinkedFinding) bool {
 // contextComparator is the outcome for a finding against another
 // comparator.
 func contextComparator(w ClaimWording, f LinkedFinding) outcome {
-	wants := "no named comparator: findings against nothing or an inactive comparator"
+	wants := "names none, so it reads findings against nothing or an inactive comparator"
 	if namesComparator(w) {
-		wants = "an " + string(w.Comparator) + " comparator"
+		wants = "names an " + string(w.Comparator) + " one"
 	}
 	return outcome{verdict: RatingNotRated, rule: RuleContextComparator, context: true,
-		why: fmt.Sprintf("the finding's comparator is %s, the wording's %s: context only", f.Question.ComparatorKind, wants)}
+		why: fmt.Sprintf("the finding's comparator is %s and the wording %s: context only", f.Question.ComparatorKind, wants)}
 }
 
 // veryLow is the outcome for very low certainty evidence.
@@ -821,9 +821,9 @@ func attributable(f LinkedFinding) (bool, string) {
 	}
 	events := ""
 	if e.Events != nil && e.Participants != nil {
-		events = fmt.Sprintf("%s events in %s participants", count(*e.Events), count(*e.Participants))
+		events = fmt.Sprintf("%s in %s", plural(*e.Events, "event"), plural(*e.Participants, "participant"))
 	} else if e.Events != nil {
-		events = fmt.Sprintf("%s events", count(*e.Events))
+		events = plural(*e.Events, "event")
 	}
 	if e.Events != nil && *e.Events == 0 {
 		return false, "no events"
@@ -841,6 +841,9 @@ func attributable(f LinkedFinding) (bool, string) {
 	if events == "" {
 		return false, fmt.Sprintf("no attributable event reported (attribution %s)", a)
 	}
+	if a == AttributionUnassessed {
+		return false, events + ", but their attribution was not assessed (WHO-UMC), so none is shown to be caused by the therapy"
+	}
 	return false, fmt.Sprintf("%s, but attribution is only %s (WHO-UMC), so none is shown to be caused by the therapy", events, a)
 }
 
@@ -854,8 +857,8 @@ func zeroEvents(e EffectEstimate) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return fmt.Sprintf("no events in %s participants: the risk may still be up to %s (exact 95%% upper bound 1 − 0.05^(1/n), about 3/n)",
-		count(*e.Participants), pct(ub)), true
+	return fmt.Sprintf("no events in %s: the risk may still be up to %s (exact 95%% upper bound 1 − 0.05^(1/n), about 3/n)",
+		plural(*e.Participants, "participant"), pct(ub)), true
 }
 
 // rateOccurrence is the occurrence rule (DESIGN "occurrence"): a harm
@@ -868,7 +871,7 @@ func rateOccurrence(f LinkedFinding) outcome {
 	}
 	if ok, why := attributable(f); ok {
 		return outcome{RatingAccurate, RuleOccurrenceAttributable,
-			why + ": the harm can occur; how often is unknown from this claim's rating (frequency unknown)", false}
+			why + ": the harm can occur (frequency unknown: the claim states none and the rating rates none)", false}
 	}
 	if why, ok := zeroEvents(f.Effect); ok {
 		return outcome{RatingUnproven, RuleOccurrenceNotAttrib, why + "; no event to attribute", false}
@@ -1059,6 +1062,14 @@ func pct(x float64) string {
 		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	}
 	return s + "%"
+}
+
+// plural writes a count with its noun: 1 participant, 1,082 participants.
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return count(n) + " " + noun + "s"
 }
 
 // count writes an integer with thousands separators: 1,082.
