@@ -43,6 +43,12 @@ func vocabularies() []vocabulary {
 		vocab("assessment status", AssessmentStatuses(), ParseAssessmentStatus, (*AssessmentStatus).Scan),
 		vocab("grade method", Methods(), ParseMethod, (*Method).Scan),
 		vocab("flag", AllFlags(), ParseFlag, (*Flag).Scan),
+		vocab("rating", Ratings(), ParseRating, (*Rating).Scan),
+		vocab("rating source", RatingSources(), ParseRatingSource, (*RatingSource).Scan),
+		vocab("assertion", Assertions(), ParseAssertion, (*Assertion).Scan),
+		vocab("hedge", Hedges(), ParseHedge, (*Hedge).Scan),
+		vocab("frequency band", FrequencyBands(), ParseFrequencyBand, (*FrequencyBand).Scan),
+		vocab("rating rule", RatingRules(), ParseRatingRule, (*RatingRule).Scan),
 	}
 }
 
