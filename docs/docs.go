@@ -8549,10 +8549,10 @@ const docTemplate = `{
         "grading.Concern": {
             "type": "string",
             "enum": [
-                "extremely_serious",
                 "not_serious",
                 "serious",
-                "very_serious"
+                "very_serious",
+                "extremely_serious"
             ],
             "x-enum-comments": {
                 "ExtremelySerious": "downgrade three levels",
@@ -8561,16 +8561,16 @@ const docTemplate = `{
                 "VerySerious": "downgrade two levels"
             },
             "x-enum-descriptions": [
-                "downgrade three levels",
                 "no downgrade",
                 "downgrade one level",
-                "downgrade two levels"
+                "downgrade two levels",
+                "downgrade three levels"
             ],
             "x-enum-varnames": [
-                "ExtremelySerious",
                 "NotSerious",
                 "Serious",
-                "VerySerious"
+                "VerySerious",
+                "ExtremelySerious"
             ]
         },
         "grading.Effect": {
