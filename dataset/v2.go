@@ -69,17 +69,6 @@ func RawV2() []byte { return bytes.Clone(rawV2) }
 // demo_v2.json. Each call returns a new copy.
 func SchemaV2() []byte { return bytes.Clone(schemaV2) }
 
-// Assertions and Hedges are the claim wording attributes of issue 10, plain
-// strings checked against these lists until package grading defines their
-// types (every other vocabulary of the file is grading's own).
-var (
-	// Assertions are what a claim's wording asserts.
-	Assertions = []string{"effect", "frequency", "absence", "occurrence", "other"}
-	// Hedges are the wording's hedging: none, likely (probably), may (may,
-	// can, some).
-	Hedges = []string{"none", "likely", "may"}
-)
-
 // StanceRule is the one rule every claim-finding stance in demo_v2.json
 // follows, word for word the file's stance_rule (a test keeps them equal).
 const StanceRule = "A claim-finding link's stance says whether the finding's observed result, on the outcome the claim speaks of, agrees with what the claim's wording asserts, for the population, route and comparator the claim names or implies. supports: the result agrees - an effect in the asserted direction against no treatment, placebo or the alternative the claim names (superiority over an active treatment also shows an effect for a claim that names no comparator); for harms, an event attributed to the therapy for a claim that the harm can occur, or events described as mild for a claim of mildness. refutes: the result contradicts it - no difference or the opposite direction against the comparator the claim names or implies (placebo or no treatment for a claim with no comparator), or an attributed event against a claim of absence. mixed: the finding's own result agrees on one part of the claim's scope and contradicts it on another. neutral: the finding does not test the wording - another comparator (including no difference from an active treatment for a claim with no comparator, since both arms improving cannot show that either works), another route, timepoint or outcome, or a report of a selected cluster of cases (an outbreak) for a claim about how often something happens in routine use; a neutral link is context only. Stance is direction only: how sure we are comes from the finding's grade, and whether the size matches the wording from the rating rules."
@@ -195,9 +184,9 @@ type ClaimV2 struct {
 	TextEN    string            `json:"text_en"`
 	ClaimType grading.ClaimType `json:"claim_type"`
 	// Assertion, ClaimedValue and Hedge describe the wording (issue 10).
-	Assertion    string   `json:"assertion"`
-	ClaimedValue *float64 `json:"claimed_value"`
-	Hedge        string   `json:"hedge"`
+	Assertion    grading.Assertion `json:"assertion"`
+	ClaimedValue *float64          `json:"claimed_value"`
+	Hedge        grading.Hedge     `json:"hedge"`
 	// Summary restates the claim in English in under 75 characters.
 	Summary     string        `json:"summary"`
 	Appearances []Appearance  `json:"appearances"`
@@ -293,11 +282,6 @@ func NormalizeSpace(s string) string { return strings.Join(strings.Fields(s), " 
 func (d *DatasetV2) Validate(seeds map[string]string) error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	in := func(field, v string, list []string) {
-		if !slices.Contains(list, v) {
-			add("%s: %q must be one of %s", field, v, strings.Join(list, ", "))
-		}
-	}
 	valid := func(field string, v interface{ Validate() error }) {
 		if err := v.Validate(); err != nil {
 			add("%s: %v", field, err)
@@ -570,18 +554,11 @@ func (d *DatasetV2) Validate(seeds map[string]string) error {
 		if err := c.ClaimType.Validate(); err != nil {
 			add("%s: %v", f, err)
 		}
-		in(f+": assertion", c.Assertion, Assertions)
-		in(f+": hedge", c.Hedge, Hedges)
-		if v := c.ClaimedValue; v != nil {
-			switch c.Assertion {
-			case "frequency":
-				if *v < 0 || *v > 1 {
-					add("%s: claimed_value %v outside [0, 1] for a frequency", f, *v)
-				}
-			case "effect":
-			default:
-				add("%s: a claimed_value is only for frequency and effect claims", f)
-			}
+		// The wording attributes go through the rating engine's own check,
+		// as an editor's write will.
+		if err := grading.CheckWording(grading.ClaimWording{Assertion: c.Assertion, ClaimedValue: c.ClaimedValue,
+			Hedge: c.Hedge, ClaimType: c.ClaimType}); err != nil {
+			add("%s: %v", f, err)
 		}
 		if len(c.Appearances) == 0 {
 			add("%s: no appearance", f)

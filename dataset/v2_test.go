@@ -420,7 +420,7 @@ func TestV2Content(t *testing.T) {
 			t.Errorf("claim %s missing", k)
 		}
 	}
-	if c := claims["fr-003-no-drug-interaction"]; c.Assertion != "absence" || c.Hedge != "none" || !strings.Contains(c.Text, "personne âgées poli médicamentées") {
+	if c := claims["fr-003-no-drug-interaction"]; c.Assertion != grading.AssertAbsence || c.Hedge != grading.HedgeNone || !strings.Contains(c.Text, "personne âgées poli médicamentées") {
 		t.Errorf("fr-003-no-drug-interaction = %+v, want an unhedged absence keeping the elderly qualifier", c)
 	}
 
@@ -431,7 +431,7 @@ func TestV2Content(t *testing.T) {
 		for _, l := range c.Findings {
 			n["stance "+string(l.Stance)]++
 		}
-		n["assertion "+c.Assertion]++
+		n["assertion "+string(c.Assertion)]++
 	}
 	adj := 0
 	for _, r := range d.Reviews {
