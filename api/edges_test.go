@@ -114,13 +114,13 @@ func TestPathIDs(t *testing.T) {
 		e := &reprEnv{t: t, s: testenv.NewServer(t, st)}
 		f := newReprFixture(e)
 		for _, bad := range []string{"+1", "-1", "01", "0", "1.0", "1e0", "0x1", "%201", "99999999999999999999"} {
-			e.do("DELETE", "/api/v1/keys/"+bad, "admin", nil).Problem(t, http.StatusNotFound)
-			e.do("GET", "/api/v1/claims/"+strings.Replace(bad, "1", fmt.Sprint(f.claim), 1), "", nil).Problem(t, http.StatusNotFound)
+			e.s.Do(testenv.Request{Method: "DELETE", Path: "/api/v1/keys/" + bad, Role: "admin"}).Problem(t, http.StatusNotFound)
+			e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/claims/" + strings.Replace(bad, "1", fmt.Sprint(f.claim), 1)}).Problem(t, http.StatusNotFound)
 		}
-		if k := e.must(200, "GET", "/api/v1/keys/1", "admin", nil); k["revoked_at"] != nil {
+		if k := e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/keys/1", Role: "admin"}).Want(e.t, 200); k["revoked_at"] != nil {
 			t.Errorf("key 1 after DELETE /api/v1/keys/+1: revoked_at = %v, want null", k["revoked_at"])
 		}
-		e.must(200, "GET", fmt.Sprintf("/api/v1/claims/%d", f.claim), "", nil)
+		e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d", f.claim)}).Want(e.t, 200)
 	})
 }
 
@@ -131,12 +131,12 @@ func TestQueryMustParse(t *testing.T) {
 		e := &reprEnv{t: t, s: testenv.NewServer(t, st)}
 		newReprFixture(e)
 		for _, q := range []string{"cursor=%%%x", "cursor=%zz", "q=%", "limit=1;cursor=x", "%=1"} {
-			p := e.do("GET", "/api/v1/claims?"+q, "", nil).Problem(t, http.StatusBadRequest)
+			p := e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/claims?" + q}).Problem(t, http.StatusBadRequest)
 			if diff := cmp.Diff([]string{"query"}, testenv.ProblemFields(p)); diff != "" {
 				t.Errorf("GET /api/v1/claims?%s: error fields (-want +got):\n%s", q, diff)
 			}
 		}
-		if res := e.do("GET", "/api/v1/claims?q=%C3%BC%20x&limit=5", "", nil); res.Status != 200 {
+		if res := e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/claims?q=%C3%BC%20x&limit=5"}); res.Status != 200 {
 			t.Errorf("well-encoded query = %d, want 200", res.Status)
 		}
 	})
@@ -213,7 +213,7 @@ func TestUnknownMembers(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				before := e.count("SELECT count(*) FROM therapies") + e.count("SELECT count(*) FROM claims") + e.count("SELECT count(*) FROM sources")
-				p := e.do("POST", tt.path, "editor", tt.body).Problem(t, http.StatusBadRequest)
+				p := e.s.Do(testenv.Request{Method: "POST", Path: tt.path, Role: "editor", Body: tt.body}).Problem(t, http.StatusBadRequest)
 				got := testenv.ProblemFields(p)
 				slices.Sort(got)
 				if diff := cmp.Diff(tt.want, got); diff != "" {

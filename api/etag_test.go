@@ -15,28 +15,6 @@ type reprEnv struct {
 	s *testenv.Server
 }
 
-func (e *reprEnv) do(method, path, role string, body any, headers ...string) *testenv.Response {
-	e.t.Helper()
-	h := map[string]string{}
-	for i := 0; i+1 < len(headers); i += 2 {
-		h[headers[i]] = headers[i+1]
-	}
-	return e.s.Do(testenv.Request{Method: method, Path: path, Role: role, Body: body, Headers: h})
-}
-
-// must sends a request and fails the test unless it answers want.
-func (e *reprEnv) must(want int, method, path, role string, body any, headers ...string) map[string]any {
-	e.t.Helper()
-	res := e.do(method, path, role, body, headers...)
-	if res.Status != want {
-		e.t.Fatalf("%s %s = %d %s, want %d", method, path, res.Status, res.Body, want)
-	}
-	if len(res.Body) == 0 {
-		return nil
-	}
-	return res.JSON(e.t)
-}
-
 // version is the If-Match of a resource read as JSON.
 func version(m map[string]any) string { return fmt.Sprintf(`"%v"`, m["version"]) }
 
@@ -51,17 +29,15 @@ type reprFixture struct {
 
 func newReprFixture(e *reprEnv) reprFixture {
 	e.t.Helper()
-	e.must(201, "POST", "/api/v1/therapies", "editor", map[string]any{"slug": "mesotherapy", "name": "Mesotherapy",
-		"aliases": []map[string]string{{"alias": "Mesotherapie", "language": "de"}}})
+	e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/therapies", Role: "editor", Body: map[string]any{"slug": "mesotherapy", "name": "Mesotherapy",
+		"aliases": []map[string]string{{"alias": "Mesotherapie", "language": "de"}}}}).Want(e.t, 201)
 	var f reprFixture
-	f.claim = id(e.must(201, "POST", "/api/v1/claims", "editor", map[string]any{"therapy": "mesotherapy",
-		"text": "Die Behandlung lindert Rückenschmerzen.", "language": "de", "claim_type": "efficacy"}))
-	f.rct = id(e.must(201, "POST", "/api/v1/sources", "editor", map[string]any{"kind": "rct", "title": "A randomised trial"}))
-	f.article = id(e.must(201, "POST", "/api/v1/sources", "editor", map[string]any{"kind": "web_article", "title": "Mesotherapie bei Rückenschmerzen"}))
-	f.evidence = id(e.must(201, "POST", fmt.Sprintf("/api/v1/claims/%d/links", f.claim), "editor",
-		map[string]any{"source_id": f.rct, "role": "evidence", "stance": "supports", "excerpt": "Pain fell by 2 points.", "note": "Primary outcome."}))
-	f.appears = id(e.must(201, "POST", fmt.Sprintf("/api/v1/claims/%d/links", f.claim), "editor",
-		map[string]any{"source_id": f.article, "role": "appearance", "excerpt": "Die Behandlung lindert Rückenschmerzen."}))
+	f.claim = id(e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: "editor", Body: map[string]any{"therapy": "mesotherapy",
+		"text": "Die Behandlung lindert Rückenschmerzen.", "language": "de", "claim_type": "efficacy"}}).Want(e.t, 201))
+	f.rct = id(e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: map[string]any{"kind": "rct", "title": "A randomised trial"}}).Want(e.t, 201))
+	f.article = id(e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: map[string]any{"kind": "web_article", "title": "Mesotherapie bei Rückenschmerzen"}}).Want(e.t, 201))
+	f.evidence = id(e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", f.claim), Role: "editor", Body: map[string]any{"source_id": f.rct, "role": "evidence", "stance": "supports", "excerpt": "Pain fell by 2 points.", "note": "Primary outcome."}}).Want(e.t, 201))
+	f.appears = id(e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", f.claim), Role: "editor", Body: map[string]any{"source_id": f.article, "role": "appearance", "excerpt": "Die Behandlung lindert Rückenschmerzen."}}).Want(e.t, 201))
 	return f
 }
 
@@ -75,17 +51,17 @@ func sourcePath(s int64) string { return fmt.Sprintf("/api/v1/sources/%d", s) }
 func (e *reprEnv) patchLink(f reprFixture, link int64, body map[string]any) {
 	e.t.Helper()
 	var v string
-	for _, l := range e.must(200, "GET", f.claimPath(), "", nil)["links"].([]any) {
+	for _, l := range e.s.Do(testenv.Request{Method: "GET", Path: f.claimPath()}).Want(e.t, 200)["links"].([]any) {
 		if l := l.(map[string]any); id(l) == link {
 			v = version(l)
 		}
 	}
-	e.must(200, "PATCH", f.linkPath(link), "editor", body, "If-Match", v)
+	e.s.Do(testenv.Request{Method: "PATCH", Path: f.linkPath(link), Role: "editor", Body: body, Headers: map[string]string{"If-Match": v}}).Want(e.t, 200)
 }
 
 func (e *reprEnv) patchSource(s int64, body map[string]any) {
 	e.t.Helper()
-	e.must(200, "PATCH", sourcePath(s), "editor", body, "If-Match", version(e.must(200, "GET", sourcePath(s), "", nil)))
+	e.s.Do(testenv.Request{Method: "PATCH", Path: sourcePath(s), Role: "editor", Body: body, Headers: map[string]string{"If-Match": version(e.s.Do(testenv.Request{Method: "GET", Path: sourcePath(s)}).Want(e.t, 200))}}).Want(e.t, 200)
 }
 
 // TestDocumentETags changes each part a document embeds, one at a time,
@@ -95,10 +71,10 @@ func TestDocumentETags(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		e := &reprEnv{t: t, s: testenv.NewServer(t, st)}
 		f := newReprFixture(e)
-		other := id(e.must(201, "POST", "/api/v1/claims", "editor", map[string]any{"therapy": "mesotherapy",
-			"text": "Mesotherapie wirkt sofort.", "language": "de", "claim_type": "efficacy"}))
+		other := id(e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: "editor", Body: map[string]any{"therapy": "mesotherapy",
+			"text": "Mesotherapie wirkt sofort.", "language": "de", "claim_type": "efficacy"}}).Want(e.t, 201))
 		grade := func(rationale string) {
-			e.must(200, "PUT", f.claimPath()+"/grade", "editor", map[string]any{"certainty": "low", "verdict": "supported", "rationale": rationale})
+			e.s.Do(testenv.Request{Method: "PUT", Path: f.claimPath() + "/grade", Role: "editor", Body: map[string]any{"certainty": "low", "verdict": "supported", "rationale": rationale}}).Want(e.t, 200)
 		}
 
 		tests := []struct {
@@ -121,45 +97,46 @@ func TestDocumentETags(t *testing.T) {
 				e.patchSource(f.rct, map[string]any{"retracted": true, "retraction_note": "Fabricated."})
 			}},
 			{"claim: new link", f.claimPath(), func() {
-				cohort := id(e.must(201, "POST", "/api/v1/sources", "editor", map[string]any{"kind": "cohort", "title": "A cohort"}))
-				e.must(201, "POST", f.claimPath()+"/links", "editor", map[string]any{"source_id": cohort, "role": "evidence", "stance": "neutral"})
+				cohort := id(e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: map[string]any{"kind": "cohort", "title": "A cohort"}}).Want(e.t, 201))
+				e.s.Do(testenv.Request{Method: "POST", Path: f.claimPath() + "/links", Role: "editor", Body: map[string]any{"source_id": cohort, "role": "evidence", "stance": "neutral"}}).Want(e.t, 201)
 			}},
-			{"claim: link removed", f.claimPath(), func() { e.must(204, "DELETE", f.linkPath(f.appears), "editor", nil) }},
+			{"claim: link removed", f.claimPath(), func() {
+				e.s.Do(testenv.Request{Method: "DELETE", Path: f.linkPath(f.appears), Role: "editor"}).Want(e.t, 204)
+			}},
 			{"claim: own text", f.claimPath(), func() {
-				e.must(200, "PATCH", f.claimPath(), "editor", map[string]any{"text_en": "It relieves back pain."},
-					"If-Match", version(e.must(200, "GET", f.claimPath(), "", nil)))
+				e.s.Do(testenv.Request{Method: "PATCH", Path: f.claimPath(), Role: "editor", Body: map[string]any{"text_en": "It relieves back pain."}, Headers: map[string]string{"If-Match": version(e.s.Do(testenv.Request{Method: "GET", Path: f.claimPath()}).Want(e.t, 200))}}).Want(e.t, 200)
 			}},
 
 			{"source: linking claim text", sourcePath(f.rct), func() {
-				e.must(200, "PATCH", f.claimPath(), "editor", map[string]any{"text": "Lindert Rückenschmerzen."},
-					"If-Match", version(e.must(200, "GET", f.claimPath(), "", nil)))
+				e.s.Do(testenv.Request{Method: "PATCH", Path: f.claimPath(), Role: "editor", Body: map[string]any{"text": "Lindert Rückenschmerzen."}, Headers: map[string]string{"If-Match": version(e.s.Do(testenv.Request{Method: "GET", Path: f.claimPath()}).Want(e.t, 200))}}).Want(e.t, 200)
 			}},
 			{"source: link stance", sourcePath(f.rct), func() { e.patchLink(f, f.evidence, map[string]any{"stance": "refutes"}) }},
 			{"source: link excerpt", sourcePath(f.rct), func() { e.patchLink(f, f.evidence, map[string]any{"excerpt": "No difference."}) }},
 			{"source: new linking claim", sourcePath(f.rct), func() {
-				e.must(201, "POST", fmt.Sprintf("/api/v1/claims/%d/links", other), "editor", map[string]any{"source_id": f.rct, "role": "evidence", "stance": "supports"})
+				e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", other), Role: "editor", Body: map[string]any{"source_id": f.rct, "role": "evidence", "stance": "supports"}}).Want(e.t, 201)
 			}},
-			{"source: linking claim archived", sourcePath(f.rct), func() { e.must(204, "DELETE", fmt.Sprintf("/api/v1/claims/%d", other), "editor", nil) }},
+			{"source: linking claim archived", sourcePath(f.rct), func() {
+				e.s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/claims/%d", other), Role: "editor"}).Want(e.t, 204)
+			}},
 			{"source: own title", sourcePath(f.rct), func() { e.patchSource(f.rct, map[string]any{"title": "An RCT"}) }},
 
 			{"therapy: aliases", "/api/v1/therapies/mesotherapy", func() {
-				e.must(200, "PATCH", "/api/v1/therapies/mesotherapy", "editor", map[string]any{"aliases": []map[string]string{{"alias": "mesoterapia", "language": "it"}}},
-					"If-Match", version(e.must(200, "GET", "/api/v1/therapies/mesotherapy", "", nil)))
+				e.s.Do(testenv.Request{Method: "PATCH", Path: "/api/v1/therapies/mesotherapy", Role: "editor", Body: map[string]any{"aliases": []map[string]string{{"alias": "mesoterapia", "language": "it"}}}, Headers: map[string]string{"If-Match": version(e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/therapies/mesotherapy"}).Want(e.t, 200))}}).Want(e.t, 200)
 			}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				e.t = t
-				before := e.do("GET", tt.doc, "", nil)
+				before := e.s.Do(testenv.Request{Method: "GET", Path: tt.doc})
 				old := before.Header.Get("ETag")
 				if before.Status != 200 || old == "" {
 					t.Fatalf("GET %s = %d ETag %q", tt.doc, before.Status, old)
 				}
-				if res := e.do("GET", tt.doc, "", nil, "If-None-Match", old); res.Status != http.StatusNotModified {
+				if res := e.s.Do(testenv.Request{Method: "GET", Path: tt.doc, Headers: map[string]string{"If-None-Match": old}}); res.Status != http.StatusNotModified {
 					t.Fatalf("GET %s If-None-Match its own ETag = %d, want 304", tt.doc, res.Status)
 				}
 				tt.change()
-				res := e.do("GET", tt.doc, "", nil, "If-None-Match", old)
+				res := e.s.Do(testenv.Request{Method: "GET", Path: tt.doc, Headers: map[string]string{"If-None-Match": old}})
 				if res.Status != http.StatusOK || len(res.Body) == 0 {
 					t.Fatalf("after the change, GET %s If-None-Match the old ETag %s = %d, want 200 with the new document", tt.doc, old, res.Status)
 				}
@@ -193,15 +170,15 @@ func TestDocumentIfMatch(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				e.t = t
 				get := func() (string, string) {
-					res := e.do("GET", tt.doc, "", nil)
+					res := e.s.Do(testenv.Request{Method: "GET", Path: tt.doc})
 					return res.Header.Get("ETag"), version(res.JSON(t))
 				}
 				tag, _ := get()
-				res := e.do("PATCH", tt.doc, "editor", tt.patch, "If-Match", tag)
+				res := e.s.Do(testenv.Request{Method: "PATCH", Path: tt.doc, Role: "editor", Body: tt.patch, Headers: map[string]string{"If-Match": tag}})
 				if res.Status != 200 {
 					t.Fatalf("PATCH %s If-Match the current document ETag %s = %d %s, want 200", tt.doc, tag, res.Status, res.Body)
 				}
-				if res := e.do("PATCH", tt.doc, "editor", tt.patch, "If-Match", tag); res.Status != http.StatusPreconditionFailed {
+				if res := e.s.Do(testenv.Request{Method: "PATCH", Path: tt.doc, Role: "editor", Body: tt.patch, Headers: map[string]string{"If-Match": tag}}); res.Status != http.StatusPreconditionFailed {
 					t.Errorf("PATCH %s with the ETag from before its own change = %d, want 412", tt.doc, res.Status)
 				}
 
@@ -211,28 +188,28 @@ func TestDocumentIfMatch(t *testing.T) {
 				if current == stale {
 					t.Fatalf("the embedded change left the ETag at %s", stale)
 				}
-				res = e.do("PATCH", tt.doc, "editor", tt.patch, "If-Match", stale)
+				res = e.s.Do(testenv.Request{Method: "PATCH", Path: tt.doc, Role: "editor", Body: tt.patch, Headers: map[string]string{"If-Match": stale}})
 				res.Problem(t, http.StatusPreconditionFailed)
 				if got := res.Header.Get("ETag"); got != current {
 					t.Errorf("412 ETag = %q, want the current document's %s", got, current)
 				}
-				if res := e.do("PATCH", tt.doc, "editor", tt.patch, "If-Match", `"1-00000000000000zz"`); res.Status != http.StatusPreconditionFailed {
+				if res := e.s.Do(testenv.Request{Method: "PATCH", Path: tt.doc, Role: "editor", Body: tt.patch, Headers: map[string]string{"If-Match": `"1-00000000000000zz"`}}); res.Status != http.StatusPreconditionFailed {
 					t.Errorf("PATCH %s with a malformed document ETag = %d, want 412", tt.doc, res.Status)
 				}
 				// The resource's own version, as write responses and the
 				// version field give it, still writes.
-				if res := e.do("PATCH", tt.doc, "editor", tt.patch, "If-Match", own); res.Status != 200 {
+				if res := e.s.Do(testenv.Request{Method: "PATCH", Path: tt.doc, Role: "editor", Body: tt.patch, Headers: map[string]string{"If-Match": own}}); res.Status != 200 {
 					t.Errorf("PATCH %s If-Match the resource's version %s = %d %s, want 200", tt.doc, own, res.Status, res.Body)
 				}
 			})
 		}
 		t.Run("archive with a stale document ETag", func(t *testing.T) {
 			e.t = t
-			stale := e.do("GET", f.claimPath(), "", nil).Header.Get("ETag")
+			stale := e.s.Do(testenv.Request{Method: "GET", Path: f.claimPath()}).Header.Get("ETag")
 			e.patchLink(f, f.appears, map[string]any{"locator": "Absatz 2"})
-			e.do("DELETE", f.claimPath(), "editor", nil, "If-Match", stale).Problem(t, http.StatusPreconditionFailed)
-			current := e.do("GET", f.claimPath(), "", nil).Header.Get("ETag")
-			e.must(204, "DELETE", f.claimPath(), "editor", nil, "If-Match", current)
+			e.s.Do(testenv.Request{Method: "DELETE", Path: f.claimPath(), Role: "editor", Headers: map[string]string{"If-Match": stale}}).Problem(t, http.StatusPreconditionFailed)
+			current := e.s.Do(testenv.Request{Method: "GET", Path: f.claimPath()}).Header.Get("ETag")
+			e.s.Do(testenv.Request{Method: "DELETE", Path: f.claimPath(), Role: "editor", Headers: map[string]string{"If-Match": current}}).Want(e.t, 204)
 		})
 	})
 }

@@ -19,9 +19,9 @@ type outcomeEnv struct {
 
 func newOutcomeEnv(t *testing.T, st *store.Store) *outcomeEnv {
 	e := &outcomeEnv{&reprEnv{t: t, s: testenv.NewServer(t, st)}}
-	e.must(201, "POST", "/api/v1/therapies", "editor", map[string]any{"slug": "mesotherapy", "name": "Mesotherapy",
-		"aliases": []map[string]string{{"alias": "Mesotherapie", "language": "de"}}})
-	e.must(201, "POST", "/api/v1/therapies", "editor", map[string]any{"slug": "infusion-therapy", "name": "Infusion therapy"})
+	e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/therapies", Role: "editor", Body: map[string]any{"slug": "mesotherapy", "name": "Mesotherapy",
+		"aliases": []map[string]string{{"alias": "Mesotherapie", "language": "de"}}}}).Want(e.t, 201)
+	e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/therapies", Role: "editor", Body: map[string]any{"slug": "infusion-therapy", "name": "Infusion therapy"}}).Want(e.t, 201)
 	return e
 }
 
@@ -46,27 +46,33 @@ var questionBody = map[string]any{"therapy": "Mesotherapie", "population": "adul
 
 func (e *outcomeEnv) question(over map[string]any) int64 {
 	e.t.Helper()
-	return id(e.must(201, "POST", "/api/v1/questions", "editor", merge(questionBody, over)))
+	return id(e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/questions", Role: "editor", Body: merge(questionBody, over)}).Want(e.t, 201))
 }
 
 func (e *outcomeEnv) finding(questionID int64, over map[string]any) map[string]any {
 	e.t.Helper()
-	return e.must(201, "POST", "/api/v1/findings", "editor", merge(map[string]any{"question_id": questionID, "summary": "One small trial."}, over))
+	return e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/findings", Role: "editor", Body: merge(map[string]any{"question_id": questionID, "summary": "One small trial."}, over)}).Want(e.t, 201)
 }
 
 func (e *outcomeEnv) src(over map[string]any) int64 {
 	e.t.Helper()
-	return id(e.must(201, "POST", "/api/v1/sources", "editor", merge(map[string]any{"kind": "rct", "title": "A trial"}, over)))
+	return id(e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: merge(map[string]any{"kind": "rct", "title": "A trial"}, over)}).Want(e.t, 201))
 }
 
 func (e *outcomeEnv) attach(findingID, sourceID int64, over map[string]any) map[string]any {
 	e.t.Helper()
-	return e.must(201, "POST", fmt.Sprintf("/api/v1/findings/%d/sources", findingID), "editor", merge(map[string]any{"source_id": sourceID}, over))
+	return e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/findings/%d/sources", findingID), Role: "editor", Body: merge(map[string]any{"source_id": sourceID}, over)}).Want(e.t, 201)
 }
 
+// problemFields sends an editor's request and returns the sorted fields of
+// the problem it must answer with status want.
 func (e *outcomeEnv) problemFields(want int, method, path string, body any, headers ...string) []string {
 	e.t.Helper()
-	res := e.do(method, path, "editor", body, headers...)
+	h := map[string]string{}
+	for i := 0; i+1 < len(headers); i += 2 {
+		h[headers[i]] = headers[i+1]
+	}
+	res := e.s.Do(testenv.Request{Method: method, Path: path, Role: "editor", Body: body, Headers: h})
 	p := catalogCheckProblem(e.t, res, want)
 	f := testenv.ProblemFields(p)
 	slices.Sort(f)
@@ -80,7 +86,7 @@ func flagsOf(m map[string]any) []string { return testenv.Strings(m["flags"]) }
 func TestQuestionsCRUDAndFilters(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		e := newOutcomeEnv(t, st)
-		q := e.must(201, "POST", "/api/v1/questions", "editor", questionBody)
+		q := e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/questions", Role: "editor", Body: questionBody}).Want(e.t, 201)
 		if q["therapy"] != "mesotherapy" || q["comparator_kind"] != "active" || q["version"] != float64(1) {
 			t.Errorf("created question = %v", q)
 		}
@@ -100,18 +106,18 @@ func TestQuestionsCRUDAndFilters(t *testing.T) {
 			{"outcome_kind=harm", []int64{harm}},
 		}
 		for _, tt := range tests {
-			got := testenv.ListIDs(t, e.must(200, "GET", "/api/v1/questions?"+tt.query, "", nil))
+			got := testenv.ListIDs(t, e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/questions?" + tt.query}).Want(e.t, 200))
 			if diff := cmp.Diff(tt.want, got, catalogEmptyEqual); diff != "" {
 				t.Errorf("GET /questions?%s (-want +got):\n%s", tt.query, diff)
 			}
 		}
-		e.must(400, "GET", "/api/v1/questions?outcome_kind=good", "", nil)
+		e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/questions?outcome_kind=good"}).Want(e.t, 400)
 
 		// Keyset pages of 2 cover all 6 questions once, in id order.
 		var all []int64
 		path := "/api/v1/questions?limit=2"
 		for path != "" {
-			res := e.do("GET", path, "", nil)
+			res := e.s.Do(testenv.Request{Method: "GET", Path: path})
 			body := res.Want(t, 200)
 			all = append(all, testenv.ListIDs(t, body)...)
 			path = ""
@@ -143,20 +149,20 @@ func TestQuestionsCRUDAndFilters(t *testing.T) {
 
 		// GET, 304, PATCH with If-Match (428, 412).
 		qpath := fmt.Sprintf("/api/v1/questions/%d", id(q))
-		res := e.do("GET", qpath, "", nil)
+		res := e.s.Do(testenv.Request{Method: "GET", Path: qpath})
 		res.Want(t, 200)
-		if e.do("GET", qpath, "", nil, "If-None-Match", res.Header.Get("ETag")).Status != 304 {
+		if e.s.Do(testenv.Request{Method: "GET", Path: qpath, Headers: map[string]string{"If-None-Match": res.Header.Get("ETag")}}).Status != 304 {
 			t.Errorf("If-None-Match with the current ETag is not a 304")
 		}
-		catalogCheckProblem(t, e.do("PATCH", qpath, "editor", map[string]any{"timepoint": "3 months"}), 428)
+		catalogCheckProblem(t, e.s.Do(testenv.Request{Method: "PATCH", Path: qpath, Role: "editor", Body: map[string]any{"timepoint": "3 months"}}), 428)
 		if diff := cmp.Diff([]string{"comparator"}, e.problemFields(422, "PATCH", qpath, map[string]any{"comparator": nil, "comparator_kind": "inactive"}, "If-Match", `"1"`)); diff != "" {
 			t.Errorf("clearing the comparator of an inactive comparison (-want +got):\n%s", diff)
 		}
-		up := e.must(200, "PATCH", qpath, "editor", map[string]any{"timepoint": "3 months", "comparator": "sham injection", "comparator_kind": "inactive"}, "If-Match", `"1"`)
+		up := e.s.Do(testenv.Request{Method: "PATCH", Path: qpath, Role: "editor", Body: map[string]any{"timepoint": "3 months", "comparator": "sham injection", "comparator_kind": "inactive"}, Headers: map[string]string{"If-Match": `"1"`}}).Want(e.t, 200)
 		if up["version"] != float64(2) || up["comparator"] != "sham injection" || up["timepoint"] != "3 months" {
 			t.Errorf("patched question = %v", up)
 		}
-		catalogCheckProblem(t, e.do("PATCH", qpath, "editor", map[string]any{"timepoint": "1 month"}, "If-Match", `"1"`), 412)
+		catalogCheckProblem(t, e.s.Do(testenv.Request{Method: "PATCH", Path: qpath, Role: "editor", Body: map[string]any{"timepoint": "1 month"}, Headers: map[string]string{"If-Match": `"1"`}}), 412)
 	})
 }
 
@@ -206,8 +212,8 @@ func TestFindingsEffectValidation(t *testing.T) {
 		if diff := cmp.Diff([]string{"measure"}, e.problemFields(422, "PATCH", f, map[string]any{"measure": nil}, "If-Match", version(ok))); diff != "" {
 			t.Errorf("clearing the measure under an estimate (-want +got):\n%s", diff)
 		}
-		up := e.must(200, "PATCH", f, "editor", map[string]any{"measure": nil, "estimate": nil, "ci_low": nil, "ci_high": nil, "events": nil,
-			"threshold": nil, "summary": "No estimate was verified."}, "If-Match", version(ok))
+		up := e.s.Do(testenv.Request{Method: "PATCH", Path: f, Role: "editor", Body: map[string]any{"measure": nil, "estimate": nil, "ci_low": nil, "ci_high": nil, "events": nil,
+			"threshold": nil, "summary": "No estimate was verified."}, Headers: map[string]string{"If-Match": version(ok)}}).Want(e.t, 200)
 		if up["measure"] != nil || up["estimate"] != nil || up["participants"] != float64(100) {
 			t.Errorf("patched finding = %v", up)
 		}
@@ -227,7 +233,7 @@ func TestFindingsSourcesFiltersAndETags(t *testing.T) {
 		review := e.src(map[string]any{"kind": "meta_analysis", "title": "An RCT review", "included_design": "randomised"})
 
 		// Sources: design and includes rules.
-		if got := e.must(200, "GET", sourcePath(mixed), "", nil); !cmp.Equal(got["includes"], []any{float64(trial)}) || got["included_design"] != "mixed" {
+		if got := e.s.Do(testenv.Request{Method: "GET", Path: sourcePath(mixed)}).Want(e.t, 200); !cmp.Equal(got["includes"], []any{float64(trial)}) || got["included_design"] != "mixed" {
 			t.Errorf("review = %v, want includes [%d] and design mixed", got, trial)
 		}
 		for _, tt := range []struct {
@@ -242,7 +248,7 @@ func TestFindingsSourcesFiltersAndETags(t *testing.T) {
 				t.Errorf("POST /sources %v (-want +got):\n%s", tt.body, diff)
 			}
 		}
-		rv := e.must(200, "GET", sourcePath(review), "", nil)
+		rv := e.s.Do(testenv.Request{Method: "GET", Path: sourcePath(review)}).Want(e.t, 200)
 		if diff := cmp.Diff([]string{"includes"}, e.problemFields(422, "PATCH", sourcePath(review), map[string]any{"includes": []int64{review}}, "If-Match", version(rv))); diff != "" {
 			t.Errorf("self include (-want +got):\n%s", diff)
 		}
@@ -271,27 +277,27 @@ func TestFindingsSourcesFiltersAndETags(t *testing.T) {
 		e.attach(fid, guideline, map[string]any{"reported_certainty": "low"})
 		e.attach(fid, mixed, map[string]any{"design_subset": "randomised"})
 		e.attach(id(f2), review, map[string]any{"reported_certainty": "moderate"})
-		catalogCheckProblem(t, e.do("POST", findingPath(fid)+"/sources", "editor", map[string]any{"source_id": rct}), 409)
+		catalogCheckProblem(t, e.s.Do(testenv.Request{Method: "POST", Path: findingPath(fid) + "/sources", Role: "editor", Body: map[string]any{"source_id": rct}}), 409)
 		if att["source"].(map[string]any)["title"] != "A trial" || att["finding_id"] != float64(fid) {
 			t.Errorf("attachment = %v", att)
 		}
 		// A source's kind or design that its uses no longer allow.
-		g := e.must(200, "GET", sourcePath(guideline), "", nil)
+		g := e.s.Do(testenv.Request{Method: "GET", Path: sourcePath(guideline)}).Want(e.t, 200)
 		if diff := cmp.Diff([]string{"kind"}, e.problemFields(422, "PATCH", sourcePath(guideline), map[string]any{"kind": "expert_opinion"}, "If-Match", version(g))); diff != "" {
 			t.Errorf("kind change under a reported certainty (-want +got):\n%s", diff)
 		}
-		m := e.must(200, "GET", sourcePath(mixed), "", nil)
+		m := e.s.Do(testenv.Request{Method: "GET", Path: sourcePath(mixed)}).Want(e.t, 200)
 		if diff := cmp.Diff([]string{"included_design"}, e.problemFields(422, "PATCH", sourcePath(mixed), map[string]any{"included_design": "randomised"}, "If-Match", version(m))); diff != "" {
 			t.Errorf("design change under a design subset (-want +got):\n%s", diff)
 		}
 
 		// The document embeds its question and sources.
-		res := e.do("GET", findingPath(fid), "", nil)
+		res := e.s.Do(testenv.Request{Method: "GET", Path: findingPath(fid)})
 		doc := res.Want(t, 200)
 		if doc["question"].(map[string]any)["therapy"] != "mesotherapy" || len(doc["sources"].([]any)) != 3 {
 			t.Errorf("finding document = %v", doc)
 		}
-		if e.do("GET", findingPath(fid), "", nil, "If-None-Match", res.Header.Get("ETag")).Status != 304 {
+		if e.s.Do(testenv.Request{Method: "GET", Path: findingPath(fid), Headers: map[string]string{"If-None-Match": res.Header.Get("ETag")}}).Status != 304 {
 			t.Errorf("If-None-Match with the current ETag is not a 304")
 		}
 
@@ -306,23 +312,23 @@ func TestFindingsSourcesFiltersAndETags(t *testing.T) {
 			{"flag=retracted_evidence", nil},
 			{"certainty=high", nil},
 		} {
-			if diff := cmp.Diff(tt.want, testenv.ListIDs(t, e.must(200, "GET", "/api/v1/findings?"+tt.query, "", nil)), catalogEmptyEqual); diff != "" {
+			if diff := cmp.Diff(tt.want, testenv.ListIDs(t, e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/findings?" + tt.query}).Want(e.t, 200)), catalogEmptyEqual); diff != "" {
 				t.Errorf("GET /findings?%s (-want +got):\n%s", tt.query, diff)
 			}
 		}
 		for _, bad := range []string{"question=0", "flag=bogus", "certainty=medium", "colour=red"} {
-			catalogCheckProblem(t, e.do("GET", "/api/v1/findings?"+bad, "", nil), 400)
+			catalogCheckProblem(t, e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/findings?" + bad}), 400)
 		}
-		page := e.must(200, "GET", "/api/v1/findings?limit=2", "", nil)
-		next := e.must(200, "GET", "/api/v1/findings?limit=2&cursor="+page["next_cursor"].(string), "", nil)
+		page := e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/findings?limit=2"}).Want(e.t, 200)
+		next := e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/findings?limit=2&cursor=" + page["next_cursor"].(string)}).Want(e.t, 200)
 		if diff := cmp.Diff([]int64{id(f3)}, testenv.ListIDs(t, next)); diff != "" || next["next_cursor"] != nil {
 			t.Errorf("second page (-want +got):\n%s", diff)
 		}
 
 		// If-Match: 428 without, 412 stale, the document ETag accepted.
-		catalogCheckProblem(t, e.do("PATCH", findingPath(fid), "editor", map[string]any{"summary": "x"}), 428)
-		catalogCheckProblem(t, e.do("PATCH", findingPath(fid), "editor", map[string]any{"summary": "x"}, "If-Match", `"99"`), 412)
-		e.must(200, "PATCH", findingPath(fid), "editor", map[string]any{"summary": "Updated."}, "If-Match", res.Header.Get("ETag"))
+		catalogCheckProblem(t, e.s.Do(testenv.Request{Method: "PATCH", Path: findingPath(fid), Role: "editor", Body: map[string]any{"summary": "x"}}), 428)
+		catalogCheckProblem(t, e.s.Do(testenv.Request{Method: "PATCH", Path: findingPath(fid), Role: "editor", Body: map[string]any{"summary": "x"}, Headers: map[string]string{"If-Match": `"99"`}}), 412)
+		e.s.Do(testenv.Request{Method: "PATCH", Path: findingPath(fid), Role: "editor", Body: map[string]any{"summary": "Updated."}, Headers: map[string]string{"If-Match": res.Header.Get("ETag")}}).Want(e.t, 200)
 
 		// Every embedded change changes the finding's ETag.
 		changes := []struct {
@@ -330,30 +336,30 @@ func TestFindingsSourcesFiltersAndETags(t *testing.T) {
 			change func()
 		}{
 			{"question PICO", func() {
-				qq := e.must(200, "GET", fmt.Sprintf("/api/v1/questions/%d", q), "", nil)
-				e.must(200, "PATCH", fmt.Sprintf("/api/v1/questions/%d", q), "editor", map[string]any{"population": "adults with chronic low back pain"}, "If-Match", version(qq))
+				qq := e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/questions/%d", q)}).Want(e.t, 200)
+				e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/questions/%d", q), Role: "editor", Body: map[string]any{"population": "adults with chronic low back pain"}, Headers: map[string]string{"If-Match": version(qq)}}).Want(e.t, 200)
 			}},
 			{"source retitle", func() { e.patchSource(rct, map[string]any{"title": "A randomised trial"}) }},
 			{"attachment note", func() {
-				e.must(200, "PATCH", fmt.Sprintf("%s/sources/%d", findingPath(fid), rct), "editor", map[string]any{"note": "Primary outcome."}, "If-Match", version(att))
+				e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("%s/sources/%d", findingPath(fid), rct), Role: "editor", Body: map[string]any{"note": "Primary outcome."}, Headers: map[string]string{"If-Match": version(att)}}).Want(e.t, 200)
 			}},
 			{"detach", func() {
-				e.must(204, "DELETE", fmt.Sprintf("%s/sources/%d", findingPath(fid), guideline), "editor", nil)
+				e.s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("%s/sources/%d", findingPath(fid), guideline), Role: "editor"}).Want(e.t, 204)
 			}},
 		}
 		for _, c := range changes {
-			before := e.do("GET", findingPath(fid), "", nil).Header.Get("ETag")
+			before := e.s.Do(testenv.Request{Method: "GET", Path: findingPath(fid)}).Header.Get("ETag")
 			c.change()
-			after := e.do("GET", findingPath(fid), "", nil)
+			after := e.s.Do(testenv.Request{Method: "GET", Path: findingPath(fid)})
 			if after.Header.Get("ETag") == before {
 				t.Errorf("%s: the finding's ETag stayed %s", c.name, before)
 			}
-			if e.do("GET", findingPath(fid), "", nil, "If-None-Match", before).Status != 200 {
+			if e.s.Do(testenv.Request{Method: "GET", Path: findingPath(fid), Headers: map[string]string{"If-None-Match": before}}).Status != 200 {
 				t.Errorf("%s: the old ETag still answers 304", c.name)
 			}
 		}
-		catalogCheckProblem(t, e.do("PATCH", fmt.Sprintf("%s/sources/%d", findingPath(fid), rct), "editor", map[string]any{"note": "x"}, "If-Match", `"1"`), 412)
-		catalogCheckProblem(t, e.do("DELETE", fmt.Sprintf("%s/sources/%d", findingPath(fid), guideline), "editor", nil), 404)
+		catalogCheckProblem(t, e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("%s/sources/%d", findingPath(fid), rct), Role: "editor", Body: map[string]any{"note": "x"}, Headers: map[string]string{"If-Match": `"1"`}}), 412)
+		catalogCheckProblem(t, e.s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("%s/sources/%d", findingPath(fid), guideline), Role: "editor"}), 404)
 	})
 }
 
@@ -368,24 +374,24 @@ func TestFindingRetractionAndClaimLinks(t *testing.T) {
 		e.attach(id(fa), review, nil)
 		e.attach(id(fb), direct, nil)
 
-		claim := id(e.must(201, "POST", "/api/v1/claims", "editor", map[string]any{"therapy": "mesotherapy",
-			"text": "Mesotherapie lindert Rückenschmerzen.", "language": "de", "claim_type": "efficacy"}))
+		claim := id(e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: "editor", Body: map[string]any{"therapy": "mesotherapy",
+			"text": "Mesotherapie lindert Rückenschmerzen.", "language": "de", "claim_type": "efficacy"}}).Want(e.t, 201))
 		cpath := fmt.Sprintf("/api/v1/claims/%d", claim)
-		link := e.must(201, "POST", cpath+"/findings", "editor", map[string]any{"finding_id": id(fa), "stance": "supports", "note": "Pooled RCTs."})
+		link := e.s.Do(testenv.Request{Method: "POST", Path: cpath + "/findings", Role: "editor", Body: map[string]any{"finding_id": id(fa), "stance": "supports", "note": "Pooled RCTs."}}).Want(e.t, 201)
 		if link["finding"].(map[string]any)["id"] != float64(id(fa)) || link["stance"] != "supports" {
 			t.Errorf("claim finding = %v", link)
 		}
-		catalogCheckProblem(t, e.do("POST", cpath+"/findings", "editor", map[string]any{"finding_id": id(fa), "stance": "refutes"}), 409)
+		catalogCheckProblem(t, e.s.Do(testenv.Request{Method: "POST", Path: cpath + "/findings", Role: "editor", Body: map[string]any{"finding_id": id(fa), "stance": "refutes"}}), 409)
 		if diff := cmp.Diff([]string{"finding_id", "stance"}, e.problemFields(422, "POST", cpath+"/findings", map[string]any{"finding_id": 999, "stance": "agrees"})); diff != "" {
 			t.Errorf("invalid claim finding (-want +got):\n%s", diff)
 		}
-		claimETag := func() string { return e.do("GET", cpath, "", nil).Header.Get("ETag") }
+		claimETag := func() string { return e.s.Do(testenv.Request{Method: "GET", Path: cpath}).Header.Get("ETag") }
 		tag0 := claimETag()
-		detail := e.must(200, "GET", cpath, "", nil)
+		detail := e.s.Do(testenv.Request{Method: "GET", Path: cpath}).Want(e.t, 200)
 		if fs := detail["findings"].([]any); len(fs) != 1 || fs[0].(map[string]any)["note"] != "Pooled RCTs." {
 			t.Errorf("claim detail findings = %v", detail["findings"])
 		}
-		e.must(200, "PATCH", fmt.Sprintf("%s/findings/%d", cpath, id(fa)), "editor", map[string]any{"stance": "mixed", "note": ""}, "If-Match", `"1"`)
+		e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("%s/findings/%d", cpath, id(fa)), Role: "editor", Body: map[string]any{"stance": "mixed", "note": ""}, Headers: map[string]string{"If-Match": `"1"`}}).Want(e.t, 200)
 		tag1 := claimETag()
 		if tag1 == tag0 {
 			t.Errorf("the claim's ETag did not change with its finding link")
@@ -393,36 +399,36 @@ func TestFindingRetractionAndClaimLinks(t *testing.T) {
 
 		// Retracting the trial a linked review includes flags that finding
 		// (and changes the claim's ETag, which embeds it); the other stays.
-		tr := e.must(200, "GET", sourcePath(trial), "", nil)
-		e.must(200, "PATCH", sourcePath(trial), "editor", map[string]any{"retracted": true}, "If-Match", version(tr))
-		a := e.must(200, "GET", findingPath(id(fa)), "", nil)
+		tr := e.s.Do(testenv.Request{Method: "GET", Path: sourcePath(trial)}).Want(e.t, 200)
+		e.s.Do(testenv.Request{Method: "PATCH", Path: sourcePath(trial), Role: "editor", Body: map[string]any{"retracted": true}, Headers: map[string]string{"If-Match": version(tr)}}).Want(e.t, 200)
+		a := e.s.Do(testenv.Request{Method: "GET", Path: findingPath(id(fa))}).Want(e.t, 200)
 		if diff := cmp.Diff([]string{"retracted_evidence", "ungraded"}, flagsOf(a)); diff != "" || a["version"].(float64) <= fa["version"].(float64) {
 			t.Errorf("finding on a review including a retracted trial: flags (-want +got):\n%s version %v", diff, a["version"])
 		}
-		if b := e.must(200, "GET", findingPath(id(fb)), "", nil); !slices.Equal(flagsOf(b), []string{"ungraded"}) {
+		if b := e.s.Do(testenv.Request{Method: "GET", Path: findingPath(id(fb))}).Want(e.t, 200); !slices.Equal(flagsOf(b), []string{"ungraded"}) {
 			t.Errorf("unrelated finding flags = %v", flagsOf(b))
 		}
 		if claimETag() == tag1 {
 			t.Errorf("the claim's ETag did not change when its finding was flagged")
 		}
-		if diff := cmp.Diff([]int64{id(fa)}, testenv.ListIDs(t, e.must(200, "GET", "/api/v1/findings?flag=retracted_evidence", "", nil))); diff != "" {
+		if diff := cmp.Diff([]int64{id(fa)}, testenv.ListIDs(t, e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/findings?flag=retracted_evidence"}).Want(e.t, 200))); diff != "" {
 			t.Errorf("flag filter (-want +got):\n%s", diff)
 		}
 		// A direct retraction, then dropping the review's includes, then un-retracting.
-		d := e.must(200, "GET", sourcePath(direct), "", nil)
-		e.must(200, "PATCH", sourcePath(direct), "editor", map[string]any{"retracted": true}, "If-Match", version(d))
-		if b := e.must(200, "GET", findingPath(id(fb)), "", nil); !slices.Contains(flagsOf(b), "retracted_evidence") {
+		d := e.s.Do(testenv.Request{Method: "GET", Path: sourcePath(direct)}).Want(e.t, 200)
+		e.s.Do(testenv.Request{Method: "PATCH", Path: sourcePath(direct), Role: "editor", Body: map[string]any{"retracted": true}, Headers: map[string]string{"If-Match": version(d)}}).Want(e.t, 200)
+		if b := e.s.Do(testenv.Request{Method: "GET", Path: findingPath(id(fb))}).Want(e.t, 200); !slices.Contains(flagsOf(b), "retracted_evidence") {
 			t.Errorf("finding on a retracted trial flags = %v", flagsOf(b))
 		}
-		r := e.must(200, "GET", sourcePath(review), "", nil)
-		e.must(200, "PATCH", sourcePath(review), "editor", map[string]any{"includes": []int64{}}, "If-Match", version(r))
-		if a := e.must(200, "GET", findingPath(id(fa)), "", nil); !slices.Equal(flagsOf(a), []string{"ungraded"}) {
+		r := e.s.Do(testenv.Request{Method: "GET", Path: sourcePath(review)}).Want(e.t, 200)
+		e.s.Do(testenv.Request{Method: "PATCH", Path: sourcePath(review), Role: "editor", Body: map[string]any{"includes": []int64{}}, Headers: map[string]string{"If-Match": version(r)}}).Want(e.t, 200)
+		if a := e.s.Do(testenv.Request{Method: "GET", Path: findingPath(id(fa))}).Want(e.t, 200); !slices.Equal(flagsOf(a), []string{"ungraded"}) {
 			t.Errorf("after the review dropped the retracted trial, flags = %v", flagsOf(a))
 		}
 
 		// History: every event in its resource's shape.
-		e.must(204, "DELETE", fmt.Sprintf("%s/findings/%d", cpath, id(fa)), "editor", nil)
-		hist := e.must(200, "GET", findingPath(id(fa))+"/history?limit=200", "", nil)
+		e.s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("%s/findings/%d", cpath, id(fa)), Role: "editor"}).Want(e.t, 204)
+		hist := e.s.Do(testenv.Request{Method: "GET", Path: findingPath(id(fa)) + "/history?limit=200"}).Want(e.t, 200)
 		byAction := map[string]map[string]any{}
 		for _, ev := range hist["data"].([]any) {
 			m := ev.(map[string]any)
@@ -448,13 +454,13 @@ func TestFindingRetractionAndClaimLinks(t *testing.T) {
 		if ch["claim_finding.created"] == nil {
 			t.Errorf("the claim's history lacks claim_finding.created")
 		}
-		catalogCheckProblem(t, e.do("GET", findingPath(999)+"/history", "", nil), 404)
+		catalogCheckProblem(t, e.s.Do(testenv.Request{Method: "GET", Path: findingPath(999) + "/history"}), 404)
 	})
 }
 
 func historyByActionPath(e *outcomeEnv, path string) map[string]map[string]any {
 	out := map[string]map[string]any{}
-	for _, ev := range e.must(200, "GET", path, "", nil)["data"].([]any) {
+	for _, ev := range e.s.Do(testenv.Request{Method: "GET", Path: path}).Want(e.t, 200)["data"].([]any) {
 		m := ev.(map[string]any)
 		out[m["action"].(string)] = m
 	}
