@@ -104,6 +104,15 @@ const (
 	NotSerious  Concern = "not_serious"  // no downgrade
 	Serious     Concern = "serious"      // downgrade one level
 	VerySerious Concern = "very_serious" // downgrade two levels
+	// ExtremelySerious rates down three levels. Only risk_of_bias (with
+	// rob_tool robins_i, GRADE 18) and imprecision (GRADE 34/35) take it;
+	// ConcernsFor says which concerns each domain allows and the
+	// finding-level engine enforces it. Concerns, ParseConcern, Steps and
+	// FHIRCode still describe the claim-level engine's three concerns until
+	// that engine is removed; the finding-level engine counts it as -3.
+	// (It is declared in this block so that the OpenAPI enum's order is
+	// stable: swag orders a type's constants by file.)
+	ExtremelySerious Concern = "extremely_serious" // downgrade three levels
 )
 
 // Concerns returns the concerns, mildest first. Each call returns a new

@@ -251,14 +251,6 @@ func (m *Method) Scan(src any) error { return scanWord(m, src, ParseMethod) }
 // evidence, the question's comparator and outcome, the effect measure, the
 // attribution of a non-comparative harm and the risk-of-bias tool.
 
-// ExtremelySerious is the fourth concern: rate down three levels. Only
-// risk_of_bias (with rob_tool robins_i, GRADE 18) and imprecision (GRADE
-// 34/35) take it; ConcernsFor says which concerns each domain allows, and
-// the finding-level engine enforces it. Concerns, ParseConcern, Steps and
-// FHIRCode still describe the claim-level engine's three concerns until that
-// engine is removed; the finding-level engine counts it as -3 itself.
-const ExtremelySerious Concern = "extremely_serious" // downgrade three levels
-
 // MethodSingleReviewer is the method of a grade decided by one reviewer's
 // submitted assessment (REQUIRED_REVIEWS=1): never called consensus. Methods
 // lists it once the claim-level engine is removed.
