@@ -28,7 +28,7 @@ test: ## Run all tests (also on PostgreSQL when TEST_DATABASE_URL is set)
 	$(GO) test -count=1 ./...
 
 test-race: ## Run the packages with concurrent code under the race detector (needs cgo)
-	CGO_ENABLED=1 $(GO) test -race -count=1 . ./api ./store ./dataset
+	CGO_ENABLED=1 $(GO) test -race -count=1 . ./api ./store ./review ./dataset ./internal/faultproxy
 
 docs: ## Regenerate the OpenAPI docs in docs/ with swag
 	$(SWAG) fmt && $(SWAG) init --generalInfo main.go --output docs --outputTypes go,json,yaml --requiredByDefault --parseInternal

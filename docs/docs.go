@@ -6716,16 +6716,10 @@ const docTemplate = `{
                     "example": -1
                 },
                 "domain": {
-                    "type": "string",
-                    "enum": [
-                        "risk_of_bias",
-                        "inconsistency",
-                        "indirectness",
-                        "imprecision",
-                        "publication_bias",
-                        "large_effect",
-                        "dose_response",
-                        "plausible_confounding"
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Domain"
+                        }
                     ],
                     "example": "risk_of_bias"
                 },
@@ -8571,6 +8565,29 @@ const docTemplate = `{
                 "Serious",
                 "VerySerious",
                 "ExtremelySerious"
+            ]
+        },
+        "grading.Domain": {
+            "type": "string",
+            "enum": [
+                "risk_of_bias",
+                "inconsistency",
+                "indirectness",
+                "imprecision",
+                "publication_bias",
+                "large_effect",
+                "dose_response",
+                "plausible_confounding"
+            ],
+            "x-enum-varnames": [
+                "DomainRiskOfBias",
+                "DomainInconsistency",
+                "DomainIndirectness",
+                "DomainImprecision",
+                "DomainPublicationBias",
+                "DomainLargeEffect",
+                "DomainDoseResponse",
+                "DomainPlausibleConfounding"
             ]
         },
         "grading.Effect": {

@@ -170,14 +170,14 @@ func stepAfters(steps []Step) []Certainty {
 
 // The domain names, in the order of Derivation.Steps.
 const (
-	domainRiskOfBias           = "risk_of_bias"
-	domainInconsistency        = "inconsistency"
-	domainIndirectness         = "indirectness"
-	domainImprecision          = "imprecision"
-	domainPublicationBias      = "publication_bias"
-	domainLargeEffect          = "large_effect"
-	domainDoseResponse         = "dose_response"
-	domainPlausibleConfounding = "plausible_confounding"
+	domainRiskOfBias           = string(DomainRiskOfBias)
+	domainInconsistency        = string(DomainInconsistency)
+	domainIndirectness         = string(DomainIndirectness)
+	domainImprecision          = string(DomainImprecision)
+	domainPublicationBias      = string(DomainPublicationBias)
+	domainLargeEffect          = string(DomainLargeEffect)
+	domainDoseResponse         = string(DomainDoseResponse)
+	domainPlausibleConfounding = string(DomainPlausibleConfounding)
 )
 
 // Domains returns the eight GRADE domain names in the order of

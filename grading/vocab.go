@@ -470,3 +470,35 @@ func (t RobTool) Validate() error { _, err := ParseRobTool(string(t)); return er
 
 // Scan reads a stored risk-of-bias tool (database/sql.Scanner).
 func (t *RobTool) Scan(src any) error { return scanWord(t, src, ParseRobTool) }
+
+// Domain is a GRADE domain: the five reasons to rate the certainty of a
+// body of evidence down and the three to rate it up (GRADE handbook 5.2,
+// 5.3).
+type Domain string
+
+// The domains, in the order of a derivation's steps.
+const (
+	DomainRiskOfBias           Domain = "risk_of_bias"
+	DomainInconsistency        Domain = "inconsistency"
+	DomainIndirectness         Domain = "indirectness"
+	DomainImprecision          Domain = "imprecision"
+	DomainPublicationBias      Domain = "publication_bias"
+	DomainLargeEffect          Domain = "large_effect"
+	DomainDoseResponse         Domain = "dose_response"
+	DomainPlausibleConfounding Domain = "plausible_confounding"
+)
+
+// ParseDomain accepts exactly the eight domain names.
+func ParseDomain(s string) (Domain, error) {
+	values := make([]Domain, 0, 8)
+	for _, d := range Domains() {
+		values = append(values, Domain(d))
+	}
+	return parseWord("domain", s, values)
+}
+
+// Validate reports a value outside the vocabulary.
+func (d Domain) Validate() error { _, err := ParseDomain(string(d)); return err }
+
+// Scan reads a stored domain (database/sql.Scanner).
+func (d *Domain) Scan(src any) error { return scanWord(d, src, ParseDomain) }

@@ -43,6 +43,8 @@ func vocabularies() []vocabulary {
 		vocab("assessment status", AssessmentStatuses(), ParseAssessmentStatus, (*AssessmentStatus).Scan),
 		vocab("grade method", Methods(), ParseMethod, (*Method).Scan),
 		vocab("flag", AllFlags(), ParseFlag, (*Flag).Scan),
+		vocab("domain", []Domain{DomainRiskOfBias, DomainInconsistency, DomainIndirectness, DomainImprecision,
+			DomainPublicationBias, DomainLargeEffect, DomainDoseResponse, DomainPlausibleConfounding}, ParseDomain, (*Domain).Scan),
 		vocab("rating", Ratings(), ParseRating, (*Rating).Scan),
 		vocab("rating source", RatingSources(), ParseRatingSource, (*RatingSource).Scan),
 		vocab("assertion", Assertions(), ParseAssertion, (*Assertion).Scan),

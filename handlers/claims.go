@@ -85,9 +85,9 @@ type gradeResponse struct {
 } //	@name	Grade
 
 type derivationStep struct {
-	Domain    string `json:"domain" enums:"risk_of_bias,inconsistency,indirectness,imprecision,publication_bias,large_effect,dose_response,plausible_confounding" example:"risk_of_bias"`
-	Judgement string `json:"judgement" example:"serious"`
-	Change    int    `json:"change" example:"-1"`
+	Domain    grading.Domain `json:"domain" example:"risk_of_bias"`
+	Judgement string         `json:"judgement" example:"serious"`
+	Change    int            `json:"change" example:"-1"`
 	// Certainty after this step.
 	After *grading.Certainty `json:"after" extensions:"x-nullable" example:"moderate"`
 	// FHIR R5 certainty-type code of the domain.
@@ -119,7 +119,7 @@ func toDerivationResponse(d grading.Derivation, graded bool) derivationResponse 
 	r := derivationResponse{Start: d.Start.Ptr(), StartSourceID: idPtr(d.StartSourceID), StartLinkID: idPtr(d.StartLinkID),
 		StartReason: d.StartReason, Steps: []derivationStep{}, Clamped: d.Clamped}
 	for _, s := range d.Steps {
-		r.Steps = append(r.Steps, derivationStep{Domain: s.Domain, Judgement: s.Judgement, Change: s.Change, After: s.After.Ptr(), FHIRType: s.FHIRType})
+		r.Steps = append(r.Steps, derivationStep{Domain: grading.Domain(s.Domain), Judgement: s.Judgement, Change: s.Change, After: s.After.Ptr(), FHIRType: s.FHIRType})
 	}
 	if graded {
 		r.Result = d.Result.Ptr()
