@@ -470,13 +470,22 @@ func (s *Store) UpdateSource(ctx context.Context, a Actor, id int64, version int
 			return err
 		}
 		if src.Retracted != before.Retracted || src.Kind != before.Kind {
-			var claimIDs []int64
-			if err := tx.Model(&models.Link{}).Where("source_id = ? AND role = ?", id, grading.RoleEvidence).
-				Distinct().Pluck("claim_id", &claimIDs).Error; err != nil {
-				return fmt.Errorf("find claims of source %d: %w", id, classify(err))
-			}
-			if err := s.rederive(tx, a, claimIDs, action); err != nil {
-				return err
+			// The claims citing the source, a chunk at a time in id order:
+			// memory and bind parameters stay bounded however widely the
+			// source is cited.
+			for after := int64(0); ; {
+				var claimIDs []int64
+				if err := tx.Model(&models.Link{}).Where("source_id = ? AND role = ? AND claim_id > ?", id, grading.RoleEvidence, after).
+					Distinct().Order("claim_id").Limit(rederiveChunk).Pluck("claim_id", &claimIDs).Error; err != nil {
+					return fmt.Errorf("find claims of source %d: %w", id, classify(err))
+				}
+				if len(claimIDs) == 0 {
+					break
+				}
+				if err := s.rederive(tx, a, claimIDs, action); err != nil {
+					return err
+				}
+				after = claimIDs[len(claimIDs)-1]
 			}
 		}
 		if src.Retracted != before.Retracted || includesChanged {
