@@ -57,6 +57,8 @@ var secOperationRoles = map[string]string{
 	"attachFindingSource": secEditor, "patchFindingSource": secEditor, "detachFindingSource": secEditor,
 
 	"listSources": secPublic, "getSource": secPublic,
+
+	"listChanges":  secPublic,
 	"createSource": secEditor, "patchSource": secEditor,
 
 	"listKeys": secAdmin, "getKey": secAdmin, "createKey": secAdmin, "revokeKey": secAdmin,
