@@ -57,9 +57,9 @@ var secOperationRoles = map[string]string{
 	"attachFindingSource": secEditor, "patchFindingSource": secEditor, "detachFindingSource": secEditor,
 
 	"listSources": secPublic, "getSource": secPublic,
-
-	"listChanges":  secPublic,
 	"createSource": secEditor, "patchSource": secEditor,
+
+	"listChanges": secPublic,
 
 	"listKeys": secAdmin, "getKey": secAdmin, "createKey": secAdmin, "revokeKey": secAdmin,
 }
