@@ -6246,7 +6246,7 @@ const docTemplate = `{
                     "example": "2026-01-02T15:04:05Z"
                 },
                 "entity": {
-                    "description": "Kind of record that changed: claim, link, source, therapy, question, finding, finding_source, claim_finding, grade.",
+                    "description": "Kind of record that changed: claim, link, source, therapy, question, finding, finding_source, claim_finding, grade, dataset (a demo dataset load).",
                     "type": "string",
                     "example": "claim"
                 },

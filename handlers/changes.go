@@ -10,7 +10,7 @@ import (
 type changeResponse struct {
 	// Position in the feed: increasing in commit order. Resume with after=<the last seq you saw>.
 	Seq int64 `json:"seq" example:"42"`
-	// Kind of record that changed: claim, link, source, therapy, question, finding, finding_source, claim_finding, grade.
+	// Kind of record that changed: claim, link, source, therapy, question, finding, finding_source, claim_finding, grade, dataset (a demo dataset load).
 	Entity string `json:"entity" example:"claim"`
 	// Id of the record that changed.
 	ID int64 `json:"id" example:"5"`
