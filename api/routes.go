@@ -88,6 +88,8 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	editor.DELETE("/findings/:id/sources/:sid", h.DetachFindingSource)
 	read.GET("/findings/:id/history", h.FindingHistory)
 
+	read.GET("/changes", h.ListChanges)
+
 	read.GET("/sources", h.ListSources)
 	read.GET("/sources/:id", h.GetSource)
 	editor.POST("/sources", h.CreateSource)

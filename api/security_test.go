@@ -59,6 +59,8 @@ var secOperationRoles = map[string]string{
 	"listSources": secPublic, "getSource": secPublic,
 	"createSource": secEditor, "patchSource": secEditor,
 
+	"listChanges": secPublic,
+
 	"listKeys": secAdmin, "getKey": secAdmin, "createKey": secAdmin, "revokeKey": secAdmin,
 }
 

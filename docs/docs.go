@@ -15,6 +15,146 @@ const docTemplate = `{
     "host": "{{.Host}}",
     "basePath": "{{.BasePath}}",
     "paths": {
+        "/api/v1/changes": {
+            "get": {
+                "description": "Every committed change of the catalogue (entity, id, action, at) in order of ` + "`" + `seq` + "`" + `, which follows commit order on every database. A client that stores the last ` + "`" + `seq` + "`" + ` it processed and asks again with ` + "`" + `after=\u003cthat seq\u003e` + "`" + ` sees every change exactly once, even while concurrent writers commit: no change can later appear below a seq already served. The feed carries no content (fetch the record for that); API keys, users and (blinded) assessments are left out. ` + "`" + `next_cursor` + "`" + ` is set when more rows are ready; on the last page, poll again with ` + "`" + `after` + "`" + ` set to the last ` + "`" + `seq` + "`" + `.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "changes"
+                ],
+                "summary": "List committed changes (the changes feed)",
+                "operationId": "listChanges",
+                "parameters": [
+                    {
+                        "minimum": 0,
+                        "type": "integer",
+                        "default": 0,
+                        "description": "Return changes with a seq above this one",
+                        "name": "after",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 200,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 50,
+                        "description": "Page size (1-200)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page (instead of after)",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ChangeList"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/claims": {
             "get": {
                 "description": "Live (not archived) claims by id, keyset-paginated, with their derived verdict, certainty and flags. Every filter is index-backed; ` + "`" + `flag` + "`" + ` may repeat and all given flags must hold.",
@@ -6083,6 +6223,61 @@ const docTemplate = `{
                         }
                     ],
                     "example": "supported"
+                }
+            }
+        },
+        "Change": {
+            "type": "object",
+            "required": [
+                "action",
+                "at",
+                "entity",
+                "id",
+                "seq"
+            ],
+            "properties": {
+                "action": {
+                    "description": "What happened, as in the audit trail (\u003centity\u003e.\u003cverb\u003e).",
+                    "type": "string",
+                    "example": "claim.updated"
+                },
+                "at": {
+                    "type": "string",
+                    "example": "2026-01-02T15:04:05Z"
+                },
+                "entity": {
+                    "description": "Kind of record that changed: claim, link, source, therapy, question, finding, finding_source, claim_finding, grade, dataset (a demo dataset load).",
+                    "type": "string",
+                    "example": "claim"
+                },
+                "id": {
+                    "description": "Id of the record that changed.",
+                    "type": "integer",
+                    "example": 5
+                },
+                "seq": {
+                    "description": "Position in the feed: increasing in commit order. Resume with after=\u003cthe last seq you saw\u003e.",
+                    "type": "integer",
+                    "example": 42
+                }
+            }
+        },
+        "ChangeList": {
+            "type": "object",
+            "required": [
+                "data",
+                "next_cursor"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Change"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
                 }
             }
         },

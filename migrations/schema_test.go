@@ -43,6 +43,7 @@ var schemaModels = []any{
 	&models.FindingFlag{},
 	&models.FindingSource{},
 	&models.ClaimFinding{},
+	&models.Change{}, // 00005_changes
 }
 
 // tablesWithoutModel are migrated tables that gorm never maps.

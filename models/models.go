@@ -214,6 +214,17 @@ type AuditEvent struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// Change is one entry of the changes feed: an audit event numbered by Seq
+// in commit order (migrations/*/00005_changes.sql writes it).
+type Change struct {
+	Seq      int64 `gorm:"primaryKey"`
+	AuditID  int64
+	Entity   string
+	EntityID int64
+	Action   string
+	At       time.Time
+}
+
 // Assessment is one reviewer's GRADE judgement of the evidence for one
 // claim: a draft until submitted, then frozen. Certainty and Derivation are
 // computed by the grading engine, never taken from the client.
