@@ -216,7 +216,7 @@ func (s *Store) ListClaims(ctx context.Context, f ClaimFilter) ([]models.Claim, 
 		}
 	}
 	if f.Q != "" {
-		q = q.Where(`search_text LIKE ? ESCAPE '\'`, likePattern(f.Q))
+		q = s.whereSearch(q, "claims", f.Q)
 	}
 	if f.Page.After > 0 {
 		q = q.Where("id > ?", f.Page.After)

@@ -358,7 +358,7 @@ func (s *Store) ListSources(ctx context.Context, f SourceFilter) ([]models.Sourc
 		q = q.Where("retracted = ?", *f.Retracted)
 	}
 	if f.Q != "" {
-		q = q.Where(`search_text LIKE ? ESCAPE '\'`, likePattern(f.Q))
+		q = s.whereSearch(q, "sources", f.Q)
 	}
 	if f.Page.After > 0 {
 		q = q.Where("id > ?", f.Page.After)

@@ -54,6 +54,8 @@ type Store struct {
 	log     *slog.Logger
 	// inTx is set on a store bound to one transaction (InTx).
 	inTx bool
+	// noFTS makes SQLite searches skip the FTS5 index (benchmarks compare).
+	noFTS bool
 }
 
 // Open connects to databaseURL: a postgres:// or postgresql:// URL, or an
@@ -208,6 +210,9 @@ func (s *Store) MigrateUp(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return applied, fmt.Errorf("migrate up: %w", err)
 	}
+	if err := s.refoldSearchText(ctx); err != nil {
+		return applied, fmt.Errorf("migrate up: %w", err)
+	}
 	return applied, nil
 }
 
@@ -265,14 +270,16 @@ func (s *Store) forUpdate(q *gorm.DB) *gorm.DB {
 }
 
 // likePattern turns user text into a LIKE pattern matching it anywhere,
-// with LIKE's wildcards escaped (used with ESCAPE '\').
+// folded like searchText, with LIKE's wildcards escaped (used with
+// ESCAPE '\').
 func likePattern(q string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(strings.ToLower(q)) + "%"
+	return "%" + r.Replace(fold(q)) + "%"
 }
 
-// searchText is what q filters match: lower-cased, so that matching is
-// case-insensitive for every script on both databases.
+// searchText is what q filters match: the parts folded (see fold), one per
+// line, so that matching is case- and accent-insensitive for every script on
+// both databases.
 func searchText(parts ...*string) string {
 	var b strings.Builder
 	for _, p := range parts {
@@ -280,7 +287,7 @@ func searchText(parts ...*string) string {
 			if b.Len() > 0 {
 				b.WriteByte('\n')
 			}
-			b.WriteString(strings.ToLower(*p))
+			b.WriteString(fold(*p))
 		}
 	}
 	return b.String()
@@ -305,7 +312,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	ran := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		ran = true
-		fnErr = fn(&Store{db: tx, dialect: s.dialect, log: s.log, inTx: true})
+		fnErr = fn(&Store{db: tx, dialect: s.dialect, log: s.log, inTx: true, noFTS: s.noFTS})
 		return fnErr
 	})
 	switch {
