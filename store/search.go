@@ -56,18 +56,25 @@ func fold(s string) string {
 const minIndexedQ = 3
 
 // whereSearch filters q (a claims or sources query) to rows whose
-// search_text contains text, folded. The LIKE is the filter on both
-// databases: on PostgreSQL a pg_trgm GIN index answers it; on SQLite an
-// FTS5 trigram index (table_fts) first narrows the rows for a text of at
-// least minIndexedQ characters.
-func (s *Store) whereSearch(q *gorm.DB, table, text string) *gorm.DB {
+// search_text contains text, folded, and returns the column that orders its
+// pages (and that the cursor compares with). The LIKE is the filter on both
+// databases: on PostgreSQL a pg_trgm GIN index answers it; on SQLite, for a
+// text of at least minIndexedQ characters, the rows come from the FTS5
+// trigram index (table_fts), read in rowid order, so that
+// a page stops after its rows even when the text is in every other row.
+func (s *Store) whereSearch(q *gorm.DB, table, text string) (*gorm.DB, string) {
 	q = q.Where(table+`.search_text LIKE ? ESCAPE '\'`, likePattern(text))
-	if f := fold(text); s.dialect == SQLite && !s.noFTS && utf8.RuneCountInString(f) >= minIndexedQ {
-		// A quoted phrase of the trigram tokenizer matches exactly the rows
-		// that contain it as a substring (case-insensitively).
-		q = q.Where(table+".id IN (SELECT rowid FROM "+table+"_fts WHERE "+table+"_fts MATCH ?)", `"`+strings.ReplaceAll(f, `"`, `""`)+`"`)
+	f := fold(text)
+	if s.dialect != SQLite || s.noFTS || utf8.RuneCountInString(f) < minIndexedQ {
+		return q, "id"
 	}
-	return q
+	fts := table + "_fts"
+	// A quoted phrase of the trigram tokenizer matches exactly the rows that
+	// contain it as a substring (case-insensitively). Ordered by the FTS
+	// rowid, SQLite makes the FTS table the outer loop (no sort).
+	return q.Select(table+".*").
+		Joins("JOIN "+fts+" ON "+fts+".rowid = "+table+".id").
+		Where(fts+" MATCH ?", `"`+strings.ReplaceAll(f, `"`, `""`)+`"`), fts + ".rowid"
 }
 
 // refoldSearchText rewrites search_text of every claim and source with the

@@ -83,6 +83,31 @@ func TestSearchFoldsAccentsAndCase(t *testing.T) {
 			}
 		}
 
+		// Pages of one claim follow the cursor, through the index (q of 3
+		// characters or more) and without it.
+		for _, q := range []string{"mésothérapie", "é"} {
+			var got []int64
+			page := store.Page{Limit: 1}
+			for range 5 {
+				rows, cursor, err := st.ListClaims(ctx, store.ClaimFilter{Q: q, Page: page})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range rows {
+					got = append(got, c.ID)
+				}
+				if cursor == "" {
+					break
+				}
+				if page.After, err = store.DecodeCursor(cursor); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if want := claimIDs(t, st, q); !slices.Equal(got, want) {
+				t.Errorf("pages of q=%q found %v, want %v", q, got, want)
+			}
+		}
+
 		// An edit re-indexes the claim.
 		c, err := st.GetClaim(ctx, accented)
 		if err != nil {
@@ -217,11 +242,25 @@ func TestExplainSearch(t *testing.T) {
 			t.Logf("q=%s: %s\n%s", q, sql, plan)
 			want := "Bitmap Index Scan on claims_search_trgm"
 			if !testenv.Postgres(st) {
-				want = "claims_fts VIRTUAL TABLE INDEX 0:M"
+				want = "SCAN claims_fts VIRTUAL TABLE INDEX"
 			}
-			if !strings.Contains(plan, want) {
+			if !strings.Contains(plan, want) || strings.Contains(plan, "TEMP B-TREE") {
 				t.Errorf("EXPLAIN of q=%s does not read the trigram index (%s):\n%s\n%s", q, want, sql, plan)
 			}
+		}
+	})
+}
+
+// TestCustomPlans: PostgreSQL connections plan every statement for its
+// arguments, so that a cached q statement keeps using the trigram index.
+func TestCustomPlans(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		if !testenv.Postgres(st) {
+			t.Skip("PostgreSQL only")
+		}
+		var mode string
+		if err := st.DB().Raw("SHOW plan_cache_mode").Scan(&mode).Error; err != nil || mode != "force_custom_plan" {
+			t.Errorf("plan_cache_mode = %q, %v; want force_custom_plan", mode, err)
 		}
 	})
 }
