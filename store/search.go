@@ -152,9 +152,17 @@ func refold(tx *gorm.DB, table, cols string) (int, error) {
 		if err != nil {
 			return changed, fmt.Errorf("refold %s: %w", table, classify(err))
 		}
-		for _, u := range updates {
-			if err := tx.Exec("UPDATE "+table+" SET search_text = ? WHERE id = ?", u.text, u.id).Error; err != nil {
-				return changed, fmt.Errorf("refold %s %d: %w", table, u.id, classify(err))
+		if len(updates) > 0 {
+			// One statement per batch, valid on both databases (UPDATE … FROM
+			// since SQLite 3.33).
+			values := strings.TrimSuffix(strings.Repeat("(CAST(? AS BIGINT), CAST(? AS TEXT)),", len(updates)), ",")
+			args := make([]any, 0, 2*len(updates))
+			for _, u := range updates {
+				args = append(args, u.id, u.text)
+			}
+			sql := "WITH v (id, t) AS (VALUES " + values + ") UPDATE " + table + " SET search_text = v.t FROM v WHERE " + table + ".id = v.id"
+			if err := tx.Exec(sql, args...).Error; err != nil {
+				return changed, fmt.Errorf("refold %s: %w", table, classify(err))
 			}
 		}
 		changed += len(updates)
