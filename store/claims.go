@@ -215,14 +215,15 @@ func (s *Store) ListClaims(ctx context.Context, f ClaimFilter) ([]models.Claim, 
 			q = q.Where(eq.col+" = ?", eq.v)
 		}
 	}
+	order := "id"
 	if f.Q != "" {
-		q = q.Where(`search_text LIKE ? ESCAPE '\'`, likePattern(f.Q))
+		q, order = s.whereSearch(q, "claims", f.Q)
 	}
 	if f.Page.After > 0 {
-		q = q.Where("id > ?", f.Page.After)
+		q = q.Where(order+" > ?", f.Page.After)
 	}
 	var rows []models.Claim
-	if err := q.Order("id").Limit(f.Page.limit() + 1).Find(&rows).Error; err != nil {
+	if err := q.Order(order).Limit(f.Page.limit() + 1).Find(&rows).Error; err != nil {
 		return nil, "", fmt.Errorf("list claims: %w", classify(err))
 	}
 	rows, cursor := trim(rows, f.Page, func(c models.Claim) int64 { return c.ID })

@@ -357,14 +357,15 @@ func (s *Store) ListSources(ctx context.Context, f SourceFilter) ([]models.Sourc
 	if f.Retracted != nil {
 		q = q.Where("retracted = ?", *f.Retracted)
 	}
+	order := "id"
 	if f.Q != "" {
-		q = q.Where(`search_text LIKE ? ESCAPE '\'`, likePattern(f.Q))
+		q, order = s.whereSearch(q, "sources", f.Q)
 	}
 	if f.Page.After > 0 {
-		q = q.Where("id > ?", f.Page.After)
+		q = q.Where(order+" > ?", f.Page.After)
 	}
 	var rows []models.Source
-	if err := q.Order("id").Limit(f.Page.limit() + 1).Find(&rows).Error; err != nil {
+	if err := q.Order(order).Limit(f.Page.limit() + 1).Find(&rows).Error; err != nil {
 		return nil, "", fmt.Errorf("list sources: %w", classify(err))
 	}
 	rows, cursor := trim(rows, f.Page, func(s models.Source) int64 { return s.ID })

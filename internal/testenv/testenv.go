@@ -81,6 +81,16 @@ func URL(t testing.TB, b Backend) string {
 		t.Fatalf("connect to TEST_DATABASE_URL: %v", err)
 	}
 	defer admin.Close()
+	// pg_trgm (00006_search) lives in public, created once: created by a
+	// migration inside a test schema, it would go when that schema is
+	// dropped, with the indexes of every other test schema using it.
+	if _, err := admin.Exec("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"); err != nil {
+		// Another test process may have created it meanwhile.
+		var n int
+		if admin.QueryRow("SELECT COUNT(*) FROM pg_extension WHERE extname = 'pg_trgm'").Scan(&n); n == 0 {
+			t.Fatalf("create extension pg_trgm: %v", err)
+		}
+	}
 	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
 		t.Fatalf("create schema %s: %v", schema, err)
 	}
