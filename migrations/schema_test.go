@@ -43,6 +43,8 @@ var schemaModels = []any{
 	&models.FindingFlag{},
 	&models.FindingSource{},
 	&models.ClaimFinding{},
+	&models.FindingAssessment{}, // 00005_finding_review
+	&models.FindingGrade{},
 }
 
 // tablesWithoutModel are migrated tables that gorm never maps.

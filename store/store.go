@@ -54,6 +54,8 @@ type Store struct {
 	log     *slog.Logger
 	// inTx is set on a store bound to one transaction (InTx).
 	inTx bool
+	// requiredReviews is REQUIRED_REVIEWS (SetRequiredReviews).
+	requiredReviews int
 }
 
 // Open connects to databaseURL: a postgres:// or postgresql:// URL, or an
@@ -305,7 +307,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	ran := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		ran = true
-		fnErr = fn(&Store{db: tx, dialect: s.dialect, log: s.log, inTx: true})
+		fnErr = fn(&Store{db: tx, dialect: s.dialect, log: s.log, inTx: true, requiredReviews: s.requiredReviews})
 		return fnErr
 	})
 	switch {
