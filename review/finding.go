@@ -337,9 +337,9 @@ func findingConsensus(tx *store.ReviewTx, a store.Actor, findingID int64, requir
 		what = "Single review"
 	}
 	g := models.FindingGrade{FindingID: findingID, Certainty: d.Result, Judgements: outcome.Judgements, Method: outcome.Method,
-		Rationale:   fmt.Sprintf("%s of %d submitted assessment(s) (%s): %s.", what, len(round.Counted), strings.Join(parts, ", "), d.Summary()),
-		DecidedBy:   strings.Join(names, ", "),
-		DecidedAt:   store.Now(), AssessmentIDs: ids, Fingerprint: round.Body.Fingerprint(), Derivation: d}
+		Rationale: fmt.Sprintf("%s of %d submitted assessment(s) (%s): %s.", what, len(round.Counted), strings.Join(parts, ", "), d.Summary()),
+		DecidedBy: strings.Join(names, ", "),
+		DecidedAt: store.Now(), AssessmentIDs: ids, Fingerprint: round.Body.Fingerprint(), Derivation: d}
 	if err := tx.InsertFindingGrade(&g); err != nil {
 		return nil, err
 	}
@@ -444,4 +444,20 @@ func nonNilIDs(ids []int64) []int64 {
 		return []int64{}
 	}
 	return ids
+}
+
+// FindingHistory is the finding's history as a caller may see it: the
+// content (before and after) of assessment events is shown to editors and
+// admins only, so that the public trail does not undo the blinding.
+func (r *Reviews) FindingHistory(ctx context.Context, a store.Actor, findingID int64, p store.Page) ([]models.AuditEvent, string, error) {
+	events, next, err := r.st.FindingHistory(ctx, findingID, p)
+	if err != nil || a.Role.AtLeast(models.RoleEditor) {
+		return events, next, err
+	}
+	for i := range events {
+		if events[i].Entity == "finding_assessment" {
+			events[i].Before, events[i].After = nil, nil
+		}
+	}
+	return events, next, nil
 }
