@@ -9635,13 +9635,12 @@ const docTemplate = `{
             ],
             "x-enum-comments": {
                 "StatusDraft": "the reviewer may still change it",
-                "StatusRevised": "revised once after unblinding",
                 "StatusSubmitted": "frozen"
             },
             "x-enum-descriptions": [
                 "the reviewer may still change it",
                 "frozen",
-                "revised once after unblinding"
+                ""
             ],
             "x-enum-varnames": [
                 "StatusDraft",
@@ -9993,13 +9992,12 @@ const docTemplate = `{
             ],
             "x-enum-comments": {
                 "MethodAdjudicated": "an editor decided",
-                "MethodConsensus": "REQUIRED_REVIEWS submitted assessments agreed",
-                "MethodSingleReviewer": "one reviewer's submitted assessment (REQUIRED_REVIEWS=1)"
+                "MethodConsensus": "REQUIRED_REVIEWS submitted assessments agreed"
             },
             "x-enum-descriptions": [
                 "REQUIRED_REVIEWS submitted assessments agreed",
                 "an editor decided",
-                "one reviewer's submitted assessment (REQUIRED_REVIEWS=1)"
+                ""
             ],
             "x-enum-varnames": [
                 "MethodConsensus",
