@@ -308,6 +308,7 @@ func TestFindingGradeGoesStaleAndClears(t *testing.T) {
 			e.s.Do(testenv.Request{Method: "PUT", Path: e.path(f, "/grade"), Role: "admin", Headers: map[string]string{"If-Match": tag},
 				Body: map[string]any{"rationale": "Re-graded on the changed body."}}).Want(t, 200)
 		}
+		adjudicateNow := adjudicate
 		changes := []struct {
 			name   string
 			change func(f, src int64)
@@ -320,6 +321,20 @@ func TestFindingGradeGoesStaleAndClears(t *testing.T) {
 			{"the question's population", func(f, _ int64) {
 				doc, _ := e.get(f)
 				patch(fmt.Sprintf("/api/v1/questions/%v", doc["question"].(map[string]any)["id"]), map[string]any{"population": "adults over 65"})
+			}},
+			{"the question's timepoint", func(f, _ int64) {
+				doc, _ := e.get(f)
+				patch(fmt.Sprintf("/api/v1/questions/%v", doc["question"].(map[string]any)["id"]), map[string]any{"timepoint": "12 weeks"})
+			}},
+			{"the question's outcome_kind", func(f, _ int64) {
+				doc, _ := e.get(f)
+				patch(fmt.Sprintf("/api/v1/questions/%v", doc["question"].(map[string]any)["id"]), map[string]any{"outcome_kind": "harm"})
+			}},
+			{"a source detached", func(f, _ int64) {
+				other := e.src(nil)
+				e.attach(f, other, nil)
+				adjudicateNow(f)
+				e.s.Do(testenv.Request{Method: "DELETE", Path: e.path(f, fmt.Sprintf("/sources/%d", other)), Role: "editor"}).Want(t, 204)
 			}},
 		}
 		for _, c := range changes {
@@ -344,6 +359,28 @@ func TestFindingGradeGoesStaleAndClears(t *testing.T) {
 		stale(f, false, "graded with a review")
 		patch(fmt.Sprintf("/api/v1/sources/%d", rev), map[string]any{"includes": []int64{e.src(nil)}})
 		stale(f, true, "the review's includes")
+		// Retraction of a source that a linked review includes.
+		f, _ = e.rctFinding()
+		inc := e.src(nil)
+		rev = e.src(map[string]any{"kind": "systematic_review", "included_design": "randomised", "includes": []int64{inc}})
+		e.attach(f, rev, nil)
+		e.put(f, "reviewer", noConcerns, "").Want(t, 201)
+		e.submit(f, "reviewer")
+		stale(f, false, "graded with a review that includes a trial")
+		patch(fmt.Sprintf("/api/v1/sources/%d", inc), map[string]any{"retracted": true, "retraction_note": "Retracted."})
+		stale(f, true, "retraction of an included trial")
+		if doc, _ := e.get(f); !slices.Contains(flagsOf(doc), "retracted_evidence") {
+			t.Errorf("retracted include: flags %v", doc["flags"])
+		}
+		// A link's reported_certainty.
+		f, _ = e.rctFinding()
+		rev = e.src(map[string]any{"kind": "systematic_review", "included_design": "randomised"})
+		e.attach(f, rev, nil)
+		e.put(f, "reviewer", noConcerns, "").Want(t, 201)
+		e.submit(f, "reviewer")
+		e.s.Do(testenv.Request{Method: "PATCH", Path: e.path(f, fmt.Sprintf("/sources/%d", rev)), Role: "editor",
+			Headers: map[string]string{"If-Match": `"1"`}, Body: map[string]any{"reported_certainty": "low"}}).Want(t, 200)
+		stale(f, true, "a link's reported_certainty")
 		// Re-grading by a new round of review: the reviewer reopens, resubmits.
 		f, src = graded()
 		patch(e.path(f, ""), map[string]any{"estimate": -0.9})
