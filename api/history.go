@@ -18,6 +18,8 @@ var historySnapshotOf = []struct{ name, resource string }{
 	{"FindingSnapshot", "Finding"},
 	{"FindingSourceSnapshot", "FindingSource"},
 	{"ClaimFindingSnapshot", "ClaimFinding"},
+	{"FindingAssessmentSnapshot", "FindingAssessment"},
+	{"FindingGradeSnapshot", "FindingGrade"},
 }
 
 // historySnapshots types HistoryEvent's before and after, which Swagger
@@ -76,7 +78,7 @@ func historySnapshots(doc *openapi3.T) error {
 			return fmt.Errorf("history snapshots: HistoryEvent has no %s", side)
 		}
 		ev.Value.Properties[side] = &openapi3.SchemaRef{Value: &openapi3.Schema{
-			Description: p.Value.Description + " One of the snapshot shapes: claim (ClaimSnapshot, or FlagsSnapshot for claim.flagged, ArchiveSnapshot for claim.archived), link, assessment, grade, finding (FindingSnapshot, or FlagsSnapshot for finding.flagged), finding source, claim finding.",
+			Description: p.Value.Description + " One of the snapshot shapes: claim (ClaimSnapshot, or FlagsSnapshot for claim.flagged, ArchiveSnapshot for claim.archived), link, assessment, grade, finding (FindingSnapshot, or FlagsSnapshot for finding.flagged), finding source, claim finding, finding assessment, finding grade.",
 			Nullable:    true,
 			OneOf:       oneOf,
 		}}

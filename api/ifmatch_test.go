@@ -38,7 +38,14 @@ func TestEveryUpdateNeedsIfMatch(t *testing.T) {
 	s.Do(testenv.Request{Method: "POST", Path: findingPath + "/sources", Role: "editor", Body: map[string]any{"source_id": 1}}).Want(t, http.StatusCreated)
 	s.Do(testenv.Request{Method: "POST", Path: claim + "/findings", Role: "editor",
 		Body: map[string]any{"finding_id": finding, "stance": "supports"}}).Want(t, http.StatusCreated)
+	// A draft assessment of the finding to update.
+	findingDraft := map[string]any{"rationale": "One trial"}
+	if res := s.Do(testenv.Request{Method: "PUT", Path: findingPath + "/assessments/me", Role: "reviewer", Body: findingDraft}); res.Status != http.StatusCreated {
+		t.Fatalf("create finding draft: %d %s", res.Status, res.Body)
+	}
 	updates := map[string]testenv.Request{
+		"PUT /api/v1/findings/{id}/assessments/me":  {Path: findingPath + "/assessments/me", Role: "reviewer", Body: findingDraft},
+		"PUT /api/v1/findings/{id}/grade":           {Path: findingPath + "/grade", Role: "editor", Body: map[string]any{"rationale": "Settled."}},
 		"PATCH /api/v1/questions/{id}":              {Path: fmt.Sprintf("/api/v1/questions/%d", question), Role: "editor", Body: `{"timepoint":"1 hour"}`},
 		"PATCH /api/v1/findings/{id}":               {Path: findingPath, Role: "editor", Body: `{"summary":"Changed."}`},
 		"PATCH /api/v1/findings/{id}/sources/{sid}": {Path: findingPath + "/sources/1", Role: "editor", Body: `{"note":"changed"}`},

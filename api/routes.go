@@ -87,6 +87,10 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	editor.PATCH("/findings/:id/sources/:sid", h.PatchFindingSource)
 	editor.DELETE("/findings/:id/sources/:sid", h.DetachFindingSource)
 	read.GET("/findings/:id/history", h.FindingHistory)
+	reviewer.GET("/findings/:id/assessments", h.ListFindingAssessments)
+	reviewer.PUT("/findings/:id/assessments/me", h.PutFindingAssessment)
+	reviewer.POST("/findings/:id/assessments/me/submit", h.SubmitFindingAssessment)
+	editor.PUT("/findings/:id/grade", h.AdjudicateFinding)
 
 	read.GET("/changes", h.ListChanges)
 

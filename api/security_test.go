@@ -55,6 +55,8 @@ var secOperationRoles = map[string]string{
 	"listFindings": secPublic, "getFinding": secPublic, "findingHistory": secPublic,
 	"createFinding": secEditor, "patchFinding": secEditor,
 	"attachFindingSource": secEditor, "patchFindingSource": secEditor, "detachFindingSource": secEditor,
+	"listFindingAssessments": secReviewer, "putMyFindingAssessment": secReviewer, "submitMyFindingAssessment": secReviewer,
+	"adjudicateFinding": secEditor,
 
 	"listSources": secPublic, "getSource": secPublic,
 	"createSource": secEditor, "patchSource": secEditor,

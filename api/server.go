@@ -46,6 +46,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*gin.Engine, erro
 		handlers.Fail(c, http.StatusMethodNotAllowed, handlers.TypeMethod,
 			fmt.Sprintf("%s is not allowed here; allowed: %s", c.Request.Method, c.Writer.Header().Get("Allow")))
 	})
+	st.SetRequiredReviews(cfg.RequiredReviews)
 	h := handlers.New(st, log, handlers.Options{RequiredReviews: cfg.RequiredReviews})
 	addRoutes(r, cfg, st, h, openapi3, m.handler(), log)
 	return r, nil

@@ -2915,9 +2915,518 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/findings/{id}/assessments": {
+            "get": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "Reviewers see only their own assessment until they have submitted it; afterwards they also see every submitted (or revised) assessment of the finding, never other reviewers' drafts. Editors and admins see all, drafts included. Readers and anonymous callers get 403. Ordered by id; one page (next_cursor is always null).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "findings"
+                ],
+                "summary": "List a finding's assessments (blinded)",
+                "operationId": "listFindingAssessments",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Finding id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/FindingAssessmentList"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/findings/{id}/assessments/me": {
+            "put": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "Your GRADE judgement of the finding's body of evidence. Without If-Match it creates your draft (201); once it exists, send If-Match with its ETag (428 without, 412 when stale). PUT replaces the whole judgement: a concern left out is not_serious, large_effect none, the booleans false. The server checks it by the GRADE rules against the finding's sources, effect and question now and computes the certainty with its derivation; a refusal is a 422 whose type names the rule (/problems/ungradable, split_by_design, upgrade_requires_no_downgrade, upgrade_not_applicable, reported_certainty_not_allowed, reason_required, ...) and whose errors name each field with its code. A submitted assessment is frozen (409), except: while REQUIRED_REVIEWS submitted assessments disagree, each reviewer may revise theirs once (status revised; the first submission is kept for the agreement statistics; the consensus runs again), and when the finding's grade has gone stale, an assessment of the earlier round reopens as a draft for a new round.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "findings"
+                ],
+                "summary": "Create or change my assessment of a finding",
+                "operationId": "putMyFindingAssessment",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Finding id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of your assessment; required once it exists",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "Your judgement",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/FindingAssessmentWrite"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Assessment changed",
+                        "schema": {
+                            "$ref": "#/definitions/FindingAssessment"
+                        }
+                    },
+                    "201": {
+                        "description": "Draft created",
+                        "schema": {
+                            "$ref": "#/definitions/FindingAssessment"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/findings/{id}/assessments/me/submit": {
+            "post": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "Freezes your draft after checking it again by the GRADE rules against the finding as it is now (422 naming the rule if it no longer holds). When REQUIRED_REVIEWS (default 2) assessments are submitted and agree on the start and every domain, they make the finding's grade (method consensus; single_reviewer when REQUIRED_REVIEWS=1), returned in ` + "`" + `grade` + "`" + `; when they differ, the finding shows reviewer_disagreement with the differing domains in ` + "`" + `disagreements` + "`" + `, until each reviewer revises once (PUT .../assessments/me) or an editor adjudicates (PUT .../grade). After submitting you can see the other reviewers' submitted assessments. 404 without a draft, 409 when already submitted.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "findings"
+                ],
+                "summary": "Submit my assessment of a finding",
+                "operationId": "submitMyFindingAssessment",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Finding id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "Retry-safe key: the same key and body replay the first response",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/FindingAssessmentSubmission"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/findings/{id}/grade": {
+            "put": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "An editor who did not assess the finding settles it with a full set of domain judgements, their reasons and a rationale, checked by the same GRADE rules as an assessment (never a free certainty; 422 naming the rule, editor_assessed when you assessed it). It settles a reviewer_disagreement or re-grades a stale grade (method adjudicated). Requires If-Match with the finding's ETag or \"\u003cversion\u003e\" (428 without, 412 when stale). Returns the finding with its new grade, certainty and flags.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "findings"
+                ],
+                "summary": "Adjudicate a finding's grade",
+                "operationId": "adjudicateFinding",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Finding id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the finding document (GET) or \\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "The adjudication",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/FindingGradeWrite"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Finding"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/findings/{id}/history": {
             "get": {
-                "description": "Every recorded change of the finding, its source attachments and its claim links, and every change of its flags, newest first, keyset-paginated, each before and after in the API's shape of its resource: Finding for finding.created and finding.updated, {flags, cause} for finding.flagged, FindingSource for finding_source events, ClaimFinding for claim_finding events.",
+                "description": "Every recorded change of the finding, its source attachments and its claim links, and every change of its flags, newest first, keyset-paginated, each before and after in the API's shape of its resource: Finding for finding.created and finding.updated, {flags, cause} for finding.flagged, FindingSource for finding_source events, ClaimFinding for claim_finding events, FindingAssessment for finding_assessment events (created, updated, submitted, revised, reopened; their contents are shown to editors and admins only, so that the trail keeps the reviewers' blinding), FindingGrade for finding_grade.decided and finding_grade.adjudicated.",
                 "produces": [
                     "application/json"
                 ],
@@ -6226,6 +6735,153 @@ const docTemplate = `{
                 }
             }
         },
+        "CertaintyDerivation": {
+            "type": "object",
+            "required": [
+                "clamped",
+                "context",
+                "event_rate",
+                "level_setting",
+                "overlapped",
+                "result",
+                "start",
+                "start_reason",
+                "steps",
+                "summary",
+                "total"
+            ],
+            "properties": {
+                "adjudicated_by": {
+                    "description": "The adjudicating editor; absent for an assessment or a consensus.",
+                    "type": "string"
+                },
+                "clamped": {
+                    "type": "boolean",
+                    "example": false
+                },
+                "context": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ContextSource"
+                    }
+                },
+                "design_class": {
+                    "description": "randomised, non_randomised or non_comparative; absent for a guideline's reported certainty.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.DesignClass"
+                        }
+                    ]
+                },
+                "event_rate": {
+                    "type": "boolean",
+                    "example": false
+                },
+                "level_setting": {
+                    "type": "array",
+                    "items": {
+                        "type": "integer"
+                    }
+                },
+                "overlapped": {
+                    "type": "array",
+                    "items": {
+                        "type": "integer"
+                    }
+                },
+                "rationale": {
+                    "type": "string"
+                },
+                "reported_by": {
+                    "description": "The source whose reported_certainty is the start; absent when the start is a design level.",
+                    "type": "integer"
+                },
+                "result": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
+                    ],
+                    "example": "moderate"
+                },
+                "rob_tool": {
+                    "$ref": "#/definitions/grading.RobTool"
+                },
+                "start": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
+                    ],
+                    "example": "high"
+                },
+                "start_reason": {
+                    "type": "string"
+                },
+                "steps": {
+                    "description": "The eight domains in order.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CertaintyStep"
+                    }
+                },
+                "summary": {
+                    "type": "string",
+                    "example": "high (sources 3) -1 risk of bias (serious) = moderate"
+                },
+                "total": {
+                    "description": "start + changes before the clamp (very_low = 1 ... high = 4).",
+                    "type": "integer",
+                    "example": 3
+                }
+            }
+        },
+        "CertaintyStep": {
+            "type": "object",
+            "required": [
+                "after",
+                "change",
+                "domain",
+                "fhir_type",
+                "judgement"
+            ],
+            "properties": {
+                "after": {
+                    "description": "The running certainty after this step, clamped to [very_low, high].",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
+                    ],
+                    "example": "moderate"
+                },
+                "change": {
+                    "type": "integer",
+                    "example": -1
+                },
+                "domain": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Domain"
+                        }
+                    ],
+                    "example": "risk_of_bias"
+                },
+                "fhir_type": {
+                    "description": "FHIR R5 certainty-type code of the domain.",
+                    "type": "string",
+                    "example": "RiskOfBias"
+                },
+                "judgement": {
+                    "type": "string",
+                    "example": "serious"
+                },
+                "reason": {
+                    "type": "string",
+                    "example": "Open-label, outcome self-reported."
+                }
+            }
+        },
         "Change": {
             "type": "object",
             "required": [
@@ -6763,6 +7419,23 @@ const docTemplate = `{
                 }
             }
         },
+        "ContextSource": {
+            "type": "object",
+            "required": [
+                "source_id",
+                "why"
+            ],
+            "properties": {
+                "source_id": {
+                    "type": "integer",
+                    "example": 9
+                },
+                "why": {
+                    "type": "string",
+                    "example": "narrative_review never sets a level"
+                }
+            }
+        },
         "CreatedAPIKey": {
             "type": "object",
             "required": [
@@ -6936,6 +7609,11 @@ const docTemplate = `{
                 "message"
             ],
             "properties": {
+                "code": {
+                    "description": "The GRADE rule the field breaks, for a refusal by the grading rules (e.g. reason_required).",
+                    "type": "string",
+                    "example": "reason_required"
+                },
                 "field": {
                     "type": "string",
                     "example": "doi"
@@ -6954,9 +7632,12 @@ const docTemplate = `{
                 "ci_high",
                 "ci_low",
                 "created_at",
+                "derivation",
+                "disagreements",
                 "estimate",
                 "events",
                 "flags",
+                "grade",
                 "id",
                 "measure",
                 "participants",
@@ -7001,6 +7682,25 @@ const docTemplate = `{
                 "created_at": {
                     "type": "string"
                 },
+                "derivation": {
+                    "description": "How the current grade's certainty was reached; null while ungraded.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/CertaintyDerivation"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "disagreements": {
+                    "description": "The start (\"start\") and domains on which the submitted assessments differ while unsettled; empty otherwise.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "risk_of_bias"
+                    ]
+                },
                 "estimate": {
                     "type": "number",
                     "x-nullable": true,
@@ -7018,6 +7718,15 @@ const docTemplate = `{
                     "example": [
                         "ungraded"
                     ]
+                },
+                "grade": {
+                    "description": "The current grade (kept as history); null while ungraded. A stale grade stays, flagged stale_grade.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/FindingGrade"
+                        }
+                    ],
+                    "x-nullable": true
                 },
                 "id": {
                     "type": "integer",
@@ -7068,6 +7777,293 @@ const docTemplate = `{
                 "version": {
                     "type": "integer",
                     "example": 2
+                }
+            }
+        },
+        "FindingAssessment": {
+            "type": "object",
+            "required": [
+                "certainty",
+                "created_at",
+                "derivation",
+                "finding_id",
+                "id",
+                "judgements",
+                "rationale",
+                "reasons",
+                "reviewer",
+                "status",
+                "submitted_at",
+                "updated_at",
+                "version"
+            ],
+            "properties": {
+                "certainty": {
+                    "description": "Computed by the server (GRADE rules) from the finding's body of evidence and the judgements.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "moderate"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "derivation": {
+                    "$ref": "#/definitions/CertaintyDerivation"
+                },
+                "finding_id": {
+                    "type": "integer",
+                    "example": 3
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 4
+                },
+                "judgements": {
+                    "$ref": "#/definitions/Judgements"
+                },
+                "rationale": {
+                    "type": "string",
+                    "example": "Single open-label trial."
+                },
+                "reasons": {
+                    "description": "Domain name → reason.",
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "string"
+                    }
+                },
+                "reviewer": {
+                    "description": "Name of the reviewer.",
+                    "type": "string",
+                    "example": "reviewer"
+                },
+                "status": {
+                    "description": "draft (changeable), submitted (frozen), revised (changed once after the submissions disagreed).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.AssessmentStatus"
+                        }
+                    ],
+                    "example": "draft"
+                },
+                "submitted_at": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "description": "The ETag of the assessment is this version.",
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "FindingAssessmentList": {
+            "type": "object",
+            "required": [
+                "data",
+                "next_cursor"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FindingAssessment"
+                    }
+                },
+                "next_cursor": {
+                    "description": "Always null: one assessment per reviewer, all in one page.",
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "FindingAssessmentSubmission": {
+            "type": "object",
+            "required": [
+                "certainty",
+                "created_at",
+                "derivation",
+                "finding_id",
+                "grade",
+                "id",
+                "judgements",
+                "rationale",
+                "reasons",
+                "reviewer",
+                "status",
+                "submitted_at",
+                "updated_at",
+                "version"
+            ],
+            "properties": {
+                "certainty": {
+                    "description": "Computed by the server (GRADE rules) from the finding's body of evidence and the judgements.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "moderate"
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "derivation": {
+                    "$ref": "#/definitions/CertaintyDerivation"
+                },
+                "finding_id": {
+                    "type": "integer",
+                    "example": 3
+                },
+                "grade": {
+                    "description": "The grade this submission completed (consensus, or single_reviewer when REQUIRED_REVIEWS=1); null when it made none.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/FindingGrade"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 4
+                },
+                "judgements": {
+                    "$ref": "#/definitions/Judgements"
+                },
+                "rationale": {
+                    "type": "string",
+                    "example": "Single open-label trial."
+                },
+                "reasons": {
+                    "description": "Domain name → reason.",
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "string"
+                    }
+                },
+                "reviewer": {
+                    "description": "Name of the reviewer.",
+                    "type": "string",
+                    "example": "reviewer"
+                },
+                "status": {
+                    "description": "draft (changeable), submitted (frozen), revised (changed once after the submissions disagreed).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.AssessmentStatus"
+                        }
+                    ],
+                    "example": "draft"
+                },
+                "submitted_at": {
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "description": "The ETag of the assessment is this version.",
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "FindingAssessmentWrite": {
+            "type": "object",
+            "properties": {
+                "dose_response": {
+                    "description": "Upgrade for a dose-response gradient (as large_effect). Default false.",
+                    "type": "boolean",
+                    "example": false
+                },
+                "imprecision": {
+                    "description": "Imprecision: not_serious to extremely_serious. Default not_serious.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
+                    ],
+                    "example": "not_serious"
+                },
+                "inconsistency": {
+                    "description": "Inconsistency: not_serious, serious or very_serious. Default not_serious.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
+                    ],
+                    "example": "not_serious"
+                },
+                "indirectness": {
+                    "description": "Indirectness: not_serious, serious or very_serious. Default not_serious.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
+                    ],
+                    "example": "not_serious"
+                },
+                "large_effect": {
+                    "description": "Upgrade for a large effect (non-randomised comparative evidence without downgrades only). Default none.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Effect"
+                        }
+                    ],
+                    "example": "none"
+                },
+                "plausible_confounding": {
+                    "description": "Upgrade when plausible confounding would reduce the effect (as large_effect). Default false.",
+                    "type": "boolean",
+                    "example": false
+                },
+                "publication_bias": {
+                    "description": "Publication bias: not_serious or serious. Default not_serious.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
+                    ],
+                    "example": "not_serious"
+                },
+                "rationale": {
+                    "description": "Why, in a sentence or two.",
+                    "type": "string",
+                    "example": "Single open-label trial."
+                },
+                "reasons": {
+                    "description": "Domain name → reason: required for every judgement other than not_serious, none and false (the summary-of-findings footnotes).",
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "string"
+                    }
+                },
+                "risk_of_bias": {
+                    "description": "Risk of bias; not_serious, serious, very_serious or extremely_serious (-3 with ROBINS-I). Default not_serious.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
+                    ],
+                    "example": "serious"
+                },
+                "rob_tool": {
+                    "description": "robins_i for non-randomised comparative evidence assessed with ROBINS-I: the start is then high.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.RobTool"
+                        }
+                    ]
                 }
             }
         },
@@ -7123,6 +8119,155 @@ const docTemplate = `{
                 "threshold": {
                     "type": "number",
                     "example": 1
+                }
+            }
+        },
+        "FindingGrade": {
+            "type": "object",
+            "required": [
+                "assessment_ids",
+                "certainty",
+                "decided_at",
+                "decided_by",
+                "judgements",
+                "method",
+                "rationale",
+                "reasons"
+            ],
+            "properties": {
+                "assessment_ids": {
+                    "description": "Ids of the submitted assessments the grade rests on.",
+                    "type": "array",
+                    "items": {
+                        "type": "integer"
+                    }
+                },
+                "certainty": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
+                    ],
+                    "example": "low"
+                },
+                "decided_at": {
+                    "type": "string"
+                },
+                "decided_by": {
+                    "description": "The editor, or the reviewers whose agreement made the grade.",
+                    "type": "string",
+                    "example": "reviewer, reviewer-2"
+                },
+                "judgements": {
+                    "$ref": "#/definitions/Judgements"
+                },
+                "method": {
+                    "description": "consensus, adjudicated or single_reviewer.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Method"
+                        }
+                    ],
+                    "example": "consensus"
+                },
+                "rationale": {
+                    "type": "string"
+                },
+                "reasons": {
+                    "description": "Domain name → reason (the reviewers' distinct reasons joined by \"; \" for a consensus).",
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "string"
+                    }
+                }
+            }
+        },
+        "FindingGradeWrite": {
+            "type": "object",
+            "properties": {
+                "dose_response": {
+                    "description": "Upgrade for a dose-response gradient (as large_effect). Default false.",
+                    "type": "boolean",
+                    "example": false
+                },
+                "imprecision": {
+                    "description": "Imprecision: not_serious to extremely_serious. Default not_serious.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
+                    ],
+                    "example": "not_serious"
+                },
+                "inconsistency": {
+                    "description": "Inconsistency: not_serious, serious or very_serious. Default not_serious.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
+                    ],
+                    "example": "not_serious"
+                },
+                "indirectness": {
+                    "description": "Indirectness: not_serious, serious or very_serious. Default not_serious.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
+                    ],
+                    "example": "not_serious"
+                },
+                "large_effect": {
+                    "description": "Upgrade for a large effect (non-randomised comparative evidence without downgrades only). Default none.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Effect"
+                        }
+                    ],
+                    "example": "none"
+                },
+                "plausible_confounding": {
+                    "description": "Upgrade when plausible confounding would reduce the effect (as large_effect). Default false.",
+                    "type": "boolean",
+                    "example": false
+                },
+                "publication_bias": {
+                    "description": "Publication bias: not_serious or serious. Default not_serious.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
+                    ],
+                    "example": "not_serious"
+                },
+                "rationale": {
+                    "description": "Why, in a sentence or two.",
+                    "type": "string",
+                    "example": "Single open-label trial."
+                },
+                "reasons": {
+                    "description": "Domain name → reason: required for every judgement other than not_serious, none and false (the summary-of-findings footnotes).",
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "string"
+                    }
+                },
+                "risk_of_bias": {
+                    "description": "Risk of bias; not_serious, serious, very_serious or extremely_serious (-3 with ROBINS-I). Default not_serious.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
+                    ],
+                    "example": "serious"
+                },
+                "rob_tool": {
+                    "description": "robins_i for non-randomised comparative evidence assessed with ROBINS-I: the start is then high.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.RobTool"
+                        }
+                    ]
                 }
             }
         },
@@ -7642,6 +8787,87 @@ const docTemplate = `{
                 },
                 "next_cursor": {
                     "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "Judgements": {
+            "type": "object",
+            "required": [
+                "dose_response",
+                "imprecision",
+                "inconsistency",
+                "indirectness",
+                "large_effect",
+                "plausible_confounding",
+                "publication_bias",
+                "risk_of_bias",
+                "rob_tool"
+            ],
+            "properties": {
+                "dose_response": {
+                    "type": "boolean",
+                    "example": false
+                },
+                "imprecision": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
+                    ],
+                    "example": "not_serious"
+                },
+                "inconsistency": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
+                    ],
+                    "example": "not_serious"
+                },
+                "indirectness": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
+                    ],
+                    "example": "not_serious"
+                },
+                "large_effect": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Effect"
+                        }
+                    ],
+                    "example": "none"
+                },
+                "plausible_confounding": {
+                    "type": "boolean",
+                    "example": false
+                },
+                "publication_bias": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
+                    ],
+                    "example": "not_serious"
+                },
+                "risk_of_bias": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Concern"
+                        }
+                    ],
+                    "example": "serious"
+                },
+                "rob_tool": {
+                    "description": "robins_i, or null.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.RobTool"
+                        }
+                    ],
                     "x-nullable": true
                 }
             }
@@ -8604,13 +9830,12 @@ const docTemplate = `{
             ],
             "x-enum-comments": {
                 "StatusDraft": "the reviewer may still change it",
-                "StatusRevised": "revised once after unblinding",
                 "StatusSubmitted": "frozen"
             },
             "x-enum-descriptions": [
                 "the reviewer may still change it",
                 "frozen",
-                "revised once after unblinding"
+                ""
             ],
             "x-enum-varnames": [
                 "StatusDraft",
@@ -8760,6 +9985,29 @@ const docTemplate = `{
                 "Serious",
                 "VerySerious",
                 "ExtremelySerious"
+            ]
+        },
+        "grading.DesignClass": {
+            "type": "string",
+            "enum": [
+                "randomised",
+                "non_randomised",
+                "non_comparative"
+            ],
+            "x-enum-comments": {
+                "ClassNonComparative": "no comparison: case series and reports, or an event rate",
+                "ClassNonRandomised": "non-randomised comparative studies",
+                "ClassRandomised": "randomised trials"
+            },
+            "x-enum-descriptions": [
+                "randomised trials",
+                "non-randomised comparative studies",
+                "no comparison: case series and reports, or an event rate"
+            ],
+            "x-enum-varnames": [
+                "ClassRandomised",
+                "ClassNonRandomised",
+                "ClassNonComparative"
             ]
         },
         "grading.Domain": {
@@ -8939,13 +10187,12 @@ const docTemplate = `{
             ],
             "x-enum-comments": {
                 "MethodAdjudicated": "an editor decided",
-                "MethodConsensus": "REQUIRED_REVIEWS submitted assessments agreed",
-                "MethodSingleReviewer": "one reviewer's submitted assessment (REQUIRED_REVIEWS=1)"
+                "MethodConsensus": "REQUIRED_REVIEWS submitted assessments agreed"
             },
             "x-enum-descriptions": [
                 "REQUIRED_REVIEWS submitted assessments agreed",
                 "an editor decided",
-                "one reviewer's submitted assessment (REQUIRED_REVIEWS=1)"
+                ""
             ],
             "x-enum-varnames": [
                 "MethodConsensus",
@@ -8962,6 +10209,15 @@ const docTemplate = `{
             "x-enum-varnames": [
                 "OutcomeBenefit",
                 "OutcomeHarm"
+            ]
+        },
+        "grading.RobTool": {
+            "type": "string",
+            "enum": [
+                "robins_i"
+            ],
+            "x-enum-varnames": [
+                "RobToolROBINSI"
             ]
         },
         "grading.SourceKind": {

@@ -209,10 +209,15 @@ type AssessmentStatus string
 const (
 	StatusDraft     AssessmentStatus = "draft"     // the reviewer may still change it
 	StatusSubmitted AssessmentStatus = "submitted" // frozen
+	// StatusRevised is a finding assessment its reviewer revised once after
+	// unblinding; the first submission is kept for the agreement statistics.
+	StatusRevised AssessmentStatus = "revised"
 )
 
 // AssessmentStatuses returns the statuses. Each call returns a new slice.
-func AssessmentStatuses() []AssessmentStatus { return []AssessmentStatus{StatusDraft, StatusSubmitted} }
+func AssessmentStatuses() []AssessmentStatus {
+	return []AssessmentStatus{StatusDraft, StatusSubmitted, StatusRevised}
+}
 
 // ParseAssessmentStatus accepts exactly the statuses.
 func ParseAssessmentStatus(s string) (AssessmentStatus, error) {
@@ -232,10 +237,13 @@ type Method string
 const (
 	MethodConsensus   Method = "consensus"   // REQUIRED_REVIEWS submitted assessments agreed
 	MethodAdjudicated Method = "adjudicated" // an editor decided
+	// MethodSingleReviewer is a grade decided by one reviewer's submitted
+	// assessment (REQUIRED_REVIEWS=1, findings only): never called consensus.
+	MethodSingleReviewer Method = "single_reviewer"
 )
 
 // Methods returns the grade methods. Each call returns a new slice.
-func Methods() []Method { return []Method{MethodConsensus, MethodAdjudicated} }
+func Methods() []Method { return []Method{MethodConsensus, MethodAdjudicated, MethodSingleReviewer} }
 
 // ParseMethod accepts exactly the grade methods.
 func ParseMethod(s string) (Method, error) { return parseWord("grade method", s, Methods()) }
@@ -250,17 +258,6 @@ func (m *Method) Scan(src any) error { return scanWord(m, src, ParseMethod) }
 // review's included studies were designed, the design class of a body of
 // evidence, the question's comparator and outcome, the effect measure, the
 // attribution of a non-comparative harm and the risk-of-bias tool.
-
-// MethodSingleReviewer is the method of a grade decided by one reviewer's
-// submitted assessment (REQUIRED_REVIEWS=1): never called consensus. Methods
-// lists it once the claim-level engine is removed.
-const MethodSingleReviewer Method = "single_reviewer" // one reviewer's submitted assessment (REQUIRED_REVIEWS=1)
-
-// StatusRevised is the status of an assessment that its reviewer revised
-// once after unblinding; the first submission is kept for the agreement
-// statistics. AssessmentStatuses lists it once the claim-level engine is
-// removed.
-const StatusRevised AssessmentStatus = "revised" // revised once after unblinding
 
 // IncludedDesign is the design of the studies a systematic review or
 // meta-analysis includes.

@@ -82,6 +82,9 @@ func findingDigest(h hash.Hash, f models.Finding) {
 	for _, fs := range f.Sources {
 		fmt.Fprintf(h, "\nfinding source %d %d source %d %d", fs.ID, fs.Version, fs.Source.ID, fs.Source.Version)
 	}
+	if f.GradeID != nil {
+		fmt.Fprintf(h, "\ngrade %d", *f.GradeID)
+	}
 }
 
 // sourceTag covers the source and each link to it with its claim.

@@ -52,9 +52,15 @@ type findingResponse struct {
 	// Derived; null until findings are graded.
 	Certainty *grading.Certainty `json:"certainty" extensions:"x-nullable"`
 	Flags     []grading.Flag     `json:"flags" example:"ungraded"`
-	Version   int64              `json:"version" example:"2"`
-	CreatedAt time.Time          `json:"created_at"`
-	UpdatedAt time.Time          `json:"updated_at"`
+	// The start ("start") and domains on which the submitted assessments differ while unsettled; empty otherwise.
+	Disagreements []string `json:"disagreements" example:"risk_of_bias"`
+	// The current grade (kept as history); null while ungraded. A stale grade stays, flagged stale_grade.
+	Grade *findingGradeResponse `json:"grade" extensions:"x-nullable"`
+	// How the current grade's certainty was reached; null while ungraded.
+	Derivation *certaintyDerivation `json:"derivation" extensions:"x-nullable"`
+	Version    int64                `json:"version" example:"2"`
+	CreatedAt  time.Time            `json:"created_at"`
+	UpdatedAt  time.Time            `json:"updated_at"`
 } //	@name	Finding
 
 type findingList struct {
@@ -120,9 +126,14 @@ func toFindingResponse(f models.Finding) findingResponse {
 	r := findingResponse{ID: f.ID, Question: toQuestionResponse(f.Question), Sources: make([]findingSourceResponse, len(f.Sources)),
 		Measure: f.Measure, Estimate: f.Estimate, CILow: f.CILow, CIHigh: f.CIHigh, Events: f.Events, Participants: f.Participants,
 		Studies: f.Studies, Threshold: f.Threshold, Attribution: f.Attribution, Summary: f.Summary, Certainty: f.Certainty,
-		Flags: f.FlagNames(), Version: f.Version, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
+		Flags: f.FlagNames(), Disagreements: nonNilSlice(f.Disagreements), Grade: toFindingGradeResponse(f.Grade),
+		Version: f.Version, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
 	for i, fs := range f.Sources {
 		r.Sources[i] = toFindingSourceResponse(fs)
+	}
+	if f.Grade != nil {
+		d := toCertaintyDerivation(f.Grade.Derivation)
+		r.Derivation = &d
 	}
 	return r
 }
@@ -461,7 +472,7 @@ func (h *Handler) DetachFindingSource(c *gin.Context) {
 // FindingHistory lists a finding's audit trail.
 //
 //	@Summary		List a finding's history
-//	@Description	Every recorded change of the finding, its source attachments and its claim links, and every change of its flags, newest first, keyset-paginated, each before and after in the API's shape of its resource: Finding for finding.created and finding.updated, {flags, cause} for finding.flagged, FindingSource for finding_source events, ClaimFinding for claim_finding events.
+//	@Description	Every recorded change of the finding, its source attachments and its claim links, and every change of its flags, newest first, keyset-paginated, each before and after in the API's shape of its resource: Finding for finding.created and finding.updated, {flags, cause} for finding.flagged, FindingSource for finding_source events, ClaimFinding for claim_finding events, FindingAssessment for finding_assessment events (created, updated, submitted, revised, reopened; their contents are shown to editors and admins only, so that the trail keeps the reviewers' blinding), FindingGrade for finding_grade.decided and finding_grade.adjudicated.
 //	@ID				findingHistory
 //	@Tags			findings
 //	@Produce		json
@@ -487,7 +498,7 @@ func (h *Handler) FindingHistory(c *gin.Context) {
 	if !ok {
 		return
 	}
-	events, next, err := h.storeFor(c).FindingHistory(c.Request.Context(), id, page)
+	events, next, err := h.reviewFor(c).FindingHistory(c.Request.Context(), actor(c), id, page)
 	if err != nil {
 		writeError(c, h.log, err)
 		return

@@ -33,6 +33,8 @@ type Problem struct {
 type FieldProblem struct {
 	Field   string `json:"field" example:"doi"`
 	Message string `json:"message" example:"must be a DOI such as 10.1155/2011/317183"`
+	// The GRADE rule the field breaks, for a refusal by the grading rules (e.g. reason_required).
+	Code string `json:"code,omitempty" example:"reason_required"`
 } //	@name	FieldProblem
 
 // ProblemContentType is the media type of error bodies.
@@ -117,6 +119,19 @@ var errorTable = []errorStatus{
 			p.Errors = make([]FieldProblem, len(ge.Problems))
 			for i, fe := range ge.Problems {
 				p.Errors[i] = FieldProblem{Field: fe.Field, Message: fe.Message}
+			}
+			p.Detail = validationDetail(p.Errors)
+		}},
+	// A refusal of the finding-level GRADE rules: the type names the rule
+	// (the first problem's), each error its field and code.
+	{match: as[*grading.RuleError](), status: http.StatusUnprocessableEntity, typ: TypeValidation, title: "Refused by the GRADE rules",
+		problem: func(_ *gin.Context, err error, p *Problem) {
+			var re *grading.RuleError
+			errors.As(err, &re)
+			p.Type = "/problems/" + string(re.Code)
+			p.Errors = make([]FieldProblem, len(re.Problems))
+			for i, rp := range re.Problems {
+				p.Errors[i] = FieldProblem{Field: rp.Field, Message: rp.Message, Code: string(rp.Code)}
 			}
 			p.Detail = validationDetail(p.Errors)
 		}},

@@ -43,7 +43,9 @@ var schemaModels = []any{
 	&models.FindingFlag{},
 	&models.FindingSource{},
 	&models.ClaimFinding{},
-	&models.Change{}, // 00005_changes
+	&models.Change{},            // 00005_changes
+	&models.FindingAssessment{}, // 00007_finding_review
+	&models.FindingGrade{},
 }
 
 // tablesWithoutModel are migrated tables that gorm never maps.

@@ -60,11 +60,17 @@ type Finding struct {
 	Attribution  *grading.Attribution
 	Summary      string
 	Certainty    *grading.Certainty
-	Version      int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	Flags        []FindingFlag   `gorm:"foreignKey:FindingID"`
-	Sources      []FindingSource `gorm:"foreignKey:FindingID"`
+	// GradeID is the current (newest) grade; nil while ungraded.
+	GradeID *int64
+	Grade   *FindingGrade `gorm:"foreignKey:GradeID"`
+	// Disagreements lists the start and domains on which the submitted
+	// assessments differ while that is unsettled; nil or empty otherwise.
+	Disagreements []string `gorm:"serializer:json"`
+	Version       int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Flags         []FindingFlag   `gorm:"foreignKey:FindingID"`
+	Sources       []FindingSource `gorm:"foreignKey:FindingID"`
 }
 
 // FindingFlag is one flag raised on a finding; indexed by flag, like

@@ -56,24 +56,27 @@ func SnapshotOfFindingSource(fs FindingSource) FindingSourceSnapshot {
 
 // FindingSnapshot has the shape of the API's Finding.
 type FindingSnapshot struct {
-	ID           int64                   `json:"id"`
-	Question     QuestionSnapshot        `json:"question"`
-	Sources      []FindingSourceSnapshot `json:"sources"`
-	Measure      *grading.EffectMeasure  `json:"measure"`
-	Estimate     *float64                `json:"estimate"`
-	CILow        *float64                `json:"ci_low"`
-	CIHigh       *float64                `json:"ci_high"`
-	Events       *int64                  `json:"events"`
-	Participants *int64                  `json:"participants"`
-	Studies      *int64                  `json:"studies"`
-	Threshold    *float64                `json:"threshold"`
-	Attribution  *grading.Attribution    `json:"attribution"`
-	Summary      string                  `json:"summary"`
-	Certainty    *grading.Certainty      `json:"certainty"`
-	Flags        []grading.Flag          `json:"flags"`
-	Version      int64                   `json:"version"`
-	CreatedAt    time.Time               `json:"created_at"`
-	UpdatedAt    time.Time               `json:"updated_at"`
+	ID            int64                        `json:"id"`
+	Question      QuestionSnapshot             `json:"question"`
+	Sources       []FindingSourceSnapshot      `json:"sources"`
+	Measure       *grading.EffectMeasure       `json:"measure"`
+	Estimate      *float64                     `json:"estimate"`
+	CILow         *float64                     `json:"ci_low"`
+	CIHigh        *float64                     `json:"ci_high"`
+	Events        *int64                       `json:"events"`
+	Participants  *int64                       `json:"participants"`
+	Studies       *int64                       `json:"studies"`
+	Threshold     *float64                     `json:"threshold"`
+	Attribution   *grading.Attribution         `json:"attribution"`
+	Summary       string                       `json:"summary"`
+	Certainty     *grading.Certainty           `json:"certainty"`
+	Flags         []grading.Flag               `json:"flags"`
+	Disagreements []string                     `json:"disagreements"`
+	Grade         *FindingGradeSnapshot        `json:"grade"`
+	Derivation    *CertaintyDerivationSnapshot `json:"derivation"`
+	Version       int64                        `json:"version"`
+	CreatedAt     time.Time                    `json:"created_at"`
+	UpdatedAt     time.Time                    `json:"updated_at"`
 }
 
 // FlagNames lists f's flags, sorted; never nil.
@@ -95,6 +98,12 @@ func SnapshotOfFinding(f Finding) FindingSnapshot {
 		Flags: f.FlagNames(), Version: f.Version, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
 	for i, fs := range f.Sources {
 		r.Sources[i] = SnapshotOfFindingSource(fs)
+	}
+	r.Disagreements = nonNilList(f.Disagreements)
+	r.Grade = FindingGradeOf(f.Grade)
+	if f.Grade != nil {
+		d := SnapshotOfCertaintyDerivation(f.Grade.Derivation)
+		r.Derivation = &d
 	}
 	return r
 }

@@ -171,7 +171,12 @@ func (s *Store) UpdateFindingSource(ctx context.Context, a Actor, findingID, sou
 		}).Error; err != nil {
 			return fmt.Errorf("update finding source %d: %w", id, classify(err))
 		}
-		return auditOutcome(tx, a, "finding_source.updated", "finding_source", id, nil, &findingID, before, models.SnapshotOfFindingSource(fs))
+		if err := auditOutcome(tx, a, "finding_source.updated", "finding_source", id, nil, &findingID, before, models.SnapshotOfFindingSource(fs)); err != nil {
+			return err
+		}
+		// reported_certainty and design_subset are part of what a grade
+		// rests on.
+		return s.refreshFindingFlags(tx, a, []int64{findingID}, "finding_source.updated")
 	})
 	return fs, err
 }

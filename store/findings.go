@@ -118,7 +118,7 @@ func (s *Store) CreateFinding(ctx context.Context, a Actor, in FindingInput) (mo
 		if verr != nil {
 			return verr
 		}
-		if err := tx.Omit("Question", "Flags", "Sources").Create(&f).Error; err != nil {
+		if err := tx.Omit("Question", "Flags", "Sources", "Grade").Create(&f).Error; err != nil {
 			return fmt.Errorf("create finding: %w", classify(err))
 		}
 		f.Question = q
@@ -228,6 +228,11 @@ func (s *Store) UpdateFinding(ctx context.Context, a Actor, id, version int64, p
 			return fmt.Errorf("update finding %d: %w", id, classify(err))
 		}
 		if err := auditOutcome(tx, a, "finding.updated", "finding", id, nil, &id, before, models.SnapshotOfFinding(f)); err != nil {
+			return err
+		}
+		// The effect, the threshold or the question may have changed: a
+		// grade may have gone stale.
+		if err := s.refreshFindingFlags(tx, a, []int64{id}, "finding.updated"); err != nil {
 			return err
 		}
 		out, err = s.findingDocument(tx, id)

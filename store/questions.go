@@ -194,7 +194,16 @@ func (s *Store) UpdateQuestion(ctx context.Context, a Actor, id, version int64, 
 		}).Error; err != nil {
 			return fmt.Errorf("update question %d: %w", id, classify(err))
 		}
-		return auditOutcome(tx, a, "question.updated", "question", id, nil, nil, models.SnapshotOfQuestion(before), models.SnapshotOfQuestion(q))
+		if err := auditOutcome(tx, a, "question.updated", "question", id, nil, nil, models.SnapshotOfQuestion(before), models.SnapshotOfQuestion(q)); err != nil {
+			return err
+		}
+		// The PICO, timepoint or outcome_kind may have changed: the grades
+		// of the question's findings may have gone stale.
+		findingIDs, err := findingsOfQuestion(tx, id)
+		if err != nil {
+			return err
+		}
+		return s.refreshFindingFlags(tx, a, findingIDs, "question.updated")
 	})
 	return q, err
 }

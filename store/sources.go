@@ -489,7 +489,9 @@ func (s *Store) UpdateSource(ctx context.Context, a Actor, id int64, version int
 				after = claimIDs[len(claimIDs)-1]
 			}
 		}
-		if src.Retracted != before.Retracted || includesChanged {
+		designChanged := (src.IncludedDesign == nil) != (before.IncludedDesign == nil) ||
+			(src.IncludedDesign != nil && *src.IncludedDesign != *before.IncludedDesign)
+		if src.Retracted != before.Retracted || includesChanged || src.Kind != before.Kind || designChanged {
 			// The findings resting on the source, directly or through a
 			// review that includes it, or on the review whose includes changed.
 			findingIDs, err := findingsOfSources(tx, id)

@@ -56,6 +56,8 @@ type Store struct {
 	inTx bool
 	// noFTS makes SQLite searches skip the FTS5 index (benchmarks compare).
 	noFTS bool
+	// requiredReviews is REQUIRED_REVIEWS (SetRequiredReviews).
+	requiredReviews int
 }
 
 // Open connects to databaseURL: a postgres:// or postgresql:// URL, or an
@@ -322,7 +324,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	ran := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		ran = true
-		fnErr = fn(&Store{db: tx, dialect: s.dialect, log: s.log, inTx: true, noFTS: s.noFTS})
+		fnErr = fn(&Store{db: tx, dialect: s.dialect, log: s.log, inTx: true, noFTS: s.noFTS, requiredReviews: s.requiredReviews})
 		return fnErr
 	})
 	switch {

@@ -1,0 +1,211 @@
+package models
+
+import (
+	"time"
+
+	"claimgrade/grading"
+)
+
+// FirstSubmission is an assessment's first submission, kept when it is
+// revised: the agreement statistics compare first submissions.
+type FirstSubmission struct {
+	Judgements  grading.DomainJudgements `json:"judgements"`
+	Start       grading.Certainty        `json:"start"`
+	Certainty   grading.Certainty        `json:"certainty"`
+	SubmittedAt time.Time                `json:"submitted_at"`
+}
+
+// FindingAssessment is one reviewer's GRADE assessment of a finding's body
+// of evidence: a draft, then submitted (frozen), then at most once revised
+// after unblinding. Certainty and Derivation are computed by
+// grading.GradeBody, never taken from the client.
+type FindingAssessment struct {
+	ID              int64 `gorm:"primaryKey"`
+	FindingID       int64
+	ReviewerID      int64
+	Reviewer        User
+	Judgements      grading.DomainJudgements `gorm:"serializer:json"`
+	Rationale       string
+	Status          grading.AssessmentStatus
+	Certainty       *grading.Certainty
+	Derivation      grading.CertaintyDerivation `gorm:"serializer:json"`
+	FirstSubmission *FirstSubmission            `gorm:"serializer:json"`
+	Version         int64
+	SubmittedAt     *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// Submitted reports whether the assessment counts as submitted (submitted
+// or revised).
+func (a FindingAssessment) Submitted() bool {
+	return a.Status == grading.StatusSubmitted || a.Status == grading.StatusRevised
+}
+
+// Review is the assessment as the consensus and flag rules see it.
+func (a FindingAssessment) Review() grading.FindingAssessment {
+	out := grading.FindingAssessment{Reviewer: a.Reviewer.Name, Judgements: a.Judgements, Start: a.Derivation.Start,
+		Certainty: a.Derivation.Result}
+	if a.SubmittedAt != nil {
+		out.SubmittedAt = *a.SubmittedAt
+	}
+	return out
+}
+
+// FindingGrade is a decision on a finding's certainty. Grades are kept as
+// history; the finding's grade_id names its current one (its newest).
+type FindingGrade struct {
+	ID            int64 `gorm:"primaryKey"`
+	FindingID     int64
+	Certainty     grading.Certainty
+	Judgements    grading.DomainJudgements `gorm:"serializer:json"`
+	Method        grading.Method
+	Rationale     string
+	DecidedByID   *int64
+	DecidedBy     string
+	DecidedAt     time.Time
+	AssessmentIDs []int64 `gorm:"serializer:json"`
+	Fingerprint   string
+	Derivation    grading.CertaintyDerivation `gorm:"serializer:json"`
+}
+
+// JudgementsSnapshot has the shape of the API's Judgements.
+type JudgementsSnapshot struct {
+	RiskOfBias           grading.Concern  `json:"risk_of_bias"`
+	Inconsistency        grading.Concern  `json:"inconsistency"`
+	Indirectness         grading.Concern  `json:"indirectness"`
+	Imprecision          grading.Concern  `json:"imprecision"`
+	PublicationBias      grading.Concern  `json:"publication_bias"`
+	LargeEffect          grading.Effect   `json:"large_effect"`
+	DoseResponse         bool             `json:"dose_response"`
+	PlausibleConfounding bool             `json:"plausible_confounding"`
+	RobTool              *grading.RobTool `json:"rob_tool"`
+}
+
+// SnapshotOfJudgements is j without its reasons, as the API shows it.
+func SnapshotOfJudgements(j grading.DomainJudgements) JudgementsSnapshot {
+	r := JudgementsSnapshot{RiskOfBias: j.RiskOfBias, Inconsistency: j.Inconsistency, Indirectness: j.Indirectness,
+		Imprecision: j.Imprecision, PublicationBias: j.PublicationBias, LargeEffect: j.LargeEffect, DoseResponse: j.DoseResponse,
+		PlausibleConfounding: j.PlausibleConfounding}
+	if j.RobTool != "" {
+		t := j.RobTool
+		r.RobTool = &t
+	}
+	return r
+}
+
+// ReasonsOf is j's reasons; never nil.
+func ReasonsOf(j grading.DomainJudgements) map[string]string {
+	if j.Reasons == nil {
+		return map[string]string{}
+	}
+	return j.Reasons
+}
+
+// CertaintyStepSnapshot has the shape of the API's CertaintyStep.
+type CertaintyStepSnapshot struct {
+	Domain    grading.Domain    `json:"domain"`
+	Judgement string            `json:"judgement"`
+	Change    int               `json:"change"`
+	After     grading.Certainty `json:"after"`
+	Reason    string            `json:"reason,omitempty"`
+	FHIRType  string            `json:"fhir_type"`
+}
+
+// CertaintyDerivationSnapshot has the shape of the API's
+// CertaintyDerivation.
+type CertaintyDerivationSnapshot struct {
+	Start         grading.Certainty       `json:"start"`
+	StartReason   string                  `json:"start_reason"`
+	DesignClass   grading.DesignClass     `json:"design_class,omitempty"`
+	EventRate     bool                    `json:"event_rate"`
+	RobTool       grading.RobTool         `json:"rob_tool,omitempty"`
+	ReportedBy    int64                   `json:"reported_by,omitempty"`
+	LevelSetting  []int64                 `json:"level_setting"`
+	Overlapped    []int64                 `json:"overlapped"`
+	Context       []grading.ContextSource `json:"context"`
+	Steps         []CertaintyStepSnapshot `json:"steps"`
+	Total         int                     `json:"total"`
+	Result        grading.Certainty       `json:"result"`
+	Clamped       bool                    `json:"clamped"`
+	Summary       string                  `json:"summary"`
+	AdjudicatedBy string                  `json:"adjudicated_by,omitempty"`
+	Rationale     string                  `json:"rationale,omitempty"`
+}
+
+func nonNilList[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// SnapshotOfCertaintyDerivation is d as the API shows it.
+func SnapshotOfCertaintyDerivation(d grading.CertaintyDerivation) CertaintyDerivationSnapshot {
+	r := CertaintyDerivationSnapshot{Start: d.Start, StartReason: d.StartReason, DesignClass: d.DesignClass, EventRate: d.EventRate,
+		RobTool: d.RobTool, ReportedBy: d.ReportedBy, LevelSetting: nonNilList(d.LevelSetting), Overlapped: nonNilList(d.Overlapped),
+		Context: nonNilList(d.Context), Steps: []CertaintyStepSnapshot{}, Total: d.Total, Result: d.Result, Clamped: d.Clamped,
+		Summary: d.Summary(), AdjudicatedBy: d.AdjudicatedBy, Rationale: d.Rationale}
+	for _, s := range d.Steps {
+		r.Steps = append(r.Steps, CertaintyStepSnapshot{Domain: grading.Domain(s.Domain), Judgement: s.Judgement, Change: s.Change,
+			After: s.After, Reason: s.Reason, FHIRType: s.FHIRType})
+	}
+	return r
+}
+
+// FindingAssessmentSnapshot has the shape of the API's FindingAssessment.
+type FindingAssessmentSnapshot struct {
+	ID          int64                       `json:"id"`
+	FindingID   int64                       `json:"finding_id"`
+	Reviewer    string                      `json:"reviewer"`
+	Status      grading.AssessmentStatus    `json:"status"`
+	Judgements  JudgementsSnapshot          `json:"judgements"`
+	Reasons     map[string]string           `json:"reasons"`
+	Rationale   string                      `json:"rationale"`
+	Certainty   *grading.Certainty          `json:"certainty"`
+	Derivation  CertaintyDerivationSnapshot `json:"derivation"`
+	Version     int64                       `json:"version"`
+	SubmittedAt *time.Time                  `json:"submitted_at"`
+	CreatedAt   time.Time                   `json:"created_at"`
+	UpdatedAt   time.Time                   `json:"updated_at"`
+}
+
+// SnapshotOfFindingAssessment is as as the API shows it; reviewer is the
+// name of its reviewer.
+func SnapshotOfFindingAssessment(as FindingAssessment, reviewer string) FindingAssessmentSnapshot {
+	return FindingAssessmentSnapshot{ID: as.ID, FindingID: as.FindingID, Reviewer: reviewer, Status: as.Status,
+		Judgements: SnapshotOfJudgements(as.Judgements), Reasons: ReasonsOf(as.Judgements), Rationale: as.Rationale,
+		Certainty: as.Certainty, Derivation: SnapshotOfCertaintyDerivation(as.Derivation), Version: as.Version,
+		SubmittedAt: as.SubmittedAt, CreatedAt: as.CreatedAt, UpdatedAt: as.UpdatedAt}
+}
+
+// FindingGradeSnapshot has the shape of the API's FindingGrade.
+type FindingGradeSnapshot struct {
+	Certainty     grading.Certainty  `json:"certainty"`
+	Judgements    JudgementsSnapshot `json:"judgements"`
+	Reasons       map[string]string  `json:"reasons"`
+	Method        grading.Method     `json:"method"`
+	Rationale     string             `json:"rationale"`
+	DecidedBy     string             `json:"decided_by"`
+	DecidedAt     time.Time          `json:"decided_at"`
+	AssessmentIDs []int64            `json:"assessment_ids"`
+}
+
+// FindingGradeOf is g as the API shows it inside a finding; nil for no
+// grade.
+func FindingGradeOf(g *FindingGrade) *FindingGradeSnapshot {
+	if g == nil {
+		return nil
+	}
+	return &FindingGradeSnapshot{Certainty: g.Certainty, Judgements: SnapshotOfJudgements(g.Judgements), Reasons: ReasonsOf(g.Judgements),
+		Method: g.Method, Rationale: g.Rationale, DecidedBy: g.DecidedBy, DecidedAt: g.DecidedAt, AssessmentIDs: nonNilList(g.AssessmentIDs)}
+}
+
+// SnapshotOfFindingGrade is g as the API shows it (a FindingGrade); nil
+// (no snapshot) for no grade.
+func SnapshotOfFindingGrade(g *FindingGrade) any {
+	if g == nil {
+		return nil
+	}
+	return FindingGradeOf(g)
+}

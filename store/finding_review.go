@@ -1,0 +1,420 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"gorm.io/gorm"
+
+	"claimgrade/grading"
+	"claimgrade/models"
+)
+
+// The finding-level review workflow's loads, writes and locks (package
+// review decides), and the recomputation of a finding's derived fields:
+// certainty, grade, disagreements and flags (grading.FindingFlagsOf).
+
+// SetRequiredReviews sets REQUIRED_REVIEWS, which the finding flag rules
+// read (reviewer_disagreement is raised only once that many assessments are
+// submitted); below 1 means the default, 2.
+func (s *Store) SetRequiredReviews(n int) { s.requiredReviews = n }
+
+// RequiredReviews is REQUIRED_REVIEWS (2 unless set).
+func (s *Store) RequiredReviews() int {
+	if s.requiredReviews < 1 {
+		return 2
+	}
+	return s.requiredReviews
+}
+
+// findingBodies reads the bodies of evidence of findings as the engine
+// sees them, in two queries: the effect with the question, then the
+// sources with their includes. A missing finding has no entry.
+func findingBodies(tx *gorm.DB, ids []int64) (map[int64]grading.Body, error) {
+	out := map[int64]grading.Body{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var heads []struct {
+		ID             int64
+		Measure        *grading.EffectMeasure
+		Estimate       *float64
+		CILow          *float64 `gorm:"column:ci_low"`
+		CIHigh         *float64 `gorm:"column:ci_high"`
+		Events         *int64
+		Participants   *int64
+		Studies        *int64
+		Threshold      *float64
+		Population     string
+		Intervention   string
+		Comparator     *string
+		ComparatorKind grading.ComparatorKind
+		Outcome        string
+		Timepoint      string
+		OutcomeKind    grading.OutcomeKind
+	}
+	if err := tx.Table("findings f").Select(`f.id, f.measure, f.estimate, f.ci_low, f.ci_high, f.events, f.participants, f.studies,
+		f.threshold, q.population, q.intervention, q.comparator, q.comparator_kind, q.outcome, q.timepoint, q.outcome_kind`).
+		Joins("JOIN questions q ON q.id = f.question_id").Where("f.id IN ?", ids).Scan(&heads).Error; err != nil {
+		return nil, fmt.Errorf("read finding bodies: %w", classify(err))
+	}
+	for _, h := range heads {
+		b := grading.Body{Question: grading.Question{Population: h.Population, Intervention: h.Intervention, Comparator: h.Comparator,
+			ComparatorKind: h.ComparatorKind, Outcome: h.Outcome, Timepoint: h.Timepoint, OutcomeKind: h.OutcomeKind},
+			Effect: grading.EffectEstimate{Estimate: h.Estimate, CILow: h.CILow, CIHigh: h.CIHigh, Events: h.Events,
+				Participants: h.Participants, Studies: h.Studies, Threshold: h.Threshold}}
+		if h.Measure != nil {
+			b.Effect.Measure = *h.Measure
+		}
+		out[h.ID] = b
+	}
+	var rows []struct {
+		FindingID         int64
+		SourceID          int64
+		ReportedCertainty *grading.Certainty
+		DesignSubset      *grading.IncludedDesign
+		Kind              grading.SourceKind
+		Retracted         bool
+		IncludedDesign    *grading.IncludedDesign
+		IncludeID         *int64
+		IncludeRetracted  *bool
+	}
+	if err := tx.Raw(`SELECT fs.finding_id, fs.source_id, fs.reported_certainty, fs.design_subset, s.kind, s.retracted,
+			s.included_design, si.source_id AS include_id, t.retracted AS include_retracted
+		FROM finding_sources fs JOIN sources s ON s.id = fs.source_id
+		LEFT JOIN source_includes si ON si.review_id = s.id
+		LEFT JOIN sources t ON t.id = si.source_id
+		WHERE fs.finding_id IN ? ORDER BY fs.finding_id, fs.id, si.source_id`, ids).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read finding sources: %w", classify(err))
+	}
+	for i := 0; i < len(rows); {
+		r := rows[i]
+		bs := grading.BodySource{SourceID: r.SourceID, Kind: r.Kind, Retracted: r.Retracted,
+			ReportedCertainty: grading.Deref(r.ReportedCertainty)}
+		if r.IncludedDesign != nil {
+			bs.IncludedDesign = *r.IncludedDesign
+		}
+		if r.DesignSubset != nil {
+			bs.DesignSubset = grading.DesignClass(*r.DesignSubset)
+		}
+		for ; i < len(rows) && rows[i].FindingID == r.FindingID && rows[i].SourceID == r.SourceID; i++ {
+			if inc := rows[i].IncludeID; inc != nil {
+				bs.Includes = append(bs.Includes, *inc)
+				if rows[i].IncludeRetracted != nil && *rows[i].IncludeRetracted {
+					bs.RetractedIncludes = append(bs.RetractedIncludes, *inc)
+				}
+			}
+		}
+		b := out[r.FindingID]
+		b.Sources = append(b.Sources, bs)
+		out[r.FindingID] = b
+	}
+	return out, nil
+}
+
+// countedSubmissions are the submitted (or revised) assessments that the
+// consensus and flag rules count: all of them while the finding has no
+// grade, else those submitted after its current grade was decided (a new
+// round of review after the grade went stale).
+func countedSubmissions(all []models.FindingAssessment, grade *models.FindingGrade) []models.FindingAssessment {
+	var out []models.FindingAssessment
+	for _, as := range all {
+		if !as.Submitted() || as.SubmittedAt == nil {
+			continue
+		}
+		if grade != nil && !as.SubmittedAt.After(grade.DecidedAt) {
+			continue
+		}
+		out = append(out, as)
+	}
+	return out
+}
+
+// CountedSubmissions is countedSubmissions for package review.
+func CountedSubmissions(all []models.FindingAssessment, grade *models.FindingGrade) []models.FindingAssessment {
+	return countedSubmissions(all, grade)
+}
+
+// findingState is what the flag rules see of one finding.
+func findingState(body grading.Body, grade *models.FindingGrade, counted []models.FindingAssessment, required int) grading.FindingState {
+	st := grading.FindingState{Body: body, RequiredReviews: required}
+	if grade != nil {
+		st.Grade = &grading.FindingGrade{Certainty: grade.Certainty, Fingerprint: grade.Fingerprint, DecidedAt: grade.DecidedAt}
+	}
+	for _, as := range counted {
+		st.Submitted = append(st.Submitted, as.Review())
+	}
+	return st
+}
+
+// refreshFindingFlags recomputes the derived fields of findingIDs (flags
+// by grading.FindingFlagsOf: low_certainty, ungraded, stale_grade,
+// retracted_evidence, reviewer_disagreement; the certainty of the current
+// grade; the open disagreements) inside the caller's transaction, in id
+// order and chunks of rederiveChunk, set-based like rederive: each chunk is
+// locked, then read in a constant number of queries, and only findings
+// whose derived fields change are written (version bumped, a
+// finding.flagged event recorded with cause when the flags change).
+func (s *Store) refreshFindingFlags(tx *gorm.DB, a Actor, findingIDs []int64, cause string) error {
+	ids := slices.Clone(findingIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	for len(ids) > 0 {
+		n := min(len(ids), rederiveChunk)
+		if err := s.refreshFindingFlagsChunk(tx, a, ids[:n], cause); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+func (s *Store) refreshFindingFlagsChunk(tx *gorm.DB, a Actor, ids []int64, cause string) error {
+	var findings []models.Finding
+	if err := s.forUpdate(tx.Select("id", "certainty", "grade_id", "disagreements")).Where("id IN ?", ids).Order("id").
+		Find(&findings).Error; err != nil {
+		return fmt.Errorf("lock findings: %w", classify(err))
+	}
+	locked := make([]int64, len(findings))
+	var gradeIDs []int64
+	for i, f := range findings {
+		locked[i] = f.ID
+		if f.GradeID != nil {
+			gradeIDs = append(gradeIDs, *f.GradeID)
+		}
+	}
+	if len(locked) == 0 {
+		return nil
+	}
+	bodies, err := findingBodies(tx, locked)
+	if err != nil {
+		return err
+	}
+	grades := map[int64]*models.FindingGrade{}
+	if len(gradeIDs) > 0 {
+		var rows []models.FindingGrade
+		if err := tx.Where("id IN ?", gradeIDs).Find(&rows).Error; err != nil {
+			return fmt.Errorf("read finding grades: %w", classify(err))
+		}
+		for i := range rows {
+			grades[rows[i].FindingID] = &rows[i]
+		}
+	}
+	var assessments []models.FindingAssessment
+	if err := tx.Where("finding_id IN ? AND status IN ?", locked, []grading.AssessmentStatus{grading.StatusSubmitted, grading.StatusRevised}).
+		Order("id").Find(&assessments).Error; err != nil {
+		return fmt.Errorf("read submitted finding assessments: %w", classify(err))
+	}
+	submitted := map[int64][]models.FindingAssessment{}
+	for _, as := range assessments {
+		submitted[as.FindingID] = append(submitted[as.FindingID], as)
+	}
+	var oldFlags []models.FindingFlag
+	if err := tx.Where("finding_id IN ?", locked).Find(&oldFlags).Error; err != nil {
+		return fmt.Errorf("read finding flags: %w", classify(err))
+	}
+	had := map[int64][]grading.Flag{}
+	for _, f := range oldFlags {
+		had[f.FindingID] = append(had[f.FindingID], f.Flag)
+	}
+	t := now()
+	var flagChanged []int64
+	var rows []models.FindingFlag
+	var events []models.AuditEvent
+	for _, f := range findings {
+		id := f.ID
+		grade := grades[id]
+		counted := countedSubmissions(submitted[id], grade)
+		state := findingState(bodies[id], grade, counted, s.RequiredReviews())
+		flags := grading.FindingFlagsOf(state)
+		disagreements := []string{}
+		if slices.Contains(flags, grading.FlagReviewerDisagreement) {
+			disagreements = grading.Disagreements(state.Submitted)
+		}
+		var certainty *grading.Certainty
+		if grade != nil {
+			certainty = grade.Certainty.Ptr()
+		}
+		old := had[id]
+		slices.Sort(old)
+		flagsChange := !slices.Equal(old, flags)
+		derivedChange := grading.Deref(certainty) != grading.Deref(f.Certainty) || !slices.Equal(nonNil(f.Disagreements), disagreements)
+		if !flagsChange && !derivedChange {
+			continue
+		}
+		if err := tx.Model(&models.Finding{}).Where("id = ?", id).Updates(map[string]any{
+			"certainty": certainty, "disagreements": jsonList(disagreements),
+			"version": gorm.Expr("version + 1"), "updated_at": t}).Error; err != nil {
+			return fmt.Errorf("update derived fields of finding %d: %w", id, classify(err))
+		}
+		if !flagsChange {
+			continue
+		}
+		flagChanged = append(flagChanged, id)
+		for _, fl := range flags {
+			rows = append(rows, models.FindingFlag{Flag: fl, FindingID: id})
+		}
+		ev := actorEvent(a, "finding.flagged", "finding", id, t)
+		fid := id
+		ev.FindingID = &fid
+		ev.Before = snapshot(models.FlagsSnapshot{Flags: nonNil(old)})
+		ev.After = snapshot(models.FlagsSnapshot{Flags: flags, Cause: cause})
+		events = append(events, ev)
+	}
+	if len(flagChanged) == 0 {
+		return nil
+	}
+	if err := tx.Where("finding_id IN ?", flagChanged).Delete(&models.FindingFlag{}).Error; err != nil {
+		return fmt.Errorf("clear finding flags: %w", classify(err))
+	}
+	if len(rows) > 0 {
+		if err := tx.CreateInBatches(rows, 500).Error; err != nil {
+			return fmt.Errorf("write finding flags: %w", classify(err))
+		}
+	}
+	if err := tx.CreateInBatches(events, 200).Error; err != nil {
+		return fmt.Errorf("record finding flag events: %w", classify(err))
+	}
+	return nil
+}
+
+// jsonList is a list as the JSON text a serializer:json column holds.
+func jsonList(v []string) string {
+	b, _ := json.Marshal(nonNil(v))
+	return string(b)
+}
+
+// findingsOfQuestion lists the findings that answer a question.
+func findingsOfQuestion(tx *gorm.DB, questionID int64) ([]int64, error) {
+	var ids []int64
+	if err := tx.Model(&models.Finding{}).Where("question_id = ?", questionID).Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("find findings of question %d: %w", questionID, classify(err))
+	}
+	return ids, nil
+}
+
+// LockFinding locks a finding until the transaction ends and reads it as
+// its document shows it.
+func (t *ReviewTx) LockFinding(id int64) (models.Finding, error) {
+	if _, err := t.s.lockFinding(t.db, id); err != nil {
+		return models.Finding{}, err
+	}
+	return t.s.findingDocument(t.db, id)
+}
+
+// Finding reads a finding as its document shows it, without locking it.
+func (t *ReviewTx) Finding(id int64) (models.Finding, error) { return t.s.findingDocument(t.db, id) }
+
+// FindingBody reads a finding's body of evidence as the engine sees it.
+func (t *ReviewTx) FindingBody(id int64) (grading.Body, error) {
+	b, err := findingBodies(t.db, []int64{id})
+	if err != nil {
+		return grading.Body{}, err
+	}
+	body, ok := b[id]
+	if !ok {
+		return grading.Body{}, notFound("finding", id)
+	}
+	return body, nil
+}
+
+// OwnFindingAssessment reads reviewerID's assessment of a finding; nil
+// when none.
+func (t *ReviewTx) OwnFindingAssessment(findingID, reviewerID int64) (*models.FindingAssessment, error) {
+	var rows []models.FindingAssessment
+	if err := t.db.Preload("Reviewer").Where("finding_id = ? AND reviewer_id = ?", findingID, reviewerID).Limit(1).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("find assessment of user %d on finding %d: %w", reviewerID, findingID, classify(err))
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &rows[0], nil
+}
+
+// FindingAssessments reads a finding's assessments in scope by id,
+// reviewers preloaded; never nil. OrSubmitted includes revised ones.
+func (t *ReviewTx) FindingAssessments(findingID int64, sc AssessmentScope) ([]models.FindingAssessment, error) {
+	q := t.db.Preload("Reviewer").Where("finding_id = ?", findingID)
+	done := []grading.AssessmentStatus{grading.StatusSubmitted, grading.StatusRevised}
+	switch {
+	case sc.All:
+	case sc.OrSubmitted:
+		q = q.Where("reviewer_id = ? OR status IN ?", sc.ReviewerID, done)
+	default:
+		q = q.Where("reviewer_id = ?", sc.ReviewerID)
+	}
+	rows := []models.FindingAssessment{}
+	if err := q.Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list assessments of finding %d: %w", findingID, classify(err))
+	}
+	return rows, nil
+}
+
+// FindingAssessment reads one finding assessment, its reviewer preloaded.
+func (t *ReviewTx) FindingAssessment(id int64) (models.FindingAssessment, error) {
+	var out models.FindingAssessment
+	if err := t.db.Preload("Reviewer").Take(&out, id).Error; err != nil {
+		return out, fmt.Errorf("read finding assessment %d: %w", id, classify(err))
+	}
+	return out, nil
+}
+
+// InsertFindingAssessment creates as; a second assessment of the same
+// reviewer on the finding is ErrConflict.
+func (t *ReviewTx) InsertFindingAssessment(as *models.FindingAssessment) error {
+	if err := t.db.Omit("Reviewer").Create(as).Error; err != nil {
+		return fmt.Errorf("create finding assessment: %w", classify(err))
+	}
+	return nil
+}
+
+// UpdateFindingAssessment writes an assessment's judgements, rationale,
+// status, certainty, derivation, first submission, version and times if its
+// stored version is still version; false when it is not.
+func (t *ReviewTx) UpdateFindingAssessment(as *models.FindingAssessment, version int64) (bool, error) {
+	res := t.db.Model(&models.FindingAssessment{}).Where("id = ? AND version = ?", as.ID, version).
+		Select("judgements", "rationale", "status", "certainty", "derivation", "first_submission", "version", "submitted_at", "updated_at").
+		Updates(as)
+	if res.Error != nil {
+		return false, fmt.Errorf("update finding assessment %d: %w", as.ID, classify(res.Error))
+	}
+	return res.RowsAffected > 0, nil
+}
+
+// InsertFindingGrade records a grade and makes it the finding's current
+// one.
+func (t *ReviewTx) InsertFindingGrade(g *models.FindingGrade) error {
+	if err := t.db.Create(g).Error; err != nil {
+		return fmt.Errorf("record %s grade of finding %d: %w", g.Method, g.FindingID, classify(err))
+	}
+	if err := t.db.Model(&models.Finding{}).Where("id = ?", g.FindingID).
+		Updates(map[string]any{"grade_id": g.ID, "version": gorm.Expr("version + 1"), "updated_at": now()}).Error; err != nil {
+		return fmt.Errorf("set the grade of finding %d: %w", g.FindingID, classify(err))
+	}
+	return nil
+}
+
+// CurrentFindingGrade reads a finding's current grade; nil when it has
+// none.
+func (t *ReviewTx) CurrentFindingGrade(f models.Finding) (*models.FindingGrade, error) {
+	if f.GradeID == nil {
+		return nil, nil
+	}
+	var g models.FindingGrade
+	if err := t.db.Take(&g, *f.GradeID).Error; err != nil {
+		return nil, fmt.Errorf("read grade %d: %w", *f.GradeID, classify(err))
+	}
+	return &g, nil
+}
+
+// AuditFinding records one write of the finding review workflow in the
+// audit trail, in the finding's history.
+func (t *ReviewTx) AuditFinding(a Actor, action, entity string, entityID, findingID int64, before, after any) error {
+	return auditOutcome(t.db, a, action, entity, entityID, nil, &findingID, before, after)
+}
+
+// RefreshFinding recomputes a finding's certainty, disagreements and flags.
+func (t *ReviewTx) RefreshFinding(a Actor, findingID int64, cause string) error {
+	return t.s.refreshFindingFlags(t.db, a, []int64{findingID}, cause)
+}
