@@ -18,13 +18,13 @@ import (
 // kept first submission graded an older body). It runs one query.
 func (s *Store) FirstSubmissions(ctx context.Context, therapyID int64) ([][]grading.FindingAssessment, error) {
 	submitted := []grading.AssessmentStatus{grading.StatusSubmitted, grading.StatusRevised}
-	counted := s.db.WithContext(ctx).Table("finding_assessments").Select("finding_id").
-		Where("status IN ? AND first_submission IS NOT NULL", submitted).
-		Group("finding_id").Having("COUNT(*) >= 2")
 	q := s.db.WithContext(ctx).Model(&models.FindingAssessment{}).
 		Select("finding_assessments.id", "finding_assessments.finding_id", "finding_assessments.first_submission").
 		Where("finding_assessments.status IN ? AND finding_assessments.first_submission IS NOT NULL", submitted).
-		Where("finding_assessments.finding_id IN (?)", counted)
+		// The subquery as text: gorm builds a *gorm.DB subquery by running
+		// the query callbacks dry, which the tests' query counter would count.
+		Where(`finding_assessments.finding_id IN (SELECT finding_id FROM finding_assessments
+			WHERE status IN ? AND first_submission IS NOT NULL GROUP BY finding_id HAVING COUNT(*) >= 2)`, submitted)
 	if therapyID != 0 {
 		q = q.Joins("JOIN findings ON findings.id = finding_assessments.finding_id").
 			Joins("JOIN questions ON questions.id = findings.question_id").
