@@ -73,6 +73,7 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	editor.PUT("/claims/:id/grade", h.AdjudicateGrade)
 	read.GET("/claims/:id/history", h.ClaimHistory)
 	read.GET("/flags", h.FlagCounts)
+	read.GET("/agreement", h.Agreement)
 
 	read.GET("/questions", h.ListQuestions)
 	read.GET("/questions/:id", h.GetQuestion)

@@ -45,7 +45,7 @@ var secOperationRoles = map[string]string{
 
 	"listAssessments": secReviewer, "putMyAssessment": secReviewer, "submitMyAssessment": secReviewer,
 	"adjudicateGrade": secEditor,
-	"claimHistory":    secPublic, "flagCounts": secPublic,
+	"claimHistory":    secPublic, "flagCounts": secPublic, "getAgreement": secPublic,
 
 	"linkClaimFinding": secEditor, "patchClaimFinding": secEditor, "unlinkClaimFinding": secEditor,
 

@@ -15,6 +15,149 @@ const docTemplate = `{
     "host": "{{.Host}}",
     "basePath": "{{.BasePath}}",
     "paths": {
+        "/api/v1/agreement": {
+            "get": {
+                "description": "Agreement between reviewers' FIRST submissions of finding assessments (a revision after unblinding does not count, drafts never do), over every finding with at least two submitted assessments: per GRADE domain on the domain's ordinal scale, on the start and on the final certainty (four levels). Each scale has the percent agreement beside a linearly weighted kappa (Cohen's for two raters per finding, Fleiss' when some finding has more) and n; kappa is null when undefined. Read both: when nearly every judgement is the same, kappa is low or null although agreement is high (the kappa paradox). Only aggregates are shown, never an assessment. With therapy (a slug or any alias), only findings on that therapy's questions; an unknown therapy is a 404.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "findings"
+                ],
+                "summary": "Inter-reviewer agreement",
+                "operationId": "getAgreement",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Therapy slug or alias",
+                        "name": "therapy",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/AgreementReport"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/changes": {
             "get": {
                 "description": "Every committed change of the catalogue (entity, id, action, at) in order of ` + "`" + `seq` + "`" + `, which follows commit order on every database. A client that stores the last ` + "`" + `seq` + "`" + ` it processed and asks again with ` + "`" + `after=\u003cthat seq\u003e` + "`" + ` sees every change exactly once, even while concurrent writers commit: no change can later appear below a seq already served. The feed carries no content (fetch the record for that); API keys, users and (blinded) assessments are left out. ` + "`" + `next_cursor` + "`" + ` is set when more rows are ready; on the last page, poll again with ` + "`" + `after` + "`" + ` set to the last ` + "`" + `seq` + "`" + `.",
@@ -6300,6 +6443,119 @@ const docTemplate = `{
                 "next_cursor": {
                     "type": "string",
                     "x-nullable": true
+                }
+            }
+        },
+        "AgreementDomains": {
+            "type": "object",
+            "required": [
+                "dose_response",
+                "imprecision",
+                "inconsistency",
+                "indirectness",
+                "large_effect",
+                "plausible_confounding",
+                "publication_bias",
+                "risk_of_bias"
+            ],
+            "properties": {
+                "dose_response": {
+                    "$ref": "#/definitions/AgreementStat"
+                },
+                "imprecision": {
+                    "$ref": "#/definitions/AgreementStat"
+                },
+                "inconsistency": {
+                    "$ref": "#/definitions/AgreementStat"
+                },
+                "indirectness": {
+                    "$ref": "#/definitions/AgreementStat"
+                },
+                "large_effect": {
+                    "$ref": "#/definitions/AgreementStat"
+                },
+                "plausible_confounding": {
+                    "$ref": "#/definitions/AgreementStat"
+                },
+                "publication_bias": {
+                    "$ref": "#/definitions/AgreementStat"
+                },
+                "risk_of_bias": {
+                    "$ref": "#/definitions/AgreementStat"
+                }
+            }
+        },
+        "AgreementReport": {
+            "type": "object",
+            "required": [
+                "certainty",
+                "domains",
+                "findings",
+                "start",
+                "therapy"
+            ],
+            "properties": {
+                "certainty": {
+                    "$ref": "#/definitions/AgreementStat"
+                },
+                "domains": {
+                    "$ref": "#/definitions/AgreementDomains"
+                },
+                "findings": {
+                    "description": "Findings with at least two submitted assessments (the report's subjects).",
+                    "type": "integer",
+                    "example": 12
+                },
+                "start": {
+                    "$ref": "#/definitions/AgreementStat"
+                },
+                "therapy": {
+                    "description": "The therapy's slug when the report is for one therapy; null for all findings.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "mesotherapy"
+                }
+            }
+        },
+        "AgreementStat": {
+            "type": "object",
+            "required": [
+                "kappa",
+                "n",
+                "percent_agreement",
+                "ratings"
+            ],
+            "properties": {
+                "kappa": {
+                    "description": "Linearly weighted kappa: Cohen's when every finding has two ratings (the first submitter as rater 1), Fleiss' (Gwet's weighted form) otherwise; null when undefined (n is 0, or every rating fell in one category).",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 0.57
+                },
+                "n": {
+                    "description": "Findings with at least two first submissions.",
+                    "type": "integer",
+                    "example": 12
+                },
+                "percent_agreement": {
+                    "description": "Percentage of agreeing pairs of ratings (with two per finding: of findings rated alike); null when n is 0.",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 83.3
+                },
+                "ratings": {
+                    "description": "First submissions those findings hold.",
+                    "type": "integer",
+                    "example": 24
+                },
+                "statistic": {
+                    "description": "Which kappa: cohen_weighted_linear or fleiss_weighted_linear; absent when n is 0.",
+                    "type": "string",
+                    "enum": [
+                        "cohen_weighted_linear",
+                        "fleiss_weighted_linear"
+                    ],
+                    "example": "cohen_weighted_linear"
                 }
             }
         },
