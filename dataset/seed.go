@@ -3,14 +3,16 @@ package dataset
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"claimgrade/grading"
 	"claimgrade/models"
 	"claimgrade/review"
 	"claimgrade/store"
 )
 
-// Demo users: the reviewers and the editor named in the dataset's reviews
-// act without API keys.
+// The seed actor loads the catalogue; the demo reviewers and the editor
+// named in the dataset's reviews act as themselves, without API keys.
 const (
 	seedActor    = "seed"
 	loadedAction = "dataset.loaded"
@@ -22,8 +24,11 @@ type Summary struct {
 	Version     int
 	Therapies   int
 	Sources     int
+	Questions   int
+	Findings    int
 	Claims      int
-	Links       int
+	Appearances int
+	Links       int // claim-finding links
 	Assessments int
 	Grades      int
 }
@@ -32,18 +37,23 @@ func (s Summary) String() string {
 	if !s.Loaded {
 		return fmt.Sprintf("demo dataset v%d is already loaded; nothing changed", s.Version)
 	}
-	return fmt.Sprintf("loaded demo dataset v%d: %d therapies, %d sources, %d claims, %d links, %d assessments, %d grades",
-		s.Version, s.Therapies, s.Sources, s.Claims, s.Links, s.Assessments, s.Grades)
+	return fmt.Sprintf("loaded demo dataset v%d: %d therapies, %d sources, %d questions, %d findings, %d claims, "+
+		"%d appearances, %d claim-finding links, %d assessments, %d grades",
+		s.Version, s.Therapies, s.Sources, s.Questions, s.Findings, s.Claims, s.Appearances, s.Links, s.Assessments, s.Grades)
 }
 
-// Seed loads the dataset through the store's own methods (the validation,
-// derivation, grading and audit the API uses), in one transaction: it loads
-// whole or not at all. It is idempotent: a dataset version that was loaded
-// once is recorded in the audit trail and not loaded again.
-// requiredReviews is the server's REQUIRED_REVIEWS.
+// Seed loads the dataset through the store's and the review workflow's own
+// methods (the validation, grading, rating and audit the API uses), in one
+// transaction: it loads whole or not at all. It is idempotent: a dataset
+// version that was loaded once is recorded in the audit trail and not
+// loaded again. The demo reviewers' assessments go through the finding
+// review with requiredReviews (the server's REQUIRED_REVIEWS): with the
+// default 2, agreeing reviewers make a consensus grade and the editor
+// adjudicates where they differ; the claims are rated by the rules from the
+// grades that result.
 func Seed(ctx context.Context, st *store.Store, d *Dataset, requiredReviews int) (Summary, error) {
 	sum := Summary{Version: d.Version}
-	if err := d.Validate(); err != nil {
+	if err := d.Validate(nil); err != nil {
 		return sum, err
 	}
 	done, err := st.HasEvent(ctx, loadedAction, "dataset", int64(d.Version))
@@ -53,85 +63,215 @@ func Seed(ctx context.Context, st *store.Store, d *Dataset, requiredReviews int)
 	sys := store.System(seedActor)
 	err = st.InTx(ctx, func(tx *store.Store) error {
 		sum = Summary{Version: d.Version}
-		for _, t := range d.Therapies {
-			aliases := make([]store.AliasInput, len(t.Aliases))
-			for i, a := range t.Aliases {
-				aliases[i] = store.AliasInput{Alias: a.Alias, Language: a.Language}
-			}
-			if _, err := tx.CreateTherapy(ctx, sys, store.TherapyInput{Slug: t.Slug, Name: t.Name, Description: t.Description, Aliases: aliases}); err != nil {
-				return fmt.Errorf("therapy %s: %w", t.Slug, err)
-			}
-			sum.Therapies++
-		}
-		sourceIDs := map[string]int64{}
-		for _, s := range d.Sources {
-			src, err := tx.CreateSource(ctx, sys, store.SourceInput{Kind: s.Kind, Title: s.Title, Authors: s.Authors, Year: s.Year,
-				Container: s.Container, DOI: s.DOI, PMID: s.PMID, URL: s.URL, Language: s.Language, IncludedDesign: s.IncludedDesign})
-			if err != nil {
-				return fmt.Errorf("source %s: %w", s.Key, err)
-			}
-			sourceIDs[s.Key] = src.ID
-			sum.Sources++
-		}
-		claimIDs := map[string]int64{}
-		for _, c := range d.Claims {
-			claim, err := tx.CreateClaim(ctx, sys, store.ClaimInput{Therapy: c.Therapy, Text: c.Text, Language: c.Language,
-				TextEn: c.TextEN, Condition: &c.Condition, Outcome: &c.Outcome, ClaimType: c.ClaimType})
-			if err != nil {
-				return fmt.Errorf("claim %s: %w", c.Key, err)
-			}
-			claimIDs[c.Key] = claim.ID
-			sum.Claims++
-			for _, l := range c.Links {
-				if _, err := tx.CreateLink(ctx, sys, claim.ID, store.LinkInput{SourceID: sourceIDs[l.Source], Role: l.Role, Stance: l.Stance,
-					Excerpt: l.Excerpt, Locator: l.Locator, ReportedCertainty: l.ReportedCertainty, Note: l.Note}); err != nil {
-					return fmt.Errorf("claim %s: link to %s: %w", c.Key, l.Source, err)
-				}
-				sum.Links++
+		l := loader{ctx: ctx, tx: tx, sys: sys, sum: &sum, sources: map[string]int64{}, questions: map[string]int64{}, findings: map[string]int64{}}
+		for _, step := range []func(*Dataset) error{l.therapies, l.sourceRecords, l.questionRecords, l.findingRecords, l.claims} {
+			if err := step(d); err != nil {
+				return err
 			}
 		}
-		for _, r := range d.Reviews {
-			claimID := claimIDs[r.Claim]
-			for _, a := range r.Assessments {
-				u, err := tx.EnsureUser(ctx, sys, a.Reviewer, models.RoleReviewer)
-				if err != nil {
-					return fmt.Errorf("review of %s: %w", r.Claim, err)
-				}
-				reviewer := store.ActorFor(u, "")
-				in := review.AssessmentInput{RiskOfBias: a.RiskOfBias, Inconsistency: a.Inconsistency, Indirectness: a.Indirectness,
-					Imprecision: a.Imprecision, PublicationBias: a.PublicationBias, LargeEffect: a.LargeEffect,
-					DoseResponse: a.DoseResponse, PlausibleConfounding: a.PlausibleConfounding, Verdict: a.Verdict, Rationale: a.Rationale}
-				if _, _, err := review.New(tx).PutAssessment(ctx, reviewer, claimID, 0, in); err != nil {
-					return fmt.Errorf("assessment of %s by %s: %w", r.Claim, a.Reviewer, err)
-				}
-				_, grade, err := review.New(tx).SubmitAssessment(ctx, reviewer, claimID, requiredReviews)
-				if err != nil {
-					return fmt.Errorf("submit assessment of %s by %s: %w", r.Claim, a.Reviewer, err)
-				}
-				sum.Assessments++
-				if grade != nil {
-					sum.Grades++
-				}
-			}
-			if adj := r.Adjudication; adj != nil {
-				u, err := tx.EnsureUser(ctx, sys, adj.Editor, models.RoleEditor)
-				if err != nil {
-					return fmt.Errorf("adjudication of %s: %w", r.Claim, err)
-				}
-				if _, err := review.New(tx).Adjudicate(ctx, store.ActorFor(u, ""), claimID, review.GradeInput{Certainty: adj.Certainty.Ptr(),
-					Verdict: adj.Verdict, Rationale: adj.Rationale}); err != nil {
-					return fmt.Errorf("adjudication of %s: %w", r.Claim, err)
-				}
-				sum.Grades++
-			}
+		if err := l.reviews(d, requiredReviews); err != nil {
+			return err
 		}
 		return tx.RecordEvent(ctx, sys, loadedAction, "dataset", int64(d.Version), map[string]any{
-			"therapies": sum.Therapies, "sources": sum.Sources, "claims": sum.Claims, "links": sum.Links,
-			"assessments": sum.Assessments, "grades": sum.Grades})
+			"therapies": sum.Therapies, "sources": sum.Sources, "questions": sum.Questions, "findings": sum.Findings,
+			"claims": sum.Claims, "appearances": sum.Appearances, "links": sum.Links, "assessments": sum.Assessments, "grades": sum.Grades})
 	})
 	if err != nil {
 		return Summary{Version: d.Version}, fmt.Errorf("load demo dataset: %w", err)
 	}
 	sum.Loaded = true
 	return sum, nil
+}
+
+// loader writes one dataset inside one transaction, keeping the ids of
+// what it created by the dataset's keys.
+type loader struct {
+	ctx                          context.Context
+	tx                           *store.Store
+	sys                          store.Actor
+	sum                          *Summary
+	sources, questions, findings map[string]int64
+}
+
+func (l loader) therapies(d *Dataset) error {
+	for _, t := range d.Therapies {
+		aliases := make([]store.AliasInput, len(t.Aliases))
+		for i, a := range t.Aliases {
+			aliases[i] = store.AliasInput{Alias: a.Alias, Language: a.Language}
+		}
+		if _, err := l.tx.CreateTherapy(l.ctx, l.sys, store.TherapyInput{Slug: t.Slug, Name: t.Name, Description: t.Description, Aliases: aliases}); err != nil {
+			return fmt.Errorf("therapy %s: %w", t.Slug, err)
+		}
+		l.sum.Therapies++
+	}
+	return nil
+}
+
+// sourceRecords creates the sources, a review after the sources it
+// includes.
+func (l loader) sourceRecords(d *Dataset) error {
+	pending := make([]Source, len(d.Sources))
+	copy(pending, d.Sources)
+	for len(pending) > 0 {
+		var later []Source
+		for _, s := range pending {
+			includes := make([]int64, 0, len(s.Includes))
+			for _, k := range s.Includes {
+				if id, ok := l.sources[k]; ok {
+					includes = append(includes, id)
+				}
+			}
+			if len(includes) < len(s.Includes) {
+				later = append(later, s)
+				continue
+			}
+			src, err := l.tx.CreateSource(l.ctx, l.sys, store.SourceInput{Kind: s.Kind, Title: s.Title, Authors: s.Authors, Year: s.Year,
+				Container: s.Container, DOI: s.DOI, PMID: s.PMID, URL: s.URL, Language: s.Language, IncludedDesign: s.IncludedDesign,
+				Includes: includes})
+			if err != nil {
+				return fmt.Errorf("source %s: %w", s.Key, err)
+			}
+			l.sources[s.Key] = src.ID
+			l.sum.Sources++
+		}
+		if len(later) == len(pending) {
+			return fmt.Errorf("sources %s include sources that are not in the dataset", later[0].Key)
+		}
+		pending = later
+	}
+	return nil
+}
+
+func (l loader) questionRecords(d *Dataset) error {
+	for _, q := range d.Questions {
+		row, err := l.tx.CreateQuestion(l.ctx, l.sys, store.QuestionInput{Therapy: q.Therapy, Population: q.Population,
+			Intervention: q.Intervention, Comparator: q.Comparator, ComparatorKind: q.ComparatorKind, Outcome: q.Outcome,
+			Timepoint: q.Timepoint, OutcomeKind: q.OutcomeKind})
+		if err != nil {
+			return fmt.Errorf("question %s: %w", q.Key, err)
+		}
+		l.questions[q.Key] = row.ID
+		l.sum.Questions++
+	}
+	return nil
+}
+
+func (l loader) findingRecords(d *Dataset) error {
+	for _, f := range d.Findings {
+		row, err := l.tx.CreateFinding(l.ctx, l.sys, store.FindingInput{QuestionID: l.questions[f.Question], Measure: f.Measure,
+			Estimate: f.Estimate, CILow: f.CILow, CIHigh: f.CIHigh, Events: int64Ptr(f.Events), Participants: int64Ptr(f.Participants),
+			Studies: int64Ptr(f.Studies), Threshold: f.Threshold, Attribution: f.Attribution, Summary: f.Summary})
+		if err != nil {
+			return fmt.Errorf("finding %s: %w", f.Key, err)
+		}
+		l.findings[f.Key] = row.ID
+		l.sum.Findings++
+		for _, fs := range f.Sources {
+			in := store.FindingSourceInput{SourceID: l.sources[fs.Source], Excerpt: fs.Excerpt, Locator: fs.Locator,
+				Note: &fs.Note, ReportedCertainty: fs.ReportedCertainty}
+			if fs.DesignSubset != nil {
+				ds := grading.IncludedDesign(*fs.DesignSubset)
+				in.DesignSubset = &ds
+			}
+			if _, err := l.tx.AttachSource(l.ctx, l.sys, row.ID, in); err != nil {
+				return fmt.Errorf("finding %s: source %s: %w", f.Key, fs.Source, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (l loader) claims(d *Dataset) error {
+	for _, c := range d.Claims {
+		summary, textEn := c.Summary, c.TextEN
+		claim, err := l.tx.CreateClaim(l.ctx, l.sys, store.ClaimInput{Therapy: c.Therapy, Text: c.Text, Language: c.Language,
+			TextEn: &textEn, Summary: &summary, ClaimType: c.ClaimType, Assertion: c.Assertion, ClaimedValue: c.ClaimedValue, Hedge: c.Hedge})
+		if err != nil {
+			return fmt.Errorf("claim %s: %w", c.Key, err)
+		}
+		l.sum.Claims++
+		for _, a := range c.Appearances {
+			excerpt, locator := a.Excerpt, a.Locator
+			in := store.AppearanceInput{SourceID: l.sources[a.Source], Excerpt: &excerpt, Locator: &locator, URL: a.URL}
+			if a.RetrievedAt != nil {
+				t, err := time.Parse(time.RFC3339, *a.RetrievedAt)
+				if err != nil {
+					return fmt.Errorf("claim %s: appearance in %s: retrieved_at: %w", c.Key, a.Source, err)
+				}
+				in.RetrievedAt = &t
+			}
+			if _, err := l.tx.CreateAppearance(l.ctx, l.sys, claim.ID, in); err != nil {
+				return fmt.Errorf("claim %s: appearance in %s: %w", c.Key, a.Source, err)
+			}
+			l.sum.Appearances++
+		}
+		for _, fl := range c.Findings {
+			note := fl.Note
+			if _, err := l.tx.LinkFinding(l.ctx, l.sys, claim.ID, store.ClaimFindingInput{FindingID: l.findings[fl.Finding],
+				Stance: fl.Stance, Note: &note}); err != nil {
+				return fmt.Errorf("claim %s: finding %s: %w", c.Key, fl.Finding, err)
+			}
+			l.sum.Links++
+		}
+	}
+	return nil
+}
+
+// reviews runs the demo reviewers' assessments through the finding review:
+// each reviewer drafts and submits; where the submissions leave the finding
+// in reviewer_disagreement, the dataset's editor adjudicates under the
+// finding's current version.
+func (l loader) reviews(d *Dataset, required int) error {
+	for _, r := range d.Reviews {
+		findingID := l.findings[r.Finding]
+		for _, a := range r.Assessments {
+			u, err := l.tx.EnsureUser(l.ctx, l.sys, a.Reviewer, models.RoleReviewer)
+			if err != nil {
+				return fmt.Errorf("review of %s: %w", r.Finding, err)
+			}
+			reviewer := store.ActorFor(u, "")
+			in := review.FindingAssessmentInput{Judgements: a.domain(), Rationale: a.Rationale}
+			if _, _, err := review.New(l.tx).PutFindingAssessment(l.ctx, reviewer, findingID, 0, in, required); err != nil {
+				return fmt.Errorf("assessment of %s by %s: %w", r.Finding, a.Reviewer, err)
+			}
+			_, grade, err := review.New(l.tx).SubmitFindingAssessment(l.ctx, reviewer, findingID, required)
+			if err != nil {
+				return fmt.Errorf("submit assessment of %s by %s: %w", r.Finding, a.Reviewer, err)
+			}
+			l.sum.Assessments++
+			if grade != nil {
+				l.sum.Grades++
+			}
+		}
+		adj := r.Adjudication
+		if adj == nil {
+			continue
+		}
+		f, err := l.tx.GetFinding(l.ctx, findingID)
+		if err != nil {
+			return fmt.Errorf("adjudication of %s: %w", r.Finding, err)
+		}
+		if !hasFlag(f, grading.FlagReviewerDisagreement) {
+			continue // e.g. REQUIRED_REVIEWS=1: the first submission made the grade
+		}
+		u, err := l.tx.EnsureUser(l.ctx, l.sys, adj.Editor, models.RoleEditor)
+		if err != nil {
+			return fmt.Errorf("adjudication of %s: %w", r.Finding, err)
+		}
+		in := review.FindingAssessmentInput{Judgements: adj.domain(), Rationale: adj.Rationale}
+		if _, err := review.New(l.tx).AdjudicateFinding(l.ctx, store.ActorFor(u, ""), findingID, f.Version, in); err != nil {
+			return fmt.Errorf("adjudication of %s: %w", r.Finding, err)
+		}
+		l.sum.Grades++
+	}
+	return nil
+}
+
+func hasFlag(f models.Finding, flag grading.Flag) bool {
+	for _, fl := range f.Flags {
+		if fl.Flag == flag {
+			return true
+		}
+	}
+	return false
 }

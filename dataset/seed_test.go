@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"claimgrade/dataset"
+	"claimgrade/grading"
 	"claimgrade/internal/testenv"
 	"claimgrade/models"
 	"claimgrade/store"
@@ -15,7 +16,8 @@ import (
 func counts(t *testing.T, st *store.Store) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
-	for _, table := range []string{"therapies", "therapy_aliases", "sources", "claims", "links", "claim_flags", "assessments", "grades", "users", "audit_events"} {
+	for _, table := range []string{"therapies", "therapy_aliases", "sources", "questions", "findings", "finding_sources", "finding_flags",
+		"claims", "links", "claim_findings", "claim_flags", "finding_assessments", "finding_grades", "users", "audit_events"} {
 		var n int64
 		if err := st.DB().Table(table).Count(&n).Error; err != nil {
 			t.Fatalf("count %s: %v", table, err)
@@ -43,15 +45,16 @@ func TestSeed(t *testing.T) {
 		if before["claims"] != int64(len(d.Claims)) {
 			t.Errorf("claims = %d, want %d", before["claims"], len(d.Claims))
 		}
-		wantGrades := int64(0)
+		assessments := 0
 		for _, r := range d.Reviews {
-			wantGrades++
-			if r.Adjudication != nil && len(r.Assessments) < 2 {
-				t.Errorf("review of %s: an adjudication needs two assessments", r.Claim)
-			}
+			assessments += len(r.Assessments)
 		}
-		if before["grades"] != wantGrades {
-			t.Errorf("grades = %d, want one per review (%d)", before["grades"], wantGrades)
+		if before["finding_grades"] != int64(len(d.Reviews)) || sum.Grades != len(d.Reviews) {
+			t.Errorf("finding grades = %d (summary %d), want one per review (%d)", before["finding_grades"], sum.Grades, len(d.Reviews))
+		}
+		if before["finding_assessments"] != int64(assessments) || before["findings"] != int64(len(d.Findings)) ||
+			before["questions"] != int64(len(d.Questions)) {
+			t.Errorf("counts = %v, want %d assessments, %d findings, %d questions", before, assessments, len(d.Findings), len(d.Questions))
 		}
 
 		again, err := dataset.Seed(ctx, st, d, 2)
@@ -90,25 +93,33 @@ func TestSeed(t *testing.T) {
 			slices.Sort(out)
 			return out
 		}
+		// What the rules make of the wording (docs/ratings.md): nothing here
+		// is set by hand in the dataset, which holds no ratings.
 		tests := []struct {
 			key       string
-			verdict   string
+			rating    grading.Rating
 			certainty string
 			has       []string
 			hasNot    []string
 		}{
-			{key: "fr-003-no-drug-interaction", verdict: "unsupported", has: []string{"unsupported", "ungraded"}},
-			{key: "de-004-drug-interactions", verdict: "unsupported", has: []string{"unsupported", "ungraded"}},
-			{key: "it-001-well-tolerated", verdict: "supported", certainty: "moderate", hasNot: []string{"ungraded", "unsupported"}},
-			{key: "en-002-almost-painless", verdict: "supported", certainty: "low", has: []string{"low_certainty"}},
-			{key: "de-004-corticosteroid-relief", verdict: "refuted", certainty: "moderate", has: []string{"contradicted", "unsupported"}},
-			{key: "de-000-more-effective-than-oral", verdict: "mixed", certainty: "low", has: []string{"contradicted", "low_certainty"}, hasNot: []string{"reviewer_disagreement", "ungraded"}},
-			{key: "en-002-almost-no-side-effects", verdict: "ungraded", has: []string{"contradicted", "ungraded"}},
+			// "pas de risque d'interaction médicamenteuse": a literal absence no
+			// graded finding bears on.
+			{key: "fr-003-no-drug-interaction", rating: grading.RatingNotRated, has: []string{"absolute_wording", "unsupported", "ungraded"}},
+			{key: "de-004-drug-interactions", rating: grading.RatingNotRated, has: []string{"unsupported", "ungraded"}},
+			// "almost painless" states no number: a frequency without a value
+			// can only be unproven.
+			{key: "en-002-almost-painless", rating: grading.RatingUnproven, certainty: "very_low", has: []string{"unsupported", "low_certainty"},
+				hasNot: []string{"absolute_wording", "ungraded"}},
+			// "abscesses can occur": an attributable harm was reported.
+			{key: "de-000-abscesses", rating: grading.RatingAccurate, certainty: "very_low", has: []string{"low_certainty"},
+				hasNot: []string{"unsupported", "inaccurate_wording"}},
+			// "75% of cases" rests only on a finding linked as neutral.
+			{key: "de-000-effective-75pct", rating: grading.RatingNotRated, has: []string{"unsupported"}},
 		}
 		for _, tt := range tests {
 			c := byKey(tt.key)
-			if string(c.Verdict) != tt.verdict {
-				t.Errorf("verdict(%s) = %s, want %s", tt.key, c.Verdict, tt.verdict)
+			if c.Rating != tt.rating || c.RatingSource != grading.SourceRule {
+				t.Errorf("rating(%s) = %s (%s), want %s by the rules: %s", tt.key, c.Rating, c.RatingSource, tt.rating, c.RatingExplanation)
 			}
 			got := ""
 			if c.Certainty != nil {
@@ -127,6 +138,19 @@ func TestSeed(t *testing.T) {
 				if slices.Contains(f, not) {
 					t.Errorf("flags(%s) = %v, want no %s", tt.key, f, not)
 				}
+			}
+		}
+		// The flags never contradict the rating, on every claim.
+		for _, c := range rows {
+			f := flags(c)
+			if slices.Contains(f, "unsupported") != (c.Rating != grading.RatingAccurate) {
+				t.Errorf("claim %q: rating %s with flags %v", c.Text, c.Rating, f)
+			}
+			if slices.Contains(f, "inaccurate_wording") != (c.Rating == grading.RatingOverstated || c.Rating == grading.RatingFalse) {
+				t.Errorf("claim %q: rating %s with flags %v", c.Text, c.Rating, f)
+			}
+			if (c.Certainty == nil) != (c.Rating == grading.RatingNotRated) || c.RatingExplanation == "" {
+				t.Errorf("claim %q: rating %s, certainty %v, explanation %q", c.Text, c.Rating, c.Certainty, c.RatingExplanation)
 			}
 		}
 		// Every claim appears somewhere.

@@ -163,27 +163,6 @@ func TestEffect(t *testing.T) {
 	}
 }
 
-func TestVerdictValid(t *testing.T) {
-	tests := []struct {
-		v    Verdict
-		want bool
-	}{
-		{Supported, true},
-		{Refuted, true},
-		{Mixed, true},
-		{Insufficient, true},
-		{Verdict(Unsupported), false},
-		{Verdict(Ungraded), false},
-		{"", false},
-		{"Supported", false},
-	}
-	for _, tt := range tests {
-		if got := tt.v.Valid(); got != tt.want {
-			t.Errorf("Verdict(%q).Valid() = %v, want %v", tt.v, got, tt.want)
-		}
-	}
-}
-
 func TestStanceValid(t *testing.T) {
 	tests := []struct {
 		s    Stance
@@ -212,8 +191,6 @@ func TestEnumLists(t *testing.T) {
 	}{
 		{"Concerns", Strings(Concerns()), []string{"not_serious", "serious", "very_serious"}},
 		{"Effects", Strings(Effects()), []string{"none", "large", "very_large"}},
-		{"Verdicts", Strings(Verdicts()), []string{"supported", "refuted", "mixed", "insufficient"}},
-		{"PublicVerdicts", Strings(PublicVerdicts()), []string{"supported", "refuted", "mixed", "insufficient", "unsupported", "ungraded"}},
 		{"Stances", Strings(Stances()), []string{"supports", "refutes", "mixed", "neutral"}},
 		{"Domains", Domains(), []string{"risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias", "large_effect", "dose_response", "plausible_confounding"}},
 	}
@@ -233,11 +210,6 @@ func TestEnumListsAreValid(t *testing.T) {
 	for _, s := range Effects() {
 		if !s.Valid() {
 			t.Errorf("Effect(%q).Valid() = false, want true", s)
-		}
-	}
-	for _, s := range Verdicts() {
-		if !s.Valid() {
-			t.Errorf("Verdict(%q).Valid() = false, want true", s)
 		}
 	}
 	for _, s := range Stances() {

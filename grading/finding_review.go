@@ -235,13 +235,7 @@ func FindingFlagsOf(s FindingState) []Flag {
 		FlagRetractedEvidence:    s.Body.anyRetracted(),
 		FlagReviewerDisagreement: findingDisagreementOpen(s),
 	}
-	flags := []Flag{}
-	for _, f := range AllFlags() {
-		if holds[f] {
-			flags = append(flags, f)
-		}
-	}
-	return flags
+	return inOrder(holds)
 }
 
 // anyRetracted reports whether a linked source, or a source a linked review

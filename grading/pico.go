@@ -178,3 +178,14 @@ func FindingFlags(retractedEvidence bool) []Flag {
 // isRate reports whether the measure is a rate of one group (proportion or
 // incidence), which events and participants describe.
 func isRate(m EffectMeasure) bool { return m == MeasureProportion || m == MeasureIncidence }
+
+// EvidenceAllowed reports whether a source of this kind may be attached to
+// a finding. web_article, news and other are where claims appear, never
+// evidence; an unknown kind is not allowed either.
+func EvidenceAllowed(kind SourceKind) bool {
+	switch kind {
+	case KindWebArticle, KindNews, KindOther:
+		return false
+	}
+	return kind.Validate() == nil
+}

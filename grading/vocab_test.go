@@ -2,7 +2,6 @@ package grading
 
 import (
 	"errors"
-	"reflect"
 	"strings"
 	"testing"
 )
@@ -34,8 +33,6 @@ func vocabularies() []vocabulary {
 		vocab("certainty", Certainties(), ParseCertainty, (*Certainty).Scan),
 		vocab("concern", Concerns(), ParseConcern, (*Concern).Scan),
 		vocab("large effect", Effects(), ParseEffect, (*Effect).Scan),
-		vocab("verdict", Verdicts(), ParseVerdict, (*Verdict).Scan),
-		vocab("verdict", PublicVerdicts(), ParsePublicVerdict, (*ClaimVerdict).Scan),
 		vocab("stance", Stances(), ParseStance, (*Stance).Scan),
 		vocab("source kind", SourceKinds(), ParseSourceKind, (*SourceKind).Scan),
 		vocab("claim type", ClaimTypes(), ParseClaimType, (*ClaimType).Scan),
@@ -116,44 +113,5 @@ func TestAtLevelClamps(t *testing.T) {
 		if got := atLevel(tt.level); got != tt.want {
 			t.Errorf("atLevel(%d) = %q, want %q", tt.level, got, tt.want)
 		}
-	}
-}
-
-func TestParseDerivation(t *testing.T) {
-	d, err := Assess([]Evidence{{LinkID: 1, SourceID: 2, Kind: KindRCT, Stance: Supports}},
-		Judgement{RiskOfBias: Serious, Inconsistency: NotSerious, Indirectness: NotSerious, Imprecision: NotSerious,
-			PublicationBias: NotSerious, LargeEffect: NoLargeEffect, Verdict: Supported, Rationale: "r"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stored := []byte(`{"format":2,"start":"high","start_source_id":2,"start_link_id":1,"start_reason":"rct (design level high)","start_kind":"rct","start_reported":false,"steps":[],"result":"moderate","clamped":false}`)
-	got, err := ParseDerivation(stored)
-	if err != nil || got.Result != d.Result || got.Start != High || got.StartKind != KindRCT {
-		t.Errorf("ParseDerivation(%s) = %+v, %v", stored, got, err)
-	}
-	for _, bad := range []string{
-		`{"Start":7,"Result":3}`, // the first format, with a level out of range
-		`{"format":1,"start":"high","result":"moderate"}`,
-		`{"format":2,"start":"hihg","result":"moderate"}`,
-		`{"format":2,"start":"high","result":"moderate","start_kind":"blog"}`,
-		`{"format":2,"start":"high","result":"moderate","steps":[{"after":"medium"}]}`,
-		`not json`,
-	} {
-		if d, err := ParseDerivation([]byte(bad)); err == nil {
-			t.Errorf("ParseDerivation(%s) = %+v, nil error; want an error", bad, d)
-		}
-	}
-}
-
-// Derivations stored before the format had a version (untagged Go field
-// names, certainties as numbers) are converted, not misread.
-func TestParseDerivationFormat0(t *testing.T) {
-	stored := `{"Start":4,"StartSourceID":51,"StartLinkID":5,"StartReason":"rct (design level high)","StartKind":"rct","StartReported":false,` +
-		`"Steps":[{"Domain":"risk_of_bias","Judgement":"serious","Change":-1,"After":3,"FHIRType":"RiskOfBias"}],"Result":3,"Clamped":false}`
-	got, err := ParseDerivation([]byte(stored))
-	want := Derivation{Format: DerivationFormat, Start: High, StartSourceID: 51, StartLinkID: 5, StartReason: "rct (design level high)",
-		StartKind: KindRCT, Steps: []Step{{Domain: "risk_of_bias", Judgement: "serious", Change: -1, After: Moderate, FHIRType: "RiskOfBias"}}, Result: Moderate}
-	if err != nil || !reflect.DeepEqual(got, want) {
-		t.Errorf("ParseDerivation(format 0) = %+v, %v\nwant %+v", got, err, want)
 	}
 }

@@ -14,20 +14,27 @@ import (
 )
 
 type claimResponse struct {
-	ID        int64             `json:"id" example:"5"`
-	Therapy   string            `json:"therapy" example:"mesotherapy"`
-	Text      string            `json:"text" example:"Die Behandlung ist nahezu schmerzfrei."`
-	Language  string            `json:"language" example:"de"`
-	TextEn    *string           `json:"text_en" extensions:"x-nullable" example:"The treatment is almost painless."`
-	Condition *string           `json:"condition" extensions:"x-nullable" example:"low back pain"`
-	Outcome   *string           `json:"outcome" extensions:"x-nullable" example:"procedural pain"`
+	ID       int64   `json:"id" example:"5"`
+	Therapy  string  `json:"therapy" example:"mesotherapy"`
+	Text     string  `json:"text" example:"Die Behandlung ist nahezu schmerzfrei."`
+	Language string  `json:"language" example:"de"`
+	TextEn   *string `json:"text_en" extensions:"x-nullable" example:"The treatment is almost painless."`
+	// A restatement under 75 characters (ClaimReview's claimReviewed); "" when not set.
+	Summary   string            `json:"summary" example:"Mesotherapy injections are almost painless"`
 	ClaimType grading.ClaimType `json:"claim_type" example:"safety"`
-	// The final grade's verdict; without one, unsupported (no supporting evidence) or ungraded.
-	Verdict grading.ClaimVerdict `json:"verdict" example:"unsupported"`
-	// The final grade's certainty, null while ungraded.
-	Certainty       *grading.Certainty `json:"certainty" extensions:"x-nullable" example:"moderate"`
-	Flags           []grading.Flag     `json:"flags" example:"unsupported,ungraded"`
-	SupportCount    int                `json:"support_count" example:"0"`
+	// What the wording asserts, which the rating rules read (docs/ratings.md).
+	Assertion grading.Assertion `json:"assertion" example:"absence"`
+	// The number the claim states: a proportion for a frequency (0.75 for "75% of cases"), the implied upper bound of a bounded absence ("almost painless"), else null.
+	ClaimedValue *float64      `json:"claimed_value" extensions:"x-nullable" example:"0.1"`
+	Hedge        grading.Hedge `json:"hedge" example:"none"`
+	// Whether the wording is true to the graded findings it links: accurate, overstated, unproven, false, or not_rated. The rules, with a worked example per row, are in docs/ratings.md (https://github.com/claimgrade/claimgrade/blob/main/docs/ratings.md).
+	Rating grading.Rating `json:"rating" example:"unproven"`
+	// rule: computed by the rules; editor: an editor's override (rating_override in the detail).
+	RatingSource grading.RatingSource `json:"rating_source" example:"rule"`
+	// The certainty of the finding the rating rests on; null when the rules rate nothing.
+	Certainty       *grading.Certainty `json:"certainty" extensions:"x-nullable" example:"low"`
+	Flags           []grading.Flag     `json:"flags" example:"unsupported,low_certainty"`
+	SupportCount    int                `json:"support_count" example:"1"`
 	RefuteCount     int                `json:"refute_count" example:"0"`
 	AppearanceCount int                `json:"appearance_count" example:"1"`
 	Version         int64              `json:"version" example:"3"`
@@ -35,15 +42,25 @@ type claimResponse struct {
 	UpdatedAt       time.Time          `json:"updated_at"`
 } //	@name	Claim
 
+type ratingOverrideResponse struct {
+	Rating    grading.Rating `json:"rating" example:"overstated"`
+	Rationale string         `json:"rationale" example:"The trial's pain scores exclude the first injection session."`
+	DecidedBy string         `json:"decided_by" example:"demo-editor"`
+	DecidedAt time.Time      `json:"decided_at"`
+	// The wording or the linked findings changed after the override was set: it still stands, flagged stale_grade, until an editor sets it again or removes it.
+	Stale bool `json:"stale" example:"false"`
+} //	@name	RatingOverride
+
 type claimDetailResponse struct {
 	claimResponse
-	// Appearances and evidence, each with its source.
-	Links []linkResponse `json:"links"`
-	// The findings linked to the claim, each with its stance, note and the finding embedded.
+	// The rule and the findings behind the rating, in words.
+	RatingExplanation string `json:"rating_explanation" example:"unproven (absence_zero_events) on finding 3 ..."`
+	// The editor's override, null while the rules decide.
+	RatingOverride *ratingOverrideResponse `json:"rating_override" extensions:"x-nullable"`
+	// Where the claim appears, each with its source.
+	Appearances []appearanceResponse `json:"appearances"`
+	// The findings linked to the claim, each with its stance, note and the finding embedded (question, effect, certainty, grade).
 	Findings []claimFindingResponse `json:"findings"`
-	// The current final grade, null while ungraded.
-	Grade      *gradeResponse     `json:"grade" extensions:"x-nullable"`
-	Derivation derivationResponse `json:"derivation"`
 } //	@name	ClaimDetail
 
 type claimList struct {
@@ -53,13 +70,19 @@ type claimList struct {
 
 type createClaimRequest struct {
 	// Slug or alias of the therapy.
-	Therapy   string            `json:"therapy" example:"Mesotherapie"`
-	Text      string            `json:"text" example:"Die Behandlung ist nahezu schmerzfrei."`
-	Language  string            `json:"language" example:"de"`
-	TextEn    *string           `json:"text_en,omitempty" example:"The treatment is almost painless."`
-	Condition *string           `json:"condition,omitempty" example:"low back pain"`
-	Outcome   *string           `json:"outcome,omitempty" example:"procedural pain"`
+	Therapy  string  `json:"therapy" example:"Mesotherapie"`
+	Text     string  `json:"text" example:"Die Behandlung ist nahezu schmerzfrei."`
+	Language string  `json:"language" example:"de"`
+	TextEn   *string `json:"text_en,omitempty" example:"The treatment is almost painless."`
+	// At most 74 characters.
+	Summary   *string           `json:"summary,omitempty" example:"Mesotherapy injections are almost painless"`
 	ClaimType grading.ClaimType `json:"claim_type" example:"safety"`
+	// Default other (nothing the rules check).
+	Assertion grading.Assertion `json:"assertion,omitempty" example:"absence"`
+	// frequency: a proportion in [0, 1] or null; absence: an upper bound in (0, 1) for a bounded absence, null for a literal one; others: null.
+	ClaimedValue *float64 `json:"claimed_value,omitempty" example:"0.1"`
+	// Default none.
+	Hedge grading.Hedge `json:"hedge,omitempty" example:"none"`
 } //	@name	ClaimCreate
 
 type patchClaimRequest struct {
@@ -67,75 +90,18 @@ type patchClaimRequest struct {
 	Text      *string            `json:"text,omitempty"`
 	Language  *string            `json:"language,omitempty"`
 	TextEn    *string            `json:"text_en,omitempty" example:"The treatment is almost painless."`
-	Condition *string            `json:"condition,omitempty"`
-	Outcome   *string            `json:"outcome,omitempty"`
+	Summary   *string            `json:"summary,omitempty"`
 	ClaimType *grading.ClaimType `json:"claim_type,omitempty"`
+	Assertion *grading.Assertion `json:"assertion,omitempty"`
+	// null clears it.
+	ClaimedValue Nullable[float64] `json:"claimed_value,omitempty" swaggertype:"number" extensions:"x-nullable"`
+	Hedge        *grading.Hedge    `json:"hedge,omitempty"`
 } //	@name	ClaimPatch
-
-type gradeResponse struct {
-	Certainty *grading.Certainty `json:"certainty" extensions:"x-nullable" example:"moderate"`
-	Verdict   grading.Verdict    `json:"verdict" example:"supported"`
-	Method    grading.Method     `json:"method" example:"consensus"`
-	Rationale string             `json:"rationale" example:"Two RCTs at some risk of bias; downgraded once."`
-	// Name of the editor, or of the reviewers whose agreement made the grade.
-	DecidedBy string    `json:"decided_by" example:"demo-reviewer-a, demo-reviewer-b"`
-	DecidedAt time.Time `json:"decided_at"`
-	// Ids of the assessments the grade rests on.
-	AssessmentIDs []int64 `json:"assessment_ids"`
-} //	@name	Grade
-
-type derivationStep struct {
-	Domain    grading.Domain `json:"domain" example:"risk_of_bias"`
-	Judgement string         `json:"judgement" example:"serious"`
-	Change    int            `json:"change" example:"-1"`
-	// Certainty after this step.
-	After *grading.Certainty `json:"after" extensions:"x-nullable" example:"moderate"`
-	// FHIR R5 certainty-type code of the domain.
-	FHIRType string `json:"fhir_type" example:"RiskOfBias"`
-} //	@name	DerivationStep
-
-type derivationResponse struct {
-	// Starting certainty from the best linked evidence; null without evidence.
-	Start         *grading.Certainty `json:"start" extensions:"x-nullable" example:"high"`
-	StartSourceID *int64             `json:"start_source_id" extensions:"x-nullable" example:"3"`
-	StartLinkID   *int64             `json:"start_link_id" extensions:"x-nullable" example:"9"`
-	StartReason   string             `json:"start_reason" example:"rct (design level high), source 3"`
-	// GRADE domains in order, with each step's change; empty while ungraded.
-	Steps []derivationStep `json:"steps"`
-	// The resulting certainty; null while ungraded or without evidence.
-	Result  *grading.Certainty `json:"result" extensions:"x-nullable" example:"moderate"`
-	Clamped bool               `json:"clamped" example:"false"`
-	Summary string             `json:"summary" example:"high (rct, source 3) -1 risk of bias (serious) = moderate"`
-} //	@name	Derivation
-
-func idPtr(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
-}
-
-func toDerivationResponse(d grading.Derivation, graded bool) derivationResponse {
-	r := derivationResponse{Start: d.Start.Ptr(), StartSourceID: idPtr(d.StartSourceID), StartLinkID: idPtr(d.StartLinkID),
-		StartReason: d.StartReason, Steps: []derivationStep{}, Clamped: d.Clamped}
-	for _, s := range d.Steps {
-		r.Steps = append(r.Steps, derivationStep{Domain: grading.Domain(s.Domain), Judgement: s.Judgement, Change: s.Change, After: s.After.Ptr(), FHIRType: s.FHIRType})
-	}
-	if graded {
-		r.Result = d.Result.Ptr()
-		r.Summary = d.Summary()
-	} else {
-		r.Summary = "ungraded: no usable evidence linked"
-		if d.Start != grading.None {
-			r.Summary = fmt.Sprintf("ungraded: certainty would start at %s from %s", d.Start, d.StartReason)
-		}
-	}
-	return r
-}
 
 func toClaimResponse(c models.Claim) claimResponse {
 	r := claimResponse{ID: c.ID, Therapy: c.Therapy.Slug, Text: c.Text, Language: c.Language, TextEn: c.TextEn,
-		Condition: c.Condition, Outcome: c.Outcome, ClaimType: c.ClaimType, Verdict: c.Verdict, Certainty: c.Certainty,
+		Summary: c.Summary, ClaimType: c.ClaimType, Assertion: c.Assertion, ClaimedValue: c.ClaimedValue, Hedge: c.Hedge,
+		Rating: c.Rating, RatingSource: c.RatingSource, Certainty: c.Certainty,
 		Flags: make([]grading.Flag, 0, len(c.Flags)), SupportCount: c.SupportCount, RefuteCount: c.RefuteCount,
 		AppearanceCount: c.AppearanceCount, Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 	for _, f := range c.Flags {
@@ -145,23 +111,32 @@ func toClaimResponse(c models.Claim) claimResponse {
 	return r
 }
 
-func toGradeResponse(g *models.Grade) *gradeResponse {
-	if g == nil {
+func toRatingOverride(c models.Claim) *ratingOverrideResponse {
+	if c.OverrideRating == nil {
 		return nil
 	}
-	return &gradeResponse{Certainty: g.Certainty, Verdict: g.Verdict, Method: g.Method, Rationale: g.Rationale,
-		DecidedBy: g.DecidedBy, DecidedAt: g.DecidedAt, AssessmentIDs: nonNilIDs(g.AssessmentIDs)}
+	o := &ratingOverrideResponse{Rating: *c.OverrideRating, Stale: c.OverrideBasis == nil || *c.OverrideBasis != c.EvidenceBasis}
+	if c.OverrideRationale != nil {
+		o.Rationale = *c.OverrideRationale
+	}
+	if c.OverrideBy != nil {
+		o.DecidedBy = *c.OverrideBy
+	}
+	if c.OverrideAt != nil {
+		o.DecidedAt = *c.OverrideAt
+	}
+	return o
 }
 
 func toClaimDetail(d store.ClaimDetail) claimDetailResponse {
-	r := claimDetailResponse{claimResponse: toClaimResponse(d.Claim), Links: make([]linkResponse, len(d.Links)),
-		Findings: make([]claimFindingResponse, len(d.Findings)),
-		Grade:    toGradeResponse(d.Grade), Derivation: toDerivationResponse(d.Derivation, d.Grade != nil)}
+	r := claimDetailResponse{claimResponse: toClaimResponse(d.Claim), RatingExplanation: d.Claim.RatingExplanation,
+		RatingOverride: toRatingOverride(d.Claim), Appearances: make([]appearanceResponse, len(d.Appearances)),
+		Findings: make([]claimFindingResponse, len(d.Findings))}
 	for i, cf := range d.Findings {
 		r.Findings[i] = toClaimFindingResponse(cf)
 	}
-	for i, l := range d.Links {
-		r.Links[i] = toLinkResponse(l)
+	for i, l := range d.Appearances {
+		r.Appearances[i] = toAppearanceResponse(l)
 	}
 	return r
 }
@@ -169,17 +144,18 @@ func toClaimDetail(d store.ClaimDetail) claimDetailResponse {
 // ListClaims lists claims.
 //
 //	@Summary		List claims
-//	@Description	Live (not archived) claims by id, keyset-paginated, with their derived verdict, certainty and flags. Every filter is index-backed; `flag` may repeat and all given flags must hold.
+//	@Description	Live (not archived) claims by id, keyset-paginated, with their derived rating, certainty and flags. Every filter is index-backed; `flag` may repeat and all given flags must hold.
 //	@ID				listClaims
 //	@Tags			claims
 //	@Produce		json
 //	@Param			therapy		query		string					false	"Therapy slug or alias"
 //	@Param			flag		query		[]grading.Flag			false	"Flag that must hold (repeatable)"	collectionFormat(multi)
-//	@Param			verdict		query		grading.ClaimVerdict	false	"Public verdict"
-//	@Param			certainty	query		grading.Certainty		false	"Final certainty"
+//	@Param			rating		query		grading.Rating			false	"Rating of the wording"
+//	@Param			certainty	query		grading.Certainty		false	"Certainty the rating rests on"
 //	@Param			language	query		string					false	"BCP 47 language of the claim's text"
 //	@Param			claim_type	query		grading.ClaimType		false	"Claim type"
-//	@Param			q			query		string					false	"Case-insensitive text in text or text_en"
+//	@Param			assertion	query		grading.Assertion		false	"What the wording asserts"
+//	@Param			q			query		string					false	"Case- and accent-insensitive text in text, text_en or summary"
 //	@Param			limit		query		int						false	"Page size (1-200)"	minimum(1)	maximum(200)	default(50)
 //	@Param			cursor		query		string					false	"next_cursor of the previous page"
 //	@Success		200			{object}	claimList
@@ -192,7 +168,7 @@ func toClaimDetail(d store.ClaimDetail) claimDetailResponse {
 //	@Header			all			{integer}	X-RateLimit-Reset		"Seconds until the limit is fully restored"
 //	@Router			/api/v1/claims [get]
 func (h *Handler) ListClaims(c *gin.Context) {
-	if !checkQuery(c, "therapy", "flag", "verdict", "certainty", "language", "claim_type", "q") {
+	if !checkQuery(c, "therapy", "flag", "rating", "certainty", "language", "claim_type", "assertion", "q") {
 		return
 	}
 	page, ok := parsePage(c)
@@ -206,7 +182,8 @@ func (h *Handler) ListClaims(c *gin.Context) {
 		fp = appendVocabProblem(fp, "flag", err)
 		f.Flags = append(f.Flags, v)
 	}
-	fp = parseFilter(c, fp, "verdict", grading.ParsePublicVerdict, &f.Verdict)
+	fp = parseFilter(c, fp, "rating", grading.ParseRating, &f.Rating)
+	fp = parseFilter(c, fp, "assertion", grading.ParseAssertion, &f.Assertion)
 	fp = parseFilter(c, fp, "certainty", grading.ParseCertainty, &f.Certainty)
 	fp = parseFilter(c, fp, "claim_type", grading.ParseClaimType, &f.ClaimType)
 	if len(fp) > 0 {
@@ -225,10 +202,10 @@ func (h *Handler) ListClaims(c *gin.Context) {
 	writeList(c, body, next)
 }
 
-// GetClaim returns a claim with its links, grade and derivation.
+// GetClaim returns a claim with its rating, appearances and findings.
 //
-//	@Summary		Get a claim with its evidence, grade and derivation
-//	@Description	Embeds every link with its source, the current final grade (or null) and the derivation of the certainty: the starting level and the source that set it, each GRADE domain's step, and the result. Archived claims answer 410. The ETag ("<version>-<digest>") changes whenever anything the document shows changes (a link, a linked source, a linked finding with its question and sources, the grade, the flags); PATCH and DELETE accept it, or the claim's own "<version>", as If-Match.
+//	@Summary		Get a claim with its rating, appearances and findings
+//	@Description	Embeds the rating's explanation, the editor's override (or null), every appearance with its source, and every linked finding with its stance, question, effect, certainty and grade. Archived claims answer 410. The ETag ("<version>-<digest>") changes whenever anything the document shows changes (an appearance, its source, a linked finding with its question, sources and grade, the flags); PATCH and DELETE accept it, or the claim's own "<version>", as If-Match.
 //	@ID				getClaim
 //	@Tags			claims
 //	@Produce		json
@@ -261,7 +238,7 @@ func (h *Handler) GetClaim(c *gin.Context) {
 // CreateClaim creates a claim.
 //
 //	@Summary		Create a claim
-//	@Description	The claim starts unsupported and ungraded; link sources to it next. Derived fields (verdict, certainty, flags, counts) cannot be written.
+//	@Description	The claim starts not_rated, unsupported and ungraded; record where it appears and link findings to it next. Derived fields (rating, certainty, flags, counts) cannot be written (400); a claimed_value its assertion does not allow is a 422.
 //	@ID				createClaim
 //	@Tags			claims
 //	@Accept			json
@@ -286,7 +263,8 @@ func (h *Handler) CreateClaim(c *gin.Context) {
 		return
 	}
 	cl, err := h.storeFor(c).CreateClaim(c.Request.Context(), actor(c), store.ClaimInput{Therapy: req.Therapy, Text: req.Text,
-		Language: req.Language, TextEn: req.TextEn, Condition: req.Condition, Outcome: req.Outcome, ClaimType: req.ClaimType})
+		Language: req.Language, TextEn: req.TextEn, Summary: req.Summary, ClaimType: req.ClaimType, Assertion: req.Assertion,
+		ClaimedValue: req.ClaimedValue, Hedge: req.Hedge})
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -298,7 +276,7 @@ func (h *Handler) CreateClaim(c *gin.Context) {
 // PatchClaim changes a claim.
 //
 //	@Summary		Change a claim
-//	@Description	An empty string clears text_en, condition or outcome. Derived fields cannot be written (400).
+//	@Description	An empty string clears text_en or summary, null clears claimed_value. The rating is re-derived in the same transaction. Derived fields cannot be written (400).
 //	@ID				patchClaim
 //	@Tags			claims
 //	@Accept			json
@@ -339,7 +317,8 @@ func (h *Handler) PatchClaim(c *gin.Context) {
 		return
 	}
 	cl, err := h.storeFor(c).UpdateClaim(c.Request.Context(), actor(c), id, version, store.ClaimPatch{Therapy: req.Therapy, Text: req.Text,
-		Language: req.Language, TextEn: req.TextEn, Condition: req.Condition, Outcome: req.Outcome, ClaimType: req.ClaimType})
+		Language: req.Language, TextEn: req.TextEn, Summary: req.Summary, ClaimType: req.ClaimType, Assertion: req.Assertion,
+		ClaimedValue: store.Nullable[float64](req.ClaimedValue), Hedge: req.Hedge})
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -350,7 +329,7 @@ func (h *Handler) PatchClaim(c *gin.Context) {
 // ArchiveClaim archives a claim.
 //
 //	@Summary		Archive a claim
-//	@Description	Hides the claim from lists and reads (410 afterwards); its links, assessments, grades and history are kept. If-Match is optional here; when sent it must name a version (428 for *).
+//	@Description	Hides the claim from lists and reads (410 afterwards); its appearances, finding links and history are kept. If-Match is optional here; when sent it must name a version (428 for *).
 //	@ID				archiveClaim
 //	@Tags			claims
 //	@Security		ApiKeyAuth

@@ -52,11 +52,8 @@ func claimTag(d store.ClaimDetail) string {
 		for _, f := range d.Claim.Flags {
 			fmt.Fprintf(h, " %s", f.Flag)
 		}
-		for _, l := range d.Links {
-			fmt.Fprintf(h, "\nlink %d %d source %d %d", l.ID, l.Version, l.Source.ID, l.Source.Version)
-		}
-		if d.Grade != nil {
-			fmt.Fprintf(h, "\ngrade %d", d.Grade.ID)
+		for _, l := range d.Appearances {
+			fmt.Fprintf(h, "\nappearance %d %d source %d %d", l.ID, l.Version, l.Source.ID, l.Source.Version)
 		}
 		for _, cf := range d.Findings {
 			fmt.Fprintf(h, "\nclaim finding %d %d ", cf.ID, cf.Version)

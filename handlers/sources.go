@@ -36,23 +36,22 @@ type sourceResponse struct {
 } //	@name	Source
 
 type sourceClaimLink struct {
-	LinkID int64            `json:"link_id" example:"7"`
-	Role   grading.LinkRole `json:"role" example:"evidence"`
-	Stance *grading.Stance  `json:"stance" extensions:"x-nullable" example:"supports"`
-	Claim  claimSummary     `json:"claim"`
+	// The appearance that records the claim in this source.
+	AppearanceID int64        `json:"appearance_id" example:"7"`
+	Claim        claimSummary `json:"claim"`
 } //	@name	SourceClaimLink
 
 type claimSummary struct {
-	ID       int64                `json:"id" example:"5"`
-	Therapy  string               `json:"therapy" example:"mesotherapy"`
-	Text     string               `json:"text" example:"Die Behandlung ist nahezu schmerzfrei."`
-	Language string               `json:"language" example:"de"`
-	Verdict  grading.ClaimVerdict `json:"verdict" example:"unsupported"`
+	ID       int64          `json:"id" example:"5"`
+	Therapy  string         `json:"therapy" example:"mesotherapy"`
+	Text     string         `json:"text" example:"Die Behandlung ist nahezu schmerzfrei."`
+	Language string         `json:"language" example:"de"`
+	Rating   grading.Rating `json:"rating" example:"unproven"`
 } //	@name	ClaimSummary
 
 type sourceDetailResponse struct {
 	sourceResponse
-	// Claims that link this source (at most 500), oldest link first.
+	// Claims that appear in this source (at most 500), oldest first. (The findings a study, review or guideline is evidence for are listed by GET /api/v1/findings.)
 	Claims []sourceClaimLink `json:"claims"`
 } //	@name	SourceDetail
 
@@ -105,7 +104,7 @@ func toSourceResponse(s models.Source) sourceResponse {
 }
 
 func toClaimSummary(c models.Claim) claimSummary {
-	return claimSummary{ID: c.ID, Therapy: c.Therapy.Slug, Text: c.Text, Language: c.Language, Verdict: c.Verdict}
+	return claimSummary{ID: c.ID, Therapy: c.Therapy.Slug, Text: c.Text, Language: c.Language, Rating: c.Rating}
 }
 
 // ListSources lists sources.
@@ -195,7 +194,7 @@ func (h *Handler) GetSource(c *gin.Context) {
 	}
 	body := sourceDetailResponse{sourceResponse: toSourceResponse(d.Source), Claims: make([]sourceClaimLink, len(d.Links))}
 	for i, l := range d.Links {
-		body.Claims[i] = sourceClaimLink{LinkID: l.Link.ID, Role: l.Link.Role, Stance: l.Link.Stance, Claim: toClaimSummary(l.Claim)}
+		body.Claims[i] = sourceClaimLink{AppearanceID: l.Link.ID, Claim: toClaimSummary(l.Claim)}
 	}
 	writeTagged(c, http.StatusOK, sourceTag(d), body)
 }

@@ -34,8 +34,6 @@ var schemaModels = []any{
 	&models.User{},
 	&models.APIKey{},
 	&models.AuditEvent{},
-	&models.Assessment{},
-	&models.Grade{},
 	&models.IdempotencyRecord{}, // added by the security work (00003_idempotency)
 	&models.SourceInclude{},     // 00004_outcomes
 	&models.Question{},

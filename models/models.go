@@ -99,27 +99,42 @@ type TherapyAlias struct {
 // Certainty, the counts and EvidenceRevision are derived by the store in
 // the transaction of every change that affects them.
 type Claim struct {
-	ID               int64                `gorm:"primaryKey" json:"id"`
-	TherapyID        int64                `json:"therapy_id"`
-	Therapy          Therapy              `json:"-"`
-	Text             string               `json:"text"`
-	Language         string               `json:"language"`
-	TextEn           *string              `json:"text_en"`
-	Condition        *string              `json:"condition"`
-	Outcome          *string              `json:"outcome"`
-	ClaimType        grading.ClaimType    `json:"claim_type"`
-	SearchText       string               `json:"-"`
-	Verdict          grading.ClaimVerdict `json:"verdict"`
-	Certainty        *grading.Certainty   `json:"certainty"`
-	SupportCount     int                  `json:"support_count"`
-	RefuteCount      int                  `json:"refute_count"`
-	AppearanceCount  int                  `json:"appearance_count"`
-	EvidenceRevision int64                `json:"evidence_revision"`
-	Version          int64                `json:"version"`
-	ArchivedAt       *time.Time           `json:"archived_at"`
-	CreatedAt        time.Time            `json:"created_at"`
-	UpdatedAt        time.Time            `json:"updated_at"`
-	Flags            []ClaimFlag          `gorm:"foreignKey:ClaimID" json:"-"`
+	ID                int64                `gorm:"primaryKey" json:"id"`
+	TherapyID         int64                `json:"therapy_id"`
+	Therapy           Therapy              `json:"-"`
+	Text              string               `json:"text"`
+	Language          string               `json:"language"`
+	TextEn            *string              `json:"text_en"`
+	Summary           string               `json:"summary"`
+	ClaimType         grading.ClaimType    `json:"claim_type"`
+	Assertion         grading.Assertion    `json:"assertion"`
+	ClaimedValue      *float64             `json:"claimed_value"`
+	Hedge             grading.Hedge        `json:"hedge"`
+	SearchText        string               `json:"-"`
+	Rating            grading.Rating       `json:"rating"`
+	RatingSource      grading.RatingSource `json:"rating_source"`
+	RatingExplanation string               `json:"rating_explanation"`
+	RatedAt           *time.Time           `json:"rated_at"`
+	Certainty         *grading.Certainty   `json:"certainty"`
+	SupportCount      int                  `json:"support_count"`
+	RefuteCount       int                  `json:"refute_count"`
+	AppearanceCount   int                  `json:"appearance_count"`
+	// An editor's override of the rating (nil: the rules decide), with its
+	// rationale, author and time, and OverrideBasis, the fingerprint of the
+	// evidence it was set against: once EvidenceBasis differs, it is stale.
+	OverrideRating    *grading.Rating `json:"override_rating"`
+	OverrideRationale *string         `json:"override_rationale"`
+	OverrideBy        *string         `json:"override_by"`
+	OverrideAt        *time.Time      `json:"override_at"`
+	OverrideBasis     *string         `json:"-"`
+	// EvidenceBasis fingerprints the linked findings the rating was
+	// computed from (grading.EvidenceFingerprint).
+	EvidenceBasis string      `json:"-"`
+	Version       int64       `json:"version"`
+	ArchivedAt    *time.Time  `json:"archived_at"`
+	CreatedAt     time.Time   `json:"created_at"`
+	UpdatedAt     time.Time   `json:"updated_at"`
+	Flags         []ClaimFlag `gorm:"foreignKey:ClaimID" json:"-"`
 }
 
 // ClaimFlag is one flag raised on a claim; the table is indexed by flag
@@ -154,22 +169,24 @@ type Source struct {
 	Includes []SourceInclude `gorm:"foreignKey:ReviewID" json:"-"`
 }
 
-// Link ties a claim to a source, either as a place the claim appears or as
-// evidence bearing on it.
+// Link records a place where a claim appears: a web article, news item or
+// other source, with the verbatim excerpt, the locator, the article's URL
+// and when it was retrieved. (Evidence bearing on a claim is a finding,
+// linked by ClaimFinding; Role is always appearance.)
 type Link struct {
-	ID                int64              `gorm:"primaryKey" json:"id"`
-	ClaimID           int64              `json:"claim_id"`
-	SourceID          int64              `json:"source_id"`
-	Source            Source             `json:"-"`
-	Role              grading.LinkRole   `json:"role"`
-	Stance            *grading.Stance    `json:"stance"`
-	Excerpt           *string            `json:"excerpt"`
-	Locator           *string            `json:"locator"`
-	ReportedCertainty *grading.Certainty `json:"reported_certainty"`
-	Note              *string            `json:"note"`
-	Version           int64              `json:"version"`
-	CreatedAt         time.Time          `json:"created_at"`
-	UpdatedAt         time.Time          `json:"updated_at"`
+	ID          int64            `gorm:"primaryKey" json:"id"`
+	ClaimID     int64            `json:"claim_id"`
+	SourceID    int64            `json:"source_id"`
+	Source      Source           `json:"-"`
+	Role        grading.LinkRole `json:"role"`
+	Excerpt     *string          `json:"excerpt"`
+	Locator     *string          `json:"locator"`
+	Note        *string          `json:"note"`
+	URL         *string          `gorm:"column:url" json:"url"`
+	RetrievedAt *time.Time       `json:"retrieved_at"`
+	Version     int64            `json:"version"`
+	CreatedAt   time.Time        `json:"created_at"`
+	UpdatedAt   time.Time        `json:"updated_at"`
 }
 
 // User is a person or system that holds API keys.
@@ -223,48 +240,4 @@ type Change struct {
 	EntityID int64
 	Action   string
 	At       time.Time
-}
-
-// Assessment is one reviewer's GRADE judgement of the evidence for one
-// claim: a draft until submitted, then frozen. Certainty and Derivation are
-// computed by the grading engine, never taken from the client.
-type Assessment struct {
-	ID                   int64                    `gorm:"primaryKey" json:"id"`
-	ClaimID              int64                    `json:"claim_id"`
-	ReviewerID           int64                    `json:"reviewer_id"`
-	Reviewer             User                     `json:"-"`
-	RiskOfBias           grading.Concern          `json:"risk_of_bias"`
-	Inconsistency        grading.Concern          `json:"inconsistency"`
-	Indirectness         grading.Concern          `json:"indirectness"`
-	Imprecision          grading.Concern          `json:"imprecision"`
-	PublicationBias      grading.Concern          `json:"publication_bias"`
-	LargeEffect          grading.Effect           `json:"large_effect"`
-	DoseResponse         bool                     `json:"dose_response"`
-	PlausibleConfounding bool                     `json:"plausible_confounding"`
-	Verdict              grading.Verdict          `json:"verdict"`
-	Rationale            string                   `json:"rationale"`
-	Status               grading.AssessmentStatus `json:"status"`
-	Certainty            *grading.Certainty       `json:"certainty"`
-	Derivation           grading.Derivation       `gorm:"serializer:json" json:"-"`
-	Version              int64                    `json:"version"`
-	SubmittedAt          *time.Time               `json:"submitted_at"`
-	CreatedAt            time.Time                `json:"created_at"`
-	UpdatedAt            time.Time                `json:"updated_at"`
-}
-
-// Grade is a final decision on a claim. Grades are kept as history; the
-// newest one of a claim is its current grade.
-type Grade struct {
-	ID               int64              `gorm:"primaryKey" json:"id"`
-	ClaimID          int64              `json:"claim_id"`
-	Certainty        *grading.Certainty `json:"certainty"`
-	Verdict          grading.Verdict    `json:"verdict"`
-	Method           grading.Method     `json:"method"`
-	Rationale        string             `json:"rationale"`
-	DecidedByID      *int64             `json:"decided_by_id"`
-	DecidedBy        string             `json:"decided_by"`
-	DecidedAt        time.Time          `json:"decided_at"`
-	EvidenceRevision int64              `json:"evidence_revision"`
-	AssessmentIDs    []int64            `gorm:"serializer:json" json:"assessment_ids"`
-	Derivation       grading.Derivation `gorm:"serializer:json" json:"-"`
 }

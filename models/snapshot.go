@@ -1,7 +1,6 @@
 package models
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
@@ -20,10 +19,13 @@ type ClaimSnapshot struct {
 	Text            string               `json:"text"`
 	Language        string               `json:"language"`
 	TextEn          *string              `json:"text_en"`
-	Condition       *string              `json:"condition"`
-	Outcome         *string              `json:"outcome"`
+	Summary         string               `json:"summary"`
 	ClaimType       grading.ClaimType    `json:"claim_type"`
-	Verdict         grading.ClaimVerdict `json:"verdict"`
+	Assertion       grading.Assertion    `json:"assertion"`
+	ClaimedValue    *float64             `json:"claimed_value"`
+	Hedge           grading.Hedge        `json:"hedge"`
+	Rating          grading.Rating       `json:"rating"`
+	RatingSource    grading.RatingSource `json:"rating_source"`
 	Certainty       *grading.Certainty   `json:"certainty"`
 	Flags           []grading.Flag       `json:"flags"`
 	SupportCount    int                  `json:"support_count"`
@@ -43,9 +45,49 @@ func SnapshotOfClaim(c Claim, therapySlug string, flags []grading.Flag) ClaimSna
 	}
 	slices.Sort(f)
 	return ClaimSnapshot{ID: c.ID, Therapy: therapySlug, Text: c.Text, Language: c.Language, TextEn: c.TextEn,
-		Condition: c.Condition, Outcome: c.Outcome, ClaimType: c.ClaimType, Verdict: c.Verdict, Certainty: c.Certainty,
+		Summary: c.Summary, ClaimType: c.ClaimType, Assertion: c.Assertion, ClaimedValue: c.ClaimedValue, Hedge: c.Hedge,
+		Rating: c.Rating, RatingSource: c.RatingSource, Certainty: c.Certainty,
 		Flags: f, SupportCount: c.SupportCount, RefuteCount: c.RefuteCount, AppearanceCount: c.AppearanceCount,
 		Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+}
+
+// RatingSnapshot is a claim's rating before or after a claim.rated event:
+// the rating, who decided it (rule or editor), the explanation and the
+// editor's override where one stands.
+type RatingSnapshot struct {
+	Rating      grading.Rating       `json:"rating"`
+	Source      grading.RatingSource `json:"rating_source"`
+	Certainty   *grading.Certainty   `json:"certainty"`
+	Explanation string               `json:"rating_explanation"`
+	Override    *OverrideSnapshot    `json:"override"`
+	Cause       string               `json:"cause,omitempty"`
+}
+
+// OverrideSnapshot is an editor's override of a claim's rating.
+type OverrideSnapshot struct {
+	Rating    grading.Rating `json:"rating"`
+	Rationale string         `json:"rationale"`
+	DecidedBy string         `json:"decided_by"`
+	DecidedAt time.Time      `json:"decided_at"`
+}
+
+// SnapshotOfRating is c's rating as it stands.
+func SnapshotOfRating(c Claim) RatingSnapshot {
+	r := RatingSnapshot{Rating: c.Rating, Source: c.RatingSource, Certainty: c.Certainty, Explanation: c.RatingExplanation}
+	if c.OverrideRating != nil {
+		o := OverrideSnapshot{Rating: *c.OverrideRating}
+		if c.OverrideRationale != nil {
+			o.Rationale = *c.OverrideRationale
+		}
+		if c.OverrideBy != nil {
+			o.DecidedBy = *c.OverrideBy
+		}
+		if c.OverrideAt != nil {
+			o.DecidedAt = *c.OverrideAt
+		}
+		r.Override = &o
+	}
+	return r
 }
 
 // SourceSnapshot has the shape of the API's Source.
@@ -77,141 +119,28 @@ func SnapshotOfSource(s Source) SourceSnapshot {
 		Retracted: s.Retracted, RetractionNote: s.RetractionNote, Version: s.Version, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 }
 
-// LinkSnapshot has the shape of the API's Link, its source embedded.
-type LinkSnapshot struct {
-	ID                int64              `json:"id"`
-	ClaimID           int64              `json:"claim_id"`
-	SourceID          int64              `json:"source_id"`
-	Role              grading.LinkRole   `json:"role"`
-	Stance            *grading.Stance    `json:"stance"`
-	Excerpt           *string            `json:"excerpt"`
-	Locator           *string            `json:"locator"`
-	ReportedCertainty *grading.Certainty `json:"reported_certainty"`
-	Note              *string            `json:"note"`
-	Version           int64              `json:"version"`
-	CreatedAt         time.Time          `json:"created_at"`
-	UpdatedAt         time.Time          `json:"updated_at"`
-	Source            SourceSnapshot     `json:"source"`
+// AppearanceSnapshot has the shape of the API's Appearance, its source
+// embedded.
+type AppearanceSnapshot struct {
+	ID          int64          `json:"id"`
+	ClaimID     int64          `json:"claim_id"`
+	SourceID    int64          `json:"source_id"`
+	Excerpt     *string        `json:"excerpt"`
+	Locator     *string        `json:"locator"`
+	URL         *string        `json:"url"`
+	RetrievedAt *time.Time     `json:"retrieved_at"`
+	Note        *string        `json:"note"`
+	Version     int64          `json:"version"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+	Source      SourceSnapshot `json:"source"`
 }
 
-// SnapshotOfLink is l as the API shows it, with l.Source embedded.
-func SnapshotOfLink(l Link) LinkSnapshot {
-	return LinkSnapshot{ID: l.ID, ClaimID: l.ClaimID, SourceID: l.SourceID, Role: l.Role, Stance: l.Stance, Excerpt: l.Excerpt,
-		Locator: l.Locator, ReportedCertainty: l.ReportedCertainty, Note: l.Note, Version: l.Version,
+// SnapshotOfAppearance is l as the API shows it, with l.Source embedded.
+func SnapshotOfAppearance(l Link) AppearanceSnapshot {
+	return AppearanceSnapshot{ID: l.ID, ClaimID: l.ClaimID, SourceID: l.SourceID, Excerpt: l.Excerpt, Locator: l.Locator,
+		URL: l.URL, RetrievedAt: l.RetrievedAt, Note: l.Note, Version: l.Version,
 		CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, Source: SnapshotOfSource(l.Source)}
-}
-
-// DerivationStepSnapshot has the shape of the API's DerivationStep.
-type DerivationStepSnapshot struct {
-	Domain    string             `json:"domain"`
-	Judgement string             `json:"judgement"`
-	Change    int                `json:"change"`
-	After     *grading.Certainty `json:"after"`
-	FHIRType  string             `json:"fhir_type"`
-}
-
-// DerivationSnapshot has the shape of the API's Derivation.
-type DerivationSnapshot struct {
-	Start         *grading.Certainty       `json:"start"`
-	StartSourceID *int64                   `json:"start_source_id"`
-	StartLinkID   *int64                   `json:"start_link_id"`
-	StartReason   string                   `json:"start_reason"`
-	Steps         []DerivationStepSnapshot `json:"steps"`
-	Result        *grading.Certainty       `json:"result"`
-	Clamped       bool                     `json:"clamped"`
-	Summary       string                   `json:"summary"`
-}
-
-func idOrNil(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
-}
-
-// SnapshotOfDerivation is a graded derivation as the API shows it.
-func SnapshotOfDerivation(d grading.Derivation) DerivationSnapshot {
-	r := DerivationSnapshot{Start: d.Start.Ptr(), StartSourceID: idOrNil(d.StartSourceID), StartLinkID: idOrNil(d.StartLinkID),
-		StartReason: d.StartReason, Steps: []DerivationStepSnapshot{}, Result: d.Result.Ptr(), Clamped: d.Clamped, Summary: d.Summary()}
-	for _, s := range d.Steps {
-		r.Steps = append(r.Steps, DerivationStepSnapshot{Domain: s.Domain, Judgement: s.Judgement, Change: s.Change, After: s.After.Ptr(), FHIRType: s.FHIRType})
-	}
-	return r
-}
-
-// AssessmentSnapshot has the shape of the API's Assessment.
-type AssessmentSnapshot struct {
-	ID                   int64                    `json:"id"`
-	ClaimID              int64                    `json:"claim_id"`
-	Reviewer             string                   `json:"reviewer"`
-	Status               grading.AssessmentStatus `json:"status"`
-	Certainty            *grading.Certainty       `json:"certainty"`
-	RiskOfBias           grading.Concern          `json:"risk_of_bias"`
-	Inconsistency        grading.Concern          `json:"inconsistency"`
-	Indirectness         grading.Concern          `json:"indirectness"`
-	Imprecision          grading.Concern          `json:"imprecision"`
-	PublicationBias      grading.Concern          `json:"publication_bias"`
-	LargeEffect          grading.Effect           `json:"large_effect"`
-	DoseResponse         bool                     `json:"dose_response"`
-	PlausibleConfounding bool                     `json:"plausible_confounding"`
-	Verdict              grading.Verdict          `json:"verdict"`
-	Rationale            string                   `json:"rationale"`
-	Derivation           DerivationSnapshot       `json:"derivation"`
-	Version              int64                    `json:"version"`
-	SubmittedAt          *time.Time               `json:"submitted_at"`
-	CreatedAt            time.Time                `json:"created_at"`
-	UpdatedAt            time.Time                `json:"updated_at"`
-}
-
-// SnapshotOfAssessment is as as the API shows it; reviewer is the name of
-// its reviewer.
-func SnapshotOfAssessment(as Assessment, reviewer string) AssessmentSnapshot {
-	return AssessmentSnapshot{ID: as.ID, ClaimID: as.ClaimID, Reviewer: reviewer, Status: as.Status, Certainty: as.Certainty,
-		RiskOfBias: as.RiskOfBias, Inconsistency: as.Inconsistency, Indirectness: as.Indirectness, Imprecision: as.Imprecision,
-		PublicationBias: as.PublicationBias, LargeEffect: as.LargeEffect, DoseResponse: as.DoseResponse,
-		PlausibleConfounding: as.PlausibleConfounding, Verdict: as.Verdict, Rationale: as.Rationale,
-		Derivation: SnapshotOfDerivation(as.Derivation), Version: as.Version, SubmittedAt: as.SubmittedAt,
-		CreatedAt: as.CreatedAt, UpdatedAt: as.UpdatedAt}
-}
-
-// GradeSnapshot has the shape of the API's GradeDecision.
-type GradeSnapshot struct {
-	ID            int64              `json:"id"`
-	ClaimID       int64              `json:"claim_id"`
-	Certainty     *grading.Certainty `json:"certainty"`
-	Verdict       grading.Verdict    `json:"verdict"`
-	Method        grading.Method     `json:"method"`
-	Rationale     string             `json:"rationale"`
-	DecidedBy     string             `json:"decided_by"`
-	DecidedAt     time.Time          `json:"decided_at"`
-	AssessmentIDs []int64            `json:"assessment_ids"`
-	Derivation    DerivationSnapshot `json:"derivation"`
-}
-
-// SnapshotOfGrade is g as the API shows it. It takes any so that a nil
-// *Grade (or nil) is no snapshot.
-func SnapshotOfGrade(v any) any {
-	var g Grade
-	switch x := v.(type) {
-	case nil:
-		return nil
-	case *Grade:
-		if x == nil {
-			return nil
-		}
-		g = *x
-	case Grade:
-		g = x
-	default:
-		panic(fmt.Sprintf("SnapshotOfGrade of %T", v))
-	}
-	ids := g.AssessmentIDs
-	if ids == nil {
-		ids = []int64{}
-	}
-	return GradeSnapshot{ID: g.ID, ClaimID: g.ClaimID, Certainty: g.Certainty, Verdict: g.Verdict, Method: g.Method,
-		Rationale: g.Rationale, DecidedBy: g.DecidedBy, DecidedAt: g.DecidedAt, AssessmentIDs: ids,
-		Derivation: SnapshotOfDerivation(g.Derivation)}
 }
 
 // FlagsSnapshot is a claim's flags before (Cause empty) or after a

@@ -160,23 +160,7 @@ func legacySnapshot(db *gorm.DB, entity string, raw *string) (*string, error) {
 		if err := db.Take(&l.Source, l.SourceID).Error; err != nil && !isNotFound(err) {
 			return nil, fmt.Errorf("read source %d: %w", l.SourceID, classify(err))
 		}
-		out = models.SnapshotOfLink(l)
-	case entity == "assessment" && has("reviewer_id"):
-		var as models.Assessment
-		if err := json.Unmarshal([]byte(*raw), &as); err != nil {
-			return nil, fmt.Errorf("read stored assessment snapshot: %w", err)
-		}
-		var name string
-		if err := db.Model(&models.User{}).Where("id = ?", as.ReviewerID).Pluck("name", &name).Error; err != nil {
-			return nil, fmt.Errorf("read user %d: %w", as.ReviewerID, classify(err))
-		}
-		out = models.SnapshotOfAssessment(as, name)
-	case entity == "grade" && has("evidence_revision"):
-		var g models.Grade
-		if err := json.Unmarshal([]byte(*raw), &g); err != nil {
-			return nil, fmt.Errorf("read stored grade snapshot: %w", err)
-		}
-		out = models.SnapshotOfGrade(g)
+		out = models.SnapshotOfAppearance(l)
 	default:
 		return raw, nil
 	}

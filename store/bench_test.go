@@ -15,10 +15,11 @@ import (
 
 // bulkClaims inserts n claims straight into the tables (far faster than
 // the API, which derives and audits every claim), spread over two
-// therapies, four languages and the claim types. Every claim is ungraded;
-// one in ten has supporting evidence (verdict ungraded, else unsupported
-// with the unsupported flag), one in twenty is contradicted, one in fifty
-// has a certainty. It returns the ids in order.
+// therapies, four languages and the claim types, in the state the rules
+// leave them: one in ten is rated accurate on a supporting finding, the
+// rest not_rated (flag unsupported); one in twenty is also contradicted;
+// one in fifty has a certainty; every claim is ungraded. It returns the ids
+// in order.
 func bulkClaims(tb testing.TB, st *store.Store, n int) []int64 {
 	tb.Helper()
 	ctx := context.Background()
@@ -37,9 +38,10 @@ func bulkClaims(tb testing.TB, st *store.Store, n int) []int64 {
 	for i := range claims {
 		text := fmt.Sprintf("Behauptung %d: die Behandlung ist nahezu schmerzfrei", i)
 		c := models.Claim{TherapyID: therapies[i%2], Text: text, Language: languages[i%4], ClaimType: grading.ClaimTypes()[i%len(grading.ClaimTypes())],
-			SearchText: text, Verdict: "unsupported", Version: 1}
+			SearchText: text, Assertion: grading.AssertEffect, Hedge: grading.HedgeNone, Rating: grading.RatingNotRated,
+			RatingSource: grading.SourceRule, Version: 1}
 		if i%10 == 0 {
-			c.Verdict, c.SupportCount = "ungraded", 1
+			c.Rating, c.SupportCount = grading.RatingAccurate, 1
 		}
 		if i%20 == 0 {
 			c.RefuteCount = 1
@@ -58,7 +60,7 @@ func bulkClaims(tb testing.TB, st *store.Store, n int) []int64 {
 	for i, c := range claims {
 		ids[i] = c.ID
 		flags = append(flags, models.ClaimFlag{Flag: "ungraded", ClaimID: c.ID})
-		if c.Verdict == "unsupported" {
+		if c.Rating != grading.RatingAccurate {
 			flags = append(flags, models.ClaimFlag{Flag: "unsupported", ClaimID: c.ID})
 		}
 		if c.RefuteCount > 0 {
@@ -76,17 +78,31 @@ func bulkClaims(tb testing.TB, st *store.Store, n int) []int64 {
 	return ids
 }
 
-// linkSources links k new RCTs to claim as supporting evidence, through
-// the store.
-func linkSources(tb testing.TB, st *store.Store, claim int64, k int) {
+// linkFindings links k new findings (each resting on a new RCT) to claim
+// as supporting, through the store.
+func linkFindings(tb testing.TB, st *store.Store, claim int64, k int) {
 	tb.Helper()
 	ctx := context.Background()
+	sys := store.System("bench")
+	q, err := st.CreateQuestion(ctx, sys, store.QuestionInput{Therapy: "mesotherapy", Population: "adults with low back pain",
+		Intervention: "mesotherapy", Comparator: catalogStr("placebo"), ComparatorKind: grading.ComparatorInactive,
+		Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit})
+	if err != nil {
+		tb.Fatal(err)
+	}
 	for i := range k {
-		src, err := st.CreateSource(ctx, store.System("bench"), store.SourceInput{Kind: "rct", Title: fmt.Sprintf("Trial %d of claim %d", i, claim)})
+		src, err := st.CreateSource(ctx, sys, store.SourceInput{Kind: "rct", Title: fmt.Sprintf("Trial %d of claim %d", i, claim)})
 		if err != nil {
 			tb.Fatal(err)
 		}
-		if _, err := st.CreateLink(ctx, store.System("bench"), claim, store.LinkInput{SourceID: src.ID, Role: grading.RoleEvidence, Stance: catalogStr(grading.Supports)}); err != nil {
+		f, err := st.CreateFinding(ctx, sys, store.FindingInput{QuestionID: q.ID, Summary: fmt.Sprintf("Trial %d", i)})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := st.AttachSource(ctx, sys, f.ID, store.FindingSourceInput{SourceID: src.ID}); err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := st.LinkFinding(ctx, sys, claim, store.ClaimFindingInput{FindingID: f.ID, Stance: grading.Supports}); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -108,7 +124,7 @@ func BenchmarkListClaims(b *testing.B) {
 			{"first_page", store.ClaimFilter{}},
 			{"deep_page", store.ClaimFilter{Page: store.Page{After: ids[9000]}}},
 			{"therapy_alias", store.ClaimFilter{Therapy: "mesotherapy"}},
-			{"verdict", store.ClaimFilter{Verdict: "ungraded", Page: store.Page{After: ids[5000]}}},
+			{"rating", store.ClaimFilter{Rating: grading.RatingAccurate, Page: store.Page{After: ids[5000]}}},
 			{"two_flags", store.ClaimFilter{Flags: []grading.Flag{"contradicted", "ungraded"}}},
 			{"language_type", store.ClaimFilter{Language: "de", ClaimType: "efficacy"}},
 			{"q", store.ClaimFilter{Q: "SCHMERZFREI"}},
@@ -127,20 +143,20 @@ func BenchmarkListClaims(b *testing.B) {
 	}
 }
 
-// BenchmarkGetClaim reads a claim with 20 links (20 sources), its flags
-// and grade, among 10,000 claims.
+// BenchmarkGetClaim reads a claim with 20 findings (each with its question
+// and source) and its flags, among 10,000 claims.
 func BenchmarkGetClaim(b *testing.B) {
 	ctx := context.Background()
 	for _, be := range testenv.Backends() {
 		st := testenv.Open(b, be)
 		ids := bulkClaims(b, st, 10_000)
 		claim := ids[len(ids)/2]
-		linkSources(b, st, claim, 20)
-		b.Run(be.Name+"/20_links", func(b *testing.B) {
+		linkFindings(b, st, claim, 20)
+		b.Run(be.Name+"/20_findings", func(b *testing.B) {
 			for b.Loop() {
 				d, err := st.GetClaim(ctx, claim)
-				if err != nil || len(d.Links) != 20 {
-					b.Fatalf("GetClaim = %d links, %v", len(d.Links), err)
+				if err != nil || len(d.Findings) != 20 {
+					b.Fatalf("GetClaim = %d findings, %v", len(d.Findings), err)
 				}
 			}
 		})

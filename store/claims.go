@@ -14,25 +14,29 @@ import (
 
 // ClaimInput creates a claim. Therapy is a slug or an alias.
 type ClaimInput struct {
-	Therapy   string
-	Text      string
-	Language  string
-	TextEn    *string
-	Condition *string
-	Outcome   *string
-	ClaimType grading.ClaimType
+	Therapy      string
+	Text         string
+	Language     string
+	TextEn       *string
+	Summary      *string
+	ClaimType    grading.ClaimType
+	Assertion    grading.Assertion
+	ClaimedValue *float64
+	Hedge        grading.Hedge
 }
 
 // ClaimPatch changes a claim; nil fields stay, a pointer to "" clears an
-// optional field.
+// optional field; ClaimedValue tells null (clear) from absent (keep).
 type ClaimPatch struct {
-	Therapy   *string
-	Text      *string
-	Language  *string
-	TextEn    *string
-	Condition *string
-	Outcome   *string
-	ClaimType *grading.ClaimType
+	Therapy      *string
+	Text         *string
+	Language     *string
+	TextEn       *string
+	Summary      *string
+	ClaimType    *grading.ClaimType
+	Assertion    *grading.Assertion
+	ClaimedValue Nullable[float64]
+	Hedge        *grading.Hedge
 }
 
 // ClaimFilter selects claims; zero fields do not filter. Every flag in
@@ -40,30 +44,32 @@ type ClaimPatch struct {
 type ClaimFilter struct {
 	Therapy   string
 	Flags     []grading.Flag
-	Verdict   grading.ClaimVerdict
+	Rating    grading.Rating
 	Certainty grading.Certainty
 	Language  string
 	ClaimType grading.ClaimType
+	Assertion grading.Assertion
 	Q         string
 	Page      Page
 }
 
-// ClaimDetail is a claim with its links (sources embedded), its final grade
-// and the derivation of its certainty.
+// ClaimDetail is a claim with its appearances (sources embedded) and its
+// finding links (findings embedded as their documents show them).
 type ClaimDetail struct {
-	Claim models.Claim
-	Links []models.Link
-	// Findings are the claim's finding links, each finding embedded as its
-	// document shows it.
-	Findings   []models.ClaimFinding
-	Grade      *models.Grade
-	Derivation grading.Derivation
+	Claim       models.Claim
+	Appearances []models.Link
+	Findings    []models.ClaimFinding
 }
+
+// maxSummary is the longest summary: ClaimReview's claimReviewed should
+// stay under 75 characters (DESIGN "Partners").
+const maxSummary = 74
 
 func validateClaim(c *models.Claim) error {
 	var p problems
 	c.Text = strings.TrimSpace(c.Text)
-	c.TextEn, c.Condition, c.Outcome = optional(c.TextEn), optional(c.Condition), optional(c.Outcome)
+	c.Summary = strings.TrimSpace(c.Summary)
+	c.TextEn = optional(c.TextEn)
 	checkText(&p, "text", c.Text, true, 4000)
 	if !languageRE.MatchString(c.Language) {
 		p.add("language", "must be a BCP 47 language tag such as de, it, fr or en")
@@ -71,14 +77,27 @@ func validateClaim(c *models.Claim) error {
 	if c.TextEn != nil {
 		checkText(&p, "text_en", *c.TextEn, false, 4000)
 	}
-	if c.Condition != nil {
-		checkText(&p, "condition", *c.Condition, false, 200)
-	}
-	if c.Outcome != nil {
-		checkText(&p, "outcome", *c.Outcome, false, 200)
+	if c.Summary != "" {
+		checkText(&p, "summary", c.Summary, false, maxSummary)
 	}
 	p.validate("claim_type", c.ClaimType)
-	c.SearchText = searchText(&c.Text, c.TextEn)
+	p.validate("assertion", c.Assertion)
+	p.validate("hedge", c.Hedge)
+	if len(p) == 0 {
+		// What the claimed value may be depends on the assertion (and a
+		// comparative claim on its comparator): the rules' own check.
+		var re *grading.RuleError
+		if errors.As(grading.CheckWording(grading.WordingOf(c.ClaimType, c.Assertion, c.ClaimedValue, c.Hedge)), &re) {
+			for _, rp := range re.Problems {
+				field := rp.Field
+				if field == "comparator_kind" {
+					field = "claim_type"
+				}
+				p.add(field, "%s", rp.Message)
+			}
+		}
+	}
+	c.SearchText = searchText(&c.Text, c.TextEn, &c.Summary)
 	return p.err()
 }
 
@@ -95,10 +114,18 @@ func (s *Store) resolveTherapy(tx *gorm.DB, key string) (models.Therapy, error) 
 	return t, err
 }
 
-// CreateClaim stores a new claim, derives its verdict and flags, and
+// CreateClaim stores a new claim, derives its rating and flags, and
 // records it, all in one transaction.
 func (s *Store) CreateClaim(ctx context.Context, a Actor, in ClaimInput) (models.Claim, error) {
-	c := models.Claim{Text: in.Text, Language: in.Language, TextEn: in.TextEn, Condition: in.Condition, Outcome: in.Outcome, ClaimType: in.ClaimType, Version: 1}
+	c := models.Claim{Text: in.Text, Language: in.Language, TextEn: in.TextEn, Summary: deref(in.Summary), ClaimType: in.ClaimType,
+		Assertion: in.Assertion, ClaimedValue: in.ClaimedValue, Hedge: in.Hedge, Rating: grading.RatingNotRated,
+		RatingSource: grading.SourceRule, Version: 1}
+	if c.Assertion == "" {
+		c.Assertion = grading.AssertOther
+	}
+	if c.Hedge == "" {
+		c.Hedge = grading.HedgeNone
+	}
 	verr := validateClaim(&c)
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		t, err := s.resolveTherapy(tx, in.Therapy)
@@ -109,7 +136,6 @@ func (s *Store) CreateClaim(ctx context.Context, a Actor, in ClaimInput) (models
 			return verr
 		}
 		c.TherapyID, c.Therapy = t.ID, t
-		c.Verdict = grading.Unsupported
 		if err := tx.Omit("Therapy", "Flags").Create(&c).Error; err != nil {
 			return fmt.Errorf("create claim: %w", classify(err))
 		}
@@ -167,8 +193,8 @@ func (s *Store) lockClaim(tx *gorm.DB, id int64) (models.Claim, error) {
 	return s.claimRow(s.forUpdate(tx), id, false)
 }
 
-// GetClaim returns a live claim with its therapy, flags, links and sources,
-// final grade and derivation, in a constant number of queries.
+// GetClaim returns a live claim with its therapy, flags, appearances
+// (sources embedded) and findings, in a constant number of queries.
 func (s *Store) GetClaim(ctx context.Context, id int64) (ClaimDetail, error) {
 	db := s.db.WithContext(ctx)
 	var d ClaimDetail
@@ -177,18 +203,10 @@ func (s *Store) GetClaim(ctx context.Context, id int64) (ClaimDetail, error) {
 		return d, err
 	}
 	d.Claim = c
-	if err := db.Preload("Source.Includes").Where("claim_id = ?", id).Order("id").Find(&d.Links).Error; err != nil {
-		return d, fmt.Errorf("list links of claim %d: %w", id, classify(err))
+	if err := db.Preload("Source.Includes").Where("claim_id = ?", id).Order("id").Find(&d.Appearances).Error; err != nil {
+		return d, fmt.Errorf("list appearances of claim %d: %w", id, classify(err))
 	}
-	if d.Findings, err = s.claimFindings(db, id); err != nil {
-		return d, err
-	}
-	grades, err := s.currentGrades(db, []int64{id})
-	if err != nil {
-		return d, err
-	}
-	d.Grade = grades[id]
-	d.Derivation, err = claimDerivation(d.Links, d.Grade)
+	d.Findings, err = s.claimFindings(db, id)
 	return d, err
 }
 
@@ -210,7 +228,10 @@ func (s *Store) ListClaims(ctx context.Context, f ClaimFilter) ([]models.Claim, 
 	for _, flag := range f.Flags {
 		q = q.Where("id IN (SELECT claim_id FROM claim_flags WHERE flag = ?)", flag)
 	}
-	for _, eq := range []struct{ col, v string }{{"verdict", string(f.Verdict)}, {"certainty", string(f.Certainty)}, {"language", f.Language}, {"claim_type", string(f.ClaimType)}} {
+	for _, eq := range []struct{ col, v string }{
+		{"rating", string(f.Rating)}, {"certainty", string(f.Certainty)}, {"language", f.Language},
+		{"claim_type", string(f.ClaimType)}, {"assertion", string(f.Assertion)},
+	} {
 		if eq.v != "" {
 			q = q.Where(eq.col+" = ?", eq.v)
 		}
@@ -253,10 +274,18 @@ func (s *Store) UpdateClaim(ctx context.Context, a Actor, id, version int64, pat
 		if patch.ClaimType != nil {
 			c.ClaimType = *patch.ClaimType
 		}
-		for dst, v := range map[**string]*string{&c.TextEn: patch.TextEn, &c.Condition: patch.Condition, &c.Outcome: patch.Outcome} {
-			if v != nil {
-				*dst = v
-			}
+		if patch.Assertion != nil {
+			c.Assertion = *patch.Assertion
+		}
+		if patch.Hedge != nil {
+			c.Hedge = *patch.Hedge
+		}
+		if patch.Summary != nil {
+			c.Summary = *patch.Summary
+		}
+		patch.ClaimedValue.apply(&c.ClaimedValue)
+		if patch.TextEn != nil {
+			c.TextEn = patch.TextEn
 		}
 		verr := validateClaim(&c)
 		if patch.Therapy != nil {
@@ -275,7 +304,8 @@ func (s *Store) UpdateClaim(ctx context.Context, a Actor, id, version int64, pat
 		// SQLite) and its version was checked above: nothing can have moved it.
 		res := tx.Model(&models.Claim{}).Where("id = ?", id).Updates(map[string]any{
 			"therapy_id": c.TherapyID, "text": c.Text, "language": c.Language, "text_en": c.TextEn,
-			"condition": c.Condition, "outcome": c.Outcome, "claim_type": c.ClaimType, "search_text": c.SearchText,
+			"summary": c.Summary, "claim_type": c.ClaimType, "assertion": c.Assertion, "claimed_value": c.ClaimedValue,
+			"hedge": c.Hedge, "search_text": c.SearchText,
 			"version": c.Version, "updated_at": c.UpdatedAt,
 		})
 		if res.Error != nil {
@@ -285,7 +315,11 @@ func (s *Store) UpdateClaim(ctx context.Context, a Actor, id, version int64, pat
 		if err != nil {
 			return err
 		}
-		return audit(tx, a, "claim.updated", "claim", id, &id, before, after)
+		if err := audit(tx, a, "claim.updated", "claim", id, &id, before, after); err != nil {
+			return err
+		}
+		// The wording is what the rating reads.
+		return s.rederive(tx, a, []int64{id}, "claim.updated")
 	})
 	if err != nil {
 		return models.Claim{}, err

@@ -11,94 +11,85 @@ import (
 	"claimgrade/models"
 )
 
-// A claim's verdict, certainty, counts and flags are derived by
-// grading.Derive from its links, its submitted assessments and its current
-// grade. rederive loads that state for a set of claims inside the caller's
-// transaction and writes what changed, set-based, in bounded chunks.
+// A claim's rating, certainty, counts and flags are derived by
+// grading.DeriveClaim from its wording, the findings it links (their
+// questions, effects, grades and flags) and an editor's override. rederive
+// loads that state for a set of claims inside the caller's transaction and
+// writes what changed, set-based, in bounded chunks. Every write that
+// changes something a rating reads calls it in its own transaction: claim
+// wording, claim-finding links, appearances, and (through
+// refreshFindingFlags) findings, their sources, questions and grades.
 
-// evidenceRow is an evidence or appearance link as rederive reads it.
-type evidenceRow struct {
-	ID                int64
-	ClaimID           int64
-	SourceID          int64
-	Role              grading.LinkRole
-	Stance            *grading.Stance
-	ReportedCertainty *grading.Certainty
-	Kind              grading.SourceKind
-	Retracted         bool
+// linkedFindingRow is a finding linked to a claim, as the rules read it.
+type linkedFindingRow struct {
+	ClaimID        int64
+	FindingID      int64
+	Stance         grading.Stance
+	Measure        *grading.EffectMeasure
+	Estimate       *float64
+	CILow          *float64 `gorm:"column:ci_low"`
+	CIHigh         *float64 `gorm:"column:ci_high"`
+	Events         *int64
+	Participants   *int64
+	Studies        *int64
+	Threshold      *float64
+	Attribution    *grading.Attribution
+	Certainty      *grading.Certainty
+	ComparatorKind grading.ComparatorKind
+	OutcomeKind    grading.OutcomeKind
+	Outcome        string
+	Timepoint      string
+	Stale          bool
+	Retracted      bool
 }
 
-func toEvidence(r evidenceRow) grading.Evidence {
-	e := grading.Evidence{LinkID: r.ID, SourceID: r.SourceID, Kind: r.Kind, Retracted: r.Retracted,
-		ReportedCertainty: grading.Deref(r.ReportedCertainty)}
-	if r.Stance != nil {
-		e.Stance = *r.Stance
+func (r linkedFindingRow) engine() grading.ClaimFinding {
+	f := grading.ClaimFinding{Retracted: r.Retracted, LinkedFinding: grading.LinkedFinding{
+		FindingID: r.FindingID, Label: r.Outcome + ", " + r.Timepoint, Stance: r.Stance,
+		Question: grading.Question{ComparatorKind: r.ComparatorKind, OutcomeKind: r.OutcomeKind, Outcome: r.Outcome, Timepoint: r.Timepoint},
+		Effect: grading.EffectEstimate{Estimate: r.Estimate, CILow: r.CILow, CIHigh: r.CIHigh, Events: r.Events,
+			Participants: r.Participants, Studies: r.Studies, Threshold: r.Threshold},
+		Certainty: r.Certainty, Stale: r.Stale}}
+	if r.Measure != nil {
+		f.Effect.Measure = *r.Measure
 	}
-	return e
-}
-
-// linkEvidence turns a claim's loaded links into the engine's evidence.
-func linkEvidence(links []models.Link) []grading.Evidence {
-	var out []grading.Evidence
-	for _, l := range links {
-		if l.Role != grading.RoleEvidence {
-			continue
-		}
-		out = append(out, toEvidence(evidenceRow{ID: l.ID, ClaimID: l.ClaimID, SourceID: l.SourceID, Role: l.Role,
-			Stance: l.Stance, ReportedCertainty: l.ReportedCertainty, Kind: l.Source.Kind, Retracted: l.Source.Retracted}))
+	if r.Attribution != nil {
+		f.Attribution = *r.Attribution
 	}
-	return out
+	return f
 }
 
-// claimEvidence reads the evidence links of one claim, with their sources'
-// kind and retraction, as the engine sees them (one query).
-func claimEvidence(tx *gorm.DB, claimID int64) ([]grading.Evidence, error) {
-	rows, err := linkRows(tx.Where("links.role = ?", grading.RoleEvidence), []int64{claimID})
+// linkedFindings reads the findings linked to claims, with their questions
+// and the stale_grade and retracted_evidence flags, in one statement.
+func linkedFindings(tx *gorm.DB, claimIDs []int64) ([]linkedFindingRow, error) {
+	var rows []linkedFindingRow
+	err := tx.Table("claim_findings AS cf").
+		Select(`cf.claim_id, cf.finding_id, cf.stance, f.measure, f.estimate, f.ci_low, f.ci_high, f.events, f.participants,
+			f.studies, f.threshold, f.attribution, f.certainty, q.comparator_kind, q.outcome_kind, q.outcome, q.timepoint,
+			EXISTS (SELECT 1 FROM finding_flags ff WHERE ff.finding_id = f.id AND ff.flag = ?) AS stale,
+			EXISTS (SELECT 1 FROM finding_flags ff WHERE ff.finding_id = f.id AND ff.flag = ?) AS retracted`,
+			grading.FlagStaleGrade, grading.FlagRetractedEvidence).
+		Joins("JOIN findings f ON f.id = cf.finding_id").
+		Joins("JOIN questions q ON q.id = f.question_id").
+		Where("cf.claim_id IN ?", claimIDs).Order("cf.claim_id, cf.finding_id").Scan(&rows).Error
 	if err != nil {
-		return nil, err
-	}
-	out := make([]grading.Evidence, len(rows))
-	for i, r := range rows {
-		out[i] = toEvidence(r)
-	}
-	return out, nil
-}
-
-// linkRows reads the links of claims with what the engine needs of their
-// sources, in one query.
-func linkRows(q *gorm.DB, claimIDs []int64) ([]evidenceRow, error) {
-	var rows []evidenceRow
-	if err := q.Table("links").
-		Select("links.id, links.claim_id, links.source_id, links.role, links.stance, links.reported_certainty, sources.kind, sources.retracted").
-		Joins("JOIN sources ON sources.id = links.source_id").
-		Where("links.claim_id IN ?", claimIDs).Order("links.id").Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("read links of claims %v: %w", claimIDs, classify(err))
+		return nil, fmt.Errorf("read findings of claims: %w", classify(err))
 	}
 	return rows, nil
 }
 
-// currentGrades returns the newest grade of each claim that has one.
-func (s *Store) currentGrades(db *gorm.DB, claimIDs []int64) (map[int64]*models.Grade, error) {
-	out := map[int64]*models.Grade{}
-	if len(claimIDs) == 0 {
-		return out, nil
+// claimState is what DeriveClaim reads of c, given its linked findings and
+// appearance count.
+func claimState(c models.Claim, findings []linkedFindingRow, appearances int) grading.ClaimState {
+	st := grading.ClaimState{Wording: grading.WordingOf(c.ClaimType, c.Assertion, c.ClaimedValue, c.Hedge), Appearances: appearances}
+	for _, f := range findings {
+		st.Findings = append(st.Findings, f.engine())
 	}
-	var rows []models.Grade
-	err := db.Where("id IN (SELECT MAX(id) FROM grades WHERE claim_id IN ? GROUP BY claim_id)", claimIDs).Find(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("read grades: %w", classify(err))
+	if c.OverrideRating != nil {
+		st.Override = &grading.RatingOverride{Rating: *c.OverrideRating, Rationale: deref(c.OverrideRationale)}
+		st.OverrideBasis = deref(c.OverrideBasis)
 	}
-	for i := range rows {
-		out[rows[i].ClaimID] = &rows[i]
-	}
-	return out, nil
-}
-
-func engineGrade(g *models.Grade) *grading.Grade {
-	if g == nil {
-		return nil
-	}
-	return &grading.Grade{Certainty: grading.Deref(g.Certainty), Verdict: g.Verdict, DecidedAt: g.DecidedAt, EvidenceRevision: g.EvidenceRevision}
+	return st
 }
 
 // rederiveChunk bounds the claims rederive handles per round, so that no
@@ -107,7 +98,7 @@ func engineGrade(g *models.Grade) *grading.Grade {
 const rederiveChunk = 1000
 
 // rederive recomputes the derived fields and flags of claimIDs with
-// grading.Derive. Claims are handled in id order, in chunks of at most
+// grading.DeriveClaim. Claims are handled in id order, in chunks of at most
 // rederiveChunk, inside the caller's transaction; each chunk is locked first
 // (so concurrent writers cannot deadlock) and read after the lock, so the
 // result reflects every committed change.
@@ -125,12 +116,38 @@ func (s *Store) rederive(tx *gorm.DB, a Actor, claimIDs []int64, cause string) e
 	return nil
 }
 
+// rederiveClaimsOfFindings re-derives every claim that links one of
+// findingIDs, a chunk of claims at a time in id order.
+func (s *Store) rederiveClaimsOfFindings(tx *gorm.DB, a Actor, findingIDs []int64, cause string) error {
+	if len(findingIDs) == 0 {
+		return nil
+	}
+	for after := int64(0); ; {
+		var claimIDs []int64
+		if err := tx.Model(&models.ClaimFinding{}).Where("finding_id IN ? AND claim_id > ?", findingIDs, after).
+			Distinct().Order("claim_id").Limit(rederiveChunk).Pluck("claim_id", &claimIDs).Error; err != nil {
+			return fmt.Errorf("find claims of findings: %w", classify(err))
+		}
+		if len(claimIDs) == 0 {
+			return nil
+		}
+		if err := s.rederive(tx, a, claimIDs, cause); err != nil {
+			return err
+		}
+		after = claimIDs[len(claimIDs)-1]
+	}
+}
+
 // derivedRow is the stored form of a claim's derived fields; claims of a
 // chunk that share one are updated by one statement.
 type derivedRow struct {
-	verdict                      grading.ClaimVerdict
+	rating                       grading.Rating
+	source                       grading.RatingSource
+	explanation                  string
 	certainty                    grading.Certainty
 	support, refute, appearances int
+	basis                        string
+	rated                        bool // the rating or its source changes: rated_at moves
 }
 
 // rederiveChunk re-derives up to rederiveChunk claims, sorted and distinct,
@@ -142,39 +159,29 @@ func (s *Store) rederiveChunk(tx *gorm.DB, a Actor, ids []int64, cause string) e
 	if err := s.forUpdate(tx).Where("id IN ?", ids).Order("id").Find(&claims).Error; err != nil {
 		return fmt.Errorf("lock claims: %w", classify(err))
 	}
-	links, err := linkRows(tx, ids)
+	rows, err := linkedFindings(tx, ids)
 	if err != nil {
 		return err
 	}
-	grades, err := s.currentGrades(tx, ids)
-	if err != nil {
-		return err
+	var counts []struct {
+		ClaimID int64
+		N       int
 	}
-	var submitted []models.Assessment
-	if err := tx.Where("claim_id IN ? AND status = ?", ids, grading.StatusSubmitted).Order("id").Find(&submitted).Error; err != nil {
-		return fmt.Errorf("read assessments: %w", classify(err))
+	if err := tx.Model(&models.Link{}).Select("claim_id, COUNT(*) AS n").Where("claim_id IN ?", ids).
+		Group("claim_id").Scan(&counts).Error; err != nil {
+		return fmt.Errorf("count appearances: %w", classify(err))
 	}
 	var oldFlags []models.ClaimFlag
 	if err := tx.Where("claim_id IN ?", ids).Find(&oldFlags).Error; err != nil {
 		return fmt.Errorf("read flags: %w", classify(err))
 	}
-
-	evidence := map[int64][]grading.Evidence{}
-	appearances := map[int64]int{}
-	for _, l := range links {
-		if l.Role == grading.RoleAppearance {
-			appearances[l.ClaimID]++
-			continue
-		}
-		evidence[l.ClaimID] = append(evidence[l.ClaimID], toEvidence(l))
+	findings := map[int64][]linkedFindingRow{}
+	for _, r := range rows {
+		findings[r.ClaimID] = append(findings[r.ClaimID], r)
 	}
-	submissions := map[int64][]grading.Submission{}
-	for _, as := range submitted {
-		sub := grading.Submission{Outcome: grading.Outcome{Verdict: as.Verdict, Certainty: grading.Deref(as.Certainty)}}
-		if as.SubmittedAt != nil {
-			sub.SubmittedAt = *as.SubmittedAt
-		}
-		submissions[as.ClaimID] = append(submissions[as.ClaimID], sub)
+	appearances := map[int64]int{}
+	for _, c := range counts {
+		appearances[c.ClaimID] = c.N
 	}
 	had := map[int64][]grading.Flag{}
 	for _, f := range oldFlags {
@@ -188,9 +195,7 @@ func (s *Store) rederiveChunk(tx *gorm.DB, a Actor, ids []int64, cause string) e
 	var order []derivedRow
 	var events []models.AuditEvent
 	for _, c := range claims {
-		d, err := grading.Derive(grading.DeriveState{ClaimState: grading.ClaimState{Evidence: evidence[c.ID],
-			Grade: engineGrade(grades[c.ID]), EvidenceRevision: c.EvidenceRevision, Submitted: submissions[c.ID]},
-			Appearances: appearances[c.ID]})
+		d, err := grading.DeriveClaim(claimState(c, findings[c.ID], appearances[c.ID]))
 		if err != nil {
 			return fmt.Errorf("derive claim %d: %w", c.ID, err)
 		}
@@ -198,8 +203,11 @@ func (s *Store) rederiveChunk(tx *gorm.DB, a Actor, ids []int64, cause string) e
 		old := had[c.ID]
 		slices.Sort(old)
 		flagsDiffer := !slices.Equal(old, flags)
-		rowDiffers := c.Verdict != d.Verdict || !samePtr(c.Certainty, d.Certainty) ||
-			c.SupportCount != d.SupportCount || c.RefuteCount != d.RefuteCount || c.AppearanceCount != d.AppearanceCount
+		r := d.Rating
+		rated := c.Rating != r.Rating || c.RatingSource != r.Source
+		rowDiffers := rated || c.RatingExplanation != r.Explanation || !samePtr(c.Certainty, d.Certainty) ||
+			c.SupportCount != d.Support || c.RefuteCount != d.Refute || c.AppearanceCount != d.Appearances ||
+			c.EvidenceBasis != d.Basis
 		if flagsDiffer {
 			flagChanged = append(flagChanged, c.ID)
 			for _, f := range flags {
@@ -207,10 +215,19 @@ func (s *Store) rederiveChunk(tx *gorm.DB, a Actor, ids []int64, cause string) e
 			}
 			events = append(events, flagEvent(a, c.ID, old, flags, cause, t))
 		}
+		if rated {
+			after := c
+			after.Rating, after.RatingSource, after.Certainty, after.RatingExplanation = r.Rating, r.Source, d.Certainty, r.Explanation
+			before := models.SnapshotOfRating(c)
+			if c.RatedAt == nil {
+				before = models.RatingSnapshot{Rating: grading.RatingNotRated, Source: grading.SourceRule}
+			}
+			events = append(events, ratedEvent(a, c.ID, before, models.SnapshotOfRating(after), cause, t))
+		}
 		switch {
 		case rowDiffers:
-			k := derivedRow{verdict: d.Verdict, certainty: grading.Deref(d.Certainty), support: d.SupportCount,
-				refute: d.RefuteCount, appearances: d.AppearanceCount}
+			k := derivedRow{rating: r.Rating, source: r.Source, explanation: r.Explanation, certainty: grading.Deref(d.Certainty),
+				support: d.Support, refute: d.Refute, appearances: d.Appearances, basis: d.Basis, rated: rated || c.RatedAt == nil}
 			if _, ok := changed[k]; !ok {
 				order = append(order, k)
 			}
@@ -220,10 +237,15 @@ func (s *Store) rederiveChunk(tx *gorm.DB, a Actor, ids []int64, cause string) e
 		}
 	}
 	for _, k := range order {
-		if err := tx.Model(&models.Claim{}).Where("id IN ?", changed[k]).Updates(map[string]any{
-			"verdict": k.verdict, "certainty": k.certainty.Ptr(), "support_count": k.support, "refute_count": k.refute,
-			"appearance_count": k.appearances, "version": gorm.Expr("version + 1"), "updated_at": t,
-		}).Error; err != nil {
+		set := map[string]any{
+			"rating": k.rating, "rating_source": k.source, "rating_explanation": k.explanation, "certainty": k.certainty.Ptr(),
+			"support_count": k.support, "refute_count": k.refute, "appearance_count": k.appearances, "evidence_basis": k.basis,
+			"version": gorm.Expr("version + 1"), "updated_at": t,
+		}
+		if k.rated {
+			set["rated_at"] = t
+		}
+		if err := tx.Model(&models.Claim{}).Where("id IN ?", changed[k]).Updates(set).Error; err != nil {
 			return fmt.Errorf("update derived fields of claims %v: %w", changed[k], classify(err))
 		}
 	}
@@ -245,15 +267,31 @@ func (s *Store) rederiveChunk(tx *gorm.DB, a Actor, ids []int64, cause string) e
 	}
 	if len(events) > 0 {
 		if err := tx.CreateInBatches(events, 200).Error; err != nil {
-			return fmt.Errorf("record flag events: %w", classify(err))
+			return fmt.Errorf("record claim events: %w", classify(err))
 		}
 	}
 	return nil
 }
 
 func flagEvent(a Actor, claimID int64, before, after []grading.Flag, cause string, t time.Time) models.AuditEvent {
-	ev := models.AuditEvent{ActorName: a.Name, Action: "claim.flagged", Entity: "claim", EntityID: claimID, ClaimID: &claimID,
-		Before: snapshot(models.FlagsSnapshot{Flags: nonNil(before)}), After: snapshot(models.FlagsSnapshot{Flags: nonNil(after), Cause: cause}), CreatedAt: t}
+	ev := claimEvent(a, "claim.flagged", claimID, t)
+	ev.Before = snapshot(models.FlagsSnapshot{Flags: nonNil(before)})
+	ev.After = snapshot(models.FlagsSnapshot{Flags: nonNil(after), Cause: cause})
+	return ev
+}
+
+// ratedEvent records a change of a claim's rating or of who decided it
+// (claim.rated: the webhook event of the same name).
+func ratedEvent(a Actor, claimID int64, before, after models.RatingSnapshot, cause string, t time.Time) models.AuditEvent {
+	ev := claimEvent(a, "claim.rated", claimID, t)
+	after.Cause = cause
+	ev.Before = snapshot(before)
+	ev.After = snapshot(after)
+	return ev
+}
+
+func claimEvent(a Actor, action string, claimID int64, t time.Time) models.AuditEvent {
+	ev := models.AuditEvent{ActorName: a.Name, Action: action, Entity: "claim", EntityID: claimID, ClaimID: &claimID, CreatedAt: t}
 	if a.UserID != 0 {
 		ev.ActorID = &a.UserID
 	}
@@ -284,14 +322,4 @@ func samePtr[T comparable](a, b *T) bool {
 		return a == nil && b == nil
 	}
 	return *a == *b
-}
-
-// derivation explains a claim's certainty: the stored derivation of its
-// current grade, or, while it is ungraded, where its certainty would start
-// from the evidence linked now.
-func claimDerivation(links []models.Link, g *models.Grade) (grading.Derivation, error) {
-	if g != nil {
-		return g.Derivation, nil
-	}
-	return grading.StartDerivation(linkEvidence(links)), nil
 }

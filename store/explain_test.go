@@ -71,13 +71,14 @@ func TestExplainClaimPages(t *testing.T) {
 			filter    store.ClaimFilter
 			flagIndex bool // the plan must read claim_flags_pkey
 		}{
-			{"verdict after a cursor", store.ClaimFilter{Verdict: "ungraded", Page: after}, false},
+			{"rating after a cursor", store.ClaimFilter{Rating: "accurate", Page: after}, false},
+			{"assertion", store.ClaimFilter{Assertion: "effect", Page: after}, false},
 			{"certainty", store.ClaimFilter{Certainty: "moderate", Page: after}, false},
 			{"therapy", store.ClaimFilter{Therapy: "infusion-therapy", Page: after}, false},
 			{"claim type", store.ClaimFilter{ClaimType: "mechanism", Page: after}, false},
 			{"no filter, deep page", store.ClaimFilter{Page: store.Page{Limit: 50, After: ids[1900]}}, false},
 			{"flag", store.ClaimFilter{Flags: []grading.Flag{"contradicted"}, Page: after}, true},
-			{"flag and verdict", store.ClaimFilter{Flags: []grading.Flag{"contradicted"}, Verdict: "ungraded", Page: store.Page{Limit: 50}}, true},
+			{"flag and rating", store.ClaimFilter{Flags: []grading.Flag{"contradicted"}, Rating: "accurate", Page: store.Page{Limit: 50}}, true},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

@@ -155,7 +155,8 @@ func findingState(body grading.Body, grade *models.FindingGrade, counted []model
 // order and chunks of rederiveChunk, set-based like rederive: each chunk is
 // locked, then read in a constant number of queries, and only findings
 // whose derived fields change are written (version bumped, a
-// finding.flagged event recorded with cause when the flags change).
+// finding.flagged event recorded with cause when the flags change). Then the
+// claims linking any of them are re-derived (rederive).
 func (s *Store) refreshFindingFlags(tx *gorm.DB, a Actor, findingIDs []int64, cause string) error {
 	ids := slices.Clone(findingIDs)
 	slices.Sort(ids)
@@ -167,7 +168,9 @@ func (s *Store) refreshFindingFlags(tx *gorm.DB, a Actor, findingIDs []int64, ca
 		}
 		ids = ids[n:]
 	}
-	return nil
+	// Every change that reaches a finding's derived fields may change what
+	// the claims linking it are rated (its effect, question, grade, flags).
+	return s.rederiveClaimsOfFindings(tx, a, findingIDs, cause)
 }
 
 func (s *Store) refreshFindingFlagsChunk(tx *gorm.DB, a Actor, ids []int64, cause string) error {
@@ -330,6 +333,14 @@ func (t *ReviewTx) OwnFindingAssessment(findingID, reviewerID int64) (*models.Fi
 		return nil, nil
 	}
 	return &rows[0], nil
+}
+
+// AssessmentScope selects which of a finding's assessments
+// FindingAssessments reads.
+type AssessmentScope struct {
+	All         bool  // every assessment, drafts included
+	ReviewerID  int64 // else: this reviewer's own ...
+	OrSubmitted bool  // ... and, if set, every submitted (or revised) one
 }
 
 // FindingAssessments reads a finding's assessments in scope by id,

@@ -57,7 +57,7 @@ func TestQueryCountListClaims(t *testing.T) {
 			{"no filter", store.ClaimFilter{}, 3},
 			{"flags", store.ClaimFilter{Flags: []grading.Flag{"ungraded", "unsupported"}}, 3},
 			{"therapy alias", store.ClaimFilter{Therapy: "Mesotherapie"}, 5},
-			{"every filter", store.ClaimFilter{Therapy: "mesotherapy", Flags: []grading.Flag{"ungraded"}, Verdict: "unsupported", Language: "de", ClaimType: "efficacy", Q: "SCHMERZFREI"}, 5},
+			{"every filter", store.ClaimFilter{Therapy: "mesotherapy", Flags: []grading.Flag{"ungraded"}, Rating: "not_rated", Language: "de", Assertion: "other", ClaimType: "efficacy", Q: "SCHMERZFREI"}, 5},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -98,20 +98,43 @@ func TestQueryCountGetClaim(t *testing.T) {
 		ctx := context.Background()
 		ids := seedQueryClaims(t, st, 2)
 		one, twenty := ids[0], ids[1]
+		q, err := st.CreateQuestion(ctx, queryActor, store.QuestionInput{Therapy: "mesotherapy", Population: "adults",
+			Intervention: "mesotherapy", ComparatorKind: grading.ComparatorInactive, Comparator: catalogStr("placebo"),
+			Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 15 findings (each on its own trial) and 5 appearances.
 		for i := range 20 {
-			kind, role, stance := grading.KindRCT, grading.RoleEvidence, catalogStr(grading.Supports)
+			kind := grading.KindRCT
 			if i%4 == 3 {
-				kind, role, stance = "web_article", grading.RoleAppearance, nil
+				kind = grading.KindWebArticle
 			}
 			src, err := st.CreateSource(ctx, queryActor, store.SourceInput{Kind: kind, Title: fmt.Sprintf("Source %d", i), DOI: catalogStr(fmt.Sprintf("10.1000/q%d", i))})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := st.CreateLink(ctx, queryActor, twenty, store.LinkInput{SourceID: src.ID, Role: role, Stance: stance}); err != nil {
+			targets := []int64{twenty}
+			if i == 0 || i == 3 {
+				targets = append(targets, one)
+			}
+			if kind == grading.KindWebArticle {
+				for _, c := range targets {
+					if _, err := st.CreateAppearance(ctx, queryActor, c, store.AppearanceInput{SourceID: src.ID}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				continue
+			}
+			f, err := st.CreateFinding(ctx, queryActor, store.FindingInput{QuestionID: q.ID, Summary: fmt.Sprintf("Trial %d", i)})
+			if err != nil {
 				t.Fatal(err)
 			}
-			if i == 0 {
-				if _, err := st.CreateLink(ctx, queryActor, one, store.LinkInput{SourceID: src.ID, Role: role, Stance: stance}); err != nil {
+			if _, err := st.AttachSource(ctx, queryActor, f.ID, store.FindingSourceInput{SourceID: src.ID}); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range targets {
+				if _, err := st.LinkFinding(ctx, queryActor, c, store.ClaimFindingInput{FindingID: f.ID, Stance: grading.Supports}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -121,7 +144,7 @@ func TestQueryCountGetClaim(t *testing.T) {
 		for _, tt := range []struct {
 			id    int64
 			links int
-		}{{one, 1}, {twenty, 20}} {
+		}{{one, 2}, {twenty, 20}} {
 			var d store.ClaimDetail
 			n, sqls := counter.Count(func() {
 				var err error
@@ -129,12 +152,17 @@ func TestQueryCountGetClaim(t *testing.T) {
 					t.Fatalf("GetClaim: %v", err)
 				}
 			})
-			if len(d.Links) != tt.links {
-				t.Fatalf("GetClaim(%d) has %d links, want %d", tt.id, len(d.Links), tt.links)
+			if len(d.Findings)+len(d.Appearances) != tt.links {
+				t.Fatalf("GetClaim(%d) has %d findings and %d appearances, want %d in all", tt.id, len(d.Findings), len(d.Appearances), tt.links)
 			}
-			for _, l := range d.Links {
+			for _, l := range d.Appearances {
 				if l.Source.ID != l.SourceID || l.Source.Title == "" {
-					t.Fatalf("link %d: source not loaded: %+v", l.ID, l.Source)
+					t.Fatalf("appearance %d: source not loaded: %+v", l.ID, l.Source)
+				}
+			}
+			for _, cf := range d.Findings {
+				if cf.Finding.ID != cf.FindingID || cf.Finding.Question.Outcome == "" || len(cf.Finding.Sources) != 1 || cf.Finding.Sources[0].Source.Title == "" {
+					t.Fatalf("claim finding %d: finding not loaded: %+v", cf.ID, cf.Finding)
 				}
 			}
 			if d.Claim.Therapy.Slug == "" || len(d.Claim.Flags) == 0 {
@@ -143,27 +171,29 @@ func TestQueryCountGetClaim(t *testing.T) {
 			counts[tt.links] = n
 			t.Logf("%s: a claim with %d links took %d queries:\n  %s", st.Dialect(), tt.links, n, strings.Join(sqls, "\n  "))
 		}
-		// claim, therapy, flags, links, sources, their includes, finding links, grade.
-		if counts[1] != counts[20] || counts[20] > 8 {
-			t.Errorf("GetClaim queries: 1 link = %d, 20 links = %d; want equal and <= 8", counts[1], counts[20])
+		// claim, therapy, flags, appearances, their sources and includes,
+		// finding links, findings, their questions, therapies, flags, grades,
+		// sources and their includes.
+		if counts[2] != counts[20] || counts[20] > 16 {
+			t.Errorf("GetClaim queries: 2 links = %d, 20 links = %d; want equal and <= 16", counts[2], counts[20])
 		}
 
-		// The same holds for a claim's links page and a source's claims.
+		// The same holds for a claim's appearances page.
 		linkCounts := map[int]int{}
 		for _, tt := range []struct {
 			id    int64
 			links int
-		}{{one, 1}, {twenty, 20}} {
+		}{{one, 1}, {twenty, 5}} {
 			n, _ := counter.Count(func() {
-				rows, _, err := st.ListLinks(ctx, tt.id, store.Page{})
+				rows, _, err := st.ListAppearances(ctx, tt.id, store.Page{})
 				if err != nil || len(rows) != tt.links {
-					t.Fatalf("ListLinks(%d) = %d rows, %v; want %d", tt.id, len(rows), err, tt.links)
+					t.Fatalf("ListAppearances(%d) = %d rows, %v; want %d", tt.id, len(rows), err, tt.links)
 				}
 			})
 			linkCounts[tt.links] = n
 		}
-		if linkCounts[1] != linkCounts[20] {
-			t.Errorf("ListLinks queries: 1 link = %d, 20 links = %d; want equal", linkCounts[1], linkCounts[20])
+		if linkCounts[1] != linkCounts[5] {
+			t.Errorf("ListAppearances queries: 1 appearance = %d, 5 appearances = %d; want equal", linkCounts[1], linkCounts[5])
 		}
 	})
 }
@@ -174,20 +204,20 @@ func TestQueryCountSourceDetail(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		claims := seedQueryClaims(t, st, 20)
-		few, err := st.CreateSource(ctx, queryActor, store.SourceInput{Kind: "rct", Title: "Few"})
+		few, err := st.CreateSource(ctx, queryActor, store.SourceInput{Kind: "web_article", Title: "Few"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		many, err := st.CreateSource(ctx, queryActor, store.SourceInput{Kind: "rct", Title: "Many"})
+		many, err := st.CreateSource(ctx, queryActor, store.SourceInput{Kind: "news", Title: "Many"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i, c := range claims {
-			if _, err := st.CreateLink(ctx, queryActor, c, store.LinkInput{SourceID: many.ID, Role: grading.RoleEvidence, Stance: catalogStr(grading.Refutes)}); err != nil {
+			if _, err := st.CreateAppearance(ctx, queryActor, c, store.AppearanceInput{SourceID: many.ID}); err != nil {
 				t.Fatal(err)
 			}
 			if i == 0 {
-				if _, err := st.CreateLink(ctx, queryActor, c, store.LinkInput{SourceID: few.ID, Role: grading.RoleAppearance}); err != nil {
+				if _, err := st.CreateAppearance(ctx, queryActor, c, store.AppearanceInput{SourceID: few.ID}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -33,8 +33,8 @@ func generateClaims(tb testing.TB, st *store.Store, n int) {
 	if !testenv.Postgres(st) {
 		with, series, cast = "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?) ", "s", "CAST(i AS TEXT)"
 	}
-	sql := `INSERT INTO claims (therapy_id, text, language, claim_type, search_text, verdict, version, created_at, updated_at)
-` + with + `SELECT ?, x, 'de', 'efficacy', lower(replace(replace(x, 'é', 'e'), 'ä', 'a')), 'unsupported', 1, ?, ?
+	sql := `INSERT INTO claims (therapy_id, text, language, claim_type, search_text, rating, version, created_at, updated_at)
+` + with + `SELECT ?, x, 'de', 'efficacy', lower(replace(replace(x, 'é', 'e'), 'ä', 'a')), 'not_rated', 1, ?, ?
 FROM (SELECT 'Behauptung ' || ` + cast + ` ||
         CASE WHEN i % 2 = 0 THEN ': die Behandlung ist nahezu schmerzfrei' ELSE ': die Wirkung hält lange an' END ||
         CASE WHEN i % 1000 = 0 THEN ', laut Studie zur Mésothérapie' ELSE '' END ||

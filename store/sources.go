@@ -433,13 +433,13 @@ func (s *Store) UpdateSource(ctx context.Context, a Actor, id int64, version int
 		if err := s.checkSourceUses(tx, before, src); err != nil {
 			return err
 		}
-		if src.Kind != before.Kind && !grading.EvidenceAllowed(src.Kind) {
+		if src.Kind != before.Kind && grading.EvidenceAllowed(src.Kind) {
 			var n int64
-			if err := tx.Model(&models.Link{}).Where("source_id = ? AND role = ?", id, grading.RoleEvidence).Count(&n).Error; err != nil {
-				return fmt.Errorf("count evidence links of source %d: %w", id, classify(err))
+			if err := tx.Model(&models.Link{}).Where("source_id = ?", id).Count(&n).Error; err != nil {
+				return fmt.Errorf("count appearances in source %d: %w", id, classify(err))
 			}
 			if n > 0 {
-				return &ValidationError{Problems: []FieldError{{Field: "kind", Message: fmt.Sprintf("a %s cannot be evidence, and this source is evidence for %d claim(s)", src.Kind, n)}}}
+				return &ValidationError{Problems: []FieldError{{Field: "kind", Message: fmt.Sprintf("a %s is evidence, not a place where claims appear, and %d claim(s) appear in this source", src.Kind, n)}}}
 			}
 		}
 		if err := s.duplicateSource(tx, &src); err != nil {
@@ -470,25 +470,6 @@ func (s *Store) UpdateSource(ctx context.Context, a Actor, id int64, version int
 		if err := audit(tx, a, action, "source", id, nil, models.SnapshotOfSource(before), models.SnapshotOfSource(src)); err != nil {
 			return err
 		}
-		if src.Retracted != before.Retracted || src.Kind != before.Kind {
-			// The claims citing the source, a chunk at a time in id order:
-			// memory and bind parameters stay bounded however widely the
-			// source is cited.
-			for after := int64(0); ; {
-				var claimIDs []int64
-				if err := tx.Model(&models.Link{}).Where("source_id = ? AND role = ? AND claim_id > ?", id, grading.RoleEvidence, after).
-					Distinct().Order("claim_id").Limit(rederiveChunk).Pluck("claim_id", &claimIDs).Error; err != nil {
-					return fmt.Errorf("find claims of source %d: %w", id, classify(err))
-				}
-				if len(claimIDs) == 0 {
-					break
-				}
-				if err := s.rederive(tx, a, claimIDs, action); err != nil {
-					return err
-				}
-				after = claimIDs[len(claimIDs)-1]
-			}
-		}
 		designChanged := (src.IncludedDesign == nil) != (before.IncludedDesign == nil) ||
 			(src.IncludedDesign != nil && *src.IncludedDesign != *before.IncludedDesign)
 		if src.Retracted != before.Retracted || includesChanged || src.Kind != before.Kind || designChanged {
@@ -498,7 +479,7 @@ func (s *Store) UpdateSource(ctx context.Context, a Actor, id int64, version int
 			if err != nil {
 				return err
 			}
-			return s.refreshFindingFlags(tx, a, findingIDs, action)
+			return s.refreshFindingFlags(tx, a, findingIDs, action) // and the claims that link them
 		}
 		return nil
 	})

@@ -4,27 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"gorm.io/gorm"
-
 	"claimgrade/grading"
-	"claimgrade/models"
 )
-
-// The review workflow (package review) runs in a ReviewTx; what remains
-// here are reads of what reviews produced.
-
-// ownAssessment reads the assessment of reviewerID on a claim; nil when
-// there is none.
-func ownAssessment(tx *gorm.DB, claimID, reviewerID int64) (*models.Assessment, error) {
-	var rows []models.Assessment
-	if err := tx.Where("claim_id = ? AND reviewer_id = ?", claimID, reviewerID).Limit(1).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("find assessment of user %d on claim %d: %w", reviewerID, claimID, classify(err))
-	}
-	if len(rows) == 0 {
-		return nil, nil
-	}
-	return &rows[0], nil
-}
 
 // FlagCounts counts live claims per flag, every flag present (0 when no
 // claim carries it), optionally for one therapy (a slug or alias; an

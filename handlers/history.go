@@ -10,41 +10,22 @@ import (
 
 	"claimgrade/grading"
 	"claimgrade/models"
-	"claimgrade/review"
-)
-
-// gradeRequest is an editor's adjudicated grade.
-type gradeRequest struct {
-	// The final certainty; null (or left out) only with verdict insufficient when no usable evidence is linked.
-	Certainty *grading.Certainty `json:"certainty,omitempty" extensions:"x-nullable" example:"low"`
-	// supported needs a supporting evidence link, refuted a refuting one.
-	Verdict grading.Verdict `json:"verdict" example:"supported"`
-	// Why this certainty and verdict; required.
-	Rationale string `json:"rationale" example:"Reviewers split on imprecision; the single small RCT warrants two downgrades."`
-} //	@name	GradeWrite
-
-type gradeDecisionResponse struct {
-	ID      int64 `json:"id" example:"7"`
-	ClaimID int64 `json:"claim_id" example:"5"`
-	gradeResponse
-	// For an adjudicated grade: the start of the evidence linked at the time and the editor's certainty, without domain steps.
-	Derivation derivationResponse `json:"derivation"`
-} //	@name	GradeDecision
+	)
 
 type historyEvent struct {
 	ID int64 `json:"id" example:"42"`
-	// What happened, e.g. claim.created, link.created, assessment.submitted, grade.decided, grade.adjudicated, claim.flagged.
-	Action string `json:"action" example:"assessment.submitted"`
+	// What happened, e.g. claim.created, appearance.created, claim_finding.created, claim.rated, claim.flagged, claim.override_set.
+	Action string `json:"action" example:"claim.rated"`
 	// The kind of record that changed.
-	Entity   string `json:"entity" example:"assessment"`
+	Entity   string `json:"entity" example:"claim"`
 	EntityID int64  `json:"entity_id" example:"4"`
 	// Name of the user (or system process) that made the change.
 	Actor     string    `json:"actor" example:"reviewer"`
 	RequestID *string   `json:"request_id" extensions:"x-nullable" example:"4b9c1a0e7f2d4c55"`
 	CreatedAt time.Time `json:"created_at"`
-	// The record before the change, in the API's shape of its entity (a Claim, Link, Assessment or GradeDecision; a claim's flags for claim.flagged); null for a creation. Assessment contents are shown to editors and admins only.
+	// The record before the change, in the API's shape of its entity (a Claim, Appearance, ClaimFinding, FindingAssessment or FindingGrade; a claim's flags for claim.flagged, its rating for claim.rated and the override events); null for a creation. Assessment contents are shown to editors and admins only.
 	Before json.RawMessage `json:"before" swaggertype:"object" extensions:"x-nullable"`
-	// The record after the change, in the API's shape of its entity (a Claim, Link, Assessment or GradeDecision; a claim's flags and the cause for claim.flagged; archived_at for claim.archived); null for a deletion. Assessment contents are shown to editors and admins only.
+	// The record after the change, in the API's shape of its entity (a Claim, Appearance, ClaimFinding, FindingAssessment or FindingGrade; a claim's flags and the cause for claim.flagged; its rating and the cause for claim.rated; archived_at for claim.archived); null for a deletion. Assessment contents are shown to editors and admins only.
 	After json.RawMessage `json:"after" swaggertype:"object" extensions:"x-nullable"`
 } //	@name	HistoryEvent
 
@@ -57,6 +38,8 @@ type historyList struct {
 type flagCounts struct {
 	Unsupported          int64 `json:"unsupported" example:"3"`
 	Contradicted         int64 `json:"contradicted" example:"1"`
+	InaccurateWording    int64 `json:"inaccurate_wording" example:"2"`
+	AbsoluteWording      int64 `json:"absolute_wording" example:"1"`
 	LowCertainty         int64 `json:"low_certainty" example:"2"`
 	Ungraded             int64 `json:"ungraded" example:"5"`
 	StaleGrade           int64 `json:"stale_grade" example:"0"`
@@ -73,6 +56,7 @@ type flagsResponse struct {
 func toFlagCounts(m map[string]int64) flagCounts {
 	return flagCounts{
 		Unsupported: m[string(grading.FlagUnsupported)], Contradicted: m[string(grading.FlagContradicted)],
+		InaccurateWording: m[string(grading.FlagInaccurateWording)], AbsoluteWording: m[string(grading.FlagAbsoluteWording)],
 		LowCertainty: m[string(grading.FlagLowCertainty)], Ungraded: m[string(grading.FlagUngraded)],
 		StaleGrade: m[string(grading.FlagStaleGrade)], RetractedEvidence: m[string(grading.FlagRetractedEvidence)],
 		ReviewerDisagreement: m[string(grading.FlagReviewerDisagreement)],
@@ -101,52 +85,10 @@ func toHistoryEvent(e models.AuditEvent) historyEvent {
 		RequestID: e.RequestID, CreatedAt: e.CreatedAt, Before: snapshotJSON(e.Before), After: snapshotJSON(e.After)}
 }
 
-// AdjudicateGrade records an editor's final grade of a claim.
-//
-//	@Summary		Adjudicate a claim's grade
-//	@Description	Sets the claim's final certainty and verdict (method adjudicated), for example where reviewers disagree (this clears reviewer_disagreement), or to re-grade a stale grade after the evidence changed (this clears stale_grade). The rationale is required; supported needs a supporting evidence link and refuted a refuting one; certainty may be null only with verdict insufficient when no usable evidence is linked (422 otherwise). The grade is kept in the claim's history; the claim's verdict, certainty and flags are re-derived at once.
-//	@ID				adjudicateGrade
-//	@Tags			grades
-//	@Accept			json
-//	@Produce		json
-//	@Security		ApiKeyAuth
-//	@Param			id		path		int				true	"Claim id"
-//	@Param			body	body		gradeRequest	true	"The final grade"
-//	@Success		200		{object}	gradeDecisionResponse
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		404		{object}	Problem
-//	@Failure		410		{object}	Problem
-//	@Failure		413		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		422		{object}	Problem
-//	@Failure		429		{object}	Problem
-//	@Failure		503		{object}	Problem
-//	@Router			/api/v1/claims/{id}/grade [put]
-func (h *Handler) AdjudicateGrade(c *gin.Context) {
-	id, ok := pathID(c, "id")
-	if !ok {
-		return
-	}
-	var req gradeRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	g, err := h.reviewFor(c).Adjudicate(c.Request.Context(), actor(c), id, review.GradeInput{Certainty: req.Certainty,
-		Verdict: req.Verdict, Rationale: req.Rationale})
-	if err != nil {
-		writeError(c, h.log, err)
-		return
-	}
-	c.JSON(http.StatusOK, gradeDecisionResponse{ID: g.ID, ClaimID: g.ClaimID, gradeResponse: *toGradeResponse(&g),
-		Derivation: toDerivationResponse(g.Derivation, true)})
-}
-
 // ClaimHistory lists a claim's audit trail.
 //
 //	@Summary		List a claim's history
-//	@Description	Every recorded change of the claim, its links, assessments and grades, and every change of its flags, newest first, keyset-paginated: who did it (actor), when, in which request, and the record before and after, each in the API's shape of its resource (never a storage row): Claim for claim.created and claim.updated, {flags, cause} for claim.flagged, {archived_at} for claim.archived, Link (its source embedded) for link events, Assessment for assessment events, GradeDecision for grade events. Archived claims keep their history. The contents of assessment events are shown to editors and admins only, so that the trail does not reveal a reviewer's judgement to other reviewers before they submit.
+//	@Description	Every recorded change of the claim, its appearances and finding links, and every change of its flags and rating, newest first, keyset-paginated: who did it (actor), when, in which request, and the record before and after, each in the API's shape of its resource (never a storage row): Claim for claim.created and claim.updated, {flags, cause} for claim.flagged, {rating, rating_source, certainty, rating_explanation, override, cause} for claim.rated, claim.override_set and claim.override_removed, {archived_at} for claim.archived, Appearance (its source embedded) for appearance events, ClaimFinding for claim_finding events. Archived claims keep their history. Events of the retired claim-level review (entity assessment) are shown without contents except to editors and admins.
 //	@ID				claimHistory
 //	@Tags			claims
 //	@Produce		json
@@ -172,10 +114,17 @@ func (h *Handler) ClaimHistory(c *gin.Context) {
 	if !ok {
 		return
 	}
-	events, next, err := h.reviewFor(c).ClaimHistory(c.Request.Context(), actor(c), id, page)
+	events, next, err := h.storeFor(c).History(c.Request.Context(), id, page)
 	if err != nil {
 		writeError(c, h.log, err)
 		return
+	}
+	if !actor(c).Role.AtLeast(models.RoleEditor) {
+		for i := range events {
+			if events[i].Entity == "assessment" {
+				events[i].Before, events[i].After = nil, nil
+			}
+		}
 	}
 	body := historyList{Data: make([]historyEvent, len(events)), NextCursor: cursorPtr(next)}
 	for i, e := range events {
@@ -224,4 +173,11 @@ func (h *Handler) FlagCounts(c *gin.Context) {
 	}
 	body.Counts = toFlagCounts(counts)
 	c.JSON(http.StatusOK, body)
+}
+
+func orDefault[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
 }
