@@ -65,7 +65,7 @@ func TestRunCommands(t *testing.T) {
 				t.Errorf("keys list after revoke = %q, want alice's key revoked", out)
 			}
 
-			if out, err = call("seed"); err != nil || !strings.Contains(out, "loaded demo dataset v1: 2 therapies") {
+			if out, err = call("seed"); err != nil || !strings.Contains(out, "loaded demo dataset v2: 2 therapies") {
 				t.Errorf("seed = %q, %v", out, err)
 			}
 			if out, err = call("seed"); err != nil || !strings.Contains(out, "already loaded; nothing changed") {
@@ -141,7 +141,7 @@ func TestRunServe(t *testing.T) {
 				t.Fatalf("GET claims = %v, %v", res, err)
 			}
 			res.Body.Close()
-			if !strings.Contains(errOut.String(), "loaded demo dataset v1") || !strings.Contains(errOut.String(), "/swagger/index.html") {
+			if !strings.Contains(errOut.String(), "loaded demo dataset v2") || !strings.Contains(errOut.String(), "/swagger/index.html") {
 				t.Errorf("log lacks the seeding and the Swagger UI address:\n%s", errOut.String())
 			}
 			cancel()

@@ -224,7 +224,7 @@ func TestTwoReplicas(t *testing.T) {
 					go func() {
 						defer wg.Done()
 						statuses[i] = ed.do(base, "PATCH", fmt.Sprintf("/api/v1/claims/%d", claim),
-							map[string]any{"outcome": fmt.Sprintf("round %d replica %d", round, i)}, "If-Match", version).status
+							map[string]any{"summary": fmt.Sprintf("round %d replica %d", round, i)}, "If-Match", version).status
 					}()
 				}
 				wg.Wait()

@@ -36,7 +36,7 @@ func TestCatalogConcurrentWrites(t *testing.T) {
 		t.Run("PATCH with the same If-Match", func(t *testing.T) {
 			rs := e.s.Race(n, func(i int) testenv.Request {
 				return testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/claims/%d", c), Role: "editor",
-					Body: map[string]any{"outcome": fmt.Sprintf("outcome %d", i)}, Headers: map[string]string{"If-Match": etag}}
+					Body: map[string]any{"summary": fmt.Sprintf("summary %d", i)}, Headers: map[string]string{"If-Match": etag}}
 			})
 			want := []int{200}
 			for range n - 1 {
@@ -124,11 +124,13 @@ func TestCatalogConcurrentWrites(t *testing.T) {
 			}
 		})
 
-		t.Run("POST the same link", func(t *testing.T) {
-			src := testenv.ID(e.source(map[string]any{"title": "Linked"}))
+		t.Run("POST the same finding link", func(t *testing.T) {
+			q := testenv.ID(e.create("/api/v1/questions", map[string]any{"therapy": "mesotherapy", "population": "adults", "intervention": "mesotherapy",
+				"comparator": "placebo", "comparator_kind": "inactive", "outcome": "pain", "timepoint": "4 weeks", "outcome_kind": "benefit"}))
+			f := testenv.ID(e.create("/api/v1/findings", map[string]any{"question_id": q, "summary": "One trial."}))
 			rs := e.s.Race(n, func(int) testenv.Request {
-				return testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", c), Role: "editor",
-					Body: map[string]any{"source_id": src, "role": "evidence", "stance": "supports"}}
+				return testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/findings", c), Role: "editor",
+					Body: map[string]any{"finding_id": f, "stance": "supports"}}
 			})
 			want := []int{201}
 			for range n - 1 {
@@ -137,8 +139,8 @@ func TestCatalogConcurrentWrites(t *testing.T) {
 			if diff := cmp.Diff(want, catalogStatuses(rs)); diff != "" {
 				t.Errorf("statuses (-want +got):\n%s", diff)
 			}
-			if got := testenv.Count(e.t, e.st, "links", "claim_id = ? AND source_id = ?", c, src); got != 1 {
-				t.Errorf("links = %d, want 1", got)
+			if got := testenv.Count(e.t, e.st, "claim_findings", "claim_id = ? AND finding_id = ?", c, f); got != 1 {
+				t.Errorf("claim findings = %d, want 1", got)
 			}
 			var support int
 			st.DB().Table("claims").Select("support_count").Where("id = ?", c).Scan(&support)

@@ -157,7 +157,9 @@ func TestCatalogETags(t *testing.T) {
 		claim := e.claim(nil)
 		src := e.source(map[string]any{"doi": "10.1155/2011/317183"})
 		c, s := testenv.ID(claim), testenv.ID(src)
-		e.link(c, s, "evidence", "supports")
+		article := testenv.ID(e.source(map[string]any{"kind": "web_article", "title": "Blog"}))
+		second := testenv.ID(e.source(map[string]any{"kind": "news", "title": "News"}))
+		e.appearance(c, article)
 		var linkID int64
 		if err := st.DB().Table("links").Select("id").Where("claim_id = ?", c).Scan(&linkID).Error; err != nil {
 			t.Fatal(err)
@@ -179,10 +181,10 @@ func TestCatalogETags(t *testing.T) {
 			patch     map[string]any
 			document  bool // the GET embeds other records
 		}{
-			{name: "claim", document: true, get: fmt.Sprintf("/api/v1/claims/%d", c), table: "claims", id: c, patchPath: fmt.Sprintf("/api/v1/claims/%d", c), patch: map[string]any{"outcome": "procedural pain"}},
+			{name: "claim", document: true, get: fmt.Sprintf("/api/v1/claims/%d", c), table: "claims", id: c, patchPath: fmt.Sprintf("/api/v1/claims/%d", c), patch: map[string]any{"summary": "Injections barely hurt"}},
 			{name: "source", document: true, get: fmt.Sprintf("/api/v1/sources/%d", s), table: "sources", id: s, patchPath: fmt.Sprintf("/api/v1/sources/%d", s), patch: map[string]any{"year": 2011}},
 			{name: "therapy", get: "/api/v1/therapies/mesotherapy", table: "therapies", id: testenv.ID(meso), patchPath: "/api/v1/therapies/Mesotherapie", patch: map[string]any{"description": "Micro-injections."}},
-			{name: "link", table: "links", id: linkID, patchPath: fmt.Sprintf("/api/v1/claims/%d/links/%d", c, linkID), patch: map[string]any{"locator": "Table 2"}},
+			{name: "appearance", table: "links", id: linkID, patchPath: fmt.Sprintf("/api/v1/claims/%d/appearances/%d", c, linkID), patch: map[string]any{"locator": "paragraph 2"}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -239,7 +241,7 @@ func TestCatalogETags(t *testing.T) {
 				{"/api/v1/claims", "claims", map[string]any{"therapy": "mesotherapy", "text": "Wirkt sofort.", "language": "de", "claim_type": "efficacy"}},
 				{"/api/v1/sources", "sources", map[string]any{"kind": "cohort", "title": "Cohort"}},
 				{"/api/v1/therapies", "therapies", map[string]any{"slug": "ozone-therapy", "name": "Ozone therapy"}},
-				{fmt.Sprintf("/api/v1/claims/%d/links", c), "links", map[string]any{"source_id": s, "role": "appearance"}},
+				{fmt.Sprintf("/api/v1/claims/%d/appearances", c), "links", map[string]any{"source_id": second}},
 			} {
 				res := e.s.Do(testenv.Request{Method: "POST", Path: tt.path, Role: "editor", Body: tt.body})
 				if res.Status != http.StatusCreated {
@@ -580,7 +582,7 @@ func TestCatalogDocs(t *testing.T) {
 				t.Errorf("GET %s: %s = %v, want %s...", tt.path, tt.key, m[tt.key], tt.prefix)
 			}
 			res.Decode(t, &doc)
-			for _, p := range []string{"/api/v1/claims", "/api/v1/claims/{id}", "/api/v1/claims/{id}/links", "/api/v1/claims/{id}/links/{link_id}",
+			for _, p := range []string{"/api/v1/claims", "/api/v1/claims/{id}", "/api/v1/claims/{id}/appearances", "/api/v1/claims/{id}/appearances/{aid}", "/api/v1/claims/{id}/rating",
 				"/api/v1/sources", "/api/v1/sources/{id}", "/api/v1/therapies", "/api/v1/therapies/{slug}", "/healthz", "/readyz"} {
 				ops, ok := doc.Paths[p]
 				if !ok {

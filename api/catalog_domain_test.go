@@ -5,9 +5,11 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"claimgrade/internal/testenv"
 	"claimgrade/store"
@@ -100,32 +102,39 @@ func TestCatalogTherapyLookup(t *testing.T) {
 	})
 }
 
-// catalogFilterFixture makes five claims over two therapies, with links
-// that give them different verdicts and flags, and returns their ids by
-// letter.
+// catalogFilterFixture makes five claims over two therapies, rated by the
+// rules from graded findings (or from none), and returns their ids by
+// letter:
+//   - A "almost painless": a frequency with no value, on a graded finding:
+//     unproven (high certainty);
+//   - B "relieves pain": an effect whose finding reaches the threshold at
+//     high certainty: accurate;
+//   - C "faster than oral medication": an effect against an active
+//     comparator whose finding is below the threshold with a CI spanning no
+//     effect, high certainty: false (contradicted);
+//   - D "no risk of drug interaction": a literal absence, nothing linked;
+//   - E "in 75 percent of cases": a frequency, nothing linked.
 func catalogFilterFixture(e *catalogEnv) map[string]int64 {
 	e.t.Helper()
 	e.mesotherapy()
 	e.therapy("infusion-therapy", "Infusion therapy", "Infusionstherapie")
 	ids := map[string]int64{
 		"A": testenv.ID(e.claim(map[string]any{"therapy": "mesotherapy", "language": "de", "claim_type": "safety",
-			"text": "Die Behandlung ist nahezu schmerzfrei.", "text_en": "The treatment is almost painless."})),
+			"text": "Die Behandlung ist nahezu schmerzfrei.", "text_en": "The treatment is almost painless.", "assertion": "frequency"})),
 		"B": testenv.ID(e.claim(map[string]any{"therapy": "Mésothérapie", "language": "fr", "claim_type": "efficacy",
-			"text": "La mésothérapie soulage la douleur dans 75% des cas.", "text_en": "Mesotherapy relieves pain in 75% of cases."})),
+			"text": "La mésothérapie soulage la douleur dans 75% des cas.", "text_en": "Mesotherapy relieves pain in 75% of cases.", "assertion": "effect"})),
 		"C": testenv.ID(e.claim(map[string]any{"therapy": "infusion-therapy", "language": "it", "claim_type": "comparative",
-			"text": "L'infusione agisce più rapidamente dei farmaci orali.", "text_en": "Infusion acts faster than oral_medication."})),
+			"text": "L'infusione agisce più rapidamente dei farmaci orali.", "text_en": "Infusion acts faster than oral_medication.", "assertion": "effect"})),
 		"D": testenv.ID(e.claim(map[string]any{"therapy": "Infusionstherapie", "language": "en", "claim_type": "safety",
-			"text": "There is no risk of drug interaction."})),
+			"text": "There is no risk of drug interaction.", "assertion": "absence"})),
 		"E": testenv.ID(e.claim(map[string]any{"therapy": "Mesotherapie", "language": "de", "claim_type": "efficacy",
-			"text": "Mesotherapie wirkt in 75 Prozent der Fälle."})),
+			"text": "Mesotherapie wirkt in 75 Prozent der Fälle.", "assertion": "frequency", "claimed_value": 0.75})),
 	}
-	rct := testenv.ID(e.source(map[string]any{"kind": "rct", "title": "RCT"}))
-	rct2 := testenv.ID(e.source(map[string]any{"kind": "rct", "title": "RCT 2"}))
-	cohort := testenv.ID(e.source(map[string]any{"kind": "cohort", "title": "Cohort"}))
-	e.link(ids["B"], rct, "evidence", "supports")
-	e.link(ids["C"], rct2, "evidence", "supports")
-	e.link(ids["C"], cohort, "evidence", "refutes")
-	e.link(ids["D"], cohort, "evidence", "refutes")
+	e.linkFinding(ids["A"], e.gradedFinding(map[string]any{"outcome": "pain during the injections", "outcome_kind": "harm",
+		"comparator": nil, "comparator_kind": "none"}, map[string]any{"measure": "proportion", "estimate": 0.2, "events": 20, "participants": 100}), "supports")
+	e.linkFinding(ids["B"], e.gradedFinding(nil, map[string]any{"measure": "mean_difference", "estimate": 2.0, "ci_low": 1.2, "ci_high": 2.8, "threshold": 1.0}), "supports")
+	e.linkFinding(ids["C"], e.gradedFinding(map[string]any{"therapy": "infusion-therapy", "comparator": "oral analgesics", "comparator_kind": "active",
+		"outcome": "time to pain relief"}, map[string]any{"measure": "mean_difference", "estimate": 0.1, "ci_low": -0.5, "ci_high": 0.7, "threshold": 1.0}), "refutes")
 	return ids
 }
 
@@ -133,11 +142,6 @@ func TestCatalogClaimFilters(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		e := newCatalogEnv(t, st)
 		ids := catalogFilterFixture(e)
-		// Certainty comes only from a final grade (the grading workflow);
-		// the filter reads the stored column, so set it directly.
-		if err := st.DB().Table("claims").Where("id = ?", ids["A"]).Update("certainty", "low").Error; err != nil {
-			t.Fatal(err)
-		}
 		q := url.QueryEscape
 		tests := []struct {
 			query string
@@ -149,18 +153,25 @@ func TestCatalogClaimFilters(t *testing.T) {
 			{"therapy=" + q("MÉSOTHÉRAPIE"), "ABE"},
 			{"therapy=infusionstherapie", "CD"},
 			{"therapy=homeopathy", ""},
-			{"flag=ungraded", "ABCDE"},
-			{"flag=unsupported", "ADE"},
-			{"flag=contradicted", "CD"},
-			{"flag=contradicted&flag=unsupported", "D"},
-			{"flag=ungraded&flag=contradicted&flag=unsupported", "D"},
-			{"flag=contradicted&flag=contradicted", "CD"},
+			{"flag=ungraded", "DE"},
+			{"flag=unsupported", "ACDE"},
+			{"flag=contradicted", "C"},
+			{"flag=inaccurate_wording", "C"},
+			{"flag=absolute_wording", "D"},
+			{"flag=absolute_wording&flag=unsupported", "D"},
+			{"flag=ungraded&flag=absolute_wording&flag=unsupported", "D"},
+			{"flag=contradicted&flag=contradicted", "C"},
 			{"flag=stale_grade", ""},
-			{"verdict=unsupported", "ADE"},
-			{"verdict=ungraded", "BC"},
-			{"verdict=supported", ""},
-			{"certainty=low", "A"},
-			{"certainty=high", ""},
+			{"rating=accurate", "B"},
+			{"rating=false", "C"},
+			{"rating=unproven", "A"},
+			{"rating=not_rated", "DE"},
+			{"rating=overstated", ""},
+			{"assertion=absence", "D"},
+			{"assertion=frequency", "AE"},
+			{"assertion=frequency&rating=not_rated", "E"},
+			{"certainty=high", "ABC"},
+			{"certainty=low", ""},
 			{"language=de", "AE"},
 			{"language=fr", "B"},
 			{"language=es", ""},
@@ -186,7 +197,7 @@ func TestCatalogClaimFilters(t *testing.T) {
 			{"q=" + q("FÄLLE"), "E"},
 			{"therapy=Mesotherapie&claim_type=efficacy&q=75", "BE"},
 			{"language=de&q=75", "E"},
-			{"therapy=infusion-therapy&flag=contradicted&verdict=ungraded", "C"},
+			{"therapy=infusion-therapy&flag=contradicted&rating=false", "C"},
 			{"therapy=mesotherapy&flag=contradicted", ""},
 		}
 		for _, tt := range tests {
@@ -348,31 +359,27 @@ func TestCatalogSources(t *testing.T) {
 			}
 		})
 
-		t.Run("detail embeds the linked claims", func(t *testing.T) {
-			src := testenv.ID(e.source(map[string]any{"kind": "systematic_review", "included_design": "randomised", "title": "Review of mesotherapy"}))
-			web := testenv.ID(e.source(map[string]any{"kind": "news", "title": "News"}))
+		t.Run("detail embeds the claims that appear in it", func(t *testing.T) {
+			web := testenv.ID(e.source(map[string]any{"kind": "news", "title": "News about mesotherapy"}))
 			c1 := testenv.ID(e.claim(map[string]any{"text": "Hilft bei Rückenschmerzen.", "claim_type": "efficacy"}))
 			c2 := testenv.ID(e.claim(map[string]any{"text": "Ist sicher.", "claim_type": "safety"}))
 			c3 := testenv.ID(e.claim(map[string]any{"text": "Wird archiviert.", "claim_type": "other"}))
-			l1 := testenv.ID(e.link(c1, src, "evidence", "supports"))
-			l2 := testenv.ID(e.link(c2, src, "evidence", "refutes"))
-			e.link(c3, src, "evidence", "neutral")
-			e.link(c1, web, "appearance", "")
+			a1 := testenv.ID(e.appearance(c1, web))
+			a2 := testenv.ID(e.appearance(c2, web))
+			e.appearance(c3, web)
 			if res := e.s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/claims/%d", c3), Role: "editor"}); res.Status != http.StatusNoContent {
 				t.Fatalf("archive = %d %s", res.Status, res.Body)
 			}
-			res := e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/sources/%d", src)})
+			res := e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/sources/%d", web)})
 			if res.Status != 200 {
 				t.Fatalf("GET source = %d %s", res.Status, res.Body)
 			}
 			type embedded struct {
-				LinkID int64   `json:"link_id"`
-				Role   string  `json:"role"`
-				Stance *string `json:"stance"`
-				Claim  struct {
+				AppearanceID int64 `json:"appearance_id"`
+				Claim        struct {
 					ID      int64  `json:"id"`
 					Therapy string `json:"therapy"`
-					Verdict string `json:"verdict"`
+					Rating  string `json:"rating"`
 				} `json:"claim"`
 			}
 			var body struct {
@@ -382,27 +389,23 @@ func TestCatalogSources(t *testing.T) {
 			res.Decode(t, &body)
 			var got []string
 			for _, c := range body.Claims {
-				stance := "-"
-				if c.Stance != nil {
-					stance = *c.Stance
-				}
-				got = append(got, fmt.Sprintf("link %d %s %s claim %d %s %s", c.LinkID, c.Role, stance, c.Claim.ID, c.Claim.Therapy, c.Claim.Verdict))
+				got = append(got, fmt.Sprintf("appearance %d claim %d %s %s", c.AppearanceID, c.Claim.ID, c.Claim.Therapy, c.Claim.Rating))
 			}
 			want := []string{
-				fmt.Sprintf("link %d evidence supports claim %d mesotherapy ungraded", l1, c1),
-				fmt.Sprintf("link %d evidence refutes claim %d mesotherapy unsupported", l2, c2),
+				fmt.Sprintf("appearance %d claim %d mesotherapy not_rated", a1, c1),
+				fmt.Sprintf("appearance %d claim %d mesotherapy not_rated", a2, c2),
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("GET source claims (-want +got):\n%s", diff)
 			}
-			if body.Kind != "systematic_review" {
+			if body.Kind != "news" {
 				t.Errorf("kind = %q", body.Kind)
 			}
 		})
 	})
 }
 
-func TestCatalogLinkRules(t *testing.T) {
+func TestCatalogAppearanceRules(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		e := newCatalogEnv(t, st)
 		e.mesotherapy()
@@ -411,73 +414,77 @@ func TestCatalogLinkRules(t *testing.T) {
 		for _, k := range []string{"web_article", "news", "other", "rct", "guideline", "expert_opinion"} {
 			kinds[k] = testenv.ID(e.source(map[string]any{"kind": k, "title": "A " + k}))
 		}
-		path := fmt.Sprintf("/api/v1/claims/%d/links", claim)
+		path := fmt.Sprintf("/api/v1/claims/%d/appearances", claim)
 		tests := []struct {
 			name   string
 			body   map[string]any
 			fields []string // nil: 201
 		}{
-			{"web_article as evidence", map[string]any{"source_id": kinds["web_article"], "role": "evidence", "stance": "supports"}, []string{"role"}},
-			{"news as evidence", map[string]any{"source_id": kinds["news"], "role": "evidence", "stance": "refutes"}, []string{"role"}},
-			{"other as evidence", map[string]any{"source_id": kinds["other"], "role": "evidence", "stance": "neutral"}, []string{"role"}},
-			{"appearance with a stance", map[string]any{"source_id": kinds["web_article"], "role": "appearance", "stance": "supports"}, []string{"stance"}},
-			{"appearance with a reported certainty", map[string]any{"source_id": kinds["news"], "role": "appearance", "reported_certainty": "high"}, []string{"reported_certainty"}},
-			{"evidence without a stance", map[string]any{"source_id": kinds["rct"], "role": "evidence"}, []string{"stance"}},
-			{"evidence with a blank stance", map[string]any{"source_id": kinds["rct"], "role": "evidence", "stance": " "}, []string{"stance"}},
-			{"evidence with an unknown stance", map[string]any{"source_id": kinds["rct"], "role": "evidence", "stance": "agrees"}, []string{"stance"}},
-			{"evidence with a bad reported certainty", map[string]any{"source_id": kinds["guideline"], "role": "evidence", "stance": "supports", "reported_certainty": "very-low"}, []string{"reported_certainty"}},
-			{"news as evidence without a stance", map[string]any{"source_id": kinds["news"], "role": "evidence"}, []string{"stance", "role"}},
-			{"missing source", map[string]any{"source_id": 999999, "role": "appearance"}, []string{"source_id"}},
-			{"web_article as appearance", map[string]any{"source_id": kinds["web_article"], "role": "appearance", "excerpt": "nahezu schmerzfrei"}, nil},
-			{"news as appearance", map[string]any{"source_id": kinds["news"], "role": "appearance"}, nil},
-			{"other as appearance", map[string]any{"source_id": kinds["other"], "role": "appearance"}, nil},
-			{"rct as appearance", map[string]any{"source_id": kinds["rct"], "role": "appearance"}, nil},
-			{"rct as evidence too", map[string]any{"source_id": kinds["rct"], "role": "evidence", "stance": "mixed"}, nil},
-			{"guideline with reported certainty", map[string]any{"source_id": kinds["guideline"], "role": "evidence", "stance": "supports", "reported_certainty": "low"}, nil},
+			{"an rct is evidence", map[string]any{"source_id": kinds["rct"]}, []string{"source_id"}},
+			{"a guideline is evidence", map[string]any{"source_id": kinds["guideline"]}, []string{"source_id"}},
+			{"expert opinion is evidence", map[string]any{"source_id": kinds["expert_opinion"]}, []string{"source_id"}},
+			{"a relative url", map[string]any{"source_id": kinds["web_article"], "url": "/meso.html"}, []string{"url"}},
+			{"a javascript url", map[string]any{"source_id": kinds["web_article"], "url": "javascript:alert(1)"}, []string{"url"}},
+			{"retrieved in the future", map[string]any{"source_id": kinds["web_article"], "retrieved_at": "2999-01-01T00:00:00Z"}, []string{"retrieved_at"}},
+			{"a stance (evidence is a finding)", map[string]any{"source_id": kinds["web_article"], "stance": "supports"}, nil},
+			{"missing source", map[string]any{"source_id": 999999}, []string{"source_id"}},
+			{"web_article", map[string]any{"source_id": kinds["web_article"], "excerpt": "nahezu schmerzfrei", "url": "https://example.org/meso",
+				"retrieved_at": "2026-01-05T10:00:00Z", "locator": "paragraph 2"}, nil},
+			{"news", map[string]any{"source_id": kinds["news"]}, nil},
+			{"other", map[string]any{"source_id": kinds["other"]}, nil},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				before := testenv.Count(e.t, e.st, "links", "claim_id = ?", claim)
 				res := e.s.Do(testenv.Request{Method: "POST", Path: path, Role: "editor", Body: tt.body})
+				if _, ok := tt.body["stance"]; ok {
+					catalogCheckProblem(t, res, http.StatusBadRequest) // an unknown member
+					return
+				}
 				if tt.fields == nil {
 					if res.Status != http.StatusCreated {
-						t.Fatalf("POST link %v = %d %s, want 201", tt.body, res.Status, res.Body)
+						t.Fatalf("POST appearance %v = %d %s, want 201", tt.body, res.Status, res.Body)
 					}
 					if got := testenv.Count(e.t, e.st, "links", "claim_id = ?", claim); got != before+1 {
-						t.Errorf("links = %d, want %d", got, before+1)
+						t.Errorf("appearances = %d, want %d", got, before+1)
 					}
 					return
 				}
 				p := catalogCheckProblem(t, res, http.StatusUnprocessableEntity)
 				if diff := cmp.Diff(catalogSorted(tt.fields), catalogSorted(testenv.ProblemFields(p))); diff != "" {
-					t.Errorf("POST link %v error fields (-want +got):\n%s", tt.body, diff)
+					t.Errorf("POST appearance %v error fields (-want +got):\n%s", tt.body, diff)
 				}
 				if got := testenv.Count(e.t, e.st, "links", "claim_id = ?", claim); got != before {
-					t.Errorf("refused link was stored: links %d -> %d", before, got)
+					t.Errorf("refused appearance was stored: %d -> %d", before, got)
 				}
 			})
 		}
-		t.Run("PATCH cannot clear an evidence stance", func(t *testing.T) {
+		t.Run("a second appearance in the same source is a conflict", func(t *testing.T) {
+			catalogCheckProblem(t, e.s.Do(testenv.Request{Method: "POST", Path: path, Role: "editor", Body: map[string]any{"source_id": kinds["news"]}}), http.StatusConflict)
+		})
+		t.Run("PATCH clears retrieved_at with null and keeps it when absent", func(t *testing.T) {
 			var l struct{ ID, Version int64 }
-			st.DB().Table("links").Select("id, version").Where("claim_id = ? AND role = ? AND source_id = ?", claim, "evidence", kinds["rct"]).Scan(&l)
-			res := e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("%s/%d", path, l.ID), Role: "editor", Body: map[string]any{"stance": ""}, Headers: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, l.Version)}})
-			p := catalogCheckProblem(t, res, http.StatusUnprocessableEntity)
-			if diff := cmp.Diff([]string{"stance"}, testenv.ProblemFields(p)); diff != "" {
-				t.Errorf("error fields (-want +got):\n%s", diff)
+			st.DB().Table("links").Select("id, version").Where("claim_id = ? AND source_id = ?", claim, kinds["web_article"]).Scan(&l)
+			res := e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("%s/%d", path, l.ID), Role: "editor", Body: map[string]any{"note": "checked"},
+				Headers: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, l.Version)}}).Want(t, 200)
+			if res["retrieved_at"] == nil || res["note"] != "checked" {
+				t.Errorf("PATCH without retrieved_at = %v", res)
 			}
-			if n := testenv.Count(e.t, e.st, "links", "id = ? AND stance = ?", l.ID, "mixed"); n != 1 {
-				t.Errorf("stance in the DB changed after a refused PATCH")
+			res = e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("%s/%d", path, l.ID), Role: "editor", Body: map[string]any{"retrieved_at": nil},
+				Headers: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, l.Version+1)}}).Want(t, 200)
+			if res["retrieved_at"] != nil || res["url"] != "https://example.org/meso" {
+				t.Errorf("PATCH retrieved_at null = %v", res)
 			}
 		})
-		t.Run("an evidence source cannot become news", func(t *testing.T) {
+		t.Run("a source where a claim appears cannot become evidence", func(t *testing.T) {
 			var v int64
-			st.DB().Table("sources").Select("version").Where("id = ?", kinds["rct"]).Scan(&v)
-			res := e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/sources/%d", kinds["rct"]), Role: "editor", Body: map[string]any{"kind": "news"}, Headers: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, v)}})
+			st.DB().Table("sources").Select("version").Where("id = ?", kinds["news"]).Scan(&v)
+			res := e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/sources/%d", kinds["news"]), Role: "editor", Body: map[string]any{"kind": "rct"}, Headers: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, v)}})
 			p := catalogCheckProblem(t, res, http.StatusUnprocessableEntity)
 			if diff := cmp.Diff([]string{"kind"}, testenv.ProblemFields(p)); diff != "" {
 				t.Errorf("error fields (-want +got):\n%s", diff)
 			}
-			if n := testenv.Count(e.t, e.st, "sources", "id = ? AND kind = ?", kinds["rct"], "rct"); n != 1 {
+			if n := testenv.Count(e.t, e.st, "sources", "id = ? AND kind = ?", kinds["news"], "news"); n != 1 {
 				t.Errorf("kind changed after a refused PATCH")
 			}
 		})
@@ -486,77 +493,67 @@ func TestCatalogLinkRules(t *testing.T) {
 
 // catalogDerived is a claim's derived state.
 type catalogDerived struct {
-	Verdict                 string
+	Rating, Certainty       string
 	Support, Refute, Appear int
 	Flags                   []string
 }
 
+// TestCatalogDerivedFields follows one effect claim ("relieves pain")
+// through the changes that reach its rating: appearances, findings linked
+// and re-linked, a retraction and its reversal, a threshold change. After
+// each, the response and the stored row agree with what the rules say.
 func TestCatalogDerivedFields(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		e := newCatalogEnv(t, st)
 		e.mesotherapy()
-		claim := testenv.ID(e.claim(nil))
+		claim := testenv.ID(e.claim(map[string]any{"text": "Mesotherapie lindert Rückenschmerzen.", "claim_type": "efficacy", "assertion": "effect"}))
 		web := testenv.ID(e.source(map[string]any{"kind": "web_article", "title": "Blog"}))
-		rct := testenv.ID(e.source(map[string]any{"kind": "rct", "title": "RCT"}))
-		cohort := testenv.ID(e.source(map[string]any{"kind": "cohort", "title": "Cohort"}))
-		linkOf := func(source int64, role string) (id, version int64) {
-			var l struct{ ID, Version int64 }
-			st.DB().Table("links").Select("id, version").Where("claim_id = ? AND source_id = ? AND role = ?", claim, source, role).Scan(&l)
-			return l.ID, l.Version
-		}
-		linkPath := func(id int64) string { return fmt.Sprintf("/api/v1/claims/%d/links/%d", claim, id) }
-		patch := func(source int64, body map[string]any) (string, map[string]any, map[string]string) {
-			id, v := linkOf(source, "evidence")
-			return linkPath(id), body, map[string]string{"If-Match": fmt.Sprintf(`"%d"`, v)}
-		}
-		sourceVersion := func(id int64) string {
+		works := e.gradedFinding(nil, map[string]any{"measure": "mean_difference", "estimate": 2.0, "ci_low": 1.2, "ci_high": 2.8, "threshold": 1.0})
+		null := e.gradedFinding(nil, map[string]any{"measure": "mean_difference", "estimate": 0.1, "ci_low": -0.5, "ci_high": 0.7, "threshold": 1.0})
+		var rct int64
+		st.DB().Table("finding_sources").Select("source_id").Where("finding_id = ?", works).Scan(&rct)
+		version := func(table string, id int64) string {
 			var v int64
-			st.DB().Table("sources").Select("version").Where("id = ?", id).Scan(&v)
+			st.DB().Table(table).Select("version").Where("id = ?", id).Scan(&v)
 			return fmt.Sprintf(`"%d"`, v)
 		}
-
+		var appearance int64
 		steps := []struct {
 			name   string
 			act    func() *testenv.Response
 			status int
 			want   catalogDerived
 		}{
-			{"new claim", nil, 0, catalogDerived{"unsupported", 0, 0, 0, []string{"ungraded", "unsupported"}}},
+			{"new claim", nil, 0, catalogDerived{"not_rated", "", 0, 0, 0, []string{"ungraded", "unsupported"}}},
 			{"appearance added", func() *testenv.Response {
-				return e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", claim), Role: "editor", Body: map[string]any{"source_id": web, "role": "appearance"}})
-			}, 201, catalogDerived{"unsupported", 0, 0, 1, []string{"ungraded", "unsupported"}}},
-			{"supporting evidence added", func() *testenv.Response {
-				return e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", claim), Role: "editor", Body: map[string]any{"source_id": rct, "role": "evidence", "stance": "supports"}})
-			}, 201, catalogDerived{"ungraded", 1, 0, 1, []string{"ungraded"}}},
-			{"refuting evidence added", func() *testenv.Response {
-				return e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", claim), Role: "editor", Body: map[string]any{"source_id": cohort, "role": "evidence", "stance": "refutes"}})
-			}, 201, catalogDerived{"ungraded", 1, 1, 1, []string{"contradicted", "ungraded"}}},
-			{"support becomes neutral", func() *testenv.Response {
-				p, b, h := patch(rct, map[string]any{"stance": "neutral"})
-				return e.s.Do(testenv.Request{Method: "PATCH", Path: p, Role: "editor", Body: b, Headers: h})
-			}, 200, catalogDerived{"unsupported", 0, 1, 1, []string{"contradicted", "ungraded", "unsupported"}}},
-			{"refutation removed", func() *testenv.Response {
-				id, _ := linkOf(cohort, "evidence")
-				return e.s.Do(testenv.Request{Method: "DELETE", Path: linkPath(id), Role: "editor"})
-			}, 204, catalogDerived{"unsupported", 0, 0, 1, []string{"ungraded", "unsupported"}}},
-			{"neutral becomes support", func() *testenv.Response {
-				p, b, h := patch(rct, map[string]any{"stance": "supports"})
-				return e.s.Do(testenv.Request{Method: "PATCH", Path: p, Role: "editor", Body: b, Headers: h})
-			}, 200, catalogDerived{"ungraded", 1, 0, 1, []string{"ungraded"}}},
-			{"excerpt change derives nothing new", func() *testenv.Response {
-				p, b, h := patch(rct, map[string]any{"excerpt": "Pain fell in both arms."})
-				return e.s.Do(testenv.Request{Method: "PATCH", Path: p, Role: "editor", Body: b, Headers: h})
-			}, 200, catalogDerived{"ungraded", 1, 0, 1, []string{"ungraded"}}},
-			{"supporting source retracted", func() *testenv.Response {
-				return e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/sources/%d", rct), Role: "editor", Body: map[string]any{"retracted": true, "retraction_note": "Fabricated."}, Headers: map[string]string{"If-Match": sourceVersion(rct)}})
-			}, 200, catalogDerived{"unsupported", 1, 0, 1, []string{"retracted_evidence", "ungraded", "unsupported"}}},
-			{"source un-retracted", func() *testenv.Response {
-				return e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/sources/%d", rct), Role: "editor", Body: map[string]any{"retracted": false}, Headers: map[string]string{"If-Match": sourceVersion(rct)}})
-			}, 200, catalogDerived{"ungraded", 1, 0, 1, []string{"ungraded"}}},
+				res := e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/appearances", claim), Role: "editor", Body: map[string]any{"source_id": web}})
+				appearance = testenv.ID(res.JSON(t))
+				return res
+			}, 201, catalogDerived{"not_rated", "", 0, 0, 1, []string{"ungraded", "unsupported"}}},
+			{"a finding that reaches the threshold, high certainty", func() *testenv.Response {
+				return e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/findings", claim), Role: "editor", Body: map[string]any{"finding_id": works, "stance": "supports"}})
+			}, 201, catalogDerived{"accurate", "high", 1, 0, 1, nil}},
+			{"a null finding of equal certainty refutes it: the most critical verdict wins", func() *testenv.Response {
+				return e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/findings", claim), Role: "editor", Body: map[string]any{"finding_id": null, "stance": "refutes"}})
+			}, 201, catalogDerived{"false", "high", 1, 1, 1, []string{"contradicted", "inaccurate_wording", "unsupported"}}},
+			{"the null finding relinked as neutral: context only", func() *testenv.Response {
+				var v int64
+				st.DB().Table("claim_findings").Select("version").Where("claim_id = ? AND finding_id = ?", claim, null).Scan(&v)
+				return e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/claims/%d/findings/%d", claim, null), Role: "editor",
+					Body: map[string]any{"stance": "neutral"}, Headers: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, v)}})
+			}, 200, catalogDerived{"accurate", "high", 1, 0, 1, nil}},
+			{"the supporting trial retracted: the grade is stale, still used, flagged", func() *testenv.Response {
+				return e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/sources/%d", rct), Role: "editor", Body: map[string]any{"retracted": true, "retraction_note": "Fabricated."}, Headers: map[string]string{"If-Match": version("sources", rct)}})
+			}, 200, catalogDerived{"accurate", "high", 1, 0, 1, []string{"retracted_evidence", "stale_grade"}}},
+			{"retraction reversed", func() *testenv.Response {
+				return e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/sources/%d", rct), Role: "editor", Body: map[string]any{"retracted": false}, Headers: map[string]string{"If-Match": version("sources", rct)}})
+			}, 200, catalogDerived{"accurate", "high", 1, 0, 1, nil}},
+			{"a higher threshold: the effect is smaller than what matters", func() *testenv.Response {
+				return e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/findings/%d", works), Role: "editor", Body: map[string]any{"threshold": 3.0}, Headers: map[string]string{"If-Match": version("findings", works)}})
+			}, 200, catalogDerived{"overstated", "high", 1, 0, 1, []string{"inaccurate_wording", "stale_grade", "unsupported"}}},
 			{"appearance removed", func() *testenv.Response {
-				id, _ := linkOf(web, "appearance")
-				return e.s.Do(testenv.Request{Method: "DELETE", Path: linkPath(id), Role: "editor"})
-			}, 204, catalogDerived{"ungraded", 1, 0, 0, []string{"ungraded"}}},
+				return e.s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/claims/%d/appearances/%d", claim, appearance), Role: "editor"})
+			}, 204, catalogDerived{"overstated", "high", 1, 0, 0, []string{"inaccurate_wording", "stale_grade", "unsupported"}}},
 		}
 		var lastVersion float64
 		for _, step := range steps {
@@ -568,23 +565,33 @@ func TestCatalogDerivedFields(t *testing.T) {
 				}
 				res := e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d", claim)})
 				m := res.JSON(t)
-				got := catalogDerived{Verdict: fmt.Sprint(m["verdict"]), Support: int(m["support_count"].(float64)),
+				got := catalogDerived{Rating: fmt.Sprint(m["rating"]), Support: int(m["support_count"].(float64)),
 					Refute: int(m["refute_count"].(float64)), Appear: int(m["appearance_count"].(float64))}
+				if m["certainty"] != nil {
+					got.Certainty = m["certainty"].(string)
+				}
 				for _, f := range m["flags"].([]any) {
 					got.Flags = append(got.Flags, f.(string))
 				}
 				if diff := cmp.Diff(step.want, got); diff != "" {
-					t.Errorf("GET claim after %s (-want +got):\n%s", step.name, diff)
+					t.Errorf("GET claim after %s (-want +got):\n%s\nexplanation: %v", step.name, diff, m["rating_explanation"])
+				}
+				if m["rating_explanation"] == "" || m["rating_source"] != "rule" {
+					t.Errorf("rating_explanation %q, rating_source %v", m["rating_explanation"], m["rating_source"])
 				}
 				// The stored row and flag table agree with the response.
 				var row struct {
-					Verdict                                    string
+					Rating                                     string
+					Certainty                                  *string
 					SupportCount, RefuteCount, AppearanceCount int
 				}
-				st.DB().Table("claims").Select("verdict, support_count, refute_count, appearance_count").Where("id = ?", claim).Scan(&row)
-				stored := catalogDerived{Verdict: row.Verdict, Support: row.SupportCount, Refute: row.RefuteCount, Appear: row.AppearanceCount}
+				st.DB().Table("claims").Select("rating, certainty, support_count, refute_count, appearance_count").Where("id = ?", claim).Scan(&row)
+				stored := catalogDerived{Rating: row.Rating, Support: row.SupportCount, Refute: row.RefuteCount, Appear: row.AppearanceCount}
+				if row.Certainty != nil {
+					stored.Certainty = *row.Certainty
+				}
 				st.DB().Table("claim_flags").Where("claim_id = ?", claim).Order("flag").Pluck("flag", &stored.Flags)
-				if diff := cmp.Diff(step.want, stored); diff != "" {
+				if diff := cmp.Diff(step.want, stored, cmpopts.EquateEmpty()); diff != "" {
 					t.Errorf("database after %s (-want +got):\n%s", step.name, diff)
 				}
 				if v := m["version"].(float64); v < lastVersion {
@@ -597,6 +604,9 @@ func TestCatalogDerivedFields(t *testing.T) {
 		if n := testenv.Count(e.t, e.st, "audit_events", "claim_id = ? AND action = ?", claim, "claim.flagged"); n < 6 {
 			t.Errorf("claim.flagged audit events = %d, want one per flag change (>= 6)", n)
 		}
+		if n := testenv.Count(e.t, e.st, "audit_events", "claim_id = ? AND action = ?", claim, "claim.rated"); n != 4 {
+			t.Errorf("claim.rated audit events = %d, want 4 (accurate, false, accurate, overstated: one per change of rating)", n)
+		}
 	})
 }
 
@@ -606,8 +616,8 @@ func TestCatalogArchive(t *testing.T) {
 		e.mesotherapy()
 		keep := testenv.ID(e.claim(map[string]any{"text": "Bleibt."}))
 		gone := testenv.ID(e.claim(map[string]any{"text": "Wird archiviert."}))
-		src := testenv.ID(e.source(nil))
-		link := testenv.ID(e.link(gone, src, "evidence", "supports"))
+		src := testenv.ID(e.source(map[string]any{"kind": "news"}))
+		link := testenv.ID(e.appearance(gone, src))
 		auditBefore := testenv.Count(e.t, e.st, "audit_events", "claim_id = ?", gone)
 		claimPath := fmt.Sprintf("/api/v1/claims/%d", gone)
 
@@ -622,18 +632,19 @@ func TestCatalogArchive(t *testing.T) {
 			headers            map[string]string
 		}{
 			{"GET", "GET", claimPath, "", nil, nil},
-			{"GET links", "GET", claimPath + "/links", "", nil, nil},
+			{"GET appearances", "GET", claimPath + "/appearances", "", nil, nil},
 			{"PATCH", "PATCH", claimPath, "editor", map[string]any{"text": "x y z"}, map[string]string{"If-Match": `"99"`}},
 			{"DELETE again", "DELETE", claimPath, "editor", nil, nil},
-			{"POST link", "POST", claimPath + "/links", "editor", map[string]any{"source_id": src, "role": "appearance"}, nil},
-			{"DELETE link", "DELETE", fmt.Sprintf("%s/links/%d", claimPath, link), "editor", nil, nil},
+			{"POST appearance", "POST", claimPath + "/appearances", "editor", map[string]any{"source_id": src}, nil},
+			{"DELETE appearance", "DELETE", fmt.Sprintf("%s/appearances/%d", claimPath, link), "editor", nil, nil},
+			{"PUT rating", "PUT", claimPath + "/rating", "editor", map[string]any{"rating": "false", "rationale": "x"}, map[string]string{"If-Match": `"99"`}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				catalogCheckProblem(t, e.s.Do(testenv.Request{Method: tt.method, Path: tt.path, Role: tt.role, Body: tt.body, Headers: tt.headers}), http.StatusGone)
 			})
 		}
-		for _, q := range []string{"", "?flag=ungraded", "?therapy=mesotherapy", "?q=archiviert", "?verdict=ungraded"} {
+		for _, q := range []string{"", "?flag=ungraded", "?therapy=mesotherapy", "?q=archiviert", "?rating=not_rated"} {
 			if ids := testenv.ListIDs(t, e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/claims" + q}).Want(t, 200)); slices.Contains(ids, gone) {
 				t.Errorf("GET /api/v1/claims%s = %v lists the archived claim %d", q, ids, gone)
 			}
@@ -665,26 +676,32 @@ func TestCatalogPatchClaim(t *testing.T) {
 		e := newCatalogEnv(t, st)
 		e.mesotherapy()
 		e.therapy("infusion-therapy", "Infusion therapy", "Infusionstherapie")
-		c := e.claim(map[string]any{"text_en": "The treatment is almost painless.", "condition": "low back pain", "outcome": "procedural pain"})
+		c := e.claim(map[string]any{"text_en": "The treatment is almost painless.", "summary": "Injections barely hurt",
+			"assertion": "frequency", "claimed_value": 0.1})
 		path := fmt.Sprintf("/api/v1/claims/%d", testenv.ID(c))
 		etag := fmt.Sprintf(`"%v"`, c["version"])
 
 		type row struct {
-			TherapyID         int64
-			Text              string
-			TextEn, Condition *string
-			Outcome           *string
-			SearchText        string
+			TherapyID    int64
+			Text         string
+			TextEn       *string
+			Summary      string
+			Assertion    string
+			ClaimedValue *float64
+			Hedge        string
+			SearchText   string
 		}
 		read := func() row {
 			var r row
-			st.DB().Table("claims").Select("therapy_id, text, text_en, condition, outcome, search_text").Where("id = ?", testenv.ID(c)).Scan(&r)
+			st.DB().Table("claims").Select("therapy_id, text, text_en, summary, assertion, claimed_value, hedge, search_text").Where("id = ?", testenv.ID(c)).Scan(&r)
 			return r
 		}
 		str := func(s string) *string { return &s }
+		num := func(f float64) *float64 { return &f }
 		var infusionID int64
 		st.DB().Table("therapies").Select("id").Where("slug = ?", "infusion-therapy").Scan(&infusionID)
 		mesoID := read().TherapyID
+		text := "Die Behandlung ist nahezu schmerzfrei."
 
 		tests := []struct {
 			name  string
@@ -693,20 +710,23 @@ func TestCatalogPatchClaim(t *testing.T) {
 			json  map[string]any // response fields
 		}{
 			{"clear text_en", map[string]any{"text_en": ""},
-				row{mesoID, "Die Behandlung ist nahezu schmerzfrei.", nil, str("low back pain"), str("procedural pain"), "die behandlung ist nahezu schmerzfrei."},
-				map[string]any{"text_en": nil, "condition": "low back pain"}},
-			{"clear condition with blanks", map[string]any{"condition": "   "},
-				row{mesoID, "Die Behandlung ist nahezu schmerzfrei.", nil, nil, str("procedural pain"), "die behandlung ist nahezu schmerzfrei."},
-				map[string]any{"condition": nil, "outcome": "procedural pain"}},
+				row{mesoID, text, nil, "Injections barely hurt", "frequency", num(0.1), "none", "die behandlung ist nahezu schmerzfrei.\ninjections barely hurt"},
+				map[string]any{"text_en": nil, "summary": "Injections barely hurt"}},
+			{"clear summary with blanks", map[string]any{"summary": "   "},
+				row{mesoID, text, nil, "", "frequency", num(0.1), "none", "die behandlung ist nahezu schmerzfrei."},
+				map[string]any{"summary": "", "claimed_value": 0.1}},
 			{"set text_en and text", map[string]any{"text": "  Fast schmerzfrei.  ", "text_en": "Almost PAINLESS."},
-				row{mesoID, "Fast schmerzfrei.", str("Almost PAINLESS."), nil, str("procedural pain"), "fast schmerzfrei.\nalmost painless."},
+				row{mesoID, "Fast schmerzfrei.", str("Almost PAINLESS."), "", "frequency", num(0.1), "none", "fast schmerzfrei.\nalmost painless."},
 				map[string]any{"text": "Fast schmerzfrei.", "text_en": "Almost PAINLESS."}},
-			{"therapy by alias", map[string]any{"therapy": "INFUSIONSTHERAPIE"},
-				row{infusionID, "Fast schmerzfrei.", str("Almost PAINLESS."), nil, str("procedural pain"), "fast schmerzfrei.\nalmost painless."},
-				map[string]any{"therapy": "infusion-therapy"}},
+			{"claimed_value null clears it, absent keeps it", map[string]any{"claimed_value": nil, "hedge": "likely"},
+				row{mesoID, "Fast schmerzfrei.", str("Almost PAINLESS."), "", "frequency", nil, "likely", "fast schmerzfrei.\nalmost painless."},
+				map[string]any{"claimed_value": nil, "hedge": "likely"}},
+			{"assertion and therapy by alias", map[string]any{"therapy": "INFUSIONSTHERAPIE", "assertion": "absence", "hedge": "none"},
+				row{infusionID, "Fast schmerzfrei.", str("Almost PAINLESS."), "", "absence", nil, "none", "fast schmerzfrei.\nalmost painless."},
+				map[string]any{"therapy": "infusion-therapy", "assertion": "absence"}},
 			{"empty patch changes nothing but the version", map[string]any{},
-				row{infusionID, "Fast schmerzfrei.", str("Almost PAINLESS."), nil, str("procedural pain"), "fast schmerzfrei.\nalmost painless."},
-				map[string]any{"outcome": "procedural pain"}},
+				row{infusionID, "Fast schmerzfrei.", str("Almost PAINLESS."), "", "absence", nil, "none", "fast schmerzfrei.\nalmost painless."},
+				map[string]any{"hedge": "none"}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -726,8 +746,24 @@ func TestCatalogPatchClaim(t *testing.T) {
 				}
 			})
 		}
+		t.Run("the wording's own rules refuse a value its assertion does not allow", func(t *testing.T) {
+			for _, body := range []map[string]any{
+				{"assertion": "effect", "claimed_value": 0.5},
+				{"assertion": "frequency", "claimed_value": 1.5},
+				{"claimed_value": 1.0}, // an absence's bound is below 1
+				{"summary": strings.Repeat("x", 75)},
+				{"hedge": "maybe"},
+			} {
+				before := read()
+				res := e.s.Do(testenv.Request{Method: "PATCH", Path: path, Role: "editor", Body: body, Headers: map[string]string{"If-Match": etag}})
+				catalogCheckProblem(t, res, http.StatusUnprocessableEntity)
+				if diff := cmp.Diff(before, read()); diff != "" {
+					t.Errorf("refused PATCH %v changed the claim (-before +after):\n%s", body, diff)
+				}
+			}
+		})
 		t.Run("search follows the cleared text", func(t *testing.T) {
-			for q, want := range map[string]int{"painless": 1, "almost": 1, "treatment": 0, "nahezu": 0, "fast": 1} {
+			for q, want := range map[string]int{"painless": 1, "almost": 1, "treatment": 0, "nahezu": 0, "fast": 1, "barely": 0} {
 				if got := len(testenv.ListIDs(t, e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/claims?q=" + q}).Want(t, 200))); got != want {
 					t.Errorf("GET /api/v1/claims?q=%s found %d claims, want %d", q, got, want)
 				}

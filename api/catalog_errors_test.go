@@ -74,11 +74,11 @@ func TestCatalogProblems(t *testing.T) {
 		rct := e.source(map[string]any{"doi": "10.1155/2011/317183", "pmid": "20953425", "title": "Mesotherapy versus Systemic Therapy"})
 		second := e.source(map[string]any{"kind": "cohort", "title": "A cohort", "doi": "10.1000/other", "pmid": "123"})
 		article := e.source(map[string]any{"kind": "web_article", "title": "Mesotherapie bei Rückenschmerzen"})
-		link := e.link(testenv.ID(claim), testenv.ID(rct), "evidence", "supports")
+		link := e.appearance(testenv.ID(claim), testenv.ID(article))
 
 		c, o, r, s2, l := testenv.ID(claim), testenv.ID(other), testenv.ID(rct), testenv.ID(second), testenv.ID(link)
 		claimPath := fmt.Sprintf("/api/v1/claims/%d", c)
-		linkPath := fmt.Sprintf("/api/v1/claims/%d/links/%d", c, l)
+		linkPath := fmt.Sprintf("/api/v1/claims/%d/appearances/%d", c, l)
 		badCursor := base64.RawURLEncoding.EncodeToString([]byte("k2:5"))
 		zeroCursor := base64.RawURLEncoding.EncodeToString([]byte("k1:0"))
 		current := func(id int64, table string) string {
@@ -117,15 +117,17 @@ func TestCatalogProblems(t *testing.T) {
 			{name: "limit=abc", method: "GET", path: "/api/v1/claims?limit=abc", status: 400, fields: []string{"limit"}},
 			{name: "limit=-1 on sources", method: "GET", path: "/api/v1/sources?limit=-1", status: 400, fields: []string{"limit"}},
 			{name: "limit=201 on therapies", method: "GET", path: "/api/v1/therapies?limit=201", status: 400, fields: []string{"limit"}},
-			{name: "limit=0 on links", method: "GET", path: claimPath + "/links?limit=0", status: 400, fields: []string{"limit"}},
+			{name: "limit=0 on links", method: "GET", path: claimPath + "/appearances?limit=0", status: 400, fields: []string{"limit"}},
 			{name: "unknown query parameter", method: "GET", path: "/api/v1/claims?colour=red", status: 400, fields: []string{"colour"}},
-			{name: "claim filter on sources", method: "GET", path: "/api/v1/sources?verdict=supported", status: 400, fields: []string{"verdict"}},
+			{name: "claim filter on sources", method: "GET", path: "/api/v1/sources?rating=accurate", status: 400, fields: []string{"rating"}},
 			{name: "query parameter on therapies", method: "GET", path: "/api/v1/therapies?q=meso", status: 400, fields: []string{"q"}},
-			{name: "invalid verdict filter", method: "GET", path: "/api/v1/claims?verdict=true", status: 400, fields: []string{"verdict"}},
+			{name: "invalid rating filter", method: "GET", path: "/api/v1/claims?rating=true", status: 400, fields: []string{"rating"}},
+			{name: "invalid assertion filter", method: "GET", path: "/api/v1/claims?assertion=claim", status: 400, fields: []string{"assertion"}},
+			{name: "the retired verdict filter", method: "GET", path: "/api/v1/claims?verdict=supported", status: 400, fields: []string{"verdict"}},
 			{name: "invalid flag filter", method: "GET", path: "/api/v1/claims?flag=ungraded&flag=dubious", status: 400, fields: []string{"flag"}},
 			{name: "invalid certainty filter", method: "GET", path: "/api/v1/claims?certainty=very-low", status: 400, fields: []string{"certainty"}},
 			{name: "invalid claim_type filter", method: "GET", path: "/api/v1/claims?claim_type=miracle", status: 400, fields: []string{"claim_type"}},
-			{name: "every invalid filter at once", method: "GET", path: "/api/v1/claims?verdict=x&certainty=y&claim_type=z", status: 400, fields: []string{"verdict", "certainty", "claim_type"}},
+			{name: "every invalid filter at once", method: "GET", path: "/api/v1/claims?rating=x&certainty=y&claim_type=z&assertion=w", status: 400, fields: []string{"rating", "certainty", "claim_type", "assertion"}},
 			{name: "invalid kind filter", method: "GET", path: "/api/v1/sources?kind=blog", status: 400, fields: []string{"kind"}},
 			{name: "invalid retracted filter", method: "GET", path: "/api/v1/sources?retracted=maybe", status: 400, fields: []string{"retracted"}},
 
@@ -136,23 +138,23 @@ func TestCatalogProblems(t *testing.T) {
 			{name: "missing claim", method: "GET", path: "/api/v1/claims/999999", status: 404},
 			{name: "missing claim PATCH", method: "PATCH", path: "/api/v1/claims/999999", role: "editor", body: map[string]any{"text": "x y z"}, headers: map[string]string{"If-Match": `"1"`}, status: 404},
 			{name: "missing claim DELETE", method: "DELETE", path: "/api/v1/claims/999999", role: "editor", status: 404},
-			{name: "links of a missing claim", method: "GET", path: "/api/v1/claims/999999/links", status: 404},
-			{name: "link to a missing claim", method: "POST", path: "/api/v1/claims/999999/links", role: "editor", body: map[string]any{"source_id": r, "role": "evidence", "stance": "supports"}, status: 404},
+			{name: "links of a missing claim", method: "GET", path: "/api/v1/claims/999999/appearances", status: 404},
+			{name: "link to a missing claim", method: "POST", path: "/api/v1/claims/999999/appearances", role: "editor", body: map[string]any{"source_id": testenv.ID(article)}, status: 404},
 			{name: "missing source", method: "GET", path: "/api/v1/sources/999999", status: 404},
 			{name: "missing source PATCH", method: "PATCH", path: "/api/v1/sources/999999", role: "editor", body: map[string]any{"title": "x"}, headers: map[string]string{"If-Match": `"1"`}, status: 404},
 			{name: "missing therapy", method: "GET", path: "/api/v1/therapies/homeopathy", status: 404},
 			{name: "missing therapy PATCH", method: "PATCH", path: "/api/v1/therapies/homeopathy", role: "editor", body: map[string]any{"name": "x"}, headers: map[string]string{"If-Match": `"1"`}, status: 404},
-			{name: "missing link PATCH", method: "PATCH", path: claimPath + "/links/999999", role: "editor", body: map[string]any{"stance": "mixed"}, headers: map[string]string{"If-Match": `"1"`}, status: 404},
-			{name: "missing link DELETE", method: "DELETE", path: claimPath + "/links/999999", role: "editor", status: 404},
-			{name: "link of another claim", method: "PATCH", path: fmt.Sprintf("/api/v1/claims/%d/links/%d", o, l), role: "editor", body: map[string]any{"stance": "mixed"}, headers: map[string]string{"If-Match": `"1"`}, status: 404},
-			{name: "link of another claim DELETE", method: "DELETE", path: fmt.Sprintf("/api/v1/claims/%d/links/%d", o, l), role: "editor", status: 404},
+			{name: "missing link PATCH", method: "PATCH", path: claimPath + "/appearances/999999", role: "editor", body: map[string]any{"locator": "paragraph 3"}, headers: map[string]string{"If-Match": `"1"`}, status: 404},
+			{name: "missing link DELETE", method: "DELETE", path: claimPath + "/appearances/999999", role: "editor", status: 404},
+			{name: "link of another claim", method: "PATCH", path: fmt.Sprintf("/api/v1/claims/%d/appearances/%d", o, l), role: "editor", body: map[string]any{"locator": "paragraph 3"}, headers: map[string]string{"If-Match": `"1"`}, status: 404},
+			{name: "link of another claim DELETE", method: "DELETE", path: fmt.Sprintf("/api/v1/claims/%d/appearances/%d", o, l), role: "editor", status: 404},
 			{name: "non-numeric claim id", method: "GET", path: "/api/v1/claims/abc", status: 404},
 			{name: "zero claim id", method: "GET", path: "/api/v1/claims/0", status: 404},
 			{name: "negative claim id", method: "GET", path: "/api/v1/claims/-3", status: 404},
 			{name: "huge claim id", method: "GET", path: "/api/v1/claims/99999999999999999999", status: 404},
-			{name: "links of a non-numeric claim id", method: "GET", path: "/api/v1/claims/abc/links", status: 404},
+			{name: "links of a non-numeric claim id", method: "GET", path: "/api/v1/claims/abc/appearances", status: 404},
 			{name: "non-numeric source id", method: "GET", path: "/api/v1/sources/1e3", status: 404},
-			{name: "non-numeric link id", method: "PATCH", path: claimPath + "/links/first", role: "editor", body: map[string]any{"stance": "mixed"}, headers: map[string]string{"If-Match": `"1"`}, status: 404},
+			{name: "non-numeric link id", method: "PATCH", path: claimPath + "/appearances/first", role: "editor", body: map[string]any{"locator": "paragraph 3"}, headers: map[string]string{"If-Match": `"1"`}, status: 404},
 
 			{name: "PUT claims", method: "PUT", path: "/api/v1/claims", role: "editor", body: map[string]any{}, status: 405, allow: []string{"GET", "POST"}},
 			{name: "DELETE source", method: "DELETE", path: fmt.Sprintf("/api/v1/sources/%d", r), role: "editor", status: 405, allow: []string{"GET", "PATCH"}},
@@ -169,7 +171,7 @@ func TestCatalogProblems(t *testing.T) {
 				headers: map[string]string{"If-Match": current(s2, "sources")}, status: 409, existingID: r},
 			{name: "duplicate PMID by PATCH", method: "PATCH", path: fmt.Sprintf("/api/v1/sources/%d", s2), role: "editor", body: map[string]any{"pmid": "20953425"},
 				headers: map[string]string{"If-Match": current(s2, "sources")}, status: 409, existingID: r},
-			{name: "duplicate link", method: "POST", path: claimPath + "/links", role: "editor", body: map[string]any{"source_id": r, "role": "evidence", "stance": "refutes"}, status: 409, existingID: l},
+			{name: "duplicate link", method: "POST", path: claimPath + "/appearances", role: "editor", body: map[string]any{"source_id": testenv.ID(article)}, status: 409, existingID: l},
 			{name: "therapy alias taken", method: "POST", path: "/api/v1/therapies", role: "editor",
 				body: map[string]any{"slug": "meso-two", "name": "Meso 2", "aliases": []map[string]string{{"alias": "MESOTHERAPIE"}}}, status: 409, existingID: testenv.ID(meso)},
 			{name: "therapy slug is another's alias", method: "POST", path: "/api/v1/therapies", role: "editor",
@@ -185,14 +187,14 @@ func TestCatalogProblems(t *testing.T) {
 			{name: "weak stale If-Match on claim", method: "PATCH", path: claimPath, role: "editor", body: map[string]any{"text": "Neu formuliert."}, headers: map[string]string{"If-Match": `W/"99"`}, status: 412, etag: current(c, "claims")},
 			{name: "If-Match that is no version", method: "PATCH", path: claimPath, role: "editor", body: map[string]any{"text": "Neu formuliert."}, headers: map[string]string{"If-Match": `"abc"`}, status: 412},
 			{name: "stale If-Match on source", method: "PATCH", path: fmt.Sprintf("/api/v1/sources/%d", r), role: "editor", body: map[string]any{"title": "New"}, headers: map[string]string{"If-Match": `"42"`}, status: 412, etag: current(r, "sources")},
-			{name: "stale If-Match on link", method: "PATCH", path: linkPath, role: "editor", body: map[string]any{"stance": "mixed"}, headers: map[string]string{"If-Match": `"42"`}, status: 412, etag: current(l, "links")},
+			{name: "stale If-Match on link", method: "PATCH", path: linkPath, role: "editor", body: map[string]any{"locator": "paragraph 3"}, headers: map[string]string{"If-Match": `"42"`}, status: 412, etag: current(l, "links")},
 			{name: "stale If-Match on therapy", method: "PATCH", path: "/api/v1/therapies/mesotherapy", role: "editor", body: map[string]any{"name": "New"}, headers: map[string]string{"If-Match": `"42"`}, status: 412, etag: current(testenv.ID(meso), "therapies")},
 			{name: "stale If-Match on archive", method: "DELETE", path: claimPath, role: "editor", headers: map[string]string{"If-Match": `"42"`}, status: 412, etag: current(c, "claims")},
 			{name: "stale If-Match on link delete", method: "DELETE", path: linkPath, role: "editor", headers: map[string]string{"If-Match": `"42"`}, status: 412, etag: current(l, "links")},
 			{name: "claim PATCH without If-Match", method: "PATCH", path: claimPath, role: "editor", body: map[string]any{"text": "Neu formuliert."}, status: 428},
 			{name: "claim PATCH with If-Match *", method: "PATCH", path: claimPath, role: "editor", body: map[string]any{"text": "Neu formuliert."}, headers: map[string]string{"If-Match": "*"}, status: 428},
 			{name: "source PATCH without If-Match", method: "PATCH", path: fmt.Sprintf("/api/v1/sources/%d", r), role: "editor", body: map[string]any{"title": "New"}, status: 428},
-			{name: "link PATCH without If-Match", method: "PATCH", path: linkPath, role: "editor", body: map[string]any{"stance": "mixed"}, status: 428},
+			{name: "link PATCH without If-Match", method: "PATCH", path: linkPath, role: "editor", body: map[string]any{"locator": "paragraph 3"}, status: 428},
 			{name: "therapy PATCH without If-Match", method: "PATCH", path: "/api/v1/therapies/mesotherapy", role: "editor", body: map[string]any{"name": "New"}, status: 428},
 
 			{name: "every invalid source field at once", method: "POST", path: "/api/v1/sources", role: "editor",
@@ -207,17 +209,25 @@ func TestCatalogProblems(t *testing.T) {
 				headers: map[string]string{"If-Match": current(c, "claims")}, status: 422, fields: []string{"therapy", "language", "claim_type"}},
 			{name: "invalid source PATCH", method: "PATCH", path: fmt.Sprintf("/api/v1/sources/%d", r), role: "editor", body: map[string]any{"doi": "11.1/x", "year": 3000},
 				headers: map[string]string{"If-Match": current(r, "sources")}, status: 422, fields: []string{"doi", "year"}},
-			{name: "invalid link fields at once", method: "POST", path: claimPath + "/links", role: "editor",
-				body: map[string]any{"source_id": 999999, "role": "citation"}, status: 422, fields: []string{"source_id", "role"}},
+			{name: "invalid link fields at once", method: "POST", path: claimPath + "/appearances", role: "editor",
+				body: map[string]any{"source_id": 999999, "url": "ftp://example.org/x"}, status: 422, fields: []string{"source_id", "url"}},
 			{name: "invalid therapy", method: "POST", path: "/api/v1/therapies", role: "editor",
 				body: map[string]any{"slug": "Meso Therapy", "name": " ", "aliases": []map[string]string{{"alias": "x", "language": "French"}}}, status: 422, fields: []string{"slug", "name", "aliases[0].language"}},
 			{name: "alias repeated in another case", method: "POST", path: "/api/v1/therapies", role: "editor",
 				body: map[string]any{"slug": "cupping", "name": "Cupping", "aliases": []map[string]string{{"alias": "Schröpfen"}, {"alias": "SCHRÖPFEN"}}}, status: 422, fields: []string{"aliases[1].alias"}},
-			{name: "news as evidence", method: "POST", path: claimPath + "/links", role: "editor",
-				body: map[string]any{"source_id": testenv.ID(article), "role": "evidence", "stance": "supports"}, status: 422, fields: []string{"role"}},
+			{name: "an rct as an appearance", method: "POST", path: claimPath + "/appearances", role: "editor",
+				body: map[string]any{"source_id": r}, status: 422, fields: []string{"source_id"}},
+			{name: "an override without its rationale", method: "PUT", path: claimPath + "/rating", role: "editor",
+				body: map[string]any{"rating": "accurate"}, headers: map[string]string{"If-Match": current(c, "claims")}, status: 422, fields: []string{"rationale"}},
+			{name: "an override with an unknown rating", method: "PUT", path: claimPath + "/rating", role: "editor",
+				body: map[string]any{"rating": "true", "rationale": "x"}, headers: map[string]string{"If-Match": current(c, "claims")}, status: 422, fields: []string{"rating"}},
+			{name: "an override without If-Match", method: "PUT", path: claimPath + "/rating", role: "editor",
+				body: map[string]any{"rating": "false", "rationale": "x"}, status: 428},
+			{name: "no override to remove", method: "DELETE", path: claimPath + "/rating", role: "editor",
+				headers: map[string]string{"If-Match": current(c, "claims")}, status: 404},
 		}
-		for _, field := range []string{"verdict", "certainty", "flags", "support_count", "refute_count", "appearance_count", "version", "id"} {
-			var value any = "supported"
+		for _, field := range []string{"rating", "rating_source", "rating_explanation", "certainty", "flags", "support_count", "refute_count", "appearance_count", "version", "id"} {
+			var value any = "accurate"
 			switch field {
 			case "flags":
 				value = []string{}

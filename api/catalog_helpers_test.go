@@ -1,12 +1,16 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"testing"
 
 	"claimgrade/api"
+	"claimgrade/grading"
 	"claimgrade/internal/testenv"
+	"claimgrade/models"
+	"claimgrade/review"
 	"claimgrade/store"
 )
 
@@ -75,14 +79,11 @@ func (e *catalogEnv) source(fields map[string]any) map[string]any {
 	return e.create("/api/v1/sources", body)
 }
 
-// link links a source to a claim.
-func (e *catalogEnv) link(claimID, sourceID int64, role string, stance string) map[string]any {
+// appearance records that a claim appears in a (web_article, news or
+// other) source.
+func (e *catalogEnv) appearance(claimID, sourceID int64) map[string]any {
 	e.t.Helper()
-	body := map[string]any{"source_id": sourceID, "role": role}
-	if stance != "" {
-		body["stance"] = stance
-	}
-	return e.create(fmt.Sprintf("/api/v1/claims/%d/links", claimID), body)
+	return e.create(fmt.Sprintf("/api/v1/claims/%d/appearances", claimID), map[string]any{"source_id": sourceID})
 }
 
 // catalogDBState is what the catalog tables hold, for asserting that a
@@ -102,10 +103,10 @@ func (e *catalogEnv) dbState() catalogDBState {
 	}{
 		{&s.Therapies, "therapies", "id, slug, name, description, version", "id"},
 		{&s.Aliases, "therapy_aliases", "therapy_id, alias, alias_key", "id"},
-		{&s.Claims, "claims", "id, therapy_id, text, language, text_en, claim_type, search_text, verdict, certainty, support_count, refute_count, appearance_count, version, archived_at", "id"},
+		{&s.Claims, "claims", "id, therapy_id, text, language, text_en, summary, claim_type, assertion, claimed_value, hedge, search_text, rating, rating_source, certainty, support_count, refute_count, appearance_count, version, archived_at", "id"},
 		{&s.Flags, "claim_flags", "claim_id, flag", "claim_id, flag"},
 		{&s.Sources, "sources", "id, kind, title, doi, pmid, url, year, retracted, version", "id"},
-		{&s.Links, "links", "id, claim_id, source_id, role, stance, version", "id"},
+		{&s.Links, "links", "id, claim_id, source_id, role, url, version", "id"},
 	} {
 		if err := e.st.DB().Table(q.table).Select(q.cols).Order(q.order).Find(q.dst).Error; err != nil {
 			e.t.Fatalf("read %s: %v", q.table, err)
@@ -113,4 +114,51 @@ func (e *catalogEnv) dbState() catalogDBState {
 	}
 	s.AuditEvents = testenv.Count(e.t, e.st, "audit_events", "")
 	return s
+}
+
+// gradedFinding creates a question (fields of q override a placebo-
+// controlled benefit question about mesotherapy), a finding on it (fields
+// of f override) resting on one new RCT, and grades it high by two
+// reviewers who agree that nothing is serious (through the review
+// workflow, as the demo reviewers do). It returns the finding's id.
+func (e *catalogEnv) gradedFinding(q, f map[string]any) int64 {
+	e.t.Helper()
+	qb := map[string]any{"therapy": "mesotherapy", "population": "adults with low back pain", "intervention": "mesotherapy, 3 sessions",
+		"comparator": "placebo injections", "comparator_kind": "inactive", "outcome": "pain (VAS 0-10)", "timepoint": "4 weeks", "outcome_kind": "benefit"}
+	for k, v := range q {
+		qb[k] = v
+	}
+	qid := testenv.ID(e.create("/api/v1/questions", qb))
+	fb := map[string]any{"question_id": qid, "summary": "One trial."}
+	for k, v := range f {
+		fb[k] = v
+	}
+	fid := testenv.ID(e.create("/api/v1/findings", fb))
+	src := testenv.ID(e.source(map[string]any{"kind": "rct", "title": fmt.Sprintf("Trial for finding %d", fid)}))
+	e.create(fmt.Sprintf("/api/v1/findings/%d/sources", fid), map[string]any{"source_id": src})
+	ctx := context.Background()
+	rv := review.New(e.st)
+	for _, name := range []string{"catalog-reviewer-a", "catalog-reviewer-b"} {
+		u, err := e.st.EnsureUser(ctx, store.System("test"), name, models.RoleReviewer)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		a := store.ActorFor(u, "")
+		in := review.FindingAssessmentInput{Judgements: grading.DomainJudgements{RiskOfBias: grading.NotSerious, Inconsistency: grading.NotSerious,
+			Indirectness: grading.NotSerious, Imprecision: grading.NotSerious, PublicationBias: grading.NotSerious,
+			LargeEffect: grading.NoLargeEffect, Reasons: map[string]string{}}, Rationale: "Nothing serious."}
+		if _, _, err := rv.PutFindingAssessment(ctx, a, fid, 0, in, 2); err != nil {
+			e.t.Fatalf("assess finding %d: %v", fid, err)
+		}
+		if _, _, err := rv.SubmitFindingAssessment(ctx, a, fid, 2); err != nil {
+			e.t.Fatalf("submit assessment of finding %d: %v", fid, err)
+		}
+	}
+	return fid
+}
+
+// linkFinding links a finding to a claim with a stance.
+func (e *catalogEnv) linkFinding(claimID, findingID int64, stance string) map[string]any {
+	e.t.Helper()
+	return e.create(fmt.Sprintf("/api/v1/claims/%d/findings", claimID), map[string]any{"finding_id": findingID, "stance": stance})
 }

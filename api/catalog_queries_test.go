@@ -24,11 +24,27 @@ func TestCatalogQueryCounts(t *testing.T) {
 			t.Fatalf("claim_flags = %d, want 2 per claim (120)", n)
 		}
 		one, twenty := claims[0], claims[1]
+		// twenty: 15 findings (each on its own trial) and 5 appearances; one:
+		// one of each.
+		question := testenv.ID(e.create("/api/v1/questions", map[string]any{"therapy": "mesotherapy", "population": "adults",
+			"intervention": "mesotherapy", "comparator": "placebo", "comparator_kind": "inactive", "outcome": "pain", "timepoint": "4 weeks", "outcome_kind": "benefit"}))
 		for i := range 20 {
+			targets := []int64{twenty}
+			if i == 0 || i == 3 {
+				targets = append(targets, one)
+			}
+			if i%4 == 3 {
+				src := testenv.ID(e.source(map[string]any{"kind": "news", "title": fmt.Sprintf("News %d", i)}))
+				for _, c := range targets {
+					e.appearance(c, src)
+				}
+				continue
+			}
 			src := testenv.ID(e.source(map[string]any{"title": fmt.Sprintf("Trial %d", i), "pmid": fmt.Sprint(1000 + i)}))
-			e.link(twenty, src, "evidence", "supports")
-			if i == 0 {
-				e.link(one, src, "evidence", "supports")
+			f := testenv.ID(e.create("/api/v1/findings", map[string]any{"question_id": question, "summary": fmt.Sprintf("Trial %d", i)}))
+			e.create(fmt.Sprintf("/api/v1/findings/%d/sources", f), map[string]any{"source_id": src})
+			for _, c := range targets {
+				e.linkFinding(c, f, "supports")
 			}
 		}
 		e.s.
@@ -54,9 +70,10 @@ func TestCatalogQueryCounts(t *testing.T) {
 			{"filtered claims page", "/api/v1/claims?limit=5&therapy=Mesotherapie&flag=ungraded&q=behauptung", "/api/v1/claims?limit=50&therapy=Mesotherapie&flag=ungraded&q=behauptung", 5},
 			// An embedded source shows its includes (one query for all of them)
 			// and a claim its finding links (one more, and a constant few per
-			// level of the findings embedded when it has any).
-			{"claim detail", fmt.Sprintf("/api/v1/claims/%d", one), fmt.Sprintf("/api/v1/claims/%d", twenty), 8},
-			{"links page", fmt.Sprintf("/api/v1/claims/%d/links", one), fmt.Sprintf("/api/v1/claims/%d/links", twenty), 4},
+			// level of the findings embedded: question, therapy, flags, grade,
+			// sources and their includes).
+			{"claim detail", fmt.Sprintf("/api/v1/claims/%d", one), fmt.Sprintf("/api/v1/claims/%d", twenty), 16},
+			{"appearances page", fmt.Sprintf("/api/v1/claims/%d/appearances", one), fmt.Sprintf("/api/v1/claims/%d/appearances", twenty), 4},
 			{"sources page", "/api/v1/sources?limit=5", "/api/v1/sources?limit=20", 2},
 		}
 		for _, tt := range tests {

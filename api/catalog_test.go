@@ -21,7 +21,8 @@ func seedCatalog(t *testing.T, s *testenv.Server) (claimID, articleID, rctID int
 	}
 	res = s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: "editor", Body: map[string]any{
 		"therapy": "Mésothérapie", "text": "Die Behandlung ist nahezu schmerzfrei.", "language": "de",
-		"text_en": "The treatment is almost painless.", "condition": "low back pain", "outcome": "procedural pain", "claim_type": "safety"}})
+		"text_en": "The treatment is almost painless.", "summary": "Mesotherapy is almost painless", "claim_type": "safety",
+		"assertion": "frequency"}})
 	if res.Status != http.StatusCreated {
 		t.Fatalf("create claim: %d %s", res.Status, res.Body)
 	}
@@ -51,29 +52,37 @@ func TestCatalogFlow(t *testing.T) {
 			t.Fatalf("get claim: %d %s", res.Status, res.Body)
 		}
 		c := res.JSON(t)
-		if c["verdict"] != "unsupported" || c["therapy"] != "mesotherapy" {
-			t.Errorf("new claim = verdict %v therapy %v, want unsupported mesotherapy", c["verdict"], c["therapy"])
+		if c["rating"] != "not_rated" || c["therapy"] != "mesotherapy" || c["assertion"] != "frequency" || c["hedge"] != "none" {
+			t.Errorf("new claim = rating %v therapy %v assertion %v hedge %v, want not_rated mesotherapy frequency none", c["rating"], c["therapy"], c["assertion"], c["hedge"])
 		}
-		res = s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", claimID), Role: "editor",
-			Body: map[string]any{"source_id": articleID, "role": "evidence", "stance": "supports"}})
+		res = s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/appearances", claimID), Role: "editor",
+			Body: map[string]any{"source_id": rctID}})
 		res.Problem(t, http.StatusUnprocessableEntity)
-		res = s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", claimID), Role: "editor",
-			Body: map[string]any{"source_id": articleID, "role": "appearance", "excerpt": "nahezu schmerzfrei"}})
+		res = s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/appearances", claimID), Role: "editor",
+			Body: map[string]any{"source_id": articleID, "excerpt": "nahezu schmerzfrei"}})
 		if res.Status != 201 {
 			t.Fatalf("appearance: %d %s", res.Status, res.Body)
 		}
-		res = s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", claimID), Role: "editor",
-			Body: map[string]any{"source_id": rctID, "role": "evidence", "stance": "supports"}})
+		res = s.Do(testenv.Request{Method: "POST", Path: "/api/v1/questions", Role: "editor", Body: map[string]any{"therapy": "mesotherapy",
+			"population": "adults with low back pain", "intervention": "mesotherapy", "outcome": "pain during the injections",
+			"timepoint": "during the sessions", "comparator_kind": "none", "outcome_kind": "harm"}})
+		question := testenv.ID(res.Want(t, 201))
+		finding := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/findings", Role: "editor", Body: map[string]any{"question_id": question,
+			"summary": "Pain during the injections was reported.", "measure": "proportion", "estimate": 0.2, "events": 16, "participants": 80}}).Want(t, 201))
+		s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/findings/%d/sources", finding), Role: "editor", Body: map[string]any{"source_id": rctID}}).Want(t, 201)
+		res = s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/findings", claimID), Role: "editor",
+			Body: map[string]any{"finding_id": finding, "stance": "supports"}})
 		if res.Status != 201 {
-			t.Fatalf("evidence: %d %s", res.Status, res.Body)
+			t.Fatalf("finding link: %d %s", res.Status, res.Body)
 		}
 		res = s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d", claimID)})
 		c = res.JSON(t)
-		if c["verdict"] != "ungraded" || c["support_count"].(float64) != 1 || c["appearance_count"].(float64) != 1 {
+		if c["rating"] != "not_rated" || c["support_count"].(float64) != 1 || c["appearance_count"].(float64) != 1 {
 			t.Errorf("claim after links = %v", c)
 		}
-		if got := fmt.Sprint(c["flags"]); got != "[ungraded]" {
-			t.Errorf("flags = %s, want [ungraded]", got)
+		// The finding is not graded yet: the rules rate nothing.
+		if got := fmt.Sprint(c["flags"]); got != "[ungraded unsupported]" {
+			t.Errorf("flags = %s, want [ungraded unsupported]", got)
 		}
 		res = s.Do(testenv.Request{Method: "GET", Path: "/api/v1/claims?flag=ungraded&therapy=Mesotherapie"})
 		if n := len(res.JSON(t)["data"].([]any)); n != 1 {

@@ -45,8 +45,16 @@ func TestStatusesAreDocumented(t *testing.T) {
 					seg = "+1"
 				case seg == ":slug":
 					seg = "mesotherapy"
-				case seg == ":link_id":
-					seg = fmt.Sprint(f.evidence)
+				case seg == ":aid":
+					seg = fmt.Sprint(f.appears)
+				case seg == ":fid":
+					seg = fmt.Sprint(f.finding)
+				case seg == ":sid":
+					seg = fmt.Sprint(f.rct)
+				case seg == ":id" && strings.HasPrefix(route, "/api/v1/findings"):
+					seg = fmt.Sprint(f.finding)
+				case seg == ":id" && strings.HasPrefix(route, "/api/v1/questions"):
+					seg = fmt.Sprint(f.question)
 				case seg == ":id" && strings.HasPrefix(route, "/api/v1/sources"):
 					seg = fmt.Sprint(f.rct)
 				case seg == ":id" && strings.HasPrefix(route, "/api/v1/keys"):

@@ -12,9 +12,7 @@ import (
 // (DESIGN.md, JSON shapes).
 var historySnapshotOf = []struct{ name, resource string }{
 	{"ClaimSnapshot", "Claim"},
-	{"LinkSnapshot", "Link"},
-	{"AssessmentSnapshot", "Assessment"},
-	{"GradeSnapshot", "GradeDecision"},
+	{"AppearanceSnapshot", "Appearance"},
 	{"FindingSnapshot", "Finding"},
 	{"FindingSourceSnapshot", "FindingSource"},
 	{"ClaimFindingSnapshot", "ClaimFinding"},
@@ -67,6 +65,29 @@ func historySnapshots(doc *openapi3.T) error {
 	schemas["ArchiveSnapshot"] = closed(as).NewRef()
 	oneOf = append(oneOf, openapi3.NewSchemaRef("#/components/schemas/FlagsSnapshot", nil),
 		openapi3.NewSchemaRef("#/components/schemas/ArchiveSnapshot", nil))
+	rating, source, certainty := schemas["grading.Rating"], schemas["grading.RatingSource"], schemas["grading.Certainty"]
+	if rating == nil || source == nil || certainty == nil {
+		return fmt.Errorf("history snapshots: no schema grading.Rating, grading.RatingSource or grading.Certainty")
+	}
+	ov := openapi3.NewObjectSchema().
+		WithPropertyRef("rating", openapi3.NewSchemaRef("#/components/schemas/grading.Rating", nil)).
+		WithProperty("rationale", openapi3.NewStringSchema()).
+		WithProperty("decided_by", openapi3.NewStringSchema()).
+		WithProperty("decided_at", openapi3.NewDateTimeSchema())
+	ov.Required = []string{"rating", "rationale", "decided_by", "decided_at"}
+	ov.Nullable = true
+	nullableCertainty := &openapi3.Schema{Nullable: true, AllOf: openapi3.SchemaRefs{openapi3.NewSchemaRef("#/components/schemas/grading.Certainty", nil)}}
+	rs := openapi3.NewObjectSchema().
+		WithPropertyRef("rating", openapi3.NewSchemaRef("#/components/schemas/grading.Rating", nil)).
+		WithPropertyRef("rating_source", openapi3.NewSchemaRef("#/components/schemas/grading.RatingSource", nil)).
+		WithPropertyRef("certainty", nullableCertainty.NewRef()).
+		WithProperty("rating_explanation", openapi3.NewStringSchema()).
+		WithPropertyRef("override", closed(ov).NewRef()).
+		WithProperty("cause", openapi3.NewStringSchema())
+	rs.Required = []string{"rating", "rating_source", "certainty", "rating_explanation", "override"}
+	rs.Description = "A claim's rating before or after claim.rated, claim.override_set or claim.override_removed, with the editor's override where one stands and the action that caused the change (after of claim.rated only)."
+	schemas["RatingSnapshot"] = closed(rs).NewRef()
+	oneOf = append(oneOf, openapi3.NewSchemaRef("#/components/schemas/RatingSnapshot", nil))
 
 	ev := schemas["HistoryEvent"]
 	if ev == nil || ev.Value == nil {
@@ -78,7 +99,7 @@ func historySnapshots(doc *openapi3.T) error {
 			return fmt.Errorf("history snapshots: HistoryEvent has no %s", side)
 		}
 		ev.Value.Properties[side] = &openapi3.SchemaRef{Value: &openapi3.Schema{
-			Description: p.Value.Description + " One of the snapshot shapes: claim (ClaimSnapshot, or FlagsSnapshot for claim.flagged, ArchiveSnapshot for claim.archived), link, assessment, grade, finding (FindingSnapshot, or FlagsSnapshot for finding.flagged), finding source, claim finding, finding assessment, finding grade.",
+			Description: p.Value.Description + " One of the snapshot shapes: claim (ClaimSnapshot, or FlagsSnapshot for claim.flagged, RatingSnapshot for claim.rated and the override events, ArchiveSnapshot for claim.archived), appearance, finding (FindingSnapshot, or FlagsSnapshot for finding.flagged), finding source, claim finding, finding assessment, finding grade.",
 			Nullable:    true,
 			OneOf:       oneOf,
 		}}

@@ -19,7 +19,7 @@ var storageKeys = []string{"therapy_id", "evidence_revision", "archived_at", "re
 
 // historyByAction reads a claim's whole history as role, validated against
 // the OpenAPI document by the testenv client, newest first per action.
-func historyByAction(e *gradingEnv, claimID int64, role string) map[string][]map[string]any {
+func historyByAction(e *catalogEnv, claimID int64, role string) map[string][]map[string]any {
 	e.t.Helper()
 	body := e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d/history?limit=200", claimID), Role: role}).Want(e.t, 200)
 	out := map[string][]map[string]any{}
@@ -44,29 +44,35 @@ func snap(t *testing.T, ev map[string]any, side string) map[string]any {
 
 func TestHistorySnapshotShapes(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
-		e := newGradingEnv(t, st)
-		claimID, sourceID, evidenceID := e.evidenceClaim("rct", "supports")
+		e := newCatalogEnv(t, st)
+		e.mesotherapy()
+		e.therapy("infusion-therapy", "Infusion therapy", "Infusionstherapie")
+		claimID := testenv.ID(e.claim(map[string]any{"text": "Lindert Schmerzen.", "claim_type": "efficacy", "assertion": "effect"}))
 		res := e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d", claimID)})
 		res.Want(t, 200)
 		e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/claims/%d", claimID), Role: "editor",
 			Body:    map[string]any{"text": "Nahezu schmerzfrei.", "therapy": "Infusionstherapie"},
 			Headers: map[string]string{"If-Match": res.Header.Get("ETag")}}).Want(t, 200)
-		article := e.source("news")
-		appearance := testenv.ID(e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", claimID), Role: "editor",
-			Body: map[string]any{"source_id": article, "role": "appearance"}}).Want(t, 201))
-		e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/claims/%d/links/%d", claimID, appearance), Role: "editor",
+		article := testenv.ID(e.source(map[string]any{"kind": "news", "title": "News"}))
+		appearance := testenv.ID(e.appearance(claimID, article))
+		e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/claims/%d/appearances/%d", claimID, appearance), Role: "editor",
 			Body: map[string]any{"excerpt": "fast schmerzfrei"}, Headers: map[string]string{"If-Match": `"1"`}}).Want(t, 200)
-		e.s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/claims/%d/links/%d", claimID, appearance), Role: "editor"}).Want(t, 204)
-		e.put(claimID, "reviewer", map[string]any{"verdict": "supported"}).Want(t, 201)
-		e.putIfMatch(claimID, "reviewer", rob, `"1"`).Want(t, 200)
-		e.submit(claimID, "reviewer").Want(t, 200)
-		e.assess(claimID, e.r2, rob) // agrees: a consensus grade
-		e.adjudicate(claimID, "editor", map[string]any{"certainty": "low", "verdict": "supported", "rationale": "Two levels down."}).Want(t, 200)
+		e.s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/claims/%d/appearances/%d", claimID, appearance), Role: "editor"}).Want(t, 204)
+		finding := e.gradedFinding(map[string]any{"therapy": "infusion-therapy"}, map[string]any{"measure": "mean_difference", "estimate": 2.0, "ci_low": 1.2, "ci_high": 2.8, "threshold": 1.0})
+		e.linkFinding(claimID, finding, "supports")
+		cur := e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d", claimID)})
+		cur.Want(t, 200)
+		over := e.s.Do(testenv.Request{Method: "PUT", Path: fmt.Sprintf("/api/v1/claims/%d/rating", claimID), Role: "editor",
+			Body:    map[string]any{"rating": "overstated", "rationale": "The trial measured another population."},
+			Headers: map[string]string{"If-Match": cur.Header.Get("ETag")}})
+		over.Want(t, 200)
+		e.s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/claims/%d/rating", claimID), Role: "editor",
+			Headers: map[string]string{"If-Match": over.Header.Get("ETag")}}).Want(t, 200)
 		e.s.Do(testenv.Request{Method: "DELETE", Path: fmt.Sprintf("/api/v1/claims/%d", claimID), Role: "editor"}).Want(t, 204)
 
 		h := historyByAction(e, claimID, "editor")
-		for _, action := range []string{"claim.created", "claim.updated", "claim.archived", "claim.flagged", "link.created", "link.updated",
-			"link.deleted", "assessment.created", "assessment.updated", "assessment.submitted", "grade.decided", "grade.adjudicated"} {
+		for _, action := range []string{"claim.created", "claim.updated", "claim.archived", "claim.flagged", "claim.rated", "appearance.created",
+			"appearance.updated", "appearance.deleted", "claim_finding.created", "claim.override_set", "claim.override_removed"} {
 			if len(h[action]) == 0 {
 				t.Errorf("history has no %s event", action)
 			}
@@ -90,8 +96,8 @@ func TestHistorySnapshotShapes(t *testing.T) {
 			return nil
 		}
 		created := first("claim.created")
-		if c := snap(t, created, "after"); c["therapy"] != "mesotherapy" || testenv.ID(c) != claimID || created["before"] != nil {
-			t.Errorf("claim.created = %v, want the claim with therapy mesotherapy", created)
+		if c := snap(t, created, "after"); c["therapy"] != "mesotherapy" || testenv.ID(c) != claimID || created["before"] != nil || c["rating"] != "not_rated" {
+			t.Errorf("claim.created = %v, want the claim with therapy mesotherapy, not rated", created)
 		}
 		updated := first("claim.updated")
 		if b, a := snap(t, updated, "before"), snap(t, updated, "after"); b["therapy"] != "mesotherapy" || a["therapy"] != "infusion-therapy" ||
@@ -101,80 +107,51 @@ func TestHistorySnapshotShapes(t *testing.T) {
 		if a := snap(t, first("claim.archived"), "after"); a["archived_at"] == nil || len(a) != 1 {
 			t.Errorf("claim.archived after = %v", a)
 		}
-		if ev := h["claim.flagged"][0]; snap(t, ev, "after")["cause"] != "claim.archived" && snap(t, ev, "after")["cause"] != "grade.adjudicated" {
-			t.Errorf("newest claim.flagged = %v", ev)
-		}
 		if a := snap(t, first("claim.flagged"), "after"); a["cause"] != "claim.created" {
 			t.Errorf("first claim.flagged after = %v, want cause claim.created", a)
 		}
-		var evidence, app map[string]any
-		for _, ev := range h["link.created"] {
-			switch int64(ev["entity_id"].(float64)) {
-			case evidenceID:
-				evidence = ev
-			case appearance:
-				app = ev
-			}
+		rated := first("claim.rated")
+		if b, a := snap(t, rated, "before"), snap(t, rated, "after"); b["rating"] != "not_rated" || a["rating"] != "accurate" ||
+			a["rating_source"] != "rule" || a["cause"] != "claim_finding.created" || a["certainty"] != "high" || a["rating_explanation"] == "" {
+			t.Errorf("claim.rated before %v after %v", b, a)
 		}
-		if l := snap(t, evidence, "after"); l["stance"] != "supports" || testenv.ID(l["source"].(map[string]any)) != sourceID ||
-			l["source"].(map[string]any)["kind"] != "rct" {
-			t.Errorf("evidence link.created after = %v", l)
+		if a := snap(t, first("claim.override_set"), "after"); a["override"] == nil || a["override"].(map[string]any)["rationale"] != "The trial measured another population." {
+			t.Errorf("claim.override_set after = %v", a)
 		}
-		if l := snap(t, app, "after"); l["role"] != "appearance" || l["source"].(map[string]any)["title"] == "" {
-			t.Errorf("appearance link.created after = %v", l)
+		if b, a := snap(t, first("claim.override_removed"), "before"), snap(t, first("claim.override_removed"), "after"); b["rating"] != "overstated" ||
+			b["rating_source"] != "editor" || a["override"] != nil {
+			t.Errorf("claim.override_removed before %v after %v", b, a)
 		}
-		if b, a := snap(t, first("link.updated"), "before"), snap(t, first("link.updated"), "after"); b["excerpt"] != nil || a["excerpt"] != "fast schmerzfrei" {
-			t.Errorf("link.updated before %v after %v", b, a)
+		if len(h["claim.rated"]) != 3 { // accurate by the rules, overstated by the editor, accurate again
+			t.Errorf("claim.rated events = %d, want 3", len(h["claim.rated"]))
 		}
-		if ev := first("link.deleted"); testenv.ID(snap(t, ev, "before")) != appearance || ev["after"] != nil {
-			t.Errorf("link.deleted = %v", ev)
+		if l := snap(t, first("appearance.created"), "after"); testenv.ID(l["source"].(map[string]any)) != article || l["url"] != nil {
+			t.Errorf("appearance.created after = %v", l)
 		}
-		if a := snap(t, first("assessment.created"), "after"); a["reviewer"] != "reviewer" || a["status"] != "draft" || a["risk_of_bias"] != "not_serious" {
-			t.Errorf("assessment.created after = %v", a)
+		if b, a := snap(t, first("appearance.updated"), "before"), snap(t, first("appearance.updated"), "after"); b["excerpt"] != nil || a["excerpt"] != "fast schmerzfrei" {
+			t.Errorf("appearance.updated before %v after %v", b, a)
 		}
-		if b, a := snap(t, first("assessment.updated"), "before"), snap(t, first("assessment.updated"), "after"); b["risk_of_bias"] != "not_serious" ||
-			a["risk_of_bias"] != "serious" || a["certainty"] != "moderate" || a["derivation"].(map[string]any)["summary"] == "" {
-			t.Errorf("assessment.updated before %v after %v", b, a)
+		if ev := first("appearance.deleted"); testenv.ID(snap(t, ev, "before")) != appearance || ev["after"] != nil {
+			t.Errorf("appearance.deleted = %v", ev)
 		}
-		if b, a := snap(t, first("assessment.submitted"), "before"), snap(t, first("assessment.submitted"), "after"); b["status"] != "draft" ||
-			a["status"] != "submitted" || a["submitted_at"] == nil {
-			t.Errorf("assessment.submitted before %v after %v", b, a)
-		}
-		decided := first("grade.decided")
-		if g := snap(t, decided, "after"); g["method"] != "consensus" || g["certainty"] != "moderate" || len(g["assessment_ids"].([]any)) != 2 || decided["before"] != nil {
-			t.Errorf("grade.decided = %v", decided)
-		}
-		adj := first("grade.adjudicated")
-		if b, a := snap(t, adj, "before"), snap(t, adj, "after"); b["method"] != "consensus" || a["method"] != "adjudicated" ||
-			a["certainty"] != "low" || a["decided_by"] != "editor" || a["rationale"] != "Two levels down." {
-			t.Errorf("grade.adjudicated before %v after %v", b, a)
-		}
-
-		// Blinding: a reviewer reads who assessed, never what.
-		for action, evs := range historyByAction(e, claimID, e.r3) {
-			for _, ev := range evs {
-				hidden := ev["before"] == nil && ev["after"] == nil
-				if ev["entity"] == "assessment" && !hidden {
-					t.Errorf("reviewer-3 reads the content of %s: %v", action, ev)
-				}
-				if action == "claim.created" && hidden {
-					t.Errorf("reviewer-3 does not see the claim.created snapshot")
-				}
-			}
+		if cf := snap(t, first("claim_finding.created"), "after"); cf["stance"] != "supports" || int64(cf["finding_id"].(float64)) != finding {
+			t.Errorf("claim_finding.created after = %v", cf)
 		}
 	})
 }
 
 // TestHistoryLegacyRows: events recorded before snapshots had the API's
-// shapes (JSON-encoded gorm rows) are converted when read.
+// shapes (JSON-encoded gorm rows) are converted when read; events of the
+// retired claim-level review are kept in the table but not served.
 func TestHistoryLegacyRows(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
-		e := newGradingEnv(t, st)
-		claimID, sourceID, linkID := e.evidenceClaim("rct", "supports")
-		as := testenv.ID(e.assess(claimID, "reviewer", rob))
+		e := newCatalogEnv(t, st)
+		e.mesotherapy()
+		claimID := testenv.ID(e.claim(nil))
+		sourceID := testenv.ID(e.source(map[string]any{"kind": "web_article", "title": "Blog"}))
+		linkID := testenv.ID(e.appearance(claimID, sourceID))
 		var c models.Claim
 		var l models.Link
-		var a models.Assessment
 		db := st.DB()
 		if err := db.Take(&c, claimID).Error; err != nil {
 			t.Fatal(err)
@@ -182,11 +159,6 @@ func TestHistoryLegacyRows(t *testing.T) {
 		if err := db.Take(&l, linkID).Error; err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Take(&a, as).Error; err != nil {
-			t.Fatal(err)
-		}
-		g := models.Grade{ID: 77, ClaimID: claimID, Certainty: grading.Moderate.Ptr(), Verdict: grading.Supported, Method: grading.MethodAdjudicated,
-			Rationale: "Old.", DecidedBy: "editor", DecidedAt: time.Now().UTC(), EvidenceRevision: 1, AssessmentIDs: []int64{as}}
 		row := func(v any) *string {
 			b, err := json.Marshal(v)
 			if err != nil {
@@ -195,11 +167,12 @@ func TestHistoryLegacyRows(t *testing.T) {
 			s := string(b)
 			return &s
 		}
+		old := `{"id":4,"claim_id":1,"reviewer_id":2,"verdict":"supported"}`
 		for _, ev := range []models.AuditEvent{
 			{Action: "claim.updated", Entity: "claim", EntityID: claimID, Before: row(c), After: row(c)},
 			{Action: "link.updated", Entity: "link", EntityID: linkID, Before: row(l), After: row(l)},
-			{Action: "assessment.updated", Entity: "assessment", EntityID: as, Before: row(a), After: row(a)},
-			{Action: "grade.adjudicated", Entity: "grade", EntityID: 77, After: row(g)},
+			{Action: "assessment.updated", Entity: "assessment", EntityID: 4, Before: &old, After: &old},
+			{Action: "grade.adjudicated", Entity: "grade", EntityID: 77, After: &old},
 		} {
 			ev.ActorName, ev.ClaimID, ev.CreatedAt = "legacy", &claimID, time.Now().UTC()
 			if err := db.Create(&ev).Error; err != nil {
@@ -210,14 +183,14 @@ func TestHistoryLegacyRows(t *testing.T) {
 		if c := snap(t, h["claim.updated"][0], "after"); c["therapy"] != "mesotherapy" || c["text"] == "" {
 			t.Errorf("legacy claim.updated after = %v", c)
 		}
-		if l := snap(t, h["link.updated"][0], "before"); testenv.ID(l["source"].(map[string]any)) != sourceID || l["stance"] != "supports" {
+		if l := snap(t, h["link.updated"][0], "before"); testenv.ID(l["source"].(map[string]any)) != sourceID {
 			t.Errorf("legacy link.updated before = %v", l)
 		}
-		if a := snap(t, h["assessment.updated"][0], "after"); a["reviewer"] != "reviewer" || a["risk_of_bias"] != "serious" {
-			t.Errorf("legacy assessment.updated after = %v", a)
+		if len(h["assessment.updated"])+len(h["grade.adjudicated"]) != 0 {
+			t.Errorf("the retired claim-level review is served: %v %v", h["assessment.updated"], h["grade.adjudicated"])
 		}
-		if g := snap(t, h["grade.adjudicated"][0], "after"); g["rationale"] != "Old." || g["method"] != "adjudicated" {
-			t.Errorf("legacy grade.adjudicated after = %v", g)
+		if n := testenv.Count(t, st, "audit_events", "claim_id = ? AND entity IN ('assessment', 'grade')", claimID); n != 2 {
+			t.Errorf("retired events in the table = %d, want 2 (kept)", n)
 		}
 	})
 }
@@ -232,12 +205,14 @@ func TestHistorySchemaRejectsStorageRows(t *testing.T) {
 		t.Fatal("no HistoryEvent schema")
 	}
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	claim := models.Claim{ID: 5, TherapyID: 1, Text: "x", Language: "de", ClaimType: grading.ClaimType("safety"), Verdict: grading.Unsupported,
-		EvidenceRevision: 2, Version: 1, CreatedAt: at, UpdatedAt: at}
-	link := models.Link{ID: 9, ClaimID: 5, SourceID: 3, Role: grading.RoleEvidence, Version: 1, CreatedAt: at, UpdatedAt: at,
-		Source: models.Source{ID: 3, Kind: grading.SourceKind("rct"), Title: "T", Version: 1, CreatedAt: at, UpdatedAt: at}}
-	grade := models.Grade{ID: 7, ClaimID: 5, Verdict: grading.Supported, Method: grading.MethodConsensus, DecidedBy: "a", DecidedAt: at,
-		EvidenceRevision: 2, AssessmentIDs: []int64{}}
+	claim := models.Claim{ID: 5, TherapyID: 1, Text: "x", Language: "de", ClaimType: grading.ClaimType("safety"), Assertion: grading.AssertAbsence,
+		Hedge: grading.HedgeNone, Rating: grading.RatingNotRated, RatingSource: grading.SourceRule, Version: 1, CreatedAt: at, UpdatedAt: at}
+	link := models.Link{ID: 9, ClaimID: 5, SourceID: 3, Role: grading.RoleAppearance, Version: 1, CreatedAt: at, UpdatedAt: at,
+		Source: models.Source{ID: 3, Kind: grading.SourceKind("news"), Title: "T", Version: 1, CreatedAt: at, UpdatedAt: at}}
+	by, why := "editor", "Misleading."
+	overridden := claim
+	falseRating := grading.RatingFalse
+	overridden.OverrideRating, overridden.OverrideRationale, overridden.OverrideBy, overridden.OverrideAt = &falseRating, &why, &by, &at
 	event := func(entity string, after any) map[string]any {
 		b, err := json.Marshal(after)
 		if err != nil {
@@ -258,11 +233,12 @@ func TestHistorySchemaRejectsStorageRows(t *testing.T) {
 	}{
 		{"claim row", "claim", claim, false},
 		{"claim snapshot", "claim", models.SnapshotOfClaim(claim, "mesotherapy", nil), true},
-		{"link row", "link", link, false},
-		{"link snapshot", "link", models.SnapshotOfLink(link), true},
-		{"grade row", "grade", grade, false},
-		{"grade snapshot", "grade", models.SnapshotOfGrade(grade), true},
-		{"assessment row", "assessment", models.Assessment{ID: 4, ClaimID: 5, ReviewerID: 2, Status: grading.StatusDraft, CreatedAt: at, UpdatedAt: at}, false},
+		{"link row", "appearance", link, false},
+		{"appearance snapshot", "appearance", models.SnapshotOfAppearance(link), true},
+		{"rating", "claim", models.SnapshotOfRating(claim), true},
+		{"rating with an override", "claim", models.SnapshotOfRating(overridden), true},
+		{"rating with a storage member", "claim", map[string]any{"rating": "false", "rating_source": "rule", "certainty": nil,
+			"rating_explanation": "x", "override": nil, "override_basis": "abc"}, false},
 		{"flags", "claim", models.FlagsSnapshot{Flags: []grading.Flag{grading.FlagUngraded}, Cause: "claim.created"}, true},
 		{"archive", "claim", models.ArchiveSnapshot{ArchivedAt: at}, true},
 		{"archive with a storage member", "claim", map[string]any{"archived_at": at, "claim_id": 5}, false},

@@ -20,12 +20,8 @@ func TestEveryUpdateNeedsIfMatch(t *testing.T) {
 	s := testenv.NewServer(t, st)
 	claimID := secSeedClaim(t, s)
 	claim := fmt.Sprintf("/api/v1/claims/%d", claimID)
-	linkID := s.Do(testenv.Request{Method: "GET", Path: claim + "/links"}).Want(t, http.StatusOK)["data"].([]any)[0].(map[string]any)["id"]
-	// A draft to update.
-	draft := map[string]any{"verdict": "supported", "risk_of_bias": "not_serious", "rationale": "Two RCTs"}
-	if res := s.Do(testenv.Request{Method: "PUT", Path: claim + "/assessments/me", Role: "reviewer", Body: draft}); res.Status != http.StatusCreated {
-		t.Fatalf("create draft: %d %s", res.Status, res.Body)
-	}
+	article := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: map[string]any{"kind": "web_article", "title": "Infusions"}}).Want(t, http.StatusCreated))
+	appearance := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: claim + "/appearances", Role: "editor", Body: map[string]any{"source_id": article}}).Want(t, http.StatusCreated))
 	// A question, a finding with an attached source, and the claim linked to
 	// the finding.
 	question := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/questions", Role: "editor", Body: map[string]any{
@@ -44,21 +40,19 @@ func TestEveryUpdateNeedsIfMatch(t *testing.T) {
 		t.Fatalf("create finding draft: %d %s", res.Status, res.Body)
 	}
 	updates := map[string]testenv.Request{
-		"PUT /api/v1/findings/{id}/assessments/me":  {Path: findingPath + "/assessments/me", Role: "reviewer", Body: findingDraft},
-		"PUT /api/v1/findings/{id}/grade":           {Path: findingPath + "/grade", Role: "editor", Body: map[string]any{"rationale": "Settled."}},
-		"PATCH /api/v1/questions/{id}":              {Path: fmt.Sprintf("/api/v1/questions/%d", question), Role: "editor", Body: `{"timepoint":"1 hour"}`},
-		"PATCH /api/v1/findings/{id}":               {Path: findingPath, Role: "editor", Body: `{"summary":"Changed."}`},
-		"PATCH /api/v1/findings/{id}/sources/{sid}": {Path: findingPath + "/sources/1", Role: "editor", Body: `{"note":"changed"}`},
-		"PATCH /api/v1/claims/{id}/findings/{fid}":  {Path: fmt.Sprintf("%s/findings/%d", claim, finding), Role: "editor", Body: `{"note":"changed"}`},
-		"PATCH /api/v1/therapies/{slug}":            {Path: "/api/v1/therapies/infusion-therapy", Role: "editor", Body: `{"name":"Renamed"}`},
-		"PATCH /api/v1/claims/{id}":                 {Path: claim, Role: "editor", Body: `{"outcome":"changed"}`},
-		"PATCH /api/v1/claims/{id}/links/{link_id}": {Path: fmt.Sprintf("%s/links/%v", claim, linkID), Role: "editor", Body: `{"note":"changed"}`},
-		"PATCH /api/v1/sources/{id}":                {Path: "/api/v1/sources/1", Role: "editor", Body: `{"title":"Renamed"}`},
-		"PUT /api/v1/claims/{id}/assessments/me":    {Path: claim + "/assessments/me", Role: "reviewer", Body: draft},
+		"PUT /api/v1/findings/{id}/assessments/me":    {Path: findingPath + "/assessments/me", Role: "reviewer", Body: findingDraft},
+		"PUT /api/v1/findings/{id}/grade":             {Path: findingPath + "/grade", Role: "editor", Body: map[string]any{"rationale": "Settled."}},
+		"PATCH /api/v1/questions/{id}":                {Path: fmt.Sprintf("/api/v1/questions/%d", question), Role: "editor", Body: `{"timepoint":"1 hour"}`},
+		"PATCH /api/v1/findings/{id}":                 {Path: findingPath, Role: "editor", Body: `{"summary":"Changed."}`},
+		"PATCH /api/v1/findings/{id}/sources/{sid}":   {Path: findingPath + "/sources/1", Role: "editor", Body: `{"note":"changed"}`},
+		"PATCH /api/v1/claims/{id}/findings/{fid}":    {Path: fmt.Sprintf("%s/findings/%d", claim, finding), Role: "editor", Body: `{"note":"changed"}`},
+		"PATCH /api/v1/therapies/{slug}":              {Path: "/api/v1/therapies/infusion-therapy", Role: "editor", Body: `{"name":"Renamed"}`},
+		"PATCH /api/v1/claims/{id}":                   {Path: claim, Role: "editor", Body: `{"summary":"changed"}`},
+		"PATCH /api/v1/claims/{id}/appearances/{aid}": {Path: fmt.Sprintf("%s/appearances/%d", claim, appearance), Role: "editor", Body: `{"note":"changed"}`},
+		"PUT /api/v1/claims/{id}/rating":              {Path: claim + "/rating", Role: "editor", Body: `{"rating":"false","rationale":"Misleading."}`},
+		"PATCH /api/v1/sources/{id}":                  {Path: "/api/v1/sources/1", Role: "editor", Body: `{"title":"Renamed"}`},
 	}
-	// Known gap: PUT /claims/{id}/grade (adjudication) ignores If-Match; it is
-	// being moved into the review workflow package, which takes it up.
-	known := map[string]bool{"PUT /api/v1/claims/{id}/grade": true}
+	known := map[string]bool{}
 	doc, _ := testenv.Spec(t)
 	for path, item := range doc.Paths.Map() {
 		for method, op := range map[string]*openapi3.Operation{"PATCH": item.Patch, "PUT": item.Put} {

@@ -34,27 +34,36 @@ import (
 	"claimgrade/store"
 )
 
-// secSeedClaim makes a therapy, a claim and an RCT that supports it, and
-// returns the claim's id.
+// secSeedClaim makes a therapy, a claim and a finding resting on an RCT
+// that supports it, and returns the claim's and the finding's ids.
 func secSeedClaim(t *testing.T, s *testenv.Server) int64 {
+	t.Helper()
+	claimID, _ := secSeed(t, s)
+	return claimID
+}
+
+func secSeed(t *testing.T, s *testenv.Server) (claimID, findingID int64) {
 	t.Helper()
 	s.Do(testenv.Request{Method: "POST", Path: "/api/v1/therapies", Role: "editor", Body: map[string]any{
 		"slug": "infusion-therapy", "name": "Infusion therapy", "description": "Intravenous drips.",
-		"aliases": []map[string]string{{"alias": "Infusionstherapie", "language": "de"}}}}).Want(t,
-
-		http.StatusCreated)
-	claimID := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: "editor", Body: map[string]any{
+		"aliases": []map[string]string{{"alias": "Infusionstherapie", "language": "de"}}}}).Want(t, http.StatusCreated)
+	claimID = testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: "editor", Body: map[string]any{
 		"therapy": "Infusionstherapie", "text": "Infusionen wirken schneller als Tabletten.", "language": "de",
-		"text_en": "Infusions work faster than tablets.", "outcome": "onset speed", "claim_type": "comparative"}}).Want(t,
-
-		http.StatusCreated))
+		"text_en": "Infusions work faster than tablets.", "summary": "Infusions work faster than tablets", "claim_type": "comparative",
+		"assertion": "effect"}}).Want(t, http.StatusCreated))
 	sourceID := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: map[string]any{
-		"kind": "rct", "title": "Intravenous versus oral paracetamol for acute pain", "year": 2019}}).Want(t,
-		http.StatusCreated))
-	s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/links", claimID), Role: "editor",
-		Body: map[string]any{"source_id": sourceID, "role": "evidence", "stance": "supports"}}).Want(t,
-		http.StatusCreated)
-	return claimID
+		"kind": "rct", "title": "Intravenous versus oral paracetamol for acute pain", "year": 2019}}).Want(t, http.StatusCreated))
+	questionID := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/questions", Role: "editor", Body: map[string]any{
+		"therapy": "infusion-therapy", "population": "adults with acute pain", "intervention": "intravenous paracetamol 1 g",
+		"comparator": "oral paracetamol 1 g", "comparator_kind": "active", "outcome": "pain relief", "timepoint": "30 minutes",
+		"outcome_kind": "benefit"}}).Want(t, http.StatusCreated))
+	findingID = testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/findings", Role: "editor", Body: map[string]any{
+		"question_id": questionID, "summary": "One trial."}}).Want(t, http.StatusCreated))
+	s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/findings/%d/sources", findingID), Role: "editor",
+		Body: map[string]any{"source_id": sourceID}}).Want(t, http.StatusCreated)
+	s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/findings", claimID), Role: "editor",
+		Body: map[string]any{"finding_id": findingID, "stance": "supports"}}).Want(t, http.StatusCreated)
+	return claimID, findingID
 }
 
 // secNewKey issues a key for a new user with role.
@@ -68,27 +77,27 @@ func secNewKey(t *testing.T, st *store.Store, name string, role models.Role) str
 }
 
 // API1: a reviewer can neither read nor change another reviewer's draft
-// assessment. The only write path is .../assessments/me, which is keyed by
-// the caller, and no route takes an assessment id.
+// assessment of a finding. The only write path is .../assessments/me, which
+// is keyed by the caller, and no route takes an assessment id.
 func TestOWASPObjectLevelAuthorization(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		s := testenv.NewServer(t, st)
-		claimID := secSeedClaim(t, s)
+		_, findingID := secSeed(t, s)
 		other := secNewKey(t, st, "reviewer-b", models.RoleReviewer)
-		base := fmt.Sprintf("/api/v1/claims/%d/assessments", claimID)
+		base := fmt.Sprintf("/api/v1/findings/%d/assessments", findingID)
 		secret := "Reviewer A's private reasoning: unblinded outcome assessors."
 
 		res := s.Do(testenv.Request{Method: "PUT", Path: base + "/me", Role: "reviewer",
-			Body: map[string]any{"verdict": "supported", "risk_of_bias": "serious", "rationale": secret}})
+			Body: map[string]any{"risk_of_bias": "serious", "reasons": map[string]string{"risk_of_bias": secret}, "rationale": secret}})
 		draft := res.Want(t, http.StatusCreated)
 		draftID := testenv.ID(draft)
-		var before models.Assessment
+		var before models.FindingAssessment
 		if err := st.DB().Take(&before, draftID).Error; err != nil {
 			t.Fatal(err)
 		}
 
 		// Reading: neither the list nor the history shows B anything of A's draft.
-		for _, path := range []string{base, fmt.Sprintf("/api/v1/claims/%d/history", claimID)} {
+		for _, path := range []string{base, fmt.Sprintf("/api/v1/findings/%d/history", findingID)} {
 			res := s.Do(testenv.Request{Method: "GET", Path: path, Role: other})
 			res.Want(t, http.StatusOK)
 			if bytes.Contains(res.Body, []byte("private reasoning")) {
@@ -101,7 +110,7 @@ func TestOWASPObjectLevelAuthorization(t *testing.T) {
 		// No route addresses an assessment by id, whatever the method.
 		for _, method := range []string{"GET", "PUT", "PATCH", "DELETE", "POST"} {
 			res := s.Do(testenv.Request{Method: method, Path: fmt.Sprintf("%s/%d", base, draftID), Role: other,
-				Body: map[string]any{"verdict": "refuted"}})
+				Body: map[string]any{"risk_of_bias": "very_serious"}})
 			if res.Status != http.StatusNotFound && res.Status != http.StatusMethodNotAllowed {
 				t.Errorf("%s %s/%d as reviewer B: %d, want 404 or 405", method, base, draftID, res.Status)
 			}
@@ -109,24 +118,23 @@ func TestOWASPObjectLevelAuthorization(t *testing.T) {
 		// Writing: B's PUT with A's ETag, and B's submit, touch only B's own
 		// (absent) assessment.
 		res = s.Do(testenv.Request{Method: "PUT", Path: base + "/me", Role: other,
-			Body: map[string]any{"verdict": "insufficient"}, Headers: map[string]string{"If-Match": `"1"`}})
+			Body: map[string]any{"rationale": "B"}, Headers: map[string]string{"If-Match": `"1"`}})
 		if res.Status < 400 {
 			t.Errorf("reviewer B's PUT with A's ETag: %d, want a 4xx (B has no draft)", res.Status)
 		}
 		if res := s.Do(testenv.Request{Method: "POST", Path: base + "/me/submit", Role: other}); res.Status != http.StatusNotFound {
 			t.Errorf("reviewer B's submit without a draft: %d, want 404", res.Status)
 		}
-		var after models.Assessment
+		var after models.FindingAssessment
 		if err := st.DB().Take(&after, draftID).Error; err != nil {
 			t.Fatal(err)
 		}
-		if after.Version != before.Version || after.Status != grading.StatusDraft || after.Verdict != "supported" ||
-			after.Rationale != secret || after.ReviewerID != before.ReviewerID {
+		if after.Version != before.Version || after.Status != grading.StatusDraft || after.Rationale != secret || after.ReviewerID != before.ReviewerID {
 			t.Errorf("A's draft changed: before %+v after %+v", before, after)
 		}
 		// B's own draft is B's, and A still sees exactly A's.
-		s.Do(testenv.Request{Method: "PUT", Path: base + "/me", Role: other, Body: map[string]any{"verdict": "insufficient"}}).Want(t, http.StatusCreated)
-		if err := st.DB().Take(&after, draftID).Error; err != nil || after.Verdict != "supported" || after.Version != before.Version {
+		s.Do(testenv.Request{Method: "PUT", Path: base + "/me", Role: other, Body: map[string]any{"rationale": "B"}}).Want(t, http.StatusCreated)
+		if err := st.DB().Take(&after, draftID).Error; err != nil || after.Rationale != secret || after.Version != before.Version {
 			t.Errorf("B's own PUT changed A's draft: %+v (%v)", after, err)
 		}
 		list := s.Do(testenv.Request{Method: "GET", Path: base, Role: "reviewer"}).Want(t, http.StatusOK)["data"].([]any)
@@ -229,7 +237,7 @@ func TestOWASPPropertyLevelAuthorization(t *testing.T) {
 			t.Fatal(err)
 		}
 		claims := testenv.Count(t, st, "claims", "")
-		derived := map[string]any{"verdict": "supported", "certainty": "high", "flags": []string{}, "support_count": 9,
+		derived := map[string]any{"rating": "accurate", "rating_source": "editor", "certainty": "high", "flags": []string{}, "support_count": 9,
 			"refute_count": 0, "appearance_count": 3, "version": 42, "id": 1, "created_at": "2020-01-01T00:00:00Z"}
 		create := map[string]any{"therapy": "infusion-therapy", "text": "Keine Wechselwirkungen.", "language": "de", "claim_type": "safety"}
 		for field, value := range derived {
@@ -242,7 +250,7 @@ func TestOWASPPropertyLevelAuthorization(t *testing.T) {
 			if errs, _ := p["errors"].([]any); len(errs) != 1 || errs[0].(map[string]any)["field"] != field {
 				t.Errorf("POST with %s: errors %v, want one naming %s", field, p["errors"], field)
 			}
-			res = s.Do(testenv.Request{Method: "PATCH", Path: claimPath, Role: "editor", Body: map[string]any{field: value, "outcome": "changed"},
+			res = s.Do(testenv.Request{Method: "PATCH", Path: claimPath, Role: "editor", Body: map[string]any{field: value, "summary": "changed"},
 				Headers: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, before.Version)}})
 			res.Problem(t, http.StatusBadRequest)
 		}
@@ -253,8 +261,8 @@ func TestOWASPPropertyLevelAuthorization(t *testing.T) {
 		if err := st.DB().Take(&after, claimID).Error; err != nil {
 			t.Fatal(err)
 		}
-		if after.Version != before.Version || after.Verdict != before.Verdict || after.Certainty != nil ||
-			after.SupportCount != before.SupportCount || *after.Outcome != *before.Outcome || !after.UpdatedAt.Equal(before.UpdatedAt) {
+		if after.Version != before.Version || after.Rating != before.Rating || after.Certainty != nil ||
+			after.SupportCount != before.SupportCount || after.Summary != before.Summary || !after.UpdatedAt.Equal(before.UpdatedAt) {
 			t.Errorf("claim changed by refused PATCHes: before %+v after %+v", before, after)
 		}
 		// Other resources: sources, keys (a client cannot pick its secret,
@@ -265,11 +273,13 @@ func TestOWASPPropertyLevelAuthorization(t *testing.T) {
 			{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": "x", "role": "reader", "key": s.Keys["admin"]}},
 			{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": "x", "role": "reader", "hash": "00"}},
 			{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": "x", "role": "reader", "user_id": 1}},
-			{Method: "PUT", Path: claimPath + "/assessments/me", Role: "reviewer", Body: map[string]any{"verdict": "supported", "certainty": "high"}},
-			{Method: "PUT", Path: claimPath + "/assessments/me", Role: "reviewer", Body: map[string]any{"verdict": "supported", "status": "submitted"}},
-			{Method: "PUT", Path: claimPath + "/assessments/me", Role: "reviewer", Body: map[string]any{"verdict": "supported", "reviewer": "admin"}},
+			{Method: "PUT", Path: "/api/v1/findings/1/assessments/me", Role: "reviewer", Body: map[string]any{"rationale": "r", "certainty": "high"}},
+			{Method: "PUT", Path: "/api/v1/findings/1/assessments/me", Role: "reviewer", Body: map[string]any{"rationale": "r", "status": "submitted"}},
+			{Method: "PUT", Path: "/api/v1/findings/1/assessments/me", Role: "reviewer", Body: map[string]any{"rationale": "r", "reviewer": "admin"}},
+			{Method: "PUT", Path: claimPath + "/rating", Role: "editor", Body: map[string]any{"rating": "false", "rationale": "r", "rating_source": "rule"},
+				Headers: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, before.Version)}},
 		}
-		sources, keys, assessments := testenv.Count(t, st, "sources", ""), testenv.Count(t, st, "api_keys", ""), testenv.Count(t, st, "assessments", "")
+		sources, keys, assessments := testenv.Count(t, st, "sources", ""), testenv.Count(t, st, "api_keys", ""), testenv.Count(t, st, "finding_assessments", "")
 		for _, req := range refused {
 			res := s.Do(req)
 			if res.Status == http.StatusNotFound && strings.Contains(string(res.Body), "no route") {
@@ -277,13 +287,13 @@ func TestOWASPPropertyLevelAuthorization(t *testing.T) {
 			}
 			res.Problem(t, http.StatusBadRequest)
 		}
-		if testenv.Count(t, st, "sources", "") != sources || testenv.Count(t, st, "api_keys", "") != keys || testenv.Count(t, st, "assessments", "") != assessments {
+		if testenv.Count(t, st, "sources", "") != sources || testenv.Count(t, st, "api_keys", "") != keys || testenv.Count(t, st, "finding_assessments", "") != assessments {
 			t.Errorf("a refused request wrote something")
 		}
 
 		// Responses: no hash, no search_text, no secret.
 		s.Do(testenv.Request{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: map[string]any{"name": "listed", "role": "reader"}}).Want(t, http.StatusCreated)
-		paths := []string{"/api/v1/claims", claimPath, claimPath + "/links", claimPath + "/history", "/api/v1/sources", "/api/v1/sources/1",
+		paths := []string{"/api/v1/claims", claimPath, claimPath + "/appearances", claimPath + "/history", "/api/v1/sources", "/api/v1/sources/1",
 			"/api/v1/therapies", "/api/v1/therapies/infusion-therapy", "/api/v1/flags", "/api/v1/me", "/api/v1/keys", "/api/v1/keys/1"}
 		for _, path := range paths {
 			res := s.Do(testenv.Request{Method: "GET", Path: path, Role: "admin"})
@@ -585,9 +595,10 @@ func TestOWASPHostileInput(t *testing.T) {
 			{Method: "POST", Path: "/api/v1/therapies", Role: "editor", Body: `{"slug":"z","name":"n","aliases":[{"alias":"` + nul + `","language":"de"}]}`},
 			{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: `{"name":"` + nul + `","role":"reader"}`},
 			{Method: "POST", Path: "/api/v1/keys", Role: "admin", Body: `{"name":"` + long + `","role":"reader"}`},
-			{Method: "PATCH", Path: claim, Role: "editor", Body: `{"outcome":"` + nul + `"}`, Headers: map[string]string{"If-Match": `"1"`}},
-			{Method: "PUT", Path: claim + "/assessments/me", Role: "reviewer", Body: `{"verdict":"supported","risk_of_bias":"serious","rationale":"` + nul + `"}`},
-			{Method: "POST", Path: claim + "/links", Role: "editor", Body: `{"source_id":1,"role":"appearance","excerpt":"` + nul + `"}`},
+			{Method: "PATCH", Path: claim, Role: "editor", Body: `{"summary":"` + nul + `"}`, Headers: map[string]string{"If-Match": `"1"`}},
+			{Method: "PUT", Path: "/api/v1/findings/1/assessments/me", Role: "reviewer", Body: `{"risk_of_bias":"serious","rationale":"` + nul + `"}`},
+			{Method: "POST", Path: claim + "/appearances", Role: "editor", Body: `{"source_id":1,"excerpt":"` + nul + `"}`},
+			{Method: "PUT", Path: claim + "/rating", Role: "editor", Body: `{"rating":"false","rationale":"` + nul + `"}`, Headers: map[string]string{"If-Match": `"1"`}},
 			{Method: "GET", Path: "/api/v1/claims?q=a%00b"},
 			{Method: "GET", Path: "/api/v1/claims?therapy=a%00b"},
 			{Method: "GET", Path: "/api/v1/claims?therapy=%ff%fe"},

@@ -40,12 +40,11 @@ var secOperationRoles = map[string]string{
 	"listClaims": secPublic, "getClaim": secPublic,
 	"createClaim": secEditor, "patchClaim": secEditor, "archiveClaim": secEditor,
 
-	"listLinks":  secPublic,
-	"createLink": secEditor, "patchLink": secEditor, "deleteLink": secEditor,
+	"listAppearances":  secPublic,
+	"createAppearance": secEditor, "patchAppearance": secEditor, "deleteAppearance": secEditor,
+	"putClaimRating": secEditor, "deleteClaimRating": secEditor,
 
-	"listAssessments": secReviewer, "putMyAssessment": secReviewer, "submitMyAssessment": secReviewer,
-	"adjudicateGrade": secEditor,
-	"claimHistory":    secPublic, "flagCounts": secPublic, "getAgreement": secPublic,
+	"claimHistory": secPublic, "flagCounts": secPublic, "getAgreement": secPublic,
 
 	"linkClaimFinding": secEditor, "patchClaimFinding": secEditor, "unlinkClaimFinding": secEditor,
 
@@ -272,12 +271,12 @@ func TestAuditTrail(t *testing.T) {
 		res := s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d", claimID)})
 		etag := res.Header.Get("ETag")
 		res = s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/claims/%d", claimID), Role: "editor",
-			Body: map[string]any{"outcome": "time to pain relief"}, Headers: map[string]string{"If-Match": etag, "X-Request-ID": "audit-patch-1"}})
+			Body: map[string]any{"summary": "Infusions relieve pain sooner than tablets"}, Headers: map[string]string{"If-Match": etag, "X-Request-ID": "audit-patch-1"}})
 		res.Want(t, http.StatusOK)
 		ev := event("audit-patch-1")
 		if ev.Action != "claim.updated" || ev.Entity != "claim" || ev.EntityID != claimID || ev.ActorName != "editor" ||
 			ev.ActorID == nil || *ev.ActorID != user("editor") || ev.Before == nil || ev.After == nil ||
-			!strings.Contains(*ev.Before, "onset speed") || !strings.Contains(*ev.After, "time to pain relief") {
+			!strings.Contains(*ev.Before, "Infusions work faster than tablets") || !strings.Contains(*ev.After, "Infusions relieve pain sooner than tablets") {
 			t.Errorf("PATCH event = %+v", ev)
 		}
 		if time.Since(ev.CreatedAt) > time.Minute || time.Since(ev.CreatedAt) < 0 {

@@ -30,15 +30,19 @@ func TestPlantedBadStoredValues(t *testing.T) {
 			return res.JSON(t)
 		}
 		do("POST", "/api/v1/therapies", "editor", map[string]any{"slug": "mesotherapy", "name": "Mesotherapy"})
-		// fixture makes a claim with one supporting RCT, graded by an editor.
-		fixture := func(i int) (claimID, sourceID int64) {
+		// fixture makes a claim linked to a finding that rests on an RCT, with
+		// a reviewer's draft assessment of the finding.
+		fixture := func(i int) (claimID, sourceID, findingID int64) {
 			claimID = testenv.ID(do("POST", "/api/v1/claims", "editor", map[string]any{"therapy": "mesotherapy",
-				"text": fmt.Sprintf("Claim %d relieves pain.", i), "language": "en", "claim_type": "efficacy"}))
+				"text": fmt.Sprintf("Claim %d relieves pain.", i), "language": "en", "claim_type": "efficacy", "assertion": "effect"}))
 			sourceID = testenv.ID(do("POST", "/api/v1/sources", "editor", map[string]any{"kind": "rct", "title": fmt.Sprintf("Trial %d", i)}))
-			do("POST", fmt.Sprintf("/api/v1/claims/%d/links", claimID), "editor", map[string]any{"source_id": sourceID, "role": "evidence", "stance": "supports"})
-			do("PUT", fmt.Sprintf("/api/v1/claims/%d/assessments/me", claimID), "reviewer", map[string]any{"verdict": "supported"})
-			do("PUT", fmt.Sprintf("/api/v1/claims/%d/grade", claimID), "editor", map[string]any{"certainty": "high", "verdict": "supported", "rationale": "One RCT."})
-			return claimID, sourceID
+			question := testenv.ID(do("POST", "/api/v1/questions", "editor", map[string]any{"therapy": "mesotherapy", "population": "adults",
+				"intervention": "mesotherapy", "comparator": "placebo", "comparator_kind": "inactive", "outcome": "pain", "timepoint": "4 weeks", "outcome_kind": "benefit"}))
+			findingID = testenv.ID(do("POST", "/api/v1/findings", "editor", map[string]any{"question_id": question, "summary": "One trial."}))
+			do("POST", fmt.Sprintf("/api/v1/findings/%d/sources", findingID), "editor", map[string]any{"source_id": sourceID})
+			do("POST", fmt.Sprintf("/api/v1/claims/%d/findings", claimID), "editor", map[string]any{"finding_id": findingID, "stance": "supports"})
+			do("PUT", fmt.Sprintf("/api/v1/findings/%d/assessments/me", findingID), "reviewer", map[string]any{"rationale": "One trial."})
+			return claimID, sourceID, findingID
 		}
 		// Each case plants into a claim of its own; the list case comes first
 		// and the user role last, since they would see the others' values.
@@ -50,19 +54,19 @@ func TestPlantedBadStoredValues(t *testing.T) {
 			role  string
 		}{
 			{"claim certainty in a list", "UPDATE claims SET certainty = 'medium' WHERE id = {claim}", "medium", "/api/v1/claims?limit=200", ""},
-			{"claim verdict", "UPDATE claims SET verdict = 'maybe_true' WHERE id = {claim}", "maybe_true", "/api/v1/claims/{claim}", ""},
+			{"claim rating", "UPDATE claims SET rating = 'maybe_true' WHERE id = {claim}", "maybe_true", "/api/v1/claims/{claim}", ""},
+			{"claim assertion", "UPDATE claims SET assertion = 'promise' WHERE id = {claim}", "promise", "/api/v1/claims/{claim}", ""},
 			{"flag", "INSERT INTO claim_flags (flag, claim_id) VALUES ('dubious', {claim})", "dubious", "/api/v1/claims/{claim}", ""},
 			{"source kind", "UPDATE sources SET kind = 'blog_post' WHERE id = {source}", "blog_post", "/api/v1/sources/{source}", ""},
-			{"link stance", "UPDATE links SET stance = 'agrees' WHERE claim_id = {claim} AND role = 'evidence'", "agrees", "/api/v1/claims/{claim}", ""},
-			{"grade derivation", `UPDATE grades SET derivation = '{"format":9}' WHERE claim_id = {claim}`, "format", "/api/v1/claims/{claim}", ""},
-			{"grade certainty", "UPDATE grades SET certainty = 'very-low' WHERE claim_id = {claim}", "very-low", "/api/v1/claims/{claim}", ""},
-			{"assessment concern", "UPDATE assessments SET risk_of_bias = 'grave' WHERE claim_id = {claim}", "grave", "/api/v1/claims/{claim}/assessments", "editor"},
-			{"user role", "UPDATE users SET role = 'superuser' WHERE name = 'reviewer'", "superuser", "/api/v1/claims/{claim}/assessments", "editor"},
+			{"claim-finding stance", "UPDATE claim_findings SET stance = 'agrees' WHERE claim_id = {claim}", "agrees", "/api/v1/claims/{claim}", ""},
+			{"finding certainty", "UPDATE findings SET certainty = 'very-low' WHERE id = {finding}", "very-low", "/api/v1/claims/{claim}", ""},
+			{"assessment concern", `UPDATE finding_assessments SET judgements = replace(judgements, '"risk_of_bias":"not_serious"', '"risk_of_bias":"grave"') WHERE finding_id = {finding}`, "grave", "/api/v1/findings/{finding}/assessments", "editor"},
+			{"user role", "UPDATE users SET role = 'superuser' WHERE name = 'reviewer'", "superuser", "/api/v1/findings/{finding}/assessments", "editor"},
 		}
 		for i, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				claimID, sourceID := fixture(i)
-				ids := strings.NewReplacer("{claim}", fmt.Sprint(claimID), "{source}", fmt.Sprint(sourceID))
+				claimID, sourceID, findingID := fixture(i)
+				ids := strings.NewReplacer("{claim}", fmt.Sprint(claimID), "{source}", fmt.Sprint(sourceID), "{finding}", fmt.Sprint(findingID))
 				if err := st.DB().Exec(ids.Replace(tt.plant)).Error; err != nil {
 					t.Fatalf("plant: %v", err)
 				}

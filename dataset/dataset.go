@@ -79,19 +79,19 @@ type Dataset struct {
 	Version int `json:"version"`
 	// StanceRule is the one rule every link's stance follows.
 	StanceRule string          `json:"stance_rule"`
-	Therapies  []Therapy     `json:"therapies"`
-	Sources    []Source      `json:"sources"`
+	Therapies  []Therapy       `json:"therapies"`
+	Sources    []Source        `json:"sources"`
 	Questions  []Question      `json:"questions"`
 	Findings   []Finding       `json:"findings"`
-	Claims     []Claim       `json:"claims"`
+	Claims     []Claim         `json:"claims"`
 	Reviews    []FindingReview `json:"reviews"`
 }
 
 // Therapy is a therapy with its aliases (same shape as in version 1).
 type Therapy struct {
-	Slug        string    `json:"slug"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
+	Slug        string  `json:"slug"`
+	Name        string  `json:"name"`
+	Description string  `json:"description"`
 	Aliases     []Alias `json:"aliases"`
 }
 
@@ -213,7 +213,7 @@ type FindingLink struct {
 // FindingReview holds the demo reviewers' assessments of one finding and,
 // where they differ, the editor's adjudication.
 type FindingReview struct {
-	Finding      string          `json:"finding"`
+	Finding      string        `json:"finding"`
 	Assessments  []Assessment  `json:"assessments"`
 	Adjudication *Adjudication `json:"adjudication"`
 }

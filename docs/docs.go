@@ -300,7 +300,7 @@ const docTemplate = `{
         },
         "/api/v1/claims": {
             "get": {
-                "description": "Live (not archived) claims by id, keyset-paginated, with their derived verdict, certainty and flags. Every filter is index-backed; ` + "`" + `flag` + "`" + ` may repeat and all given flags must hold.",
+                "description": "Live (not archived) claims by id, keyset-paginated, with their derived rating, certainty and flags. Every filter is index-backed; ` + "`" + `flag` + "`" + ` may repeat and all given flags must hold.",
                 "produces": [
                     "application/json"
                 ],
@@ -322,6 +322,8 @@ const docTemplate = `{
                             "enum": [
                                 "unsupported",
                                 "contradicted",
+                                "inaccurate_wording",
+                                "absolute_wording",
                                 "low_certainty",
                                 "ungraded",
                                 "stale_grade",
@@ -337,16 +339,15 @@ const docTemplate = `{
                     },
                     {
                         "enum": [
-                            "supported",
-                            "refuted",
-                            "mixed",
-                            "insufficient",
-                            "unsupported",
-                            "ungraded"
+                            "accurate",
+                            "overstated",
+                            "unproven",
+                            "false",
+                            "not_rated"
                         ],
                         "type": "string",
-                        "description": "Public verdict",
-                        "name": "verdict",
+                        "description": "Rating of the wording",
+                        "name": "rating",
                         "in": "query"
                     },
                     {
@@ -357,7 +358,7 @@ const docTemplate = `{
                             "high"
                         ],
                         "type": "string",
-                        "description": "Final certainty",
+                        "description": "Certainty the rating rests on",
                         "name": "certainty",
                         "in": "query"
                     },
@@ -382,8 +383,21 @@ const docTemplate = `{
                         "in": "query"
                     },
                     {
+                        "enum": [
+                            "effect",
+                            "frequency",
+                            "absence",
+                            "occurrence",
+                            "other"
+                        ],
                         "type": "string",
-                        "description": "Case-insensitive text in text or text_en",
+                        "description": "What the wording asserts",
+                        "name": "assertion",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Case- and accent-insensitive text in text, text_en or summary",
                         "name": "q",
                         "in": "query"
                     },
@@ -512,7 +526,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "The claim starts unsupported and ungraded; link sources to it next. Derived fields (verdict, certainty, flags, counts) cannot be written.",
+                "description": "The claim starts not_rated, unsupported and ungraded; record where it appears and link findings to it next. Derived fields (rating, certainty, flags, counts) cannot be written (400); a claimed_value its assertion does not allow is a 422.",
                 "consumes": [
                     "application/json"
                 ],
@@ -607,14 +621,14 @@ const docTemplate = `{
         },
         "/api/v1/claims/{id}": {
             "get": {
-                "description": "Embeds every link with its source, the current final grade (or null) and the derivation of the certainty: the starting level and the source that set it, each GRADE domain's step, and the result. Archived claims answer 410. The ETag (\"\u003cversion\u003e-\u003cdigest\u003e\") changes whenever anything the document shows changes (a link, a linked source, a linked finding with its question and sources, the grade, the flags); PATCH and DELETE accept it, or the claim's own \"\u003cversion\u003e\", as If-Match.",
+                "description": "Embeds the rating's explanation, the editor's override (or null), every appearance with its source, and every linked finding with its stance, question, effect, certainty and grade. Archived claims answer 410. The ETag (\"\u003cversion\u003e-\u003cdigest\u003e\") changes whenever anything the document shows changes (an appearance, its source, a linked finding with its question, sources and grade, the flags); PATCH and DELETE accept it, or the claim's own \"\u003cversion\u003e\", as If-Match.",
                 "produces": [
                     "application/json"
                 ],
                 "tags": [
                     "claims"
                 ],
-                "summary": "Get a claim with its evidence, grade and derivation",
+                "summary": "Get a claim with its rating, appearances and findings",
                 "operationId": "getClaim",
                 "parameters": [
                     {
@@ -777,7 +791,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "Hides the claim from lists and reads (410 afterwards); its links, assessments, grades and history are kept. If-Match is optional here; when sent it must name a version (428 for *).",
+                "description": "Hides the claim from lists and reads (410 afterwards); its appearances, finding links and history are kept. If-Match is optional here; when sent it must name a version (428 for *).",
                 "tags": [
                     "claims"
                 ],
@@ -858,7 +872,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "An empty string clears text_en, condition or outcome. Derived fields cannot be written (400).",
+                "description": "An empty string clears text_en or summary, null clears claimed_value. The rating is re-derived in the same transaction. Derived fields cannot be written (400).",
                 "consumes": [
                     "application/json"
                 ],
@@ -977,22 +991,16 @@ const docTemplate = `{
                 }
             }
         },
-        "/api/v1/claims/{id}/assessments": {
+        "/api/v1/claims/{id}/appearances": {
             "get": {
-                "security": [
-                    {
-                        "ApiKeyAuth": []
-                    }
-                ],
-                "description": "Reviewers see only their own assessment until they have submitted it; afterwards they also see every submitted assessment of the claim (never other reviewers' drafts). Editors and admins see all, drafts included. Ordered by id; one page (next_cursor is always null).",
                 "produces": [
                     "application/json"
                 ],
                 "tags": [
-                    "assessments"
+                    "appearances"
                 ],
-                "summary": "List a claim's assessments (blinded)",
-                "operationId": "listAssessments",
+                "summary": "List a claim's appearances",
+                "operationId": "listAppearances",
                 "parameters": [
                     {
                         "type": "integer",
@@ -1000,13 +1008,28 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "maximum": 200,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 50,
+                        "description": "Page size (1-200)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
                     }
                 ],
                 "responses": {
                     "200": {
                         "description": "OK",
                         "schema": {
-                            "$ref": "#/definitions/AssessmentList"
+                            "$ref": "#/definitions/AppearanceList"
                         },
                         "headers": {
                             "X-RateLimit-Limit": {
@@ -1045,26 +1068,6 @@ const docTemplate = `{
                     },
                     "401": {
                         "description": "Unauthorized",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        },
-                        "headers": {
-                            "X-RateLimit-Limit": {
-                                "type": "integer",
-                                "description": "Requests allowed per minute"
-                            },
-                            "X-RateLimit-Remaining": {
-                                "type": "integer",
-                                "description": "Requests left in the current window"
-                            },
-                            "X-RateLimit-Reset": {
-                                "type": "integer",
-                                "description": "Seconds until the limit is fully restored"
-                            }
-                        }
-                    },
-                    "403": {
-                        "description": "Forbidden",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         },
@@ -1164,16 +1167,14 @@ const docTemplate = `{
                         }
                     }
                 }
-            }
-        },
-        "/api/v1/claims/{id}/assessments/me": {
-            "put": {
+            },
+            "post": {
                 "security": [
                     {
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "Records your GRADE judgement of the claim's evidence as a draft. Without If-Match it creates your draft (201); once a draft exists, send If-Match with its ETag to replace it (200; 428 without If-Match, 412 when stale). PUT replaces the whole draft: a concern left out is not_serious, large_effect left out is none, dose_response and plausible_confounding false. The server computes the certainty from the best evidence linked now (rct, systematic_review, meta_analysis, guideline start high; cohort, case_control, cross_sectional low; the rest very low; a link's reported_certainty replaces its design level) minus downgrades plus upgrades, and returns its derivation. 422 when upgrades are used on evidence that starts moderate or high, when the verdict is supported without a supporting link (refuted without a refuting one), or when anything moves the certainty without a rationale. Sending certainty or another derived field is a 400. Submitted assessments are frozen (409).",
+                "description": "The source is the web_article, news item or other page that makes the claim (a study, review or guideline is evidence: attach it to a finding instead, 422). One appearance per claim and source (409). Updates the claim's appearance_count.",
                 "consumes": [
                     "application/json"
                 ],
@@ -1181,10 +1182,10 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "tags": [
-                    "assessments"
+                    "appearances"
                 ],
-                "summary": "Create or update my draft assessment of a claim",
-                "operationId": "putMyAssessment",
+                "summary": "Record where a claim appears",
+                "operationId": "createAppearance",
                 "parameters": [
                     {
                         "type": "integer",
@@ -1195,31 +1196,25 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag of your draft; required once it exists",
-                        "name": "If-Match",
+                        "description": "Retry-safe key: the same key and body replay the first response",
+                        "name": "Idempotency-Key",
                         "in": "header"
                     },
                     {
-                        "description": "Your judgement",
+                        "description": "The appearance",
                         "name": "body",
                         "in": "body",
                         "required": true,
                         "schema": {
-                            "$ref": "#/definitions/AssessmentWrite"
+                            "$ref": "#/definitions/AppearanceCreate"
                         }
                     }
                 ],
                 "responses": {
-                    "200": {
-                        "description": "Draft updated",
-                        "schema": {
-                            "$ref": "#/definitions/Assessment"
-                        }
-                    },
                     "201": {
-                        "description": "Draft created",
+                        "description": "Created",
                         "schema": {
-                            "$ref": "#/definitions/Assessment"
+                            "$ref": "#/definitions/Appearance"
                         }
                     },
                     "400": {
@@ -1248,6 +1243,215 @@ const docTemplate = `{
                     },
                     "409": {
                         "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "410": {
+                        "description": "Gone",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/claims/{id}/appearances/{aid}": {
+            "delete": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "Updates the claim's appearance_count. If-Match is optional.",
+                "tags": [
+                    "appearances"
+                ],
+                "summary": "Remove an appearance",
+                "operationId": "deleteAppearance",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Claim id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "Appearance id",
+                        "name": "aid",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version being removed",
+                        "name": "If-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "410": {
+                        "description": "Gone",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match: * names no version",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "Excerpt, locator, URL, retrieval time and note; the source is permanent (delete and record again instead). An empty string clears a text, null clears retrieved_at.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "appearances"
+                ],
+                "summary": "Change an appearance",
+                "operationId": "patchAppearance",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Claim id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "Appearance id",
+                        "name": "aid",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version the change is based on",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "Fields to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/AppearancePatch"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Appearance"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1284,101 +1488,6 @@ const docTemplate = `{
                     },
                     "428": {
                         "description": "Precondition Required",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "429": {
-                        "description": "Too Many Requests",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "503": {
-                        "description": "Service Unavailable",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    }
-                }
-            }
-        },
-        "/api/v1/claims/{id}/assessments/me/submit": {
-            "post": {
-                "security": [
-                    {
-                        "ApiKeyAuth": []
-                    }
-                ],
-                "description": "Freezes your draft (it cannot change afterwards) after checking it again against the evidence linked now (422 if a link it relied on changed). When REQUIRED_REVIEWS submitted assessments (default 2) agree on certainty and verdict, and the claim has no current grade, they become the claim's grade (method consensus), returned in ` + "`" + `grade` + "`" + `; when they differ the claim is flagged reviewer_disagreement until an editor adjudicates. After submitting you can see the other reviewers' submitted assessments. 404 when you have no draft, 409 when it is already submitted.",
-                "produces": [
-                    "application/json"
-                ],
-                "tags": [
-                    "assessments"
-                ],
-                "summary": "Submit my assessment of a claim",
-                "operationId": "submitMyAssessment",
-                "parameters": [
-                    {
-                        "type": "integer",
-                        "description": "Claim id",
-                        "name": "id",
-                        "in": "path",
-                        "required": true
-                    },
-                    {
-                        "type": "string",
-                        "description": "Retry-safe key: the same key and body replay the first response",
-                        "name": "Idempotency-Key",
-                        "in": "header"
-                    }
-                ],
-                "responses": {
-                    "200": {
-                        "description": "OK",
-                        "schema": {
-                            "$ref": "#/definitions/AssessmentSubmission"
-                        }
-                    },
-                    "400": {
-                        "description": "Bad Request",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "401": {
-                        "description": "Unauthorized",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "403": {
-                        "description": "Forbidden",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "404": {
-                        "description": "Not Found",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "409": {
-                        "description": "Conflict",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "410": {
-                        "description": "Gone",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "422": {
-                        "description": "Unprocessable Entity",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1738,116 +1847,9 @@ const docTemplate = `{
                 }
             }
         },
-        "/api/v1/claims/{id}/grade": {
-            "put": {
-                "security": [
-                    {
-                        "ApiKeyAuth": []
-                    }
-                ],
-                "description": "Sets the claim's final certainty and verdict (method adjudicated), for example where reviewers disagree (this clears reviewer_disagreement), or to re-grade a stale grade after the evidence changed (this clears stale_grade). The rationale is required; supported needs a supporting evidence link and refuted a refuting one; certainty may be null only with verdict insufficient when no usable evidence is linked (422 otherwise). The grade is kept in the claim's history; the claim's verdict, certainty and flags are re-derived at once.",
-                "consumes": [
-                    "application/json"
-                ],
-                "produces": [
-                    "application/json"
-                ],
-                "tags": [
-                    "grades"
-                ],
-                "summary": "Adjudicate a claim's grade",
-                "operationId": "adjudicateGrade",
-                "parameters": [
-                    {
-                        "type": "integer",
-                        "description": "Claim id",
-                        "name": "id",
-                        "in": "path",
-                        "required": true
-                    },
-                    {
-                        "description": "The final grade",
-                        "name": "body",
-                        "in": "body",
-                        "required": true,
-                        "schema": {
-                            "$ref": "#/definitions/GradeWrite"
-                        }
-                    }
-                ],
-                "responses": {
-                    "200": {
-                        "description": "OK",
-                        "schema": {
-                            "$ref": "#/definitions/GradeDecision"
-                        }
-                    },
-                    "400": {
-                        "description": "Bad Request",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "401": {
-                        "description": "Unauthorized",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "403": {
-                        "description": "Forbidden",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "404": {
-                        "description": "Not Found",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "410": {
-                        "description": "Gone",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "413": {
-                        "description": "Request Entity Too Large",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "415": {
-                        "description": "Unsupported Media Type",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "422": {
-                        "description": "Unprocessable Entity",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "429": {
-                        "description": "Too Many Requests",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "503": {
-                        "description": "Service Unavailable",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    }
-                }
-            }
-        },
         "/api/v1/claims/{id}/history": {
             "get": {
-                "description": "Every recorded change of the claim, its links, assessments and grades, and every change of its flags, newest first, keyset-paginated: who did it (actor), when, in which request, and the record before and after, each in the API's shape of its resource (never a storage row): Claim for claim.created and claim.updated, {flags, cause} for claim.flagged, {archived_at} for claim.archived, Link (its source embedded) for link events, Assessment for assessment events, GradeDecision for grade events. Archived claims keep their history. The contents of assessment events are shown to editors and admins only, so that the trail does not reveal a reviewer's judgement to other reviewers before they submit.",
+                "description": "Every recorded change of the claim, its appearances and finding links, and every change of its flags and rating, newest first, keyset-paginated: who did it (actor), when, in which request, and the record before and after, each in the API's shape of its resource (never a storage row): Claim for claim.created and claim.updated, {flags, cause} for claim.flagged, {rating, rating_source, certainty, rating_explanation, override, cause} for claim.rated, claim.override_set and claim.override_removed, {archived_at} for claim.archived, Appearance (its source embedded) for appearance events, ClaimFinding for claim_finding events. Archived claims keep their history. Events of the retired claim-level review (entity assessment) are shown without contents except to editors and admins.",
                 "produces": [
                     "application/json"
                 ],
@@ -2004,190 +2006,14 @@ const docTemplate = `{
                 }
             }
         },
-        "/api/v1/claims/{id}/links": {
-            "get": {
-                "produces": [
-                    "application/json"
-                ],
-                "tags": [
-                    "links"
-                ],
-                "summary": "List a claim's links",
-                "operationId": "listLinks",
-                "parameters": [
-                    {
-                        "type": "integer",
-                        "description": "Claim id",
-                        "name": "id",
-                        "in": "path",
-                        "required": true
-                    },
-                    {
-                        "maximum": 200,
-                        "minimum": 1,
-                        "type": "integer",
-                        "default": 50,
-                        "description": "Page size (1-200)",
-                        "name": "limit",
-                        "in": "query"
-                    },
-                    {
-                        "type": "string",
-                        "description": "next_cursor of the previous page",
-                        "name": "cursor",
-                        "in": "query"
-                    }
-                ],
-                "responses": {
-                    "200": {
-                        "description": "OK",
-                        "schema": {
-                            "$ref": "#/definitions/LinkList"
-                        },
-                        "headers": {
-                            "X-RateLimit-Limit": {
-                                "type": "integer",
-                                "description": "Requests allowed per minute"
-                            },
-                            "X-RateLimit-Remaining": {
-                                "type": "integer",
-                                "description": "Requests left in the current window"
-                            },
-                            "X-RateLimit-Reset": {
-                                "type": "integer",
-                                "description": "Seconds until the limit is fully restored"
-                            }
-                        }
-                    },
-                    "400": {
-                        "description": "Bad Request",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        },
-                        "headers": {
-                            "X-RateLimit-Limit": {
-                                "type": "integer",
-                                "description": "Requests allowed per minute"
-                            },
-                            "X-RateLimit-Remaining": {
-                                "type": "integer",
-                                "description": "Requests left in the current window"
-                            },
-                            "X-RateLimit-Reset": {
-                                "type": "integer",
-                                "description": "Seconds until the limit is fully restored"
-                            }
-                        }
-                    },
-                    "401": {
-                        "description": "Unauthorized",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        },
-                        "headers": {
-                            "X-RateLimit-Limit": {
-                                "type": "integer",
-                                "description": "Requests allowed per minute"
-                            },
-                            "X-RateLimit-Remaining": {
-                                "type": "integer",
-                                "description": "Requests left in the current window"
-                            },
-                            "X-RateLimit-Reset": {
-                                "type": "integer",
-                                "description": "Seconds until the limit is fully restored"
-                            }
-                        }
-                    },
-                    "404": {
-                        "description": "Not Found",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        },
-                        "headers": {
-                            "X-RateLimit-Limit": {
-                                "type": "integer",
-                                "description": "Requests allowed per minute"
-                            },
-                            "X-RateLimit-Remaining": {
-                                "type": "integer",
-                                "description": "Requests left in the current window"
-                            },
-                            "X-RateLimit-Reset": {
-                                "type": "integer",
-                                "description": "Seconds until the limit is fully restored"
-                            }
-                        }
-                    },
-                    "410": {
-                        "description": "Gone",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        },
-                        "headers": {
-                            "X-RateLimit-Limit": {
-                                "type": "integer",
-                                "description": "Requests allowed per minute"
-                            },
-                            "X-RateLimit-Remaining": {
-                                "type": "integer",
-                                "description": "Requests left in the current window"
-                            },
-                            "X-RateLimit-Reset": {
-                                "type": "integer",
-                                "description": "Seconds until the limit is fully restored"
-                            }
-                        }
-                    },
-                    "429": {
-                        "description": "Too Many Requests",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        },
-                        "headers": {
-                            "X-RateLimit-Limit": {
-                                "type": "integer",
-                                "description": "Requests allowed per minute"
-                            },
-                            "X-RateLimit-Remaining": {
-                                "type": "integer",
-                                "description": "Requests left in the current window"
-                            },
-                            "X-RateLimit-Reset": {
-                                "type": "integer",
-                                "description": "Seconds until the limit is fully restored"
-                            }
-                        }
-                    },
-                    "503": {
-                        "description": "Service Unavailable",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        },
-                        "headers": {
-                            "X-RateLimit-Limit": {
-                                "type": "integer",
-                                "description": "Requests allowed per minute"
-                            },
-                            "X-RateLimit-Remaining": {
-                                "type": "integer",
-                                "description": "Requests left in the current window"
-                            },
-                            "X-RateLimit-Reset": {
-                                "type": "integer",
-                                "description": "Seconds until the limit is fully restored"
-                            }
-                        }
-                    }
-                }
-            },
-            "post": {
+        "/api/v1/claims/{id}/rating": {
+            "put": {
                 "security": [
                     {
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "role appearance: the claim is made in the source (web_article, news...). role evidence: the source bears on the claim, with a stance. web_article, news and other sources can only be appearances (422). One link per claim, source and role (409). Re-derives the claim's verdict and flags; an evidence change after a final grade raises stale_grade.",
+                "description": "An editor's rating replaces the rules' (rating_source editor) with a rationale; the rules' verdict stays in rating_explanation and the change is kept in the claim's history (claim.override_set, claim.rated). When the wording or the linked findings change later, the override still stands but is marked stale (rating_override.stale, flag stale_grade) until an editor sets it again or removes it. Needs If-Match with the claim's ETag or version.",
                 "consumes": [
                     "application/json"
                 ],
@@ -2195,10 +2021,10 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "tags": [
-                    "links"
+                    "claims"
                 ],
-                "summary": "Link a source to a claim",
-                "operationId": "createLink",
+                "summary": "Override a claim's rating",
+                "operationId": "putClaimRating",
                 "parameters": [
                     {
                         "type": "integer",
@@ -2209,232 +2035,18 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "Retry-safe key: the same key and body replay the first response",
-                        "name": "Idempotency-Key",
-                        "in": "header"
-                    },
-                    {
-                        "description": "The link",
-                        "name": "body",
-                        "in": "body",
-                        "required": true,
-                        "schema": {
-                            "$ref": "#/definitions/LinkCreate"
-                        }
-                    }
-                ],
-                "responses": {
-                    "201": {
-                        "description": "Created",
-                        "schema": {
-                            "$ref": "#/definitions/Link"
-                        }
-                    },
-                    "400": {
-                        "description": "Bad Request",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "401": {
-                        "description": "Unauthorized",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "403": {
-                        "description": "Forbidden",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "404": {
-                        "description": "Not Found",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "409": {
-                        "description": "Conflict",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "410": {
-                        "description": "Gone",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "413": {
-                        "description": "Request Entity Too Large",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "415": {
-                        "description": "Unsupported Media Type",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "422": {
-                        "description": "Unprocessable Entity",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "429": {
-                        "description": "Too Many Requests",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "503": {
-                        "description": "Service Unavailable",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    }
-                }
-            }
-        },
-        "/api/v1/claims/{id}/links/{link_id}": {
-            "delete": {
-                "security": [
-                    {
-                        "ApiKeyAuth": []
-                    }
-                ],
-                "description": "Re-derives the claim; removing evidence after a final grade raises stale_grade. If-Match is optional.",
-                "tags": [
-                    "links"
-                ],
-                "summary": "Remove a link",
-                "operationId": "deleteLink",
-                "parameters": [
-                    {
-                        "type": "integer",
-                        "description": "Claim id",
-                        "name": "id",
-                        "in": "path",
-                        "required": true
-                    },
-                    {
-                        "type": "integer",
-                        "description": "Link id",
-                        "name": "link_id",
-                        "in": "path",
-                        "required": true
-                    },
-                    {
-                        "type": "string",
-                        "description": "ETag of the version being removed",
-                        "name": "If-Match",
-                        "in": "header"
-                    }
-                ],
-                "responses": {
-                    "204": {
-                        "description": "No Content"
-                    },
-                    "401": {
-                        "description": "Unauthorized",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "403": {
-                        "description": "Forbidden",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "404": {
-                        "description": "Not Found",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "410": {
-                        "description": "Gone",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "412": {
-                        "description": "Precondition Failed",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "428": {
-                        "description": "If-Match: * names no version",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "429": {
-                        "description": "Too Many Requests",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    },
-                    "503": {
-                        "description": "Service Unavailable",
-                        "schema": {
-                            "$ref": "#/definitions/Problem"
-                        }
-                    }
-                }
-            },
-            "patch": {
-                "security": [
-                    {
-                        "ApiKeyAuth": []
-                    }
-                ],
-                "description": "Stance, excerpt, locator, reported certainty and note; role and source are permanent (delete and re-link instead). An empty string clears a field.",
-                "consumes": [
-                    "application/json"
-                ],
-                "produces": [
-                    "application/json"
-                ],
-                "tags": [
-                    "links"
-                ],
-                "summary": "Change a link",
-                "operationId": "patchLink",
-                "parameters": [
-                    {
-                        "type": "integer",
-                        "description": "Claim id",
-                        "name": "id",
-                        "in": "path",
-                        "required": true
-                    },
-                    {
-                        "type": "integer",
-                        "description": "Link id",
-                        "name": "link_id",
-                        "in": "path",
-                        "required": true
-                    },
-                    {
-                        "type": "string",
-                        "description": "ETag of the version the change is based on",
+                        "description": "ETag of the claim document (GET) or of the claim (\\",
                         "name": "If-Match",
                         "in": "header",
                         "required": true
                     },
                     {
-                        "description": "Fields to change",
+                        "description": "The editor's rating",
                         "name": "body",
                         "in": "body",
                         "required": true,
                         "schema": {
-                            "$ref": "#/definitions/LinkPatch"
+                            "$ref": "#/definitions/RatingOverrideWrite"
                         }
                     }
                 ],
@@ -2442,7 +2054,7 @@ const docTemplate = `{
                     "200": {
                         "description": "OK",
                         "schema": {
-                            "$ref": "#/definitions/Link"
+                            "$ref": "#/definitions/ClaimDetail"
                         }
                     },
                     "400": {
@@ -2518,6 +2130,94 @@ const docTemplate = `{
                         }
                     }
                 }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "Removes the editor's override (404 when there is none); the rules' rating applies again at once. Needs If-Match with the claim's ETag or version.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "claims"
+                ],
+                "summary": "Return a claim's rating to the rules",
+                "operationId": "deleteClaimRating",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Claim id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the claim document (GET) or of the claim (\\",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ClaimDetail"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "410": {
+                        "description": "Gone",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
             }
         },
         "/api/v1/findings": {
@@ -2550,6 +2250,8 @@ const docTemplate = `{
                             "enum": [
                                 "unsupported",
                                 "contradicted",
+                                "inaccurate_wording",
+                                "absolute_wording",
                                 "low_certainty",
                                 "ungraded",
                                 "stale_grade",
@@ -6575,41 +6277,23 @@ const docTemplate = `{
                 }
             }
         },
-        "Assessment": {
+        "Appearance": {
             "type": "object",
             "required": [
-                "certainty",
                 "claim_id",
                 "created_at",
-                "derivation",
-                "dose_response",
+                "excerpt",
                 "id",
-                "imprecision",
-                "inconsistency",
-                "indirectness",
-                "large_effect",
-                "plausible_confounding",
-                "publication_bias",
-                "rationale",
-                "reviewer",
-                "risk_of_bias",
-                "status",
-                "submitted_at",
+                "locator",
+                "note",
+                "retrieved_at",
+                "source",
+                "source_id",
                 "updated_at",
-                "verdict",
+                "url",
                 "version"
             ],
             "properties": {
-                "certainty": {
-                    "description": "Computed by the server from the evidence and the judgements; null without usable evidence.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Certainty"
-                        }
-                    ],
-                    "x-nullable": true,
-                    "example": "moderate"
-                },
                 "claim_id": {
                     "type": "integer",
                     "example": 5
@@ -6617,115 +6301,85 @@ const docTemplate = `{
                 "created_at": {
                     "type": "string"
                 },
-                "derivation": {
-                    "description": "How the certainty was reached from the evidence linked when the assessment was last saved or submitted.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/Derivation"
-                        }
-                    ]
-                },
-                "dose_response": {
-                    "type": "boolean",
-                    "example": false
+                "excerpt": {
+                    "description": "The claim's words as the article prints them.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "Die Behandlung ist nahezu schmerzfrei."
                 },
                 "id": {
                     "type": "integer",
-                    "example": 4
+                    "example": 9
                 },
-                "imprecision": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Concern"
-                        }
-                    ],
-                    "example": "not_serious"
-                },
-                "inconsistency": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Concern"
-                        }
-                    ],
-                    "example": "not_serious"
-                },
-                "indirectness": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Concern"
-                        }
-                    ],
-                    "example": "not_serious"
-                },
-                "large_effect": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Effect"
-                        }
-                    ],
-                    "example": "none"
-                },
-                "plausible_confounding": {
-                    "type": "boolean",
-                    "example": false
-                },
-                "publication_bias": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Concern"
-                        }
-                    ],
-                    "example": "not_serious"
-                },
-                "rationale": {
+                "locator": {
+                    "description": "Where in the article: section, paragraph.",
                     "type": "string",
-                    "example": "Single RCT without blinding of outcome assessors."
+                    "x-nullable": true,
+                    "example": "Section \"Ablauf\", paragraph 2"
                 },
-                "reviewer": {
-                    "description": "Name of the reviewer.",
-                    "type": "string",
-                    "example": "reviewer"
-                },
-                "risk_of_bias": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Concern"
-                        }
-                    ],
-                    "example": "serious"
-                },
-                "status": {
-                    "description": "A draft can be changed; a submitted assessment is frozen.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.AssessmentStatus"
-                        }
-                    ],
-                    "example": "draft"
-                },
-                "submitted_at": {
+                "note": {
                     "type": "string",
                     "x-nullable": true
+                },
+                "retrieved_at": {
+                    "description": "When the article was read.",
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "source": {
+                    "$ref": "#/definitions/Source"
+                },
+                "source_id": {
+                    "type": "integer",
+                    "example": 3
                 },
                 "updated_at": {
                     "type": "string"
                 },
-                "verdict": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Verdict"
-                        }
-                    ],
-                    "example": "supported"
+                "url": {
+                    "description": "The article's address where known.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "https://example.org/mesotherapie"
                 },
                 "version": {
-                    "description": "The ETag of the assessment is this version.",
                     "type": "integer",
                     "example": 1
                 }
             }
         },
-        "AssessmentList": {
+        "AppearanceCreate": {
+            "type": "object",
+            "required": [
+                "source_id"
+            ],
+            "properties": {
+                "excerpt": {
+                    "type": "string",
+                    "example": "Die Behandlung ist nahezu schmerzfrei."
+                },
+                "locator": {
+                    "type": "string",
+                    "example": "Section \"Ablauf\", paragraph 2"
+                },
+                "note": {
+                    "type": "string"
+                },
+                "retrieved_at": {
+                    "type": "string"
+                },
+                "source_id": {
+                    "description": "A web_article, news or other source.",
+                    "type": "integer",
+                    "example": 3
+                },
+                "url": {
+                    "type": "string",
+                    "example": "https://example.org/mesotherapie"
+                }
+            }
+        },
+        "AppearanceList": {
             "type": "object",
             "required": [
                 "data",
@@ -6735,259 +6389,35 @@ const docTemplate = `{
                 "data": {
                     "type": "array",
                     "items": {
-                        "$ref": "#/definitions/Assessment"
+                        "$ref": "#/definitions/Appearance"
                     }
                 },
                 "next_cursor": {
-                    "description": "Always null: a claim has at most one assessment per reviewer, all in one page.",
                     "type": "string",
                     "x-nullable": true
                 }
             }
         },
-        "AssessmentSubmission": {
+        "AppearancePatch": {
             "type": "object",
-            "required": [
-                "certainty",
-                "claim_id",
-                "created_at",
-                "derivation",
-                "dose_response",
-                "grade",
-                "id",
-                "imprecision",
-                "inconsistency",
-                "indirectness",
-                "large_effect",
-                "plausible_confounding",
-                "publication_bias",
-                "rationale",
-                "reviewer",
-                "risk_of_bias",
-                "status",
-                "submitted_at",
-                "updated_at",
-                "verdict",
-                "version"
-            ],
             "properties": {
-                "certainty": {
-                    "description": "Computed by the server from the evidence and the judgements; null without usable evidence.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Certainty"
-                        }
-                    ],
-                    "x-nullable": true,
-                    "example": "moderate"
-                },
-                "claim_id": {
-                    "type": "integer",
-                    "example": 5
-                },
-                "created_at": {
+                "excerpt": {
                     "type": "string"
                 },
-                "derivation": {
-                    "description": "How the certainty was reached from the evidence linked when the assessment was last saved or submitted.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/Derivation"
-                        }
-                    ]
-                },
-                "dose_response": {
-                    "type": "boolean",
-                    "example": false
-                },
-                "grade": {
-                    "description": "The grade this submission completed by consensus; null when it made none (fewer submissions than REQUIRED_REVIEWS, a disagreement, or a current grade already in place).",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/Grade"
-                        }
-                    ],
-                    "x-nullable": true
-                },
-                "id": {
-                    "type": "integer",
-                    "example": 4
-                },
-                "imprecision": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Concern"
-                        }
-                    ],
-                    "example": "not_serious"
-                },
-                "inconsistency": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Concern"
-                        }
-                    ],
-                    "example": "not_serious"
-                },
-                "indirectness": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Concern"
-                        }
-                    ],
-                    "example": "not_serious"
-                },
-                "large_effect": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Effect"
-                        }
-                    ],
-                    "example": "none"
-                },
-                "plausible_confounding": {
-                    "type": "boolean",
-                    "example": false
-                },
-                "publication_bias": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Concern"
-                        }
-                    ],
-                    "example": "not_serious"
-                },
-                "rationale": {
-                    "type": "string",
-                    "example": "Single RCT without blinding of outcome assessors."
-                },
-                "reviewer": {
-                    "description": "Name of the reviewer.",
-                    "type": "string",
-                    "example": "reviewer"
-                },
-                "risk_of_bias": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Concern"
-                        }
-                    ],
-                    "example": "serious"
-                },
-                "status": {
-                    "description": "A draft can be changed; a submitted assessment is frozen.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.AssessmentStatus"
-                        }
-                    ],
-                    "example": "draft"
-                },
-                "submitted_at": {
-                    "type": "string",
-                    "x-nullable": true
-                },
-                "updated_at": {
+                "locator": {
                     "type": "string"
                 },
-                "verdict": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Verdict"
-                        }
-                    ],
-                    "example": "supported"
+                "note": {
+                    "type": "string"
                 },
-                "version": {
-                    "description": "The ETag of the assessment is this version.",
-                    "type": "integer",
-                    "example": 1
-                }
-            }
-        },
-        "AssessmentWrite": {
-            "type": "object",
-            "required": [
-                "verdict"
-            ],
-            "properties": {
-                "dose_response": {
-                    "description": "Upgrade for a dose-response gradient (observational evidence only); default false.",
-                    "type": "boolean",
-                    "example": false
-                },
-                "imprecision": {
-                    "description": "Imprecision (few events, wide confidence intervals); default not_serious.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Concern"
-                        }
-                    ],
-                    "example": "not_serious"
-                },
-                "inconsistency": {
-                    "description": "Inconsistency of results across studies; default not_serious.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Concern"
-                        }
-                    ],
-                    "example": "not_serious"
-                },
-                "indirectness": {
-                    "description": "Indirectness (population, intervention or outcome differ from the claim); default not_serious.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Concern"
-                        }
-                    ],
-                    "example": "not_serious"
-                },
-                "large_effect": {
-                    "description": "Upgrade for a large effect (observational evidence only); default none.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Effect"
-                        }
-                    ],
-                    "example": "none"
-                },
-                "plausible_confounding": {
-                    "description": "Upgrade when plausible confounding would reduce the effect (observational evidence only); default false.",
-                    "type": "boolean",
-                    "example": false
-                },
-                "publication_bias": {
-                    "description": "Publication bias; default not_serious.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Concern"
-                        }
-                    ],
-                    "example": "not_serious"
-                },
-                "rationale": {
-                    "description": "Why: required when any domain is downgraded or upgraded.",
+                "retrieved_at": {
+                    "description": "null clears it.",
                     "type": "string",
-                    "example": "Single RCT without blinding of outcome assessors."
+                    "format": "date-time",
+                    "x-nullable": true
                 },
-                "risk_of_bias": {
-                    "description": "Risk of bias of the body of evidence; default not_serious.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Concern"
-                        }
-                    ],
-                    "example": "serious"
-                },
-                "verdict": {
-                    "description": "What the evidence says about the claim: supported needs a supporting evidence link, refuted a refuting one.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Verdict"
-                        }
-                    ],
-                    "example": "supported"
+                "url": {
+                    "type": "string"
                 }
             }
         },
@@ -7197,21 +6627,24 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "appearance_count",
+                "assertion",
                 "certainty",
                 "claim_type",
-                "condition",
+                "claimed_value",
                 "created_at",
                 "flags",
+                "hedge",
                 "id",
                 "language",
-                "outcome",
+                "rating",
+                "rating_source",
                 "refute_count",
+                "summary",
                 "support_count",
                 "text",
                 "text_en",
                 "therapy",
                 "updated_at",
-                "verdict",
                 "version"
             ],
             "properties": {
@@ -7219,15 +6652,24 @@ const docTemplate = `{
                     "type": "integer",
                     "example": 1
                 },
+                "assertion": {
+                    "description": "What the wording asserts, which the rating rules read (docs/ratings.md).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Assertion"
+                        }
+                    ],
+                    "example": "absence"
+                },
                 "certainty": {
-                    "description": "The final grade's certainty, null while ungraded.",
+                    "description": "The certainty of the finding the rating rests on; null when the rules rate nothing.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Certainty"
                         }
                     ],
                     "x-nullable": true,
-                    "example": "moderate"
+                    "example": "low"
                 },
                 "claim_type": {
                     "allOf": [
@@ -7237,10 +6679,11 @@ const docTemplate = `{
                     ],
                     "example": "safety"
                 },
-                "condition": {
-                    "type": "string",
+                "claimed_value": {
+                    "description": "The number the claim states: a proportion for a frequency (0.75 for \"75% of cases\"), the implied upper bound of a bounded absence (\"almost painless\"), else null.",
+                    "type": "number",
                     "x-nullable": true,
-                    "example": "low back pain"
+                    "example": 0.1
                 },
                 "created_at": {
                     "type": "string"
@@ -7252,8 +6695,16 @@ const docTemplate = `{
                     },
                     "example": [
                         "unsupported",
-                        "ungraded"
+                        "low_certainty"
                     ]
+                },
+                "hedge": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Hedge"
+                        }
+                    ],
+                    "example": "none"
                 },
                 "id": {
                     "type": "integer",
@@ -7263,18 +6714,36 @@ const docTemplate = `{
                     "type": "string",
                     "example": "de"
                 },
-                "outcome": {
-                    "type": "string",
-                    "x-nullable": true,
-                    "example": "procedural pain"
+                "rating": {
+                    "description": "Whether the wording is true to the graded findings it links: accurate, overstated, unproven, false, or not_rated. The rules, with a worked example per row, are in docs/ratings.md (https://github.com/claimgrade/claimgrade/blob/main/docs/ratings.md).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Rating"
+                        }
+                    ],
+                    "example": "unproven"
+                },
+                "rating_source": {
+                    "description": "rule: computed by the rules; editor: an editor's override (rating_override in the detail).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.RatingSource"
+                        }
+                    ],
+                    "example": "rule"
                 },
                 "refute_count": {
                     "type": "integer",
                     "example": 0
                 },
+                "summary": {
+                    "description": "A restatement under 75 characters (ClaimReview's claimReviewed); \"\" when not set.",
+                    "type": "string",
+                    "example": "Mesotherapy injections are almost painless"
+                },
                 "support_count": {
                     "type": "integer",
-                    "example": 0
+                    "example": 1
                 },
                 "text": {
                     "type": "string",
@@ -7292,15 +6761,6 @@ const docTemplate = `{
                 "updated_at": {
                     "type": "string"
                 },
-                "verdict": {
-                    "description": "The final grade's verdict; without one, unsupported (no supporting evidence) or ungraded.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.ClaimVerdict"
-                        }
-                    ],
-                    "example": "unsupported"
-                },
                 "version": {
                     "type": "integer",
                     "example": 3
@@ -7316,6 +6776,15 @@ const docTemplate = `{
                 "therapy"
             ],
             "properties": {
+                "assertion": {
+                    "description": "Default other (nothing the rules check).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Assertion"
+                        }
+                    ],
+                    "example": "absence"
+                },
                 "claim_type": {
                     "allOf": [
                         {
@@ -7324,17 +6793,28 @@ const docTemplate = `{
                     ],
                     "example": "safety"
                 },
-                "condition": {
-                    "type": "string",
-                    "example": "low back pain"
+                "claimed_value": {
+                    "description": "frequency: a proportion in [0, 1] or null; absence: an upper bound in (0, 1) for a bounded absence, null for a literal one; others: null.",
+                    "type": "number",
+                    "example": 0.1
+                },
+                "hedge": {
+                    "description": "Default none.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Hedge"
+                        }
+                    ],
+                    "example": "none"
                 },
                 "language": {
                     "type": "string",
                     "example": "de"
                 },
-                "outcome": {
+                "summary": {
+                    "description": "At most 74 characters.",
                     "type": "string",
-                    "example": "procedural pain"
+                    "example": "Mesotherapy injections are almost painless"
                 },
                 "text": {
                     "type": "string",
@@ -7355,25 +6835,28 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "appearance_count",
+                "appearances",
+                "assertion",
                 "certainty",
                 "claim_type",
-                "condition",
+                "claimed_value",
                 "created_at",
-                "derivation",
                 "findings",
                 "flags",
-                "grade",
+                "hedge",
                 "id",
                 "language",
-                "links",
-                "outcome",
+                "rating",
+                "rating_explanation",
+                "rating_override",
+                "rating_source",
                 "refute_count",
+                "summary",
                 "support_count",
                 "text",
                 "text_en",
                 "therapy",
                 "updated_at",
-                "verdict",
                 "version"
             ],
             "properties": {
@@ -7381,15 +6864,31 @@ const docTemplate = `{
                     "type": "integer",
                     "example": 1
                 },
+                "appearances": {
+                    "description": "Where the claim appears, each with its source.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Appearance"
+                    }
+                },
+                "assertion": {
+                    "description": "What the wording asserts, which the rating rules read (docs/ratings.md).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Assertion"
+                        }
+                    ],
+                    "example": "absence"
+                },
                 "certainty": {
-                    "description": "The final grade's certainty, null while ungraded.",
+                    "description": "The certainty of the finding the rating rests on; null when the rules rate nothing.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Certainty"
                         }
                     ],
                     "x-nullable": true,
-                    "example": "moderate"
+                    "example": "low"
                 },
                 "claim_type": {
                     "allOf": [
@@ -7399,19 +6898,17 @@ const docTemplate = `{
                     ],
                     "example": "safety"
                 },
-                "condition": {
-                    "type": "string",
+                "claimed_value": {
+                    "description": "The number the claim states: a proportion for a frequency (0.75 for \"75% of cases\"), the implied upper bound of a bounded absence (\"almost painless\"), else null.",
+                    "type": "number",
                     "x-nullable": true,
-                    "example": "low back pain"
+                    "example": 0.1
                 },
                 "created_at": {
                     "type": "string"
                 },
-                "derivation": {
-                    "$ref": "#/definitions/Derivation"
-                },
                 "findings": {
-                    "description": "The findings linked to the claim, each with its stance, note and the finding embedded.",
+                    "description": "The findings linked to the claim, each with its stance, note and the finding embedded (question, effect, certainty, grade).",
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/ClaimFinding"
@@ -7424,17 +6921,16 @@ const docTemplate = `{
                     },
                     "example": [
                         "unsupported",
-                        "ungraded"
+                        "low_certainty"
                     ]
                 },
-                "grade": {
-                    "description": "The current final grade, null while ungraded.",
+                "hedge": {
                     "allOf": [
                         {
-                            "$ref": "#/definitions/Grade"
+                            "$ref": "#/definitions/grading.Hedge"
                         }
                     ],
-                    "x-nullable": true
+                    "example": "none"
                 },
                 "id": {
                     "type": "integer",
@@ -7444,25 +6940,50 @@ const docTemplate = `{
                     "type": "string",
                     "example": "de"
                 },
-                "links": {
-                    "description": "Appearances and evidence, each with its source.",
-                    "type": "array",
-                    "items": {
-                        "$ref": "#/definitions/Link"
-                    }
+                "rating": {
+                    "description": "Whether the wording is true to the graded findings it links: accurate, overstated, unproven, false, or not_rated. The rules, with a worked example per row, are in docs/ratings.md (https://github.com/claimgrade/claimgrade/blob/main/docs/ratings.md).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Rating"
+                        }
+                    ],
+                    "example": "unproven"
                 },
-                "outcome": {
+                "rating_explanation": {
+                    "description": "The rule and the findings behind the rating, in words.",
                     "type": "string",
-                    "x-nullable": true,
-                    "example": "procedural pain"
+                    "example": "unproven (absence_zero_events) on finding 3 ..."
+                },
+                "rating_override": {
+                    "description": "The editor's override, null while the rules decide.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/RatingOverride"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "rating_source": {
+                    "description": "rule: computed by the rules; editor: an editor's override (rating_override in the detail).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.RatingSource"
+                        }
+                    ],
+                    "example": "rule"
                 },
                 "refute_count": {
                     "type": "integer",
                     "example": 0
                 },
+                "summary": {
+                    "description": "A restatement under 75 characters (ClaimReview's claimReviewed); \"\" when not set.",
+                    "type": "string",
+                    "example": "Mesotherapy injections are almost painless"
+                },
                 "support_count": {
                     "type": "integer",
-                    "example": 0
+                    "example": 1
                 },
                 "text": {
                     "type": "string",
@@ -7479,15 +7000,6 @@ const docTemplate = `{
                 },
                 "updated_at": {
                     "type": "string"
-                },
-                "verdict": {
-                    "description": "The final grade's verdict; without one, unsupported (no supporting evidence) or ungraded.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.ClaimVerdict"
-                        }
-                    ],
-                    "example": "unsupported"
                 },
                 "version": {
                     "type": "integer",
@@ -7614,16 +7126,24 @@ const docTemplate = `{
         "ClaimPatch": {
             "type": "object",
             "properties": {
+                "assertion": {
+                    "$ref": "#/definitions/grading.Assertion"
+                },
                 "claim_type": {
                     "$ref": "#/definitions/grading.ClaimType"
                 },
-                "condition": {
-                    "type": "string"
+                "claimed_value": {
+                    "description": "null clears it.",
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "hedge": {
+                    "$ref": "#/definitions/grading.Hedge"
                 },
                 "language": {
                     "type": "string"
                 },
-                "outcome": {
+                "summary": {
                     "type": "string"
                 },
                 "text": {
@@ -7644,9 +7164,9 @@ const docTemplate = `{
             "required": [
                 "id",
                 "language",
+                "rating",
                 "text",
-                "therapy",
-                "verdict"
+                "therapy"
             ],
             "properties": {
                 "id": {
@@ -7657,6 +7177,14 @@ const docTemplate = `{
                     "type": "string",
                     "example": "de"
                 },
+                "rating": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Rating"
+                        }
+                    ],
+                    "example": "unproven"
+                },
                 "text": {
                     "type": "string",
                     "example": "Die Behandlung ist nahezu schmerzfrei."
@@ -7664,14 +7192,6 @@ const docTemplate = `{
                 "therapy": {
                     "type": "string",
                     "example": "mesotherapy"
-                },
-                "verdict": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.ClaimVerdict"
-                        }
-                    ],
-                    "example": "unsupported"
                 }
             }
         },
@@ -7748,113 +7268,6 @@ const docTemplate = `{
                     "description": "Name of the user the key belongs to.",
                     "type": "string",
                     "example": "partner-pubmed-sync"
-                }
-            }
-        },
-        "Derivation": {
-            "type": "object",
-            "required": [
-                "clamped",
-                "result",
-                "start",
-                "start_link_id",
-                "start_reason",
-                "start_source_id",
-                "steps",
-                "summary"
-            ],
-            "properties": {
-                "clamped": {
-                    "type": "boolean",
-                    "example": false
-                },
-                "result": {
-                    "description": "The resulting certainty; null while ungraded or without evidence.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Certainty"
-                        }
-                    ],
-                    "x-nullable": true,
-                    "example": "moderate"
-                },
-                "start": {
-                    "description": "Starting certainty from the best linked evidence; null without evidence.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Certainty"
-                        }
-                    ],
-                    "x-nullable": true,
-                    "example": "high"
-                },
-                "start_link_id": {
-                    "type": "integer",
-                    "x-nullable": true,
-                    "example": 9
-                },
-                "start_reason": {
-                    "type": "string",
-                    "example": "rct (design level high), source 3"
-                },
-                "start_source_id": {
-                    "type": "integer",
-                    "x-nullable": true,
-                    "example": 3
-                },
-                "steps": {
-                    "description": "GRADE domains in order, with each step's change; empty while ungraded.",
-                    "type": "array",
-                    "items": {
-                        "$ref": "#/definitions/DerivationStep"
-                    }
-                },
-                "summary": {
-                    "type": "string",
-                    "example": "high (rct, source 3) -1 risk of bias (serious) = moderate"
-                }
-            }
-        },
-        "DerivationStep": {
-            "type": "object",
-            "required": [
-                "after",
-                "change",
-                "domain",
-                "fhir_type",
-                "judgement"
-            ],
-            "properties": {
-                "after": {
-                    "description": "Certainty after this step.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Certainty"
-                        }
-                    ],
-                    "x-nullable": true,
-                    "example": "moderate"
-                },
-                "change": {
-                    "type": "integer",
-                    "example": -1
-                },
-                "domain": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Domain"
-                        }
-                    ],
-                    "example": "risk_of_bias"
-                },
-                "fhir_type": {
-                    "description": "FHIR R5 certainty-type code of the domain.",
-                    "type": "string",
-                    "example": "RiskOfBias"
-                },
-                "judgement": {
-                    "type": "string",
-                    "example": "serious"
                 }
             }
         },
@@ -8734,7 +8147,9 @@ const docTemplate = `{
         "FlagCounts": {
             "type": "object",
             "required": [
+                "absolute_wording",
                 "contradicted",
+                "inaccurate_wording",
                 "low_certainty",
                 "retracted_evidence",
                 "reviewer_disagreement",
@@ -8743,9 +8158,17 @@ const docTemplate = `{
                 "unsupported"
             ],
             "properties": {
+                "absolute_wording": {
+                    "type": "integer",
+                    "example": 1
+                },
                 "contradicted": {
                     "type": "integer",
                     "example": 1
+                },
+                "inaccurate_wording": {
+                    "type": "integer",
+                    "example": 2
                 },
                 "low_certainty": {
                     "type": "integer",
@@ -8791,174 +8214,6 @@ const docTemplate = `{
                 }
             }
         },
-        "Grade": {
-            "type": "object",
-            "required": [
-                "assessment_ids",
-                "certainty",
-                "decided_at",
-                "decided_by",
-                "method",
-                "rationale",
-                "verdict"
-            ],
-            "properties": {
-                "assessment_ids": {
-                    "description": "Ids of the assessments the grade rests on.",
-                    "type": "array",
-                    "items": {
-                        "type": "integer"
-                    }
-                },
-                "certainty": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Certainty"
-                        }
-                    ],
-                    "x-nullable": true,
-                    "example": "moderate"
-                },
-                "decided_at": {
-                    "type": "string"
-                },
-                "decided_by": {
-                    "description": "Name of the editor, or of the reviewers whose agreement made the grade.",
-                    "type": "string",
-                    "example": "demo-reviewer-a, demo-reviewer-b"
-                },
-                "method": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Method"
-                        }
-                    ],
-                    "example": "consensus"
-                },
-                "rationale": {
-                    "type": "string",
-                    "example": "Two RCTs at some risk of bias; downgraded once."
-                },
-                "verdict": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Verdict"
-                        }
-                    ],
-                    "example": "supported"
-                }
-            }
-        },
-        "GradeDecision": {
-            "type": "object",
-            "required": [
-                "assessment_ids",
-                "certainty",
-                "claim_id",
-                "decided_at",
-                "decided_by",
-                "derivation",
-                "id",
-                "method",
-                "rationale",
-                "verdict"
-            ],
-            "properties": {
-                "assessment_ids": {
-                    "description": "Ids of the assessments the grade rests on.",
-                    "type": "array",
-                    "items": {
-                        "type": "integer"
-                    }
-                },
-                "certainty": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Certainty"
-                        }
-                    ],
-                    "x-nullable": true,
-                    "example": "moderate"
-                },
-                "claim_id": {
-                    "type": "integer",
-                    "example": 5
-                },
-                "decided_at": {
-                    "type": "string"
-                },
-                "decided_by": {
-                    "description": "Name of the editor, or of the reviewers whose agreement made the grade.",
-                    "type": "string",
-                    "example": "demo-reviewer-a, demo-reviewer-b"
-                },
-                "derivation": {
-                    "description": "For an adjudicated grade: the start of the evidence linked at the time and the editor's certainty, without domain steps.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/Derivation"
-                        }
-                    ]
-                },
-                "id": {
-                    "type": "integer",
-                    "example": 7
-                },
-                "method": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Method"
-                        }
-                    ],
-                    "example": "consensus"
-                },
-                "rationale": {
-                    "type": "string",
-                    "example": "Two RCTs at some risk of bias; downgraded once."
-                },
-                "verdict": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Verdict"
-                        }
-                    ],
-                    "example": "supported"
-                }
-            }
-        },
-        "GradeWrite": {
-            "type": "object",
-            "required": [
-                "rationale",
-                "verdict"
-            ],
-            "properties": {
-                "certainty": {
-                    "description": "The final certainty; null (or left out) only with verdict insufficient when no usable evidence is linked.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Certainty"
-                        }
-                    ],
-                    "x-nullable": true,
-                    "example": "low"
-                },
-                "rationale": {
-                    "description": "Why this certainty and verdict; required.",
-                    "type": "string",
-                    "example": "Reviewers split on imprecision; the single small RCT warrants two downgrades."
-                },
-                "verdict": {
-                    "description": "supported needs a supporting evidence link, refuted a refuting one.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Verdict"
-                        }
-                    ],
-                    "example": "supported"
-                }
-            }
-        },
         "Health": {
             "type": "object",
             "required": [
@@ -8986,9 +8241,9 @@ const docTemplate = `{
             ],
             "properties": {
                 "action": {
-                    "description": "What happened, e.g. claim.created, link.created, assessment.submitted, grade.decided, grade.adjudicated, claim.flagged.",
+                    "description": "What happened, e.g. claim.created, appearance.created, claim_finding.created, claim.rated, claim.flagged, claim.override_set.",
                     "type": "string",
-                    "example": "assessment.submitted"
+                    "example": "claim.rated"
                 },
                 "actor": {
                     "description": "Name of the user (or system process) that made the change.",
@@ -8996,12 +8251,12 @@ const docTemplate = `{
                     "example": "reviewer"
                 },
                 "after": {
-                    "description": "The record after the change, in the API's shape of its entity (a Claim, Link, Assessment or GradeDecision; a claim's flags and the cause for claim.flagged; archived_at for claim.archived); null for a deletion. Assessment contents are shown to editors and admins only.",
+                    "description": "The record after the change, in the API's shape of its entity (a Claim, Appearance, ClaimFinding, FindingAssessment or FindingGrade; a claim's flags and the cause for claim.flagged; its rating and the cause for claim.rated; archived_at for claim.archived); null for a deletion. Assessment contents are shown to editors and admins only.",
                     "type": "object",
                     "x-nullable": true
                 },
                 "before": {
-                    "description": "The record before the change, in the API's shape of its entity (a Claim, Link, Assessment or GradeDecision; a claim's flags for claim.flagged); null for a creation. Assessment contents are shown to editors and admins only.",
+                    "description": "The record before the change, in the API's shape of its entity (a Claim, Appearance, ClaimFinding, FindingAssessment or FindingGrade; a claim's flags for claim.flagged, its rating for claim.rated and the override events); null for a creation. Assessment contents are shown to editors and admins only.",
                     "type": "object",
                     "x-nullable": true
                 },
@@ -9011,7 +8266,7 @@ const docTemplate = `{
                 "entity": {
                     "description": "The kind of record that changed.",
                     "type": "string",
-                    "example": "assessment"
+                    "example": "claim"
                 },
                 "entity_id": {
                     "type": "integer",
@@ -9125,182 +8380,6 @@ const docTemplate = `{
                         }
                     ],
                     "x-nullable": true
-                }
-            }
-        },
-        "Link": {
-            "type": "object",
-            "required": [
-                "claim_id",
-                "created_at",
-                "excerpt",
-                "id",
-                "locator",
-                "note",
-                "reported_certainty",
-                "role",
-                "source",
-                "source_id",
-                "stance",
-                "updated_at",
-                "version"
-            ],
-            "properties": {
-                "claim_id": {
-                    "type": "integer",
-                    "example": 5
-                },
-                "created_at": {
-                    "type": "string"
-                },
-                "excerpt": {
-                    "description": "The quoted passage.",
-                    "type": "string",
-                    "x-nullable": true
-                },
-                "id": {
-                    "type": "integer",
-                    "example": 9
-                },
-                "locator": {
-                    "description": "Page or section.",
-                    "type": "string",
-                    "x-nullable": true,
-                    "example": "Results, table 2"
-                },
-                "note": {
-                    "description": "Why the stance: the editor's note.",
-                    "type": "string",
-                    "x-nullable": true
-                },
-                "reported_certainty": {
-                    "description": "Evidence only: the certainty the source itself states; replaces its design level.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Certainty"
-                        }
-                    ],
-                    "x-nullable": true
-                },
-                "role": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.LinkRole"
-                        }
-                    ],
-                    "example": "evidence"
-                },
-                "source": {
-                    "$ref": "#/definitions/Source"
-                },
-                "source_id": {
-                    "type": "integer",
-                    "example": 3
-                },
-                "stance": {
-                    "description": "Evidence only: how the source bears on the claim.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Stance"
-                        }
-                    ],
-                    "x-nullable": true,
-                    "example": "supports"
-                },
-                "updated_at": {
-                    "type": "string"
-                },
-                "version": {
-                    "type": "integer",
-                    "example": 1
-                }
-            }
-        },
-        "LinkCreate": {
-            "type": "object",
-            "required": [
-                "role",
-                "source_id"
-            ],
-            "properties": {
-                "excerpt": {
-                    "type": "string"
-                },
-                "locator": {
-                    "type": "string",
-                    "example": "Results"
-                },
-                "note": {
-                    "type": "string",
-                    "example": "Pain fell equally in both arms: no support for superiority."
-                },
-                "reported_certainty": {
-                    "$ref": "#/definitions/grading.Certainty"
-                },
-                "role": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.LinkRole"
-                        }
-                    ],
-                    "example": "evidence"
-                },
-                "source_id": {
-                    "type": "integer",
-                    "example": 3
-                },
-                "stance": {
-                    "description": "Required for evidence, forbidden for appearances.",
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Stance"
-                        }
-                    ],
-                    "example": "supports"
-                }
-            }
-        },
-        "LinkList": {
-            "type": "object",
-            "required": [
-                "data",
-                "next_cursor"
-            ],
-            "properties": {
-                "data": {
-                    "type": "array",
-                    "items": {
-                        "$ref": "#/definitions/Link"
-                    }
-                },
-                "next_cursor": {
-                    "type": "string",
-                    "x-nullable": true
-                }
-            }
-        },
-        "LinkPatch": {
-            "type": "object",
-            "properties": {
-                "excerpt": {
-                    "type": "string"
-                },
-                "locator": {
-                    "type": "string"
-                },
-                "note": {
-                    "type": "string"
-                },
-                "reported_certainty": {
-                    "$ref": "#/definitions/grading.Certainty"
-                },
-                "stance": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Stance"
-                        }
-                    ],
-                    "example": "mixed"
                 }
             }
         },
@@ -9534,6 +8613,64 @@ const docTemplate = `{
                 }
             }
         },
+        "RatingOverride": {
+            "type": "object",
+            "required": [
+                "decided_at",
+                "decided_by",
+                "rating",
+                "rationale",
+                "stale"
+            ],
+            "properties": {
+                "decided_at": {
+                    "type": "string"
+                },
+                "decided_by": {
+                    "type": "string",
+                    "example": "demo-editor"
+                },
+                "rating": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Rating"
+                        }
+                    ],
+                    "example": "overstated"
+                },
+                "rationale": {
+                    "type": "string",
+                    "example": "The trial's pain scores exclude the first injection session."
+                },
+                "stale": {
+                    "description": "The wording or the linked findings changed after the override was set: it still stands, flagged stale_grade, until an editor sets it again or removes it.",
+                    "type": "boolean",
+                    "example": false
+                }
+            }
+        },
+        "RatingOverrideWrite": {
+            "type": "object",
+            "required": [
+                "rating",
+                "rationale"
+            ],
+            "properties": {
+                "rating": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Rating"
+                        }
+                    ],
+                    "example": "overstated"
+                },
+                "rationale": {
+                    "description": "Why the editor rates otherwise than the rules; required.",
+                    "type": "string",
+                    "example": "The trial's pain scores exclude the first injection session."
+                }
+            }
+        },
         "Source": {
             "type": "object",
             "required": [
@@ -9646,35 +8783,17 @@ const docTemplate = `{
         "SourceClaimLink": {
             "type": "object",
             "required": [
-                "claim",
-                "link_id",
-                "role",
-                "stance"
+                "appearance_id",
+                "claim"
             ],
             "properties": {
-                "claim": {
-                    "$ref": "#/definitions/ClaimSummary"
-                },
-                "link_id": {
+                "appearance_id": {
+                    "description": "The appearance that records the claim in this source.",
                     "type": "integer",
                     "example": 7
                 },
-                "role": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.LinkRole"
-                        }
-                    ],
-                    "example": "evidence"
-                },
-                "stance": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/grading.Stance"
-                        }
-                    ],
-                    "x-nullable": true,
-                    "example": "supports"
+                "claim": {
+                    "$ref": "#/definitions/ClaimSummary"
                 }
             }
         },
@@ -9778,7 +8897,7 @@ const docTemplate = `{
                     "example": "Costantino C, Marangio E, Coruzzi G"
                 },
                 "claims": {
-                    "description": "Claims that link this source (at most 500), oldest link first.",
+                    "description": "Claims that appear in this source (at most 500), oldest first. (The findings a study, review or guideline is evidence for are listed by GET /api/v1/findings.)",
                     "type": "array",
                     "items": {
                         "$ref": "#/definitions/SourceClaimLink"
@@ -10077,6 +9196,37 @@ const docTemplate = `{
                 }
             }
         },
+        "grading.Assertion": {
+            "type": "string",
+            "enum": [
+                "effect",
+                "frequency",
+                "absence",
+                "occurrence",
+                "other"
+            ],
+            "x-enum-comments": {
+                "AssertAbsence": "no risk, painless, no side effects",
+                "AssertEffect": "works, is better, is faster",
+                "AssertFrequency": "in 75% of cases, rarely",
+                "AssertOccurrence": "can cause Y (harms only)",
+                "AssertOther": "nothing the rules can check: mechanism, indication, advice"
+            },
+            "x-enum-descriptions": [
+                "works, is better, is faster",
+                "in 75% of cases, rarely",
+                "no risk, painless, no side effects",
+                "can cause Y (harms only)",
+                "nothing the rules can check: mechanism, indication, advice"
+            ],
+            "x-enum-varnames": [
+                "AssertEffect",
+                "AssertFrequency",
+                "AssertAbsence",
+                "AssertOccurrence",
+                "AssertOther"
+            ]
+        },
         "grading.AssessmentStatus": {
             "type": "string",
             "enum": [
@@ -10160,37 +9310,6 @@ const docTemplate = `{
                 "ClaimComparative",
                 "ClaimIndication",
                 "ClaimOther"
-            ]
-        },
-        "grading.ClaimVerdict": {
-            "type": "string",
-            "enum": [
-                "supported",
-                "refuted",
-                "mixed",
-                "insufficient",
-                "unsupported",
-                "ungraded"
-            ],
-            "x-enum-comments": {
-                "Ungraded": "supporting evidence but no grade yet",
-                "Unsupported": "no grade and no supporting evidence"
-            },
-            "x-enum-descriptions": [
-                "",
-                "",
-                "",
-                "",
-                "no grade and no supporting evidence",
-                "supporting evidence but no grade yet"
-            ],
-            "x-enum-varnames": [
-                "ClaimSupported",
-                "ClaimRefuted",
-                "ClaimMixed",
-                "ClaimInsufficient",
-                "Unsupported",
-                "Ungraded"
             ]
         },
         "grading.ComparatorKind": {
@@ -10354,6 +9473,8 @@ const docTemplate = `{
             "enum": [
                 "unsupported",
                 "contradicted",
+                "inaccurate_wording",
+                "absolute_wording",
                 "low_certainty",
                 "ungraded",
                 "stale_grade",
@@ -10361,31 +9482,60 @@ const docTemplate = `{
                 "reviewer_disagreement"
             ],
             "x-enum-comments": {
-                "FlagContradicted": "some evidence refutes the claim",
-                "FlagLowCertainty": "the final certainty is low or very low",
-                "FlagRetractedEvidence": "an evidence source is retracted",
-                "FlagReviewerDisagreement": "submitted assessments differ, not yet adjudicated",
-                "FlagStaleGrade": "evidence changed after the final grade",
-                "FlagUngraded": "no final grade",
-                "FlagUnsupported": "no supporting evidence"
+                "FlagAbsoluteWording": "claim: an unhedged absence (\"no risk\")",
+                "FlagContradicted": "claim: a linked finding yields false",
+                "FlagInaccurateWording": "claim: rated overstated or false",
+                "FlagLowCertainty": "the certainty it rests on is low or very low",
+                "FlagRetractedEvidence": "a source it rests on is retracted",
+                "FlagReviewerDisagreement": "finding: submitted assessments differ, not yet settled",
+                "FlagStaleGrade": "what the grade (or the rating override) rests on changed after it",
+                "FlagUngraded": "no grade yet",
+                "FlagUnsupported": "claim: no linked finding yields accurate"
             },
             "x-enum-descriptions": [
-                "no supporting evidence",
-                "some evidence refutes the claim",
-                "the final certainty is low or very low",
-                "no final grade",
-                "evidence changed after the final grade",
-                "an evidence source is retracted",
-                "submitted assessments differ, not yet adjudicated"
+                "claim: no linked finding yields accurate",
+                "claim: a linked finding yields false",
+                "claim: rated overstated or false",
+                "claim: an unhedged absence (\"no risk\")",
+                "the certainty it rests on is low or very low",
+                "no grade yet",
+                "what the grade (or the rating override) rests on changed after it",
+                "a source it rests on is retracted",
+                "finding: submitted assessments differ, not yet settled"
             ],
             "x-enum-varnames": [
                 "FlagUnsupported",
                 "FlagContradicted",
+                "FlagInaccurateWording",
+                "FlagAbsoluteWording",
                 "FlagLowCertainty",
                 "FlagUngraded",
                 "FlagStaleGrade",
                 "FlagRetractedEvidence",
                 "FlagReviewerDisagreement"
+            ]
+        },
+        "grading.Hedge": {
+            "type": "string",
+            "enum": [
+                "none",
+                "likely",
+                "may"
+            ],
+            "x-enum-comments": {
+                "HedgeLikely": "probably, likely",
+                "HedgeMay": "may, can, some",
+                "HedgeNone": "reduces, is, causes"
+            },
+            "x-enum-descriptions": [
+                "reduces, is, causes",
+                "probably, likely",
+                "may, can, some"
+            ],
+            "x-enum-varnames": [
+                "HedgeNone",
+                "HedgeLikely",
+                "HedgeMay"
             ]
         },
         "grading.IncludedDesign": {
@@ -10413,25 +9563,6 @@ const docTemplate = `{
                 "IncludedNonRandomised",
                 "IncludedNonComparative",
                 "IncludedMixed"
-            ]
-        },
-        "grading.LinkRole": {
-            "type": "string",
-            "enum": [
-                "appearance",
-                "evidence"
-            ],
-            "x-enum-comments": {
-                "RoleAppearance": "a place where the claim is made",
-                "RoleEvidence": "a study, review or guideline bearing on the claim"
-            },
-            "x-enum-descriptions": [
-                "a place where the claim is made",
-                "a study, review or guideline bearing on the claim"
-            ],
-            "x-enum-varnames": [
-                "RoleAppearance",
-                "RoleEvidence"
             ]
         },
         "grading.Method": {
@@ -10465,6 +9596,56 @@ const docTemplate = `{
             "x-enum-varnames": [
                 "OutcomeBenefit",
                 "OutcomeHarm"
+            ]
+        },
+        "grading.Rating": {
+            "type": "string",
+            "enum": [
+                "accurate",
+                "overstated",
+                "unproven",
+                "false",
+                "not_rated"
+            ],
+            "x-enum-comments": {
+                "RatingAccurate": "the wording is true to the graded evidence",
+                "RatingFalse": "the graded evidence contradicts the wording",
+                "RatingNotRated": "the rules cannot rate the wording (no graded finding, no threshold, nothing to check)",
+                "RatingOverstated": "the evidence points the claim's way, but less, or less surely, than the wording says",
+                "RatingUnproven": "the graded evidence can neither confirm nor refute the wording"
+            },
+            "x-enum-descriptions": [
+                "the wording is true to the graded evidence",
+                "the evidence points the claim's way, but less, or less surely, than the wording says",
+                "the graded evidence can neither confirm nor refute the wording",
+                "the graded evidence contradicts the wording",
+                "the rules cannot rate the wording (no graded finding, no threshold, nothing to check)"
+            ],
+            "x-enum-varnames": [
+                "RatingAccurate",
+                "RatingOverstated",
+                "RatingUnproven",
+                "RatingFalse",
+                "RatingNotRated"
+            ]
+        },
+        "grading.RatingSource": {
+            "type": "string",
+            "enum": [
+                "rule",
+                "editor"
+            ],
+            "x-enum-comments": {
+                "SourceEditor": "an editor's override, with a rationale",
+                "SourceRule": "the rules of rating.go"
+            },
+            "x-enum-descriptions": [
+                "the rules of rating.go",
+                "an editor's override, with a rationale"
+            ],
+            "x-enum-varnames": [
+                "SourceRule",
+                "SourceEditor"
             ]
         },
         "grading.RobTool": {
@@ -10540,33 +9721,6 @@ const docTemplate = `{
                 "Refutes",
                 "MixedStance",
                 "Neutral"
-            ]
-        },
-        "grading.Verdict": {
-            "type": "string",
-            "enum": [
-                "supported",
-                "refuted",
-                "mixed",
-                "insufficient"
-            ],
-            "x-enum-comments": {
-                "Insufficient": "the evidence does not allow a conclusion",
-                "Mixed": "the evidence points both ways",
-                "Refuted": "the evidence refutes the claim",
-                "Supported": "the evidence supports the claim"
-            },
-            "x-enum-descriptions": [
-                "the evidence supports the claim",
-                "the evidence refutes the claim",
-                "the evidence points both ways",
-                "the evidence does not allow a conclusion"
-            ],
-            "x-enum-varnames": [
-                "Supported",
-                "Refuted",
-                "Mixed",
-                "Insufficient"
             ]
         },
         "models.Role": {

@@ -598,3 +598,20 @@ func AdjudicateBody(b Body, a Adjudication) (CertaintyDerivation, error) {
 	d.Rationale = a.Rationale
 	return d, nil
 }
+
+// Validate reports the first judgement outside its domain's range, or an
+// unknown rob_tool, as stored judgements are read back (a stored value
+// that does not parse is an error, never a silent default).
+func (j DomainJudgements) Validate() error {
+	for _, d := range Domains() {
+		if v := j.judgementOf(d); !validJudgement(d, v) {
+			return fmt.Errorf("judgement of %s: %q is not in the domain's range", d, v)
+		}
+	}
+	if j.RobTool != "" {
+		if err := j.RobTool.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

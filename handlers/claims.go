@@ -148,16 +148,16 @@ func toClaimDetail(d store.ClaimDetail) claimDetailResponse {
 //	@ID				listClaims
 //	@Tags			claims
 //	@Produce		json
-//	@Param			therapy		query		string					false	"Therapy slug or alias"
-//	@Param			flag		query		[]grading.Flag			false	"Flag that must hold (repeatable)"	collectionFormat(multi)
-//	@Param			rating		query		grading.Rating			false	"Rating of the wording"
-//	@Param			certainty	query		grading.Certainty		false	"Certainty the rating rests on"
-//	@Param			language	query		string					false	"BCP 47 language of the claim's text"
-//	@Param			claim_type	query		grading.ClaimType		false	"Claim type"
-//	@Param			assertion	query		grading.Assertion		false	"What the wording asserts"
-//	@Param			q			query		string					false	"Case- and accent-insensitive text in text, text_en or summary"
-//	@Param			limit		query		int						false	"Page size (1-200)"	minimum(1)	maximum(200)	default(50)
-//	@Param			cursor		query		string					false	"next_cursor of the previous page"
+//	@Param			therapy		query		string				false	"Therapy slug or alias"
+//	@Param			flag		query		[]grading.Flag		false	"Flag that must hold (repeatable)"	collectionFormat(multi)
+//	@Param			rating		query		grading.Rating		false	"Rating of the wording"
+//	@Param			certainty	query		grading.Certainty	false	"Certainty the rating rests on"
+//	@Param			language	query		string				false	"BCP 47 language of the claim's text"
+//	@Param			claim_type	query		grading.ClaimType	false	"Claim type"
+//	@Param			assertion	query		grading.Assertion	false	"What the wording asserts"
+//	@Param			q			query		string				false	"Case- and accent-insensitive text in text, text_en or summary"
+//	@Param			limit		query		int					false	"Page size (1-200)"	minimum(1)	maximum(200)	default(50)
+//	@Param			cursor		query		string				false	"next_cursor of the previous page"
 //	@Success		200			{object}	claimList
 //	@Failure		400			{object}	Problem
 //	@Failure		401			{object}	Problem

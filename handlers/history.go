@@ -10,7 +10,7 @@ import (
 
 	"claimgrade/grading"
 	"claimgrade/models"
-	)
+)
 
 type historyEvent struct {
 	ID int64 `json:"id" example:"42"`

@@ -64,12 +64,18 @@ func snapshot(v any) *string {
 	return &s
 }
 
+// retiredEntities are the records of the claim-level review, removed by
+// migration 00008 (GRADE grades findings, not claims). Their audit events
+// stay in the table, but a claim's history no longer serves them: their
+// snapshots have no schema in the API any more.
+var retiredEntities = []string{"assessment", "grade"}
+
 // History lists a claim's audit events, newest first.
 func (s *Store) History(ctx context.Context, claimID int64, p Page) ([]models.AuditEvent, string, error) {
 	if _, err := s.claimRow(s.db.WithContext(ctx), claimID, true); err != nil {
 		return nil, "", err
 	}
-	q := s.db.WithContext(ctx).Where("claim_id = ?", claimID)
+	q := s.db.WithContext(ctx).Where("claim_id = ? AND entity NOT IN ?", claimID, retiredEntities)
 	if p.After > 0 {
 		q = q.Where("id < ?", p.After)
 	}

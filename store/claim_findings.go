@@ -102,7 +102,10 @@ func (s *Store) LinkFinding(ctx context.Context, a Actor, claimID int64, in Clai
 		if out, err = s.claimFindingDocument(tx, claimID, cf.FindingID); err != nil {
 			return err
 		}
-		return auditOutcome(tx, a, "claim_finding.created", "claim_finding", cf.ID, &claimID, &cf.FindingID, nil, models.SnapshotOfClaimFinding(out))
+		if err := auditOutcome(tx, a, "claim_finding.created", "claim_finding", cf.ID, &claimID, &cf.FindingID, nil, models.SnapshotOfClaimFinding(out)); err != nil {
+			return err
+		}
+		return s.rederive(tx, a, []int64{claimID}, "claim_finding.created")
 	})
 	return out, err
 }
@@ -142,7 +145,10 @@ func (s *Store) UpdateClaimFinding(ctx context.Context, a Actor, claimID, findin
 		}).Error; err != nil {
 			return fmt.Errorf("update claim finding %d: %w", id, classify(err))
 		}
-		return auditOutcome(tx, a, "claim_finding.updated", "claim_finding", id, &claimID, &cf.FindingID, before, models.SnapshotOfClaimFinding(cf))
+		if err := auditOutcome(tx, a, "claim_finding.updated", "claim_finding", id, &claimID, &cf.FindingID, before, models.SnapshotOfClaimFinding(cf)); err != nil {
+			return err
+		}
+		return s.rederive(tx, a, []int64{claimID}, "claim_finding.updated")
 	})
 	return cf, err
 }
@@ -165,6 +171,9 @@ func (s *Store) UnlinkFinding(ctx context.Context, a Actor, claimID, findingID, 
 		if err := tx.Delete(&models.ClaimFinding{}, id).Error; err != nil {
 			return fmt.Errorf("delete claim finding %d: %w", id, classify(err))
 		}
-		return auditOutcome(tx, a, "claim_finding.deleted", "claim_finding", id, &claimID, &cf.FindingID, models.SnapshotOfClaimFinding(cf), nil)
+		if err := auditOutcome(tx, a, "claim_finding.deleted", "claim_finding", id, &claimID, &cf.FindingID, models.SnapshotOfClaimFinding(cf), nil); err != nil {
+			return err
+		}
+		return s.rederive(tx, a, []int64{claimID}, "claim_finding.deleted")
 	})
 }
