@@ -242,20 +242,28 @@ func TestTwoReplicas(t *testing.T) {
 					t.Errorf("PATCH round %d: statuses %v, want one 200 and one 412", round, statuses)
 				}
 			}
-			// 3. Two reviewers submit agreeing assessments of one claim, one
-			// through each replica: exactly one consensus grade.
+			// 3. Two reviewers submit agreeing assessments of one finding, one
+			// through each replica: exactly one consensus grade, and the claim
+			// linking the finding rated once.
 			const gradeRounds = 10
 			r1, r2 := client{t: t, key: keys["r1"]}, client{t: t, key: keys["r2"]}
 			graded := 0
-			var claims []int64
+			var claims, findings []int64
+			question := ed.do(a.base, "POST", "/api/v1/questions", map[string]any{"therapy": "mesotherapy", "population": "adults with low back pain",
+				"intervention": "mesotherapy", "comparator": "placebo", "comparator_kind": "inactive", "outcome": "pain", "timepoint": "4 weeks",
+				"outcome_kind": "benefit"}).id()
 			for g := range gradeRounds {
 				c := ed.do(a.base, "POST", "/api/v1/claims", map[string]any{"therapy": "mesotherapy", "text": fmt.Sprintf("Claim %d relieves back pain.", g),
-					"language": "en", "claim_type": "efficacy"}).id()
+					"language": "en", "claim_type": "efficacy", "assertion": "effect", "hedge": "likely"}).id()
 				src := ed.do(a.base, "POST", "/api/v1/sources", map[string]any{"kind": "rct", "title": fmt.Sprintf("Trial %d", g)}).id()
-				ed.do(a.base, "POST", fmt.Sprintf("/api/v1/claims/%d/links", c), map[string]any{"source_id": src, "role": "evidence", "stance": "supports"})
-				draft := map[string]any{"risk_of_bias": "serious", "verdict": "supported", "rationale": "Outcome assessors were not blinded."}
+				f := ed.do(a.base, "POST", "/api/v1/findings", map[string]any{"question_id": question, "summary": fmt.Sprintf("Trial %d", g),
+					"measure": "mean_difference", "estimate": 2.0, "ci_low": 1.0, "ci_high": 3.0, "threshold": 1.0}).id()
+				ed.do(a.base, "POST", fmt.Sprintf("/api/v1/findings/%d/sources", f), map[string]any{"source_id": src})
+				ed.do(a.base, "POST", fmt.Sprintf("/api/v1/claims/%d/findings", c), map[string]any{"finding_id": f, "stance": "supports"})
+				draft := map[string]any{"risk_of_bias": "serious", "reasons": map[string]string{"risk_of_bias": "Outcome assessors were not blinded."},
+					"rationale": "Outcome assessors were not blinded."}
 				for _, r := range []client{r1, r2} {
-					if res := r.do(a.base, "PUT", fmt.Sprintf("/api/v1/claims/%d/assessments/me", c), draft); res.status != http.StatusCreated {
+					if res := r.do(a.base, "PUT", fmt.Sprintf("/api/v1/findings/%d/assessments/me", f), draft); res.status != http.StatusCreated {
 						t.Fatalf("draft: %d %v", res.status, res.body)
 					}
 				}
@@ -265,9 +273,9 @@ func TestTwoReplicas(t *testing.T) {
 					wg.Add(1)
 					go func() {
 						defer wg.Done()
-						res := r.do(replicas[i], "POST", fmt.Sprintf("/api/v1/claims/%d/assessments/me/submit", c), nil)
+						res := r.do(replicas[i], "POST", fmt.Sprintf("/api/v1/findings/%d/assessments/me/submit", f), nil)
 						if res.status != http.StatusOK {
-							t.Errorf("submit %d via replica %d: %d %v", c, i, res.status, res.body)
+							t.Errorf("submit %d via replica %d: %d %v", f, i, res.status, res.body)
 						}
 						grades[i] = res.body["grade"] != nil
 					}()
@@ -276,18 +284,24 @@ func TestTwoReplicas(t *testing.T) {
 				if grades[0] != grades[1] {
 					graded++
 				} else {
-					t.Errorf("claim %d: submits answered grades %v, want exactly one", c, grades)
+					t.Errorf("finding %d: submits answered grades %v, want exactly one", f, grades)
 				}
-				claims = append(claims, c)
+				claims, findings = append(claims, c), append(findings, f)
 			}
 			st, err := store.Open(context.Background(), dbURL, store.Options{MaxOpenConns: 2}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer st.Close()
-			var dupSources, gradeRows int64
+			var dupSources, gradeRows, rated, ratedEvents int64
 			st.DB().Raw("SELECT COUNT(*) - COUNT(DISTINCT title) FROM sources WHERE title LIKE 'replica-%'").Scan(&dupSources)
-			st.DB().Raw("SELECT COUNT(*) FROM grades WHERE claim_id IN ?", claims).Scan(&gradeRows)
+			st.DB().Raw("SELECT COUNT(*) FROM finding_grades WHERE finding_id IN ?", findings).Scan(&gradeRows)
+			// Moderate certainty, an effect above the threshold, "likely": accurate.
+			st.DB().Raw("SELECT COUNT(*) FROM claims WHERE id IN ? AND rating = 'accurate' AND certainty = 'moderate'", claims).Scan(&rated)
+			st.DB().Raw("SELECT COUNT(*) FROM audit_events WHERE claim_id IN ? AND action = 'claim.rated'", claims).Scan(&ratedEvents)
+			if rated != gradeRounds || ratedEvents != gradeRounds {
+				t.Errorf("claims rated accurate at moderate = %d, claim.rated events = %d; want %d each", rated, ratedEvents, gradeRounds)
+			}
 			t.Logf("two replicas (%s): idempotency: %d keys, %d executions, %d replays, %d 409s while running, %d duplicate rows",
 				b.Name, keyRounds, executions, replays, conflicts, dupSources)
 			t.Logf("two replicas (%s): If-Match: %d rounds, %d won, %d 412", b.Name, patchRounds, wins, preconditions)

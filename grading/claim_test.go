@@ -1,0 +1,85 @@
+package grading
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestDeriveClaim(t *testing.T) {
+	high, low := High, Low
+	f64 := func(x float64) *float64 { return &x }
+	md := func(id int64, stance Stance, c *Certainty, est, lo, hi float64) ClaimFinding {
+		return ClaimFinding{LinkedFinding: LinkedFinding{FindingID: id, Stance: stance, Certainty: c,
+			Question: Question{ComparatorKind: ComparatorInactive, OutcomeKind: OutcomeBenefit},
+			Effect:   EffectEstimate{Measure: MeasureMeanDifference, Estimate: f64(est), CILow: f64(lo), CIHigh: f64(hi), Threshold: f64(1)}}}
+	}
+	effect := WordingOf(ClaimEfficacy, AssertEffect, nil, HedgeNone)
+	works := md(1, Supports, &high, 2, 1.2, 2.8)
+	null := md(2, Refutes, &high, 0.1, -0.5, 0.7)
+	weak := md(3, Supports, &low, 2, 1.2, 2.8)
+	retracted := works
+	retracted.Retracted = true
+	ungraded := md(4, Supports, nil, 2, 1.2, 2.8)
+	tests := []struct {
+		name      string
+		state     ClaimState
+		rating    Rating
+		certainty Certainty
+		support   int
+		refute    int
+		flags     []Flag
+	}{
+		{"nothing linked", ClaimState{Wording: effect}, RatingNotRated, None, 0, 0, []Flag{FlagUnsupported, FlagUngraded}},
+		{"only an ungraded finding", ClaimState{Wording: effect, Findings: []ClaimFinding{ungraded}}, RatingNotRated, None, 1, 0,
+			[]Flag{FlagUnsupported, FlagUngraded}},
+		{"an important effect at high certainty", ClaimState{Wording: effect, Findings: []ClaimFinding{works}, Appearances: 2},
+			RatingAccurate, High, 1, 0, []Flag{}},
+		{"a null finding of equal certainty wins", ClaimState{Wording: effect, Findings: []ClaimFinding{works, null}},
+			RatingFalse, High, 1, 1, []Flag{FlagUnsupported, FlagContradicted, FlagInaccurateWording}},
+		{"low certainty: unhedged wording overstates", ClaimState{Wording: effect, Findings: []ClaimFinding{weak}},
+			RatingOverstated, Low, 1, 0, []Flag{FlagUnsupported, FlagInaccurateWording, FlagLowCertainty}},
+		{"a retracted source is flagged", ClaimState{Wording: effect, Findings: []ClaimFinding{retracted}},
+			RatingAccurate, High, 1, 0, []Flag{FlagRetractedEvidence}},
+		{"a literal absence", ClaimState{Wording: WordingOf(ClaimSafety, AssertAbsence, nil, HedgeNone)}, RatingNotRated, None, 0, 0,
+			[]Flag{FlagUnsupported, FlagAbsoluteWording, FlagUngraded}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := DeriveClaim(tt.state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Rating.Rating != tt.rating || Deref(d.Certainty) != tt.certainty || d.Support != tt.support || d.Refute != tt.refute ||
+				d.Appearances != tt.state.Appearances || !reflect.DeepEqual(d.Flags, tt.flags) {
+				t.Errorf("DeriveClaim = %s %q support %d refute %d flags %v; want %s %q %d %d %v\n%s", d.Rating.Rating, Deref(d.Certainty),
+					d.Support, d.Refute, d.Flags, tt.rating, tt.certainty, tt.support, tt.refute, tt.flags, d.Rating.Explanation)
+			}
+		})
+	}
+}
+
+// An editor's override is stale exactly when the basis it was set against
+// differs from the evidence and wording now.
+func TestDeriveClaimOverrideStale(t *testing.T) {
+	high := High
+	f64 := func(x float64) *float64 { return &x }
+	w := WordingOf(ClaimEfficacy, AssertEffect, nil, HedgeNone)
+	f := ClaimFinding{LinkedFinding: LinkedFinding{FindingID: 1, Stance: Supports, Certainty: &high,
+		Question: Question{ComparatorKind: ComparatorInactive, OutcomeKind: OutcomeBenefit},
+		Effect:   EffectEstimate{Measure: MeasureMeanDifference, Estimate: f64(2), CILow: f64(1.2), CIHigh: f64(2.8), Threshold: f64(1)}}}
+	basis := EvidenceBasis(w, []LinkedFinding{f.LinkedFinding})
+	o := &RatingOverride{Rating: RatingOverstated, Rationale: "Another population."}
+	d, err := DeriveClaim(ClaimState{Wording: w, Findings: []ClaimFinding{f}, Override: o, OverrideBasis: basis})
+	if err != nil || d.Rating.Rating != RatingOverstated || d.Rating.Source != SourceEditor || d.Rating.RuleRating != RatingAccurate ||
+		d.Rating.Stale || len(d.Flags) != 2 {
+		t.Fatalf("fresh override = %+v, flags %v, %v", d.Rating, d.Flags, err)
+	}
+	f.Effect.Threshold = f64(3) // the evidence changes
+	d, err = DeriveClaim(ClaimState{Wording: w, Findings: []ClaimFinding{f}, Override: o, OverrideBasis: basis})
+	if err != nil || d.Rating.Rating != RatingOverstated || !d.Rating.Stale || !reflect.DeepEqual(d.Flags, []Flag{FlagUnsupported, FlagInaccurateWording, FlagStaleGrade}) {
+		t.Errorf("override after the evidence changed = %+v, flags %v, %v; want it to stand, stale", d.Rating, d.Flags, err)
+	}
+	if EvidenceBasis(w, []LinkedFinding{f.LinkedFinding}) == basis {
+		t.Errorf("the basis did not change with the threshold")
+	}
+}
