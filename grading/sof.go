@@ -354,13 +354,40 @@ func CertaintySymbols(c Certainty) string {
 	return strings.Repeat("⊕", l) + strings.Repeat("◯", 4-l)
 }
 
+// CertaintyLabel is the level as a table names it: "High", "Moderate",
+// "Low", "Very low"; "" for None.
+func CertaintyLabel(c Certainty) string {
+	if c.Level() < 1 {
+		return ""
+	}
+	return capitalise(c.label())
+}
+
 // CertaintyText is the certainty column: "⊕⊕⊕◯ Moderate", or "not graded"
 // for None.
 func CertaintyText(c Certainty) string {
 	if c.Level() < 1 {
 		return "not graded"
 	}
-	return CertaintySymbols(c) + " " + capitalise(c.label())
+	return CertaintySymbols(c) + " " + CertaintyLabel(c)
+}
+
+// CertaintyDefinition is the GRADE Working Group's meaning of a
+// certainty level, as the legend of a SoF table gives it (GRADE handbook
+// 5.1; Balshem et al. 2011, GRADE 3, J Clin Epidemiol 64:401-406, table 2);
+// "" for None.
+func CertaintyDefinition(c Certainty) string {
+	switch c {
+	case High:
+		return "We are very confident that the true effect lies close to that of the estimate of the effect."
+	case Moderate:
+		return "We are moderately confident in the effect estimate: the true effect is likely to be close to the estimate of the effect, but there is a possibility that it is substantially different."
+	case Low:
+		return "Our confidence in the effect estimate is limited: the true effect may be substantially different from the estimate of the effect."
+	case VeryLow:
+		return "We have very little confidence in the effect estimate: the true effect is likely to be substantially different from the estimate of effect."
+	}
+	return ""
 }
 
 // CertaintyPhrase is GRADE 26's wording for a certainty level (Santesso

@@ -242,3 +242,26 @@ func TestBuildSoF(t *testing.T) {
 		t.Errorf("BuildSoF with no findings = %+v, want no rows and an empty footnote list", empty)
 	}
 }
+
+func TestCertaintyDefinition(t *testing.T) {
+	for _, c := range Certainties() {
+		if CertaintyDefinition(c) == "" {
+			t.Errorf("CertaintyDefinition(%q) is empty", c)
+		}
+	}
+	if got := CertaintyDefinition(None); got != "" {
+		t.Errorf("CertaintyDefinition(None) = %q, want \"\"", got)
+	}
+}
+
+func TestCertaintyLabel(t *testing.T) {
+	tests := []struct {
+		c    Certainty
+		want string
+	}{{High, "High"}, {Moderate, "Moderate"}, {Low, "Low"}, {VeryLow, "Very low"}, {None, ""}}
+	for _, tt := range tests {
+		if got := CertaintyLabel(tt.c); got != tt.want {
+			t.Errorf("CertaintyLabel(%q) = %q, want %q", tt.c, got, tt.want)
+		}
+	}
+}
