@@ -1,11 +1,18 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
 	"github.com/google/go-cmp/cmp"
 
 	"claimgrade/internal/testenv"
@@ -78,6 +85,9 @@ func TestQuestionSummary(t *testing.T) {
 		tag := res.Header.Get("ETag")
 		if strings.Contains(string(res.Body), disputedReason) {
 			t.Errorf("the summary shows the reason of an unsettled assessment")
+		}
+		if body["title"] != "Intradermal lidocaine, 3 weekly sessions compared with oral diclofenac for adults with acute low back pain" {
+			t.Errorf("title = %q", body["title"])
 		}
 		question := body["question"].(map[string]any)
 		if question["id"] != float64(fx.q) || question["population"] != "adults with acute low back pain" ||
@@ -248,6 +258,9 @@ func TestQuestionSummaryEventRate(t *testing.T) {
 		e.submit(f, "reviewer")
 
 		body := e.s.Do(testenv.Request{Method: "GET", Path: summaryPath(q, "")}).Want(t, 200)
+		if body["title"] != "Intradermal lidocaine, 3 weekly sessions for adults with acute low back pain: how often injection-site infection occurs" {
+			t.Errorf("title = %q", body["title"])
+		}
 		if body["question"].(map[string]any)["comparator"] != nil {
 			t.Errorf("question comparator = %v, want null", body["question"].(map[string]any)["comparator"])
 		}
@@ -273,4 +286,90 @@ func TestQuestionSummaryEventRate(t *testing.T) {
 			t.Errorf("html of an event-rate question lacks its comparator line or absolute effect")
 		}
 	})
+}
+
+// TestQuestionSummaryPageInChromium opens the printable summary-of-findings
+// page in headless Chromium as a reviewer would: the rendered text holds
+// both rows, the footnotes and the legend; a screenshot (PNG) and a print
+// (PDF, the page's own A4 landscape @page) are taken. SCREENSHOT_DIR, when
+// set, keeps a copy of the screenshot.
+func TestQuestionSummaryPageInChromium(t *testing.T) {
+	chrome := chromium(t)
+	st := testenv.Open(t, testenv.Backends()[0])
+	e := newReviewEnv(t, st, 2)
+	fx := newSummaryFixture(e)
+	e.put(fx.disputed, e.r2, noConcerns, "").Want(t, 201)
+	e.submit(fx.disputed, e.r2)
+	srv := httptest.NewServer(e.s.Handler)
+	t.Cleanup(srv.Close)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("headless", true), chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.WindowSize(1280, 900))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancel)
+
+	url := srv.URL + summaryPath(fx.q, "?format=html")
+	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(`table.sof tbody tr`)); err != nil {
+		t.Fatalf("open %s in %s: %v", url, chrome, err)
+	}
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('table.sof tbody tr').length`))
+	if err != nil || rows != 2 {
+		t.Errorf("rendered table rows = %d (%v), want 2", rows, err)
+	}
+	scripts, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.scripts.length`))
+	if err != nil || scripts != 0 {
+		t.Errorf("scripts on the page = %d (%v), want none", scripts, err)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Text(`body`))
+	if err != nil {
+		t.Fatalf("read the page: %v", err)
+	}
+	for _, want := range []string{
+		"Summary of findings",
+		"Intradermal lidocaine, 3 weekly sessions compared with oral diclofenac for adults with acute low back pain",
+		fmt.Sprintf("Finding %d", fx.graded), "240 (2 RCTs)", "RD -0.05 (95% CI -0.08 to -0.02)",
+		"50 fewer per 1,000 (95% CI 80 fewer to 20 fewer)", "⊕⊕◯◯ Low",
+		fmt.Sprintf("Finding %d", fx.disputed), "84 (1 study)", "RR 0.5 (95% CI 0.3 to 0.8)", "not estimable: no comparator risk recorded", "not graded",
+		"Reviewer disagreement: the submitted assessments differ and await adjudication.",
+		"Risk of bias: rated down one level (serious). " + robReason, "Imprecision: rated down one level (serious). " + imprecisionReason,
+		"GRADE Working Group grades of evidence",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the rendered page lacks %q", want)
+		}
+	}
+	// Footnote references are links to the footnotes, without script.
+	if href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('td.certainty sup a').getAttribute('href')`)); err != nil || href != "#fn-1" {
+		t.Errorf("first footnote reference = %q (%v), want #fn-1", href, err)
+	}
+
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil || len(shot) < 8 || string(shot[1:4]) != "PNG" {
+		t.Fatalf("screenshot: %d bytes, %v", len(shot), err)
+	}
+	dirs := []string{t.TempDir()}
+	if dir := os.Getenv("SCREENSHOT_DIR"); dir != "" {
+		dirs = append(dirs, dir)
+	}
+	for _, dir := range dirs {
+		if err := os.WriteFile(filepath.Join(dir, "summary-of-findings.png"), shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(func(p *page.PrintToPDFParams) { preferCSS := true; p.PreferCSSPageSize = &preferCSS }))
+	if err != nil || !strings.HasPrefix(string(pdf), "%PDF-") {
+		t.Fatalf("print to PDF: %d bytes, %v", len(pdf), err)
+	}
+	if dir := os.Getenv("SCREENSHOT_DIR"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, "summary-of-findings.pdf"), pdf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -10123,7 +10123,8 @@ const docTemplate = `{
             "required": [
                 "footnotes",
                 "question",
-                "rows"
+                "rows",
+                "title"
             ],
             "properties": {
                 "footnotes": {
@@ -10147,6 +10148,11 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/SummaryOfFindingsRow"
                     }
+                },
+                "title": {
+                    "description": "\"\u003cIntervention\u003e compared with \u003ccomparator\u003e for \u003cpopulation\u003e\" (GRADEpro's title), or for a question without comparator \"\u003cIntervention\u003e for \u003cpopulation\u003e: how often \u003coutcome\u003e occurs\".",
+                    "type": "string",
+                    "example": "Intradermal lidocaine compared with oral diclofenac for adults with acute low back pain"
                 }
             }
         },

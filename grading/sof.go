@@ -565,8 +565,20 @@ type SoFFootnote struct {
 	Text      string
 }
 
+// SoFTitle is the table's title in GRADEpro's form, "<Intervention>
+// compared with <comparator> for <population>"; for a question without
+// comparator "<Intervention> for <population>: how often <outcome> occurs".
+func SoFTitle(q Question) string {
+	intervention, population := capitalise(strings.TrimSpace(q.Intervention)), strings.TrimSpace(q.Population)
+	if q.Comparator == nil || strings.TrimSpace(*q.Comparator) == "" {
+		return fmt.Sprintf("%s for %s: how often %s occurs", intervention, population, strings.TrimSpace(q.Outcome))
+	}
+	return fmt.Sprintf("%s compared with %s for %s", intervention, strings.TrimSpace(*q.Comparator), population)
+}
+
 // SoFTable is the summary-of-findings table of one question.
 type SoFTable struct {
+	Title     string // SoFTitle
 	Question  Question
 	Rows      []SoFRow
 	Footnotes []SoFFootnote
@@ -581,7 +593,7 @@ type SoFTable struct {
 // numbers. An ungraded finding has certainty None, the text "not graded"
 // and no footnotes.
 func BuildSoF(q Question, findings []SoFFinding) SoFTable {
-	t := SoFTable{Question: q, Rows: make([]SoFRow, 0, len(findings)), Footnotes: []SoFFootnote{}}
+	t := SoFTable{Title: SoFTitle(q), Question: q, Rows: make([]SoFRow, 0, len(findings)), Footnotes: []SoFFootnote{}}
 	for _, f := range findings {
 		r := SoFRow{FindingID: f.ID, Outcome: q.Outcome, Timepoint: q.Timepoint, Participants: f.Effect.Participants,
 			Studies: f.Effect.Studies, Effect: f.Effect, EffectText: EffectText(f.Effect), Absolute: AbsoluteEffectOf(f.Effect),

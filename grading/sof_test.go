@@ -265,3 +265,21 @@ func TestCertaintyLabel(t *testing.T) {
 		}
 	}
 }
+
+func TestSoFTitle(t *testing.T) {
+	oral := "oral diclofenac"
+	tests := []struct {
+		q    Question
+		want string
+	}{
+		{Question{Intervention: "intradermal lidocaine", Comparator: &oral, Population: "adults with low back pain", Outcome: "pain"},
+			"Intradermal lidocaine compared with oral diclofenac for adults with low back pain"},
+		{Question{Intervention: "mesotherapy", Population: "adults", Outcome: "injection-site infection"},
+			"Mesotherapy for adults: how often injection-site infection occurs"},
+	}
+	for _, tt := range tests {
+		if got := SoFTitle(tt.q); got != tt.want {
+			t.Errorf("SoFTitle(%+v) = %q, want %q", tt.q, got, tt.want)
+		}
+	}
+}

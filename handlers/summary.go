@@ -88,6 +88,8 @@ type summaryFootnote struct {
 } //	@name	SummaryOfFindingsFootnote
 
 type summaryOfFindings struct {
+	// "<Intervention> compared with <comparator> for <population>" (GRADEpro's title), or for a question without comparator "<Intervention> for <population>: how often <outcome> occurs".
+	Title string `json:"title" example:"Intradermal lidocaine compared with oral diclofenac for adults with acute low back pain"`
 	// The PICO header: population, intervention (drug, route, dose, setting), comparator, outcome, timepoint.
 	Question questionResponse `json:"question"`
 	// One row per finding of the question, by finding id.
@@ -130,7 +132,7 @@ func toSummaryOfFindings(s store.QuestionSummary) summaryOfFindings {
 		findings[i] = sofFinding(f)
 	}
 	t := grading.BuildSoF(sofQuestion(s.Question), findings)
-	out := summaryOfFindings{Question: toQuestionResponse(s.Question), Rows: make([]summaryRow, len(t.Rows)),
+	out := summaryOfFindings{Title: t.Title, Question: toQuestionResponse(s.Question), Rows: make([]summaryRow, len(t.Rows)),
 		Footnotes: make([]summaryFootnote, len(t.Footnotes))}
 	for i, r := range t.Rows {
 		out.Rows[i] = summaryRow{FindingID: r.FindingID, Outcome: r.Outcome, Timepoint: r.Timepoint, Participants: r.Participants,
