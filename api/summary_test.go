@@ -312,7 +312,7 @@ func TestQuestionSummaryPageInChromium(t *testing.T) {
 	t.Cleanup(cancel)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancel = context.WithTimeout(ctx, 120*time.Second)
 	t.Cleanup(cancel)
 
 	url := srv.URL + summaryPath(fx.q, "?format=html")
