@@ -77,6 +77,7 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	read.GET("/questions/:id", h.GetQuestion)
 	editor.POST("/questions", h.CreateQuestion)
 	editor.PATCH("/questions/:id", h.PatchQuestion)
+	read.GET("/questions/:id/summary", h.QuestionSummary)
 
 	read.GET("/findings", h.ListFindings)
 	read.GET("/findings/:id", h.GetFinding)

@@ -48,7 +48,7 @@ var secOperationRoles = map[string]string{
 
 	"linkClaimFinding": secEditor, "patchClaimFinding": secEditor, "unlinkClaimFinding": secEditor,
 
-	"listQuestions": secPublic, "getQuestion": secPublic,
+	"listQuestions": secPublic, "getQuestion": secPublic, "getQuestionSummary": secPublic,
 	"createQuestion": secEditor, "patchQuestion": secEditor,
 
 	"listFindings": secPublic, "getFinding": secPublic, "findingHistory": secPublic,

@@ -67,11 +67,30 @@ func OpenAPI3() ([]byte, error) {
 		return nil, fmt.Errorf("convert swagger document to OpenAPI 3: %w", err)
 	}
 	problemMediaType(v3)
+	htmlMediaType(v3)
 	rateLimitHeaders(v3)
 	if err := historySnapshots(v3); err != nil {
 		return nil, err
 	}
 	return json.Marshal(v3)
+}
+
+// htmlMediaType declares a text/html success body (a server-rendered page,
+// e.g. ?format=html of a question's summary of findings) as a string:
+// Swagger 2.0 gives every media type of an operation the one JSON schema.
+func htmlMediaType(doc *openapi3.T) {
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for code, ref := range op.Responses.Map() {
+				if len(code) != 3 || code[0] != '2' || ref.Value == nil {
+					continue
+				}
+				if mt := ref.Value.Content.Get("text/html"); mt != nil {
+					mt.Schema = openapi3.NewStringSchema().NewRef()
+				}
+			}
+		}
+	}
 }
 
 // problemMediaType declares every error response as

@@ -4957,6 +4957,184 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/questions/{id}/summary": {
+            "get": {
+                "description": "The GRADE summary-of-findings table of one question (GRADE handbook, Summary of Findings tables; Cochrane Handbook chapter 14): the PICO header, then one row per finding (by id) with outcome and timepoint, participants (studies), the effect (95% CI), the anticipated absolute effect, the certainty of the current grade (null and \"not graded\" while ungraded; drafts and unsubmitted assessments never count), a plain-language statement in GRADE 26 wording, the row's flags (stale_grade, reviewer_disagreement, retracted_evidence) and the numbers of its footnotes; each footnote explains one downgrade or upgrade with the reviewers' reason.\n\nAbsolute effects are computed only from stored data, never from an invented baseline: a proportion is events per 1,000 (its CI × 1,000, or the Wilson 95% CI of events/participants when none is stored); a risk difference is more or fewer per 1,000; a mean or standardised mean difference is shown as higher or lower; a ratio measure (risk, odds, hazard ratio) is \"not estimable: no comparator risk recorded\"; an incidence is not estimable (no person-time unit is stored).\n\n` + "`" + `format=html` + "`" + ` returns the same table as a printable HTML page (text/html; server-rendered, no JavaScript); the default, ` + "`" + `format=json` + "`" + `, the JSON document. The ETag covers the question, its therapy, each finding, its flags and current grade, and the format.",
+                "produces": [
+                    "application/json",
+                    "text/html"
+                ],
+                "tags": [
+                    "questions"
+                ],
+                "summary": "Get the summary-of-findings table of a question",
+                "operationId": "getQuestionSummary",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Question id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "json",
+                            "html"
+                        ],
+                        "type": "string",
+                        "description": "json (default) or html",
+                        "name": "format",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/SummaryOfFindings"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not Modified",
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/sources": {
             "get": {
                 "description": "Studies, reviews, guidelines and web articles, by id, keyset-paginated. ` + "`" + `doi` + "`" + ` is normalised before matching, so https://doi.org/10.1155/... finds 10.1155/....",
@@ -9059,6 +9237,318 @@ const docTemplate = `{
                 }
             }
         },
+        "SummaryOfFindings": {
+            "type": "object",
+            "required": [
+                "footnotes",
+                "question",
+                "rows",
+                "title"
+            ],
+            "properties": {
+                "footnotes": {
+                    "description": "One per downgrade or upgrade of a row's current grade, numbered through the table.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SummaryOfFindingsFootnote"
+                    }
+                },
+                "question": {
+                    "description": "The PICO header: population, intervention (drug, route, dose, setting), comparator, outcome, timepoint.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/Question"
+                        }
+                    ]
+                },
+                "rows": {
+                    "description": "One row per finding of the question, by finding id.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SummaryOfFindingsRow"
+                    }
+                },
+                "title": {
+                    "description": "\"\u003cIntervention\u003e compared with \u003ccomparator\u003e for \u003cpopulation\u003e\" (GRADEpro's title), or for a question without comparator \"\u003cIntervention\u003e for \u003cpopulation\u003e: how often \u003coutcome\u003e occurs\".",
+                    "type": "string",
+                    "example": "Intradermal lidocaine compared with oral diclofenac for adults with acute low back pain"
+                }
+            }
+        },
+        "SummaryOfFindingsAbsoluteEffect": {
+            "type": "object",
+            "required": [
+                "estimate",
+                "high",
+                "kind",
+                "low",
+                "text",
+                "wilson_ci"
+            ],
+            "properties": {
+                "estimate": {
+                    "description": "Per 1,000 participants (one decimal) for the per-1,000 kinds, on the measure's scale for a difference; null when not estimable.",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 250
+                },
+                "high": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 334.4
+                },
+                "kind": {
+                    "description": "per_1000: a proportion as events per 1,000 participants; difference_per_1000: a risk difference as more or fewer per 1,000; difference: a mean or standardised mean difference; not_estimable: nothing stored allows it (text says why; a ratio measure gives \"not estimable: no comparator risk recorded\").",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.AbsoluteKind"
+                        }
+                    ],
+                    "example": "per_1000"
+                },
+                "low": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 181.1
+                },
+                "text": {
+                    "type": "string",
+                    "example": "250 per 1,000 (Wilson 95% CI 181 to 334)"
+                },
+                "wilson_ci": {
+                    "description": "True when the interval is the Wilson 95% interval of events/participants, because no CI is stored.",
+                    "type": "boolean",
+                    "example": true
+                }
+            }
+        },
+        "SummaryOfFindingsEffect": {
+            "type": "object",
+            "required": [
+                "ci_high",
+                "ci_low",
+                "estimate",
+                "events",
+                "measure",
+                "participants",
+                "text"
+            ],
+            "properties": {
+                "ci_high": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 0.8
+                },
+                "ci_low": {
+                    "description": "95% confidence interval.",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 0.3
+                },
+                "estimate": {
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 0.5
+                },
+                "events": {
+                    "description": "For a proportion or incidence.",
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "measure": {
+                    "description": "null without an effect estimate.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.EffectMeasure"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "risk_ratio"
+                },
+                "participants": {
+                    "type": "integer",
+                    "x-nullable": true
+                },
+                "text": {
+                    "description": "The effect as the table's \"effect (95% CI)\" column shows it.",
+                    "type": "string",
+                    "example": "RR 0.5 (95% CI 0.3 to 0.8)"
+                }
+            }
+        },
+        "SummaryOfFindingsFootnote": {
+            "type": "object",
+            "required": [
+                "change",
+                "domain",
+                "finding_id",
+                "judgement",
+                "number",
+                "text"
+            ],
+            "properties": {
+                "change": {
+                    "description": "Levels: negative rates down, positive rates up.",
+                    "type": "integer",
+                    "example": -1
+                },
+                "domain": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Domain"
+                        }
+                    ],
+                    "example": "risk_of_bias"
+                },
+                "finding_id": {
+                    "type": "integer",
+                    "example": 3
+                },
+                "judgement": {
+                    "type": "string",
+                    "example": "serious"
+                },
+                "number": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "text": {
+                    "type": "string",
+                    "example": "Risk of bias: rated down one level (serious). Open label, self-reported pain."
+                }
+            }
+        },
+        "SummaryOfFindingsRow": {
+            "type": "object",
+            "required": [
+                "absolute_effect",
+                "certainty",
+                "certainty_text",
+                "derivation",
+                "design",
+                "effect",
+                "finding_id",
+                "flags",
+                "footnotes",
+                "method",
+                "notes",
+                "outcome",
+                "participants",
+                "participants_text",
+                "statement",
+                "studies",
+                "timepoint"
+            ],
+            "properties": {
+                "absolute_effect": {
+                    "$ref": "#/definitions/SummaryOfFindingsAbsoluteEffect"
+                },
+                "certainty": {
+                    "description": "The current grade's certainty; null while ungraded. Drafts and unsubmitted assessments never count.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "moderate"
+                },
+                "certainty_text": {
+                    "description": "GRADE symbols and level, or \"not graded\".",
+                    "type": "string",
+                    "example": "⊕⊕⊕◯ Moderate"
+                },
+                "derivation": {
+                    "description": "The current grade's derivation in one line; null while ungraded.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "high (sources 7) -1 risk of bias (serious) = moderate"
+                },
+                "design": {
+                    "description": "The design class of the evidence, from the current grade's derivation; null while ungraded.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.DesignClass"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "randomised"
+                },
+                "effect": {
+                    "$ref": "#/definitions/SummaryOfFindingsEffect"
+                },
+                "finding_id": {
+                    "type": "integer",
+                    "example": 3
+                },
+                "flags": {
+                    "description": "The finding's flags (stale_grade, reviewer_disagreement, retracted_evidence ... ).",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/grading.Flag"
+                    },
+                    "example": [
+                        "stale_grade"
+                    ]
+                },
+                "footnotes": {
+                    "description": "Numbers of the footnotes (in footnotes) that explain this row's downgrades and upgrades.",
+                    "type": "array",
+                    "items": {
+                        "type": "integer"
+                    },
+                    "example": [
+                        1
+                    ]
+                },
+                "method": {
+                    "description": "How the current grade was decided; null while ungraded.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Method"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "consensus"
+                },
+                "notes": {
+                    "description": "What the row's stale_grade, reviewer_disagreement and retracted_evidence flags mean.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "outcome": {
+                    "type": "string",
+                    "example": "pain on a 0-10 visual analogue scale"
+                },
+                "participants": {
+                    "description": "Participants and studies of the finding.",
+                    "type": "integer",
+                    "x-nullable": true,
+                    "example": 84
+                },
+                "participants_text": {
+                    "description": "\"№ of participants (studies)\".",
+                    "type": "string",
+                    "example": "84 (1 RCT)"
+                },
+                "statement": {
+                    "description": "Plain-language statement in GRADE 26 wording (results in / likely results in / may result in / the evidence is very uncertain about), then the finding's summary.",
+                    "type": "string",
+                    "example": "Intradermal lidocaine likely results in the effect on pain summarised here (moderate-certainty evidence): Pain fell slightly more than with oral drugs."
+                },
+                "studies": {
+                    "type": "integer",
+                    "x-nullable": true,
+                    "example": 1
+                },
+                "timepoint": {
+                    "type": "string",
+                    "example": "6 months"
+                }
+            }
+        },
         "Therapy": {
             "type": "object",
             "required": [
@@ -9195,6 +9685,21 @@ const docTemplate = `{
                     "example": "reviewer"
                 }
             }
+        },
+        "grading.AbsoluteKind": {
+            "type": "string",
+            "enum": [
+                "per_1000",
+                "difference_per_1000",
+                "difference",
+                "not_estimable"
+            ],
+            "x-enum-varnames": [
+                "AbsolutePer1000",
+                "AbsoluteDifferencePer1000",
+                "AbsoluteDifference",
+                "AbsoluteNotEstimable"
+            ]
         },
         "grading.Assertion": {
             "type": "string",

@@ -47,6 +47,8 @@ var (
 func Spec(t testing.TB) (*openapi3.T, routers.Router) {
 	t.Helper()
 	specOnce.Do(func() {
+		// Server-rendered pages (text/html) are validated as strings.
+		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
 		raw, err := api.OpenAPI3()
 		if err != nil {
 			specErr = err
