@@ -17,7 +17,7 @@ const docTemplate = `{
     "paths": {
         "/api/v1/agreement": {
             "get": {
-                "description": "Agreement between reviewers' FIRST submissions of finding assessments (a revision after unblinding does not count, drafts never do), over every finding with at least two submitted assessments: per GRADE domain on the domain's ordinal scale, on the start and on the final certainty (four levels). Each scale has the percent agreement beside a linearly weighted kappa (Cohen's for two raters per finding, Fleiss' when some finding has more) and n; kappa is null when undefined. Read both: when nearly every judgement is the same, kappa is low or null although agreement is high (the kappa paradox). Only aggregates are shown, never an assessment. With therapy (a slug or any alias), only findings on that therapy's questions; an unknown therapy is a 404.",
+                "description": "Agreement between reviewers' FIRST submissions of finding assessments, over every SETTLED round of review with at least two: per GRADE domain on the domain's ordinal scale, on the start and on the final certainty (four levels). A round is settled once a grade (by consensus or adjudication) was decided after its submissions; until then its assessments are blinded, so a finding whose review is pending (submitted assessments that disagree, or fewer than REQUIRED_REVIEWS) contributes nothing, and it counts once graded. First submissions are written once per round: a revision after unblinding does not replace one, drafts never count, and when a stale grade is re-graded by a new round each round counts as its own subject, none lost. Each scale has the percent agreement beside a linearly weighted kappa (Cohen's for two raters per round, Fleiss' when some round has more) and n; kappa is null (never 0) when undefined: n is 0, or every rating fell in one category. Read both: when nearly every judgement is the same, kappa is low or null although agreement is high (the kappa paradox). Only aggregates are shown, never an assessment. With therapy (a slug or any alias), only findings on that therapy's questions; an unknown therapy is a 404.",
                 "produces": [
                     "application/json"
                 ],
@@ -2936,7 +2936,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "Your GRADE judgement of the finding's body of evidence. Without If-Match it creates your draft (201); once it exists, send If-Match with its ETag (428 without, 412 when stale). PUT replaces the whole judgement: a concern left out is not_serious, large_effect none, the booleans false. The server checks it by the GRADE rules against the finding's sources, effect and question now and computes the certainty with its derivation; a refusal is a 422 whose type names the rule (/problems/ungradable, split_by_design, upgrade_requires_no_downgrade, upgrade_not_applicable, reported_certainty_not_allowed, reason_required, ...) and whose errors name each field with its code. A submitted assessment is frozen (409), except: while REQUIRED_REVIEWS submitted assessments disagree, each reviewer may revise theirs once (status revised; the first submission is kept for the agreement statistics; the consensus runs again), and when the finding's grade has gone stale, an assessment of the earlier round reopens as a draft for a new round.",
+                "description": "Your GRADE judgement of the finding's body of evidence. Without If-Match it creates your draft (201); once it exists, send If-Match with its ETag (428 without, 412 when stale). PUT replaces the whole judgement: a concern left out is not_serious, large_effect none, the booleans false. The server checks it by the GRADE rules against the finding's sources, effect and question now and computes the certainty with its derivation; a refusal is a 422 whose type names the rule (/problems/ungradable, split_by_design, upgrade_requires_no_downgrade, upgrade_not_applicable, reported_certainty_not_allowed, downgrade_not_allowed, reason_required, ...) and whose errors name each field with its code. On a finding that uses a source's reported_certainty, only indirectness may be rated down, and imprecision only when the finding's threshold differs from the source's reported_threshold (one null differs, both null do not; GRADE 32, 34). A submitted assessment is frozen (409), except: while REQUIRED_REVIEWS submitted assessments disagree, each reviewer may revise theirs once (status revised; the round's first submission is kept unchanged for the agreement statistics; the consensus runs again), and when the finding's grade has gone stale, an assessment of the earlier round reopens as a draft for a new round (whose first submission is kept beside the earlier round's).",
                 "consumes": [
                     "application/json"
                 ],
@@ -3067,7 +3067,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "Freezes your draft after checking it again by the GRADE rules against the finding as it is now (422 naming the rule if it no longer holds). When REQUIRED_REVIEWS (default 2) assessments are submitted and agree on the start and every domain, they make the finding's grade (method consensus; single_reviewer when REQUIRED_REVIEWS=1), returned in ` + "`" + `grade` + "`" + `; when they differ, the finding shows reviewer_disagreement with the differing domains in ` + "`" + `disagreements` + "`" + `, until each reviewer revises once (PUT .../assessments/me) or an editor adjudicates (PUT .../grade). After submitting you can see the other reviewers' submitted assessments. 404 without a draft, 409 when already submitted.",
+                "description": "Freezes your draft after checking it again by the GRADE rules against the finding as it is now (422 naming the rule if it no longer holds). When REQUIRED_REVIEWS (default 2) assessments are submitted and agree on the start and every domain, they make the finding's grade (method consensus; single_reviewer when REQUIRED_REVIEWS=1), returned in ` + "`" + `grade` + "`" + `; when they differ, the finding shows reviewer_disagreement with the differing domains in ` + "`" + `disagreements` + "`" + `, until each reviewer revises once (PUT .../assessments/me) or an editor adjudicates (PUT .../grade). After submitting you can see the other reviewers' submitted assessments. The submission is kept, once and unchanged, as your first submission of the finding's current round of review (GET /agreement reads it once the round is settled by a grade). 404 without a draft, 409 when already submitted.",
                 "produces": [
                     "application/json"
                 ],
@@ -3435,7 +3435,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "One attachment per finding and source (409); it is addressed by the source's id. web_article, news and other sources are never attachable (422); reported_certainty only for a systematic_review, meta_analysis or guideline (422); design_subset only for a review whose included_design is mixed (422). Recomputes the finding's flags (retracted_evidence).",
+                "description": "One attachment per finding and source (409); it is addressed by the source's id. web_article, news and other sources are never attachable (422); reported_certainty only for a systematic_review, meta_analysis or guideline (422); reported_threshold (the threshold that rating judged imprecision against) only with reported_certainty and on the finding's estimate scale, so the finding needs a measure (422); design_subset only for a review whose included_design is mixed (422). Recomputes the finding's flags (retracted_evidence).",
                 "consumes": [
                     "application/json"
                 ],
@@ -3630,7 +3630,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "Excerpt, locator, note (an empty string clears), reported_certainty and design_subset (null clears), under the same rules as on attaching.",
+                "description": "Excerpt, locator, note (an empty string clears), reported_certainty, reported_threshold and design_subset (null clears), under the same rules as on attaching (clearing reported_certainty needs reported_threshold cleared too). A change of reported_certainty or reported_threshold makes the finding's grade stale.",
                 "consumes": [
                     "application/json"
                 ],
@@ -6371,6 +6371,7 @@ const docTemplate = `{
                 "certainty",
                 "domains",
                 "findings",
+                "rounds",
                 "start",
                 "therapy"
             ],
@@ -6382,7 +6383,12 @@ const docTemplate = `{
                     "$ref": "#/definitions/AgreementDomains"
                 },
                 "findings": {
-                    "description": "Findings with at least two submitted assessments (the report's subjects).",
+                    "description": "Graded findings with at least one settled round of review holding two or more first submissions.",
+                    "type": "integer",
+                    "example": 11
+                },
+                "rounds": {
+                    "description": "Those rounds: the report's subjects (n); more than findings when a finding was re-graded by a new round after its grade went stale.",
                     "type": "integer",
                     "example": 12
                 },
@@ -6407,24 +6413,24 @@ const docTemplate = `{
             ],
             "properties": {
                 "kappa": {
-                    "description": "Linearly weighted kappa: Cohen's when every finding has two ratings (the first submitter as rater 1), Fleiss' (Gwet's weighted form) otherwise; null when undefined (n is 0, or every rating fell in one category).",
+                    "description": "Linearly weighted kappa: Cohen's when every round has two ratings (the first submitter as rater 1), Fleiss' (Gwet's weighted form) otherwise; null when undefined (n is 0, or every rating fell in one category).",
                     "type": "number",
                     "x-nullable": true,
                     "example": 0.57
                 },
                 "n": {
-                    "description": "Findings with at least two first submissions.",
+                    "description": "Subjects: settled rounds of review (a finding once per round) with at least two first submissions.",
                     "type": "integer",
                     "example": 12
                 },
                 "percent_agreement": {
-                    "description": "Percentage of agreeing pairs of ratings (with two per finding: of findings rated alike); null when n is 0.",
+                    "description": "Percentage of agreeing pairs of ratings (with two per round: of rounds rated alike); null when n is 0.",
                     "type": "number",
                     "x-nullable": true,
                     "example": 83.3
                 },
                 "ratings": {
-                    "description": "First submissions those findings hold.",
+                    "description": "First submissions those rounds hold.",
                     "type": "integer",
                     "example": 24
                 },
@@ -8196,6 +8202,7 @@ const docTemplate = `{
                 "locator",
                 "note",
                 "reported_certainty",
+                "reported_threshold",
                 "source",
                 "source_id",
                 "updated_at",
@@ -8246,6 +8253,12 @@ const docTemplate = `{
                     ],
                     "x-nullable": true
                 },
+                "reported_threshold": {
+                    "description": "The threshold the source rated imprecision against for reported_certainty, on the finding's estimate scale; null when it states none. Imprecision may be rated down again only when the finding's threshold differs from it (one of the two null counts as differing, both null as equal).",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 1.25
+                },
                 "source": {
                     "$ref": "#/definitions/Source"
                 },
@@ -8294,6 +8307,11 @@ const docTemplate = `{
                         }
                     ]
                 },
+                "reported_threshold": {
+                    "description": "Only with reported_certainty: the threshold the source rated imprecision against, on the finding's estimate scale (the finding's threshold rules).",
+                    "type": "number",
+                    "example": 1.25
+                },
                 "source_id": {
                     "type": "integer",
                     "example": 7
@@ -8318,6 +8336,10 @@ const docTemplate = `{
                 },
                 "reported_certainty": {
                     "type": "string",
+                    "x-nullable": true
+                },
+                "reported_threshold": {
+                    "type": "number",
                     "x-nullable": true
                 }
             }

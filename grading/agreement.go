@@ -5,7 +5,9 @@ import "slices"
 // Inter-reviewer agreement (DESIGN "Agreement", GET /agreement): per GRADE
 // domain, for the start and for the final certainty, raw percent agreement
 // beside a chance-corrected kappa, from the first submissions of each
-// finding. Kappa alone misleads when nearly every judgement is the same
+// subject: one settled round of review of a finding (the store keeps first
+// submissions once per round and passes only settled rounds, so that no
+// blinded judgement is summarised). Kappa alone misleads when nearly every judgement is the same
 // (the kappa paradox: Feinstein & Cicchetti 1990, J Clin Epidemiol
 // 43:543-549), hence both, with n.
 //
@@ -251,7 +253,8 @@ func domainScale(domain string) []string {
 var certaintyScale = []string{string(VeryLow), string(Low), string(Moderate), string(High)}
 
 // AgreementOf measures agreement from the first submissions of each
-// finding (findings[i] in submission order): per domain on the domain's
+// subject, a settled round of review of a finding (findings[i] in
+// submission order): per domain on the domain's
 // scale (risk of bias and imprecision on four points, inconsistency and
 // indirectness on three, publication bias and the booleans on two, large
 // effect on three), and on the start and the certainty (four levels).

@@ -3,6 +3,7 @@ package grading
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -65,6 +66,10 @@ type BodySource struct {
 	// DesignSubset is, for a mixed review, the design of the studies its
 	// estimate for this finding is restricted to; "" otherwise.
 	DesignSubset DesignClass
+	// ReportedThreshold is the threshold (on the finding's estimate scale)
+	// against which the source judged imprecision when it reported
+	// ReportedCertainty; nil when it states none.
+	ReportedThreshold *float64
 }
 
 // isReview reports whether the source pools other studies.
@@ -77,12 +82,66 @@ type Body struct {
 	Question Question
 	Effect   EffectEstimate
 	Sources  []BodySource
-	// ThresholdDiffers says that this finding's threshold differs from the
-	// one against which the review whose reported_certainty the finding
-	// uses judged imprecision: only then may reviewers rate that
-	// imprecision again (GRADE 32, Zeng 2021, J Clin Epidemiol
-	// 137:163-175; GRADE 34, Zeng 2022, 150:216-224).
-	ThresholdDiffers bool
+}
+
+// ThresholdsDiffer reports whether a finding's threshold and the threshold
+// a review used when it rated this outcome differ: both stated and
+// unequal, or exactly one stated. Both unstated do not differ.
+//
+// Why one unstated counts as differing: GRADE judges imprecision against a
+// threshold, and where none is stated, against the null effect (GRADE 34,
+// Zeng 2022, J Clin Epidemiol 150:216-224). A finding with a threshold
+// whose review states none (or a review with a threshold used by a finding
+// without one) therefore has no evidence that the review judged
+// imprecision against the same threshold, and re-rating imprecision may
+// only lower the certainty: allowing it never overstates certainty, while
+// refusing it could keep a rating judged against another threshold
+// (GRADE 32, Zeng 2021, J Clin Epidemiol 137:163-175). Both unstated means
+// both judge against the null effect: the same threshold.
+func ThresholdsDiffer(finding, reported *float64) bool {
+	switch {
+	case finding == nil && reported == nil:
+		return false
+	case finding == nil || reported == nil:
+		return true
+	}
+	return *finding != *reported
+}
+
+// ThresholdDiffers reports whether the body's start is a source's own
+// rating (reported_certainty) and this finding's threshold differs from the
+// one that source judged imprecision against (ThresholdsDiffer): only then
+// may reviewers rate imprecision again (GRADE 32, 34). False for a body
+// rated from its design, and for one that cannot be graded.
+func (b Body) ThresholdDiffers() bool {
+	basis, err := BodyBasis(b)
+	if err != nil {
+		return false
+	}
+	return b.thresholdDiffers(basis)
+}
+
+// sharedThresholdText describes the threshold that the finding and the
+// source whose rating is the start share (called only when they do not
+// differ), for a refusal.
+func (b Body) sharedThresholdText() string {
+	if b.Effect.Threshold == nil {
+		return "unstated (the null effect)"
+	}
+	return strconv.FormatFloat(*b.Effect.Threshold, 'g', -1, 64)
+}
+
+// thresholdDiffers is ThresholdDiffers for a valid basis of b.
+func (b Body) thresholdDiffers(basis Basis) bool {
+	if !basis.Reported() {
+		return false
+	}
+	for _, s := range b.Sources {
+		if s.SourceID == basis.ReportedBy {
+			return ThresholdsDiffer(b.Effect.Threshold, s.ReportedThreshold)
+		}
+	}
+	return false
 }
 
 // ContextSource is a linked source that does not set the level, and why.

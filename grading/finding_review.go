@@ -137,7 +137,12 @@ const FingerprintVersion = "g1"
 //     for each its kind, retraction, included_design, includes and the
 //     retracted ones among them, reported_certainty and design_subset;
 //   - the effect: measure, estimate, ci_low, ci_high, events, participants,
-//     studies, and the threshold (and whether it differs from the review's);
+//     studies, and the threshold;
+//   - each source's reported_threshold (omitted from the hash when null,
+//     so that bodies without one keep the fingerprints they had before it
+//     existed), and whether the finding's threshold differs from the one
+//     the source whose rating is the start used (ThresholdDiffers: it
+//     decides whether imprecision may be rated again);
 //   - the question: population, intervention, comparator, comparator_kind,
 //     outcome, timepoint, outcome_kind.
 //
@@ -155,13 +160,14 @@ func (b Body) Fingerprint() string {
 		RetractedIncludes []int64        `json:"retracted_includes"`
 		ReportedCertainty Certainty      `json:"reported_certainty"`
 		DesignSubset      DesignClass    `json:"design_subset"`
+		ReportedThreshold *float64       `json:"reported_threshold,omitempty"`
 	}
 	snapshot := struct {
 		Question         Question       `json:"question"`
 		Effect           EffectEstimate `json:"effect"`
 		ThresholdDiffers bool           `json:"threshold_differs"`
 		Sources          []source       `json:"sources"`
-	}{Question: b.Question, Effect: b.Effect, ThresholdDiffers: b.ThresholdDiffers, Sources: []source{}}
+	}{Question: b.Question, Effect: b.Effect, ThresholdDiffers: b.ThresholdDiffers(), Sources: []source{}}
 	sortedIDs := func(ids []int64) []int64 {
 		out := append([]int64{}, ids...)
 		slices.Sort(out)
@@ -171,7 +177,7 @@ func (b Body) Fingerprint() string {
 		snapshot.Sources = append(snapshot.Sources, source{
 			ID: s.SourceID, Kind: s.Kind, Retracted: s.Retracted, IncludedDesign: s.IncludedDesign,
 			Includes: sortedIDs(s.Includes), RetractedIncludes: sortedIDs(s.RetractedIncludes),
-			ReportedCertainty: s.ReportedCertainty, DesignSubset: s.DesignSubset,
+			ReportedCertainty: s.ReportedCertainty, DesignSubset: s.DesignSubset, ReportedThreshold: s.ReportedThreshold,
 		})
 	}
 	slices.SortFunc(snapshot.Sources, func(a, b source) int {

@@ -98,32 +98,32 @@ func TestFingerprint(t *testing.T) {
 	}
 	// Each change DESIGN lists makes the grade stale.
 	changes := map[string]func(*Body){
-		"source added":                  func(b *Body) { b.Sources = append(b.Sources, src(4, KindRCT)) },
-		"source removed":                func(b *Body) { b.Sources = b.Sources[:2] },
-		"source kind":                   func(b *Body) { b.Sources[1].Kind = KindCohort },
-		"source retracted":              func(b *Body) { b.Sources[1].Retracted = true },
-		"included design":               func(b *Body) { b.Sources[0].IncludedDesign = IncludedMixed },
-		"includes":                      func(b *Body) { b.Sources[0].Includes = []int64{2} },
-		"retraction through includes":   func(b *Body) { b.Sources[0].RetractedIncludes = []int64{3} },
-		"reported certainty":            func(b *Body) { b.Sources[0].ReportedCertainty = Moderate },
-		"design subset":                 func(b *Body) { b.Sources[0].DesignSubset = ClassRandomised },
-		"measure":                       func(b *Body) { b.Effect.Measure = MeasureStdMeanDifference },
-		"estimate":                      func(b *Body) { b.Effect.Estimate = ptr(-1.4) },
-		"estimate removed":              func(b *Body) { b.Effect.Estimate = nil },
-		"ci low":                        func(b *Body) { b.Effect.CILow = ptr(-2.6) },
-		"ci high":                       func(b *Body) { b.Effect.CIHigh = ptr(0.1) },
-		"events":                        func(b *Body) { b.Effect.Events = ptr(int64(4)) },
-		"participants":                  func(b *Body) { b.Effect.Participants = ptr(int64(81)) },
-		"studies":                       func(b *Body) { b.Effect.Studies = ptr(int64(3)) },
-		"threshold":                     func(b *Body) { b.Effect.Threshold = ptr(2.0) },
-		"threshold differs from review": func(b *Body) { b.ThresholdDiffers = true },
-		"population":                    func(b *Body) { b.Question.Population = "older adults" },
-		"intervention":                  func(b *Body) { b.Question.Intervention = "mesotherapy, 3 sessions" },
-		"comparator":                    func(b *Body) { b.Question.Comparator = ptr("placebo") },
-		"comparator kind":               func(b *Body) { b.Question.ComparatorKind = ComparatorActive },
-		"outcome":                       func(b *Body) { b.Question.Outcome = "function" },
-		"timepoint":                     func(b *Body) { b.Question.Timepoint = "12 weeks" },
-		"outcome kind":                  func(b *Body) { b.Question.OutcomeKind = OutcomeHarm },
+		"source added":                func(b *Body) { b.Sources = append(b.Sources, src(4, KindRCT)) },
+		"source removed":              func(b *Body) { b.Sources = b.Sources[:2] },
+		"source kind":                 func(b *Body) { b.Sources[1].Kind = KindCohort },
+		"source retracted":            func(b *Body) { b.Sources[1].Retracted = true },
+		"included design":             func(b *Body) { b.Sources[0].IncludedDesign = IncludedMixed },
+		"includes":                    func(b *Body) { b.Sources[0].Includes = []int64{2} },
+		"retraction through includes": func(b *Body) { b.Sources[0].RetractedIncludes = []int64{3} },
+		"reported certainty":          func(b *Body) { b.Sources[0].ReportedCertainty = Moderate },
+		"design subset":               func(b *Body) { b.Sources[0].DesignSubset = ClassRandomised },
+		"measure":                     func(b *Body) { b.Effect.Measure = MeasureStdMeanDifference },
+		"estimate":                    func(b *Body) { b.Effect.Estimate = ptr(-1.4) },
+		"estimate removed":            func(b *Body) { b.Effect.Estimate = nil },
+		"ci low":                      func(b *Body) { b.Effect.CILow = ptr(-2.6) },
+		"ci high":                     func(b *Body) { b.Effect.CIHigh = ptr(0.1) },
+		"events":                      func(b *Body) { b.Effect.Events = ptr(int64(4)) },
+		"participants":                func(b *Body) { b.Effect.Participants = ptr(int64(81)) },
+		"studies":                     func(b *Body) { b.Effect.Studies = ptr(int64(3)) },
+		"threshold":                   func(b *Body) { b.Effect.Threshold = ptr(2.0) },
+		"reported threshold":          func(b *Body) { b.Sources[0].ReportedThreshold = ptr(1.0) },
+		"population":                  func(b *Body) { b.Question.Population = "older adults" },
+		"intervention":                func(b *Body) { b.Question.Intervention = "mesotherapy, 3 sessions" },
+		"comparator":                  func(b *Body) { b.Question.Comparator = ptr("placebo") },
+		"comparator kind":             func(b *Body) { b.Question.ComparatorKind = ComparatorActive },
+		"outcome":                     func(b *Body) { b.Question.Outcome = "function" },
+		"timepoint":                   func(b *Body) { b.Question.Timepoint = "12 weeks" },
+		"outcome kind":                func(b *Body) { b.Question.OutcomeKind = OutcomeHarm },
 	}
 	for name, change := range changes {
 		b := base()
@@ -147,6 +147,42 @@ func TestFingerprint(t *testing.T) {
 	}
 	if !GradeIsStale("", base()) {
 		t.Error("a grade without a fingerprint is not stale")
+	}
+}
+
+// reported_threshold came after grades were stored: a body without one
+// keeps the fingerprint it had (these values were computed before it
+// existed), unless the new rule changes what reviewers may judge, as for a
+// review's rating used by a finding with a threshold the review does not
+// state (ThresholdsDiffer: one unstated differs).
+func TestFingerprintStableWithoutReportedThreshold(t *testing.T) {
+	b := Body{
+		Question: Question{Population: "adults with low back pain", Intervention: "mesotherapy", Comparator: ptr("sham"),
+			ComparatorKind: ComparatorInactive, Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: OutcomeBenefit},
+		Effect: EffectEstimate{Measure: MeasureMeanDifference, Estimate: ptr(-1.5), CILow: ptr(-2.5), CIHigh: ptr(-0.5),
+			Events: ptr(int64(3)), Participants: ptr(int64(80)), Studies: ptr(int64(2)), Threshold: ptr(1.0)},
+		Sources: []BodySource{review(1, KindSystematicReview, IncludedRandomised, 2, 3), src(2, KindRCT), src(9, KindExpertOpinion)},
+	}
+	reported := comparative(withReported(review(1, KindSystematicReview, IncludedRandomised), Moderate))
+	reported.Effect = EffectEstimate{Measure: MeasureRiskRatio}
+	withThreshold := reported
+	withThreshold.Effect.Threshold = ptr(1.25)
+	tests := []struct {
+		name  string
+		body  Body
+		old   string
+		stale bool
+	}{
+		{"rated from its design", b, "g1:f3e26e9b9258bea570ac03189695013a523705a7e0e5694230f78946d30876ae", false},
+		{"a review's rating, no thresholds", reported, "g1:c3ae079e4e2ed8699b256329b871ef1b28f5108d0642c95533549c4098c5421b", false},
+		{"a review's rating, the finding's threshold only", withThreshold, "g1:e6c354a859749f8a220608a4790c981126068268df12acb9fdbd9656b3937509", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := GradeIsStale(tt.old, tt.body); got != tt.stale {
+				t.Errorf("GradeIsStale(old fingerprint) = %v, want %v (now %s)", got, tt.stale, tt.body.Fingerprint())
+			}
+		})
 	}
 }
 

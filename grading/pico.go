@@ -38,6 +38,29 @@ type EffectInput struct {
 	ComparatorKind ComparatorKind
 }
 
+// ThresholdProblem says why t is not a threshold on measure m's scale, ""
+// when it is (or m is "" or unknown: CheckEffect reports the measure): for
+// a ratio measure a ratio above 1 (its inverse applies to a decrease), for
+// a difference measure the magnitude of a difference, above 0, for a
+// proportion a rate in (0, 1], for an incidence a rate above 0. t must be
+// finite. It checks a finding's threshold and the threshold a review used
+// for its own rating alike (GRADE 34).
+func ThresholdProblem(m EffectMeasure, t float64) string {
+	switch {
+	case math.IsNaN(t) || math.IsInf(t, 0):
+		return "must be a finite number"
+	case m.IsRatio() && t <= 1:
+		return "for a ratio measure is a ratio greater than 1 (e.g. 1.25; its inverse applies to a decrease)"
+	case m.IsDifference() && t <= 0:
+		return "for a difference measure is the magnitude of the smallest important difference: greater than 0"
+	case m == MeasureProportion && (t <= 0 || t > 1):
+		return "for a proportion must be greater than 0 and at most 1"
+	case m == MeasureIncidence && t <= 0:
+		return "for an incidence must be greater than 0"
+	}
+	return ""
+}
+
 // CheckEffect returns every problem of an effect estimate, one per rule
 // broken, named by the JSON field:
 //   - measure is required with an estimate, a CI or a threshold, and must be
@@ -121,16 +144,8 @@ func CheckEffect(e EffectInput) []FieldError {
 	checkScale("ci_high", e.CIHigh, hasHigh)
 
 	if hasThreshold {
-		t := *e.Threshold
-		switch {
-		case m.IsRatio() && t <= 1:
-			add("threshold", "for a ratio measure is a ratio greater than 1 (e.g. 1.25; its inverse applies to a decrease)")
-		case m.IsDifference() && t <= 0:
-			add("threshold", "for a difference measure is the magnitude of the smallest important difference: greater than 0")
-		case m == MeasureProportion && (t <= 0 || t > 1):
-			add("threshold", "for a proportion must be greater than 0 and at most 1")
-		case m == MeasureIncidence && t <= 0:
-			add("threshold", "for an incidence must be greater than 0")
+		if msg := ThresholdProblem(m, *e.Threshold); msg != "" {
+			add("threshold", msg)
 		}
 	}
 

@@ -1,6 +1,7 @@
 package grading
 
 import (
+	"math"
 	"slices"
 	"testing"
 
@@ -80,6 +81,31 @@ func TestReviewKinds(t *testing.T) {
 		review := k == KindSystematicReview || k == KindMetaAnalysis
 		if IsReview(k) != review || MayReportCertainty(k) != (review || k == KindGuideline) {
 			t.Errorf("IsReview(%s) = %v, MayReportCertainty = %v", k, IsReview(k), MayReportCertainty(k))
+		}
+	}
+}
+
+func TestThresholdProblem(t *testing.T) {
+	tests := []struct {
+		measure EffectMeasure
+		t       float64
+		ok      bool
+	}{
+		{MeasureRiskRatio, 1.25, true},
+		{MeasureRiskRatio, 1, false},
+		{MeasureOddsRatio, 0.8, false},
+		{MeasureMeanDifference, 0.5, true},
+		{MeasureStdMeanDifference, 0, false},
+		{MeasureRiskDifference, -0.05, false},
+		{MeasureProportion, 1, true},
+		{MeasureProportion, 1.1, false},
+		{MeasureIncidence, 0.01, true},
+		{MeasureIncidence, 0, false},
+		{MeasureRiskRatio, math.Inf(1), false},
+	}
+	for _, tt := range tests {
+		if got := ThresholdProblem(tt.measure, tt.t); (got == "") != tt.ok {
+			t.Errorf("ThresholdProblem(%s, %v) = %q, want ok %v", tt.measure, tt.t, got, tt.ok)
 		}
 	}
 }

@@ -364,7 +364,8 @@ const (
 //     evidence high (GRADE 18);
 //   - with a source's reported certainty, downgrades only for indirectness,
 //     and for imprecision only when the finding's threshold differs from
-//     the review's (GRADE 32, 34): downgrade_not_allowed;
+//     the one the review used (ThresholdsDiffer; GRADE 32, 34):
+//     downgrade_not_allowed;
 //   - upgrades (large_effect, dose_response, plausible_confounding) only
 //     for non-randomised comparative evidence rated from its design
 //     (upgrade_not_applicable) whose five downgrades are all not_serious
@@ -411,11 +412,12 @@ func checkJudgements(b Body, basis Basis, bodyOK bool, j DomainJudgements, p *pr
 			p.add(d.domain, CodeInvalidValue,
 				"extremely_serious risk of bias (-3) needs rob_tool robins_i (GRADE 18); otherwise risk of bias costs at most two levels (GRADE 4)")
 		case bodyOK && basis.Reported() && d.concern != NotSerious && d.domain != domainIndirectness &&
-			!(d.domain == domainImprecision && b.ThresholdDiffers):
+			!(d.domain == domainImprecision && b.thresholdDiffers(basis)):
 			msg := fmt.Sprintf("the certainty reported by source %d already judged %s: only indirectness may be rated down again",
 				basis.ReportedBy, strings.ReplaceAll(d.domain, "_", " "))
 			if d.domain == domainImprecision {
-				msg += ", and imprecision only when this finding's threshold differs from the review's (GRADE 32, 34)"
+				msg += fmt.Sprintf(", and imprecision only when this finding's threshold differs from the one the review used (GRADE 32, 34): both are %s",
+					b.sharedThresholdText())
 			}
 			p.add(d.domain, CodeDowngradeNotAllowed, msg)
 		}

@@ -409,7 +409,8 @@ func TestGradeBodyRefusals(t *testing.T) {
 // imprecision when the finding's threshold differs from the review's.
 func TestGradeBodyReportedCertaintyDowngrades(t *testing.T) {
 	b := comparative(withReported(review(1, KindSystematicReview, IncludedRandomised), High))
-	b.ThresholdDiffers = true
+	b.Effect = EffectEstimate{Measure: MeasureRiskRatio, Threshold: ptr(1.25)}
+	b.Sources[0].ReportedThreshold = ptr(1.1)
 	j := judged(func(j *DomainJudgements) {
 		j.Indirectness, j.Imprecision = Serious, ExtremelySerious
 		reason(j, "indirectness")
@@ -514,5 +515,94 @@ func TestBodyBasis(t *testing.T) {
 	}
 	if ConcernsFor("large_effect") != nil {
 		t.Error("ConcernsFor(large_effect) is not nil")
+	}
+}
+
+func TestThresholdsDiffer(t *testing.T) {
+	tests := []struct {
+		name              string
+		finding, reported *float64
+		want              bool
+	}{
+		{"both unstated: both judge against the null effect", nil, nil, false},
+		{"equal", ptr(1.25), ptr(1.25), false},
+		{"equal, written differently", ptr(1.250), ptr(1.25), false},
+		{"unequal", ptr(1.25), ptr(1.1), true},
+		{"the review states none", ptr(1.25), nil, true},
+		{"the finding states none", nil, ptr(1.25), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ThresholdsDiffer(tt.finding, tt.reported); got != tt.want {
+				t.Errorf("ThresholdsDiffer(%v, %v) = %v, want %v", deref(tt.finding), deref(tt.reported), got, tt.want)
+			}
+		})
+	}
+}
+
+func deref(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// Imprecision of a review's own rating may be rated again only when this
+// finding's threshold differs from the one the review used (GRADE 32, 34);
+// indirectness always may; the threshold of a source whose rating is not
+// the start, or of a body rated from its design, changes nothing.
+func TestGradeBodyImprecisionOfReportedCertaintyByThreshold(t *testing.T) {
+	reviewed := func(finding, reported *float64) Body {
+		s := withReported(review(1, KindSystematicReview, IncludedRandomised), High)
+		s.ReportedThreshold = reported
+		b := comparative(s)
+		b.Effect = EffectEstimate{Measure: MeasureRiskRatio, Estimate: ptr(0.8), CILow: ptr(0.6), CIHigh: ptr(1.05), Threshold: finding}
+		return b
+	}
+	imprecise := judged(func(j *DomainJudgements) { j.Imprecision = Serious; reason(j, "imprecision") })
+	tests := []struct {
+		name          string
+		body          Body
+		wantDiffers   bool
+		wantCertainty Certainty // None: refused with downgrade_not_allowed on imprecision
+	}{
+		{"same threshold", reviewed(ptr(1.25), ptr(1.25)), false, None},
+		{"neither states one", reviewed(nil, nil), false, None},
+		{"different thresholds", reviewed(ptr(1.25), ptr(1.1)), true, Moderate},
+		{"the review states none", reviewed(ptr(1.25), nil), true, Moderate},
+		{"the finding states none", reviewed(nil, ptr(1.25)), true, Moderate},
+		{"rated from its design: imprecision is the reviewers' own", func() Body {
+			b := comparative(src(1, KindRCT))
+			b.Effect = EffectEstimate{Measure: MeasureRiskRatio, Threshold: ptr(1.25)}
+			return b
+		}(), false, Moderate},
+		{"ungradable body", comparative(src(1, KindExpertOpinion)), false, None},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.body.ThresholdDiffers(); got != tt.wantDiffers {
+				t.Errorf("ThresholdDiffers() = %v, want %v", got, tt.wantDiffers)
+			}
+			d, err := GradeBody(tt.body, imprecise)
+			if tt.wantCertainty != None {
+				if err != nil || d.Result != tt.wantCertainty {
+					t.Fatalf("GradeBody = %v, %v; want %s", d.Result, err, tt.wantCertainty)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("GradeBody = %s, want a refusal", d.Summary())
+			}
+			if tt.body.Sources[0].Kind == KindExpertOpinion {
+				return // ungradable: not the threshold rule
+			}
+			ps := ruleProblems(t, err)
+			if got := fieldCodes(ps); !reflect.DeepEqual(got, []fieldCode{{"imprecision", CodeDowngradeNotAllowed}}) {
+				t.Errorf("problems %v, want imprecision %s", got, CodeDowngradeNotAllowed)
+			}
+			if !strings.Contains(ps[0].Message, "threshold differs from the one the review used") {
+				t.Errorf("message %q does not name the threshold rule", ps[0].Message)
+			}
+		})
 	}
 }

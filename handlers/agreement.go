@@ -10,13 +10,13 @@ import (
 
 // agreementStat is the agreement on one scale.
 type agreementStat struct {
-	// Findings with at least two first submissions.
+	// Subjects: settled rounds of review (a finding once per round) with at least two first submissions.
 	N int `json:"n" example:"12"`
-	// First submissions those findings hold.
+	// First submissions those rounds hold.
 	Ratings int `json:"ratings" example:"24"`
-	// Percentage of agreeing pairs of ratings (with two per finding: of findings rated alike); null when n is 0.
+	// Percentage of agreeing pairs of ratings (with two per round: of rounds rated alike); null when n is 0.
 	PercentAgreement *float64 `json:"percent_agreement" extensions:"x-nullable" example:"83.3"`
-	// Linearly weighted kappa: Cohen's when every finding has two ratings (the first submitter as rater 1), Fleiss' (Gwet's weighted form) otherwise; null when undefined (n is 0, or every rating fell in one category).
+	// Linearly weighted kappa: Cohen's when every round has two ratings (the first submitter as rater 1), Fleiss' (Gwet's weighted form) otherwise; null when undefined (n is 0, or every rating fell in one category).
 	Kappa *float64 `json:"kappa" extensions:"x-nullable" example:"0.57"`
 	// Which kappa: cohen_weighted_linear or fleiss_weighted_linear; absent when n is 0.
 	Statistic string `json:"statistic,omitempty" enums:"cohen_weighted_linear,fleiss_weighted_linear" example:"cohen_weighted_linear"`
@@ -37,8 +37,10 @@ type agreementDomains struct {
 type agreementResponse struct {
 	// The therapy's slug when the report is for one therapy; null for all findings.
 	Therapy *string `json:"therapy" extensions:"x-nullable" example:"mesotherapy"`
-	// Findings with at least two submitted assessments (the report's subjects).
-	Findings  int              `json:"findings" example:"12"`
+	// Graded findings with at least one settled round of review holding two or more first submissions.
+	Findings int `json:"findings" example:"11"`
+	// Those rounds: the report's subjects (n); more than findings when a finding was re-graded by a new round after its grade went stale.
+	Rounds    int              `json:"rounds" example:"12"`
 	Domains   agreementDomains `json:"domains"`
 	Start     agreementStat    `json:"start"`
 	Certainty agreementStat    `json:"certainty"`
@@ -48,9 +50,9 @@ func toAgreementStat(s grading.AgreementStat) agreementStat {
 	return agreementStat{N: s.N, Ratings: s.Ratings, PercentAgreement: s.PercentAgreement, Kappa: s.Kappa, Statistic: s.Statistic}
 }
 
-func toAgreementResponse(r grading.AgreementReport, findings int) agreementResponse {
+func toAgreementResponse(r grading.AgreementReport, findings, rounds int) agreementResponse {
 	d := func(domain grading.Domain) agreementStat { return toAgreementStat(r.Domains[string(domain)]) }
-	return agreementResponse{Findings: findings, Start: toAgreementStat(r.Start), Certainty: toAgreementStat(r.Certainty),
+	return agreementResponse{Findings: findings, Rounds: rounds, Start: toAgreementStat(r.Start), Certainty: toAgreementStat(r.Certainty),
 		Domains: agreementDomains{RiskOfBias: d(grading.DomainRiskOfBias), Inconsistency: d(grading.DomainInconsistency),
 			Indirectness: d(grading.DomainIndirectness), Imprecision: d(grading.DomainImprecision),
 			PublicationBias: d(grading.DomainPublicationBias), LargeEffect: d(grading.DomainLargeEffect),
@@ -60,7 +62,7 @@ func toAgreementResponse(r grading.AgreementReport, findings int) agreementRespo
 // Agreement reports inter-reviewer agreement on findings.
 //
 //	@Summary		Inter-reviewer agreement
-//	@Description	Agreement between reviewers' FIRST submissions of finding assessments (a revision after unblinding does not count, drafts never do), over every finding with at least two submitted assessments: per GRADE domain on the domain's ordinal scale, on the start and on the final certainty (four levels). Each scale has the percent agreement beside a linearly weighted kappa (Cohen's for two raters per finding, Fleiss' when some finding has more) and n; kappa is null when undefined. Read both: when nearly every judgement is the same, kappa is low or null although agreement is high (the kappa paradox). Only aggregates are shown, never an assessment. With therapy (a slug or any alias), only findings on that therapy's questions; an unknown therapy is a 404.
+//	@Description	Agreement between reviewers' FIRST submissions of finding assessments, over every SETTLED round of review with at least two: per GRADE domain on the domain's ordinal scale, on the start and on the final certainty (four levels). A round is settled once a grade (by consensus or adjudication) was decided after its submissions; until then its assessments are blinded, so a finding whose review is pending (submitted assessments that disagree, or fewer than REQUIRED_REVIEWS) contributes nothing, and it counts once graded. First submissions are written once per round: a revision after unblinding does not replace one, drafts never count, and when a stale grade is re-graded by a new round each round counts as its own subject, none lost. Each scale has the percent agreement beside a linearly weighted kappa (Cohen's for two raters per round, Fleiss' when some round has more) and n; kappa is null (never 0) when undefined: n is 0, or every rating fell in one category. Read both: when nearly every judgement is the same, kappa is low or null although agreement is high (the kappa paradox). Only aggregates are shown, never an assessment. With therapy (a slug or any alias), only findings on that therapy's questions; an unknown therapy is a 404.
 //	@ID				getAgreement
 //	@Tags			findings
 //	@Produce		json
@@ -90,12 +92,18 @@ func (h *Handler) Agreement(c *gin.Context) {
 		}
 		slug, therapyID = &t.Slug, t.ID
 	}
-	findings, err := h.storeFor(c).FirstSubmissions(ctx, therapyID)
+	rounds, err := h.storeFor(c).SettledFirstSubmissions(ctx, therapyID)
 	if err != nil {
 		writeError(c, h.log, err)
 		return
 	}
-	body := toAgreementResponse(grading.AgreementOf(findings), len(findings))
+	subjects := make([][]grading.FindingAssessment, len(rounds))
+	findings := map[int64]bool{}
+	for i, r := range rounds {
+		subjects[i] = r.Submissions
+		findings[r.FindingID] = true
+	}
+	body := toAgreementResponse(grading.AgreementOf(subjects), len(findings), len(rounds))
 	body.Therapy = slug
 	c.JSON(http.StatusOK, body)
 }

@@ -23,6 +23,8 @@ type findingSourceResponse struct {
 	Note    *string `json:"note" extensions:"x-nullable"`
 	// A review's or guideline's own rating of this outcome.
 	ReportedCertainty *grading.Certainty `json:"reported_certainty" extensions:"x-nullable"`
+	// The threshold the source rated imprecision against for reported_certainty, on the finding's estimate scale; null when it states none. Imprecision may be rated down again only when the finding's threshold differs from it (one of the two null counts as differing, both null as equal).
+	ReportedThreshold *float64 `json:"reported_threshold" extensions:"x-nullable" example:"1.25"`
 	// For a mixed review: the one design its estimate is restricted to.
 	DesignSubset *grading.IncludedDesign `json:"design_subset" extensions:"x-nullable"`
 	Version      int64                   `json:"version" example:"1"`
@@ -104,6 +106,8 @@ type createFindingSourceRequest struct {
 	Note     *string `json:"note,omitempty"`
 	// Only for a systematic_review, meta_analysis or guideline source.
 	ReportedCertainty *grading.Certainty `json:"reported_certainty,omitempty"`
+	// Only with reported_certainty: the threshold the source rated imprecision against, on the finding's estimate scale (the finding's threshold rules).
+	ReportedThreshold *float64 `json:"reported_threshold,omitempty" example:"1.25"`
 	// Only for a review whose included_design is mixed.
 	DesignSubset *grading.IncludedDesign `json:"design_subset,omitempty"`
 } //	@name	FindingSourceCreate
@@ -113,12 +117,13 @@ type patchFindingSourceRequest struct {
 	Locator           *string                          `json:"locator,omitempty"`
 	Note              *string                          `json:"note,omitempty"`
 	ReportedCertainty Nullable[grading.Certainty]      `json:"reported_certainty,omitempty" swaggertype:"string" extensions:"x-nullable"`
+	ReportedThreshold Nullable[float64]                `json:"reported_threshold,omitempty" swaggertype:"number" extensions:"x-nullable"`
 	DesignSubset      Nullable[grading.IncludedDesign] `json:"design_subset,omitempty" swaggertype:"string" extensions:"x-nullable"`
 } //	@name	FindingSourcePatch
 
 func toFindingSourceResponse(fs models.FindingSource) findingSourceResponse {
 	return findingSourceResponse{ID: fs.ID, FindingID: fs.FindingID, SourceID: fs.SourceID, Excerpt: fs.Excerpt, Locator: fs.Locator,
-		Note: fs.Note, ReportedCertainty: fs.ReportedCertainty, DesignSubset: fs.DesignSubset, Version: fs.Version,
+		Note: fs.Note, ReportedCertainty: fs.ReportedCertainty, ReportedThreshold: fs.ReportedThreshold, DesignSubset: fs.DesignSubset, Version: fs.Version,
 		CreatedAt: fs.CreatedAt, UpdatedAt: fs.UpdatedAt, Source: toSourceResponse(fs.Source)}
 }
 
@@ -337,7 +342,7 @@ func (h *Handler) PatchFinding(c *gin.Context) {
 // AttachFindingSource attaches a source to a finding.
 //
 //	@Summary		Attach a source to a finding
-//	@Description	One attachment per finding and source (409); it is addressed by the source's id. web_article, news and other sources are never attachable (422); reported_certainty only for a systematic_review, meta_analysis or guideline (422); design_subset only for a review whose included_design is mixed (422). Recomputes the finding's flags (retracted_evidence).
+//	@Description	One attachment per finding and source (409); it is addressed by the source's id. web_article, news and other sources are never attachable (422); reported_certainty only for a systematic_review, meta_analysis or guideline (422); reported_threshold (the threshold that rating judged imprecision against) only with reported_certainty and on the finding's estimate scale, so the finding needs a measure (422); design_subset only for a review whose included_design is mixed (422). Recomputes the finding's flags (retracted_evidence).
 //	@ID				attachFindingSource
 //	@Tags			findings
 //	@Accept			json
@@ -368,7 +373,7 @@ func (h *Handler) AttachFindingSource(c *gin.Context) {
 		return
 	}
 	fs, err := h.storeFor(c).AttachSource(c.Request.Context(), actor(c), id, store.FindingSourceInput{SourceID: req.SourceID,
-		Excerpt: req.Excerpt, Locator: req.Locator, Note: req.Note, ReportedCertainty: req.ReportedCertainty, DesignSubset: req.DesignSubset})
+		Excerpt: req.Excerpt, Locator: req.Locator, Note: req.Note, ReportedCertainty: req.ReportedCertainty, ReportedThreshold: req.ReportedThreshold, DesignSubset: req.DesignSubset})
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -380,7 +385,7 @@ func (h *Handler) AttachFindingSource(c *gin.Context) {
 // PatchFindingSource changes an attachment.
 //
 //	@Summary		Change a finding's source attachment
-//	@Description	Excerpt, locator, note (an empty string clears), reported_certainty and design_subset (null clears), under the same rules as on attaching.
+//	@Description	Excerpt, locator, note (an empty string clears), reported_certainty, reported_threshold and design_subset (null clears), under the same rules as on attaching (clearing reported_certainty needs reported_threshold cleared too). A change of reported_certainty or reported_threshold makes the finding's grade stale.
 //	@ID				patchFindingSource
 //	@Tags			findings
 //	@Accept			json
@@ -422,7 +427,7 @@ func (h *Handler) PatchFindingSource(c *gin.Context) {
 	}
 	fs, err := h.storeFor(c).UpdateFindingSource(c.Request.Context(), actor(c), id, sid, version, store.FindingSourcePatch{Excerpt: req.Excerpt,
 		Locator: req.Locator, Note: req.Note, ReportedCertainty: store.Nullable[grading.Certainty](req.ReportedCertainty),
-		DesignSubset: store.Nullable[grading.IncludedDesign](req.DesignSubset)})
+		ReportedThreshold: store.Nullable[float64](req.ReportedThreshold), DesignSubset: store.Nullable[grading.IncludedDesign](req.DesignSubset)})
 	if err != nil {
 		writeError(c, h.log, err)
 		return

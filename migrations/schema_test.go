@@ -44,6 +44,7 @@ var schemaModels = []any{
 	&models.Change{},            // 00005_changes
 	&models.FindingAssessment{}, // 00007_finding_review
 	&models.FindingGrade{},
+	&models.FindingFirstSubmission{}, // 00009_first_submissions
 }
 
 // tablesWithoutModel are migrated tables that gorm never maps.

@@ -6,34 +6,43 @@ import (
 	"claimgrade/grading"
 )
 
-// FirstSubmission is an assessment's first submission, kept when it is
-// revised: the agreement statistics compare first submissions.
-type FirstSubmission struct {
-	Judgements  grading.DomainJudgements `json:"judgements"`
-	Start       grading.Certainty        `json:"start"`
-	Certainty   grading.Certainty        `json:"certainty"`
-	SubmittedAt time.Time                `json:"submitted_at"`
+// FindingFirstSubmission is an assessment's first submission in one round
+// of review, written once and never changed: a revision after unblinding,
+// or the assessment reopened and submitted again after its grade went
+// stale, leaves it as it is (a new round adds its own). Round is 1 + the
+// number of grades the finding had when the assessment was submitted; the
+// round is settled once the finding has at least Round grades. The
+// agreement statistics compare the first submissions of settled rounds.
+type FindingFirstSubmission struct {
+	ID           int64 `gorm:"primaryKey"`
+	FindingID    int64
+	AssessmentID int64
+	Round        int
+	Judgements   grading.DomainJudgements `gorm:"serializer:json"`
+	Start        grading.Certainty
+	Certainty    grading.Certainty
+	SubmittedAt  time.Time
 }
 
 // FindingAssessment is one reviewer's GRADE assessment of a finding's body
 // of evidence: a draft, then submitted (frozen), then at most once revised
-// after unblinding. Certainty and Derivation are computed by
+// after unblinding; each submission's first judgements are kept apart
+// (FindingFirstSubmission). Certainty and Derivation are computed by
 // grading.GradeBody, never taken from the client.
 type FindingAssessment struct {
-	ID              int64 `gorm:"primaryKey"`
-	FindingID       int64
-	ReviewerID      int64
-	Reviewer        User
-	Judgements      grading.DomainJudgements `gorm:"serializer:json"`
-	Rationale       string
-	Status          grading.AssessmentStatus
-	Certainty       *grading.Certainty
-	Derivation      grading.CertaintyDerivation `gorm:"serializer:json"`
-	FirstSubmission *FirstSubmission            `gorm:"serializer:json"`
-	Version         int64
-	SubmittedAt     *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	ID          int64 `gorm:"primaryKey"`
+	FindingID   int64
+	ReviewerID  int64
+	Reviewer    User
+	Judgements  grading.DomainJudgements `gorm:"serializer:json"`
+	Rationale   string
+	Status      grading.AssessmentStatus
+	Certainty   *grading.Certainty
+	Derivation  grading.CertaintyDerivation `gorm:"serializer:json"`
+	Version     int64
+	SubmittedAt *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Submitted reports whether the assessment counts as submitted (submitted

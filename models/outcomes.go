@@ -91,6 +91,9 @@ type FindingSource struct {
 	Locator           *string
 	Note              *string
 	ReportedCertainty *grading.Certainty
+	// ReportedThreshold is the threshold the source used for its
+	// ReportedCertainty, on the finding's estimate scale.
+	ReportedThreshold *float64
 	DesignSubset      *grading.IncludedDesign
 	Version           int64
 	CreatedAt         time.Time

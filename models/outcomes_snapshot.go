@@ -39,6 +39,7 @@ type FindingSourceSnapshot struct {
 	Locator           *string                 `json:"locator"`
 	Note              *string                 `json:"note"`
 	ReportedCertainty *grading.Certainty      `json:"reported_certainty"`
+	ReportedThreshold *float64                `json:"reported_threshold"`
 	DesignSubset      *grading.IncludedDesign `json:"design_subset"`
 	Version           int64                   `json:"version"`
 	CreatedAt         time.Time               `json:"created_at"`
@@ -50,7 +51,7 @@ type FindingSourceSnapshot struct {
 // includes) loaded.
 func SnapshotOfFindingSource(fs FindingSource) FindingSourceSnapshot {
 	return FindingSourceSnapshot{ID: fs.ID, FindingID: fs.FindingID, SourceID: fs.SourceID, Excerpt: fs.Excerpt,
-		Locator: fs.Locator, Note: fs.Note, ReportedCertainty: fs.ReportedCertainty, DesignSubset: fs.DesignSubset,
+		Locator: fs.Locator, Note: fs.Note, ReportedCertainty: fs.ReportedCertainty, ReportedThreshold: fs.ReportedThreshold, DesignSubset: fs.DesignSubset,
 		Version: fs.Version, CreatedAt: fs.CreatedAt, UpdatedAt: fs.UpdatedAt, Source: SnapshotOfSource(fs.Source)}
 }
 

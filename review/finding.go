@@ -116,9 +116,11 @@ func (r findingRound) counts(id int64) bool {
 // PutFindingAssessment creates the caller's draft on a finding (version 0)
 // or changes their assessment (version = its current version): a draft is
 // replaced; a submitted assessment is revised once while the round's
-// submissions disagree (status revised, the first submission kept, the
-// consensus run again); a submitted assessment of an earlier round whose
-// grade went stale is reopened as a draft (a new round of review). An
+// submissions disagree (status revised, the round's first submission kept
+// as it was, the consensus run again); a submitted assessment of an earlier
+// round whose grade went stale is reopened as a draft (a new round of
+// review: its next submission is that round's first, and the earlier
+// round's stays). An
 // existing assessment with version 0 is a *store.PreconditionRequiredError,
 // a stale version a *store.PreconditionError, any other change of a
 // submitted assessment a *store.ConflictError. The judgements are checked
@@ -244,7 +246,9 @@ func (r *Reviews) findingAssessment(ctx context.Context, as models.FindingAssess
 
 // SubmitFindingAssessment freezes the caller's draft after checking it
 // again with grading.GradeBody against the finding's body now (its
-// certainty and derivation are recomputed; the first submission is kept).
+// certainty and derivation are recomputed) and keeps it as the first
+// submission of the finding's current round of review
+// (store.ReviewTx.RecordFirstSubmission: write-once).
 // In the same transaction, with the finding locked, it runs the consensus
 // (findingConsensus) and recomputes the finding's certainty, disagreements
 // and flags. The grade is nil when none was made.
@@ -278,7 +282,6 @@ func (r *Reviews) SubmitFindingAssessment(ctx context.Context, a store.Actor, fi
 		as = *own
 		t := store.Now()
 		as.Status, as.SubmittedAt, as.Certainty, as.Derivation, as.UpdatedAt = grading.StatusSubmitted, &t, d.Result.Ptr(), d, t
-		as.FirstSubmission = &models.FirstSubmission{Judgements: as.Judgements, Start: d.Start, Certainty: d.Result, SubmittedAt: t}
 		as.Version++
 		ok, err := tx.UpdateFindingAssessment(&as, own.Version)
 		if err != nil {
@@ -286,6 +289,17 @@ func (r *Reviews) SubmitFindingAssessment(ctx context.Context, a store.Actor, fi
 		}
 		if !ok {
 			return &store.ConflictError{Message: fmt.Sprintf("assessment %d changed while it was submitted", as.ID), Resource: "assessment", ExistingID: as.ID}
+		}
+		// The first submission of this round, kept for the agreement
+		// statistics: written once, never touched by a revision, and a
+		// reopened assessment submitted in a later round adds its own.
+		n, err := tx.ReviewRound(findingID)
+		if err != nil {
+			return err
+		}
+		if err := tx.RecordFirstSubmission(&models.FindingFirstSubmission{FindingID: findingID, AssessmentID: as.ID, Round: n,
+			Judgements: as.Judgements, Start: d.Start, Certainty: d.Result, SubmittedAt: t}); err != nil {
+			return err
 		}
 		if err := tx.AuditFinding(a, "finding_assessment.submitted", "finding_assessment", as.ID, findingID,
 			models.SnapshotOfFindingAssessment(before, a.Name), models.SnapshotOfFindingAssessment(as, a.Name)); err != nil {

@@ -149,3 +149,58 @@ func TestFindingBodyQueries(t *testing.T) {
 		}
 	})
 }
+
+// TestFirstSubmissionWriteOnce: an assessment's first submission of a round
+// is written once; a revision leaves it, a second write for the same round
+// is a conflict, and it stays as submitted.
+func TestFirstSubmissionWriteOnce(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		f := newReviewFixture(t, st)
+		r := review.New(st)
+		id := f.finding()
+		none := review.FindingAssessmentInput{Judgements: grading.NoConcerns(), Rationale: "Fine."}
+		for _, a := range []store.Actor{f.r1, f.r2} {
+			in := none
+			if a == f.r1 {
+				in = serious()
+			}
+			if _, _, err := r.PutFindingAssessment(f.ctx, a, id, 0, in, 2); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := r.SubmitFindingAssessment(f.ctx, a, id, 2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// reviewer 2 revises to serious: consensus, round 1 settled.
+		revised, _, err := r.PutFindingAssessment(f.ctx, f.r2, id, 2, serious(), 2)
+		if err != nil || revised.Status != grading.StatusRevised {
+			t.Fatalf("revision = %v, %v", revised.Status, err)
+		}
+		first := func() models.FindingFirstSubmission {
+			t.Helper()
+			var fs models.FindingFirstSubmission
+			if err := st.DB().Where("assessment_id = ?", revised.ID).Take(&fs).Error; err != nil {
+				t.Fatal(err)
+			}
+			return fs
+		}
+		kept := first()
+		if kept.Round != 1 || kept.Judgements.RiskOfBias != grading.NotSerious || kept.Certainty != grading.High || kept.Start != grading.High {
+			t.Errorf("reviewer 2's first submission after the revision = %+v; want round 1, not_serious, high", kept)
+		}
+		err = st.Review(f.ctx, func(tx *store.ReviewTx) error {
+			return tx.RecordFirstSubmission(&models.FindingFirstSubmission{FindingID: id, AssessmentID: revised.ID, Round: 1,
+				Judgements: serious().Judgements, Start: grading.High, Certainty: grading.Moderate, SubmittedAt: store.Now()})
+		})
+		var conflict *store.ConflictError
+		if !errors.As(err, &conflict) {
+			t.Errorf("a second first submission of round 1 = %v, want a *store.ConflictError", err)
+		}
+		if again := first(); again.Judgements.RiskOfBias != grading.NotSerious || again.ID != kept.ID {
+			t.Errorf("the first submission changed: %+v", again)
+		}
+		if n := testenv.Count(t, st, "finding_first_submissions", "finding_id = ?", id); n != 2 {
+			t.Errorf("%d first submissions, want 2", n)
+		}
+	})
+}

@@ -3,59 +3,64 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"claimgrade/grading"
 	"claimgrade/models"
 )
 
-// FirstSubmissions returns the first submissions of every finding that has
-// at least two submitted (submitted or revised) assessments, one slice per
-// finding in submission order (the first submitter first), findings by id:
-// the input of grading.AgreementOf. therapyID, when not 0, keeps only the
-// findings whose question is about that therapy. Drafts never count, nor
-// does an assessment reopened as a draft after its grade went stale (its
-// kept first submission graded an older body). It runs one query.
-func (s *Store) FirstSubmissions(ctx context.Context, therapyID int64) ([][]grading.FindingAssessment, error) {
-	submitted := []grading.AssessmentStatus{grading.StatusSubmitted, grading.StatusRevised}
-	q := s.db.WithContext(ctx).Model(&models.FindingAssessment{}).
-		Select("finding_assessments.id", "finding_assessments.finding_id", "finding_assessments.first_submission").
-		Where("finding_assessments.status IN ? AND finding_assessments.first_submission IS NOT NULL", submitted).
-		// The subquery as text: gorm builds a *gorm.DB subquery by running
-		// the query callbacks dry, which the tests' query counter would count.
-		Where(`finding_assessments.finding_id IN (SELECT finding_id FROM finding_assessments
-			WHERE status IN ? AND first_submission IS NOT NULL GROUP BY finding_id HAVING COUNT(*) >= 2)`, submitted)
+// AgreementRound is one settled round of review of a finding with at least
+// two first submissions: one subject of the agreement statistics.
+type AgreementRound struct {
+	FindingID int64
+	Round     int
+	// The first submissions of the round, the first submitter first.
+	Submissions []grading.FindingAssessment
+}
+
+// SettledFirstSubmissions returns the first submissions of every settled
+// round of review that has at least two, findings by id, rounds in order:
+// the input of grading.AgreementOf. A round is settled once the finding has
+// a grade decided after its submissions (as many grades as the round's
+// number): until then its judgements are blinded (DESIGN "Blinding": public
+// reads show assessments only of graded findings), and even an aggregate
+// over one pending finding would tell a reviewer whether the other chose
+// the same. A revision after unblinding never counts, nor do drafts (they
+// have no first submission); a finding re-graded after its grade went
+// stale counts once per round. therapyID, when not 0, keeps only the
+// findings whose question is about that therapy. It runs one query.
+func (s *Store) SettledFirstSubmissions(ctx context.Context, therapyID int64) ([]AgreementRound, error) {
+	q := s.db.WithContext(ctx).Model(&models.FindingFirstSubmission{}).
+		Select("finding_first_submissions.*").
+		// The settling grades as a text subquery: gorm builds a *gorm.DB
+		// subquery by running the query callbacks dry, which the tests'
+		// query counter would count.
+		Joins(`JOIN (SELECT finding_id, COUNT(*) AS grades FROM finding_grades GROUP BY finding_id) settled
+			ON settled.finding_id = finding_first_submissions.finding_id AND finding_first_submissions.round <= settled.grades`)
 	if therapyID != 0 {
-		q = q.Joins("JOIN findings ON findings.id = finding_assessments.finding_id").
+		q = q.Joins("JOIN findings ON findings.id = finding_first_submissions.finding_id").
 			Joins("JOIN questions ON questions.id = findings.question_id").
 			Where("questions.therapy_id = ?", therapyID)
 	}
-	var rows []models.FindingAssessment
-	if err := q.Order("finding_assessments.finding_id, finding_assessments.id").Find(&rows).Error; err != nil {
+	var rows []models.FindingFirstSubmission
+	if err := q.Order("finding_first_submissions.finding_id, finding_first_submissions.round, " +
+		"finding_first_submissions.submitted_at, finding_first_submissions.id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("load first submissions: %w", classify(err))
 	}
-	var out [][]grading.FindingAssessment
+	var out []AgreementRound
 	for i := 0; i < len(rows); {
 		j := i
-		var group []models.FindingAssessment
-		for ; j < len(rows) && rows[j].FindingID == rows[i].FindingID; j++ {
-			if rows[j].FirstSubmission != nil { // not a stored JSON null
-				group = append(group, rows[j])
+		for j < len(rows) && rows[j].FindingID == rows[i].FindingID && rows[j].Round == rows[i].Round {
+			j++
+		}
+		if j-i >= 2 {
+			r := AgreementRound{FindingID: rows[i].FindingID, Round: rows[i].Round, Submissions: make([]grading.FindingAssessment, j-i)}
+			for k, fs := range rows[i:j] {
+				r.Submissions[k] = grading.FindingAssessment{Judgements: fs.Judgements, Start: fs.Start, Certainty: fs.Certainty,
+					SubmittedAt: fs.SubmittedAt}
 			}
+			out = append(out, r)
 		}
 		i = j
-		if len(group) < 2 {
-			continue
-		}
-		slices.SortStableFunc(group, func(a, b models.FindingAssessment) int {
-			return a.FirstSubmission.SubmittedAt.Compare(b.FirstSubmission.SubmittedAt)
-		})
-		f := make([]grading.FindingAssessment, len(group))
-		for k, r := range group {
-			fs := r.FirstSubmission
-			f[k] = grading.FindingAssessment{Judgements: fs.Judgements, Start: fs.Start, Certainty: fs.Certainty, SubmittedAt: fs.SubmittedAt}
-		}
-		out = append(out, f)
 	}
 	return out, nil
 }

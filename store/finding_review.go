@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -73,6 +74,7 @@ func findingBodies(tx *gorm.DB, ids []int64) (map[int64]grading.Body, error) {
 		FindingID         int64
 		SourceID          int64
 		ReportedCertainty *grading.Certainty
+		ReportedThreshold *float64
 		DesignSubset      *grading.IncludedDesign
 		Kind              grading.SourceKind
 		Retracted         bool
@@ -80,7 +82,7 @@ func findingBodies(tx *gorm.DB, ids []int64) (map[int64]grading.Body, error) {
 		IncludeID         *int64
 		IncludeRetracted  *bool
 	}
-	if err := tx.Raw(`SELECT fs.finding_id, fs.source_id, fs.reported_certainty, fs.design_subset, s.kind, s.retracted,
+	if err := tx.Raw(`SELECT fs.finding_id, fs.source_id, fs.reported_certainty, fs.reported_threshold, fs.design_subset, s.kind, s.retracted,
 			s.included_design, si.source_id AS include_id, t.retracted AS include_retracted
 		FROM finding_sources fs JOIN sources s ON s.id = fs.source_id
 		LEFT JOIN source_includes si ON si.review_id = s.id
@@ -91,7 +93,7 @@ func findingBodies(tx *gorm.DB, ids []int64) (map[int64]grading.Body, error) {
 	for i := 0; i < len(rows); {
 		r := rows[i]
 		bs := grading.BodySource{SourceID: r.SourceID, Kind: r.Kind, Retracted: r.Retracted,
-			ReportedCertainty: grading.Deref(r.ReportedCertainty)}
+			ReportedCertainty: grading.Deref(r.ReportedCertainty), ReportedThreshold: r.ReportedThreshold}
 		if r.IncludedDesign != nil {
 			bs.IncludedDesign = *r.IncludedDesign
 		}
@@ -381,16 +383,45 @@ func (t *ReviewTx) InsertFindingAssessment(as *models.FindingAssessment) error {
 }
 
 // UpdateFindingAssessment writes an assessment's judgements, rationale,
-// status, certainty, derivation, first submission, version and times if its
-// stored version is still version; false when it is not.
+// status, certainty, derivation, version and times if its stored version
+// is still version; false when it is not. First submissions are kept apart
+// (RecordFirstSubmission) and never written here.
 func (t *ReviewTx) UpdateFindingAssessment(as *models.FindingAssessment, version int64) (bool, error) {
 	res := t.db.Model(&models.FindingAssessment{}).Where("id = ? AND version = ?", as.ID, version).
-		Select("judgements", "rationale", "status", "certainty", "derivation", "first_submission", "version", "submitted_at", "updated_at").
+		Select("judgements", "rationale", "status", "certainty", "derivation", "version", "submitted_at", "updated_at").
 		Updates(as)
 	if res.Error != nil {
 		return false, fmt.Errorf("update finding assessment %d: %w", as.ID, classify(res.Error))
 	}
 	return res.RowsAffected > 0, nil
+}
+
+// ReviewRound is the number of the round of review a finding is in: 1 + the
+// grades it has had (each grade, by consensus or adjudication, settles a
+// round; a new round begins when a grade goes stale and reviewers submit
+// again).
+func (t *ReviewTx) ReviewRound(findingID int64) (int, error) {
+	var n int64
+	if err := t.db.Model(&models.FindingGrade{}).Where("finding_id = ?", findingID).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count grades of finding %d: %w", findingID, classify(err))
+	}
+	return int(n) + 1, nil
+}
+
+// RecordFirstSubmission keeps an assessment's first submission in a round
+// of review. It is written once: only inserted, never updated, and a second
+// one for the same assessment and round is a *ConflictError (the unique
+// key enforces it).
+func (t *ReviewTx) RecordFirstSubmission(fs *models.FindingFirstSubmission) error {
+	if err := t.db.Create(fs).Error; err != nil {
+		err = classify(err)
+		if errors.Is(err, ErrConflict) {
+			return &ConflictError{Message: fmt.Sprintf("assessment %d already has its first submission of round %d", fs.AssessmentID, fs.Round),
+				Resource: "assessment", ExistingID: fs.AssessmentID}
+		}
+		return fmt.Errorf("record the first submission of assessment %d: %w", fs.AssessmentID, err)
+	}
+	return nil
 }
 
 // InsertFindingGrade records a grade and makes it the finding's current

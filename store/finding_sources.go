@@ -18,6 +18,7 @@ type FindingSourceInput struct {
 	Locator           *string
 	Note              *string
 	ReportedCertainty *grading.Certainty
+	ReportedThreshold *float64
 	DesignSubset      *grading.IncludedDesign
 }
 
@@ -28,14 +29,18 @@ type FindingSourcePatch struct {
 	Locator           *string
 	Note              *string
 	ReportedCertainty Nullable[grading.Certainty]
+	ReportedThreshold Nullable[float64]
 	DesignSubset      Nullable[grading.IncludedDesign]
 }
 
-// validateFindingSource checks an attachment against its source:
-// web_article, news and other are never attachable; reported_certainty is
-// a review's or guideline's own rating (GRADE 32/34); design_subset names
-// the one design a mixed review's estimate is restricted to (GRADE 24).
-func validateFindingSource(fs *models.FindingSource, src *models.Source) error {
+// validateFindingSource checks an attachment against its source and the
+// measure of its finding: web_article, news and other are never
+// attachable; reported_certainty is a review's or guideline's own rating
+// (GRADE 32/34), and reported_threshold the threshold it judged imprecision
+// against, given only with it and on the finding's estimate scale
+// (reportedThresholdProblem); design_subset names the one design a mixed
+// review's estimate is restricted to (GRADE 24).
+func validateFindingSource(fs *models.FindingSource, src *models.Source, measure *grading.EffectMeasure) error {
 	var p problems
 	fs.Excerpt, fs.Locator, fs.Note = optional(fs.Excerpt), optional(fs.Locator), optional(fs.Note)
 	if src != nil && !grading.EvidenceAllowed(src.Kind) {
@@ -47,6 +52,16 @@ func validateFindingSource(fs *models.FindingSource, src *models.Source) error {
 			p.validate("reported_certainty", *fs.ReportedCertainty)
 		case src != nil && !grading.MayReportCertainty(src.Kind):
 			p.add("reported_certainty", "only a systematic_review, meta_analysis or guideline states its own certainty for an outcome; this source is a %s", src.Kind)
+		}
+	}
+	if fs.ReportedThreshold != nil {
+		switch {
+		case fs.ReportedCertainty == nil:
+			p.add("reported_threshold", "is the threshold the source used for its reported_certainty: give reported_certainty too (or clear both)")
+		default:
+			if msg := reportedThresholdProblem(measure, *fs.ReportedThreshold); msg != "" {
+				p.add("reported_threshold", "%s", msg)
+			}
 		}
 	}
 	if fs.DesignSubset != nil {
@@ -71,6 +86,20 @@ func validateFindingSource(fs *models.FindingSource, src *models.Source) error {
 	return p.err()
 }
 
+// reportedThresholdProblem says why t cannot be a reported threshold for a
+// finding with this measure, "" when it can: it is on the finding's
+// estimate scale, so the finding needs a measure, and it obeys the same
+// rules as the finding's own threshold (grading.ThresholdProblem).
+func reportedThresholdProblem(measure *grading.EffectMeasure, t float64) string {
+	if measure == nil || measure.Validate() != nil {
+		return "is on the finding's estimate scale, and the finding has no measure: set the finding's measure first"
+	}
+	if msg := grading.ThresholdProblem(*measure, t); msg != "" {
+		return fmt.Sprintf("%s (the finding's measure is %s)", msg, *measure)
+	}
+	return ""
+}
+
 // findingSourceRow reads the attachment of source sourceID to a finding
 // (an attachment is addressed by its source, unique per finding).
 func (s *Store) findingSourceRow(tx *gorm.DB, findingID, sourceID int64) (models.FindingSource, error) {
@@ -89,9 +118,10 @@ func (s *Store) findingSourceRow(tx *gorm.DB, findingID, sourceID int64) (models
 // finding's flags.
 func (s *Store) AttachSource(ctx context.Context, a Actor, findingID int64, in FindingSourceInput) (models.FindingSource, error) {
 	fs := models.FindingSource{FindingID: findingID, SourceID: in.SourceID, Excerpt: in.Excerpt, Locator: in.Locator, Note: in.Note,
-		ReportedCertainty: in.ReportedCertainty, DesignSubset: in.DesignSubset, Version: 1}
+		ReportedCertainty: in.ReportedCertainty, ReportedThreshold: in.ReportedThreshold, DesignSubset: in.DesignSubset, Version: 1}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		if _, err := s.lockFinding(tx, findingID); err != nil {
+		f, err := s.lockFinding(tx, findingID)
+		if err != nil {
 			return err
 		}
 		var src models.Source
@@ -104,14 +134,14 @@ func (s *Store) AttachSource(ctx context.Context, a Actor, findingID int64, in F
 		}
 		var verr error
 		if srcErr != nil {
-			verr = validateFindingSource(&fs, nil)
+			verr = validateFindingSource(&fs, nil, f.Measure)
 			return mergeProblems(srcErr, verr)
 		}
-		if verr = validateFindingSource(&fs, &src); verr != nil {
+		if verr = validateFindingSource(&fs, &src, f.Measure); verr != nil {
 			return verr
 		}
 		var existing models.FindingSource
-		err := tx.Where("finding_id = ? AND source_id = ?", findingID, in.SourceID).Take(&existing).Error
+		err = tx.Where("finding_id = ? AND source_id = ?", findingID, in.SourceID).Take(&existing).Error
 		if err == nil {
 			return &ConflictError{Message: fmt.Sprintf("finding source %d already attaches source %d to finding %d", existing.ID, in.SourceID, findingID),
 				Resource: "finding source", ExistingID: existing.ID}
@@ -139,10 +169,10 @@ func (s *Store) AttachSource(ctx context.Context, a Actor, findingID int64, in F
 func (s *Store) UpdateFindingSource(ctx context.Context, a Actor, findingID, sourceID, version int64, patch FindingSourcePatch) (models.FindingSource, error) {
 	var fs models.FindingSource
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		if _, err := s.lockFinding(tx, findingID); err != nil {
+		f, err := s.lockFinding(tx, findingID)
+		if err != nil {
 			return err
 		}
-		var err error
 		if fs, err = s.findingSourceRow(tx, findingID, sourceID); err != nil {
 			return err
 		}
@@ -157,8 +187,9 @@ func (s *Store) UpdateFindingSource(ctx context.Context, a Actor, findingID, sou
 			}
 		}
 		patch.ReportedCertainty.apply(&fs.ReportedCertainty)
+		patch.ReportedThreshold.apply(&fs.ReportedThreshold)
 		patch.DesignSubset.apply(&fs.DesignSubset)
-		if err := validateFindingSource(&fs, &fs.Source); err != nil {
+		if err := validateFindingSource(&fs, &fs.Source, f.Measure); err != nil {
 			return err
 		}
 		fs.Version++
@@ -167,15 +198,15 @@ func (s *Store) UpdateFindingSource(ctx context.Context, a Actor, findingID, sou
 		// version was checked: nothing can have moved it.
 		if err := tx.Model(&models.FindingSource{}).Where("id = ?", id).Updates(map[string]any{
 			"excerpt": fs.Excerpt, "locator": fs.Locator, "note": fs.Note, "reported_certainty": fs.ReportedCertainty,
-			"design_subset": fs.DesignSubset, "version": fs.Version, "updated_at": fs.UpdatedAt,
+			"reported_threshold": fs.ReportedThreshold, "design_subset": fs.DesignSubset, "version": fs.Version, "updated_at": fs.UpdatedAt,
 		}).Error; err != nil {
 			return fmt.Errorf("update finding source %d: %w", id, classify(err))
 		}
 		if err := auditOutcome(tx, a, "finding_source.updated", "finding_source", id, nil, &findingID, before, models.SnapshotOfFindingSource(fs)); err != nil {
 			return err
 		}
-		// reported_certainty and design_subset are part of what a grade
-		// rests on.
+		// reported_certainty, reported_threshold and design_subset are part
+		// of what a grade rests on.
 		return s.refreshFindingFlags(tx, a, []int64{findingID}, "finding_source.updated")
 	})
 	return fs, err

@@ -54,15 +54,30 @@ type FindingFilter struct {
 }
 
 // validateFinding checks a finding's effect against its question
-// (grading.CheckEffect) and its summary, every problem at once.
+// (grading.CheckEffect), its summary, and that the thresholds its sources'
+// reported certainties used (f.Sources, when loaded) stay on its measure's
+// scale, every problem at once.
 func validateFinding(f *models.Finding, q models.Question) error {
 	var p problems
 	f.Summary = strings.TrimSpace(f.Summary)
 	checkText(&p, "summary", f.Summary, true, 4000)
-	for _, fe := range grading.CheckEffect(grading.EffectInput{Measure: f.Measure, Estimate: f.Estimate, CILow: f.CILow,
+	effect := grading.CheckEffect(grading.EffectInput{Measure: f.Measure, Estimate: f.Estimate, CILow: f.CILow,
 		CIHigh: f.CIHigh, Events: f.Events, Participants: f.Participants, Studies: f.Studies, Threshold: f.Threshold,
-		Attribution: f.Attribution, OutcomeKind: q.OutcomeKind, ComparatorKind: q.ComparatorKind}) {
+		Attribution: f.Attribution, OutcomeKind: q.OutcomeKind, ComparatorKind: q.ComparatorKind})
+	for _, fe := range effect {
 		p.add(fe.Field, "%s", fe.Message)
+	}
+	measureOK := true
+	for _, fe := range effect {
+		measureOK = measureOK && fe.Field != "measure"
+	}
+	for _, fs := range f.Sources {
+		if fs.ReportedThreshold == nil || !measureOK {
+			continue
+		}
+		if msg := reportedThresholdProblem(f.Measure, *fs.ReportedThreshold); msg != "" {
+			p.add("measure", "source %d's reported_threshold %v %s: change or clear it first", fs.SourceID, *fs.ReportedThreshold, msg)
+		}
 	}
 	return p.err()
 }
