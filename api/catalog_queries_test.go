@@ -66,8 +66,10 @@ func TestCatalogQueryCounts(t *testing.T) {
 			small, large string
 			max          int
 		}{
-			{"claims page", "/api/v1/claims?limit=5", "/api/v1/claims?limit=50", 3},
-			{"filtered claims page", "/api/v1/claims?limit=5&therapy=Mesotherapie&flag=ungraded&q=behauptung", "/api/v1/claims?limit=50&therapy=Mesotherapie&flag=ungraded&q=behauptung", 5},
+			// A page of claims, with their therapies and flags, is one
+			// statement; a therapy filter adds the look-up of its id.
+			{"claims page", "/api/v1/claims?limit=5", "/api/v1/claims?limit=50", 1},
+			{"filtered claims page", "/api/v1/claims?limit=5&therapy=Mesotherapie&flag=ungraded&q=behauptung", "/api/v1/claims?limit=50&therapy=Mesotherapie&flag=ungraded&q=behauptung", 2},
 			// An embedded source shows its includes (one query for all of them)
 			// and a claim its finding links (one more, and a constant few per
 			// level of the findings embedded: question, therapy, flags, grade,

@@ -99,7 +99,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	cfg.RateLimitKey = integer("RATE_LIMIT_PER_KEY", 600, 1)
 	cfg.RateLimitAnon = integer("RATE_LIMIT_ANONYMOUS", 120, 1)
 	cfg.DB.MaxOpenConns = integer("DB_MAX_OPEN_CONNS", cfg.DB.MaxOpenConns, 1)
-	cfg.DB.MaxIdleConns = integer("DB_MAX_IDLE_CONNS", cfg.DB.MaxIdleConns, 0)
+	// Idle connections follow the open limit unless set.
+	cfg.DB.MaxIdleConns = integer("DB_MAX_IDLE_CONNS", cfg.DB.MaxOpenConns, 0)
 	cfg.DB.ConnMaxLifetime = duration("DB_CONN_MAX_LIFETIME", cfg.DB.ConnMaxLifetime)
 	cfg.AnonymousConcurrency = integer("ANONYMOUS_MAX_CONCURRENT", max(1, cfg.DB.MaxOpenConns/2), 1)
 	switch strings.ToLower(or(getenv("LOG_LEVEL"), "info")) {

@@ -38,3 +38,26 @@ func TestLoadConfigRequiredReviews(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadConfigPool checks that idle connections follow the open limit
+// unless DB_MAX_IDLE_CONNS says otherwise.
+func TestLoadConfigPool(t *testing.T) {
+	tests := []struct {
+		open, idle         string
+		wantOpen, wantIdle int
+	}{
+		{"", "", 20, 20},
+		{"40", "", 40, 40},
+		{"40", "5", 40, 5},
+		{"", "8", 20, 8},
+	}
+	for _, tt := range tests {
+		cfg, err := api.LoadConfig(func(k string) string {
+			return map[string]string{"DB_MAX_OPEN_CONNS": tt.open, "DB_MAX_IDLE_CONNS": tt.idle}[k]
+		})
+		if err != nil || cfg.DB.MaxOpenConns != tt.wantOpen || cfg.DB.MaxIdleConns != tt.wantIdle {
+			t.Errorf("LoadConfig(DB_MAX_OPEN_CONNS=%q, DB_MAX_IDLE_CONNS=%q) = open %d, idle %d, %v; want %d, %d",
+				tt.open, tt.idle, cfg.DB.MaxOpenConns, cfg.DB.MaxIdleConns, err, tt.wantOpen, tt.wantIdle)
+		}
+	}
+}

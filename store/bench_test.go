@@ -111,7 +111,7 @@ func linkFindings(tb testing.TB, st *store.Store, claim int64, k int) {
 // BenchmarkListClaims lists pages of 50 out of 10,000 claims on each
 // backend: the first page, a deep page, and filtered pages.
 //
-//	go test ./store -run '^$' -bench . -benchtime 200x
+//	go test ./store -run '^$' -bench ListClaims -benchtime 200x
 func BenchmarkListClaims(b *testing.B) {
 	ctx := context.Background()
 	for _, be := range testenv.Backends() {
@@ -126,6 +126,11 @@ func BenchmarkListClaims(b *testing.B) {
 			{"therapy_alias", store.ClaimFilter{Therapy: "mesotherapy"}},
 			{"rating", store.ClaimFilter{Rating: grading.RatingAccurate, Page: store.Page{After: ids[5000]}}},
 			{"two_flags", store.ClaimFilter{Flags: []grading.Flag{"contradicted", "ungraded"}}},
+			// A deep cursor with a flag that most claims carry, and with one
+			// that one claim in twenty carries: the cursor must bound the
+			// flag index read, not only the claims.
+			{"flag_deep", store.ClaimFilter{Flags: []grading.Flag{"unsupported"}, Page: store.Page{After: ids[8000]}}},
+			{"rare_flag_deep", store.ClaimFilter{Flags: []grading.Flag{"contradicted"}, Page: store.Page{After: ids[5000]}}},
 			{"language_type", store.ClaimFilter{Language: "de", ClaimType: "efficacy"}},
 			{"q", store.ClaimFilter{Q: "SCHMERZFREI"}},
 		} {

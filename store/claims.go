@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -210,45 +212,144 @@ func (s *Store) GetClaim(ctx context.Context, id int64) (ClaimDetail, error) {
 	return d, err
 }
 
-// ListClaims lists live claims by id: one query for the page, one for the
-// therapies and one for the flags, whatever the page size.
+// claimListRow is a claim as a page of the list shows it: the columns the
+// list needs (not the rating's explanation, the evidence basis or the
+// override), the therapy's slug and the flags, comma-joined.
+type claimListRow struct {
+	ID              int64
+	TherapyID       int64
+	TherapySlug     string
+	Text            string
+	Language        string
+	TextEn          *string
+	Summary         string
+	ClaimType       grading.ClaimType
+	Assertion       grading.Assertion
+	ClaimedValue    *float64
+	Hedge           grading.Hedge
+	Rating          grading.Rating
+	RatingSource    grading.RatingSource
+	Certainty       *grading.Certainty
+	SupportCount    int
+	RefuteCount     int
+	AppearanceCount int
+	Version         int64
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	Flags           *string
+}
+
+// claimListColumns are the columns of claimListRow. The flags come from a
+// correlated subquery on claim_flags_claim_id, aggregated in the same
+// statement (string_agg on PostgreSQL, group_concat on SQLite); the Go code
+// sorts them.
+func (s *Store) claimListColumns() string {
+	agg := "group_concat(cf.flag, ',')"
+	if s.dialect == Postgres {
+		agg = "string_agg(cf.flag, ',')"
+	}
+	return "claims.id, claims.therapy_id, therapies.slug AS therapy_slug, claims.text, claims.language, claims.text_en, " +
+		"claims.summary, claims.claim_type, claims.assertion, claims.claimed_value, claims.hedge, claims.rating, " +
+		"claims.rating_source, claims.certainty, claims.support_count, claims.refute_count, claims.appearance_count, " +
+		"claims.version, claims.created_at, claims.updated_at, " +
+		"(SELECT " + agg + " FROM claim_flags cf WHERE cf.claim_id = claims.id) AS flags"
+}
+
+func (r claimListRow) claim() models.Claim {
+	c := models.Claim{ID: r.ID, TherapyID: r.TherapyID, Therapy: models.Therapy{ID: r.TherapyID, Slug: r.TherapySlug},
+		Text: r.Text, Language: r.Language, TextEn: r.TextEn, Summary: r.Summary, ClaimType: r.ClaimType,
+		Assertion: r.Assertion, ClaimedValue: r.ClaimedValue, Hedge: r.Hedge, Rating: r.Rating,
+		RatingSource: r.RatingSource, Certainty: r.Certainty, SupportCount: r.SupportCount, RefuteCount: r.RefuteCount,
+		AppearanceCount: r.AppearanceCount, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	if r.Flags != nil && *r.Flags != "" {
+		flags := strings.Split(*r.Flags, ",")
+		slices.Sort(flags)
+		c.Flags = make([]models.ClaimFlag, len(flags))
+		for i, f := range flags {
+			c.Flags[i] = models.ClaimFlag{Flag: grading.Flag(f), ClaimID: r.ID}
+		}
+	}
+	return c
+}
+
+// therapyIDByKey is the id of the therapy with slug or alias key, in one
+// statement (therapyByKey also loads the aliases).
+func (s *Store) therapyIDByKey(db *gorm.DB, key string) (int64, error) {
+	k := strings.ToLower(strings.TrimSpace(key))
+	var ids []int64
+	err := db.Model(&models.Therapy{}).
+		Where("slug = ? OR id IN (SELECT therapy_id FROM therapy_aliases WHERE alias_key = ?)", k, k).
+		Order("id").Limit(1).Pluck("id", &ids).Error
+	if err != nil {
+		return 0, fmt.Errorf("find therapy %q: %w", key, classify(err))
+	}
+	if len(ids) == 0 {
+		return 0, notFound("therapy", key)
+	}
+	return ids[0], nil
+}
+
+// ListClaims lists live claims by id. A page, with each claim's therapy
+// slug and flags, is one statement (plus one look-up of the therapy when
+// the filter names one), whatever the page size.
 func (s *Store) ListClaims(ctx context.Context, f ClaimFilter) ([]models.Claim, string, error) {
 	db := s.db.WithContext(ctx)
-	q := db.Preload("Therapy").Preload("Flags", orderFlags).Where("archived_at IS NULL")
+	q := db.Table("claims").Joins("JOIN therapies ON therapies.id = claims.therapy_id").Where("claims.archived_at IS NULL")
 	if f.Therapy != "" {
-		t, err := s.therapyByKey(db, f.Therapy)
+		id, err := s.therapyIDByKey(db, f.Therapy)
 		if isErr(err, ErrNotFound) {
 			return []models.Claim{}, "", nil
 		}
 		if err != nil {
 			return nil, "", err
 		}
-		q = q.Where("therapy_id = ?", t.ID)
+		q = q.Where("claims.therapy_id = ?", id)
 	}
 	for _, flag := range f.Flags {
-		q = q.Where("id IN (SELECT claim_id FROM claim_flags WHERE flag = ?)", flag)
+		q = s.whereFlag(q, flag, f.Page.After)
 	}
 	for _, eq := range []struct{ col, v string }{
 		{"rating", string(f.Rating)}, {"certainty", string(f.Certainty)}, {"language", f.Language},
 		{"claim_type", string(f.ClaimType)}, {"assertion", string(f.Assertion)},
 	} {
 		if eq.v != "" {
-			q = q.Where(eq.col+" = ?", eq.v)
+			q = q.Where("claims."+eq.col+" = ?", eq.v)
 		}
 	}
-	order := "id"
+	order := "claims.id"
 	if f.Q != "" {
 		q, order = s.whereSearch(q, "claims", f.Q)
 	}
 	if f.Page.After > 0 {
 		q = q.Where(order+" > ?", f.Page.After)
 	}
-	var rows []models.Claim
-	if err := q.Order(order).Limit(f.Page.limit() + 1).Find(&rows).Error; err != nil {
+	var rows []claimListRow
+	if err := q.Select(s.claimListColumns()).Order(order).Limit(f.Page.limit() + 1).Find(&rows).Error; err != nil {
 		return nil, "", fmt.Errorf("list claims: %w", classify(err))
 	}
-	rows, cursor := trim(rows, f.Page, func(c models.Claim) int64 { return c.ID })
-	return rows, cursor, nil
+	rows, cursor := trim(rows, f.Page, func(r claimListRow) int64 { return r.ID })
+	claims := make([]models.Claim, len(rows))
+	for i, r := range rows {
+		claims[i] = r.claim()
+	}
+	return claims, cursor, nil
+}
+
+// whereFlag keeps the claims that carry flag. On PostgreSQL it is a
+// semi-join on the primary key (flag, claim_id) that starts at the cursor:
+// without claim_id > after inside it, a deep page walks the flag's index
+// entries from the first claim. On SQLite, EXISTS probes the primary key
+// once per claim of the page's range, in id order, and stops with the page;
+// SQLite would otherwise build every claim id of the flag into a temporary
+// b-tree first.
+func (s *Store) whereFlag(q *gorm.DB, flag grading.Flag, after int64) *gorm.DB {
+	if s.dialect != Postgres {
+		return q.Where("EXISTS (SELECT 1 FROM claim_flags ff WHERE ff.flag = ? AND ff.claim_id = claims.id)", flag)
+	}
+	if after > 0 {
+		return q.Where("claims.id IN (SELECT ff.claim_id FROM claim_flags ff WHERE ff.flag = ? AND ff.claim_id > ?)", flag, after)
+	}
+	return q.Where("claims.id IN (SELECT ff.claim_id FROM claim_flags ff WHERE ff.flag = ?)", flag)
 }
 
 // UpdateClaim applies a patch if version is the claim's current one.

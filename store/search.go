@@ -66,7 +66,7 @@ func (s *Store) whereSearch(q *gorm.DB, table, text string) (*gorm.DB, string) {
 	q = q.Where(table+`.search_text LIKE ? ESCAPE '\'`, likePattern(text))
 	f := fold(text)
 	if s.dialect != SQLite || s.noFTS || utf8.RuneCountInString(f) < minIndexedQ {
-		return q, "id"
+		return q, table + ".id"
 	}
 	fts := table + "_fts"
 	// A quoted phrase of the trigram tokenizer matches exactly the rows that

@@ -5,6 +5,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -33,7 +34,10 @@ const (
 
 // Options tune the connection pool.
 type Options struct {
-	MaxOpenConns    int
+	MaxOpenConns int
+	// MaxIdleConns 0 keeps as many idle connections as MaxOpenConns: a
+	// smaller idle pool closes connections after a burst only to open them
+	// again on the next one (each a PostgreSQL backend start-up).
 	MaxIdleConns    int
 	ConnMaxLifetime time.Duration
 	ConnMaxIdleTime time.Duration
@@ -42,9 +46,11 @@ type Options struct {
 }
 
 // DefaultOptions is a pool that stays well below PostgreSQL's default
-// max_connections (100) even with a few replicas.
+// max_connections (100) even with a few replicas; idle connections are
+// kept up to the open limit (ConnMaxIdleTime closes them after a quiet
+// spell).
 func DefaultOptions() Options {
-	return Options{MaxOpenConns: 20, MaxIdleConns: 10, ConnMaxLifetime: 30 * time.Minute, ConnMaxIdleTime: 5 * time.Minute}
+	return Options{MaxOpenConns: 20, MaxIdleConns: 20, ConnMaxLifetime: 30 * time.Minute, ConnMaxIdleTime: 5 * time.Minute}
 }
 
 // Store is the database of claimgrade.
@@ -98,8 +104,8 @@ func Open(ctx context.Context, databaseURL string, opts Options, log *slog.Logge
 	if opts.MaxOpenConns > 0 {
 		sqlDB.SetMaxOpenConns(opts.MaxOpenConns)
 	}
-	if opts.MaxIdleConns > 0 {
-		sqlDB.SetMaxIdleConns(opts.MaxIdleConns)
+	if idle := cmp.Or(opts.MaxIdleConns, opts.MaxOpenConns); idle > 0 {
+		sqlDB.SetMaxIdleConns(idle)
 	}
 	sqlDB.SetConnMaxLifetime(opts.ConnMaxLifetime)
 	sqlDB.SetConnMaxIdleTime(opts.ConnMaxIdleTime)
