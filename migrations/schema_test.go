@@ -46,6 +46,10 @@ var schemaModels = []any{
 	&models.Change{},            // 00005_changes
 	&models.FindingAssessment{}, // 00007_finding_review
 	&models.FindingGrade{},
+	&models.Webhook{}, // 00010_webhooks
+	&models.WebhookEventType{},
+	&models.WebhookDelivery{},
+	&models.WebhookAttempt{},
 }
 
 // tablesWithoutModel are migrated tables that gorm never maps.
