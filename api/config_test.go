@@ -3,6 +3,7 @@ package api_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"claimgrade/api"
 )
@@ -35,6 +36,24 @@ func TestLoadConfigRequiredReviews(t *testing.T) {
 		}
 		if err != nil || cfg.RequiredReviews != tt.want {
 			t.Errorf("LoadConfig(REQUIRED_REVIEWS=%q) = %d, %v; want %d", tt.value, cfg.RequiredReviews, err, tt.want)
+		}
+	}
+}
+
+func TestLoadConfigWebhooks(t *testing.T) {
+	env := func(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
+	cfg, err := api.LoadConfig(env(nil))
+	if err != nil || cfg.WebhookAllowPrivate || cfg.WebhookMaxAttempts != 12 || cfg.WebhookPollInterval != 2*time.Second {
+		t.Errorf("defaults = %v, %d, %v (%v); want false, 12, 2s (the README's)", cfg.WebhookAllowPrivate, cfg.WebhookMaxAttempts, cfg.WebhookPollInterval, err)
+	}
+	cfg, err = api.LoadConfig(env(map[string]string{"WEBHOOK_ALLOW_PRIVATE": "true", "WEBHOOK_MAX_ATTEMPTS": "3", "WEBHOOK_POLL_INTERVAL": "250ms"}))
+	if err != nil || !cfg.WebhookAllowPrivate || !cfg.WebhookPolicy().AllowPrivate || cfg.WebhookMaxAttempts != 3 || cfg.WebhookPollInterval != 250*time.Millisecond {
+		t.Errorf("set = %+v, %v", cfg, err)
+	}
+	_, err = api.LoadConfig(env(map[string]string{"WEBHOOK_ALLOW_PRIVATE": "yes please", "WEBHOOK_MAX_ATTEMPTS": "0", "WEBHOOK_POLL_INTERVAL": "-1s"}))
+	for _, name := range []string{"WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_MAX_ATTEMPTS", "WEBHOOK_POLL_INTERVAL"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("bad values: error %v does not name %s", err, name)
 		}
 	}
 }

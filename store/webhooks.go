@@ -45,6 +45,7 @@ func (s *Store) CreateWebhook(ctx context.Context, a Actor, in WebhookInput, pol
 			types = append(types, e)
 		}
 	}
+	slices.Sort(types)
 	checkText(&p, "description", in.Description, false, MaxWebhookDescription)
 	if err := p.err(); err != nil {
 		return models.Webhook{}, err
