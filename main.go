@@ -30,6 +30,7 @@ import (
 	"claimgrade/api"
 	"claimgrade/models"
 	"claimgrade/store"
+	"claimgrade/webhook"
 )
 
 func main() {
@@ -134,6 +135,17 @@ func serve(ctx context.Context, cfg api.Config, log *slog.Logger, stdout io.Writ
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	// The webhook dispatcher runs beside the server in every replica (each
+	// delivery is claimed by one of them) and stops with it.
+	dispatcher := webhook.NewDispatcher(st.Outbox(), webhook.Options{Policy: cfg.WebhookPolicy(),
+		MaxAttempts: cfg.WebhookMaxAttempts, PollInterval: cfg.WebhookPollInterval}, log)
+	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDispatch()
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		dispatcher.Run(dispatchCtx)
+	}()
 	log.Info("claimgrade serving", "addr", ln.Addr().String(), "database", st.Dialect(),
 		"swagger_ui", "http://"+displayAddr(ln.Addr())+"/swagger/index.html")
 	errc := make(chan error, 1)
@@ -146,12 +158,22 @@ func serve(ctx context.Context, cfg api.Config, log *slog.Logger, stdout io.Writ
 	log.Info("shutting down", "grace", cfg.ShutdownTimeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
+	// The dispatcher claims nothing more and finishes the attempts in
+	// flight while the requests finish; an attempt cut by the grace period
+	// is sent again when its lease runs out (at least once).
+	stopDispatch()
 	// Shutdown closes the listener at once (new connections are refused)
 	// and waits for the requests in flight; past the grace period the
 	// connections still open are cut and the process exits anyway.
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	shutdownErr := srv.Shutdown(shutdownCtx)
+	select {
+	case <-dispatched:
+	case <-shutdownCtx.Done():
+		log.Warn("webhook attempts still running after the grace period; their deliveries will be sent again")
+	}
+	if shutdownErr != nil {
 		srv.Close()
-		return fmt.Errorf("shutdown: requests still running after the grace period of %s were cut: %w", cfg.ShutdownTimeout, err)
+		return fmt.Errorf("shutdown: requests still running after the grace period of %s were cut: %w", cfg.ShutdownTimeout, shutdownErr)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

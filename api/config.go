@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"claimgrade/store"
+	"claimgrade/webhook"
 )
 
 // REQUIRED_REVIEWS, how many agreeing submitted assessments make a consensus
@@ -43,6 +44,14 @@ type Config struct {
 	RateLimitKey  int
 	RateLimitAnon int
 	DB            store.Options
+	// Webhooks: WebhookAllowPrivate lets webhooks use http and reach
+	// loopback and private addresses (tests, local development only);
+	// WebhookMaxAttempts is how many attempts a delivery gets before it
+	// fails; WebhookPollInterval is how often the dispatcher looks for due
+	// deliveries.
+	WebhookAllowPrivate bool
+	WebhookMaxAttempts  int
+	WebhookPollInterval time.Duration
 }
 
 // LoadConfig reads the configuration through getenv and reports every bad
@@ -98,6 +107,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	cfg.ShutdownTimeout = duration("SHUTDOWN_TIMEOUT", cfg.ShutdownTimeout)
 	cfg.RateLimitKey = integer("RATE_LIMIT_PER_KEY", 600, 1)
 	cfg.RateLimitAnon = integer("RATE_LIMIT_ANONYMOUS", 120, 1)
+	cfg.WebhookAllowPrivate = boolean("WEBHOOK_ALLOW_PRIVATE", false)
+	cfg.WebhookMaxAttempts = integer("WEBHOOK_MAX_ATTEMPTS", webhook.DefaultMaxAttempts, 1)
+	cfg.WebhookPollInterval = duration("WEBHOOK_POLL_INTERVAL", webhook.DefaultPollInterval)
 	cfg.DB.MaxOpenConns = integer("DB_MAX_OPEN_CONNS", cfg.DB.MaxOpenConns, 1)
 	// Idle connections follow the open limit unless set.
 	cfg.DB.MaxIdleConns = integer("DB_MAX_IDLE_CONNS", cfg.DB.MaxOpenConns, 0)
@@ -120,6 +132,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return cfg, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return cfg, nil
+}
+
+// WebhookPolicy is where webhooks may deliver.
+func (c Config) WebhookPolicy() webhook.Policy {
+	return webhook.Policy{AllowPrivate: c.WebhookAllowPrivate}
 }
 
 func or(v, def string) string {

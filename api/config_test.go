@@ -3,6 +3,7 @@ package api_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"claimgrade/api"
 )
@@ -58,6 +59,24 @@ func TestLoadConfigPool(t *testing.T) {
 		if err != nil || cfg.DB.MaxOpenConns != tt.wantOpen || cfg.DB.MaxIdleConns != tt.wantIdle {
 			t.Errorf("LoadConfig(DB_MAX_OPEN_CONNS=%q, DB_MAX_IDLE_CONNS=%q) = open %d, idle %d, %v; want %d, %d",
 				tt.open, tt.idle, cfg.DB.MaxOpenConns, cfg.DB.MaxIdleConns, err, tt.wantOpen, tt.wantIdle)
+		}
+	}
+}
+
+func TestLoadConfigWebhooks(t *testing.T) {
+	env := func(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
+	cfg, err := api.LoadConfig(env(nil))
+	if err != nil || cfg.WebhookAllowPrivate || cfg.WebhookMaxAttempts != 12 || cfg.WebhookPollInterval != 2*time.Second {
+		t.Errorf("defaults = %v, %d, %v (%v); want false, 12, 2s (the README's)", cfg.WebhookAllowPrivate, cfg.WebhookMaxAttempts, cfg.WebhookPollInterval, err)
+	}
+	cfg, err = api.LoadConfig(env(map[string]string{"WEBHOOK_ALLOW_PRIVATE": "true", "WEBHOOK_MAX_ATTEMPTS": "3", "WEBHOOK_POLL_INTERVAL": "250ms"}))
+	if err != nil || !cfg.WebhookAllowPrivate || !cfg.WebhookPolicy().AllowPrivate || cfg.WebhookMaxAttempts != 3 || cfg.WebhookPollInterval != 250*time.Millisecond {
+		t.Errorf("set = %+v, %v", cfg, err)
+	}
+	_, err = api.LoadConfig(env(map[string]string{"WEBHOOK_ALLOW_PRIVATE": "yes please", "WEBHOOK_MAX_ATTEMPTS": "0", "WEBHOOK_POLL_INTERVAL": "-1s"}))
+	for _, name := range []string{"WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_MAX_ATTEMPTS", "WEBHOOK_POLL_INTERVAL"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("bad values: error %v does not name %s", err, name)
 		}
 	}
 }

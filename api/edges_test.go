@@ -57,7 +57,7 @@ func TestStatusesAreDocumented(t *testing.T) {
 					seg = fmt.Sprint(f.question)
 				case seg == ":id" && strings.HasPrefix(route, "/api/v1/sources"):
 					seg = fmt.Sprint(f.rct)
-				case seg == ":id" && strings.HasPrefix(route, "/api/v1/keys"):
+				case seg == ":id" && (strings.HasPrefix(route, "/api/v1/keys") || strings.HasPrefix(route, "/api/v1/webhooks")):
 					seg = "999999" // never revoke a test key
 				case seg == ":id":
 					seg = fmt.Sprint(f.claim)
@@ -68,9 +68,9 @@ func TestStatusesAreDocumented(t *testing.T) {
 		}
 		role := func(r gin.RouteInfo) string {
 			switch {
-			case r.Method == "GET" && !strings.HasPrefix(r.Path, "/api/v1/keys") && !strings.Contains(r.Path, "assessments"):
+			case r.Method == "GET" && !strings.HasPrefix(r.Path, "/api/v1/keys") && !strings.HasPrefix(r.Path, "/api/v1/webhooks") && !strings.Contains(r.Path, "assessments"):
 				return ""
-			case strings.HasPrefix(r.Path, "/api/v1/keys"):
+			case strings.HasPrefix(r.Path, "/api/v1/keys"), strings.HasPrefix(r.Path, "/api/v1/webhooks"):
 				return "admin"
 			case strings.Contains(r.Path, "assessments"):
 				return "reviewer"
@@ -268,7 +268,7 @@ func TestPublicReadsDeclareOptionalKey(t *testing.T) {
 				}
 				for method, op := range ops {
 					want := required
-					if method == "get" && !strings.HasPrefix(path, "/api/v1/keys") && path != "/api/v1/me" && !strings.Contains(path, "assessments") {
+					if method == "get" && !strings.HasPrefix(path, "/api/v1/keys") && !strings.HasPrefix(path, "/api/v1/webhooks") && path != "/api/v1/me" && !strings.Contains(path, "assessments") {
 						want, n = optional, n+1
 					}
 					if diff := cmp.Diff(want, op.Security); diff != "" {

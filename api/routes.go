@@ -103,4 +103,10 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	admin.GET("/keys/:id", h.GetKey)
 	admin.POST("/keys", h.CreateKey)
 	admin.DELETE("/keys/:id", h.RevokeKey)
+
+	admin.GET("/webhooks", h.ListWebhooks)
+	admin.GET("/webhooks/:id", h.GetWebhook)
+	admin.POST("/webhooks", h.CreateWebhook)
+	admin.DELETE("/webhooks/:id", h.DeleteWebhook)
+	admin.GET("/webhooks/:id/deliveries", h.ListWebhookDeliveries)
 }

@@ -63,6 +63,8 @@ var secOperationRoles = map[string]string{
 	"listChanges": secPublic,
 
 	"listKeys": secAdmin, "getKey": secAdmin, "createKey": secAdmin, "revokeKey": secAdmin,
+	"listWebhooks": secAdmin, "getWebhook": secAdmin, "createWebhook": secAdmin, "deleteWebhook": secAdmin,
+	"listWebhookDeliveries": secAdmin,
 }
 
 var secRank = map[string]int{"": 0, secReader: 1, secReviewer: 2, secEditor: 3, secAdmin: 4}

@@ -6184,6 +6184,373 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/webhooks": {
+            "get": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "Every registered webhook by id, keyset-paginated: its URL, event types and description; never its secret. Admin only.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "webhooks"
+                ],
+                "summary": "List webhooks",
+                "operationId": "listWebhooks",
+                "parameters": [
+                    {
+                        "maximum": 200,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 50,
+                        "description": "Page size (1-200)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/WebhookList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "Registers an https URL to receive the given event types: claim.rated (a claim's rating changed), claim.flags_changed (its flags changed), finding.graded (a finding's grade was decided or adjudicated), source.retracted (a source was marked retracted). Each event is POSTed as JSON {type, timestamp, data: {entity, id, action, audit_id, seq, claim_id, finding_id, before, after}}, signed per the Standard Webhooks specification (headers webhook-id, webhook-timestamp, webhook-signature: v1,\u003cbase64 HMAC-SHA256 of \"id.timestamp.body\"\u003e), and retried with exponential backoff until the receiver answers 2xx. The URL's host is resolved now, and a URL that reaches a private, loopback, link-local or unspecified address is refused (422), as is every connection to one at delivery time, unless the server runs with WEBHOOK_ALLOW_PRIVATE=true. The signing secret is in the secret field of this response only. Admin only; Idempotency-Key is not honoured (replaying would mean storing the secret).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "webhooks"
+                ],
+                "summary": "Register a webhook",
+                "operationId": "createWebhook",
+                "parameters": [
+                    {
+                        "description": "The receiver and its event types",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/WebhookCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/CreatedWebhook"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/webhooks/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "A webhook's URL, event types and description; never its secret. Admin only.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "webhooks"
+                ],
+                "summary": "Get a webhook",
+                "operationId": "getWebhook",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Webhook id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Webhook"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "Removes the webhook with its deliveries and their attempts: nothing more is sent to it. Admin only.",
+                "tags": [
+                    "webhooks"
+                ],
+                "summary": "Delete a webhook",
+                "operationId": "deleteWebhook",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Webhook id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/webhooks/{id}/deliveries": {
+            "get": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "The webhook's deliveries, newest first, keyset-paginated, each with its state (pending, delivered, failed), when its next attempt is due while pending, and every attempt made: when, the receiver's status code or why none came, and how long it took. Admin only.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "webhooks"
+                ],
+                "summary": "List a webhook's deliveries",
+                "operationId": "listWebhookDeliveries",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Webhook id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "maximum": 200,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 50,
+                        "description": "Page size (1-200)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/WebhookDeliveryList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/healthz": {
             "get": {
                 "produces": [
@@ -7452,6 +7819,51 @@ const docTemplate = `{
                     "description": "Name of the user the key belongs to.",
                     "type": "string",
                     "example": "partner-pubmed-sync"
+                }
+            }
+        },
+        "CreatedWebhook": {
+            "type": "object",
+            "required": [
+                "created_at",
+                "description",
+                "event_types",
+                "id",
+                "secret",
+                "url"
+            ],
+            "properties": {
+                "created_at": {
+                    "type": "string"
+                },
+                "description": {
+                    "type": "string",
+                    "example": "Fact-check desk: rating changes and retractions"
+                },
+                "event_types": {
+                    "description": "The event types delivered, sorted.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/webhook.EventType"
+                    },
+                    "example": [
+                        "claim.rated",
+                        "source.retracted"
+                    ]
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 3
+                },
+                "secret": {
+                    "description": "The signing secret (whsec_ and the base64 of the HMAC key): verify the\nwebhook-signature header of each delivery with it. It is shown only in\nthis response and cannot be read again.",
+                    "type": "string",
+                    "example": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw4bCqVJnIYWQ="
+                },
+                "url": {
+                    "description": "Where deliveries are POSTed.",
+                    "type": "string",
+                    "example": "https://partner.example.org/claimgrade/events"
                 }
             }
         },
@@ -9708,6 +10120,209 @@ const docTemplate = `{
                 }
             }
         },
+        "Webhook": {
+            "type": "object",
+            "required": [
+                "created_at",
+                "description",
+                "event_types",
+                "id",
+                "url"
+            ],
+            "properties": {
+                "created_at": {
+                    "type": "string"
+                },
+                "description": {
+                    "type": "string",
+                    "example": "Fact-check desk: rating changes and retractions"
+                },
+                "event_types": {
+                    "description": "The event types delivered, sorted.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/webhook.EventType"
+                    },
+                    "example": [
+                        "claim.rated",
+                        "source.retracted"
+                    ]
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 3
+                },
+                "url": {
+                    "description": "Where deliveries are POSTed.",
+                    "type": "string",
+                    "example": "https://partner.example.org/claimgrade/events"
+                }
+            }
+        },
+        "WebhookAttempt": {
+            "type": "object",
+            "required": [
+                "at",
+                "duration_ms",
+                "error",
+                "status_code"
+            ],
+            "properties": {
+                "at": {
+                    "description": "When the attempt started.",
+                    "type": "string"
+                },
+                "duration_ms": {
+                    "description": "How long the attempt took, in milliseconds.",
+                    "type": "integer",
+                    "example": 182
+                },
+                "error": {
+                    "description": "Why no response came (refused address, timeout, connection error); null when one came.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "timed out: context deadline exceeded"
+                },
+                "status_code": {
+                    "description": "The receiver's HTTP status; null when no response came.",
+                    "type": "integer",
+                    "x-nullable": true,
+                    "example": 503
+                }
+            }
+        },
+        "WebhookCreate": {
+            "type": "object",
+            "required": [
+                "event_types",
+                "url"
+            ],
+            "properties": {
+                "description": {
+                    "type": "string",
+                    "maxLength": 500,
+                    "example": "Fact-check desk: rating changes and retractions"
+                },
+                "event_types": {
+                    "description": "One or more of claim.rated, claim.flags_changed, finding.graded,\nsource.retracted.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/webhook.EventType"
+                    },
+                    "example": [
+                        "claim.rated",
+                        "source.retracted"
+                    ]
+                },
+                "url": {
+                    "description": "An https URL whose host resolves to public addresses only (http, and\nloopback or private addresses, only when the server runs with\nWEBHOOK_ALLOW_PRIVATE=true).",
+                    "type": "string",
+                    "example": "https://partner.example.org/claimgrade/events"
+                }
+            }
+        },
+        "WebhookDelivery": {
+            "type": "object",
+            "required": [
+                "attempts",
+                "audit_id",
+                "created_at",
+                "event_type",
+                "id",
+                "message_id",
+                "next_attempt_at",
+                "state",
+                "updated_at"
+            ],
+            "properties": {
+                "attempts": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/WebhookAttempt"
+                    }
+                },
+                "audit_id": {
+                    "description": "The audit event that raised it.",
+                    "type": "integer",
+                    "example": 40512
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "event_type": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/webhook.EventType"
+                        }
+                    ],
+                    "example": "claim.rated"
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 812
+                },
+                "message_id": {
+                    "description": "The webhook-id header of every attempt (receivers de-duplicate by it).",
+                    "type": "string",
+                    "example": "msg_812"
+                },
+                "next_attempt_at": {
+                    "description": "When the next attempt is due, while pending.",
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "state": {
+                    "description": "pending until the receiver answers 2xx (delivered) or every attempt failed (failed).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/webhook.State"
+                        }
+                    ],
+                    "example": "pending"
+                },
+                "updated_at": {
+                    "type": "string"
+                }
+            }
+        },
+        "WebhookDeliveryList": {
+            "type": "object",
+            "required": [
+                "data",
+                "next_cursor"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/WebhookDelivery"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "WebhookList": {
+            "type": "object",
+            "required": [
+                "data",
+                "next_cursor"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/Webhook"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
         "grading.AbsoluteKind": {
             "type": "string",
             "enum": [
@@ -10263,6 +10878,56 @@ const docTemplate = `{
                 "RoleReviewer",
                 "RoleEditor",
                 "RoleAdmin"
+            ]
+        },
+        "webhook.EventType": {
+            "type": "string",
+            "enum": [
+                "claim.rated",
+                "claim.flags_changed",
+                "finding.graded",
+                "source.retracted"
+            ],
+            "x-enum-comments": {
+                "ClaimFlagsChanged": "a claim's flags changed",
+                "ClaimRated": "a claim's rating changed",
+                "FindingGraded": "a finding's grade was decided or adjudicated",
+                "SourceRetracted": "a source was marked retracted"
+            },
+            "x-enum-descriptions": [
+                "a claim's rating changed",
+                "a claim's flags changed",
+                "a finding's grade was decided or adjudicated",
+                "a source was marked retracted"
+            ],
+            "x-enum-varnames": [
+                "ClaimRated",
+                "ClaimFlagsChanged",
+                "FindingGraded",
+                "SourceRetracted"
+            ]
+        },
+        "webhook.State": {
+            "type": "string",
+            "enum": [
+                "pending",
+                "delivered",
+                "failed"
+            ],
+            "x-enum-comments": {
+                "Delivered": "the receiver answered 2xx",
+                "Failed": "every allowed attempt failed; no more are made",
+                "Pending": "not yet delivered; next_attempt_at says when it is tried"
+            },
+            "x-enum-descriptions": [
+                "not yet delivered; next_attempt_at says when it is tried",
+                "the receiver answered 2xx",
+                "every allowed attempt failed; no more are made"
+            ],
+            "x-enum-varnames": [
+                "Pending",
+                "Delivered",
+                "Failed"
             ]
         }
     },

@@ -10,6 +10,7 @@ import (
 
 	"claimgrade/review"
 	"claimgrade/store"
+	"claimgrade/webhook"
 )
 
 // Options are the settings handlers need.
@@ -17,6 +18,9 @@ type Options struct {
 	// RequiredReviews is how many agreeing submitted assessments make a
 	// consensus grade (REQUIRED_REVIEWS, validated by api.LoadConfig).
 	RequiredReviews int
+	// WebhookPolicy says which webhook URLs may be registered
+	// (WEBHOOK_ALLOW_PRIVATE).
+	WebhookPolicy webhook.Policy
 }
 
 // Handler serves the API's endpoints.

@@ -45,6 +45,10 @@ var schemaModels = []any{
 	&models.FindingAssessment{}, // 00007_finding_review
 	&models.FindingGrade{},
 	&models.FindingFirstSubmission{}, // 00009_first_submissions
+	&models.Webhook{}, // 00010_webhooks
+	&models.WebhookEventType{},
+	&models.WebhookDelivery{},
+	&models.WebhookAttempt{},
 }
 
 // tablesWithoutModel are migrated tables that gorm never maps.

@@ -8,11 +8,11 @@ import (
 )
 
 // privateEntities are audited entities that the public changes feed leaves
-// out: API keys and users are admin matters, and an assessment (of a claim
+// out: API keys, users and webhooks are admin matters, and an assessment (of a claim
 // or a finding) is blinded
 // while its claim is in review (even its timing says something). Their
 // audit events still get a seq; the feed skips them.
-var privateEntities = []string{"api_key", "user", "assessment", "finding_assessment"}
+var privateEntities = []string{"api_key", "user", "assessment", "finding_assessment", "webhook"}
 
 // Changes lists committed changes after seq p.After, in seq order, at most
 // p.Limit of them, and the cursor that continues after the page (empty on
