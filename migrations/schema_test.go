@@ -45,7 +45,7 @@ var schemaModels = []any{
 	&models.FindingAssessment{}, // 00007_finding_review
 	&models.FindingGrade{},
 	&models.FindingFirstSubmission{}, // 00009_first_submissions
-	&models.Webhook{}, // 00010_webhooks
+	&models.Webhook{},                // 00010_webhooks
 	&models.WebhookEventType{},
 	&models.WebhookDelivery{},
 	&models.WebhookAttempt{},
