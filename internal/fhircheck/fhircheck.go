@@ -6,9 +6,9 @@
 // a code outside a required binding (Evidence.status, Bundle.type,
 // RelatedArtifact.type) or a missing required element is a compile error.
 //
-// package.json and package-lock.json in this directory pin typescript and
-// @types/fhir; `npm ci --prefix internal/fhircheck` installs them
-// (.ci/run does). Tests call Require first: without node_modules they
+// package.json and package-lock.json in this directory pin the versions
+// of typescript and of the FHIR types; `npm ci --prefix
+// internal/fhircheck` installs them (.ci/run does). Tests call Require first: without node_modules they
 // skip, unless CI is set, when they fail.
 package fhircheck
 
