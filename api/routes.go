@@ -87,6 +87,7 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	editor.PATCH("/findings/:id/sources/:sid", h.PatchFindingSource)
 	editor.DELETE("/findings/:id/sources/:sid", h.DetachFindingSource)
 	read.GET("/findings/:id/history", h.FindingHistory)
+	read.GET("/findings/:id/fhir", h.GetFindingFHIR)
 	reviewer.GET("/findings/:id/assessments", h.ListFindingAssessments)
 	reviewer.PUT("/findings/:id/assessments/me", h.PutFindingAssessment)
 	reviewer.POST("/findings/:id/assessments/me/submit", h.SubmitFindingAssessment)

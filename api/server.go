@@ -103,8 +103,11 @@ func problemMediaType(doc *openapi3.T) {
 				if len(code) != 3 || code[0] < '4' || ref.Value == nil {
 					continue
 				}
-				if mt := ref.Value.Content.Get("application/json"); mt != nil {
+				// Whatever the operation produces (application/json,
+				// application/fhir+json, ...), its errors are problems.
+				for _, mt := range ref.Value.Content {
 					ref.Value.Content = openapi3.Content{handlers.ProblemContentType: mt}
+					break
 				}
 			}
 		}

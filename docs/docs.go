@@ -3149,6 +3149,160 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/findings/{id}/fhir": {
+            "get": {
+                "description": "The finding as an HL7 FHIR R5 (5.0.0) ` + "`" + `Evidence` + "`" + ` in ` + "`" + `application/fhir+json` + "`" + `: ` + "`" + `variableDefinition` + "`" + ` (population, exposure, referenceExposure when the question has a comparator, measuredVariable; ` + "`" + `variableRole` + "`" + ` from http://terminology.hl7.org/CodeSystem/variable-role), the ` + "`" + `statistic` + "`" + ` (statisticType from http://terminology.hl7.org/CodeSystem/statistic-type, the estimate, numberOfEvents, sampleSize, the 95% CI as an attributeEstimate of type C53324), for a graded finding the ` + "`" + `certainty` + "`" + ` (Overall and one subcomponent per GRADE domain, coded in http://hl7.org/fhir/certainty-type and http://hl7.org/fhir/certainty-rating, reasons as notes; an ungraded finding has none), and a ` + "`" + `relatedArtifact` + "`" + ` of type citation per source. ` + "`" + `format=bundle` + "`" + ` returns instead a ` + "`" + `Bundle` + "`" + ` of type collection with the Evidence, a ` + "`" + `Citation` + "`" + ` per source and, for a graded finding only, an ` + "`" + `ArtifactAssessment` + "`" + ` per submitted assessment its grade rests on, by a pseudonymous author (\"Reviewer 1\"); drafts are never exported. The body is FHIR's shape (see hl7.org/fhir/R5), not this API's.",
+                "produces": [
+                    "application/fhir+json"
+                ],
+                "tags": [
+                    "findings"
+                ],
+                "summary": "Get a finding as FHIR R5 Evidence",
+                "operationId": "getFindingFhir",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Finding id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "evidence",
+                            "bundle"
+                        ],
+                        "type": "string",
+                        "description": "evidence (default) or bundle",
+                        "name": "format",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/FHIRResource"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/findings/{id}/grade": {
             "put": {
                 "security": [
@@ -7864,6 +8018,23 @@ const docTemplate = `{
                     "description": "Where deliveries are POSTed.",
                     "type": "string",
                     "example": "https://partner.example.org/claimgrade/events"
+                }
+            }
+        },
+        "FHIRResource": {
+            "type": "object",
+            "required": [
+                "resourceType"
+            ],
+            "properties": {
+                "resourceType": {
+                    "description": "The FHIR resource type: Evidence, or Bundle with format=bundle.",
+                    "type": "string",
+                    "enum": [
+                        "Evidence",
+                        "Bundle"
+                    ],
+                    "example": "Evidence"
                 }
             }
         },

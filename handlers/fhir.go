@@ -1,0 +1,126 @@
+package handlers
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"claimgrade/fhir"
+	"claimgrade/models"
+	"claimgrade/store"
+)
+
+// FHIRContentType is the media type of the FHIR exports: FHIR JSON, R5
+// (the fhirVersion parameter of FHIR R5's http.html).
+const FHIRContentType = "application/fhir+json; fhirVersion=5.0"
+
+// fhirResource documents a FHIR R5 resource in the OpenAPI document: its
+// elements are the R5 specification's (hl7.org/fhir/R5), not this API's,
+// so only resourceType is described here.
+type fhirResource struct {
+	// The FHIR resource type: Evidence, or Bundle with format=bundle.
+	ResourceType string `json:"resourceType" enums:"Evidence,Bundle" example:"Evidence"`
+} //	@name	FHIRResource
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// toFHIRSource converts a source for the FHIR mappings.
+func toFHIRSource(s models.Source) fhir.Source {
+	return fhir.Source{ID: s.ID, Title: s.Title, Authors: deref(s.Authors), Year: deref(s.Year), Container: deref(s.Container),
+		DOI: deref(s.DOI), PMID: deref(s.PMID), URL: deref(s.URL), Retracted: s.Retracted, RetractionNote: deref(s.RetractionNote)}
+}
+
+// toFHIRFinding converts a finding read for export (store.FindingExports)
+// for the FHIR mappings. The assessments carry their reviewers' ids only,
+// which the mapping turns into pseudonyms.
+func toFHIRFinding(e store.FindingExport) fhir.Finding {
+	f := e.Finding
+	q := f.Question
+	out := fhir.Finding{ID: f.ID, Question: fhir.Question{Population: q.Population, Intervention: q.Intervention,
+		Comparator: deref(q.Comparator), Outcome: q.Outcome, Timepoint: q.Timepoint}, Measure: deref(f.Measure),
+		Estimate: f.Estimate, CILow: f.CILow, CIHigh: f.CIHigh, Events: f.Events, Participants: f.Participants, Studies: f.Studies,
+		Summary: f.Summary}
+	if g := f.Grade; g != nil {
+		out.Grade = &fhir.Grade{Certainty: g.Certainty, Start: g.Derivation.Start, StartReason: g.Derivation.StartReason,
+			Judgements: g.Judgements, Method: g.Method}
+	}
+	for _, fs := range f.Sources {
+		out.Sources = append(out.Sources, toFHIRSource(fs.Source))
+	}
+	for _, as := range e.Assessments {
+		out.Assessments = append(out.Assessments, fhir.Assessment{ID: as.ID, ReviewerID: as.ReviewerID, Status: as.Status,
+			Judgements: as.Judgements, Start: as.Derivation.Start, Certainty: as.Derivation.Result, Rationale: as.Rationale,
+			SubmittedAt: deref(as.SubmittedAt)})
+	}
+	return out
+}
+
+// writeFHIR writes a FHIR resource as application/fhir+json.
+func (h *Handler) writeFHIR(c *gin.Context, r fhir.Resource) {
+	body, err := json.Marshal(r)
+	if err != nil {
+		writeError(c, h.log, fmt.Errorf("encode FHIR %s: %w", r.ResourceType(), err))
+		return
+	}
+	c.Data(http.StatusOK, FHIRContentType, body)
+}
+
+// GetFindingFHIR returns a finding as FHIR R5.
+//
+//	@Summary		Get a finding as FHIR R5 Evidence
+//	@Description	The finding as an HL7 FHIR R5 (5.0.0) `Evidence` in `application/fhir+json`: `variableDefinition` (population, exposure, referenceExposure when the question has a comparator, measuredVariable; `variableRole` from http://terminology.hl7.org/CodeSystem/variable-role), the `statistic` (statisticType from http://terminology.hl7.org/CodeSystem/statistic-type, the estimate, numberOfEvents, sampleSize, the 95% CI as an attributeEstimate of type C53324), for a graded finding the `certainty` (Overall and one subcomponent per GRADE domain, coded in http://hl7.org/fhir/certainty-type and http://hl7.org/fhir/certainty-rating, reasons as notes; an ungraded finding has none), and a `relatedArtifact` of type citation per source. `format=bundle` returns instead a `Bundle` of type collection with the Evidence, a `Citation` per source and, for a graded finding only, an `ArtifactAssessment` per submitted assessment its grade rests on, by a pseudonymous author ("Reviewer 1"); drafts are never exported. The body is FHIR's shape (see hl7.org/fhir/R5), not this API's.
+//	@ID				getFindingFhir
+//	@Tags			findings
+//	@Produce		application/fhir+json
+//	@Param			id		path		int		true	"Finding id"
+//	@Param			format	query		string	false	"evidence (default) or bundle"	Enums(evidence, bundle)
+//	@Success		200		{object}	fhirResource
+//	@Failure		400		{object}	Problem
+//	@Failure		401		{object}	Problem
+//	@Failure		404		{object}	Problem
+//	@Failure		429		{object}	Problem
+//	@Failure		503		{object}	Problem
+//	@Header			all		{integer}	X-RateLimit-Limit		"Requests allowed per minute"
+//	@Header			all		{integer}	X-RateLimit-Remaining	"Requests left in the current window"
+//	@Header			all		{integer}	X-RateLimit-Reset		"Seconds until the limit is fully restored"
+//	@Router			/api/v1/findings/{id}/fhir [get]
+func (h *Handler) GetFindingFHIR(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok || !onlyQuery(c, "format") {
+		return
+	}
+	format := c.DefaultQuery("format", "evidence")
+	if format != "evidence" && format != "bundle" {
+		badRequest(c, fmt.Sprintf("unknown format %q", format), FieldProblem{Field: "format", Message: "must be evidence or bundle"})
+		return
+	}
+	rows, err := h.storeFor(c).FindingExports(c.Request.Context(), id)
+	if err != nil {
+		writeError(c, h.log, err)
+		return
+	}
+	f := toFHIRFinding(rows[0])
+	if format == "bundle" {
+		b, err := fhir.FindingBundle(f)
+		if err != nil {
+			writeError(c, h.log, err)
+			return
+		}
+		h.writeFHIR(c, b)
+		return
+	}
+	ev, err := fhir.EvidenceOf(f)
+	if err != nil {
+		writeError(c, h.log, err)
+		return
+	}
+	h.writeFHIR(c, ev)
+}
