@@ -5,6 +5,7 @@ package api
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,10 @@ type Config struct {
 	WebhookAllowPrivate bool
 	WebhookMaxAttempts  int
 	WebhookPollInterval time.Duration
+	// PublicBaseURL is where the API is reached from outside (absolute
+	// http(s) URL, no trailing slash): exports name their local code
+	// systems and pages under it.
+	PublicBaseURL string
 }
 
 // LoadConfig reads the configuration through getenv and reports every bad
@@ -126,6 +131,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		cfg.LogLevel = slog.LevelError
 	default:
 		errs = append(errs, fmt.Sprintf("LOG_LEVEL=%q: want debug, info, warn or error", getenv("LOG_LEVEL")))
+	}
+	cfg.PublicBaseURL = strings.TrimRight(or(getenv("PUBLIC_BASE_URL"), "http://localhost:8080"), "/")
+	if u, err := url.Parse(cfg.PublicBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.RawQuery != "" || u.Fragment != "" {
+		errs = append(errs, fmt.Sprintf("PUBLIC_BASE_URL=%q: want an absolute http or https URL such as https://claims.example.org", getenv("PUBLIC_BASE_URL")))
 	}
 	cfg.DB.SQLLog = cfg.LogLevel == slog.LevelDebug
 	if len(errs) > 0 {

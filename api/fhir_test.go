@@ -187,8 +187,39 @@ func TestFindingFHIR(t *testing.T) {
 			}
 		}
 
+		// A claim linked to the graded finding: its Bundle holds the
+		// Evidence, the Citations (the trial and the article), the two
+		// assessments and the claim's rating on the article's Citation.
+		claim := id(e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: "editor", Body: map[string]any{"therapy": "mesotherapy",
+			"text": "La mésothérapie soulage mieux que les comprimés.", "language": "fr", "claim_type": "comparative", "assertion": "effect"}}).Want(t, 201))
+		claimFHIR := fmt.Sprintf("/api/v1/claims/%d/fhir", claim)
+		e.s.Do(testenv.Request{Method: "GET", Path: claimFHIR}).Problem(t, 404) // appears nowhere yet
+		article := e.src(map[string]any{"kind": "web_article", "title": "La mésothérapie"})
+		e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/appearances", claim), Role: "editor", Body: map[string]any{"source_id": article}}).Want(t, 201)
+		e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/findings", claim), Role: "editor", Body: map[string]any{"finding_id": f, "stance": "supports"}}).Want(t, 201)
+		cres := e.s.Do(testenv.Request{Method: "GET", Path: claimFHIR})
+		cbundle := fhirJSON(t, cres)
+		cby := entries(t, cbundle)
+		if n := []int{len(cby["Evidence"]), len(cby["Citation"]), len(cby["ArtifactAssessment"])}; !slices.Equal(n, []int{1, 2, 3}) {
+			t.Errorf("claim bundle: Evidence, Citation, ArtifactAssessment = %v, want [1 2 3]", n)
+		}
+		var rating map[string]any
+		for _, aa := range cby["ArtifactAssessment"] {
+			if strings.HasPrefix(fmt.Sprint(aa["id"]), "claim-") {
+				rating = aa
+			}
+		}
+		if rating == nil || !strings.Contains(string(cres.Body), "La mésothérapie soulage mieux que les comprimés.") ||
+			!strings.Contains(string(cres.Body), "http://localhost:8080/fhir/CodeSystem/claim-rating") {
+			t.Errorf("claim bundle lacks the rating on the article: %s", cres.Body)
+		}
+		if strings.Contains(string(cres.Body), "DRAFT-SECRET") {
+			t.Errorf("the claim bundle contains a draft")
+		}
+
 		// What others wrote says it is R5: tsc against @types/fhir's fhir5.
-		fhircheck.Valid(t, fhircheck.Doc{Name: "graded Evidence", Type: fhircheck.Evidence, JSON: e.fhir(f, "").Body},
+		fhircheck.Valid(t, fhircheck.Doc{Name: "claim Bundle", Type: fhircheck.Bundle, JSON: cres.Body},
+			fhircheck.Doc{Name: "graded Evidence", Type: fhircheck.Evidence, JSON: e.fhir(f, "").Body},
 			fhircheck.Doc{Name: "graded finding Bundle", Type: fhircheck.Bundle, JSON: res.Body},
 			fhircheck.Doc{Name: "event-rate Evidence", Type: fhircheck.Evidence, JSON: e.fhir(hf, "").Body},
 			fhircheck.Doc{Name: "event-rate Bundle", Type: fhircheck.Bundle, JSON: e.fhir(hf, "?format=bundle").Body})

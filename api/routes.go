@@ -67,6 +67,7 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	editor.PATCH("/claims/:id/findings/:fid", h.PatchClaimFinding)
 	editor.DELETE("/claims/:id/findings/:fid", h.UnlinkClaimFinding)
 
+	read.GET("/claims/:id/fhir", h.GetClaimFHIR)
 	editor.PUT("/claims/:id/rating", h.PutRating)
 	editor.DELETE("/claims/:id/rating", h.DeleteRating)
 	read.GET("/claims/:id/history", h.ClaimHistory)

@@ -43,6 +43,7 @@ var secOperationRoles = map[string]string{
 	"listAppearances":  secPublic,
 	"createAppearance": secEditor, "patchAppearance": secEditor, "deleteAppearance": secEditor,
 	"putClaimRating": secEditor, "deleteClaimRating": secEditor,
+	"getClaimFhir": secPublic, "getFindingFhir": secPublic,
 
 	"claimHistory": secPublic, "flagCounts": secPublic, "getAgreement": secPublic,
 

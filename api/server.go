@@ -47,7 +47,8 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*gin.Engine, erro
 			fmt.Sprintf("%s is not allowed here; allowed: %s", c.Request.Method, c.Writer.Header().Get("Allow")))
 	})
 	st.SetRequiredReviews(cfg.RequiredReviews)
-	h := handlers.New(st, log, handlers.Options{RequiredReviews: cfg.RequiredReviews, WebhookPolicy: cfg.WebhookPolicy()})
+	h := handlers.New(st, log, handlers.Options{RequiredReviews: cfg.RequiredReviews, WebhookPolicy: cfg.WebhookPolicy(),
+		PublicBaseURL: cfg.PublicBaseURL})
 	addRoutes(r, cfg, st, h, openapi3, m.handler(), log)
 	return r, nil
 }

@@ -124,3 +124,62 @@ func (h *Handler) GetFindingFHIR(c *gin.Context) {
 	}
 	h.writeFHIR(c, ev)
 }
+
+// GetClaimFHIR returns a claim's rating and its evidence as a FHIR R5 Bundle.
+//
+//	@Summary		Get a claim as a FHIR R5 Bundle
+//	@Description	A `Bundle` of type collection (unique fullUrl per entry, every reference resolving inside it): the `Evidence` of each linked finding, a `Citation` per source (the findings' sources and the article the claim appears in first), an `ArtifactAssessment` per submitted assessment of a graded finding (pseudonymous authors; drafts and assessments of ungraded findings are never exported), and the claim's own rating as an `ArtifactAssessment` on the article's Citation: a `comment` with the verbatim claim (its language as a classifier) and a `rating` classified in the local CodeSystem {PUBLIC_BASE_URL}/fhir/CodeSystem/claim-rating, with the rating explanation and a `justification` relatedArtifact per Evidence. A claim that appears nowhere has no article to assess: 404. The body is FHIR's shape (see hl7.org/fhir/R5), not this API's.
+//	@ID				getClaimFhir
+//	@Tags			claims
+//	@Produce		application/fhir+json
+//	@Param			id	path		int	true	"Claim id"
+//	@Success		200	{object}	fhirResource
+//	@Failure		400	{object}	Problem
+//	@Failure		401	{object}	Problem
+//	@Failure		404	{object}	Problem
+//	@Failure		410	{object}	Problem
+//	@Failure		429	{object}	Problem
+//	@Failure		503	{object}	Problem
+//	@Header			all	{integer}	X-RateLimit-Limit		"Requests allowed per minute"
+//	@Header			all	{integer}	X-RateLimit-Remaining	"Requests left in the current window"
+//	@Header			all	{integer}	X-RateLimit-Reset		"Seconds until the limit is fully restored"
+//	@Router			/api/v1/claims/{id}/fhir [get]
+func (h *Handler) GetClaimFHIR(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok || !checkQuery(c) {
+		return
+	}
+	ctx := c.Request.Context()
+	d, err := h.storeFor(c).GetClaim(ctx, id)
+	if err != nil {
+		writeError(c, h.log, err)
+		return
+	}
+	if len(d.Appearances) == 0 {
+		writeError(c, h.log, fmt.Errorf("claim %d appears in no article, so there is no article to assess in FHIR: %w", id, store.ErrNotFound))
+		return
+	}
+	ids := make([]int64, len(d.Findings))
+	for i, cf := range d.Findings {
+		ids[i] = cf.FindingID
+	}
+	var findings []fhir.Finding
+	if len(ids) > 0 {
+		rows, err := h.storeFor(c).FindingExports(ctx, ids...)
+		if err != nil {
+			writeError(c, h.log, err)
+			return
+		}
+		for _, r := range rows {
+			findings = append(findings, toFHIRFinding(r))
+		}
+	}
+	b, err := fhir.ClaimBundle(fhir.Claim{ID: d.Claim.ID, Text: d.Claim.Text, Language: d.Claim.Language, Rating: d.Claim.Rating,
+		RatingExplanation: d.Claim.RatingExplanation, Article: toFHIRSource(d.Appearances[0].Source), Findings: findings,
+		BaseURL: h.opts.PublicBaseURL})
+	if err != nil {
+		writeError(c, h.log, err)
+		return
+	}
+	h.writeFHIR(c, b)
+}

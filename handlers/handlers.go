@@ -21,6 +21,9 @@ type Options struct {
 	// WebhookPolicy says which webhook URLs may be registered
 	// (WEBHOOK_ALLOW_PRIVATE).
 	WebhookPolicy webhook.Policy
+	// PublicBaseURL is PUBLIC_BASE_URL: exports name their local code
+	// systems under it.
+	PublicBaseURL string
 }
 
 // Handler serves the API's endpoints.
