@@ -57,6 +57,11 @@ type Config struct {
 	// http(s) URL, no trailing slash): exports name their local code
 	// systems and pages under it.
 	PublicBaseURL string
+	// PublisherName and PublisherURL name the fact-checking organisation,
+	// the author of the exported ClaimReviews (PUBLISHER_NAME,
+	// PUBLISHER_URL; the URL defaults to PUBLIC_BASE_URL).
+	PublisherName string
+	PublisherURL  string
 }
 
 // LoadConfig reads the configuration through getenv and reports every bad
@@ -136,6 +141,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if u, err := url.Parse(cfg.PublicBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
 		u.RawQuery != "" || u.Fragment != "" {
 		errs = append(errs, fmt.Sprintf("PUBLIC_BASE_URL=%q: want an absolute http or https URL such as https://claims.example.org", getenv("PUBLIC_BASE_URL")))
+	}
+	cfg.PublisherName = strings.TrimSpace(or(getenv("PUBLISHER_NAME"), "claimgrade"))
+	cfg.PublisherURL = or(getenv("PUBLISHER_URL"), cfg.PublicBaseURL)
+	if u, err := url.Parse(cfg.PublisherURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Sprintf("PUBLISHER_URL=%q: want an absolute http or https URL such as https://factcheck.example.org", getenv("PUBLISHER_URL")))
 	}
 	cfg.DB.SQLLog = cfg.LogLevel == slog.LevelDebug
 	if len(errs) > 0 {

@@ -68,6 +68,8 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	editor.DELETE("/claims/:id/findings/:fid", h.UnlinkClaimFinding)
 
 	read.GET("/claims/:id/fhir", h.GetClaimFHIR)
+	read.GET("/claims/:id/claimreview", h.GetClaimReview)
+	read.GET("/claimreview", h.ListClaimReviews)
 	editor.PUT("/claims/:id/rating", h.PutRating)
 	editor.DELETE("/claims/:id/rating", h.DeleteRating)
 	read.GET("/claims/:id/history", h.ClaimHistory)

@@ -48,7 +48,8 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*gin.Engine, erro
 	})
 	st.SetRequiredReviews(cfg.RequiredReviews)
 	h := handlers.New(st, log, handlers.Options{RequiredReviews: cfg.RequiredReviews, WebhookPolicy: cfg.WebhookPolicy(),
-		PublicBaseURL: cfg.PublicBaseURL})
+		PublicBaseURL: cfg.PublicBaseURL,
+		PublisherName: cfg.PublisherName, PublisherURL: cfg.PublisherURL})
 	addRoutes(r, cfg, st, h, openapi3, m.handler(), log)
 	return r, nil
 }

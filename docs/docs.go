@@ -298,6 +298,149 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/claimreview": {
+            "get": {
+                "description": "The rated claims (not not_rated, not archived) in id order as a schema.org ` + "`" + `DataFeed` + "`" + ` in ` + "`" + `application/ld+json` + "`" + `, each a ` + "`" + `DataFeedItem` + "`" + ` with ` + "`" + `dateModified` + "`" + ` (when the claim was last rated) and the ` + "`" + `item` + "`" + `, its ClaimReview (as GET /api/v1/claims/{id}/claimreview, without its own @context). Keyset-paged: when there is more, the ` + "`" + `Link` + "`" + ` header (rel=\"next\") carries the next page's cursor. ` + "`" + `updated_since` + "`" + ` (RFC 3339) keeps the claims changed or rated at or after that instant.",
+                "produces": [
+                    "application/ld+json"
+                ],
+                "tags": [
+                    "claims"
+                ],
+                "summary": "List ClaimReviews (schema.org DataFeed)",
+                "operationId": "listClaimReviews",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "format": "date-time",
+                        "description": "RFC 3339 instant: only claims changed or rated since",
+                        "name": "updated_since",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 200,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 50,
+                        "description": "Page size (1-200)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Cursor from the previous page's Link header",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ClaimReviewFeed"
+                        },
+                        "headers": {
+                            "Link": {
+                                "type": "string",
+                                "description": "The next page, rel=\\\"next\\\", when there is one"
+                            },
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/claims": {
             "get": {
                 "description": "Live (not archived) claims by id, keyset-paginated, with their derived rating, certainty and flags. Every filter is index-backed; ` + "`" + `flag` + "`" + ` may repeat and all given flags must hold.",
@@ -1502,6 +1645,170 @@ const docTemplate = `{
                         "description": "Service Unavailable",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/claims/{id}/claimreview": {
+            "get": {
+                "description": "The claim's rating as a schema.org ` + "`" + `ClaimReview` + "`" + ` in ` + "`" + `application/ld+json` + "`" + ` (mapping in docs/claimreview.md): ` + "`" + `url` + "`" + ` is the public fact-check page ` + "`" + `{PUBLIC_BASE_URL}/claims/{id}` + "`" + `, ` + "`" + `claimReviewed` + "`" + ` the claim's summary (else its text), ` + "`" + `datePublished` + "`" + ` the day the claim was recorded, ` + "`" + `dateModified` + "`" + ` when it was last rated, ` + "`" + `author` + "`" + ` the fact-checker (PUBLISHER_NAME, PUBLISHER_URL), ` + "`" + `reviewRating` + "`" + ` a ` + "`" + `Rating` + "`" + ` (accurate 5, overstated 3, false 1, bestRating 5, worstRating 1; unproven has no number, only alternateName \"Unproven\"), ` + "`" + `itemReviewed` + "`" + ` a ` + "`" + `Claim` + "`" + ` with its appearances as CreativeWorks, and the sources of the linked findings as ScholarlyArticle ` + "`" + `citation` + "`" + `s. A claim rated not_rated has no review: 404, saying so.",
+                "produces": [
+                    "application/ld+json"
+                ],
+                "tags": [
+                    "claims"
+                ],
+                "summary": "Get a claim's ClaimReview (schema.org JSON-LD)",
+                "operationId": "getClaimReview",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Claim id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ClaimReview"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "410": {
+                        "description": "Gone",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
                         }
                     }
                 }
@@ -8025,6 +8332,50 @@ const docTemplate = `{
                 "therapy": {
                     "type": "string",
                     "example": "mesotherapy"
+                }
+            }
+        },
+        "ClaimReview": {
+            "type": "object",
+            "required": [
+                "@context",
+                "@type"
+            ],
+            "properties": {
+                "@context": {
+                    "description": "The JSON-LD context, https://schema.org.",
+                    "type": "string",
+                    "example": "https://schema.org"
+                },
+                "@type": {
+                    "description": "The schema.org type: ClaimReview.",
+                    "type": "string",
+                    "enum": [
+                        "ClaimReview"
+                    ],
+                    "example": "ClaimReview"
+                }
+            }
+        },
+        "ClaimReviewFeed": {
+            "type": "object",
+            "required": [
+                "@context",
+                "@type"
+            ],
+            "properties": {
+                "@context": {
+                    "description": "The JSON-LD context, https://schema.org.",
+                    "type": "string",
+                    "example": "https://schema.org"
+                },
+                "@type": {
+                    "description": "The schema.org type: DataFeed.",
+                    "type": "string",
+                    "enum": [
+                        "DataFeed"
+                    ],
+                    "example": "DataFeed"
                 }
             }
         },

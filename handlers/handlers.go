@@ -24,6 +24,10 @@ type Options struct {
 	// PublicBaseURL is PUBLIC_BASE_URL: exports name their local code
 	// systems under it.
 	PublicBaseURL string
+	// PublisherName and PublisherURL are the author of the ClaimReviews
+	// (PUBLISHER_NAME, PUBLISHER_URL).
+	PublisherName string
+	PublisherURL  string
 }
 
 // Handler serves the API's endpoints.
