@@ -44,6 +44,7 @@ var secOperationRoles = map[string]string{
 	"createAppearance": secEditor, "patchAppearance": secEditor, "deleteAppearance": secEditor,
 	"putClaimRating": secEditor, "deleteClaimRating": secEditor,
 	"getClaimFhir": secPublic, "getFindingFhir": secPublic,
+	"getClaimReview": secPublic, "listClaimReviews": secPublic,
 
 	"claimHistory": secPublic, "flagCounts": secPublic, "getAgreement": secPublic,
 
