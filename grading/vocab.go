@@ -181,19 +181,20 @@ func (t ClaimType) Validate() error { _, err := ParseClaimType(string(t)); retur
 // Scan reads a stored claim type (database/sql.Scanner).
 func (t *ClaimType) Scan(src any) error { return scanWord(t, src, ParseClaimType) }
 
-// LinkRole says how a source is linked to a claim.
+// LinkRole says how a source is linked to a claim. Since migration 00008
+// the evidence a claim rests on is a finding (claim_findings), so a link
+// only records where the claim appears.
 type LinkRole string
 
-// The link roles.
+// The link role.
 const (
 	RoleAppearance LinkRole = "appearance" // a place where the claim is made
-	RoleEvidence   LinkRole = "evidence"   // a study, review or guideline bearing on the claim
 )
 
-// LinkRoles returns the two link roles. Each call returns a new slice.
-func LinkRoles() []LinkRole { return []LinkRole{RoleAppearance, RoleEvidence} }
+// LinkRoles returns the link roles. Each call returns a new slice.
+func LinkRoles() []LinkRole { return []LinkRole{RoleAppearance} }
 
-// ParseLinkRole accepts exactly the two roles.
+// ParseLinkRole accepts exactly the link roles.
 func ParseLinkRole(s string) (LinkRole, error) { return parseWord("link role", s, LinkRoles()) }
 
 // Validate reports a value outside the vocabulary.
