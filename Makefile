@@ -24,8 +24,8 @@ run: ## Run the API locally (go run .; config from the environment)
 build: ## Build the static binary bin/claimgrade (CGO_ENABLED=0)
 	CGO_ENABLED=0 $(GO) build -o $(BIN) .
 
-test: ## Run all tests (also on PostgreSQL when TEST_DATABASE_URL is set)
-	$(GO) test -count=1 -timeout 30m ./...
+test: ## Run all tests, one package at a time (they share one PostgreSQL; also on PostgreSQL when TEST_DATABASE_URL is set)
+	$(GO) test -count=1 -p 1 -timeout 30m ./...
 
 test-race: ## Run the packages with concurrent code under the race detector (needs cgo)
 	CGO_ENABLED=1 $(GO) test -race -count=1 . ./api ./store ./review ./dataset ./internal/faultproxy
