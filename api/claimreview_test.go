@@ -139,3 +139,60 @@ func TestClaimReviewPrivate(t *testing.T) {
 		s.Do(testenv.Request{Method: "GET", Path: "/api/v1/claimreview", Role: "reader"}).Want(t, http.StatusOK)
 	})
 }
+
+// TestClaimReviewFeedFollowsWhatItShows: a partner syncing the feed by
+// updated_since sees a claim again when an appearance or a source the
+// review shows changes, though the rating did not; the review's ETag is a
+// digest of its bytes (304 while unchanged, a new tag after the change).
+func TestClaimReviewFeedFollowsWhatItShows(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		e := newCatalogEnv(t, st)
+		e.mesotherapy()
+		first := e.ratedClaim("Mesotherapie lindert Rückenschmerzen deutlich.", works, "supports")
+		second := e.ratedClaim("Mesotherapie lindert Rückenschmerzen spürbar.", works, "supports")
+		since := func(mark time.Time) []any {
+			return ldJSON(t, e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/claimreview?updated_since=" + mark.UTC().Format(time.RFC3339Nano)}))["dataFeedElement"].([]any)
+		}
+		review := func(id int64) *testenv.Response {
+			return e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d/claimreview", id)})
+		}
+		tag := review(first).Header.Get("ETag")
+		if tag == "" {
+			t.Fatal("ClaimReview without an ETag")
+		}
+		if res := e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d/claimreview", first), Headers: map[string]string{"If-None-Match": tag}}); res.Status != http.StatusNotModified {
+			t.Errorf("If-None-Match with the current tag: %d, want 304", res.Status)
+		}
+
+		time.Sleep(5 * time.Millisecond)
+		mark := time.Now()
+		if n := len(since(mark)); n != 0 {
+			t.Fatalf("%d feed elements changed since the mark, want 0", n)
+		}
+		apps := e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d/appearances", first)}).Want(t, 200)["data"].([]any)
+		app := apps[0].(map[string]any)
+		e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/claims/%d/appearances/%d", first, testenv.ID(app)), Role: "editor",
+			Body: map[string]any{"url": "https://news.example/meso/corrected"}, Headers: map[string]string{"If-Match": fmt.Sprintf(`"%v"`, app["version"])}}).Want(t, 200)
+		els := since(mark)
+		if len(els) != 1 || els[0].(map[string]any)["item"].(map[string]any)["url"] != review(first).JSON(t)["url"] {
+			t.Errorf("after an appearance of claim %d changed, the feed since the mark = %v, want that claim only", first, els)
+		}
+		res := review(first)
+		if res.Header.Get("ETag") == tag {
+			t.Errorf("the review's ETag %s did not change with its appearance's url", tag)
+		}
+		if !strings.Contains(string(res.Body), "https://news.example/meso/corrected") {
+			t.Errorf("the review does not show the corrected appearance: %s", res.Body)
+		}
+
+		time.Sleep(5 * time.Millisecond)
+		mark = time.Now()
+		apps = e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d/appearances", second)}).Want(t, 200)["data"].([]any)
+		src := apps[0].(map[string]any)["source"].(map[string]any)
+		e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/sources/%d", testenv.ID(src)), Role: "editor",
+			Body: map[string]any{"title": "Spritzen gegen Rückenschmerzen (korrigiert)"}, Headers: map[string]string{"If-Match": fmt.Sprintf(`"%v"`, src["version"])}}).Want(t, 200)
+		if els := since(mark); len(els) != 1 {
+			t.Errorf("after the article of claim %d was retitled, %d feed elements since the mark, want 1", second, len(els))
+		}
+	})
+}

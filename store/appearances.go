@@ -131,6 +131,9 @@ func (s *Store) CreateAppearance(ctx context.Context, a Actor, claimID int64, in
 		if err := audit(tx, a, "appearance.created", "appearance", l.ID, &claimID, nil, models.SnapshotOfAppearance(l)); err != nil {
 			return err
 		}
+		if err := touchClaims(tx, "id = ?", claimID); err != nil {
+			return err
+		}
 		return s.rederive(tx, a, []int64{claimID}, "appearance.created")
 	})
 	return l, err
@@ -184,7 +187,10 @@ func (s *Store) UpdateAppearance(ctx context.Context, a Actor, claimID, id, vers
 		if res.Error != nil {
 			return fmt.Errorf("update appearance %d: %w", id, classify(res.Error))
 		}
-		return audit(tx, a, "appearance.updated", "appearance", id, &claimID, models.SnapshotOfAppearance(before), models.SnapshotOfAppearance(l))
+		if err := audit(tx, a, "appearance.updated", "appearance", id, &claimID, models.SnapshotOfAppearance(before), models.SnapshotOfAppearance(l)); err != nil {
+			return err
+		}
+		return touchClaims(tx, "id = ?", claimID)
 	})
 	return l, err
 }
@@ -209,6 +215,21 @@ func (s *Store) DeleteAppearance(ctx context.Context, a Actor, claimID, id, vers
 		if err := audit(tx, a, "appearance.deleted", "appearance", id, &claimID, models.SnapshotOfAppearance(l), nil); err != nil {
 			return err
 		}
+		if err := touchClaims(tx, "id = ?", claimID); err != nil {
+			return err
+		}
 		return s.rederive(tx, a, []int64{claimID}, "appearance.deleted")
 	})
+}
+
+// touchClaims sets updated_at on the claims matching where: a claim's
+// exports (ClaimReview, its DataFeed's updated_since) show its appearances
+// and the sources behind them, so a change to those is a change to the
+// claim for a partner syncing by time, though the claim's own version (its
+// If-Match) stays.
+func touchClaims(tx *gorm.DB, where string, args ...any) error {
+	if err := tx.Model(&models.Claim{}).Where(where, args...).UpdateColumn("updated_at", now()).Error; err != nil {
+		return fmt.Errorf("touch claims: %w", classify(err))
+	}
+	return nil
 }

@@ -470,6 +470,12 @@ func (s *Store) UpdateSource(ctx context.Context, a Actor, id int64, version int
 		if err := audit(tx, a, action, "source", id, nil, models.SnapshotOfSource(before), models.SnapshotOfSource(src)); err != nil {
 			return err
 		}
+		// The claims that appear in the source, or cite it through a linked
+		// finding, show it in their exports.
+		if err := touchClaims(tx, "id IN (SELECT claim_id FROM links WHERE source_id = ?) OR id IN "+
+			"(SELECT cf.claim_id FROM claim_findings cf JOIN finding_sources fs ON fs.finding_id = cf.finding_id WHERE fs.source_id = ?)", id, id); err != nil {
+			return err
+		}
 		designChanged := (src.IncludedDesign == nil) != (before.IncludedDesign == nil) ||
 			(src.IncludedDesign != nil && *src.IncludedDesign != *before.IncludedDesign)
 		if src.Retracted != before.Retracted || includesChanged || src.Kind != before.Kind || designChanged {
