@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -193,12 +194,19 @@ func TestFindingFHIR(t *testing.T) {
 		claim := id(e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: "editor", Body: map[string]any{"therapy": "mesotherapy",
 			"text": "La mésothérapie soulage mieux que les comprimés.", "language": "fr", "claim_type": "comparative", "assertion": "effect"}}).Want(t, 201))
 		claimFHIR := fmt.Sprintf("/api/v1/claims/%d/fhir", claim)
-		e.s.Do(testenv.Request{Method: "GET", Path: claimFHIR}).Problem(t, 404) // appears nowhere yet
+		if p := e.s.Do(testenv.Request{Method: "GET", Path: claimFHIR}).Problem(t, 404); !strings.Contains(fmt.Sprint(p["detail"]), "appears in no article") {
+			t.Errorf("404 of a claim that appears nowhere: detail %q, want it to say why", p["detail"])
+		}
 		article := e.src(map[string]any{"kind": "web_article", "title": "La mésothérapie"})
 		e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/appearances", claim), Role: "editor", Body: map[string]any{"source_id": article}}).Want(t, 201)
 		e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/findings", claim), Role: "editor", Body: map[string]any{"finding_id": f, "stance": "supports"}}).Want(t, 201)
 		cres := e.s.Do(testenv.Request{Method: "GET", Path: claimFHIR})
 		cbundle := fhirJSON(t, cres)
+		if tag := cres.Header.Get("ETag"); tag == "" {
+			t.Error("claim bundle without an ETag")
+		} else if res := e.s.Do(testenv.Request{Method: "GET", Path: claimFHIR, Headers: map[string]string{"If-None-Match": tag}}); res.Status != http.StatusNotModified {
+			t.Errorf("claim bundle with If-None-Match %s: %d, want 304", tag, res.Status)
+		}
 		cby := entries(t, cbundle)
 		if n := []int{len(cby["Evidence"]), len(cby["Citation"]), len(cby["ArtifactAssessment"])}; !slices.Equal(n, []int{1, 2, 3}) {
 			t.Errorf("claim bundle: Evidence, Citation, ArtifactAssessment = %v, want [1 2 3]", n)

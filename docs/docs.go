@@ -1668,6 +1668,12 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy (a digest of the body)",
+                        "name": "If-None-Match",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -1676,6 +1682,23 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/ClaimReview"
                         },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not Modified",
                         "headers": {
                             "X-RateLimit-Limit": {
                                 "type": "integer",
@@ -1832,6 +1855,12 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy (a digest of the body)",
+                        "name": "If-None-Match",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -1840,6 +1869,23 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/FHIRResource"
                         },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not Modified",
                         "headers": {
                             "X-RateLimit-Limit": {
                                 "type": "integer",
@@ -3648,6 +3694,12 @@ const docTemplate = `{
                         "description": "evidence (default) or bundle",
                         "name": "format",
                         "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy (a digest of the body)",
+                        "name": "If-None-Match",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -3656,6 +3708,23 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/FHIRResource"
                         },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not Modified",
                         "headers": {
                             "X-RateLimit-Limit": {
                                 "type": "integer",

@@ -71,7 +71,7 @@ func (h *Handler) writeLD(c *gin.Context, v any) {
 		writeError(c, h.log, fmt.Errorf("encode JSON-LD: %w", err))
 		return
 	}
-	c.Data(http.StatusOK, LDJSONContentType, body)
+	writeBodyTagged(c, LDJSONContentType, body)
 }
 
 // GetClaimReview returns a rated claim as schema.org ClaimReview.
@@ -81,8 +81,10 @@ func (h *Handler) writeLD(c *gin.Context, v any) {
 //	@ID				getClaimReview
 //	@Tags			claims
 //	@Produce		application/ld+json
-//	@Param			id	path		int	true	"Claim id"
-//	@Success		200	{object}	claimReviewDoc
+//	@Param			id				path		int		true	"Claim id"
+//	@Param			If-None-Match	header		string	false	"ETag of a cached copy (a digest of the body)"
+//	@Success		200				{object}	claimReviewDoc
+//	@Success		304
 //	@Failure		400	{object}	Problem
 //	@Failure		401	{object}	Problem
 //	@Failure		404	{object}	Problem

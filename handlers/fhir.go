@@ -70,7 +70,7 @@ func (h *Handler) writeFHIR(c *gin.Context, r fhir.Resource) {
 		writeError(c, h.log, fmt.Errorf("encode FHIR %s: %w", r.ResourceType(), err))
 		return
 	}
-	c.Data(http.StatusOK, FHIRContentType, body)
+	writeBodyTagged(c, FHIRContentType, body)
 }
 
 // GetFindingFHIR returns a finding as FHIR R5.
@@ -80,17 +80,19 @@ func (h *Handler) writeFHIR(c *gin.Context, r fhir.Resource) {
 //	@ID				getFindingFhir
 //	@Tags			findings
 //	@Produce		application/fhir+json
-//	@Param			id		path		int		true	"Finding id"
-//	@Param			format	query		string	false	"evidence (default) or bundle"	Enums(evidence, bundle)
-//	@Success		200		{object}	fhirResource
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem
-//	@Failure		404		{object}	Problem
-//	@Failure		429		{object}	Problem
-//	@Failure		503		{object}	Problem
-//	@Header			all		{integer}	X-RateLimit-Limit		"Requests allowed per minute"
-//	@Header			all		{integer}	X-RateLimit-Remaining	"Requests left in the current window"
-//	@Header			all		{integer}	X-RateLimit-Reset		"Seconds until the limit is fully restored"
+//	@Param			id				path		int		true	"Finding id"
+//	@Param			format			query		string	false	"evidence (default) or bundle"	Enums(evidence, bundle)
+//	@Param			If-None-Match	header		string	false	"ETag of a cached copy (a digest of the body)"
+//	@Success		200				{object}	fhirResource
+//	@Success		304
+//	@Failure		400	{object}	Problem
+//	@Failure		401	{object}	Problem
+//	@Failure		404	{object}	Problem
+//	@Failure		429	{object}	Problem
+//	@Failure		503	{object}	Problem
+//	@Header			all	{integer}	X-RateLimit-Limit		"Requests allowed per minute"
+//	@Header			all	{integer}	X-RateLimit-Remaining	"Requests left in the current window"
+//	@Header			all	{integer}	X-RateLimit-Reset		"Seconds until the limit is fully restored"
 //	@Router			/api/v1/findings/{id}/fhir [get]
 func (h *Handler) GetFindingFHIR(c *gin.Context) {
 	id, ok := pathID(c, "id")
@@ -132,8 +134,10 @@ func (h *Handler) GetFindingFHIR(c *gin.Context) {
 //	@ID				getClaimFhir
 //	@Tags			claims
 //	@Produce		application/fhir+json
-//	@Param			id	path		int	true	"Claim id"
-//	@Success		200	{object}	fhirResource
+//	@Param			id				path		int		true	"Claim id"
+//	@Param			If-None-Match	header		string	false	"ETag of a cached copy (a digest of the body)"
+//	@Success		200				{object}	fhirResource
+//	@Success		304
 //	@Failure		400	{object}	Problem
 //	@Failure		401	{object}	Problem
 //	@Failure		404	{object}	Problem
@@ -156,7 +160,7 @@ func (h *Handler) GetClaimFHIR(c *gin.Context) {
 		return
 	}
 	if len(d.Appearances) == 0 {
-		writeError(c, h.log, fmt.Errorf("claim %d appears in no article, so there is no article to assess in FHIR: %w", id, store.ErrNotFound))
+		Fail(c, http.StatusNotFound, TypeNotFound, fmt.Sprintf("claim %d appears in no article: its FHIR rating is an ArtifactAssessment on the article's Citation, so there is nothing to export until an appearance is recorded", id))
 		return
 	}
 	ids := make([]int64, len(d.Findings))

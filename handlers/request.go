@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -384,6 +386,23 @@ func writeTagged(c *gin.Context, status int, tag string, body any) {
 		return
 	}
 	c.JSON(status, body)
+}
+
+// writeBodyTagged writes an encoded document whose ETag is a digest of its
+// bytes: for exports (FHIR, JSON-LD) that are built from many records and
+// written whole, the body itself is the most direct validator. A GET whose
+// If-None-Match names it gets 304.
+func writeBodyTagged(c *gin.Context, contentType string, body []byte) {
+	sum := sha256.Sum256(body)
+	tag := `"` + hex.EncodeToString(sum[:digestLength]) + `"`
+	c.Header("ETag", tag)
+	if c.Request.Method == http.MethodGet && matchesETag(c.GetHeader("If-None-Match"), tag) {
+		c.Status(http.StatusNotModified)
+		c.Writer.WriteHeaderNow()
+		c.Abort()
+		return
+	}
+	c.Data(http.StatusOK, contentType, body)
 }
 
 func matchesETag(header, tag string) bool {
