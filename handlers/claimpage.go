@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -132,6 +133,9 @@ func (h *Handler) claimPageView(d store.ClaimDetail, ld []byte) (claimPageView, 
 		Therapy: cl.Therapy.Name, Rating: cl.Rating, Certainty: deref(cl.Certainty), Editor: cl.RatingSource == grading.SourceEditor,
 		OverrideRationale: deref(cl.OverrideRationale), Explanation: cl.RatingExplanation, Tables: toPageTables(d.Findings),
 		Publisher: h.publisher()}
+	if primary, _, _ := strings.Cut(strings.ToLower(cl.Language), "-"); primary == "en" || v.TextEn == cl.Text {
+		v.TextEn = "" // nothing to translate
+	}
 	v.Rated = cl.Rating != grading.RatingNotRated
 	if cl.RatedAt != nil {
 		v.RatedAt = cl.RatedAt.UTC().Format(time.DateOnly)
