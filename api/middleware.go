@@ -237,6 +237,20 @@ func requireRead(public bool) gin.HandlerFunc {
 	return requireRole(models.RoleReader)
 }
 
+// publicPage guards the server-rendered public pages: with PUBLIC_READ=false
+// they answer 404 (problem+json), since a browser sends no API key and the
+// pages hold nothing a key could unlock.
+func publicPage(public bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !public {
+			handlers.Fail(c, http.StatusNotFound, handlers.TypeNotFound,
+				"no public page: this server does not publish its claims (PUBLIC_READ=false)")
+			return
+		}
+		c.Next()
+	}
+}
+
 // securityHeaders sets headers every response should carry.
 func securityHeaders() gin.HandlerFunc {
 	return func(c *gin.Context) {

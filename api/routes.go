@@ -24,14 +24,24 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	// without a key gets a shorter deadline and a bounded share of the pool
 	// (middleware.go). These come first so that every route below gets them.
 	limits := newRateLimiter(cfg.RateLimitKey, cfg.RateLimitAnon, time.Now, maxBuckets, bucketIdle)
+	anonymous := anonymousLimits(cfg.AnonymousTimeout, cfg.AnonymousConcurrency)
 	r.Use(apiOnly(authenticate(st, log, limits.rejected)), apiOnly(limits.limit()), apiOnly(cleanURL()), apiOnly(limitQuery()),
-		apiOnly(anonymousLimits(cfg.AnonymousTimeout, cfg.AnonymousConcurrency)))
+		apiOnly(anonymous))
 
 	r.GET("/healthz", h.Healthz)
 	r.GET("/readyz", h.Readyz)
 	r.GET("/metrics", metrics)
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(200, "application/json", openapi3) })
 	r.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerFiles.Handler, ginSwagger.InstanceName(docInstance), ginSwagger.PersistAuthorization(true)))
+
+	// The public fact-check page of a claim (outside /api/v1: browsers
+	// send no key). It is anonymous traffic: the client IP's rate limit,
+	// the anonymous deadline and pool share (the same slots as the API's
+	// anonymous reads), and a NUL-free, UTF-8 URL. With PUBLIC_READ=false
+	// it does not exist (404).
+	page := r.Group("", publicPage(cfg.PublicRead), limits.limit(), cleanURL(), limitQuery(), anonymous)
+	page.GET("/claims/:id", h.ClaimPage)
+	page.HEAD("/claims/:id", h.ClaimPage)
 
 	// Every write (POST, PUT, PATCH, DELETE) runs in one transaction that
 	// commits before the response is sent (transaction.go). POSTs of the

@@ -7245,6 +7245,75 @@ const docTemplate = `{
                 }
             }
         },
+        "/claims/{id}": {
+            "get": {
+                "description": "Server-rendered HTML, no JavaScript, outside /api/v1: the claim verbatim in its language (` + "`" + `\u003chtml lang\u003e` + "`" + ` is the claim's language; labels in en, de, it or fr, English otherwise), its appearances, its rating with explanation, rating source (rules or an editor's override, with its rationale) and date, and the linked findings with their stance and summary-of-findings rows (as GET /api/v1/questions/{id}/summary builds them) with footnotes for each downgrade and upgrade. A rated claim's page embeds its ClaimReview as ` + "`" + `\u003cscript type=\"application/ld+json\"\u003e` + "`" + `, byte for byte the document GET /api/v1/claims/{id}/claimreview serves; an unrated claim's page says it is not yet rated and has none. ` + "`" + `\u003clink rel=\"canonical\"\u003e` + "`" + ` is ` + "`" + `{PUBLIC_BASE_URL}/claims/{id}` + "`" + `. The ETag covers the claim, its appearances and its linked findings with their grades. HEAD answers the same headers.\n\nErrors are problem+json: 404 for an unknown id or one that is not an id, and for every claim when PUBLIC_READ=false (a browser sends no API key, so the page is not served at all); 410 for an archived claim.",
+                "produces": [
+                    "text/html"
+                ],
+                "tags": [
+                    "pages"
+                ],
+                "summary": "The public fact-check page of a claim (HTML)",
+                "operationId": "getClaimPage",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Claim id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The page",
+                        "schema": {
+                            "type": "string"
+                        }
+                    },
+                    "304": {
+                        "description": "Not Modified"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "410": {
+                        "description": "Gone",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/healthz": {
             "get": {
                 "produces": [

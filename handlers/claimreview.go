@@ -65,10 +65,21 @@ func (h *Handler) claimReviewOf(d store.ClaimDetail) (claimreview.ClaimReview, e
 	return claimreview.Review(claimReviewInput(d), h.opts.PublicBaseURL, h.publisher())
 }
 
-func (h *Handler) writeLD(c *gin.Context, v any) {
+// ldBytes encodes a JSON-LD document as the exports send it. The public
+// claim page embeds these same bytes: encoding/json escapes <, > and &, so
+// they are safe inside a script element.
+func ldBytes(v any) ([]byte, error) {
 	body, err := json.Marshal(v)
 	if err != nil {
-		writeError(c, h.log, fmt.Errorf("encode JSON-LD: %w", err))
+		return nil, fmt.Errorf("encode JSON-LD: %w", err)
+	}
+	return body, nil
+}
+
+func (h *Handler) writeLD(c *gin.Context, v any) {
+	body, err := ldBytes(v)
+	if err != nil {
+		writeError(c, h.log, err)
 		return
 	}
 	writeBodyTagged(c, LDJSONContentType, body)

@@ -165,7 +165,7 @@ func summaryTag(s store.QuestionSummary, format string) string {
 	})
 }
 
-//go:embed templates/summary.html
+//go:embed templates/*.html
 var templateFS embed.FS
 
 // summaryPage is the printable summary-of-findings page: the table in
