@@ -278,6 +278,10 @@ func parseImport(r io.Reader) (*importFile, error) {
 			p.add(n, "", "is empty: every line holds one JSON object")
 			continue
 		}
+		if bytes.Contains(raw, []byte(`\u0000`)) {
+			p.add(n, "data", "holds a NUL character (\\u0000), which no text field may contain")
+			continue
+		}
 		var env struct {
 			Type   string          `json:"type"`
 			Data   json.RawMessage `json:"data"`
