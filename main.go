@@ -126,7 +126,7 @@ func serve(ctx context.Context, cfg api.Config, log *slog.Logger, stdout io.Writ
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      cfg.RequestTimeout + 15*time.Second,
+		WriteTimeout:      max(cfg.RequestTimeout, cfg.BulkTimeout) + 15*time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },

@@ -35,6 +35,11 @@ type Config struct {
 	Seed            bool
 	MaxBodyBytes    int64
 	RequestTimeout  time.Duration
+	// ImportMaxBytes caps the body of POST /api/v1/import (IMPORT_MAX_BYTES),
+	// and BulkTimeout is the deadline of an export or import (BULK_TIMEOUT)
+	// in place of RequestTimeout.
+	ImportMaxBytes int64
+	BulkTimeout    time.Duration
 	// AnonymousTimeout is the deadline of a request without an API key, and
 	// AnonymousConcurrency how many of them may run at once: anonymous
 	// traffic never holds more than that share of the connection pool.
@@ -113,6 +118,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	cfg.RequiredReviews = integer("REQUIRED_REVIEWS", DefaultRequiredReviews, MinRequiredReviews)
 	cfg.MaxBodyBytes = int64(integer("MAX_BODY_BYTES", 1<<20, 1024))
 	cfg.RequestTimeout = duration("REQUEST_TIMEOUT", 15*time.Second)
+	cfg.ImportMaxBytes = int64(integer("IMPORT_MAX_BYTES", 64<<20, 1024))
+	cfg.BulkTimeout = duration("BULK_TIMEOUT", 10*time.Minute)
 	cfg.AnonymousTimeout = duration("ANONYMOUS_REQUEST_TIMEOUT", 5*time.Second)
 	cfg.ShutdownTimeout = duration("SHUTDOWN_TIMEOUT", cfg.ShutdownTimeout)
 	cfg.RateLimitKey = integer("RATE_LIMIT_PER_KEY", 600, 1)

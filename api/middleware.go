@@ -83,10 +83,19 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 	})
 }
 
+// bulkPaths are the routes of the bulk export and import: they move the
+// whole catalogue, so they get BulkTimeout, and the import ImportMaxBytes.
+var bulkPaths = map[string]bool{"/api/v1/export": true, "/api/v1/import": true}
+
 // bodyLimit caps request bodies: a declared length over the cap is refused
-// at once, an undeclared one fails when reading passes the cap.
-func bodyLimit(max int64) gin.HandlerFunc {
+// at once, an undeclared one fails when reading passes the cap. The import
+// route's cap is importMax.
+func bodyLimit(defaultMax, importMax int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		max := defaultMax
+		if c.FullPath() == "/api/v1/import" {
+			max = importMax
+		}
 		if c.Request.ContentLength > max {
 			handlers.WriteError(c, nil, &http.MaxBytesError{Limit: max})
 			return
@@ -98,10 +107,15 @@ func bodyLimit(max int64) gin.HandlerFunc {
 	}
 }
 
-// deadline bounds every request, and so every query it runs.
-func deadline(d time.Duration) gin.HandlerFunc {
+// deadline bounds every request, and so every query it runs: by d, or by
+// bulk for the bulk export and import.
+func deadline(d, bulk time.Duration) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
+		limit := d
+		if bulkPaths[c.FullPath()] {
+			limit = bulk
+		}
+		ctx, cancel := context.WithTimeout(c.Request.Context(), limit)
 		defer cancel()
 		c.Request = c.Request.WithContext(ctx)
 		c.Next()

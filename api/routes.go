@@ -107,6 +107,8 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	editor.PUT("/findings/:id/grade", h.AdjudicateFinding)
 
 	read.GET("/changes", h.ListChanges)
+	read.GET("/export", h.Export)
+	editor.POST("/import", h.Import)
 
 	read.GET("/sources", h.ListSources)
 	read.GET("/sources/:id", h.GetSource)

@@ -38,7 +38,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*gin.Engine, erro
 	}
 	r.Use(requestID(), recovery(log), accessLog(log), m.observe(), securityHeaders(), corsPolicy(cfg.CORSOrigins),
 		gzip.Gzip(gzip.DefaultCompression, gzip.WithExcludedPathsRegexs([]string{`^/swagger/.*\.(png|ico)$`})),
-		bodyLimit(cfg.MaxBodyBytes), deadline(cfg.RequestTimeout))
+		bodyLimit(cfg.MaxBodyBytes, cfg.ImportMaxBytes), deadline(cfg.RequestTimeout, cfg.BulkTimeout))
 	r.NoRoute(func(c *gin.Context) {
 		handlers.Fail(c, http.StatusNotFound, handlers.TypeNotFound, fmt.Sprintf("no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})

@@ -2737,6 +2737,121 @@ const docTemplate = `{
                 }
             }
         },
+        "/api/v1/export": {
+            "get": {
+                "description": "The whole catalogue as claimgrade-ndjson version 1 (` + "`" + `application/x-ndjson` + "`" + `, one JSON object a line), streamed in constant memory: first ` + "`" + `{\"type\":\"header\",\"format\":\"claimgrade-ndjson\",\"version\":1}` + "`" + `, then ` + "`" + `{\"type\":\"therapy\"|\"source\"|\"question\"|\"finding\"|\"claim\",\"data\":{...}}` + "`" + ` lines in that order and by id, last ` + "`" + `{\"type\":\"end\",\"counts\":{...}}` + "`" + ` (a stream without it was cut short). Therapies are named by slug; the other records carry their id, and references between lines (a finding's question and sources, a review's includes, a claim's appearances and findings, a grade's assessments) use those ids. Findings embed their sources, the submitted assessments of graded findings (never drafts, never an ungraded finding's blinded assessments), every grade (with whether it is stale) and their derived certainty and flags; claims embed appearances, finding links with stance, an editor's override and their derived rating, certainty, counts and flags. Archived claims, users, API keys, webhooks, idempotency records and the audit trail are never exported. No value changes between two exports of the same catalogue (no export time, no updated_at or version), so they are byte-identical. The README describes every line type.",
+                "produces": [
+                    "application/x-ndjson"
+                ],
+                "tags": [
+                    "bulk"
+                ],
+                "summary": "Export the catalogue (NDJSON)",
+                "operationId": "exportCatalogue",
+                "responses": {
+                    "200": {
+                        "description": "NDJSON, one object a line\"\texample({\"type\":\"header\",\"format\":\"claimgrade-ndjson\",\"version\":1})",
+                        "schema": {
+                            "type": "string"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    }
+                }
+            }
+        },
         "/api/v1/findings": {
             "get": {
                 "description": "Bodies of evidence, one per question, by id, keyset-paginated, each with its question and sources embedded. Every filter is index-backed; ` + "`" + `flag` + "`" + ` may repeat (repeats are ignored) and all given flags must hold.",
@@ -4582,6 +4697,113 @@ const docTemplate = `{
                                 "type": "integer",
                                 "description": "Seconds until the limit is fully restored"
                             }
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/import": {
+            "post": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "Takes a claimgrade-ndjson file as GET /api/v1/export writes it (` + "`" + `Content-Type: application/x-ndjson` + "`" + `), at most IMPORT_MAX_BYTES (default 64 MiB). The whole file is validated first: every problem is reported with its ` + "`" + `line` + "`" + ` (1-based) and ` + "`" + `field` + "`" + ` (e.g. ` + "`" + `data.kind` + "`" + `, ` + "`" + `data.sources[0].source` + "`" + `) in a 422, up to 100 problems (the detail says when there were more). Then it is written in one transaction: any error writes nothing. Into an empty catalogue the file's ids are kept (` + "`" + `restore: true` + "`" + `: a backup restored keeps its URLs); otherwise new ids are assigned and references remapped. A source whose DOI or PMID is already catalogued is matched to that source instead of being created, a therapy whose slug exists is matched (counts ` + "`" + `matched` + "`" + `). A question with the same therapy and PICO as a catalogued one, or a live claim with the same therapy, language, text and text_en, is a 409 listing the lines: importing the same file twice never doubles the catalogue. Derived values in the file (` + "`" + `derived` + "`" + `) are ignored: ratings, certainties, counts and flags are derived again by the rules. Each imported record is recorded in the audit trail (and the changes feed) as ` + "`" + `\u003centity\u003e.imported` + "`" + `, the import as one ` + "`" + `catalogue.imported` + "`" + ` event with the counts. ` + "`" + `dry_run=true` + "`" + ` runs every check and every write and then rolls them back: the counts say what the import would do.",
+                "consumes": [
+                    "application/x-ndjson"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "bulk"
+                ],
+                "summary": "Import NDJSON into the catalogue (all or nothing)",
+                "operationId": "importCatalogue",
+                "parameters": [
+                    {
+                        "type": "boolean",
+                        "default": false,
+                        "description": "Validate and count, write nothing",
+                        "name": "dry_run",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Retry-safe key: the same key and body replay the first response",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "claimgrade-ndjson, one JSON object a line",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "string"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ImportResult"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
                         }
                     }
                 }
@@ -8707,6 +8929,11 @@ const docTemplate = `{
                     "type": "string",
                     "example": "doi"
                 },
+                "line": {
+                    "description": "The line of an imported file the problem is on (1-based), for POST /api/v1/import.",
+                    "type": "integer",
+                    "example": 12
+                },
                 "message": {
                     "type": "string",
                     "example": "must be a DOI such as 10.1155/2011/317183"
@@ -9735,6 +9962,74 @@ const docTemplate = `{
                 "next_cursor": {
                     "type": "string",
                     "x-nullable": true
+                }
+            }
+        },
+        "ImportCount": {
+            "type": "object",
+            "required": [
+                "created",
+                "matched"
+            ],
+            "properties": {
+                "created": {
+                    "type": "integer",
+                    "example": 65
+                },
+                "matched": {
+                    "description": "Records found in the catalogue instead of created: therapies by slug, sources by DOI or PMID.",
+                    "type": "integer",
+                    "example": 0
+                }
+            }
+        },
+        "ImportCounts": {
+            "type": "object",
+            "required": [
+                "claims",
+                "findings",
+                "questions",
+                "sources",
+                "therapies"
+            ],
+            "properties": {
+                "claims": {
+                    "$ref": "#/definitions/ImportCount"
+                },
+                "findings": {
+                    "$ref": "#/definitions/ImportCount"
+                },
+                "questions": {
+                    "$ref": "#/definitions/ImportCount"
+                },
+                "sources": {
+                    "$ref": "#/definitions/ImportCount"
+                },
+                "therapies": {
+                    "$ref": "#/definitions/ImportCount"
+                }
+            }
+        },
+        "ImportResult": {
+            "type": "object",
+            "required": [
+                "counts",
+                "dry_run",
+                "restore"
+            ],
+            "properties": {
+                "counts": {
+                    "$ref": "#/definitions/ImportCounts"
+                },
+                "dry_run": {
+                    "description": "True when nothing was written (dry_run=true): the counts say what the import would do.",
+                    "type": "boolean",
+                    "example": false
+                },
+                "restore": {
+                    "description": "True when the catalogue was empty: the file's ids were kept. Otherwise new ids were assigned and references remapped.",
+                    "type": "boolean",
+                    "example": true
                 }
             }
         },

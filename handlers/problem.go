@@ -33,6 +33,8 @@ type Problem struct {
 type FieldProblem struct {
 	Field   string `json:"field" example:"doi"`
 	Message string `json:"message" example:"must be a DOI such as 10.1155/2011/317183"`
+	// The line of an imported file the problem is on (1-based), for POST /api/v1/import.
+	Line int `json:"line,omitempty" example:"12"`
 	// The GRADE rule the field breaks, for a refusal by the grading rules (e.g. reason_required).
 	Code string `json:"code,omitempty" example:"reason_required"`
 } //	@name	FieldProblem
@@ -105,6 +107,11 @@ func as[T error]() func(error) bool {
 // and the HTTP edge's errors, in the order they are matched. An error that
 // matches no row is a 500 whose details go to the log, never to the client.
 var errorTable = []errorStatus{
+	// An import refused, with the line and field of every problem: 409
+	// when its records are already catalogued, 422 when the file is
+	// invalid.
+	{match: importConflict, status: http.StatusConflict, typ: TypeConflict, title: "Already imported", problem: importProblem},
+	{match: as[*store.ImportError](), status: http.StatusUnprocessableEntity, typ: TypeValidation, title: "Invalid import", problem: importProblem},
 	{match: as[*store.ValidationError](), status: http.StatusUnprocessableEntity, typ: TypeValidation, title: "Invalid input",
 		problem: func(_ *gin.Context, err error, p *Problem) {
 			var ve *store.ValidationError
@@ -207,6 +214,30 @@ var errorTable = []errorStatus{
 			c.Header("Retry-After", strconv.Itoa(RetryAfterSeconds))
 			p.Detail = "the database is unavailable; retry later"
 		}},
+}
+
+func importConflict(err error) bool {
+	var ie *store.ImportError
+	return errors.As(err, &ie) && ie.Conflict
+}
+
+// importProblem lists an import's problems, each with its line and field.
+func importProblem(_ *gin.Context, err error, p *Problem) {
+	var ie *store.ImportError
+	errors.As(err, &ie)
+	p.Errors = make([]FieldProblem, len(ie.Problems))
+	for i, lp := range ie.Problems {
+		p.Errors[i] = FieldProblem{Line: lp.Line, Field: lp.Field, Message: lp.Message}
+	}
+	switch {
+	case ie.Truncated:
+		p.Detail = fmt.Sprintf("more than %d problems in the file (the first %d are listed); nothing was imported",
+			store.MaxImportProblems, len(ie.Problems))
+	case len(ie.Problems) == 1:
+		p.Detail = "1 problem in the file; nothing was imported"
+	default:
+		p.Detail = fmt.Sprintf("%d problems in the file; nothing was imported", len(ie.Problems))
+	}
 }
 
 // lookupError finds err's row in the error table.

@@ -49,6 +49,8 @@ func Spec(t testing.TB) (*openapi3.T, routers.Router) {
 	specOnce.Do(func() {
 		// Server-rendered pages (text/html) are validated as strings.
 		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+		// The bulk export and import: NDJSON, documented as a string.
+		openapi3filter.RegisterBodyDecoder("application/x-ndjson", openapi3filter.PlainBodyDecoder)
 		raw, err := api.OpenAPI3()
 		if err != nil {
 			specErr = err
