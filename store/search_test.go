@@ -31,7 +31,8 @@ func claimIDs(t *testing.T, st *store.Store, q string) []int64 {
 func TestSearchFoldsAccentsAndCase(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		if _, err := st.CreateTherapy(ctx, queryActor, store.TherapyInput{Slug: "mesotherapy", Name: "Mesotherapy"}); err != nil {
+		if _, err := st.CreateTherapy(ctx, queryActor, store.TherapyInput{Slug: "mesotherapy", Name: "Mesotherapy", Aliases: []store.AliasInput{
+			{Alias: "Mesotherapie", Language: "de"}, {Alias: "mésothérapie", Language: "fr"}, {Alias: "mesoterapia", Language: "it"}}}); err != nil {
 			t.Fatal(err)
 		}
 		create := func(text string, en *string) int64 {
@@ -45,6 +46,7 @@ func TestSearchFoldsAccentsAndCase(t *testing.T) {
 		accented := create("La mésothérapie soulage la douleur", nil)
 		plain := create("Mesotherapie lindert Schmerzen in der Straße", catalogStr("Mesotherapy relieves pain"))
 		percent := create("Wirkt zu 100% _sicher_", nil)
+		italian := create("La mesoterapia è quasi indolore", nil)
 		archived := create("Mésothérapie archivée", nil)
 		if err := st.ArchiveClaim(ctx, queryActor, archived, 0); err != nil {
 			t.Fatal(err)
@@ -57,11 +59,11 @@ func TestSearchFoldsAccentsAndCase(t *testing.T) {
 			{"MESOTHERAPIE", []int64{accented, plain}},
 			{"Mesothérapie", []int64{accented, plain}},
 			{"thérap", []int64{accented, plain}},
-			{"relieves", []int64{plain}},             // text_en
-			{"strasse", []int64{plain}},              // ß folds to ss
-			{"STRASSE", []int64{plain}},              //
-			{"Straße", []int64{plain}},               //
-			{"é", []int64{accented, plain, percent}}, // short: no index, same folding
+			{"relieves", []int64{plain}},                      // text_en
+			{"strasse", []int64{plain}},                       // ß folds to ss
+			{"STRASSE", []int64{plain}},                       //
+			{"Straße", []int64{plain}},                        //
+			{"é", []int64{accented, plain, percent, italian}}, // short: no index, same folding
 			{"ss", []int64{plain}},
 			{"100%", []int64{percent}},
 			{"0% _s", []int64{percent}},
@@ -70,7 +72,10 @@ func TestSearchFoldsAccentsAndCase(t *testing.T) {
 			{"a_b", nil},
 			{`"quoted"`, nil}, // FTS5 syntax is never interpreted
 			{"archivée", nil},
-			{"mesoterapia", nil}, // spelling variants are not matched (no stemming)
+			{"mesoterapia", []int64{italian}},          // each language's spelling finds its own claims:
+			{"Mesoterapìa", []int64{italian}},          // folded like the others;
+			{"mesotherapie", []int64{accented, plain}}, // no stemming across spellings
+
 		}
 		for _, tt := range tests {
 			got := claimIDs(t, st, tt.q)
@@ -80,6 +85,23 @@ func TestSearchFoldsAccentsAndCase(t *testing.T) {
 			}
 			if !slices.Equal(got, want) {
 				t.Errorf("q=%q found %v, want %v", tt.q, got, want)
+			}
+		}
+
+		// Across languages, claims are grouped by their therapy, whose
+		// aliases name it in each language: therapy=mesoterapia finds the
+		// French, German and Italian claims that q=mesoterapia does not.
+		for _, alias := range []string{"mesoterapia", "Mesotherapie", "mésothérapie", "MESOTHERAPIE"} {
+			rows, _, err := st.ListClaims(ctx, store.ClaimFilter{Therapy: alias, Page: store.Page{Limit: 100}})
+			if err != nil {
+				t.Fatalf("therapy=%s: %v", alias, err)
+			}
+			var got []int64
+			for _, c := range rows {
+				got = append(got, c.ID)
+			}
+			if want := []int64{accented, plain, percent, italian}; !slices.Equal(got, want) {
+				t.Errorf("therapy=%s found %v, want every live claim %v", alias, got, want)
 			}
 		}
 
