@@ -62,7 +62,11 @@ func run(ctx context.Context) error {
 	}
 	conns, _ := strconv.Atoi(env("CONNS", "64"))
 	rounds, _ := strconv.Atoi(env("ROUNDS", "3"))
-	duration, err := time.ParseDuration(env("DURATION", "10s"))
+	defDuration := "10s"
+	if os.Getenv("SMALL") == "1" {
+		defDuration = "2s" // SMALL=1 stays under two minutes
+	}
+	duration, err := time.ParseDuration(env("DURATION", defDuration))
 	if err != nil {
 		return err
 	}
