@@ -71,3 +71,7 @@ compose-config: ## Validate docker-compose.yml
 
 clean: ## Remove build and coverage artifacts
 	rm -rf bin/ coverage.*
+
+.PHONY: bench-scale
+bench-scale: ## Scale benchmark outside CI: generate 1,000,000 claims (SMALL=1: 20,000) on PostgreSQL (TEST_DATABASE_URL), claimgrade vs a raw net/http + pgx server
+	SMALL=$(SMALL) $(GO) run ./cmd/benchscale

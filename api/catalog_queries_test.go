@@ -24,6 +24,7 @@ func TestCatalogQueryCounts(t *testing.T) {
 			t.Fatalf("claim_flags = %d, want 2 per claim (120)", n)
 		}
 		one, twenty := claims[0], claims[1]
+		var firstFinding, lastFinding int64
 		// twenty: 15 findings (each on its own trial) and 5 appearances; one:
 		// one of each.
 		question := testenv.ID(e.create("/api/v1/questions", map[string]any{"therapy": "mesotherapy", "population": "adults",
@@ -42,6 +43,10 @@ func TestCatalogQueryCounts(t *testing.T) {
 			}
 			src := testenv.ID(e.source(map[string]any{"title": fmt.Sprintf("Trial %d", i), "pmid": fmt.Sprint(1000 + i)}))
 			f := testenv.ID(e.create("/api/v1/findings", map[string]any{"question_id": question, "summary": fmt.Sprintf("Trial %d", i)}))
+			if firstFinding == 0 {
+				firstFinding = f
+			}
+			lastFinding = f
 			e.create(fmt.Sprintf("/api/v1/findings/%d/sources", f), map[string]any{"source_id": src})
 			for _, c := range targets {
 				e.linkFinding(c, f, "supports")
@@ -70,11 +75,11 @@ func TestCatalogQueryCounts(t *testing.T) {
 			// statement; a therapy filter adds the look-up of its id.
 			{"claims page", "/api/v1/claims?limit=5", "/api/v1/claims?limit=50", 1},
 			{"filtered claims page", "/api/v1/claims?limit=5&therapy=Mesotherapie&flag=ungraded&q=behauptung", "/api/v1/claims?limit=50&therapy=Mesotherapie&flag=ungraded&q=behauptung", 2},
-			// An embedded source shows its includes (one query for all of them)
-			// and a claim its finding links (one more, and a constant few per
-			// level of the findings embedded: question, therapy, flags, grade,
-			// sources and their includes).
-			{"claim detail", fmt.Sprintf("/api/v1/claims/%d", one), fmt.Sprintf("/api/v1/claims/%d", twenty), 16},
+			// A claim document (appearances, sources, includes, finding links
+			// and each finding's question, flags, grade and sources) and a finding
+			// document are one statement each (store/documents.go).
+			{"claim detail", fmt.Sprintf("/api/v1/claims/%d", one), fmt.Sprintf("/api/v1/claims/%d", twenty), 1},
+			{"finding detail", fmt.Sprintf("/api/v1/findings/%d", firstFinding), fmt.Sprintf("/api/v1/findings/%d", lastFinding), 1},
 			{"appearances page", fmt.Sprintf("/api/v1/claims/%d/appearances", one), fmt.Sprintf("/api/v1/claims/%d/appearances", twenty), 4},
 			{"sources page", "/api/v1/sources?limit=5", "/api/v1/sources?limit=20", 2},
 		}

@@ -196,20 +196,9 @@ func (s *Store) lockClaim(tx *gorm.DB, id int64) (models.Claim, error) {
 }
 
 // GetClaim returns a live claim with its therapy, flags, appearances
-// (sources embedded) and findings, in a constant number of queries.
+// (sources embedded) and findings, in one statement (claimDocument).
 func (s *Store) GetClaim(ctx context.Context, id int64) (ClaimDetail, error) {
-	db := s.db.WithContext(ctx)
-	var d ClaimDetail
-	c, err := s.claimRow(db.Preload("Therapy").Preload("Flags", orderFlags), id, false)
-	if err != nil {
-		return d, err
-	}
-	d.Claim = c
-	if err := db.Preload("Source.Includes").Where("claim_id = ?", id).Order("id").Find(&d.Appearances).Error; err != nil {
-		return d, fmt.Errorf("list appearances of claim %d: %w", id, classify(err))
-	}
-	d.Findings, err = s.claimFindings(db, id)
-	return d, err
+	return s.claimDocument(s.db.WithContext(ctx), id)
 }
 
 // claimListRow is a claim as a page of the list shows it: the columns the

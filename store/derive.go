@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"time"
@@ -322,4 +323,65 @@ func samePtr[T comparable](a, b *T) bool {
 		return a == nil && b == nil
 	}
 	return *a == *b
+}
+
+// VerifyDerived re-derives claimIDs with grading.DeriveClaim from what is
+// stored (wording, linked findings, appearances, override) and reports
+// every claim whose stored derived fields or flags differ, one line each;
+// it writes nothing. Bulk loaders (the scale benchmark's generator) check
+// a sample with it.
+func (s *Store) VerifyDerived(ctx context.Context, claimIDs []int64) ([]string, error) {
+	db := s.db.WithContext(ctx)
+	var claims []models.Claim
+	if err := db.Where("id IN ?", claimIDs).Order("id").Find(&claims).Error; err != nil {
+		return nil, fmt.Errorf("read claims: %w", classify(err))
+	}
+	if len(claims) != len(slices.Compact(slices.Sorted(slices.Values(claimIDs)))) {
+		return nil, fmt.Errorf("read claims: %d of %d found: %w", len(claims), len(claimIDs), ErrNotFound)
+	}
+	rows, err := linkedFindings(db, claimIDs)
+	if err != nil {
+		return nil, err
+	}
+	var counts []struct {
+		ClaimID int64
+		N       int
+	}
+	if err := db.Model(&models.Link{}).Select("claim_id, COUNT(*) AS n").Where("claim_id IN ?", claimIDs).
+		Group("claim_id").Scan(&counts).Error; err != nil {
+		return nil, fmt.Errorf("count appearances: %w", classify(err))
+	}
+	var stored []models.ClaimFlag
+	if err := db.Where("claim_id IN ?", claimIDs).Find(&stored).Error; err != nil {
+		return nil, fmt.Errorf("read flags: %w", classify(err))
+	}
+	findings := map[int64][]linkedFindingRow{}
+	for _, r := range rows {
+		findings[r.ClaimID] = append(findings[r.ClaimID], r)
+	}
+	appearances := map[int64]int{}
+	for _, c := range counts {
+		appearances[c.ClaimID] = c.N
+	}
+	had := map[int64][]grading.Flag{}
+	for _, f := range stored {
+		had[f.ClaimID] = append(had[f.ClaimID], f.Flag)
+	}
+	var out []string
+	for _, c := range claims {
+		d, err := grading.DeriveClaim(claimState(c, findings[c.ID], appearances[c.ID]))
+		if err != nil {
+			return nil, fmt.Errorf("derive claim %d: %w", c.ID, err)
+		}
+		old := had[c.ID]
+		slices.Sort(old)
+		got := fmt.Sprintf("rating=%s source=%s certainty=%s support=%d refute=%d appearances=%d basis=%s flags=%v explanation=%q",
+			c.Rating, c.RatingSource, grading.Deref(c.Certainty), c.SupportCount, c.RefuteCount, c.AppearanceCount, c.EvidenceBasis, old, c.RatingExplanation)
+		want := fmt.Sprintf("rating=%s source=%s certainty=%s support=%d refute=%d appearances=%d basis=%s flags=%v explanation=%q",
+			d.Rating.Rating, d.Rating.Source, grading.Deref(d.Certainty), d.Support, d.Refute, d.Appearances, d.Basis, flagNames(d.Flags), d.Rating.Explanation)
+		if got != want {
+			out = append(out, fmt.Sprintf("claim %d: stored %s; derived %s", c.ID, got, want))
+		}
+	}
+	return out, nil
 }

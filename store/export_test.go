@@ -1,8 +1,38 @@
 package store
 
+import (
+	"context"
+
+	"claimgrade/models"
+)
+
 // DisableFTS makes st's SQLite searches skip the FTS5 trigram index, so
 // that tests and benchmarks can compare with the plain LIKE scan.
 func DisableFTS(st *Store) { st.noFTS = true }
 
 // Fold exposes fold to the external tests.
 var Fold = fold
+
+// PreloadedClaim reads a claim document the way GetClaim did before it
+// became one statement (gorm preloads, a dozen statements): the reference
+// the one-statement read is compared with.
+func (s *Store) PreloadedClaim(ctx context.Context, id int64) (ClaimDetail, error) {
+	db := s.db.WithContext(ctx)
+	var d ClaimDetail
+	c, err := s.claimRow(db.Preload("Therapy").Preload("Flags", orderFlags), id, false)
+	if err != nil {
+		return d, err
+	}
+	d.Claim = c
+	if err := db.Preload("Source.Includes").Where("claim_id = ?", id).Order("id").Find(&d.Appearances).Error; err != nil {
+		return d, err
+	}
+	d.Findings, err = s.claimFindings(db, id)
+	return d, err
+}
+
+// PreloadedFinding reads a finding document with gorm preloads (the
+// reference for GetFinding).
+func (s *Store) PreloadedFinding(ctx context.Context, id int64) (models.Finding, error) {
+	return s.findingDocument(s.db.WithContext(ctx), id)
+}

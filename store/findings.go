@@ -149,10 +149,10 @@ func (s *Store) CreateFinding(ctx context.Context, a Actor, in FindingInput) (mo
 	return out, err
 }
 
-// GetFinding returns a finding as its document shows it, in a constant
-// number of queries.
+// GetFinding returns a finding as its document shows it, in one statement
+// (findingDocumentOne).
 func (s *Store) GetFinding(ctx context.Context, id int64) (models.Finding, error) {
-	return s.findingDocument(s.db.WithContext(ctx), id)
+	return s.findingDocumentOne(s.db.WithContext(ctx), id)
 }
 
 // ListFindings lists findings by id, each as its document shows it: a

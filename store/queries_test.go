@@ -94,7 +94,7 @@ func TestQueryCountListClaims(t *testing.T) {
 }
 
 // TestQueryCountGetClaim proves that a claim with its links, their sources
-// and its grade costs the same few queries with 1 link as with 20.
+// and its findings is one statement with 2 links as with 20.
 func TestQueryCountGetClaim(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
@@ -173,11 +173,11 @@ func TestQueryCountGetClaim(t *testing.T) {
 			counts[tt.links] = n
 			t.Logf("%s: a claim with %d links took %d queries:\n  %s", st.Dialect(), tt.links, n, strings.Join(sqls, "\n  "))
 		}
-		// claim, therapy, flags, appearances, their sources and includes,
-		// finding links, findings, their questions, therapies, flags, grades,
-		// sources and their includes.
-		if counts[2] != counts[20] || counts[20] > 16 {
-			t.Errorf("GetClaim queries: 2 links = %d, 20 links = %d; want equal and <= 16", counts[2], counts[20])
+		// The claim with its therapy and flags, appearances with their sources
+		// and includes, finding links with each finding's question, flags,
+		// grade and sources: one statement (store/documents.go).
+		if counts[2] != 1 || counts[20] != 1 {
+			t.Errorf("GetClaim statements: 2 links = %d, 20 links = %d; want 1", counts[2], counts[20])
 		}
 
 		// The same holds for a claim's appearances page.

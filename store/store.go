@@ -353,3 +353,8 @@ func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
 	}
 	return n == 0, nil
 }
+
+// SearchText is the search_text the store writes for a claim (text,
+// text_en, summary) or a source (title, authors, container), for bulk
+// loaders that write rows themselves.
+func SearchText(parts ...*string) string { return searchText(parts...) }

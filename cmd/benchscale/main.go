@@ -1,0 +1,408 @@
+// Command benchscale is `make bench-scale`: it generates a large claimgrade
+// dataset on PostgreSQL (1,000,000 claims; SMALL=1: 20,000), verifies a
+// sample of its derived fields against the rules, starts claimgrade and
+// the raw net/http + pgx server (./rawserver) on it, checks that both
+// answer every benchmarked request with the same bytes, then measures them
+// in interleaved rounds and prints a table and a ratios line.
+//
+// Environment: TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+// SMALL=1, CLAIMS=n, CONNS (64), DURATION (10s), ROUNDS (3), KEEP=1 keeps the database.
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"claimgrade/store"
+)
+
+func main() {
+	if err := run(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, "benchscale:", err)
+		os.Exit(1)
+	}
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func logf(format string, args ...any) {
+	fmt.Printf("%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+func run(ctx context.Context) error {
+	n := 1000000
+	if os.Getenv("SMALL") == "1" {
+		n = 20000
+	}
+	if v := os.Getenv("CLAIMS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 100 {
+			return fmt.Errorf("CLAIMS=%q: want a number >= 100", v)
+		}
+	}
+	conns, _ := strconv.Atoi(env("CONNS", "64"))
+	rounds, _ := strconv.Atoi(env("ROUNDS", "3"))
+	defDuration := "10s"
+	if os.Getenv("SMALL") == "1" {
+		defDuration = "2s" // SMALL=1 stays under two minutes
+	}
+	duration, err := time.ParseDuration(env("DURATION", defDuration))
+	if err != nil {
+		return err
+	}
+	admin := env("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+	name := fmt.Sprintf("cg_scale_%d", n)
+	dbURL, err := withDatabase(admin, name)
+	if err != nil {
+		return err
+	}
+	ac, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return fmt.Errorf("connect %s: %w", admin, err)
+	}
+	defer ac.Close(ctx)
+	if _, err := ac.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		return err
+	}
+	if _, err := ac.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return err
+	}
+	if os.Getenv("KEEP") != "1" {
+		defer ac.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	}
+
+	// Dataset.
+	t0 := time.Now()
+	st, err := store.Open(ctx, dbURL, store.DefaultOptions(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.MigrateUp(ctx); err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	if err := generate(ctx, st, conn, n, logf); err != nil {
+		return err
+	}
+	genTime := time.Since(t0)
+	if err := verify(ctx, st, n, 200); err != nil {
+		return err
+	}
+	logf("generated %d claims in %s; 200 sampled claims match the rules (store.VerifyDerived)", n, genTime.Round(time.Millisecond))
+
+	// Servers.
+	if err := build("bin/claimgrade", "."); err != nil {
+		return err
+	}
+	if err := build("bin/rawserver", "./cmd/benchscale/rawserver"); err != nil {
+		return err
+	}
+	cg, err := start("claimgrade", "bin/claimgrade", "127.0.0.1:18080", []string{"DATABASE_URL=" + dbURL, "SEED=false",
+		"LOG_LEVEL=error", "RATE_LIMIT_ANONYMOUS=100000000", "ANONYMOUS_MAX_CONCURRENT=20", "DB_MAX_OPEN_CONNS=20"})
+	if err != nil {
+		return err
+	}
+	defer cg.stop()
+	raw, err := start("raw", "bin/rawserver", "127.0.0.1:18081", []string{"DATABASE_URL=" + dbURL})
+	if err != nil {
+		return err
+	}
+	defer raw.stop()
+
+	// Requests: a deep cursor page starts 90% into the table.
+	var deepAfter int64
+	if err := conn.QueryRow(ctx, "SELECT id FROM claims ORDER BY id OFFSET $1 LIMIT 1", n*9/10).Scan(&deepAfter); err != nil {
+		return err
+	}
+	var detailID int64
+	if err := conn.QueryRow(ctx, "SELECT claim_id FROM claim_findings GROUP BY claim_id HAVING COUNT(*) = 2 ORDER BY claim_id LIMIT 1 OFFSET $1", n/20).Scan(&detailID); err != nil {
+		return err
+	}
+	endpoints := []struct{ name, path string }{
+		{"list", "/api/v1/claims?limit=50"},
+		{"flag", "/api/v1/claims?limit=50&flag=unsupported"},
+		{"detail", fmt.Sprintf("/api/v1/claims/%d", detailID)},
+		{"deep", "/api/v1/claims?limit=50&cursor=" + store.EncodeCursor(deepAfter)},
+		{"deepflag", "/api/v1/claims?limit=50&flag=unsupported&cursor=" + store.EncodeCursor(deepAfter)},
+		{"q", "/api/v1/claims?limit=50&q=" + url.QueryEscape("mésothérapie")},
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns * 2, DisableCompression: true}, Timeout: 30 * time.Second}
+	for _, e := range endpoints {
+		a, err := get(client, cg.base+e.path)
+		if err != nil {
+			return err
+		}
+		b, err := get(client, raw.base+e.path)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(a, b) {
+			i := firstDiff(a, b)
+			from := max(0, i-200)
+			fmt.Printf("claimgrade: ...%s\nraw:        ...%s\n", a[from:min(len(a), i+200)], b[from:min(len(b), i+200)])
+			return fmt.Errorf("%s: the bodies differ (%d and %d bytes); first difference at byte %d", e.path, len(a), len(b), firstDiff(a, b))
+		}
+		logf("%-8s %s: bodies equal (%d bytes)", e.name, e.path, len(a))
+	}
+
+	// Statements per request: a third claimgrade with LOG_LEVEL=debug logs
+	// every statement ("sql" in its JSON log lines); the raw server runs one
+	// per request by construction.
+	sqlLog := &lineCounter{marker: []byte(`"sql":`)}
+	dbg, err := startLogged("claimgrade-debug", "bin/claimgrade", "127.0.0.1:18082", []string{"DATABASE_URL=" + dbURL, "SEED=false",
+		"LOG_LEVEL=debug", "RATE_LIMIT_ANONYMOUS=100000000"}, sqlLog)
+	if err != nil {
+		return err
+	}
+	stmts := map[string]float64{}
+	for _, e := range endpoints {
+		sqlLog.reset()
+		const runs = 10
+		for range runs {
+			if _, err := get(client, dbg.base+e.path); err != nil {
+				return err
+			}
+		}
+		stmts[e.name] = float64(sqlLog.get()) / runs
+	}
+	dbg.stop()
+
+	results := map[string][2][]result{}
+	for r := range rounds {
+		for _, e := range endpoints {
+			for i, s := range []*server{cg, raw} {
+				res := load(client, s.base+e.path, conns, duration)
+				x := results[e.name]
+				x[i] = append(x[i], res)
+				results[e.name] = x
+				logf("round %d %-8s %-10s %8.0f req/s p50 %6.2f ms p99 %6.2f ms errors %d", r+1, e.name, s.name, res.rps, ms(res.p50), ms(res.p99), res.errors)
+			}
+		}
+	}
+
+	fmt.Printf("\nPostgreSQL, %d claims (generated in %s), %d connections, %d rounds of %s, interleaved\n\n", n, genTime.Round(time.Second), conns, rounds, duration)
+	fmt.Println("| endpoint | claimgrade req/s | p50 ms | p99 ms | raw req/s | p50 ms | p99 ms | ratio (median of rounds) | statements cg / raw |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	ratio := map[string]float64{}
+	for _, e := range endpoints {
+		x := results[e.name]
+		var rs []float64
+		for i := range x[0] {
+			rs = append(rs, x[0][i].rps/x[1][i].rps)
+		}
+		ratio[e.name] = median(rs)
+		a, b := best(x[0]), best(x[1])
+		fmt.Printf("| %s | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f | %.1f / 1 |\n", e.name, a.rps, ms(a.p50), ms(a.p99),
+			b.rps, ms(b.p50), ms(b.p99), ratio[e.name], stmts[e.name])
+	}
+	fmt.Printf("\nRSS peak (VmHWM): claimgrade %d MB, raw %d MB\n", cg.hwm()/1024, raw.hwm()/1024)
+	deepFirst := ms(best(results["deep"][0]).p50) / ms(best(results["list"][0]).p50)
+	fmt.Printf("ratios list=%.2f flag=%.2f detail=%.2f deep/first=%.2f q_p50_ms=%.2f\n", ratio["list"], ratio["flag"], ratio["detail"],
+		deepFirst, ms(best(results["q"][0]).p50))
+	return nil
+}
+
+func withDatabase(raw, name string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+func build(out, pkg string) error {
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go build %s: %w", pkg, err)
+	}
+	return nil
+}
+
+type server struct {
+	name, base string
+	cmd        *exec.Cmd
+}
+
+func start(name, bin, addr string, env []string) (*server, error) {
+	return startLogged(name, bin, addr, env, os.Stderr)
+}
+
+func startLogged(name, bin, addr string, env []string, stderr io.Writer) (*server, error) {
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), append(env, "ADDR="+addr)...)
+	cmd.Stdout, cmd.Stderr = io.Discard, stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{name: name, base: "http://" + addr, cmd: cmd}
+	for range 300 {
+		if res, err := http.Get(s.base + "/api/v1/claims?limit=1"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return s, nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.stop()
+	return nil, fmt.Errorf("%s did not answer on %s", name, addr)
+}
+
+func (s *server) stop() {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		s.cmd.Process.Kill()
+	}
+}
+
+// hwm is the process's peak resident set in kB.
+func (s *server) hwm() int {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			v, _ := strconv.Atoi(f[1])
+			return v
+		}
+	}
+	return 0
+}
+
+func get(c *http.Client, u string) ([]byte, error) {
+	res, err := c.Get(u)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err == nil && res.StatusCode != 200 {
+		err = fmt.Errorf("GET %s = %d: %s", u, res.StatusCode, b)
+	}
+	return b, err
+}
+
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// lineCounter counts the lines written to it that contain marker.
+type lineCounter struct {
+	mu     sync.Mutex
+	marker []byte
+	n      int
+}
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, line := range bytes.Split(p, []byte("\n")) {
+		if bytes.Contains(line, c.marker) {
+			c.n++
+		}
+	}
+	return len(p), nil
+}
+
+func (c *lineCounter) reset() { c.mu.Lock(); c.n = 0; c.mu.Unlock() }
+
+func (c *lineCounter) get() int { c.mu.Lock(); defer c.mu.Unlock(); return c.n }
+
+type result struct {
+	rps      float64
+	p50, p99 time.Duration
+	errors   int
+}
+
+// load keeps conns requests in flight for d and reports throughput and
+// latency percentiles.
+func load(c *http.Client, u string, conns int, d time.Duration) result {
+	var mu sync.Mutex
+	var lat []time.Duration
+	errs := 0
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Go(func() {
+			var mine []time.Duration
+			bad := 0
+			for time.Now().Before(deadline) {
+				t := time.Now()
+				if _, err := get(c, u); err != nil {
+					bad++
+					continue
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			errs += bad
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	slices.Sort(lat)
+	r := result{rps: float64(len(lat)) / d.Seconds(), errors: errs}
+	if len(lat) > 0 {
+		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
+	}
+	return r
+}
+
+func best(rs []result) result {
+	return slices.MaxFunc(rs, func(a, b result) int {
+		switch {
+		case a.rps < b.rps:
+			return -1
+		case a.rps > b.rps:
+			return 1
+		}
+		return 0
+	})
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)/2]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

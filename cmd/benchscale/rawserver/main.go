@@ -1,0 +1,464 @@
+// Command rawserver is the scale benchmark's floor: net/http and pgx, no
+// framework, no ORM, answering the benchmarked claimgrade requests (a page
+// of claims with limit, flag, q and cursor; a claim document whose findings
+// are ungraded) with the fewest round trips and the same JSON bytes. The
+// benchmark checks the bytes are equal before it measures.
+//
+//	DATABASE_URL=postgres://... ADDR=127.0.0.1:9090 rawserver
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+func main() {
+	if err := run(); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run() error {
+	ctx := context.Background()
+	u, err := url.Parse(os.Getenv("DATABASE_URL"))
+	if err != nil {
+		return err
+	}
+	q := u.Query()
+	q.Set("plan_cache_mode", "force_custom_plan") // as claimgrade (store.parseURL)
+	q.Set("pool_max_conns", "20")
+	u.RawQuery = q.Encode()
+	pool, err := pgxpool.New(ctx, u.String())
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	s := &server{db: pool}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/claims", s.list)
+	mux.HandleFunc("GET /api/v1/claims/{id}", s.detail)
+	return http.ListenAndServe(os.Getenv("ADDR"), mux)
+}
+
+type server struct{ db *pgxpool.Pool }
+
+type claim struct {
+	ID              int64     `json:"id"`
+	Therapy         string    `json:"therapy"`
+	Text            string    `json:"text"`
+	Language        string    `json:"language"`
+	TextEn          *string   `json:"text_en"`
+	Summary         string    `json:"summary"`
+	ClaimType       string    `json:"claim_type"`
+	Assertion       string    `json:"assertion"`
+	ClaimedValue    *float64  `json:"claimed_value"`
+	Hedge           string    `json:"hedge"`
+	Rating          string    `json:"rating"`
+	RatingSource    string    `json:"rating_source"`
+	Certainty       *string   `json:"certainty"`
+	Flags           []string  `json:"flags"`
+	SupportCount    int       `json:"support_count"`
+	RefuteCount     int       `json:"refute_count"`
+	AppearanceCount int       `json:"appearance_count"`
+	Version         int64     `json:"version"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
+}
+
+const claimColumns = `c.id, t.slug, c.text, c.language, c.text_en, c.summary, c.claim_type, c.assertion, c.claimed_value, c.hedge,
+	c.rating, c.rating_source, c.certainty, c.support_count, c.refute_count, c.appearance_count, c.version, c.created_at, c.updated_at,
+	(SELECT string_agg(cf.flag, ',') FROM claim_flags cf WHERE cf.claim_id = c.id)`
+
+func (c *claim) dest(flags **string) []any {
+	return []any{&c.ID, &c.Therapy, &c.Text, &c.Language, &c.TextEn, &c.Summary, &c.ClaimType, &c.Assertion, &c.ClaimedValue,
+		&c.Hedge, &c.Rating, &c.RatingSource, &c.Certainty, &c.SupportCount, &c.RefuteCount, &c.AppearanceCount, &c.Version,
+		&c.CreatedAt, &c.UpdatedAt, flags}
+}
+
+func splitFlags(s *string) []string {
+	if s == nil || *s == "" {
+		return []string{}
+	}
+	out := strings.Split(*s, ",")
+	slices.Sort(out)
+	return out
+}
+
+type list struct {
+	Data       []claim `json:"data"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// fold is claimgrade's search fold, written again: NFD, combining marks
+// removed, NFC, lower-cased, a few letters spelled out.
+func fold(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		out = s
+	}
+	return strings.NewReplacer("ß", "ss", "æ", "ae", "œ", "oe", "ø", "o", "đ", "d", "ł", "l", "ı", "i").Replace(strings.ToLower(out))
+}
+
+func likePattern(q string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(fold(q)) + "%"
+}
+
+func (s *server) list(w http.ResponseWriter, r *http.Request) {
+	qs := r.URL.Query()
+	limit := 50
+	if v := qs.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			http.Error(w, "limit", http.StatusBadRequest)
+			return
+		}
+		limit = n
+	}
+	var after int64
+	if v := qs.Get("cursor"); v != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(v)
+		if err == nil && strings.HasPrefix(string(raw), "k1:") {
+			after, err = strconv.ParseInt(string(raw[3:]), 10, 64)
+		}
+		if err != nil || after <= 0 {
+			http.Error(w, "cursor", http.StatusBadRequest)
+			return
+		}
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	for _, f := range qs["flag"] {
+		if after > 0 {
+			where = append(where, "c.id IN (SELECT ff.claim_id FROM claim_flags ff WHERE ff.flag = "+arg(f)+" AND ff.claim_id > "+arg(after)+")")
+		} else {
+			where = append(where, "c.id IN (SELECT ff.claim_id FROM claim_flags ff WHERE ff.flag = "+arg(f)+")")
+		}
+	}
+	if q := qs.Get("q"); q != "" {
+		where = append(where, `c.search_text LIKE `+arg(likePattern(q))+` ESCAPE '\'`)
+	}
+	if after > 0 {
+		where = append(where, "c.id > "+arg(after))
+	}
+	sql := "SELECT " + claimColumns + " FROM claims c JOIN therapies t ON t.id = c.therapy_id WHERE c.archived_at IS NULL"
+	for _, w := range where {
+		sql += " AND " + w
+	}
+	sql += " ORDER BY c.id LIMIT " + arg(limit+1)
+	rows, err := s.db.Query(r.Context(), sql, args...)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	body := list{Data: make([]claim, 0, limit+1)}
+	for rows.Next() {
+		var c claim
+		var flags *string
+		if err := rows.Scan(c.dest(&flags)...); err != nil {
+			fail(w, err)
+			return
+		}
+		c.Flags = splitFlags(flags)
+		body.Data = append(body.Data, c)
+	}
+	if err := rows.Err(); err != nil {
+		fail(w, err)
+		return
+	}
+	if len(body.Data) > limit {
+		body.Data = body.Data[:limit]
+		next := base64.RawURLEncoding.EncodeToString([]byte("k1:" + strconv.FormatInt(body.Data[limit-1].ID, 10)))
+		body.NextCursor = &next
+	}
+	write(w, body)
+}
+
+type source struct {
+	ID             int64     `json:"id"`
+	Kind           string    `json:"kind"`
+	Title          string    `json:"title"`
+	Authors        *string   `json:"authors"`
+	Year           *int      `json:"year"`
+	Container      *string   `json:"container"`
+	DOI            *string   `json:"doi"`
+	PMID           *string   `json:"pmid"`
+	URL            *string   `json:"url"`
+	Language       *string   `json:"language"`
+	IncludedDesign *string   `json:"included_design"`
+	Includes       []int64   `json:"includes"`
+	Retracted      bool      `json:"retracted"`
+	RetractionNote *string   `json:"retraction_note"`
+	Version        int64     `json:"version"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+type appearance struct {
+	ID          int64      `json:"id"`
+	ClaimID     int64      `json:"claim_id"`
+	SourceID    int64      `json:"source_id"`
+	Excerpt     *string    `json:"excerpt"`
+	Locator     *string    `json:"locator"`
+	URL         *string    `json:"url"`
+	RetrievedAt *time.Time `json:"retrieved_at"`
+	Note        *string    `json:"note"`
+	Version     int64      `json:"version"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	Source      source     `json:"source"`
+}
+
+type question struct {
+	ID             int64     `json:"id"`
+	Therapy        string    `json:"therapy"`
+	Population     string    `json:"population"`
+	Intervention   string    `json:"intervention"`
+	Comparator     *string   `json:"comparator"`
+	ComparatorKind string    `json:"comparator_kind"`
+	Outcome        string    `json:"outcome"`
+	Timepoint      string    `json:"timepoint"`
+	OutcomeKind    string    `json:"outcome_kind"`
+	Version        int64     `json:"version"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+type findingSource struct {
+	ID                int64     `json:"id"`
+	FindingID         int64     `json:"finding_id"`
+	SourceID          int64     `json:"source_id"`
+	Excerpt           *string   `json:"excerpt"`
+	Locator           *string   `json:"locator"`
+	Note              *string   `json:"note"`
+	ReportedCertainty *string   `json:"reported_certainty"`
+	ReportedThreshold *float64  `json:"reported_threshold"`
+	DesignSubset      *string   `json:"design_subset"`
+	Version           int64     `json:"version"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
+	Source            source    `json:"source"`
+}
+
+type finding struct {
+	ID            int64           `json:"id"`
+	Question      question        `json:"question"`
+	Sources       []findingSource `json:"sources"`
+	Measure       *string         `json:"measure"`
+	Estimate      *float64        `json:"estimate"`
+	CILow         *float64        `json:"ci_low"`
+	CIHigh        *float64        `json:"ci_high"`
+	Events        *int64          `json:"events"`
+	Participants  *int64          `json:"participants"`
+	Studies       *int64          `json:"studies"`
+	Threshold     *float64        `json:"threshold"`
+	Attribution   *string         `json:"attribution"`
+	Summary       string          `json:"summary"`
+	Certainty     *string         `json:"certainty"`
+	Flags         []string        `json:"flags"`
+	Disagreements []string        `json:"disagreements"`
+	Grade         *struct{}       `json:"grade"`
+	Derivation    *struct{}       `json:"derivation"`
+	Version       int64           `json:"version"`
+	CreatedAt     time.Time       `json:"created_at"`
+	UpdatedAt     time.Time       `json:"updated_at"`
+}
+
+type claimFinding struct {
+	ID        int64     `json:"id"`
+	ClaimID   int64     `json:"claim_id"`
+	FindingID int64     `json:"finding_id"`
+	Stance    string    `json:"stance"`
+	Note      *string   `json:"note"`
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Finding   finding   `json:"finding"`
+}
+
+type override struct {
+	Rating    string    `json:"rating"`
+	Rationale string    `json:"rationale"`
+	DecidedBy string    `json:"decided_by"`
+	DecidedAt time.Time `json:"decided_at"`
+	Stale     bool      `json:"stale"`
+}
+
+type detail struct {
+	claim
+	RatingExplanation string         `json:"rating_explanation"`
+	RatingOverride    *override      `json:"rating_override"`
+	Appearances       []appearance   `json:"appearances"`
+	Findings          []claimFinding `json:"findings"`
+}
+
+// Rows of the detail statement's JSON aggregates.
+type findingRow struct {
+	finding
+	GradeID       *int64  `json:"grade_id"`
+	FlagText      *string `json:"flag_text"`
+	Disagreements *string `json:"disagreements_text"`
+}
+
+const sourceObject = `json_build_object('id', %[1]s.id, 'kind', %[1]s.kind, 'title', %[1]s.title, 'authors', %[1]s.authors,
+	'year', %[1]s.year, 'container', %[1]s.container, 'doi', %[1]s.doi, 'pmid', %[1]s.pmid, 'url', %[1]s.url,
+	'language', %[1]s.language, 'included_design', %[1]s.included_design, 'retracted', %[1]s.retracted,
+	'retraction_note', %[1]s.retraction_note, 'version', %[1]s.version, 'created_at', %[1]s.created_at, 'updated_at', %[1]s.updated_at,
+	'includes', (SELECT json_agg(si.source_id ORDER BY si.source_id) FROM source_includes si WHERE si.review_id = %[1]s.id))`
+
+var detailSQL = `SELECT ` + claimColumns + `, c.rating_explanation, c.override_rating, c.override_rationale, c.override_by, c.override_at,
+	c.override_basis, c.evidence_basis, c.archived_at,
+	(SELECT json_agg(json_build_object('id', l.id, 'claim_id', l.claim_id, 'source_id', l.source_id, 'excerpt', l.excerpt,
+		'locator', l.locator, 'url', l.url, 'retrieved_at', l.retrieved_at, 'note', l.note, 'version', l.version,
+		'created_at', l.created_at, 'updated_at', l.updated_at, 'source', ` + fmt.Sprintf(sourceObject, "s") + `) ORDER BY l.id)
+		FROM links l JOIN sources s ON s.id = l.source_id WHERE l.claim_id = c.id),
+	(SELECT json_agg(json_build_object('id', cf.id, 'claim_id', cf.claim_id, 'finding_id', cf.finding_id, 'stance', cf.stance,
+		'note', cf.note, 'version', cf.version, 'created_at', cf.created_at, 'updated_at', cf.updated_at,
+		'finding', json_build_object('id', f.id, 'measure', f.measure, 'estimate', f.estimate, 'ci_low', f.ci_low, 'ci_high', f.ci_high,
+			'events', f.events, 'participants', f.participants, 'studies', f.studies, 'threshold', f.threshold,
+			'attribution', f.attribution, 'summary', f.summary, 'certainty', f.certainty, 'grade_id', f.grade_id,
+			'disagreements_text', f.disagreements, 'version', f.version, 'created_at', f.created_at, 'updated_at', f.updated_at,
+			'flag_text', (SELECT string_agg(ff.flag, ',') FROM finding_flags ff WHERE ff.finding_id = f.id),
+			'question', json_build_object('id', q.id, 'therapy', qt.slug, 'population', q.population, 'intervention', q.intervention,
+				'comparator', q.comparator, 'comparator_kind', q.comparator_kind, 'outcome', q.outcome, 'timepoint', q.timepoint,
+				'outcome_kind', q.outcome_kind, 'version', q.version, 'created_at', q.created_at, 'updated_at', q.updated_at),
+			'sources', (SELECT json_agg(json_build_object('id', fs.id, 'finding_id', fs.finding_id, 'source_id', fs.source_id,
+				'excerpt', fs.excerpt, 'locator', fs.locator, 'note', fs.note, 'reported_certainty', fs.reported_certainty,
+				'reported_threshold', fs.reported_threshold, 'design_subset', fs.design_subset, 'version', fs.version,
+				'created_at', fs.created_at, 'updated_at', fs.updated_at, 'source', ` + fmt.Sprintf(sourceObject, "fsrc") + `) ORDER BY fs.id)
+				FROM finding_sources fs JOIN sources fsrc ON fsrc.id = fs.source_id WHERE fs.finding_id = f.id))) ORDER BY cf.id)
+		FROM claim_findings cf JOIN findings f ON f.id = cf.finding_id JOIN questions q ON q.id = f.question_id
+		JOIN therapies qt ON qt.id = q.therapy_id WHERE cf.claim_id = c.id)
+	FROM claims c JOIN therapies t ON t.id = c.therapy_id WHERE c.id = $1`
+
+func (s *server) detail(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		http.Error(w, "id", http.StatusBadRequest)
+		return
+	}
+	var d detail
+	var flags, oRating, oRationale, oBy, oBasis *string
+	var oAt, archived *time.Time
+	var basis string
+	var apps []appearance
+	var cfs []struct {
+		claimFinding
+		Finding findingRow `json:"finding"`
+	}
+	dest := append(d.claim.dest(&flags), &d.RatingExplanation, &oRating, &oRationale, &oBy, &oAt, &oBasis, &basis, &archived, &apps, &cfs)
+	if err := s.db.QueryRow(r.Context(), detailSQL, id).Scan(dest...); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			http.Error(w, "not found", http.StatusNotFound)
+			return
+		}
+		fail(w, err)
+		return
+	}
+	if archived != nil {
+		http.Error(w, "gone", http.StatusGone)
+		return
+	}
+	d.Flags = splitFlags(flags)
+	if oRating != nil {
+		d.RatingOverride = &override{Rating: *oRating, Stale: oBasis == nil || *oBasis != basis}
+		d.RatingOverride.Rationale, d.RatingOverride.DecidedBy = deref(oRationale), deref(oBy)
+		if oAt != nil {
+			d.RatingOverride.DecidedAt = *oAt
+		}
+	}
+	d.Appearances = make([]appearance, len(apps))
+	for i, a := range apps {
+		a.CreatedAt, a.UpdatedAt, a.Source = a.CreatedAt.Local(), a.UpdatedAt.Local(), localSource(a.Source)
+		if a.RetrievedAt != nil {
+			t := a.RetrievedAt.Local()
+			a.RetrievedAt = &t
+		}
+		d.Appearances[i] = a
+	}
+	d.Findings = make([]claimFinding, len(cfs))
+	for i, cf := range cfs {
+		f := cf.Finding
+		if f.GradeID != nil {
+			fail(w, fmt.Errorf("finding %d is graded: the raw server renders ungraded findings only", f.ID))
+			return
+		}
+		f.finding.Flags = splitFlags(f.FlagText)
+		f.finding.Disagreements = []string{}
+		if f.Disagreements != nil && *f.Disagreements != "" {
+			if err := json.Unmarshal([]byte(*f.Disagreements), &f.finding.Disagreements); err != nil {
+				fail(w, err)
+				return
+			}
+			if f.finding.Disagreements == nil {
+				f.finding.Disagreements = []string{}
+			}
+		}
+		if f.finding.Sources == nil {
+			f.finding.Sources = []findingSource{}
+		}
+		for j := range f.finding.Sources {
+			fs := &f.finding.Sources[j]
+			fs.CreatedAt, fs.UpdatedAt, fs.Source = fs.CreatedAt.Local(), fs.UpdatedAt.Local(), localSource(fs.Source)
+		}
+		q := &f.finding.Question
+		q.CreatedAt, q.UpdatedAt = q.CreatedAt.Local(), q.UpdatedAt.Local()
+		f.finding.CreatedAt, f.finding.UpdatedAt = f.finding.CreatedAt.Local(), f.finding.UpdatedAt.Local()
+		cf.claimFinding.Finding = f.finding
+		cf.claimFinding.CreatedAt, cf.claimFinding.UpdatedAt = cf.claimFinding.CreatedAt.Local(), cf.claimFinding.UpdatedAt.Local()
+		d.Findings[i] = cf.claimFinding
+	}
+	write(w, d)
+}
+
+// localSource puts a source's times in the local zone (as pgx scans them)
+// and makes its includes a list.
+func localSource(s source) source {
+	s.CreatedAt, s.UpdatedAt = s.CreatedAt.Local(), s.UpdatedAt.Local()
+	if s.Includes == nil {
+		s.Includes = []int64{}
+	}
+	return s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func write(w http.ResponseWriter, body any) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(b)
+}
+
+func fail(w http.ResponseWriter, err error) {
+	log.Print(err)
+	http.Error(w, err.Error(), http.StatusInternalServerError)
+}
