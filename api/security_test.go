@@ -45,6 +45,7 @@ var secOperationRoles = map[string]string{
 	"putClaimRating": secEditor, "deleteClaimRating": secEditor,
 	"getClaimFhir": secPublic, "getFindingFhir": secPublic,
 	"getClaimReview": secPublic, "listClaimReviews": secPublic,
+	"exportCatalogue": secPublic, "importCatalogue": secEditor,
 
 	"claimHistory": secPublic, "flagCounts": secPublic, "getAgreement": secPublic,
 
