@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -669,12 +670,30 @@ func (w *importWriter) writeFindings() error {
 	return w.s.refreshFindingFlags(w.db, w.a, ids, "catalogue.imported")
 }
 
-// writeClaims writes the claims in batches of importBatch: the claims,
-// their appearances and finding links, the basis of an override that was
-// not stale, and then derives the batch once (rederive).
+// writeClaims writes the claims in batches of importBatch. Each claim is
+// derived before it is written, by the derivation rederive runs
+// (deriveClaimChange over the findings as they are stored now, the
+// claim's appearances and the basis of an override that was not stale),
+// and inserted with its derived fields, flags and events as rederive
+// would leave them: one INSERT per table and batch, and no second write of
+// any claim row. Its audit events are those of an insert followed by
+// rederive: claim.imported (the claim as the file gives it), then
+// claim.flagged and claim.rated.
 func (w *importWriter) writeClaims() error {
+	ids := make([]int64, 0, len(w.findings))
+	for _, id := range w.findings {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	stored, err := findingsAsLinked(w.db, ids)
+	if err != nil {
+		return err
+	}
 	return chunks(indexes(len(w.f.claims)), importBatch, func(part []int) error {
+		t := now()
 		rows := make([]*models.Claim, len(part))
+		imported := make([]models.Claim, len(part))
+		changes := make([]claimChange, len(part))
 		for i, k := range part {
 			it := w.f.claims[k]
 			m := w.f.claimModel[k]
@@ -685,12 +704,36 @@ func (w *importWriter) writeClaims() error {
 			m.TherapyID = w.therapies[it.data.Therapy]
 			m.Rating, m.RatingSource, m.Version = grading.RatingNotRated, grading.SourceRule, 1
 			m.CreatedAt, m.UpdatedAt = it.data.CreatedAt.UTC(), w.t
+			linked := make([]linkedFindingRow, len(it.data.Findings))
+			for j, fl := range it.data.Findings {
+				linked[j] = stored[w.findings[fl.Finding]]
+				linked[j].Stance = fl.Stance
+			}
+			slices.SortFunc(linked, func(a, b linkedFindingRow) int { return cmp.Compare(a.FindingID, b.FindingID) })
 			if o := it.data.Override; o != nil {
 				r, rationale, by, at := o.Rating, o.Rationale, o.DecidedBy, o.DecidedAt.UTC()
 				m.OverrideRating, m.OverrideRationale, m.OverrideBy, m.OverrideAt = &r, &rationale, &by, &at
 				basis := staleAtImport
-				m.OverrideBasis = &basis // a fresh override gets its basis below
+				if !o.Stale {
+					// The basis the claim's evidence has now, so that
+					// the override stays fresh.
+					plain := m
+					plain.OverrideRating = nil
+					d, err := grading.DeriveClaim(claimState(plain, linked, 0))
+					if err != nil {
+						return fmt.Errorf("derive claim %d: %w", it.data.ID, err)
+					}
+					basis = d.Basis
+				}
+				m.OverrideBasis = &basis
 			}
+			imported[i] = m
+			ch, err := deriveClaimChange(m, linked, len(it.data.Appearances), nil)
+			if err != nil {
+				return err
+			}
+			ch.apply(&m, t)
+			changes[i] = ch
 			rows[i] = &m
 		}
 		if err := w.db.Omit("Therapy", "Flags").Create(rows).Error; err != nil {
@@ -698,10 +741,9 @@ func (w *importWriter) writeClaims() error {
 		}
 		var links []models.Link
 		var cfs []models.ClaimFinding
-		var ids, fresh []int64
+		var flags []models.ClaimFlag
 		for i, k := range part {
 			it, c := w.f.claims[k], rows[i]
-			ids = append(ids, c.ID)
 			for _, a := range it.data.Appearances {
 				l := models.Link{ClaimID: c.ID, SourceID: w.sources[a.Source], Role: grading.RoleAppearance, Excerpt: optional(a.Excerpt),
 					Locator: optional(a.Locator), Note: optional(a.Note), URL: optional(a.URL), RetrievedAt: utcPtr(a.RetrievedAt),
@@ -712,10 +754,14 @@ func (w *importWriter) writeClaims() error {
 				cfs = append(cfs, models.ClaimFinding{ClaimID: c.ID, FindingID: w.findings[fl.Finding], Stance: fl.Stance,
 					Note: optional(fl.Note), Version: 1, CreatedAt: w.t, UpdatedAt: w.t})
 			}
-			if o := it.data.Override; o != nil && !o.Stale {
-				fresh = append(fresh, c.ID)
+			for _, f := range changes[i].flags {
+				flags = append(flags, models.ClaimFlag{Flag: f, ClaimID: c.ID})
 			}
-			w.event("claim.imported", "claim", c.ID, &c.ID, nil, models.SnapshotOfClaim(*c, it.data.Therapy, nil))
+			imported[i].ID = c.ID
+			w.event("claim.imported", "claim", c.ID, &c.ID, nil, models.SnapshotOfClaim(imported[i], it.data.Therapy, nil))
+		}
+		for i, c := range rows {
+			w.events = append(w.events, changes[i].events(w.a, c.ID, "catalogue.imported", t)...)
 		}
 		if len(links) > 0 {
 			if err := w.db.Omit("Source").CreateInBatches(links, importBatch).Error; err != nil {
@@ -727,42 +773,17 @@ func (w *importWriter) writeClaims() error {
 				return fmt.Errorf("import claim findings: %w", classify(err))
 			}
 		}
-		if len(fresh) > 0 {
-			if err := w.setOverrideBases(rows, fresh); err != nil {
-				return err
+		if len(flags) > 0 {
+			if err := w.db.CreateInBatches(flags, importBatch).Error; err != nil {
+				return fmt.Errorf("import claim flags: %w", classify(err))
 			}
 		}
 		if err := w.flushEvents(); err != nil {
 			return err
 		}
 		w.res.Claims.Created += len(part)
-		return w.s.rederive(w.db, w.a, ids, "catalogue.imported")
+		return nil
 	})
-}
-
-// setOverrideBases stores, as the basis of each override that was not
-// stale, the evidence basis its claim has now, so that it stays fresh.
-func (w *importWriter) setOverrideBases(rows []*models.Claim, fresh []int64) error {
-	linked, err := linkedFindings(w.db, fresh)
-	if err != nil {
-		return err
-	}
-	byClaim := groupBy(linked, func(r linkedFindingRow) int64 { return r.ClaimID })
-	for _, c := range rows {
-		if !slices.Contains(fresh, c.ID) {
-			continue
-		}
-		plain := *c
-		plain.OverrideRating = nil
-		d, err := grading.DeriveClaim(claimState(plain, byClaim[c.ID], 0))
-		if err != nil {
-			return fmt.Errorf("derive claim %d: %w", c.ID, err)
-		}
-		if err := w.db.Model(&models.Claim{}).Where("id = ?", c.ID).Update("override_basis", d.Basis).Error; err != nil {
-			return fmt.Errorf("set the override basis of claim %d: %w", c.ID, classify(err))
-		}
-	}
-	return nil
 }
 
 func indexes(n int) []int {
