@@ -633,14 +633,21 @@ func (w *importWriter) writeFindings() error {
 			if err := w.db.CreateInBatches(grades, importBatch).Error; err != nil {
 				return fmt.Errorf("import finding grades: %w", classify(err))
 			}
+			// Each graded finding points at its newest grade: one UPDATE for
+			// the batch.
+			var graded []int64
+			var when strings.Builder
+			var args []any
 			for _, fid := range ids {
-				g, ok := current[fid]
-				if !ok {
-					continue
+				if g, ok := current[fid]; ok {
+					graded = append(graded, fid)
+					when.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
+					args = append(args, fid, g.ID)
 				}
-				if err := w.db.Model(&models.Finding{}).Where("id = ?", fid).Update("grade_id", g.ID).Error; err != nil {
-					return fmt.Errorf("set the grade of finding %d: %w", fid, classify(err))
-				}
+			}
+			if err := w.db.Model(&models.Finding{}).Where("id IN ?", graded).
+				Update("grade_id", gorm.Expr("CASE id"+when.String()+" END", args...)).Error; err != nil {
+				return fmt.Errorf("set the grades of findings %v: %w", graded, classify(err))
 			}
 		}
 		for i, it := range part {
