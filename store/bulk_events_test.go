@@ -220,3 +220,41 @@ func TestImportChangesAndOutbox(t *testing.T) {
 		})
 	}
 }
+
+// TestImportRestoresPlanCacheMode: an import lets PostgreSQL reuse its
+// statements' plans, and hands the store's forced custom plans back to
+// the rest of a transaction it runs in (as the API runs it), whether it
+// succeeds, is a dry run or fails.
+func TestImportRestoresPlanCacheMode(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		if st.Dialect() != store.Postgres {
+			t.Skip("plan_cache_mode is PostgreSQL's")
+		}
+		ctx := context.Background()
+		file := syntheticNDJSON(40)
+		for _, tt := range []struct {
+			name string
+			file []byte
+			opts store.ImportOptions
+		}{
+			{"dry run", file, store.ImportOptions{DryRun: true}},
+			{"import", file, store.ImportOptions{}},
+			{"refused", file, store.ImportOptions{}}, // the second import of the file is a conflict
+		} {
+			err := st.InTx(ctx, func(tx *store.Store) error {
+				_, err := tx.ImportNDJSON(ctx, store.System("import"), bytes.NewReader(tt.file), tt.opts)
+				if (err != nil) != (tt.name == "refused") {
+					t.Errorf("%s: ImportNDJSON = %v", tt.name, err)
+				}
+				var mode string
+				if err := tx.DB().Raw("SHOW plan_cache_mode").Scan(&mode).Error; err != nil || mode != "force_custom_plan" {
+					t.Errorf("%s: plan_cache_mode after the import = %q, %v; want force_custom_plan", tt.name, mode, err)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
