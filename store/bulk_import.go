@@ -24,8 +24,9 @@ const MaxImportProblems = 100
 // MaxImportLine is the longest line an import reads.
 const MaxImportLine = 16 << 20
 
-// importBatch is how many rows of a table an import writes per statement,
-// and how many claims it derives at once.
+// importBatch is how many claims an import derives at once, and how many
+// rows of a table it writes per statement on PostgreSQL (sqliteInsertRows
+// on SQLite).
 const importBatch = 1000
 
 // ImportOptions tune ImportNDJSON.
