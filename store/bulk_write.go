@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -35,10 +36,24 @@ type importWriter struct {
 	users                        map[string]int64
 	events                       []models.AuditEvent
 	t                            time.Time
+	// rows is how many rows one INSERT writes: importBatch on PostgreSQL,
+	// sqliteInsertRows on SQLite.
+	rows int
 }
+
+// sqliteInsertRows is how many rows one INSERT writes on SQLite. Its
+// driver (glebarez/go-sqlite) binds each parameter by searching the
+// arguments for it, a time quadratic in the parameters of a statement: a
+// 1,000-claim INSERT (27,000 parameters) spent ~75% of an import in that
+// search. Statements are cheap in-process, so small ones cost nothing.
+const sqliteInsertRows = 50
 
 func (w *importWriter) run() error {
 	w.t = now()
+	w.rows = importBatch
+	if w.s.dialect == SQLite {
+		w.rows = sqliteInsertRows
+	}
 	var n int64
 	if err := w.db.Raw(`SELECT (SELECT COUNT(*) FROM therapies) + (SELECT COUNT(*) FROM sources) + (SELECT COUNT(*) FROM questions)
 		+ (SELECT COUNT(*) FROM findings) + (SELECT COUNT(*) FROM claims)`).Scan(&n).Error; err != nil {
@@ -79,7 +94,7 @@ func (w *importWriter) flushEvents() error {
 	if len(w.events) == 0 {
 		return nil
 	}
-	if err := w.db.CreateInBatches(w.events, 500).Error; err != nil {
+	if err := w.db.CreateInBatches(w.events, w.rows).Error; err != nil {
 		return fmt.Errorf("record import events: %w", classify(err))
 	}
 	w.events = w.events[:0]
@@ -318,7 +333,7 @@ func (w *importWriter) writeTherapies() error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if err := w.db.Omit("Aliases").CreateInBatches(rows, importBatch).Error; err != nil {
+	if err := w.db.Omit("Aliases").CreateInBatches(rows, w.rows).Error; err != nil {
 		return fmt.Errorf("import therapies: %w", classify(err))
 	}
 	var aliases []models.TherapyAlias
@@ -332,7 +347,7 @@ func (w *importWriter) writeTherapies() error {
 		w.res.Therapies.Created++
 	}
 	if len(aliases) > 0 {
-		if err := w.db.CreateInBatches(aliases, importBatch).Error; err != nil {
+		if err := w.db.CreateInBatches(aliases, w.rows).Error; err != nil {
 			return fmt.Errorf("import therapy aliases: %w", classify(err))
 		}
 	}
@@ -414,7 +429,7 @@ func (w *importWriter) writeSources() error {
 		fileIncludes = append(fileIncludes, it.data.Includes)
 	}
 	err := chunks(created, importBatch, func(part []*models.Source) error {
-		if err := w.db.Omit("Includes").Create(part).Error; err != nil {
+		if err := w.db.Omit("Includes").CreateInBatches(part, w.rows).Error; err != nil {
 			return fmt.Errorf("import sources: %w", classify(err))
 		}
 		return nil
@@ -437,7 +452,7 @@ func (w *importWriter) writeSources() error {
 		}
 	}
 	if len(includes) > 0 {
-		if err := w.db.CreateInBatches(includes, importBatch).Error; err != nil {
+		if err := w.db.CreateInBatches(includes, w.rows).Error; err != nil {
 			return fmt.Errorf("import source includes: %w", classify(err))
 		}
 	}
@@ -470,7 +485,7 @@ func (w *importWriter) writeQuestions() error {
 		rows = append(rows, m)
 	}
 	if err := chunks(rows, importBatch, func(part []*models.Question) error {
-		if err := w.db.Omit("Therapy").Create(part).Error; err != nil {
+		if err := w.db.Omit("Therapy").CreateInBatches(part, w.rows).Error; err != nil {
 			return fmt.Errorf("import questions: %w", classify(err))
 		}
 		return nil
@@ -534,7 +549,7 @@ func (w *importWriter) writeFindings() error {
 			m.UpdatedAt = w.t
 			rows[i] = m
 		}
-		if err := w.db.Omit("Question", "Flags", "Sources", "Grade").Create(rows).Error; err != nil {
+		if err := w.db.Omit("Question", "Flags", "Sources", "Grade").CreateInBatches(rows, w.rows).Error; err != nil {
 			return fmt.Errorf("import findings: %w", classify(err))
 		}
 		var fsRows []models.FindingSource
@@ -549,7 +564,7 @@ func (w *importWriter) writeFindings() error {
 			}
 		}
 		if len(fsRows) > 0 {
-			if err := w.db.Omit("Source").CreateInBatches(fsRows, importBatch).Error; err != nil {
+			if err := w.db.Omit("Source").CreateInBatches(fsRows, w.rows).Error; err != nil {
 				return fmt.Errorf("import finding sources: %w", classify(err))
 			}
 		}
@@ -608,7 +623,7 @@ func (w *importWriter) writeFindings() error {
 			}
 		}
 		if len(assessments) > 0 {
-			if err := w.db.Omit("Reviewer").CreateInBatches(assessments, importBatch).Error; err != nil {
+			if err := w.db.Omit("Reviewer").CreateInBatches(assessments, w.rows).Error; err != nil {
 				return fmt.Errorf("import finding assessments: %w", classify(err))
 			}
 		}
@@ -617,7 +632,7 @@ func (w *importWriter) writeFindings() error {
 			for i, mk := range firsts {
 				rows[i] = mk()
 			}
-			if err := w.db.CreateInBatches(rows, importBatch).Error; err != nil {
+			if err := w.db.CreateInBatches(rows, w.rows).Error; err != nil {
 				return fmt.Errorf("import first submissions: %w", classify(err))
 			}
 		}
@@ -629,17 +644,24 @@ func (w *importWriter) writeFindings() error {
 			}
 		}
 		if len(grades) > 0 {
-			if err := w.db.CreateInBatches(grades, importBatch).Error; err != nil {
+			if err := w.db.CreateInBatches(grades, w.rows).Error; err != nil {
 				return fmt.Errorf("import finding grades: %w", classify(err))
 			}
+			// Each graded finding points at its newest grade: one UPDATE for
+			// the batch.
+			var graded []int64
+			var when strings.Builder
+			var args []any
 			for _, fid := range ids {
-				g, ok := current[fid]
-				if !ok {
-					continue
+				if g, ok := current[fid]; ok {
+					graded = append(graded, fid)
+					when.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
+					args = append(args, fid, g.ID)
 				}
-				if err := w.db.Model(&models.Finding{}).Where("id = ?", fid).Update("grade_id", g.ID).Error; err != nil {
-					return fmt.Errorf("set the grade of finding %d: %w", fid, classify(err))
-				}
+			}
+			if err := w.db.Model(&models.Finding{}).Where("id IN ?", graded).
+				Update("grade_id", gorm.Expr("CASE id"+when.String()+" END", args...)).Error; err != nil {
+				return fmt.Errorf("set the grades of findings %v: %w", graded, classify(err))
 			}
 		}
 		for i, it := range part {
@@ -669,12 +691,30 @@ func (w *importWriter) writeFindings() error {
 	return w.s.refreshFindingFlags(w.db, w.a, ids, "catalogue.imported")
 }
 
-// writeClaims writes the claims in batches of importBatch: the claims,
-// their appearances and finding links, the basis of an override that was
-// not stale, and then derives the batch once (rederive).
+// writeClaims writes the claims in batches of importBatch. Each claim is
+// derived before it is written, by the derivation rederive runs
+// (deriveClaimChange over the findings as they are stored now, the
+// claim's appearances and the basis of an override that was not stale),
+// and inserted with its derived fields, flags and events as rederive
+// would leave them: one INSERT per table and batch, and no second write of
+// any claim row. Its audit events are those of an insert followed by
+// rederive: claim.imported (the claim as the file gives it), then
+// claim.flagged and claim.rated.
 func (w *importWriter) writeClaims() error {
+	ids := make([]int64, 0, len(w.findings))
+	for _, id := range w.findings {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	stored, err := findingsAsLinked(w.db, ids)
+	if err != nil {
+		return err
+	}
 	return chunks(indexes(len(w.f.claims)), importBatch, func(part []int) error {
+		t := now()
 		rows := make([]*models.Claim, len(part))
+		imported := make([]models.Claim, len(part))
+		changes := make([]claimChange, len(part))
 		for i, k := range part {
 			it := w.f.claims[k]
 			m := w.f.claimModel[k]
@@ -685,23 +725,46 @@ func (w *importWriter) writeClaims() error {
 			m.TherapyID = w.therapies[it.data.Therapy]
 			m.Rating, m.RatingSource, m.Version = grading.RatingNotRated, grading.SourceRule, 1
 			m.CreatedAt, m.UpdatedAt = it.data.CreatedAt.UTC(), w.t
+			linked := make([]linkedFindingRow, len(it.data.Findings))
+			for j, fl := range it.data.Findings {
+				linked[j] = stored[w.findings[fl.Finding]]
+				linked[j].Stance = fl.Stance
+			}
+			slices.SortFunc(linked, func(a, b linkedFindingRow) int { return cmp.Compare(a.FindingID, b.FindingID) })
 			if o := it.data.Override; o != nil {
 				r, rationale, by, at := o.Rating, o.Rationale, o.DecidedBy, o.DecidedAt.UTC()
 				m.OverrideRating, m.OverrideRationale, m.OverrideBy, m.OverrideAt = &r, &rationale, &by, &at
 				basis := staleAtImport
-				m.OverrideBasis = &basis // a fresh override gets its basis below
+				if !o.Stale {
+					// The basis the claim's evidence has now, so that
+					// the override stays fresh.
+					plain := m
+					plain.OverrideRating = nil
+					d, err := grading.DeriveClaim(claimState(plain, linked, 0))
+					if err != nil {
+						return fmt.Errorf("derive claim %d: %w", it.data.ID, err)
+					}
+					basis = d.Basis
+				}
+				m.OverrideBasis = &basis
 			}
+			imported[i] = m
+			ch, err := deriveClaimChange(m, linked, len(it.data.Appearances), nil)
+			if err != nil {
+				return err
+			}
+			ch.apply(&m, t)
+			changes[i] = ch
 			rows[i] = &m
 		}
-		if err := w.db.Omit("Therapy", "Flags").Create(rows).Error; err != nil {
+		if err := w.db.Omit("Therapy", "Flags").CreateInBatches(rows, w.rows).Error; err != nil {
 			return fmt.Errorf("import claims: %w", classify(err))
 		}
 		var links []models.Link
 		var cfs []models.ClaimFinding
-		var ids, fresh []int64
+		var flags []models.ClaimFlag
 		for i, k := range part {
 			it, c := w.f.claims[k], rows[i]
-			ids = append(ids, c.ID)
 			for _, a := range it.data.Appearances {
 				l := models.Link{ClaimID: c.ID, SourceID: w.sources[a.Source], Role: grading.RoleAppearance, Excerpt: optional(a.Excerpt),
 					Locator: optional(a.Locator), Note: optional(a.Note), URL: optional(a.URL), RetrievedAt: utcPtr(a.RetrievedAt),
@@ -712,57 +775,36 @@ func (w *importWriter) writeClaims() error {
 				cfs = append(cfs, models.ClaimFinding{ClaimID: c.ID, FindingID: w.findings[fl.Finding], Stance: fl.Stance,
 					Note: optional(fl.Note), Version: 1, CreatedAt: w.t, UpdatedAt: w.t})
 			}
-			if o := it.data.Override; o != nil && !o.Stale {
-				fresh = append(fresh, c.ID)
+			for _, f := range changes[i].flags {
+				flags = append(flags, models.ClaimFlag{Flag: f, ClaimID: c.ID})
 			}
-			w.event("claim.imported", "claim", c.ID, &c.ID, nil, models.SnapshotOfClaim(*c, it.data.Therapy, nil))
+			imported[i].ID = c.ID
+			w.event("claim.imported", "claim", c.ID, &c.ID, nil, models.SnapshotOfClaim(imported[i], it.data.Therapy, nil))
+		}
+		for i, c := range rows {
+			w.events = append(w.events, changes[i].events(w.a, c.ID, "catalogue.imported", t)...)
 		}
 		if len(links) > 0 {
-			if err := w.db.Omit("Source").CreateInBatches(links, importBatch).Error; err != nil {
+			if err := w.db.Omit("Source").CreateInBatches(links, w.rows).Error; err != nil {
 				return fmt.Errorf("import appearances: %w", classify(err))
 			}
 		}
 		if len(cfs) > 0 {
-			if err := w.db.Omit("Finding").CreateInBatches(cfs, importBatch).Error; err != nil {
+			if err := w.db.Omit("Finding").CreateInBatches(cfs, w.rows).Error; err != nil {
 				return fmt.Errorf("import claim findings: %w", classify(err))
 			}
 		}
-		if len(fresh) > 0 {
-			if err := w.setOverrideBases(rows, fresh); err != nil {
-				return err
+		if len(flags) > 0 {
+			if err := w.db.CreateInBatches(flags, w.rows).Error; err != nil {
+				return fmt.Errorf("import claim flags: %w", classify(err))
 			}
 		}
 		if err := w.flushEvents(); err != nil {
 			return err
 		}
 		w.res.Claims.Created += len(part)
-		return w.s.rederive(w.db, w.a, ids, "catalogue.imported")
+		return nil
 	})
-}
-
-// setOverrideBases stores, as the basis of each override that was not
-// stale, the evidence basis its claim has now, so that it stays fresh.
-func (w *importWriter) setOverrideBases(rows []*models.Claim, fresh []int64) error {
-	linked, err := linkedFindings(w.db, fresh)
-	if err != nil {
-		return err
-	}
-	byClaim := groupBy(linked, func(r linkedFindingRow) int64 { return r.ClaimID })
-	for _, c := range rows {
-		if !slices.Contains(fresh, c.ID) {
-			continue
-		}
-		plain := *c
-		plain.OverrideRating = nil
-		d, err := grading.DeriveClaim(claimState(plain, byClaim[c.ID], 0))
-		if err != nil {
-			return fmt.Errorf("derive claim %d: %w", c.ID, err)
-		}
-		if err := w.db.Model(&models.Claim{}).Where("id = ?", c.ID).Update("override_basis", d.Basis).Error; err != nil {
-			return fmt.Errorf("set the override basis of claim %d: %w", c.ID, classify(err))
-		}
-	}
-	return nil
 }
 
 func indexes(n int) []int {

@@ -60,16 +60,20 @@ func (r linkedFindingRow) engine() grading.ClaimFinding {
 	return f
 }
 
+// linkedFindingColumns are what the rules read of a finding f (joined with
+// its question q), with its stale_grade and retracted_evidence flags; the
+// two arguments are those flags.
+const linkedFindingColumns = `f.measure, f.estimate, f.ci_low, f.ci_high, f.events, f.participants,
+			f.studies, f.threshold, f.attribution, f.certainty, q.comparator_kind, q.outcome_kind, q.outcome, q.timepoint,
+			EXISTS (SELECT 1 FROM finding_flags ff WHERE ff.finding_id = f.id AND ff.flag = ?) AS stale,
+			EXISTS (SELECT 1 FROM finding_flags ff WHERE ff.finding_id = f.id AND ff.flag = ?) AS retracted`
+
 // linkedFindings reads the findings linked to claims, with their questions
 // and the stale_grade and retracted_evidence flags, in one statement.
 func linkedFindings(tx *gorm.DB, claimIDs []int64) ([]linkedFindingRow, error) {
 	var rows []linkedFindingRow
 	err := tx.Table("claim_findings AS cf").
-		Select(`cf.claim_id, cf.finding_id, cf.stance, f.measure, f.estimate, f.ci_low, f.ci_high, f.events, f.participants,
-			f.studies, f.threshold, f.attribution, f.certainty, q.comparator_kind, q.outcome_kind, q.outcome, q.timepoint,
-			EXISTS (SELECT 1 FROM finding_flags ff WHERE ff.finding_id = f.id AND ff.flag = ?) AS stale,
-			EXISTS (SELECT 1 FROM finding_flags ff WHERE ff.finding_id = f.id AND ff.flag = ?) AS retracted`,
-			grading.FlagStaleGrade, grading.FlagRetractedEvidence).
+		Select("cf.claim_id, cf.finding_id, cf.stance, "+linkedFindingColumns, grading.FlagStaleGrade, grading.FlagRetractedEvidence).
 		Joins("JOIN findings f ON f.id = cf.finding_id").
 		Joins("JOIN questions q ON q.id = f.question_id").
 		Where("cf.claim_id IN ?", claimIDs).Order("cf.claim_id, cf.finding_id").Scan(&rows).Error
@@ -77,6 +81,27 @@ func linkedFindings(tx *gorm.DB, claimIDs []int64) ([]linkedFindingRow, error) {
 		return nil, fmt.Errorf("read findings of claims: %w", classify(err))
 	}
 	return rows, nil
+}
+
+// findingsAsLinked reads findingIDs as linkedFindings does, by finding id
+// and without a claim or stance: what a claim about to link them will
+// read, in chunks of rederiveChunk.
+func findingsAsLinked(tx *gorm.DB, findingIDs []int64) (map[int64]linkedFindingRow, error) {
+	out := make(map[int64]linkedFindingRow, len(findingIDs))
+	err := chunks(findingIDs, rederiveChunk, func(part []int64) error {
+		var rows []linkedFindingRow
+		if err := tx.Table("findings AS f").
+			Select("f.id AS finding_id, "+linkedFindingColumns, grading.FlagStaleGrade, grading.FlagRetractedEvidence).
+			Joins("JOIN questions q ON q.id = f.question_id").
+			Where("f.id IN ?", part).Scan(&rows).Error; err != nil {
+			return fmt.Errorf("read findings: %w", classify(err))
+		}
+		for _, r := range rows {
+			out[r.FindingID] = r
+		}
+		return nil
+	})
+	return out, err
 }
 
 // claimState is what DeriveClaim reads of c, given its linked findings and
@@ -196,57 +221,30 @@ func (s *Store) rederiveChunk(tx *gorm.DB, a Actor, ids []int64, cause string) e
 	var order []derivedRow
 	var events []models.AuditEvent
 	for _, c := range claims {
-		d, err := grading.DeriveClaim(claimState(c, findings[c.ID], appearances[c.ID]))
+		ch, err := deriveClaimChange(c, findings[c.ID], appearances[c.ID], had[c.ID])
 		if err != nil {
-			return fmt.Errorf("derive claim %d: %w", c.ID, err)
+			return err
 		}
-		flags := flagNames(d.Flags)
-		old := had[c.ID]
-		slices.Sort(old)
-		flagsDiffer := !slices.Equal(old, flags)
-		r := d.Rating
-		rated := c.Rating != r.Rating || c.RatingSource != r.Source
-		rowDiffers := rated || c.RatingExplanation != r.Explanation || !samePtr(c.Certainty, d.Certainty) ||
-			c.SupportCount != d.Support || c.RefuteCount != d.Refute || c.AppearanceCount != d.Appearances ||
-			c.EvidenceBasis != d.Basis
-		if flagsDiffer {
+		if ch.flagsDiffer {
 			flagChanged = append(flagChanged, c.ID)
-			for _, f := range flags {
+			for _, f := range ch.flags {
 				newFlags = append(newFlags, models.ClaimFlag{Flag: f, ClaimID: c.ID})
 			}
-			events = append(events, flagEvent(a, c.ID, old, flags, cause, t))
 		}
-		if rated {
-			after := c
-			after.Rating, after.RatingSource, after.Certainty, after.RatingExplanation = r.Rating, r.Source, d.Certainty, r.Explanation
-			before := models.SnapshotOfRating(c)
-			if c.RatedAt == nil {
-				before = models.RatingSnapshot{Rating: grading.RatingNotRated, Source: grading.SourceRule}
-			}
-			events = append(events, ratedEvent(a, c.ID, before, models.SnapshotOfRating(after), cause, t))
-		}
+		events = append(events, ch.events(a, c.ID, cause, t)...)
 		switch {
-		case rowDiffers:
-			k := derivedRow{rating: r.Rating, source: r.Source, explanation: r.Explanation, certainty: grading.Deref(d.Certainty),
-				support: d.Support, refute: d.Refute, appearances: d.Appearances, basis: d.Basis, rated: rated || c.RatedAt == nil}
+		case ch.rowDiffers:
+			k := ch.row
 			if _, ok := changed[k]; !ok {
 				order = append(order, k)
 			}
 			changed[k] = append(changed[k], c.ID)
-		case flagsDiffer:
+		case ch.flagsDiffer:
 			bumpOnly = append(bumpOnly, c.ID)
 		}
 	}
 	for _, k := range order {
-		set := map[string]any{
-			"rating": k.rating, "rating_source": k.source, "rating_explanation": k.explanation, "certainty": k.certainty.Ptr(),
-			"support_count": k.support, "refute_count": k.refute, "appearance_count": k.appearances, "evidence_basis": k.basis,
-			"version": gorm.Expr("version + 1"), "updated_at": t,
-		}
-		if k.rated {
-			set["rated_at"] = t
-		}
-		if err := tx.Model(&models.Claim{}).Where("id IN ?", changed[k]).Updates(set).Error; err != nil {
+		if err := tx.Model(&models.Claim{}).Where("id IN ?", changed[k]).Updates(k.columns(t)).Error; err != nil {
 			return fmt.Errorf("update derived fields of claims %v: %w", changed[k], classify(err))
 		}
 	}
@@ -272,6 +270,94 @@ func (s *Store) rederiveChunk(tx *gorm.DB, a Actor, ids []int64, cause string) e
 		}
 	}
 	return nil
+}
+
+// claimChange is what grading.DeriveClaim makes of one claim, compared
+// with what the claim holds: rederiveChunk writes it with UPDATEs, and an
+// import applies it to a claim before inserting it (apply), so that both
+// store what the same derivation computed.
+type claimChange struct {
+	row        derivedRow
+	rowDiffers bool
+	// flags are the derived flags, sorted; old the claim's flags before.
+	flags, old  []grading.Flag
+	flagsDiffer bool
+	// The rating snapshots of the claim.rated event, when rated.
+	rated         bool
+	before, after models.RatingSnapshot
+}
+
+// deriveClaimChange derives c from its linked findings (ordered by finding
+// id), its appearance count and the flags it has.
+func deriveClaimChange(c models.Claim, findings []linkedFindingRow, appearances int, had []grading.Flag) (claimChange, error) {
+	d, err := grading.DeriveClaim(claimState(c, findings, appearances))
+	if err != nil {
+		return claimChange{}, fmt.Errorf("derive claim %d: %w", c.ID, err)
+	}
+	ch := claimChange{flags: flagNames(d.Flags), old: slices.Clone(had)}
+	slices.Sort(ch.old)
+	ch.flagsDiffer = !slices.Equal(ch.old, ch.flags)
+	r := d.Rating
+	ch.rated = c.Rating != r.Rating || c.RatingSource != r.Source
+	ch.rowDiffers = ch.rated || c.RatingExplanation != r.Explanation || !samePtr(c.Certainty, d.Certainty) ||
+		c.SupportCount != d.Support || c.RefuteCount != d.Refute || c.AppearanceCount != d.Appearances ||
+		c.EvidenceBasis != d.Basis
+	ch.row = derivedRow{rating: r.Rating, source: r.Source, explanation: r.Explanation, certainty: grading.Deref(d.Certainty),
+		support: d.Support, refute: d.Refute, appearances: d.Appearances, basis: d.Basis, rated: ch.rated || c.RatedAt == nil}
+	if ch.rated {
+		after := c
+		after.Rating, after.RatingSource, after.Certainty, after.RatingExplanation = r.Rating, r.Source, d.Certainty, r.Explanation
+		ch.before = models.SnapshotOfRating(c)
+		if c.RatedAt == nil {
+			ch.before = models.RatingSnapshot{Rating: grading.RatingNotRated, Source: grading.SourceRule}
+		}
+		ch.after = models.SnapshotOfRating(after)
+	}
+	return ch, nil
+}
+
+// events are the audit events of the change: claim.flagged when the flags
+// change, then claim.rated when the rating or its source does.
+func (ch claimChange) events(a Actor, claimID int64, cause string, t time.Time) []models.AuditEvent {
+	var out []models.AuditEvent
+	if ch.flagsDiffer {
+		out = append(out, flagEvent(a, claimID, ch.old, ch.flags, cause, t))
+	}
+	if ch.rated {
+		out = append(out, ratedEvent(a, claimID, ch.before, ch.after, cause, t))
+	}
+	return out
+}
+
+// apply sets on c what rederiveChunk's statements would write into its
+// row at t: the derived fields (rated_at too when the rating moves), and
+// a version bump when they or the flags change.
+func (ch claimChange) apply(c *models.Claim, t time.Time) {
+	if ch.rowDiffers {
+		k := ch.row
+		c.Rating, c.RatingSource, c.RatingExplanation, c.Certainty = k.rating, k.source, k.explanation, k.certainty.Ptr()
+		c.SupportCount, c.RefuteCount, c.AppearanceCount, c.EvidenceBasis = k.support, k.refute, k.appearances, k.basis
+		if k.rated {
+			c.RatedAt = &t
+		}
+	}
+	if ch.rowDiffers || ch.flagsDiffer {
+		c.Version++
+		c.UpdatedAt = t
+	}
+}
+
+// columns are the UPDATE of a claim row to k at t.
+func (k derivedRow) columns(t time.Time) map[string]any {
+	set := map[string]any{
+		"rating": k.rating, "rating_source": k.source, "rating_explanation": k.explanation, "certainty": k.certainty.Ptr(),
+		"support_count": k.support, "refute_count": k.refute, "appearance_count": k.appearances, "evidence_basis": k.basis,
+		"version": gorm.Expr("version + 1"), "updated_at": t,
+	}
+	if k.rated {
+		set["rated_at"] = t
+	}
+	return set
 }
 
 func flagEvent(a Actor, claimID int64, before, after []grading.Flag, cause string, t time.Time) models.AuditEvent {

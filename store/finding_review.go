@@ -227,6 +227,15 @@ func (s *Store) refreshFindingFlagsChunk(tx *gorm.DB, a Actor, ids []int64, caus
 	var flagChanged []int64
 	var rows []models.FindingFlag
 	var events []models.AuditEvent
+	// Findings whose derived fields change are updated by one statement
+	// per distinct set of values (most share one: an import's ungraded
+	// findings, the findings of one source).
+	type findingDerived struct {
+		certainty     grading.Certainty
+		disagreements string
+	}
+	changed := map[findingDerived][]int64{}
+	var order []findingDerived
 	for _, f := range findings {
 		id := f.ID
 		grade := grades[id]
@@ -248,11 +257,11 @@ func (s *Store) refreshFindingFlagsChunk(tx *gorm.DB, a Actor, ids []int64, caus
 		if !flagsChange && !derivedChange {
 			continue
 		}
-		if err := tx.Model(&models.Finding{}).Where("id = ?", id).Updates(map[string]any{
-			"certainty": certainty, "disagreements": jsonList(disagreements),
-			"version": gorm.Expr("version + 1"), "updated_at": t}).Error; err != nil {
-			return fmt.Errorf("update derived fields of finding %d: %w", id, classify(err))
+		k := findingDerived{certainty: grading.Deref(certainty), disagreements: jsonList(disagreements)}
+		if _, ok := changed[k]; !ok {
+			order = append(order, k)
 		}
+		changed[k] = append(changed[k], id)
 		if !flagsChange {
 			continue
 		}
@@ -266,6 +275,13 @@ func (s *Store) refreshFindingFlagsChunk(tx *gorm.DB, a Actor, ids []int64, caus
 		ev.Before = snapshot(models.FlagsSnapshot{Flags: nonNil(old)})
 		ev.After = snapshot(models.FlagsSnapshot{Flags: flags, Cause: cause})
 		events = append(events, ev)
+	}
+	for _, k := range order {
+		if err := tx.Model(&models.Finding{}).Where("id IN ?", changed[k]).Updates(map[string]any{
+			"certainty": k.certainty.Ptr(), "disagreements": k.disagreements,
+			"version": gorm.Expr("version + 1"), "updated_at": t}).Error; err != nil {
+			return fmt.Errorf("update derived fields of findings %v: %w", changed[k], classify(err))
+		}
 	}
 	if len(flagChanged) == 0 {
 		return nil

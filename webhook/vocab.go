@@ -4,7 +4,8 @@
 // and the dispatcher that sends the deliveries of the outbox with retries.
 //
 // The outbox itself is in the database: a trigger on audit_events
-// (migrations/*/00010_webhooks.sql) writes one delivery per subscribed
+// (migrations/*/00010_webhooks.sql, per statement on PostgreSQL since
+// 00011_webhooks_per_statement.sql) writes one delivery per subscribed
 // webhook in the transaction of the change. Like grading, this package
 // imports no database code: the dispatcher reaches the outbox through the
 // Outbox interface, which the store implements.
@@ -43,7 +44,8 @@ func (e EventType) Validate() error { _, err := ParseEventType(string(e)); retur
 func (e *EventType) Scan(src any) error { return scan(e, src, ParseEventType) }
 
 // actions maps the audit actions that raise an event to its type. The
-// trigger of migrations/*/00010_webhooks.sql holds the same table in SQL
+// trigger of migrations/sqlite/00010_webhooks.sql and
+// migrations/postgres/00011_webhooks_per_statement.sql holds the same table in SQL
 // (the database cannot call Go); store/webhooks_test.go proves that the two
 // agree, action by action.
 var actions = map[string]EventType{
