@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -129,20 +131,31 @@ type item[T any] struct {
 	data T
 }
 
-// importFile is a parsed file: every data line, in file order.
+// importFile is a validated file. The therapy, source, question and
+// finding lines (the catalogue's small part, which every claim refers to)
+// are held in memory, in file order; the claim lines (the bulk of a
+// catalogue) are not: pass 1 (parseImport) validates each and keeps only
+// what a later check needs, and eachClaim reads them again from the
+// spooled file, which the writes consume a batch at a time.
 type importFile struct {
 	therapies []item[bulk.Therapy]
 	sources   []item[bulk.Source]
 	questions []item[bulk.Question]
 	findings  []item[bulk.Finding]
-	claims    []item[bulk.Claim]
-	// claimModel holds each claim line's validated model, in file order.
-	claimModel []models.Claim
 	// Models built and validated from the lines, by file id.
 	sourceModel   map[int64]*models.Source
 	questionModel map[int64]*models.Question
 	findingModel  map[int64]*models.Finding
 	therapySlugs  map[string]bool
+	// claims counts the claim lines.
+	claims int
+	// claimTherapies lists, by slug, the lines of claims whose therapy no
+	// therapy line of the file has (it must be in the catalogue): at most
+	// MaxImportProblems+1 lines a slug, enough to report the first
+	// problems and whether there were more.
+	claimTherapies map[string][]int
+	// spool holds the file, read again by eachClaim.
+	spool io.ReadSeeker
 }
 
 // ImportNDJSON reads a claimgrade-ndjson file (package bulk) from r and
@@ -166,7 +179,12 @@ type importFile struct {
 // would have done.
 func (s *Store) ImportNDJSON(ctx context.Context, a Actor, r io.Reader, opts ImportOptions) (ImportResult, error) {
 	res := ImportResult{DryRun: opts.DryRun}
-	f, err := parseImport(r)
+	spool, err := spoolImport(r)
+	if err != nil {
+		return res, err
+	}
+	defer spool.remove()
+	f, err := parseImport(spool.f)
 	if err != nil {
 		return res, err
 	}
@@ -196,6 +214,40 @@ func (s *Store) ImportNDJSON(ctx context.Context, a Actor, r io.Reader, opts Imp
 		return ImportResult{DryRun: opts.DryRun}, err
 	}
 	return res, nil
+}
+
+// importSpool is the body of an import copied to a temporary file: the
+// body is read once, and the file twice (validation, then the writes of
+// the claims), so that memory holds a batch of claims, not all of them.
+type importSpool struct{ f *os.File }
+
+// spoolImport copies r to a new file of the temporary directory
+// (os.TempDir: $TMPDIR, else /tmp). An error reading r (e.g. a body over
+// IMPORT_MAX_BYTES) is returned as it is.
+func spoolImport(r io.Reader) (*importSpool, error) {
+	f, err := os.CreateTemp("", "claimgrade-import-*.ndjson")
+	if err != nil {
+		return nil, fmt.Errorf("spool the import: %w", err)
+	}
+	s := &importSpool{f: f}
+	if _, err := io.Copy(f, r); err != nil {
+		s.remove()
+		var we *fs.PathError
+		if errors.As(err, &we) && we.Path == f.Name() {
+			return nil, fmt.Errorf("spool the import: %w", err)
+		}
+		return nil, err // the body could not be read (e.g. over the size limit)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		s.remove()
+		return nil, fmt.Errorf("spool the import: %w", err)
+	}
+	return s, nil
+}
+
+func (s *importSpool) remove() {
+	_ = s.f.Close()
+	_ = os.Remove(s.f.Name())
 }
 
 // genericPlans lets PostgreSQL reuse the plans of the import's statements
@@ -275,10 +327,11 @@ func jsonKind(k string) string {
 	return "a number"
 }
 
-// parseImport reads and validates the whole file without the database.
-func parseImport(r io.Reader) (*importFile, error) {
+// parseImport reads and validates the whole file without the database
+// (pass 1). eachClaim reads r again.
+func parseImport(r io.ReadSeeker) (*importFile, error) {
 	f := &importFile{sourceModel: map[int64]*models.Source{}, questionModel: map[int64]*models.Question{},
-		findingModel: map[int64]*models.Finding{}, therapySlugs: map[string]bool{}}
+		findingModel: map[int64]*models.Finding{}, therapySlugs: map[string]bool{}, claimTherapies: map[string][]int{}, spool: r}
 	var p lineProblems
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), MaxImportLine)
@@ -592,12 +645,24 @@ func (p *lineProblems) validateLine(n int, field string, v interface{ Validate()
 	}
 }
 
-func (f *importFile) claim(p *lineProblems, n int, c bulk.Claim) {
+// claimModel builds the claim of a claim line, normalized, and its
+// validation error.
+func claimModel(c bulk.Claim) (models.Claim, error) {
 	m := models.Claim{Text: c.Text, Language: c.Language, TextEn: c.TextEn, Summary: c.Summary, ClaimType: c.ClaimType,
 		Assertion: c.Assertion, ClaimedValue: c.ClaimedValue, Hedge: c.Hedge}
-	p.addErr(n, "data.", validateClaim(&m))
+	err := validateClaim(&m)
+	m.Therapy.Slug = c.Therapy
+	return m, err
+}
+
+func (f *importFile) claim(p *lineProblems, n int, c bulk.Claim) {
+	_, err := claimModel(c)
+	p.addErr(n, "data.", err)
 	if strings.TrimSpace(c.Therapy) == "" {
 		p.add(n, "data.therapy", "is required (a therapy slug)")
+	} else if !f.therapySlugs[c.Therapy] && len(f.claimTherapies[c.Therapy]) <= MaxImportProblems {
+		// Therapy lines come first: this one must be in the catalogue.
+		f.claimTherapies[c.Therapy] = append(f.claimTherapies[c.Therapy], n)
 	}
 	if c.ID <= 0 {
 		p.add(n, "data.id", "must be a positive integer")
@@ -644,7 +709,63 @@ func (f *importFile) claim(p *lineProblems, n int, c bulk.Claim) {
 		row := models.ClaimFinding{Stance: cf.Stance, Note: cf.Note}
 		p.addErr(n, prefix, validateClaimFinding(&row))
 	}
-	m.Therapy.Slug = c.Therapy
-	f.claims = append(f.claims, item[bulk.Claim]{n, c})
-	f.claimModel = append(f.claimModel, m)
+	f.claims++
+}
+
+// claimLine is a claim line read again: its line number, its data and
+// its normalized model.
+type claimLine struct {
+	line int
+	data bulk.Claim
+	m    models.Claim
+}
+
+// eachClaim reads the validated file again (pass 2) and calls fn with its
+// claim lines, in file order, at most size at a time; fn may keep nothing
+// of the slice, which is reused.
+func (f *importFile) eachClaim(size int, fn func([]claimLine) error) error {
+	if _, err := f.spool.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("read the spooled import: %w", err)
+	}
+	sc := bufio.NewScanner(f.spool)
+	sc.Buffer(make([]byte, 64<<10), MaxImportLine)
+	part := make([]claimLine, 0, size)
+	n := 0
+	for sc.Scan() {
+		n++
+		raw := sc.Bytes()
+		// Claim lines are the last data lines: skip the others cheaply.
+		if !bytes.Contains(raw, []byte(`"claim"`)) {
+			continue
+		}
+		var env struct {
+			Type string          `json:"type"`
+			Data json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal(raw, &env); err != nil {
+			return fmt.Errorf("read the spooled import, line %d: %w", n, err)
+		}
+		if env.Type != bulk.TypeClaim {
+			continue
+		}
+		var c bulk.Claim
+		if err := json.Unmarshal(env.Data, &c); err != nil {
+			return fmt.Errorf("read the spooled import, line %d: %w", n, err)
+		}
+		m, _ := claimModel(c) // validated by parseImport
+		part = append(part, claimLine{line: n, data: c, m: m})
+		if len(part) == size {
+			if err := fn(part); err != nil {
+				return err
+			}
+			part = part[:0]
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read the spooled import: %w", err)
+	}
+	if len(part) > 0 {
+		return fn(part)
+	}
+	return nil
 }

@@ -134,8 +134,8 @@ func (w *importWriter) check() error {
 	for _, it := range f.questions {
 		slugs = append(slugs, it.data.Therapy)
 	}
-	for _, it := range f.claims {
-		slugs = append(slugs, it.data.Therapy)
+	for slug := range f.claimTherapies {
+		slugs = append(slugs, slug)
 	}
 	slices.Sort(slugs)
 	slugs = slices.Compact(slugs)
@@ -191,10 +191,21 @@ func (w *importWriter) check() error {
 			p.add(it.line, "data.therapy", "no therapy line and no therapy in the catalogue has the slug %q", it.data.Therapy)
 		}
 	}
-	for _, it := range f.claims {
-		if !known(it.data.Therapy) {
-			p.add(it.line, "data.therapy", "no therapy line and no therapy in the catalogue has the slug %q", it.data.Therapy)
+	type claimTherapy struct {
+		line int
+		slug string
+	}
+	var unknown []claimTherapy
+	for slug, lines := range f.claimTherapies {
+		if !known(slug) {
+			for _, n := range lines {
+				unknown = append(unknown, claimTherapy{n, slug})
+			}
 		}
+	}
+	slices.SortFunc(unknown, func(a, b claimTherapy) int { return cmp.Compare(a.line, b.line) })
+	for _, u := range unknown {
+		p.add(u.line, "data.therapy", "no therapy line and no therapy in the catalogue has the slug %q", u.slug)
 	}
 	if err := p.err(false); err != nil {
 		return err
@@ -293,20 +304,21 @@ func (w *importWriter) checkQuestions(p *lineProblems) error {
 	})
 }
 
+// checkClaims reads the file's claims again, 500 at a time, and looks
+// each batch's texts up among the live claims of the catalogue.
 func (w *importWriter) checkClaims(p *lineProblems) error {
 	type key struct{ therapy, language, text, textEn string }
-	mine := map[key]int{}
-	var texts []string
-	for i, it := range w.f.claims {
-		m := w.f.claimModel[i]
-		mine[key{it.data.Therapy, m.Language, m.Text, deref(m.TextEn)}] = it.line
-		texts = append(texts, m.Text)
-	}
-	slices.Sort(texts)
-	return chunks(slices.Compact(texts), 500, func(part []string) error {
+	return w.f.eachClaim(500, func(part []claimLine) error {
+		mine := make(map[key]int, len(part))
+		texts := make([]string, 0, len(part))
+		for _, it := range part {
+			mine[key{it.data.Therapy, it.m.Language, it.m.Text, deref(it.m.TextEn)}] = it.line
+			texts = append(texts, it.m.Text)
+		}
+		slices.Sort(texts)
 		var rows []models.Claim
 		if err := w.db.Preload("Therapy").Select("id", "therapy_id", "language", "text", "text_en").
-			Where("archived_at IS NULL AND text IN ?", part).Find(&rows).Error; err != nil {
+			Where("archived_at IS NULL AND text IN ?", slices.Compact(texts)).Find(&rows).Error; err != nil {
 			return fmt.Errorf("find claims: %w", classify(err))
 		}
 		for _, c := range rows {
@@ -691,7 +703,9 @@ func (w *importWriter) writeFindings() error {
 	return w.s.refreshFindingFlags(w.db, w.a, ids, "catalogue.imported")
 }
 
-// writeClaims writes the claims in batches of importBatch. Each claim is
+// writeClaims writes the claims in batches of importBatch, read again from
+// the spooled file (eachClaim): a batch's models are built from its lines
+// and dropped once it is written. Each claim is
 // derived before it is written, by the derivation rederive runs
 // (deriveClaimChange over the findings as they are stored now, the
 // claim's appearances and the basis of an override that was not stale),
@@ -710,15 +724,13 @@ func (w *importWriter) writeClaims() error {
 	if err != nil {
 		return err
 	}
-	return chunks(indexes(len(w.f.claims)), importBatch, func(part []int) error {
+	return w.f.eachClaim(importBatch, func(part []claimLine) error {
 		t := now()
 		rows := make([]*models.Claim, len(part))
 		imported := make([]models.Claim, len(part))
 		changes := make([]claimChange, len(part))
-		for i, k := range part {
-			it := w.f.claims[k]
-			m := w.f.claimModel[k]
-			m.ID = 0
+		for i, it := range part {
+			m := it.m
 			if w.res.Restore {
 				m.ID = it.data.ID
 			}
@@ -763,8 +775,8 @@ func (w *importWriter) writeClaims() error {
 		var links []models.Link
 		var cfs []models.ClaimFinding
 		var flags []models.ClaimFlag
-		for i, k := range part {
-			it, c := w.f.claims[k], rows[i]
+		for i, it := range part {
+			c := rows[i]
 			for _, a := range it.data.Appearances {
 				l := models.Link{ClaimID: c.ID, SourceID: w.sources[a.Source], Role: grading.RoleAppearance, Excerpt: optional(a.Excerpt),
 					Locator: optional(a.Locator), Note: optional(a.Note), URL: optional(a.URL), RetrievedAt: utcPtr(a.RetrievedAt),
@@ -805,12 +817,4 @@ func (w *importWriter) writeClaims() error {
 		w.res.Claims.Created += len(part)
 		return nil
 	})
-}
-
-func indexes(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
-	}
-	return out
 }
