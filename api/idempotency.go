@@ -5,10 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 
 	"github.com/gin-gonic/gin"
 
@@ -51,7 +54,7 @@ type idempotencyKey struct {
 // It returns nil when no key was sent (or the request is anonymous, which
 // the role check has refused already), and false after writing a 400 for a
 // malformed key.
-func readIdempotencyKey(c *gin.Context, body []byte) (*idempotencyKey, bool) {
+func readIdempotencyKey(c *gin.Context, fp string) (*idempotencyKey, bool) {
 	values, sent := c.Request.Header[idempotencyHeader]
 	if !sent {
 		return nil, true
@@ -66,7 +69,7 @@ func readIdempotencyKey(c *gin.Context, body []byte) (*idempotencyKey, bool) {
 	if !ok {
 		return nil, true
 	}
-	return &idempotencyKey{apiKeyID: p.KeyID, key: values[0], fingerprint: fingerprint(c.Request, body)}, true
+	return &idempotencyKey{apiKeyID: p.KeyID, key: values[0], fingerprint: fp}, true
 }
 
 // claim claims the key in tx. It returns true when it has answered: with the
@@ -118,30 +121,62 @@ func validIdempotencyKey(k string) bool {
 	return true
 }
 
-// readBody reads the whole body (the body limit still applies) and puts it
-// back for the handler.
-func readBody(c *gin.Context) ([]byte, bool) {
+// spooledPaths are the routes whose body goes to a temporary file, not to
+// memory: the import's body may be as large as IMPORT_MAX_BYTES.
+var spooledPaths = map[string]bool{"/api/v1/import": true}
+
+// readBody reads the whole body (the body limit still applies), puts it
+// back for the handler and returns the request's fingerprint (method,
+// path with query, and body). The body is kept in memory, or for the
+// routes of spooledPaths in a file of the temporary directory that the
+// handler reads as the body (an *os.File, which it may seek). done removes
+// that file; call it once the handler is done.
+func readBody(c *gin.Context) (fp string, done func(), ok bool) {
+	done = func() {}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n", c.Request.Method, c.Request.URL.RequestURI())
 	if c.Request.Body == nil || c.Request.Body == http.NoBody {
-		return nil, true
+		return hex.EncodeToString(h.Sum(nil)), done, true
 	}
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
+	fail := func(err error) {
 		if handlers.StatusOf(err) == http.StatusRequestEntityTooLarge {
 			handlers.WriteError(c, nil, err)
 		} else {
 			handlers.Fail(c, http.StatusBadRequest, handlers.TypeMalformed, "the request body could not be read")
 		}
-		return nil, false
 	}
-	c.Request.Body = io.NopCloser(bytes.NewReader(body))
-	return body, true
-}
-
-// fingerprint identifies a request: SHA-256 of its method, path (with the
-// query) and body.
-func fingerprint(r *http.Request, body []byte) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n", r.Method, r.URL.RequestURI())
-	h.Write(body)
-	return hex.EncodeToString(h.Sum(nil))
+	if !spooledPaths[c.FullPath()] {
+		var body bytes.Buffer
+		if _, err := io.Copy(io.MultiWriter(&body, h), c.Request.Body); err != nil {
+			fail(err)
+			return "", done, false
+		}
+		c.Request.Body = io.NopCloser(&body)
+		return hex.EncodeToString(h.Sum(nil)), done, true
+	}
+	f, err := os.CreateTemp("", "claimgrade-body-*")
+	if err != nil {
+		handlers.WriteError(c, nil, fmt.Errorf("spool the request body: %w", err))
+		return "", done, false
+	}
+	done = func() {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+	}
+	_, err = io.Copy(io.MultiWriter(f, h), c.Request.Body)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		done()
+		var pe *fs.PathError
+		if errors.As(err, &pe) && pe.Path == f.Name() {
+			handlers.WriteError(c, nil, fmt.Errorf("spool the request body: %w", err))
+		} else {
+			fail(err)
+		}
+		return "", func() {}, false
+	}
+	c.Request.Body = f
+	return hex.EncodeToString(h.Sum(nil)), done, true
 }

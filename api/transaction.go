@@ -48,13 +48,14 @@ func transactional(st *store.Store, log *slog.Logger, idem bool) gin.HandlerFunc
 			c.Next()
 			return
 		}
-		body, ok := readBody(c)
+		fp, done, ok := readBody(c)
 		if !ok {
 			return
 		}
+		defer done()
 		var key *idempotencyKey
 		if idem && c.Request.Method == http.MethodPost {
-			if key, ok = readIdempotencyKey(c, body); !ok {
+			if key, ok = readIdempotencyKey(c, fp); !ok {
 				return
 			}
 		}

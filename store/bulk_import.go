@@ -154,13 +154,16 @@ type importFile struct {
 	// MaxImportProblems+1 lines a slug, enough to report the first
 	// problems and whether there were more.
 	claimTherapies map[string][]int
-	// spool holds the file, read again by eachClaim.
+	// spool holds the file from offset start on, read again by eachClaim.
 	spool io.ReadSeeker
+	start int64
 }
 
 // ImportNDJSON reads a claimgrade-ndjson file (package bulk) from r and
-// adds its records to the catalogue, all or nothing: the whole file is
-// parsed and validated first (every problem reported with its line and
+// adds its records to the catalogue, all or nothing. r is read twice: when
+// it is not an io.ReadSeeker (read from its current offset), it is first
+// copied to a file of the temporary directory, removed on return. The
+// whole file is validated first (every problem reported with its line and
 // field, up to MaxImportProblems), then written inside one transaction (a
 // savepoint when s is bound to one) in batches of importBatch rows, and any
 // error rolls everything back. Into an empty catalogue the file's ids are
@@ -179,12 +182,16 @@ type importFile struct {
 // would have done.
 func (s *Store) ImportNDJSON(ctx context.Context, a Actor, r io.Reader, opts ImportOptions) (ImportResult, error) {
 	res := ImportResult{DryRun: opts.DryRun}
-	spool, err := spoolImport(r)
-	if err != nil {
-		return res, err
+	file, ok := r.(io.ReadSeeker) // e.g. a request body the API spooled already
+	if !ok {
+		spool, err := spoolImport(r)
+		if err != nil {
+			return res, err
+		}
+		defer spool.remove()
+		file = spool.f
 	}
-	defer spool.remove()
-	f, err := parseImport(spool.f)
+	f, err := parseImport(file)
 	if err != nil {
 		return res, err
 	}
@@ -332,6 +339,11 @@ func jsonKind(k string) string {
 func parseImport(r io.ReadSeeker) (*importFile, error) {
 	f := &importFile{sourceModel: map[int64]*models.Source{}, questionModel: map[int64]*models.Question{},
 		findingModel: map[int64]*models.Finding{}, therapySlugs: map[string]bool{}, claimTherapies: map[string][]int{}, spool: r}
+	start, err := r.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, fmt.Errorf("read the import: %w", err)
+	}
+	f.start = start
 	var p lineProblems
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), MaxImportLine)
@@ -724,7 +736,7 @@ type claimLine struct {
 // claim lines, in file order, at most size at a time; fn may keep nothing
 // of the slice, which is reused.
 func (f *importFile) eachClaim(size int, fn func([]claimLine) error) error {
-	if _, err := f.spool.Seek(0, io.SeekStart); err != nil {
+	if _, err := f.spool.Seek(f.start, io.SeekStart); err != nil {
 		return fmt.Errorf("read the spooled import: %w", err)
 	}
 	sc := bufio.NewScanner(f.spool)

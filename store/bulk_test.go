@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -76,6 +78,15 @@ func TestImportRoundTrip(t *testing.T) {
 				}
 				t.Fatalf("exports differ in length: %d and %d lines", len(a), len(b))
 			}
+			// A reader that cannot seek (a request body) is spooled to a
+			// temporary file first: the same import.
+			spooled := testenv.Open(t, b)
+			if _, err := spooled.ImportNDJSON(ctx, store.System("import"), unseekable(first), store.ImportOptions{}); err != nil {
+				t.Fatalf("ImportNDJSON of an unseekable reader: %v", err)
+			}
+			if third := exportBytes(t, spooled); !bytes.Equal(first, third) {
+				t.Fatalf("the import of an unseekable reader exports %d bytes, not the %d bytes imported", len(third), len(first))
+			}
 			t.Logf("%d bytes, %d lines; import %+v", len(first), bytes.Count(first, []byte("\n")), res)
 		})
 	}
@@ -88,19 +99,28 @@ func TestImportAgain(t *testing.T) {
 		seedDemo(t, st)
 		file := exportBytes(t, st)
 		before := rowCounts(t, st)
-		_, err := st.ImportNDJSON(context.Background(), store.System("import"), bytes.NewReader(file), store.ImportOptions{})
-		var ie *store.ImportError
-		if !errors.As(err, &ie) || !ie.Conflict || !errors.Is(err, store.ErrConflict) || len(ie.Problems) == 0 {
-			t.Fatalf("ImportNDJSON again = %v, want an ImportError conflict", err)
-		}
-		if p := ie.Problems[0]; p.Line < 2 || p.Field == "" {
-			t.Errorf("first problem = %+v, want a line and a field", p)
-		}
-		if after := rowCounts(t, st); !mapsEqual(before, after) {
-			t.Errorf("rows after a refused import = %v, want %v", after, before)
+		for _, r := range []io.Reader{bytes.NewReader(file), unseekable(file)} {
+			_, err := st.ImportNDJSON(context.Background(), store.System("import"), r, store.ImportOptions{})
+			var ie *store.ImportError
+			if !errors.As(err, &ie) || !ie.Conflict || !errors.Is(err, store.ErrConflict) || len(ie.Problems) == 0 {
+				t.Fatalf("ImportNDJSON again (%T) = %v, want an ImportError conflict", r, err)
+			}
+			if p := ie.Problems[0]; p.Line < 2 || p.Field == "" {
+				t.Errorf("first problem = %+v, want a line and a field", p)
+			}
+			if !slices.ContainsFunc(ie.Problems, func(p store.LineProblem) bool { return p.Field == "data.text" }) {
+				t.Errorf("problems = %+v, want the claims already imported (data.text)", ie.Problems)
+			}
+			if after := rowCounts(t, st); !mapsEqual(before, after) {
+				t.Errorf("rows after a refused import = %v, want %v", after, before)
+			}
 		}
 	})
 }
+
+// unseekable reads b through a reader that is not an io.Seeker, as a
+// request body is.
+func unseekable(b []byte) io.Reader { return struct{ io.Reader }{bytes.NewReader(b)} }
 
 func mapsEqual(a, b map[string]int64) bool {
 	if len(a) != len(b) {
