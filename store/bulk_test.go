@@ -133,3 +133,42 @@ func mapsEqual(a, b map[string]int64) bool {
 	}
 	return true
 }
+
+// TestImportClaimTherapyUnknown: claims whose therapy neither a therapy
+// line nor the catalogue has are refused, each with its line, in file
+// order, the first MaxImportProblems of them; nothing is written.
+func TestImportClaimTherapyUnknown(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		lines := strings.Split(string(syntheticNDJSON(300)), "\n")
+		var want []int // lines of the claims given an unknown therapy
+		k := 0
+		for i, l := range lines {
+			if !strings.HasPrefix(l, `{"type":"claim"`) {
+				continue
+			}
+			k++
+			if k%3 != 0 {
+				slug := []string{"", "nowhere-a", "nowhere-b"}[k%3]
+				lines[i] = strings.Replace(l, `"therapy":"mesotherapy"`, `"therapy":"`+slug+`"`, 1)
+				want = append(want, i+1)
+			}
+		}
+		before := rowCounts(t, st)
+		_, err := st.ImportNDJSON(context.Background(), store.System("import"), unseekable([]byte(strings.Join(lines, "\n"))), store.ImportOptions{})
+		var ie *store.ImportError
+		if !errors.As(err, &ie) || ie.Conflict || !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("ImportNDJSON = %v, want an invalid import", err)
+		}
+		if len(want) != 200 || len(ie.Problems) != store.MaxImportProblems || !ie.Truncated {
+			t.Fatalf("%d claims changed; %d problems (truncated %v), want 200 and %d, truncated", len(want), len(ie.Problems), ie.Truncated, store.MaxImportProblems)
+		}
+		for i, p := range ie.Problems {
+			if p.Line != want[i] || p.Field != "data.therapy" || !strings.Contains(p.Message, "nowhere-") {
+				t.Fatalf("problem %d = %+v, want line %d, data.therapy, the slug", i, p, want[i])
+			}
+		}
+		if after := rowCounts(t, st); !mapsEqual(before, after) {
+			t.Errorf("rows after a refused import = %v, want %v", after, before)
+		}
+	})
+}
