@@ -106,7 +106,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close(ctx)
-	if err := generate(ctx, st, conn, n, logf); err != nil {
+	if err := generate(ctx, st, dbURL, conn, n, logf); err != nil {
 		return err
 	}
 	genTime := time.Since(t0)
