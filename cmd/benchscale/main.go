@@ -8,7 +8,9 @@
 // of PostgreSQL (pgcount.go).
 //
 // Environment: TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
-// SMALL=1, CLAIMS=n, CONNS (64), DURATION (10s), ROUNDS (3), KEEP=1 keeps the database.
+// SMALL=1, CLAIMS=n, CONNS (64), DURATION (10s), ROUNDS (3), KEEP=1 keeps the database,
+// PROFILE=dir saves a CPU profile of claimgrade under each endpoint's load
+// in round 1 (dir/<endpoint>.pprof; claimgrade's PPROF_ADDR on loopback).
 package main
 
 import (
@@ -125,8 +127,17 @@ func run(ctx context.Context) error {
 	if err := build("bin/rawserver", "./cmd/benchscale/rawserver"); err != nil {
 		return err
 	}
-	cg, err := start("claimgrade", "bin/claimgrade", "127.0.0.1:18080", []string{"DATABASE_URL=" + dbURL, "SEED=false",
-		"LOG_LEVEL=error", "RATE_LIMIT_ANONYMOUS=100000000", "ANONYMOUS_MAX_CONCURRENT=20", "DB_MAX_OPEN_CONNS=20"})
+	cgEnv := []string{"DATABASE_URL=" + dbURL, "SEED=false",
+		"LOG_LEVEL=error", "RATE_LIMIT_ANONYMOUS=100000000", "ANONYMOUS_MAX_CONCURRENT=20", "DB_MAX_OPEN_CONNS=20"}
+	profileDir := os.Getenv("PROFILE")
+	const pprofAddr = "127.0.0.1:18090"
+	if profileDir != "" {
+		if err := os.MkdirAll(profileDir, 0o755); err != nil {
+			return err
+		}
+		cgEnv = append(cgEnv, "PPROF_ADDR="+pprofAddr)
+	}
+	cg, err := start("claimgrade", "bin/claimgrade", "127.0.0.1:18080", cgEnv)
 	if err != nil {
 		return err
 	}
@@ -228,7 +239,22 @@ func run(ctx context.Context) error {
 	for r := range rounds {
 		for _, e := range endpoints {
 			for i, s := range []*server{cg, raw} {
+				var profiled chan error
+				if profileDir != "" && r == 0 && s == cg {
+					// A CPU profile of claimgrade under this endpoint's load,
+					// over all but the last second of the round.
+					profiled = make(chan error, 1)
+					go func() {
+						profiled <- saveProfile(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, max(1, int(duration.Seconds())-1)),
+							fmt.Sprintf("%s/%s.pprof", profileDir, e.name))
+					}()
+				}
 				res := load(client, s.base+e.path, conns, duration)
+				if profiled != nil {
+					if err := <-profiled; err != nil {
+						return err
+					}
+				}
 				x := results[e.name]
 				x[i] = append(x[i], res)
 				results[e.name] = x
@@ -345,6 +371,20 @@ func get(c *http.Client, u string) ([]byte, error) {
 		err = fmt.Errorf("GET %s = %d: %s", u, res.StatusCode, b)
 	}
 	return b, err
+}
+
+// saveProfile fetches a profile from u into path.
+func saveProfile(u, path string) error {
+	res, err := http.Get(u)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != 200 {
+		return fmt.Errorf("profile %s: %d %v", u, res.StatusCode, err)
+	}
+	return os.WriteFile(path, b, 0o644)
 }
 
 func firstDiff(a, b []byte) int {
