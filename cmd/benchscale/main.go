@@ -8,7 +8,7 @@
 // of PostgreSQL (pgcount.go).
 //
 // Environment: TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
-// SMALL=1, CLAIMS=n, CONNS (64), DURATION (10s), ROUNDS (3), KEEP=1 keeps the database,
+// SMALL=1, SQLITE=1 (claimgrade on SQLite, 100,000 claims: sqlite.go), CLAIMS=n, CONNS (64), DURATION (10s), ROUNDS (3), KEEP=1 keeps the database,
 // PROFILE=dir saves a CPU profile of claimgrade under each endpoint's load
 // in round 1 (dir/<endpoint>.pprof; claimgrade's PPROF_ADDR on loopback).
 package main
@@ -58,6 +58,9 @@ func run(ctx context.Context) error {
 	if os.Getenv("SMALL") == "1" {
 		n = 20000
 	}
+	if os.Getenv("SQLITE") == "1" && os.Getenv("SMALL") != "1" {
+		n = 100000
+	}
 	if v := os.Getenv("CLAIMS"); v != "" {
 		var err error
 		if n, err = strconv.Atoi(v); err != nil || n < 100 {
@@ -75,6 +78,9 @@ func run(ctx context.Context) error {
 		return err
 	}
 	admin := env("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+	if os.Getenv("SQLITE") == "1" {
+		return runSQLite(ctx, n, admin, conns, rounds, duration)
+	}
 	name := fmt.Sprintf("cg_scale_%d", n)
 	dbURL, err := withDatabase(admin, name)
 	if err != nil {
