@@ -73,5 +73,5 @@ clean: ## Remove build and coverage artifacts
 	rm -rf bin/ coverage.*
 
 .PHONY: bench-scale
-bench-scale: ## Scale benchmark outside CI: generate 1,000,000 claims (SMALL=1: 20,000) on PostgreSQL (TEST_DATABASE_URL), claimgrade vs a raw net/http + pgx server
-	SMALL=$(SMALL) $(GO) run ./cmd/benchscale
+bench-scale: ## Scale benchmark outside CI: generate 1,000,000 claims (SMALL=1: 20,000) on PostgreSQL (TEST_DATABASE_URL), claimgrade vs a raw net/http + pgx server; SQLITE=1: claimgrade on SQLite, 100,000 claims
+	SMALL=$(SMALL) SQLITE=$(SQLITE) $(GO) run ./cmd/benchscale

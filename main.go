@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -146,6 +147,13 @@ func serve(ctx context.Context, cfg api.Config, log *slog.Logger, stdout io.Writ
 		defer close(dispatched)
 		dispatcher.Run(dispatchCtx)
 	}()
+	if cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(cfg.PprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
 	log.Info("claimgrade serving", "addr", ln.Addr().String(), "database", st.Dialect(),
 		"swagger_ui", "http://"+displayAddr(ln.Addr())+"/swagger/index.html")
 	errc := make(chan error, 1)
@@ -309,4 +317,24 @@ func keys(ctx context.Context, cfg api.Config, log *slog.Logger, args []string, 
 		return nil
 	}
 	return fmt.Errorf("unknown keys command %q: want create, list or revoke", args[0])
+}
+
+// servePprof serves net/http/pprof on addr (PPROF_ADDR, a loopback address
+// checked by api.LoadConfig) on its own listener and mux, apart from the
+// API, and returns the function that stops it.
+func servePprof(addr string, log *slog.Logger) (func(), error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("PPROF_ADDR: listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	log.Info("pprof serving", "addr", ln.Addr().String())
+	return func() { srv.Close() }, nil
 }

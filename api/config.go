@@ -5,6 +5,7 @@ package api
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -71,6 +72,10 @@ type Config struct {
 	// PUBLISHER_URL; the URL defaults to PUBLIC_BASE_URL).
 	PublisherName string
 	PublisherURL  string
+	// PprofAddr is where net/http/pprof listens (PPROF_ADDR), for
+	// profiling under load; empty (the default) serves no profiles. It
+	// must be a loopback address: profiles show the process's internals.
+	PprofAddr string
 }
 
 // LoadConfig reads the configuration through getenv and reports every bad
@@ -158,6 +163,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if u, err := url.Parse(cfg.PublisherURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Sprintf("PUBLISHER_URL=%q: want an absolute http or https URL such as https://factcheck.example.org", getenv("PUBLISHER_URL")))
 	}
+	if cfg.PprofAddr = getenv("PPROF_ADDR"); cfg.PprofAddr != "" && !loopback(cfg.PprofAddr) {
+		errs = append(errs, fmt.Sprintf("PPROF_ADDR=%q: want a loopback host:port such as 127.0.0.1:6060", cfg.PprofAddr))
+	}
 	cfg.DB.SQLLog = cfg.LogLevel == slog.LevelDebug
 	if len(errs) > 0 {
 		return cfg, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
@@ -168,6 +176,20 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 // WebhookPolicy is where webhooks may deliver.
 func (c Config) WebhookPolicy() webhook.Policy {
 	return webhook.Policy{AllowPrivate: c.WebhookAllowPrivate}
+}
+
+// loopback reports whether addr is host:port with a loopback host (an IP
+// or localhost) and a port.
+func loopback(addr string) bool {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func or(v, def string) string {

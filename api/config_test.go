@@ -80,3 +80,28 @@ func TestLoadConfigWebhooks(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadConfigPprof: profiles are off by default and served on loopback
+// addresses only; any other address is refused, naming the variable.
+func TestLoadConfigPprof(t *testing.T) {
+	for _, tt := range []struct {
+		value string
+		ok    bool
+	}{
+		{"", true}, {"127.0.0.1:6060", true}, {"localhost:6060", true}, {"[::1]:6060", true},
+		{":6060", false}, {"0.0.0.0:6060", false}, {"10.0.0.5:6060", false}, {"127.0.0.1", false}, {"example.org:6060", false},
+	} {
+		cfg, err := api.LoadConfig(func(k string) string {
+			if k == "PPROF_ADDR" {
+				return tt.value
+			}
+			return ""
+		})
+		switch {
+		case tt.ok && (err != nil || cfg.PprofAddr != tt.value):
+			t.Errorf("LoadConfig(PPROF_ADDR=%q) = %q, %v; want it accepted", tt.value, cfg.PprofAddr, err)
+		case !tt.ok && (err == nil || !strings.Contains(err.Error(), `PPROF_ADDR="`+tt.value+`": want a loopback host:port`)):
+			t.Errorf("LoadConfig(PPROF_ADDR=%q) error = %v, want one naming the variable", tt.value, err)
+		}
+	}
+}

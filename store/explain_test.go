@@ -27,16 +27,23 @@ type capturedQuery struct {
 func capturePageQuery(t *testing.T, st *store.Store) *capturedQuery {
 	t.Helper()
 	c := &capturedQuery{}
-	err := st.DB().Callback().Query().After("gorm:query").Register("claimgrade_test:capture", func(db *gorm.DB) {
+	capture := func(db *gorm.DB) {
 		sql := db.Statement.SQL.String()
 		if db.Statement.Table == "claims" && strings.Contains(sql, "LIMIT") {
 			c.mu.Lock()
 			c.sql, c.vars = sql, slices.Clone(db.Statement.Vars)
 			c.mu.Unlock()
 		}
-	})
-	if err != nil {
-		t.Fatal(err)
+	}
+	// A page is read by Find (query callbacks) or Rows (row callbacks).
+	cbs := st.DB().Callback()
+	for _, err := range []error{
+		cbs.Query().After("gorm:query").Register("claimgrade_test:capture", capture),
+		cbs.Row().After("gorm:row").Register("claimgrade_test:capture", capture),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	return c
 }

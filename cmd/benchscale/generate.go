@@ -2,20 +2,25 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"claimgrade/grading"
+	"claimgrade/models"
+	"claimgrade/review"
 	"claimgrade/store"
 )
 
 // Dataset shape: per claim 5 appearances (web articles) and, for four claims
 // in five, one or two linked findings; every fifth claim links none
-// (unsupported).
+// (unsupported). Four findings in five are graded (see shapes).
 const (
 	therapies    = 20
 	webSources   = 45000
@@ -39,60 +44,155 @@ var texts = []struct {
 	{"en", "Acupuncture helps with sleep, experts say (claim %d)", grading.ClaimMechanism, grading.AssertOther},
 }
 
-type ids struct{ therapy, web, trial, question, finding, claim int64 }
+// shape is one kind of generated finding: a single randomised trial's
+// effect on a benefit outcome (a risk ratio of responders, threshold 1.25)
+// and, when graded, an editor's adjudicated judgements. Against an
+// unhedged efficacy claim the rules rate them accurate, overstated, false
+// and unproven; the last shape stays ungraded (not_rated).
+type shape struct {
+	name       string
+	estimate   [3]float64 // estimate, CI low, CI high
+	judgements *grading.DomainJudgements
+	// Template: the finding made through the store and the review path,
+	// whose stored grade, certainty and flags the generated findings of
+	// this shape are checked against.
+	template int64
+}
 
-// generate fills an empty, migrated PostgreSQL database with n claims: the
-// catalogue by generate_series, a template finding through the store (its
-// flags are what the rules give every generated finding of the same shape),
-// and the claims, links, finding links and flags by COPY, their derived
-// fields computed with grading.DeriveClaim.
-func generate(ctx context.Context, st *store.Store, conn *pgx.Conn, n int, logf func(string, ...any)) error {
+func judgements(edit func(*grading.DomainJudgements)) *grading.DomainJudgements {
+	j := grading.NoConcerns()
+	edit(&j)
+	return &j
+}
+
+var shapes = []shape{
+	{name: "important effect, high certainty", estimate: [3]float64{1.6, 1.4, 1.8},
+		judgements: judgements(func(*grading.DomainJudgements) {})},
+	{name: "important effect, low certainty", estimate: [3]float64{1.6, 1.1, 2.3},
+		judgements: judgements(func(j *grading.DomainJudgements) {
+			j.RiskOfBias, j.Imprecision = grading.Serious, grading.Serious
+			j.Reasons = map[string]string{"risk_of_bias": "Open label, self-reported pain.", "imprecision": "The CI includes effects below the threshold."}
+		})},
+	{name: "no important effect, high certainty", estimate: [3]float64{1.02, 0.95, 1.1},
+		judgements: judgements(func(*grading.DomainJudgements) {})},
+	{name: "no important effect, low certainty", estimate: [3]float64{1.05, 0.8, 1.4},
+		judgements: judgements(func(j *grading.DomainJudgements) {
+			j.RiskOfBias, j.Imprecision = grading.Serious, grading.Serious
+			j.Reasons = map[string]string{"risk_of_bias": "Open label, self-reported pain.", "imprecision": "The CI includes the threshold and no effect."}
+		})},
+	{name: "ungraded", estimate: [3]float64{1.3, 1.1, 1.5}},
+}
+
+const (
+	threshold    = 1.25
+	participants = 400
+	editorName   = "benchscale-editor"
+)
+
+// shapeOf is the shape of generated finding k (0-based); not k % 5, which
+// would follow the claim text a claim linking finding k has.
+func shapeOf(k int64) int { return int(k/5) % len(shapes) }
+
+// gen is the generated dataset's fixed parts: first ids, the editor who
+// adjudicates, the time, and each shape's finding body parts.
+type gen struct {
+	base     ids
+	editorID int64
+	now      time.Time
+	required int
+}
+
+type ids struct{ therapy, web, trial, question, finding, grade, claim int64 }
+
+// question is generated question qi as the rules read it.
+func questionOf(qi int64) grading.Question {
+	return grading.Question{Population: "adults", Intervention: fmt.Sprintf("therapy %d", qi%therapies+1), Comparator: ptr("placebo"),
+		ComparatorKind: grading.ComparatorInactive, Outcome: fmt.Sprintf("pain %d", qi), Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit}
+}
+
+func effectOf(s shape) grading.EffectEstimate {
+	return grading.EffectEstimate{Measure: grading.MeasureRiskRatio, Estimate: ptr(s.estimate[0]), CILow: ptr(s.estimate[1]),
+		CIHigh: ptr(s.estimate[2]), Participants: ptr(int64(participants)), Studies: ptr(int64(1)), Threshold: ptr(threshold)}
+}
+
+// graded is a finding's grade and flags as the rules give them.
+type graded struct {
+	grade     *models.FindingGrade // nil when ungraded
+	flags     []grading.Flag
+	certainty *grading.Certainty
+}
+
+// gradeOf grades a finding of shape s with body b as the editor's
+// adjudication does (review.AdjudicateFinding) and derives its flags
+// (store.refreshFindingFlags).
+func (g *gen) gradeOf(s shape, b grading.Body) (graded, error) {
+	var out graded
+	st := grading.FindingState{Body: b, RequiredReviews: g.required}
+	if s.judgements != nil {
+		rationale := "Benchmark grade: " + s.name + "."
+		d, err := grading.AdjudicateBody(b, grading.Adjudication{Editor: editorName, Judgements: *s.judgements, Rationale: rationale})
+		if err != nil {
+			return out, fmt.Errorf("grade %s: %w", s.name, err)
+		}
+		out.grade = &models.FindingGrade{Certainty: d.Result, Judgements: *s.judgements, Method: grading.MethodAdjudicated,
+			Rationale: rationale, DecidedByID: &g.editorID, DecidedBy: editorName, DecidedAt: g.now, AssessmentIDs: []int64{},
+			Fingerprint: b.Fingerprint(), Derivation: d}
+		out.certainty = d.Result.Ptr()
+		st.Grade = &grading.FindingGrade{Certainty: d.Result, Fingerprint: out.grade.Fingerprint, DecidedAt: g.now}
+	}
+	out.flags = grading.FindingFlagsOf(st)
+	return out, nil
+}
+
+// body is generated finding k's body of evidence.
+func (g *gen) body(k int64) grading.Body {
+	return grading.Body{Question: questionOf(k % questions), Effect: effectOf(shapes[shapeOf(k)]),
+		Sources: []grading.BodySource{{SourceID: g.base.trial + k%trialSources, Kind: grading.KindRCT}}}
+}
+
+// generate fills an empty, migrated PostgreSQL database with n claims in
+// bounded memory: the catalogue by generate_series; one template finding
+// per shape through the store and the review path (an editor's
+// adjudication), against which the grading of generated findings is
+// checked; then findings, grades, claims, links, finding links and flags
+// streamed by COPY from generators, their derived fields computed with the
+// rules (grading.AdjudicateBody, FindingFlagsOf, DeriveClaim). Secondary
+// indexes and foreign keys of the bulk tables are dropped for the load and
+// made again after it, then the database is analysed.
+func generate(ctx context.Context, st *store.Store, dbURL string, conn *pgx.Conn, n int, logf func(string, ...any)) error {
 	t0 := time.Now()
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	g := &gen{now: time.Now().UTC().Truncate(time.Microsecond), required: st.RequiredReviews()}
 	exec := func(sql string, args ...any) error {
 		if _, err := conn.Exec(ctx, sql, args...); err != nil {
 			return fmt.Errorf("%.80s: %w", sql, err)
 		}
 		return nil
 	}
-	// The template: one question, one trial, one finding through the store.
 	if err := exec(`INSERT INTO therapies (slug, name, description, created_at, updated_at)
-		SELECT 'therapy-' || i, 'Therapy ' || i, '', $1, $1 FROM generate_series(1, $2) i`, now, therapies); err != nil {
+		SELECT 'therapy-' || i, 'Therapy ' || i, '', $1, $1 FROM generate_series(1, $2) i`, g.now, therapies); err != nil {
 		return err
 	}
-	a := store.Actor{Name: "benchscale"}
-	q, err := st.CreateQuestion(ctx, a, store.QuestionInput{Therapy: "therapy-1", Population: "adults", Intervention: "therapy 1",
-		ComparatorKind: grading.ComparatorInactive, Comparator: ptr("placebo"), Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit})
-	if err != nil {
-		return fmt.Errorf("template question: %w", err)
+	if err := g.templates(ctx, st, conn); err != nil {
+		return err
 	}
-	src, err := st.CreateSource(ctx, a, store.SourceInput{Kind: grading.KindRCT, Title: "Template trial"})
-	if err != nil {
-		return fmt.Errorf("template source: %w", err)
-	}
-	tf, err := st.CreateFinding(ctx, a, store.FindingInput{QuestionID: q.ID, Summary: "Template trial"})
-	if err != nil {
-		return fmt.Errorf("template finding: %w", err)
-	}
-	if _, err := st.AttachSource(ctx, a, tf.ID, store.FindingSourceInput{SourceID: src.ID}); err != nil {
-		return fmt.Errorf("template attachment: %w", err)
-	}
-	var templateFlags []string
-	rows, _ := conn.Query(ctx, "SELECT flag FROM finding_flags WHERE finding_id = $1 ORDER BY flag", tf.ID)
-	if templateFlags, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
-		return fmt.Errorf("template flags: %w", err)
-	}
-
-	var base ids
 	if err := conn.QueryRow(ctx, `SELECT (SELECT MIN(id) FROM therapies), (SELECT MAX(id) FROM sources), (SELECT MAX(id) FROM questions),
-		(SELECT MAX(id) FROM findings)`).Scan(&base.therapy, &base.web, &base.question, &base.finding); err != nil {
+		(SELECT MAX(id) FROM findings), (SELECT MAX(id) FROM finding_grades)`).Scan(&g.base.therapy, &g.base.web, &g.base.question,
+		&g.base.finding, &g.base.grade); err != nil {
 		return err
 	}
-	base.web++
-	base.trial = base.web + webSources
-	base.question++
-	base.finding++
-	base.claim = 1
+	g.base.web++
+	g.base.trial = g.base.web + webSources
+	g.base.question++
+	g.base.finding++
+	g.base.grade++
+	g.base.claim = 1
+	logf("templates: %d findings graded through the store and the review path in %s", len(shapes), time.Since(t0).Round(time.Millisecond))
+
+	bulk := []string{"sources", "questions", "findings", "finding_sources", "finding_flags", "finding_grades", "claims", "claim_flags", "links", "claim_findings"}
+	restore, err := dropForLoad(ctx, conn, bulk)
+	if err != nil {
+		return err
+	}
 	steps := []struct {
 		what string
 		sql  string
@@ -100,111 +200,396 @@ func generate(ctx context.Context, st *store.Store, conn *pgx.Conn, n int, logf 
 	}{
 		{"sources", `INSERT INTO sources (id, kind, title, url, language, retracted, search_text, version, created_at, updated_at)
 			SELECT $1 + i, 'web_article', 'Health article ' || i, 'https://example.org/article/' || i, 'en', false, 'health article ' || i, 1, $3, $3
-			FROM generate_series(0, $2 - 1) i`, []any{base.web, webSources, now}},
+			FROM generate_series(0, $2 - 1) i`, []any{g.base.web, webSources, g.now}},
 		{"trials", `INSERT INTO sources (id, kind, title, pmid, language, retracted, search_text, version, created_at, updated_at)
 			SELECT $1 + i, 'rct', 'Randomised trial ' || i, (900000 + i)::text, 'en', false, 'randomised trial ' || i, 1, $3, $3
-			FROM generate_series(0, $2 - 1) i`, []any{base.trial, trialSources, now}},
+			FROM generate_series(0, $2 - 1) i`, []any{g.base.trial, trialSources, g.now}},
 		{"questions", `INSERT INTO questions (id, therapy_id, population, intervention, comparator, comparator_kind, outcome, timepoint, outcome_kind, version, created_at, updated_at)
 			SELECT $1 + i, $3 + i % $4, 'adults', 'therapy ' || (i % $4 + 1), 'placebo', 'inactive', 'pain ' || i, '4 weeks', 'benefit', 1, $5, $5
-			FROM generate_series(0, $2 - 1) i`, []any{base.question, questions, base.therapy, therapies, now}},
-		{"findings", `INSERT INTO findings (id, question_id, summary, version, created_at, updated_at)
-			SELECT $1 + i, $3 + i % $4, 'Trial ' || i, 1, $5, $5 FROM generate_series(0, $2 - 1) i`,
-			[]any{base.finding, findings, base.question, questions, now}},
+			FROM generate_series(0, $2 - 1) i`, []any{g.base.question, questions, g.base.therapy, therapies, g.now}},
 		{"finding sources", `INSERT INTO finding_sources (finding_id, source_id, version, created_at, updated_at)
 			SELECT $1 + i, $3 + i % $4, 1, $5, $5 FROM generate_series(0, $2 - 1) i`,
-			[]any{base.finding, findings, base.trial, trialSources, now}},
-		{"finding flags", `INSERT INTO finding_flags (flag, finding_id) SELECT f, $1 + i FROM generate_series(0, $2 - 1) i, unnest($3::text[]) f`,
-			[]any{base.finding, findings, templateFlags}},
+			[]any{g.base.finding, findings, g.base.trial, trialSources, g.now}},
 	}
 	for _, s := range steps {
 		if err := exec(s.sql, s.args...); err != nil {
 			return fmt.Errorf("generate %s: %w", s.what, err)
 		}
 	}
-	logf("catalogue: %d sources, %d questions, %d findings (flags %v) in %s", webSources+trialSources, questions, findings, templateFlags, time.Since(t0).Round(time.Millisecond))
 
-	// Claims, derived in Go, then their links and flags, by COPY.
-	t1 := time.Now()
-	type link struct {
-		finding int64
-		stance  grading.Stance
-	}
-	claimRows := make([][]any, 0, n)
-	var flagRows, linkRows, cfRows [][]any
-	for i := range n {
-		id := base.claim + int64(i)
-		tx := texts[i%len(texts)]
-		text := fmt.Sprintf(tx.text, i)
-		var links []link
-		if i%5 != 0 {
-			links = append(links, link{base.finding + int64(i%findings), grading.Supports})
-			if i%3 == 0 {
-				if f := base.finding + int64((i*7+3)%findings); f != links[0].finding {
-					links = append(links, link{f, grading.Refutes})
-				}
+	// Findings, their grades and flags: graded per finding (each body has
+	// its own question and trial, so its own fingerprint).
+	var made [2]int
+	err = copyStreams(ctx, dbURL, []copySpec{
+		{"findings", []string{"id", "question_id", "measure", "estimate", "ci_low", "ci_high", "participants", "studies", "threshold",
+			"summary", "certainty", "grade_id", "disagreements", "version", "created_at", "updated_at"}},
+		{"finding_grades", []string{"id", "finding_id", "certainty", "judgements", "method", "rationale", "decided_by_id", "decided_by",
+			"decided_at", "assessment_ids", "fingerprint", "derivation"}},
+		{"finding_flags", []string{"flag", "finding_id"}},
+	}, func(emit func(table int, row []any)) error {
+		grade := g.base.grade
+		for k := range int64(findings) {
+			s := shapes[shapeOf(k)]
+			r, err := g.gradeOf(s, g.body(k))
+			if err != nil {
+				return err
+			}
+			id := g.base.finding + k
+			var gradeID any
+			if r.grade != nil {
+				jb, _ := json.Marshal(r.grade.Judgements)
+				db, _ := json.Marshal(r.grade.Derivation)
+				emit(1, []any{grade, id, string(r.grade.Certainty), string(jb), string(r.grade.Method), r.grade.Rationale, g.editorID,
+					r.grade.DecidedBy, g.now, "[]", r.grade.Fingerprint, string(db)})
+				gradeID = grade
+				grade++
+				made[0]++
+			}
+			emit(0, []any{id, g.base.question + k%questions, string(grading.MeasureRiskRatio), s.estimate[0], s.estimate[1], s.estimate[2],
+				int64(participants), int64(1), threshold, fmt.Sprintf("Trial %d", k), certaintyText(r.certainty), gradeID, "[]", int64(1), g.now, g.now})
+			for _, f := range r.flags {
+				emit(2, []any{string(f), id})
+				made[1]++
 			}
 		}
-		slices.SortFunc(links, func(a, b link) int { return int(a.finding - b.finding) })
-		state := grading.ClaimState{Wording: grading.WordingOf(tx.typ, tx.assertion, nil, grading.HedgeNone), Appearances: appearances}
-		for _, l := range links {
-			qi := (l.finding - base.finding) % questions
-			outcome := fmt.Sprintf("pain %d", qi)
-			state.Findings = append(state.Findings, grading.ClaimFinding{LinkedFinding: grading.LinkedFinding{
-				FindingID: l.finding, Label: outcome + ", 4 weeks", Stance: l.stance,
-				Question: grading.Question{ComparatorKind: grading.ComparatorInactive, OutcomeKind: grading.OutcomeBenefit, Outcome: outcome, Timepoint: "4 weeks"}}})
-		}
-		d, err := grading.DeriveClaim(state)
-		if err != nil {
-			return fmt.Errorf("derive claim %d: %w", id, err)
-		}
-		created := now.Add(time.Duration(i) * time.Millisecond)
-		claimRows = append(claimRows, []any{id, base.therapy + int64(i%therapies), text, tx.lang, string(tx.typ), string(tx.assertion),
-			"none", store.SearchText(&text), string(d.Rating.Rating), string(d.Rating.Source), d.Rating.Explanation, created,
-			certaintyText(d.Certainty), d.Support, d.Refute, d.Appearances, d.Basis, int64(1), created, created, ""})
-		flags := slices.Clone(d.Flags)
-		slices.Sort(flags)
-		for _, f := range flags {
-			flagRows = append(flagRows, []any{string(f), id})
-		}
-		for k := range appearances {
-			linkRows = append(linkRows, []any{id, base.web + int64((i*appearances+k)%webSources), "appearance",
-				fmt.Sprintf("Excerpt %d of claim %d", k, i), int64(1), created, created})
-		}
-		for _, l := range links {
-			cfRows = append(cfRows, []any{id, l.finding, string(l.stance), int64(1), created, created})
-		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("generate findings: %w", err)
 	}
-	logf("derived %d claims in %s", n, time.Since(t1).Round(time.Millisecond))
-	copies := []struct {
-		table string
-		cols  []string
-		rows  [][]any
-	}{
+	logf("catalogue: %d sources, %d questions, %d findings (%d graded), %d finding flags in %s", webSources+trialSources, questions,
+		findings, made[0], made[1], time.Since(t0).Round(time.Millisecond))
+
+	// Claims, derived with the rules, and their links and flags.
+	t2 := time.Now()
+	var counts [4]int
+	ratings := map[grading.Rating]int{}
+	err = copyStreams(ctx, dbURL, []copySpec{
 		{"claims", []string{"id", "therapy_id", "text", "language", "claim_type", "assertion", "hedge", "search_text", "rating",
 			"rating_source", "rating_explanation", "rated_at", "certainty", "support_count", "refute_count", "appearance_count",
-			"evidence_basis", "version", "created_at", "updated_at", "summary"}, claimRows},
-		{"claim_flags", []string{"flag", "claim_id"}, flagRows},
-		{"links", []string{"claim_id", "source_id", "role", "excerpt", "version", "created_at", "updated_at"}, linkRows},
-		{"claim_findings", []string{"claim_id", "finding_id", "stance", "version", "created_at", "updated_at"}, cfRows},
-	}
-	for _, c := range copies {
-		t := time.Now()
-		if _, err := conn.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
-			return fmt.Errorf("copy %s: %w", c.table, err)
+			"evidence_basis", "version", "created_at", "updated_at", "summary"}},
+		{"claim_flags", []string{"flag", "claim_id"}},
+		{"links", []string{"claim_id", "source_id", "role", "excerpt", "version", "created_at", "updated_at"}},
+		{"claim_findings", []string{"claim_id", "finding_id", "stance", "version", "created_at", "updated_at"}},
+	}, func(emit func(table int, row []any)) error {
+		type link struct {
+			k      int64 // finding index
+			stance grading.Stance
 		}
-		logf("copied %d %s in %s", len(c.rows), c.table, time.Since(t).Round(time.Millisecond))
+		certs := make([]*grading.Certainty, len(shapes))
+		for i, s := range shapes {
+			r, err := g.gradeOf(s, g.body(int64(i*5)))
+			if err != nil {
+				return err
+			}
+			certs[i] = r.certainty // a shape's certainty does not depend on its question or trial
+		}
+		for i := range n {
+			id := g.base.claim + int64(i)
+			tx := texts[i%len(texts)]
+			text := fmt.Sprintf(tx.text, i)
+			var links []link
+			if i%5 != 0 {
+				links = append(links, link{int64(i % findings), grading.Supports})
+				if i%3 == 0 {
+					if k := int64((i*7 + 3) % findings); k != links[0].k {
+						links = append(links, link{k, grading.Refutes})
+					}
+				}
+			}
+			slices.SortFunc(links, func(a, b link) int { return int(a.k - b.k) })
+			state := grading.ClaimState{Wording: grading.WordingOf(tx.typ, tx.assertion, nil, grading.HedgeNone), Appearances: appearances}
+			for _, l := range links {
+				q := questionOf(l.k % questions)
+				state.Findings = append(state.Findings, grading.ClaimFinding{LinkedFinding: grading.LinkedFinding{
+					FindingID: g.base.finding + l.k, Label: q.Outcome + ", " + q.Timepoint, Stance: l.stance,
+					Question: grading.Question{ComparatorKind: q.ComparatorKind, OutcomeKind: q.OutcomeKind, Outcome: q.Outcome, Timepoint: q.Timepoint},
+					Effect:   effectOf(shapes[shapeOf(l.k)]), Certainty: certs[shapeOf(l.k)]}})
+			}
+			d, err := grading.DeriveClaim(state)
+			if err != nil {
+				return fmt.Errorf("derive claim %d: %w", id, err)
+			}
+			ratings[d.Rating.Rating]++
+			created := g.now.Add(time.Duration(i) * time.Millisecond)
+			emit(0, []any{id, g.base.therapy + int64(i%therapies), text, tx.lang, string(tx.typ), string(tx.assertion),
+				"none", store.SearchText(&text), string(d.Rating.Rating), string(d.Rating.Source), d.Rating.Explanation, created,
+				certaintyText(d.Certainty), d.Support, d.Refute, d.Appearances, d.Basis, int64(1), created, created, ""})
+			counts[0]++
+			flags := slices.Clone(d.Flags)
+			slices.Sort(flags)
+			for _, f := range flags {
+				emit(1, []any{string(f), id})
+				counts[1]++
+			}
+			for k := range appearances {
+				emit(2, []any{id, g.base.web + int64((i*appearances+k)%webSources), "appearance",
+					fmt.Sprintf("Excerpt %d of claim %d", k, i), int64(1), created, created})
+				counts[2]++
+			}
+			for _, l := range links {
+				emit(3, []any{id, g.base.finding + l.k, string(l.stance), int64(1), created, created})
+				counts[3]++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("generate claims: %w", err)
 	}
-	for _, t := range []string{"therapies", "sources", "questions", "findings", "finding_sources", "claims", "links", "claim_findings"} {
+	var mix []string
+	for _, r := range []grading.Rating{grading.RatingAccurate, grading.RatingOverstated, grading.RatingUnproven, grading.RatingFalse, grading.RatingNotRated} {
+		mix = append(mix, fmt.Sprintf("%s %d", r, ratings[r]))
+	}
+	logf("copied %d claims, %d claim flags, %d links, %d finding links in %s; ratings: %s", counts[0], counts[1], counts[2], counts[3],
+		time.Since(t2).Round(time.Millisecond), strings.Join(mix, ", "))
+
+	for _, t := range []string{"therapies", "sources", "questions", "findings", "finding_sources", "finding_grades", "claims", "links", "claim_findings"} {
 		if err := exec(fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), (SELECT MAX(id) FROM %s))", t, t)); err != nil {
 			return err
 		}
 	}
+	t3 := time.Now()
+	if err := restore(); err != nil {
+		return err
+	}
 	if err := exec("ANALYZE"); err != nil {
 		return err
 	}
-	logf("dataset: %d claims, %d links, %d finding links, %d flags in %s", n, len(linkRows), len(cfRows), len(flagRows), time.Since(t0).Round(time.Millisecond))
+	logf("indexes and foreign keys made again, analysed in %s; dataset in %s", time.Since(t3).Round(time.Millisecond), time.Since(t0).Round(time.Millisecond))
 	return nil
 }
+
+// templates makes one finding per shape through the store (question, trial,
+// finding, attachment) and grades it through the review path (an editor's
+// adjudication), then checks that gradeOf gives the grade, certainty and
+// flags the store recorded: the generated findings are graded by the same
+// rules.
+func (g *gen) templates(ctx context.Context, st *store.Store, conn *pgx.Conn) error {
+	sys := store.System("benchscale")
+	editor, err := st.EnsureUser(ctx, sys, editorName, models.RoleEditor)
+	if err != nil {
+		return fmt.Errorf("template editor: %w", err)
+	}
+	g.editorID = editor.ID
+	ed := store.ActorFor(editor, "benchscale")
+	q, err := st.CreateQuestion(ctx, sys, store.QuestionInput{Therapy: "therapy-1", Population: "adults", Intervention: "therapy 1",
+		ComparatorKind: grading.ComparatorInactive, Comparator: ptr("placebo"), Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit})
+	if err != nil {
+		return fmt.Errorf("template question: %w", err)
+	}
+	src, err := st.CreateSource(ctx, sys, store.SourceInput{Kind: grading.KindRCT, Title: "Template trial"})
+	if err != nil {
+		return fmt.Errorf("template source: %w", err)
+	}
+	rv := review.New(st)
+	for i := range shapes {
+		s := &shapes[i]
+		e := effectOf(*s)
+		mr := grading.MeasureRiskRatio
+		f, err := st.CreateFinding(ctx, sys, store.FindingInput{QuestionID: q.ID, Measure: &mr, Estimate: e.Estimate, CILow: e.CILow,
+			CIHigh: e.CIHigh, Participants: e.Participants, Studies: e.Studies, Threshold: e.Threshold, Summary: "Template: " + s.name})
+		if err != nil {
+			return fmt.Errorf("template finding %s: %w", s.name, err)
+		}
+		if _, err := st.AttachSource(ctx, sys, f.ID, store.FindingSourceInput{SourceID: src.ID}); err != nil {
+			return fmt.Errorf("template attachment: %w", err)
+		}
+		s.template = f.ID
+		if s.judgements != nil {
+			if err := conn.QueryRow(ctx, "SELECT version FROM findings WHERE id = $1", f.ID).Scan(&f.Version); err != nil {
+				return err
+			}
+			if _, err := rv.AdjudicateFinding(ctx, ed, f.ID, f.Version, review.FindingAssessmentInput{Judgements: *s.judgements,
+				Rationale: "Benchmark grade: " + s.name + "."}); err != nil {
+				return fmt.Errorf("template grade %s: %w", s.name, err)
+			}
+		}
+		// What the store recorded against what gradeOf computes.
+		var body grading.Body
+		if err := st.Review(ctx, func(tx *store.ReviewTx) error { body, err = tx.FindingBody(f.ID); return err }); err != nil {
+			return fmt.Errorf("template body: %w", err)
+		}
+		mine := grading.Body{Question: grading.Question{Population: "adults", Intervention: "therapy 1", Comparator: ptr("placebo"),
+			ComparatorKind: grading.ComparatorInactive, Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit},
+			Effect: e, Sources: []grading.BodySource{{SourceID: src.ID, Kind: grading.KindRCT}}}
+		if body.Fingerprint() != mine.Fingerprint() {
+			return fmt.Errorf("template %s: the generator's body differs from the store's", s.name)
+		}
+		var stored struct {
+			certainty, flags, grade string
+		}
+		if err := conn.QueryRow(ctx, `SELECT COALESCE(f.certainty, ''),
+			COALESCE((SELECT string_agg(flag, ',' ORDER BY flag) FROM finding_flags WHERE finding_id = f.id), ''),
+			COALESCE((SELECT concat_ws('|', g.certainty, g.judgements, g.method, g.rationale, g.decided_by, g.assessment_ids, g.fingerprint, g.derivation)
+				FROM finding_grades g WHERE g.id = f.grade_id), '')
+			FROM findings f WHERE f.id = $1`, f.ID).Scan(&stored.certainty, &stored.flags, &stored.grade); err != nil {
+			return err
+		}
+		r, err := g.gradeOf(*s, body)
+		if err != nil {
+			return err
+		}
+		flags := make([]string, len(r.flags))
+		for i, f := range r.flags {
+			flags[i] = string(f)
+		}
+		slices.Sort(flags)
+		want := ""
+		if r.grade != nil {
+			jb, _ := json.Marshal(r.grade.Judgements)
+			db, _ := json.Marshal(r.grade.Derivation)
+			want = strings.Join([]string{string(r.grade.Certainty), string(jb), string(r.grade.Method), r.grade.Rationale, r.grade.DecidedBy,
+				"[]", r.grade.Fingerprint, string(db)}, "|")
+		}
+		if stored.certainty != string(grading.Deref(r.certainty)) || stored.flags != strings.Join(flags, ",") || stored.grade != want {
+			return fmt.Errorf("template %s: the store recorded certainty %q flags %q grade %q; the generator computes %q %q %q",
+				s.name, stored.certainty, stored.flags, stored.grade, grading.Deref(r.certainty), strings.Join(flags, ","), want)
+		}
+	}
+	return nil
+}
+
+// dropForLoad drops the foreign keys and the secondary indexes (those that
+// back no primary key, unique or exclusion constraint) of tables, and
+// returns the function that makes them again.
+func dropForLoad(ctx context.Context, conn *pgx.Conn, tables []string) (func() error, error) {
+	type object struct{ table, name, def string }
+	collect := func(sql string) ([]object, error) {
+		rows, _ := conn.Query(ctx, sql, tables)
+		return pgx.CollectRows(rows, func(r pgx.CollectableRow) (object, error) {
+			var o object
+			return o, r.Scan(&o.table, &o.name, &o.def)
+		})
+	}
+	fks, err := collect(`SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k
+		JOIN pg_class c ON c.oid = k.conrelid WHERE k.contype = 'f' AND c.relname = ANY($1)
+		AND c.relnamespace = current_schema()::regnamespace ORDER BY 1, 2`)
+	if err != nil {
+		return nil, fmt.Errorf("list foreign keys: %w", err)
+	}
+	idx, err := collect(`SELECT c.relname, ic.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
+		JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
+		WHERE c.relname = ANY($1) AND c.relnamespace = current_schema()::regnamespace
+		AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x')) ORDER BY 1, 2`)
+	if err != nil {
+		return nil, fmt.Errorf("list indexes: %w", err)
+	}
+	for _, f := range fks {
+		if _, err := conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s", pgx.Identifier{f.table}.Sanitize(), pgx.Identifier{f.name}.Sanitize())); err != nil {
+			return nil, err
+		}
+	}
+	for _, i := range idx {
+		if _, err := conn.Exec(ctx, "DROP INDEX "+pgx.Identifier{i.name}.Sanitize()); err != nil {
+			return nil, err
+		}
+	}
+	return func() error {
+		if _, err := conn.Exec(ctx, "SET maintenance_work_mem = '256MB'"); err != nil {
+			return err
+		}
+		for _, i := range idx {
+			if _, err := conn.Exec(ctx, i.def); err != nil {
+				return fmt.Errorf("index %s: %w", i.name, err)
+			}
+		}
+		for _, f := range fks {
+			if _, err := conn.Exec(ctx, fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s %s", pgx.Identifier{f.table}.Sanitize(),
+				pgx.Identifier{f.name}.Sanitize(), f.def)); err != nil {
+				return fmt.Errorf("foreign key %s: %w", f.name, err)
+			}
+		}
+		return nil
+	}, nil
+}
+
+type copySpec struct {
+	table string
+	cols  []string
+}
+
+// copyChunk is how many rows a stream hands its COPY at a time; with a few
+// chunks buffered per table the generator's memory stays bounded whatever
+// the row count.
+const copyChunk = 2000
+
+// copyStreams runs one COPY per spec, each on its own connection, fed by
+// produce (which emits rows by table index) through bounded channels.
+func copyStreams(ctx context.Context, dbURL string, specs []copySpec, produce func(emit func(table int, row []any)) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	chans := make([]chan [][]any, len(specs))
+	var wg sync.WaitGroup
+	for i, s := range specs {
+		chans[i] = make(chan [][]any, 4)
+		c, err := pgx.Connect(ctx, dbURL)
+		if err != nil {
+			return err
+		}
+		wg.Go(func() {
+			defer c.Close(context.Background())
+			src := &chanSource{ctx: ctx, ch: chans[i]}
+			if _, err := c.CopyFrom(ctx, pgx.Identifier{s.table}, s.cols, src); err != nil {
+				cancel(fmt.Errorf("copy %s: %w", s.table, err))
+			}
+			for range chans[i] { // drain after a failure, so that the producer never blocks
+			}
+		})
+	}
+	bufs := make([][][]any, len(specs))
+	send := func(i int) {
+		select {
+		case chans[i] <- bufs[i]:
+		case <-ctx.Done():
+		}
+		bufs[i] = make([][]any, 0, copyChunk)
+	}
+	err := produce(func(t int, row []any) {
+		bufs[t] = append(bufs[t], row)
+		if len(bufs[t]) == copyChunk {
+			send(t)
+		}
+	})
+	for i := range specs {
+		if len(bufs[i]) > 0 && err == nil {
+			send(i)
+		}
+		close(chans[i])
+	}
+	if err != nil {
+		cancel(err)
+	}
+	wg.Wait()
+	if cause := context.Cause(ctx); cause != nil && cause != context.Canceled {
+		return cause
+	}
+	return err
+}
+
+// chanSource is a pgx.CopyFromSource reading chunks of rows from a channel.
+type chanSource struct {
+	ctx   context.Context
+	ch    chan [][]any
+	chunk [][]any
+	row   []any
+}
+
+func (s *chanSource) Next() bool {
+	for len(s.chunk) == 0 {
+		c, ok := <-s.ch
+		if !ok || s.ctx.Err() != nil {
+			return false
+		}
+		s.chunk = c
+	}
+	s.row, s.chunk = s.chunk[0], s.chunk[1:]
+	return true
+}
+
+func (s *chanSource) Values() ([]any, error) { return s.row, nil }
+
+func (s *chanSource) Err() error { return s.ctx.Err() }
 
 // verify re-derives a random sample of claims with the store's own
 // derivation and fails on any difference.

@@ -3,10 +3,14 @@
 // sample of its derived fields against the rules, starts claimgrade and
 // the raw net/http + pgx server (./rawserver) on it, checks that both
 // answer every benchmarked request with the same bytes, then measures them
-// in interleaved rounds and prints a table and a ratios line.
+// in interleaved rounds and prints a table and a ratios line. Statements
+// and round trips per request are counted on the wire by a proxy in front
+// of PostgreSQL (pgcount.go).
 //
 // Environment: TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
-// SMALL=1, CLAIMS=n, CONNS (64), DURATION (10s), ROUNDS (3), KEEP=1 keeps the database.
+// SMALL=1, SQLITE=1 (claimgrade on SQLite, 100,000 claims: sqlite.go), CLAIMS=n, CONNS (64), DURATION (10s), ROUNDS (3), KEEP=1 keeps the database,
+// PROFILE=dir saves a CPU profile of claimgrade under each endpoint's load
+// in round 1 (dir/<endpoint>.pprof; claimgrade's PPROF_ADDR on loopback).
 package main
 
 import (
@@ -54,6 +58,9 @@ func run(ctx context.Context) error {
 	if os.Getenv("SMALL") == "1" {
 		n = 20000
 	}
+	if os.Getenv("SQLITE") == "1" && os.Getenv("SMALL") != "1" {
+		n = 100000
+	}
 	if v := os.Getenv("CLAIMS"); v != "" {
 		var err error
 		if n, err = strconv.Atoi(v); err != nil || n < 100 {
@@ -71,6 +78,9 @@ func run(ctx context.Context) error {
 		return err
 	}
 	admin := env("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+	if os.Getenv("SQLITE") == "1" {
+		return runSQLite(ctx, n, admin, conns, rounds, duration)
+	}
 	name := fmt.Sprintf("cg_scale_%d", n)
 	dbURL, err := withDatabase(admin, name)
 	if err != nil {
@@ -106,14 +116,15 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close(ctx)
-	if err := generate(ctx, st, conn, n, logf); err != nil {
+	if err := generate(ctx, st, dbURL, conn, n, logf); err != nil {
 		return err
 	}
 	genTime := time.Since(t0)
 	if err := verify(ctx, st, n, 200); err != nil {
 		return err
 	}
-	logf("generated %d claims in %s; 200 sampled claims match the rules (store.VerifyDerived)", n, genTime.Round(time.Millisecond))
+	logf("generated %d claims in %s (generator peak RSS %d MB); 200 sampled claims match the rules (store.VerifyDerived)", n,
+		genTime.Round(time.Millisecond), hwm(os.Getpid())/1024)
 
 	// Servers.
 	if err := build("bin/claimgrade", "."); err != nil {
@@ -122,8 +133,17 @@ func run(ctx context.Context) error {
 	if err := build("bin/rawserver", "./cmd/benchscale/rawserver"); err != nil {
 		return err
 	}
-	cg, err := start("claimgrade", "bin/claimgrade", "127.0.0.1:18080", []string{"DATABASE_URL=" + dbURL, "SEED=false",
-		"LOG_LEVEL=error", "RATE_LIMIT_ANONYMOUS=100000000", "ANONYMOUS_MAX_CONCURRENT=20", "DB_MAX_OPEN_CONNS=20"})
+	cgEnv := []string{"DATABASE_URL=" + dbURL, "SEED=false",
+		"LOG_LEVEL=error", "RATE_LIMIT_ANONYMOUS=100000000", "ANONYMOUS_MAX_CONCURRENT=20", "DB_MAX_OPEN_CONNS=20"}
+	profileDir := os.Getenv("PROFILE")
+	const pprofAddr = "127.0.0.1:18090"
+	if profileDir != "" {
+		if err := os.MkdirAll(profileDir, 0o755); err != nil {
+			return err
+		}
+		cgEnv = append(cgEnv, "PPROF_ADDR="+pprofAddr)
+	}
+	cg, err := start("claimgrade", "bin/claimgrade", "127.0.0.1:18080", cgEnv)
 	if err != nil {
 		return err
 	}
@@ -140,7 +160,8 @@ func run(ctx context.Context) error {
 		return err
 	}
 	var detailID int64
-	if err := conn.QueryRow(ctx, "SELECT claim_id FROM claim_findings GROUP BY claim_id HAVING COUNT(*) = 2 ORDER BY claim_id LIMIT 1 OFFSET $1", n/20).Scan(&detailID); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT cf.claim_id FROM claim_findings cf JOIN findings f ON f.id = cf.finding_id
+		GROUP BY cf.claim_id HAVING COUNT(*) = 2 AND bool_and(f.grade_id IS NOT NULL) ORDER BY cf.claim_id LIMIT 1 OFFSET $1`, n/20).Scan(&detailID); err != nil {
 		return err
 	}
 	endpoints := []struct{ name, path string }{
@@ -167,36 +188,79 @@ func run(ctx context.Context) error {
 			fmt.Printf("claimgrade: ...%s\nraw:        ...%s\n", a[from:min(len(a), i+200)], b[from:min(len(b), i+200)])
 			return fmt.Errorf("%s: the bodies differ (%d and %d bytes); first difference at byte %d", e.path, len(a), len(b), firstDiff(a, b))
 		}
+		if e.name == "detail" && !bytes.Contains(a, []byte(`"grade":{`)) {
+			return fmt.Errorf("%s: the claim's findings are not graded, so the check would not cover graded findings", e.path)
+		}
 		logf("%-8s %s: bodies equal (%d bytes)", e.name, e.path, len(a))
 	}
 
-	// Statements per request: a third claimgrade with LOG_LEVEL=debug logs
-	// every statement ("sql" in its JSON log lines); the raw server runs one
-	// per request by construction.
-	sqlLog := &lineCounter{marker: []byte(`"sql":`)}
-	dbg, err := startLogged("claimgrade-debug", "bin/claimgrade", "127.0.0.1:18082", []string{"DATABASE_URL=" + dbURL, "SEED=false",
-		"LOG_LEVEL=debug", "RATE_LIMIT_ANONYMOUS=100000000"}, sqlLog)
-	if err != nil {
-		return err
-	}
-	stmts := map[string]float64{}
-	for _, e := range endpoints {
-		sqlLog.reset()
-		const runs = 10
-		for range runs {
-			if _, err := get(client, dbg.base+e.path); err != nil {
+	// Statements and round trips per request, exact: a second claimgrade
+	// and raw server, each reaching PostgreSQL through a counting proxy
+	// (pgcount.go), answer every request once to warm up, then `runs` times
+	// one after another; the counters' deltas are divided by runs.
+	type perRequest struct{ statements, roundTrips, pings float64 }
+	stmts := map[string][2]perRequest{}
+	for i, spec := range []struct {
+		name, bin, addr string
+		env             []string
+	}{
+		{"claimgrade-counted", "bin/claimgrade", "127.0.0.1:18082", []string{"SEED=false", "LOG_LEVEL=error", "RATE_LIMIT_ANONYMOUS=100000000"}},
+		{"raw-counted", "bin/rawserver", "127.0.0.1:18083", nil},
+	} {
+		counter, countedDB, err := countedURL(dbURL)
+		if err != nil {
+			return err
+		}
+		s, err := start(spec.name, spec.bin, spec.addr, append(spec.env, "DATABASE_URL="+countedDB))
+		if err != nil {
+			counter.close()
+			return err
+		}
+		for _, e := range endpoints {
+			if _, err := get(client, s.base+e.path); err != nil {
+				s.stop()
+				counter.close()
 				return err
 			}
+			const runs = 20
+			before := counter.get()
+			for range runs {
+				if _, err := get(client, s.base+e.path); err != nil {
+					s.stop()
+					counter.close()
+					return err
+				}
+			}
+			after := counter.get()
+			x := stmts[e.name]
+			x[i] = perRequest{float64(after.statements-before.statements) / runs, float64(after.roundTrips-before.roundTrips) / runs,
+				float64(after.pings-before.pings) / runs}
+			stmts[e.name] = x
 		}
-		stmts[e.name] = float64(sqlLog.get()) / runs
+		s.stop()
+		counter.close()
 	}
-	dbg.stop()
 
 	results := map[string][2][]result{}
 	for r := range rounds {
 		for _, e := range endpoints {
 			for i, s := range []*server{cg, raw} {
+				var profiled chan error
+				if profileDir != "" && r == 0 && s == cg {
+					// A CPU profile of claimgrade under this endpoint's load,
+					// over all but the last second of the round.
+					profiled = make(chan error, 1)
+					go func() {
+						profiled <- saveProfile(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, max(1, int(duration.Seconds())-1)),
+							fmt.Sprintf("%s/%s.pprof", profileDir, e.name))
+					}()
+				}
 				res := load(client, s.base+e.path, conns, duration)
+				if profiled != nil {
+					if err := <-profiled; err != nil {
+						return err
+					}
+				}
 				x := results[e.name]
 				x[i] = append(x[i], res)
 				results[e.name] = x
@@ -206,9 +270,10 @@ func run(ctx context.Context) error {
 	}
 
 	fmt.Printf("\nPostgreSQL, %d claims (generated in %s), %d connections, %d rounds of %s, interleaved\n\n", n, genTime.Round(time.Second), conns, rounds, duration)
-	fmt.Println("| endpoint | claimgrade req/s | p50 ms | p99 ms | raw req/s | p50 ms | p99 ms | ratio (median of rounds) | statements cg / raw |")
+	fmt.Println("| endpoint | claimgrade req/s | p50 ms | p99 ms | raw req/s | p50 ms | p99 ms | ratio (median of rounds) | statements (round trips) per request, cg / raw |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	ratio := map[string]float64{}
+	pings := 0.0
 	for _, e := range endpoints {
 		x := results[e.name]
 		var rs []float64
@@ -217,10 +282,13 @@ func run(ctx context.Context) error {
 		}
 		ratio[e.name] = median(rs)
 		a, b := best(x[0]), best(x[1])
-		fmt.Printf("| %s | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f | %.1f / 1 |\n", e.name, a.rps, ms(a.p50), ms(a.p99),
-			b.rps, ms(b.p50), ms(b.p99), ratio[e.name], stmts[e.name])
+		c := stmts[e.name]
+		fmt.Printf("| %s | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f | %.2f (%.2f) / %.2f (%.2f) |\n", e.name, a.rps, ms(a.p50), ms(a.p99),
+			b.rps, ms(b.p50), ms(b.p99), ratio[e.name], c[0].statements, c[0].roundTrips, c[1].statements, c[1].roundTrips)
+		pings += c[0].pings + c[1].pings
 	}
-	fmt.Printf("\nRSS peak (VmHWM): claimgrade %d MB, raw %d MB\n", cg.hwm()/1024, raw.hwm()/1024)
+	fmt.Printf("\nStatements and round trips counted exactly on the wire (a proxy in front of PostgreSQL, 20 sequential requests each); driver pings per request, not counted above: %.2f\n", pings)
+	fmt.Printf("RSS peak (VmHWM): claimgrade %d MB, raw %d MB\n", cg.hwm()/1024, raw.hwm()/1024)
 	deepFirst := ms(best(results["deep"][0]).p50) / ms(best(results["list"][0]).p50)
 	fmt.Printf("ratios list=%.2f flag=%.2f detail=%.2f deep/first=%.2f q_p50_ms=%.2f\n", ratio["list"], ratio["flag"], ratio["detail"],
 		deepFirst, ms(best(results["q"][0]).p50))
@@ -252,13 +320,9 @@ type server struct {
 }
 
 func start(name, bin, addr string, env []string) (*server, error) {
-	return startLogged(name, bin, addr, env, os.Stderr)
-}
-
-func startLogged(name, bin, addr string, env []string, stderr io.Writer) (*server, error) {
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), append(env, "ADDR="+addr)...)
-	cmd.Stdout, cmd.Stderr = io.Discard, stderr
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -287,9 +351,12 @@ func (s *server) stop() {
 	}
 }
 
-// hwm is the process's peak resident set in kB.
-func (s *server) hwm() int {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+// hwm is the server's peak resident set in kB.
+func (s *server) hwm() int { return hwm(s.cmd.Process.Pid) }
+
+// hwm is process pid's peak resident set in kB.
+func hwm(pid int) int {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	for _, line := range strings.Split(string(b), "\n") {
 		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
 			v, _ := strconv.Atoi(f[1])
@@ -312,6 +379,20 @@ func get(c *http.Client, u string) ([]byte, error) {
 	return b, err
 }
 
+// saveProfile fetches a profile from u into path.
+func saveProfile(u, path string) error {
+	res, err := http.Get(u)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != 200 {
+		return fmt.Errorf("profile %s: %d %v", u, res.StatusCode, err)
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
 func firstDiff(a, b []byte) int {
 	for i := range min(len(a), len(b)) {
 		if a[i] != b[i] {
@@ -320,28 +401,6 @@ func firstDiff(a, b []byte) int {
 	}
 	return min(len(a), len(b))
 }
-
-// lineCounter counts the lines written to it that contain marker.
-type lineCounter struct {
-	mu     sync.Mutex
-	marker []byte
-	n      int
-}
-
-func (c *lineCounter) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, line := range bytes.Split(p, []byte("\n")) {
-		if bytes.Contains(line, c.marker) {
-			c.n++
-		}
-	}
-	return len(p), nil
-}
-
-func (c *lineCounter) reset() { c.mu.Lock(); c.n = 0; c.mu.Unlock() }
-
-func (c *lineCounter) get() int { c.mu.Lock(); defer c.mu.Unlock(); return c.n }
 
 type result struct {
 	rps      float64

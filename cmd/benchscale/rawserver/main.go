@@ -1,8 +1,10 @@
 // Command rawserver is the scale benchmark's floor: net/http and pgx, no
 // framework, no ORM, answering the benchmarked claimgrade requests (a page
-// of claims with limit, flag, q and cursor; a claim document whose findings
-// are ungraded) with the fewest round trips and the same JSON bytes. The
-// benchmark checks the bytes are equal before it measures.
+// of claims with limit, flag, q and cursor; a claim document with its
+// findings, graded or not) with the fewest round trips and the same JSON
+// bytes. The benchmark checks the bytes are equal before it measures. It
+// imports only claimgrade's grading package, to decode a grade's stored
+// judgements and derivation and to write the derivation's summary.
 //
 //	DATABASE_URL=postgres://... ADDR=127.0.0.1:9090 rawserver
 package main
@@ -28,6 +30,8 @@ import (
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
+
+	"claimgrade/grading"
 )
 
 func main() {
@@ -277,8 +281,8 @@ type finding struct {
 	Certainty     *string         `json:"certainty"`
 	Flags         []string        `json:"flags"`
 	Disagreements []string        `json:"disagreements"`
-	Grade         *struct{}       `json:"grade"`
-	Derivation    *struct{}       `json:"derivation"`
+	Grade         *grade          `json:"grade"`
+	Derivation    *derivation     `json:"derivation"`
 	Version       int64           `json:"version"`
 	CreatedAt     time.Time       `json:"created_at"`
 	UpdatedAt     time.Time       `json:"updated_at"`
@@ -312,12 +316,131 @@ type detail struct {
 	Findings          []claimFinding `json:"findings"`
 }
 
+// judgements, grade, step, contextSource and derivation are claimgrade's
+// FindingGrade and CertaintyDerivation response shapes.
+type judgements struct {
+	RiskOfBias           string  `json:"risk_of_bias"`
+	Inconsistency        string  `json:"inconsistency"`
+	Indirectness         string  `json:"indirectness"`
+	Imprecision          string  `json:"imprecision"`
+	PublicationBias      string  `json:"publication_bias"`
+	LargeEffect          string  `json:"large_effect"`
+	DoseResponse         bool    `json:"dose_response"`
+	PlausibleConfounding bool    `json:"plausible_confounding"`
+	RobTool              *string `json:"rob_tool"`
+}
+
+type grade struct {
+	Certainty     string            `json:"certainty"`
+	Judgements    judgements        `json:"judgements"`
+	Reasons       map[string]string `json:"reasons"`
+	Method        string            `json:"method"`
+	Rationale     string            `json:"rationale"`
+	DecidedBy     string            `json:"decided_by"`
+	DecidedAt     time.Time         `json:"decided_at"`
+	AssessmentIDs []int64           `json:"assessment_ids"`
+}
+
+type step struct {
+	Domain    string `json:"domain"`
+	Judgement string `json:"judgement"`
+	Change    int    `json:"change"`
+	After     string `json:"after"`
+	Reason    string `json:"reason,omitempty"`
+	FHIRType  string `json:"fhir_type"`
+}
+
+type contextSource struct {
+	SourceID int64  `json:"source_id"`
+	Why      string `json:"why"`
+}
+
+type derivation struct {
+	Start         string          `json:"start"`
+	StartReason   string          `json:"start_reason"`
+	DesignClass   string          `json:"design_class,omitempty"`
+	EventRate     bool            `json:"event_rate"`
+	RobTool       string          `json:"rob_tool,omitempty"`
+	ReportedBy    int64           `json:"reported_by,omitempty"`
+	LevelSetting  []int64         `json:"level_setting"`
+	Overlapped    []int64         `json:"overlapped"`
+	Context       []contextSource `json:"context"`
+	Steps         []step          `json:"steps"`
+	Total         int             `json:"total"`
+	Result        string          `json:"result"`
+	Clamped       bool            `json:"clamped"`
+	Summary       string          `json:"summary"`
+	AdjudicatedBy string          `json:"adjudicated_by,omitempty"`
+	Rationale     string          `json:"rationale,omitempty"`
+}
+
+// gradeRow is a finding_grades row in the detail statement's JSON; the
+// judgements, assessment ids and derivation are JSON text columns.
+type gradeRow struct {
+	Certainty     string    `json:"certainty"`
+	Judgements    string    `json:"judgements"`
+	Method        string    `json:"method"`
+	Rationale     string    `json:"rationale"`
+	DecidedBy     string    `json:"decided_by"`
+	DecidedAt     time.Time `json:"decided_at"`
+	AssessmentIDs string    `json:"assessment_ids"`
+	Derivation    string    `json:"derivation"`
+}
+
+// render is the grade and derivation as claimgrade writes them.
+func (g gradeRow) render() (*grade, *derivation, error) {
+	var j grading.DomainJudgements
+	var d grading.CertaintyDerivation
+	out := &grade{Certainty: g.Certainty, Method: g.Method, Rationale: g.Rationale, DecidedBy: g.DecidedBy, DecidedAt: g.DecidedAt.Local()}
+	if err := json.Unmarshal([]byte(g.Judgements), &j); err != nil {
+		return nil, nil, err
+	}
+	if err := json.Unmarshal([]byte(g.AssessmentIDs), &out.AssessmentIDs); err != nil {
+		return nil, nil, err
+	}
+	if err := json.Unmarshal([]byte(g.Derivation), &d); err != nil {
+		return nil, nil, err
+	}
+	out.Judgements = judgements{RiskOfBias: string(j.RiskOfBias), Inconsistency: string(j.Inconsistency), Indirectness: string(j.Indirectness),
+		Imprecision: string(j.Imprecision), PublicationBias: string(j.PublicationBias), LargeEffect: string(j.LargeEffect),
+		DoseResponse: j.DoseResponse, PlausibleConfounding: j.PlausibleConfounding}
+	if j.RobTool != "" {
+		t := string(j.RobTool)
+		out.Judgements.RobTool = &t
+	}
+	out.Reasons = j.Reasons
+	if out.Reasons == nil {
+		out.Reasons = map[string]string{}
+	}
+	if out.AssessmentIDs == nil {
+		out.AssessmentIDs = []int64{}
+	}
+	r := &derivation{Start: string(d.Start), StartReason: d.StartReason, DesignClass: string(d.DesignClass), EventRate: d.EventRate,
+		RobTool: string(d.RobTool), ReportedBy: d.ReportedBy, LevelSetting: nonNil(d.LevelSetting), Overlapped: nonNil(d.Overlapped),
+		Context: []contextSource{}, Steps: []step{}, Total: d.Total, Result: string(d.Result), Clamped: d.Clamped, Summary: d.Summary(),
+		AdjudicatedBy: d.AdjudicatedBy, Rationale: d.Rationale}
+	for _, c := range d.Context {
+		r.Context = append(r.Context, contextSource{SourceID: c.SourceID, Why: c.Why})
+	}
+	for _, s := range d.Steps {
+		r.Steps = append(r.Steps, step{Domain: s.Domain, Judgement: s.Judgement, Change: s.Change, After: string(s.After), Reason: s.Reason, FHIRType: s.FHIRType})
+	}
+	return out, r, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
 // Rows of the detail statement's JSON aggregates.
 type findingRow struct {
 	finding
-	GradeID       *int64  `json:"grade_id"`
-	FlagText      *string `json:"flag_text"`
-	Disagreements *string `json:"disagreements_text"`
+	GradeRow      *gradeRow `json:"grade_row"`
+	FlagText      *string   `json:"flag_text"`
+	Disagreements *string   `json:"disagreements_text"`
 }
 
 const sourceObject = `json_build_object('id', %[1]s.id, 'kind', %[1]s.kind, 'title', %[1]s.title, 'authors', %[1]s.authors,
@@ -336,7 +459,10 @@ var detailSQL = `SELECT ` + claimColumns + `, c.rating_explanation, c.override_r
 		'note', cf.note, 'version', cf.version, 'created_at', cf.created_at, 'updated_at', cf.updated_at,
 		'finding', json_build_object('id', f.id, 'measure', f.measure, 'estimate', f.estimate, 'ci_low', f.ci_low, 'ci_high', f.ci_high,
 			'events', f.events, 'participants', f.participants, 'studies', f.studies, 'threshold', f.threshold,
-			'attribution', f.attribution, 'summary', f.summary, 'certainty', f.certainty, 'grade_id', f.grade_id,
+			'attribution', f.attribution, 'summary', f.summary, 'certainty', f.certainty,
+			'grade_row', CASE WHEN g.id IS NULL THEN NULL ELSE json_build_object('certainty', g.certainty, 'judgements', g.judgements,
+				'method', g.method, 'rationale', g.rationale, 'decided_by', g.decided_by, 'decided_at', g.decided_at,
+				'assessment_ids', g.assessment_ids, 'derivation', g.derivation) END,
 			'disagreements_text', f.disagreements, 'version', f.version, 'created_at', f.created_at, 'updated_at', f.updated_at,
 			'flag_text', (SELECT string_agg(ff.flag, ',') FROM finding_flags ff WHERE ff.finding_id = f.id),
 			'question', json_build_object('id', q.id, 'therapy', qt.slug, 'population', q.population, 'intervention', q.intervention,
@@ -348,7 +474,7 @@ var detailSQL = `SELECT ` + claimColumns + `, c.rating_explanation, c.override_r
 				'created_at', fs.created_at, 'updated_at', fs.updated_at, 'source', ` + fmt.Sprintf(sourceObject, "fsrc") + `) ORDER BY fs.id)
 				FROM finding_sources fs JOIN sources fsrc ON fsrc.id = fs.source_id WHERE fs.finding_id = f.id))) ORDER BY cf.id)
 		FROM claim_findings cf JOIN findings f ON f.id = cf.finding_id JOIN questions q ON q.id = f.question_id
-		JOIN therapies qt ON qt.id = q.therapy_id WHERE cf.claim_id = c.id)
+		JOIN therapies qt ON qt.id = q.therapy_id LEFT JOIN finding_grades g ON g.id = f.grade_id WHERE cf.claim_id = c.id)
 	FROM claims c JOIN therapies t ON t.id = c.therapy_id WHERE c.id = $1`
 
 func (s *server) detail(w http.ResponseWriter, r *http.Request) {
@@ -399,9 +525,11 @@ func (s *server) detail(w http.ResponseWriter, r *http.Request) {
 	d.Findings = make([]claimFinding, len(cfs))
 	for i, cf := range cfs {
 		f := cf.Finding
-		if f.GradeID != nil {
-			fail(w, fmt.Errorf("finding %d is graded: the raw server renders ungraded findings only", f.ID))
-			return
+		if f.GradeRow != nil {
+			if f.finding.Grade, f.finding.Derivation, err = f.GradeRow.render(); err != nil {
+				fail(w, fmt.Errorf("finding %d: grade: %w", f.ID, err))
+				return
+			}
 		}
 		f.finding.Flags = splitFlags(f.FlagText)
 		f.finding.Disagreements = []string{}
