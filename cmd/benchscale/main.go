@@ -289,6 +289,17 @@ func run(ctx context.Context) error {
 	}
 	fmt.Printf("\nStatements and round trips counted exactly on the wire (a proxy in front of PostgreSQL, 20 sequential requests each); driver pings per request, not counted above: %.2f\n", pings)
 	fmt.Printf("RSS peak (VmHWM): claimgrade %d MB, raw %d MB\n", cg.hwm()/1024, raw.hwm()/1024)
+	// q one request at a time: the latency of the search itself, without
+	// the queueing of 64 connections on the machine's cores.
+	fmt.Print("q on claimgrade, one request at a time (200 after 10 warm-ups):")
+	for _, term := range []string{"mésothérapie", "schmerzfrei", "Behauptung 123", "zzzqqq"} {
+		lat, err := sequential(client, cg.base+"/api/v1/claims?limit=50&q="+url.QueryEscape(term), 10, 200)
+		if err != nil {
+			return err
+		}
+		fmt.Printf(" %q p50 %.2f ms p95 %.2f ms;", term, ms(lat[len(lat)/2]), ms(lat[len(lat)*95/100]))
+	}
+	fmt.Println()
 	deepFirst := ms(best(results["deep"][0]).p50) / ms(best(results["list"][0]).p50)
 	fmt.Printf("ratios list=%.2f flag=%.2f detail=%.2f deep/first=%.2f q_p50_ms=%.2f\n", ratio["list"], ratio["flag"], ratio["detail"],
 		deepFirst, ms(best(results["q"][0]).p50))
@@ -441,6 +452,23 @@ func load(c *http.Client, u string, conns int, d time.Duration) result {
 		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
 	}
 	return r
+}
+
+// sequential sends warm requests, then n more one after another, and
+// returns the n latencies sorted.
+func sequential(c *http.Client, u string, warm, n int) ([]time.Duration, error) {
+	lat := make([]time.Duration, 0, n)
+	for i := range warm + n {
+		t := time.Now()
+		if _, err := get(c, u); err != nil {
+			return nil, err
+		}
+		if i >= warm {
+			lat = append(lat, time.Since(t))
+		}
+	}
+	slices.Sort(lat)
+	return lat, nil
 }
 
 func best(rs []result) result {
