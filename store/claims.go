@@ -212,13 +212,13 @@ type claimListRow struct {
 	Language        string
 	TextEn          *string
 	Summary         string
-	ClaimType       grading.ClaimType
-	Assertion       grading.Assertion
+	ClaimType       string
+	Assertion       string
 	ClaimedValue    *float64
-	Hedge           grading.Hedge
-	Rating          grading.Rating
-	RatingSource    grading.RatingSource
-	Certainty       *grading.Certainty
+	Hedge           string
+	Rating          string
+	RatingSource    string
+	Certainty       *string
 	SupportCount    int
 	RefuteCount     int
 	AppearanceCount int
@@ -245,43 +245,55 @@ func (s *Store) claimListColumns() string {
 }
 
 // scanClaimList runs q (selecting claimListColumns) and scans each row's
-// columns straight into a claimListRow with database/sql: gorm's Find
-// would set the fields by reflection, which took about a sixth of a
-// list request's CPU under load (issue 13's profile).
-func scanClaimList(q *gorm.DB) ([]claimListRow, error) {
-	rs, err := q.Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
-	var out []claimListRow
-	for rs.Next() {
-		var r claimListRow
-		if err := rs.Scan(&r.ID, &r.TherapyID, &r.TherapySlug, &r.Text, &r.Language, &r.TextEn, &r.Summary, &r.ClaimType,
+// columns straight into a claimListRow (queryRows): gorm's Find would set
+// the fields by reflection, which took about a sixth of a list request's
+// CPU under load (issue 13's profile). n is the most rows q returns.
+func (s *Store) scanClaimList(ctx context.Context, q *gorm.DB, n int) ([]claimListRow, error) {
+	out := make([]claimListRow, 0, n)
+	err := s.queryRows(ctx, q, func(rs rowScanner) error {
+		out = append(out, claimListRow{})
+		r := &out[len(out)-1]
+		return rs.Scan(&r.ID, &r.TherapyID, &r.TherapySlug, &r.Text, &r.Language, &r.TextEn, &r.Summary, &r.ClaimType,
 			&r.Assertion, &r.ClaimedValue, &r.Hedge, &r.Rating, &r.RatingSource, &r.Certainty, &r.SupportCount, &r.RefuteCount,
-			&r.AppearanceCount, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.Flags); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rs.Err()
+			&r.AppearanceCount, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.Flags)
+	})
+	return out, err
 }
 
-func (r claimListRow) claim() models.Claim {
+// claim is the row as a models.Claim; every vocabulary word is checked
+// as the grading types' Scan would check it.
+func (r claimListRow) claim() (models.Claim, error) {
 	c := models.Claim{ID: r.ID, TherapyID: r.TherapyID, Therapy: models.Therapy{ID: r.TherapyID, Slug: r.TherapySlug},
-		Text: r.Text, Language: r.Language, TextEn: r.TextEn, Summary: r.Summary, ClaimType: r.ClaimType,
-		Assertion: r.Assertion, ClaimedValue: r.ClaimedValue, Hedge: r.Hedge, Rating: r.Rating,
-		RatingSource: r.RatingSource, Certainty: r.Certainty, SupportCount: r.SupportCount, RefuteCount: r.RefuteCount,
-		AppearanceCount: r.AppearanceCount, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		Text: r.Text, Language: r.Language, TextEn: r.TextEn, Summary: r.Summary, ClaimedValue: r.ClaimedValue,
+		SupportCount: r.SupportCount, RefuteCount: r.RefuteCount, AppearanceCount: r.AppearanceCount, Version: r.Version,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	var errs [6]error
+	c.ClaimType, errs[0] = grading.ParseClaimType(r.ClaimType)
+	c.Assertion, errs[1] = grading.ParseAssertion(r.Assertion)
+	c.Hedge, errs[2] = grading.ParseHedge(r.Hedge)
+	c.Rating, errs[3] = grading.ParseRating(r.Rating)
+	c.RatingSource, errs[4] = grading.ParseRatingSource(r.RatingSource)
+	if r.Certainty != nil {
+		var ct grading.Certainty
+		ct, errs[5] = grading.ParseCertainty(*r.Certainty)
+		c.Certainty = &ct
+	}
+	if err := errors.Join(errs[:]...); err != nil {
+		return models.Claim{}, fmt.Errorf("stored value: %w", err)
+	}
 	if r.Flags != nil && *r.Flags != "" {
 		flags := strings.Split(*r.Flags, ",")
 		slices.Sort(flags)
 		c.Flags = make([]models.ClaimFlag, len(flags))
 		for i, f := range flags {
-			c.Flags[i] = models.ClaimFlag{Flag: grading.Flag(f), ClaimID: r.ID}
+			v, err := grading.ParseFlag(f)
+			if err != nil {
+				return models.Claim{}, fmt.Errorf("stored value: %w", err)
+			}
+			c.Flags[i] = models.ClaimFlag{Flag: v, ClaimID: r.ID}
 		}
 	}
-	return c
+	return c, nil
 }
 
 // therapyIDByKey is the id of the therapy with slug or alias key, in one
@@ -304,9 +316,14 @@ func (s *Store) therapyIDByKey(db *gorm.DB, key string) (int64, error) {
 // ListClaims lists live claims by id. A page, with each claim's therapy
 // slug and flags, is one statement (plus one look-up of the therapy when
 // the filter names one), whatever the page size.
+//
+// It is the hottest read, so its SELECT is written here as text (gorm's
+// clause builder cost more than the statement's own scan in issue 13's
+// profile) and run by queryRows.
 func (s *Store) ListClaims(ctx context.Context, f ClaimFilter) ([]models.Claim, string, error) {
 	db := s.db.WithContext(ctx)
-	q := db.Table("claims").Joins("JOIN therapies ON therapies.id = claims.therapy_id").Where("claims.archived_at IS NULL")
+	from := "claims JOIN therapies ON therapies.id = claims.therapy_id"
+	where := []sqlCond{{sql: "claims.archived_at IS NULL"}}
 	if f.Therapy != "" {
 		id, err := s.therapyIDByKey(db, f.Therapy)
 		if isErr(err, ErrNotFound) {
@@ -315,53 +332,62 @@ func (s *Store) ListClaims(ctx context.Context, f ClaimFilter) ([]models.Claim, 
 		if err != nil {
 			return nil, "", err
 		}
-		q = q.Where("claims.therapy_id = ?", id)
+		where = append(where, sqlCond{"claims.therapy_id = ?", []any{id}})
 	}
 	for _, flag := range f.Flags {
-		q = s.whereFlag(q, flag, f.Page.After)
+		where = append(where, s.flagSQL(flag, f.Page.After))
 	}
 	for _, eq := range []struct{ col, v string }{
 		{"rating", string(f.Rating)}, {"certainty", string(f.Certainty)}, {"language", f.Language},
 		{"claim_type", string(f.ClaimType)}, {"assertion", string(f.Assertion)},
 	} {
 		if eq.v != "" {
-			q = q.Where("claims."+eq.col+" = ?", eq.v)
+			where = append(where, sqlCond{"claims." + eq.col + " = ?", []any{eq.v}})
 		}
 	}
 	order := "claims.id"
 	if f.Q != "" {
-		q, order = s.whereSearch(q, "claims", f.Q)
+		join, conds, o := s.searchSQL("claims", f.Q)
+		if join != "" {
+			from += " " + join
+		}
+		where, order = append(where, conds...), o
 	}
 	if f.Page.After > 0 {
-		q = q.Where(order+" > ?", f.Page.After)
+		where = append(where, sqlCond{order + " > ?", []any{f.Page.After}})
 	}
-	rows, err := scanClaimList(q.Select(s.claimListColumns()).Order(order).Limit(f.Page.limit() + 1))
+	cond, args := joinConds(where)
+	n := f.Page.limit() + 1
+	q := db.Raw("SELECT "+s.claimListColumns()+" FROM "+from+" WHERE "+cond+" ORDER BY "+order+" LIMIT ?", append(args, n)...)
+	rows, err := s.scanClaimList(ctx, q, n)
 	if err != nil {
 		return nil, "", fmt.Errorf("list claims: %w", classify(err))
 	}
 	rows, cursor := trim(rows, f.Page, func(r claimListRow) int64 { return r.ID })
 	claims := make([]models.Claim, len(rows))
 	for i, r := range rows {
-		claims[i] = r.claim()
+		if claims[i], err = r.claim(); err != nil {
+			return nil, "", fmt.Errorf("list claims: claim %d: %w", r.ID, err)
+		}
 	}
 	return claims, cursor, nil
 }
 
-// whereFlag keeps the claims that carry flag. On PostgreSQL it is a
+// flagSQL keeps the claims that carry flag. On PostgreSQL it is a
 // semi-join on the primary key (flag, claim_id) that starts at the cursor:
 // without claim_id > after inside it, a deep page walks the flag's index
 // entries from the first claim. On SQLite, EXISTS probes the primary key
 // once per claim of the page's range, in id order, and stops with the page;
 // SQLite would otherwise build every claim id of the flag into a temporary
 // b-tree first.
-func (s *Store) whereFlag(q *gorm.DB, flag grading.Flag, after int64) *gorm.DB {
+func (s *Store) flagSQL(flag grading.Flag, after int64) sqlCond {
 	if s.dialect != Postgres {
-		return q.Where("EXISTS (SELECT 1 FROM claim_flags ff WHERE ff.flag = ? AND ff.claim_id = claims.id)", flag)
+		return sqlCond{"EXISTS (SELECT 1 FROM claim_flags ff WHERE ff.flag = ? AND ff.claim_id = claims.id)", []any{string(flag)}}
 	}
 	if after > 0 {
-		return q.Where("claims.id IN (SELECT ff.claim_id FROM claim_flags ff WHERE ff.flag = ? AND ff.claim_id > ?)", flag, after)
+		return sqlCond{"claims.id IN (SELECT ff.claim_id FROM claim_flags ff WHERE ff.flag = ? AND ff.claim_id > ?)", []any{string(flag), after}}
 	}
-	return q.Where("claims.id IN (SELECT ff.claim_id FROM claim_flags ff WHERE ff.flag = ?)", flag)
+	return sqlCond{"claims.id IN (SELECT ff.claim_id FROM claim_flags ff WHERE ff.flag = ?)", []any{string(flag)}}
 }
 
 // UpdateClaim applies a patch if version is the claim's current one.

@@ -29,7 +29,7 @@ func capturePageQuery(t *testing.T, st *store.Store) *capturedQuery {
 	c := &capturedQuery{}
 	capture := func(db *gorm.DB) {
 		sql := db.Statement.SQL.String()
-		if db.Statement.Table == "claims" && strings.Contains(sql, "LIMIT") {
+		if strings.HasPrefix(sql, "SELECT claims.id") && strings.Contains(sql, "LIMIT") {
 			c.mu.Lock()
 			c.sql, c.vars = sql, slices.Clone(db.Statement.Vars)
 			c.mu.Unlock()

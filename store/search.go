@@ -57,24 +57,37 @@ const minIndexedQ = 3
 
 // whereSearch filters q (a claims or sources query) to rows whose
 // search_text contains text, folded, and returns the column that orders its
-// pages (and that the cursor compares with). The LIKE is the filter on both
-// databases: on PostgreSQL a pg_trgm GIN index answers it; on SQLite, for a
-// text of at least minIndexedQ characters, the rows come from the FTS5
-// trigram index (table_fts), read in rowid order, so that
-// a page stops after its rows even when the text is in every other row.
+// pages (and that the cursor compares with); searchSQL says how.
 func (s *Store) whereSearch(q *gorm.DB, table, text string) (*gorm.DB, string) {
-	q = q.Where(table+`.search_text LIKE ? ESCAPE '\'`, likePattern(text))
+	join, conds, order := s.searchSQL(table, text)
+	if join != "" {
+		q = q.Select(table + ".*").Joins(join)
+	}
+	for _, c := range conds {
+		q = q.Where(c.sql, c.args...)
+	}
+	return q, order
+}
+
+// searchSQL is the search as SQL text: a join to add after the table (or
+// ""), the conditions, and the column that orders the pages. The LIKE is
+// the filter on both databases: on PostgreSQL a pg_trgm GIN index answers
+// it; on SQLite, for a text of at least minIndexedQ characters, the rows
+// come from the FTS5 trigram index (table_fts), read in rowid order, so
+// that a page stops after its rows even when the text is in every other
+// row.
+func (s *Store) searchSQL(table, text string) (join string, conds []sqlCond, order string) {
+	conds = []sqlCond{{table + `.search_text LIKE ? ESCAPE '\'`, []any{likePattern(text)}}}
 	f := fold(text)
 	if s.dialect != SQLite || s.noFTS || utf8.RuneCountInString(f) < minIndexedQ {
-		return q, table + ".id"
+		return "", conds, table + ".id"
 	}
 	fts := table + "_fts"
 	// A quoted phrase of the trigram tokenizer matches exactly the rows that
 	// contain it as a substring (case-insensitively). Ordered by the FTS
 	// rowid, SQLite makes the FTS table the outer loop (no sort).
-	return q.Select(table+".*").
-		Joins("JOIN "+fts+" ON "+fts+".rowid = "+table+".id").
-		Where(fts+" MATCH ?", `"`+strings.ReplaceAll(f, `"`, `""`)+`"`), fts + ".rowid"
+	conds = append(conds, sqlCond{fts + " MATCH ?", []any{`"` + strings.ReplaceAll(f, `"`, `""`) + `"`}})
+	return "JOIN " + fts + " ON " + fts + ".rowid = " + table + ".id", conds, fts + ".rowid"
 }
 
 // refoldSearchText rewrites search_text of every claim and source with the
