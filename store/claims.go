@@ -198,7 +198,7 @@ func (s *Store) lockClaim(tx *gorm.DB, id int64) (models.Claim, error) {
 // GetClaim returns a live claim with its therapy, flags, appearances
 // (sources embedded) and findings, in one statement (claimDocument).
 func (s *Store) GetClaim(ctx context.Context, id int64) (ClaimDetail, error) {
-	return s.claimDocument(s.db.WithContext(ctx), id)
+	return s.claimDocument(ctx, s.db.WithContext(ctx), id)
 }
 
 // claimListRow is a claim as a page of the list shows it: the columns the

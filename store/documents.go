@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -470,16 +471,25 @@ func splitWords(s *string) []string {
 
 // claimDocument reads live claim id as its document shows it, in one
 // statement.
-func (s *Store) claimDocument(db *gorm.DB, id int64) (ClaimDetail, error) {
+func (s *Store) claimDocument(ctx context.Context, db *gorm.DB, id int64) (ClaimDetail, error) {
 	var d ClaimDetail
-	var rows []claimDocumentRow
-	if err := db.Raw(claimDocumentSQL(docSQL{postgres: s.dialect == Postgres}), id).Scan(&rows).Error; err != nil {
+	var row claimDocumentRow
+	found := false
+	err := s.queryRows(ctx, db.Raw(claimDocumentSQL(docSQL{postgres: s.dialect == Postgres}), id), func(rs rowScanner) error {
+		found = true
+		return rs.Scan(&row.ID, &row.TherapyID, &row.TherapySlug, &row.Text, &row.Language, &row.TextEn, &row.Summary,
+			&row.ClaimType, &row.Assertion, &row.ClaimedValue, &row.Hedge, &row.Rating, &row.RatingSource,
+			&row.RatingExplanation, &row.RatedAt, &row.Certainty, &row.SupportCount, &row.RefuteCount, &row.AppearanceCount,
+			&row.OverrideRating, &row.OverrideRationale, &row.OverrideBy, &row.OverrideAt, &row.OverrideBasis,
+			&row.EvidenceBasis, &row.Version, &row.ArchivedAt, &row.CreatedAt, &row.UpdatedAt, &row.Flags,
+			&row.Appearances, &row.Findings)
+	})
+	if err != nil {
 		return d, fmt.Errorf("find claim %d: %w", id, classify(err))
 	}
-	if len(rows) == 0 {
+	if !found {
 		return d, notFound("claim", id)
 	}
-	row := rows[0]
 	if row.ArchivedAt != nil {
 		return d, fmt.Errorf("claim %d was archived on %s: %w", id, row.ArchivedAt.Format("2006-01-02"), ErrGone)
 	}
@@ -524,16 +534,19 @@ func (s *Store) claimDocument(db *gorm.DB, id int64) (ClaimDetail, error) {
 
 // findingDocumentOne reads finding id as its document shows it, in one
 // statement.
-func (s *Store) findingDocumentOne(db *gorm.DB, id int64) (models.Finding, error) {
-	var docs []*string
-	if err := db.Raw(findingDocumentSQL(docSQL{postgres: s.dialect == Postgres}), id).Scan(&docs).Error; err != nil {
+func (s *Store) findingDocumentOne(ctx context.Context, db *gorm.DB, id int64) (models.Finding, error) {
+	var doc *string
+	err := s.queryRows(ctx, db.Raw(findingDocumentSQL(docSQL{postgres: s.dialect == Postgres}), id), func(rs rowScanner) error {
+		return rs.Scan(&doc)
+	})
+	if err != nil {
 		return models.Finding{}, fmt.Errorf("find finding %d: %w", id, classify(err))
 	}
-	if len(docs) == 0 || docs[0] == nil {
+	if doc == nil {
 		return models.Finding{}, notFound("finding", id)
 	}
 	var d findingDoc
-	if err := json.Unmarshal([]byte(*docs[0]), &d); err != nil {
+	if err := json.Unmarshal([]byte(*doc), &d); err != nil {
 		return models.Finding{}, fmt.Errorf("read finding %d: %w", id, err)
 	}
 	r := &docReader{postgres: s.dialect == Postgres}

@@ -152,7 +152,7 @@ func (s *Store) CreateFinding(ctx context.Context, a Actor, in FindingInput) (mo
 // GetFinding returns a finding as its document shows it, in one statement
 // (findingDocumentOne).
 func (s *Store) GetFinding(ctx context.Context, id int64) (models.Finding, error) {
-	return s.findingDocumentOne(s.db.WithContext(ctx), id)
+	return s.findingDocumentOne(ctx, s.db.WithContext(ctx), id)
 }
 
 // ListFindings lists findings by id, each as its document shows it: a

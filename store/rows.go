@@ -19,15 +19,16 @@ type rowScanner interface {
 // queryRows runs the SELECT that q builds and calls scan once per row.
 //
 // gorm builds the statement (and its callbacks and logger see it, as for
-// any other); on PostgreSQL outside a transaction the statement then runs
-// through pgx on a connection borrowed from the same database/sql pool
-// (sql.Conn.Raw), and the rows are scanned by pgx straight into the
-// destination. The database/sql path (driver.Value per column, then
-// convertAssign) cost about a quarter of a list request's CPU under load,
-// more than pgx's own scan and twice the raw floor of issue 13. SQLite,
-// and a store bound to a transaction, read through database/sql as before.
+// any other); on PostgreSQL, when q runs on the pool itself (not in a
+// transaction), the statement then runs through pgx on a connection
+// borrowed from the same database/sql pool (sql.Conn.Raw), and pgx scans
+// the rows straight into the destination. The database/sql path
+// (driver.Value per column, then convertAssign) and gorm's reflection cost
+// about a quarter of a list request's CPU under load (issue 13). SQLite,
+// and a query inside a transaction, read through database/sql.
 func (s *Store) queryRows(ctx context.Context, q *gorm.DB, scan func(rowScanner) error) error {
-	if s.dialect != Postgres || s.inTx {
+	pool, onPool := q.Statement.ConnPool.(*sql.DB)
+	if s.dialect != Postgres || !onPool {
 		rs, err := q.Rows()
 		if err != nil {
 			return err
@@ -47,10 +48,6 @@ func (s *Store) queryRows(ctx context.Context, q *gorm.DB, scan func(rowScanner)
 		return built.Error
 	}
 	query, args := built.Statement.SQL.String(), built.Statement.Vars
-	pool, err := s.db.DB()
-	if err != nil {
-		return err
-	}
 	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return err
@@ -74,8 +71,6 @@ func (s *Store) queryRows(ctx context.Context, q *gorm.DB, scan func(rowScanner)
 		return rows.Err()
 	})
 }
-
-var _ rowScanner = (*sql.Rows)(nil)
 
 // sqlCond is a condition of a hand-written WHERE with its arguments.
 type sqlCond struct {
