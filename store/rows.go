@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 )
@@ -48,6 +50,21 @@ func (s *Store) queryRows(ctx context.Context, q *gorm.DB, scan func(rowScanner)
 		return built.Error
 	}
 	query, args := built.Statement.SQL.String(), built.Statement.Vars
+	// As database/sql does with pgx's stdlib driver (driver.ErrBadConn), a
+	// statement that failed before anything was sent (pgconn.SafeToRetry: a
+	// connection found closed) is tried again on another connection; the
+	// failed connection is closed rather than returned to the pool.
+	for attempt := 1; ; attempt++ {
+		err := s.queryPgx(ctx, pool, query, args, scan)
+		if attempt < 3 && pgconn.SafeToRetry(err) {
+			continue
+		}
+		return err
+	}
+}
+
+// queryPgx runs query on a connection of pool through pgx itself.
+func (s *Store) queryPgx(ctx context.Context, pool *sql.DB, query string, args []any, scan func(rowScanner) error) error {
 	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return err
@@ -60,6 +77,10 @@ func (s *Store) queryRows(ctx context.Context, q *gorm.DB, scan func(rowScanner)
 		}
 		rows, err := c.Conn().Query(ctx, query, args...)
 		if err != nil {
+			if pgconn.SafeToRetry(err) || c.Conn().IsClosed() {
+				// database/sql closes a connection released with ErrBadConn.
+				return fmt.Errorf("%w (%w)", err, driver.ErrBadConn)
+			}
 			return err
 		}
 		defer rows.Close()
