@@ -6,10 +6,12 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 )
 
 // rowScanner is what a hot read scans a row from: *sql.Rows, or pgx.Rows
@@ -43,24 +45,30 @@ func (s *Store) queryRows(ctx context.Context, q *gorm.DB, scan func(rowScanner)
 		}
 		return rs.Err()
 	}
-	// DryRun: gorm builds the statement, runs its callbacks and traces it,
-	// but sends nothing.
-	built := q.Session(&gorm.Session{DryRun: true}).Find(&[]struct{}{})
+	// DryRun: gorm builds the statement and runs its callbacks, but sends
+	// nothing; the statement is traced below, with its real duration.
+	built := q.Session(&gorm.Session{DryRun: true, Logger: logger.Discard}).Find(&[]struct{}{})
 	if built.Error != nil {
 		return built.Error
 	}
 	query, args := built.Statement.SQL.String(), built.Statement.Vars
+	begin := time.Now()
+	var rows int64
+	counted := func(rs rowScanner) error { rows++; return scan(rs) }
 	// As database/sql does with pgx's stdlib driver (driver.ErrBadConn), a
 	// statement that failed before anything was sent (pgconn.SafeToRetry: a
 	// connection found closed) is tried again on another connection; the
 	// failed connection is closed rather than returned to the pool.
+	var err error
 	for attempt := 1; ; attempt++ {
-		err := s.queryPgx(ctx, pool, query, args, scan)
+		err = s.queryPgx(ctx, pool, query, args, counted)
 		if attempt < 3 && pgconn.SafeToRetry(err) {
 			continue
 		}
-		return err
+		break
 	}
+	s.db.Logger.Trace(ctx, begin, func() (string, int64) { return s.db.Dialector.Explain(query, args...), rows }, err)
+	return err
 }
 
 // queryPgx runs query on a connection of pool through pgx itself.

@@ -1,8 +1,12 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"log/slog"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +67,56 @@ func TestPgxReadSurvivesResetConnections(t *testing.T) {
 			t.Fatalf("round %d: no connection to reset; the pool kept none idle", round)
 		}
 		time.Sleep(50 * time.Millisecond) // the RST reaches the pool's sockets
+	}
+}
+
+// TestSQLLogShowsPgxReads: with the SQL log on (LOG_LEVEL=debug), a page
+// of claims is logged once with its arguments, whichever path read it, and
+// on PostgreSQL (pgx) with the rows it returned.
+func TestSQLLogShowsPgxReads(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			dbURL := testenv.URL(t, b)
+			var buf bytes.Buffer
+			log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			st, err := store.Open(ctx, dbURL, store.Options{SQLLog: true}, log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if _, err := st.MigrateUp(ctx); err != nil {
+				t.Fatal(err)
+			}
+			seedQueryClaims(t, st, 3)
+			buf.Reset()
+			if _, _, err := st.ListClaims(ctx, store.ClaimFilter{Language: "de"}); err != nil {
+				t.Fatal(err)
+			}
+			var logged []map[string]any
+			for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+				var rec struct {
+					Trace map[string]any `json:"trace"`
+				}
+				if err := json.Unmarshal([]byte(line), &rec); err != nil {
+					t.Fatalf("log line %q: %v", line, err)
+				}
+				if sql, _ := rec.Trace["sql"].(string); strings.HasPrefix(sql, "SELECT claims.id") {
+					logged = append(logged, rec.Trace)
+				}
+			}
+			if len(logged) != 1 {
+				t.Fatalf("the page was logged %d times, want once:\n%s", len(logged), buf.String())
+			}
+			sql := logged[0]["sql"].(string)
+			if !strings.Contains(sql, "claims.language = 'de'") && !strings.Contains(sql, `claims.language = "de"`) {
+				t.Errorf("logged %v; want the statement with its argument", logged[0])
+			}
+			// The pgx path logs after the scan, so it knows the rows; gorm's
+			// Rows() (database/sql) logs before any is read, without a count.
+			if testenv.Postgres(st) && logged[0]["rows"] != float64(3) {
+				t.Errorf("logged %v; want rows 3", logged[0])
+			}
+		})
 	}
 }
