@@ -74,9 +74,9 @@ func Require(t testing.TB) {
 }
 
 // Compile writes the documents into one TypeScript file in dir, one
-// document a line, and type-checks it with tsc --noEmit --strict against
-// @types/fhir. An error is returned only when tsc cannot run or reports an
-// error it does not place on a document's line.
+// document a line, and type-checks it with tsc --noEmit --strict against the
+// FHIR R5 typings (@types/fhir). An error is returned only when tsc cannot
+// run or reports an error it does not place on a document's line.
 func Compile(ctx context.Context, dir string, docs ...Doc) (Result, error) {
 	modules := filepath.Join(Dir(), "node_modules")
 	return tscheck.Compile(ctx, dir, tscheck.Setup{Modules: modules,
