@@ -251,7 +251,7 @@ func TestTwoReplicas(t *testing.T) {
 			var claims, findings []int64
 			question := ed.do(a.base, "POST", "/api/v1/questions", map[string]any{"therapy": "mesotherapy", "population": "adults with low back pain",
 				"intervention": "mesotherapy", "comparator": "placebo", "comparator_kind": "inactive", "outcome": "pain", "timepoint": "4 weeks",
-				"outcome_kind": "benefit"}).id()
+				"outcome_kind": "benefit", "direction": "higher_is_better"}).id()
 			for g := range gradeRounds {
 				c := ed.do(a.base, "POST", "/api/v1/claims", map[string]any{"therapy": "mesotherapy", "text": fmt.Sprintf("Claim %d relieves back pain.", g),
 					"language": "en", "claim_type": "efficacy", "assertion": "effect", "hedge": "likely"}).id()

@@ -128,7 +128,7 @@ func TestBulkRoundTrip(t *testing.T) {
 func TestBulkImportRefusals(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		s := testenv.NewServer(t, st)
-		header := `{"type":"header","format":"claimgrade-ndjson","version":1}` + "\n"
+		header := `{"type":"header","format":"claimgrade-ndjson","version":2}` + "\n"
 		therapy := `{"type":"therapy","data":{"slug":"mesotherapy","name":"Mesotherapy","description":"","aliases":[],"created_at":"2026-01-01T00:00:00Z"}}` + "\n"
 		source := `{"type":"source","data":{"id":7,"kind":"rct","title":"A trial","authors":null,"year":2020,"container":null,"doi":"10.1000/xyz","pmid":null,"url":null,"language":null,"included_design":null,"includes":[],"retracted":false,"retraction_note":null,"created_at":"2026-01-01T00:00:00Z"}}` + "\n"
 		badSource := strings.Replace(source, `"kind":"rct"`, `"kind":"anecdote"`, 1)

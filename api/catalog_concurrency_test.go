@@ -126,7 +126,7 @@ func TestCatalogConcurrentWrites(t *testing.T) {
 
 		t.Run("POST the same finding link", func(t *testing.T) {
 			q := testenv.ID(e.create("/api/v1/questions", map[string]any{"therapy": "mesotherapy", "population": "adults", "intervention": "mesotherapy",
-				"comparator": "placebo", "comparator_kind": "inactive", "outcome": "pain", "timepoint": "4 weeks", "outcome_kind": "benefit"}))
+				"comparator": "placebo", "comparator_kind": "inactive", "outcome": "pain", "timepoint": "4 weeks", "outcome_kind": "benefit", "direction": "higher_is_better"}))
 			f := testenv.ID(e.create("/api/v1/findings", map[string]any{"question_id": q, "summary": "One trial."}))
 			rs := e.s.Race(n, func(int) testenv.Request {
 				return testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/findings", c), Role: "editor",

@@ -105,8 +105,8 @@ func TestCatalogTherapyLookup(t *testing.T) {
 // catalogFilterFixture makes five claims over two therapies, rated by the
 // rules from graded findings (or from none), and returns their ids by
 // letter:
-//   - A "almost painless": a frequency with no value, on a graded finding:
-//     unproven (high certainty);
+//   - A "almost painless": a frequency of at most 1%, on a graded finding
+//     of 20 in 100: overstated (high certainty);
 //   - B "relieves pain": an effect whose finding reaches the threshold at
 //     high certainty: accurate;
 //   - C "faster than oral medication": an effect against an active
@@ -120,7 +120,8 @@ func catalogFilterFixture(e *catalogEnv) map[string]int64 {
 	e.therapy("infusion-therapy", "Infusion therapy", "Infusionstherapie")
 	ids := map[string]int64{
 		"A": testenv.ID(e.claim(map[string]any{"therapy": "mesotherapy", "language": "de", "claim_type": "safety",
-			"text": "Die Behandlung ist nahezu schmerzfrei.", "text_en": "The treatment is almost painless.", "assertion": "frequency"})),
+			"text": "Die Behandlung ist nahezu schmerzfrei.", "text_en": "The treatment is almost painless.", "assertion": "frequency",
+			"claimed_value": 0.01, "claimed_bound": "at_most"})),
 		"B": testenv.ID(e.claim(map[string]any{"therapy": "Mésothérapie", "language": "fr", "claim_type": "efficacy",
 			"text": "La mésothérapie soulage la douleur dans 75% des cas.", "text_en": "Mesotherapy relieves pain in 75% of cases.", "assertion": "effect"})),
 		"C": testenv.ID(e.claim(map[string]any{"therapy": "infusion-therapy", "language": "it", "claim_type": "comparative",
@@ -128,9 +129,9 @@ func catalogFilterFixture(e *catalogEnv) map[string]int64 {
 		"D": testenv.ID(e.claim(map[string]any{"therapy": "Infusionstherapie", "language": "en", "claim_type": "safety",
 			"text": "There is no risk of drug interaction.", "assertion": "absence"})),
 		"E": testenv.ID(e.claim(map[string]any{"therapy": "Mesotherapie", "language": "de", "claim_type": "efficacy",
-			"text": "Mesotherapie wirkt in 75 Prozent der Fälle.", "assertion": "frequency", "claimed_value": 0.75})),
+			"text": "Mesotherapie wirkt in 75 Prozent der Fälle.", "assertion": "frequency", "claimed_value": 0.75, "claimed_bound": "point"})),
 	}
-	e.linkFinding(ids["A"], e.gradedFinding(map[string]any{"outcome": "pain during the injections", "outcome_kind": "harm",
+	e.linkFinding(ids["A"], e.gradedFinding(map[string]any{"outcome": "pain during the injections", "outcome_kind": "harm", "direction": "lower_is_better",
 		"comparator": nil, "comparator_kind": "none"}, map[string]any{"measure": "proportion", "estimate": 0.2, "events": 20, "participants": 100}), "supports")
 	e.linkFinding(ids["B"], e.gradedFinding(nil, map[string]any{"measure": "mean_difference", "estimate": 2.0, "ci_low": 1.2, "ci_high": 2.8, "threshold": 1.0}), "supports")
 	e.linkFinding(ids["C"], e.gradedFinding(map[string]any{"therapy": "infusion-therapy", "comparator": "oral analgesics", "comparator_kind": "active",
@@ -156,7 +157,7 @@ func TestCatalogClaimFilters(t *testing.T) {
 			{"flag=ungraded", "DE"},
 			{"flag=unsupported", "ACDE"},
 			{"flag=contradicted", "C"},
-			{"flag=inaccurate_wording", "C"},
+			{"flag=inaccurate_wording", "AC"},
 			{"flag=absolute_wording", "D"},
 			{"flag=absolute_wording&flag=unsupported", "D"},
 			{"flag=ungraded&flag=absolute_wording&flag=unsupported", "D"},
@@ -164,9 +165,9 @@ func TestCatalogClaimFilters(t *testing.T) {
 			{"flag=stale_grade", ""},
 			{"rating=accurate", "B"},
 			{"rating=false", "C"},
-			{"rating=unproven", "A"},
+			{"rating=unproven", ""},
 			{"rating=not_rated", "DE"},
-			{"rating=overstated", ""},
+			{"rating=overstated", "A"},
 			{"assertion=absence", "D"},
 			{"assertion=frequency", "AE"},
 			{"assertion=frequency&rating=not_rated", "E"},
@@ -677,7 +678,7 @@ func TestCatalogPatchClaim(t *testing.T) {
 		e.mesotherapy()
 		e.therapy("infusion-therapy", "Infusion therapy", "Infusionstherapie")
 		c := e.claim(map[string]any{"text_en": "The treatment is almost painless.", "summary": "Injections barely hurt",
-			"assertion": "frequency", "claimed_value": 0.1})
+			"assertion": "frequency", "claimed_value": 0.1, "claimed_bound": "at_most"})
 		path := fmt.Sprintf("/api/v1/claims/%d", testenv.ID(c))
 		etag := fmt.Sprintf(`"%v"`, c["version"])
 
@@ -718,9 +719,9 @@ func TestCatalogPatchClaim(t *testing.T) {
 			{"set text_en and text", map[string]any{"text": "  Fast schmerzfrei.  ", "text_en": "Almost PAINLESS."},
 				row{mesoID, "Fast schmerzfrei.", str("Almost PAINLESS."), "", "frequency", num(0.1), "none", "fast schmerzfrei.\nalmost painless."},
 				map[string]any{"text": "Fast schmerzfrei.", "text_en": "Almost PAINLESS."}},
-			{"claimed_value null clears it, absent keeps it", map[string]any{"claimed_value": nil, "hedge": "likely"},
+			{"claimed_value null clears it, absent keeps it", map[string]any{"claimed_value": nil, "claimed_bound": nil, "hedge": "likely"},
 				row{mesoID, "Fast schmerzfrei.", str("Almost PAINLESS."), "", "frequency", nil, "likely", "fast schmerzfrei.\nalmost painless."},
-				map[string]any{"claimed_value": nil, "hedge": "likely"}},
+				map[string]any{"claimed_value": nil, "claimed_bound": nil, "hedge": "likely"}},
 			{"assertion and therapy by alias", map[string]any{"therapy": "INFUSIONSTHERAPIE", "assertion": "absence", "hedge": "none"},
 				row{infusionID, "Fast schmerzfrei.", str("Almost PAINLESS."), "", "absence", nil, "none", "fast schmerzfrei.\nalmost painless."},
 				map[string]any{"therapy": "infusion-therapy", "assertion": "absence"}},
@@ -750,7 +751,9 @@ func TestCatalogPatchClaim(t *testing.T) {
 			for _, body := range []map[string]any{
 				{"assertion": "effect", "claimed_value": 0.5},
 				{"assertion": "frequency", "claimed_value": 1.5},
-				{"claimed_value": 1.0}, // an absence's bound is below 1
+				{"claimed_value": 0.01},                          // a bounded absence is a frequency with claimed_bound at_most
+				{"claimed_bound": "at_most"},                     // an absence states no bound
+				{"assertion": "frequency", "claimed_value": 0.5}, // a frequency's value needs its bound
 				{"summary": strings.Repeat("x", 75)},
 				{"hedge": "maybe"},
 			} {

@@ -124,7 +124,7 @@ func (e *catalogEnv) dbState() catalogDBState {
 func (e *catalogEnv) gradedFinding(q, f map[string]any) int64 {
 	e.t.Helper()
 	qb := map[string]any{"therapy": "mesotherapy", "population": "adults with low back pain", "intervention": "mesotherapy, 3 sessions",
-		"comparator": "placebo injections", "comparator_kind": "inactive", "outcome": "pain (VAS 0-10)", "timepoint": "4 weeks", "outcome_kind": "benefit"}
+		"comparator": "placebo injections", "comparator_kind": "inactive", "outcome": "pain (VAS 0-10)", "timepoint": "4 weeks", "outcome_kind": "benefit", "direction": "higher_is_better"}
 	for k, v := range q {
 		qb[k] = v
 	}

@@ -28,7 +28,7 @@ func TestCatalogQueryCounts(t *testing.T) {
 		// twenty: 15 findings (each on its own trial) and 5 appearances; one:
 		// one of each.
 		question := testenv.ID(e.create("/api/v1/questions", map[string]any{"therapy": "mesotherapy", "population": "adults",
-			"intervention": "mesotherapy", "comparator": "placebo", "comparator_kind": "inactive", "outcome": "pain", "timepoint": "4 weeks", "outcome_kind": "benefit"}))
+			"intervention": "mesotherapy", "comparator": "placebo", "comparator_kind": "inactive", "outcome": "pain", "timepoint": "4 weeks", "outcome_kind": "benefit", "direction": "higher_is_better"}))
 		for i := range 20 {
 			targets := []int64{twenty}
 			if i == 0 || i == 3 {

@@ -65,7 +65,7 @@ func TestCatalogFlow(t *testing.T) {
 		}
 		res = s.Do(testenv.Request{Method: "POST", Path: "/api/v1/questions", Role: "editor", Body: map[string]any{"therapy": "mesotherapy",
 			"population": "adults with low back pain", "intervention": "mesotherapy", "outcome": "pain during the injections",
-			"timepoint": "during the sessions", "comparator_kind": "none", "outcome_kind": "harm"}})
+			"timepoint": "during the sessions", "comparator_kind": "none", "outcome_kind": "harm", "direction": "lower_is_better"}})
 		question := testenv.ID(res.Want(t, 201))
 		finding := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/findings", Role: "editor", Body: map[string]any{"question_id": question,
 			"summary": "Pain during the injections was reported.", "measure": "proportion", "estimate": 0.2, "events": 16, "participants": 80}}).Want(t, 201))

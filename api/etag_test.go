@@ -51,7 +51,7 @@ func newReprFixture(e *reprEnv) reprFixture {
 	f.article = id(e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: map[string]any{"kind": "web_article", "title": "Mesotherapie bei Rückenschmerzen"}}).Want(e.t, 201))
 	f.question = id(e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/questions", Role: "editor", Body: map[string]any{"therapy": "mesotherapy",
 		"population": "adults with low back pain", "intervention": "mesotherapy", "comparator": "placebo", "comparator_kind": "inactive",
-		"outcome": "pain (VAS 0-10)", "timepoint": "4 weeks", "outcome_kind": "benefit"}}).Want(e.t, 201))
+		"outcome": "pain (VAS 0-10)", "timepoint": "4 weeks", "outcome_kind": "benefit", "direction": "higher_is_better"}}).Want(e.t, 201))
 	f.finding = id(e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/findings", Role: "editor", Body: map[string]any{"question_id": f.question,
 		"summary": "One trial.", "measure": "mean_difference", "estimate": 2.0, "ci_low": 1.0, "ci_high": 3.0, "threshold": 1.0}}).Want(e.t, 201))
 	e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/findings/%d/sources", f.finding), Role: "editor", Body: map[string]any{"source_id": f.rct,

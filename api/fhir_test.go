@@ -179,7 +179,7 @@ func TestFindingFHIR(t *testing.T) {
 		}
 
 		// A harm question without comparator: no referenceExposure.
-		hq := e.question(map[string]any{"comparator": nil, "comparator_kind": "none", "outcome_kind": "harm", "outcome": "skin necrosis"})
+		hq := e.question(map[string]any{"comparator": nil, "comparator_kind": "none", "outcome_kind": "harm", "direction": "lower_is_better", "outcome": "skin necrosis"})
 		hf := id(e.finding(hq, map[string]any{"measure": "proportion", "estimate": 0, "ci_low": 0, "ci_high": 0.03, "events": 0, "participants": 120}))
 		hev := fhirJSON(t, e.fhir(hf, ""))
 		for _, v := range hev["variableDefinition"].([]any) {

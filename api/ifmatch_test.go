@@ -27,7 +27,7 @@ func TestEveryUpdateNeedsIfMatch(t *testing.T) {
 	question := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/questions", Role: "editor", Body: map[string]any{
 		"therapy": "infusion-therapy", "population": "adults with acute low back pain", "intervention": "intravenous paracetamol 1 g",
 		"comparator": "placebo", "comparator_kind": "inactive", "outcome": "pain (VAS 0-10)", "timepoint": "30 minutes",
-		"outcome_kind": "benefit"}}).Want(t, http.StatusCreated))
+		"outcome_kind": "benefit", "direction": "higher_is_better"}}).Want(t, http.StatusCreated))
 	finding := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/findings", Role: "editor",
 		Body: map[string]any{"question_id": question, "summary": "One small trial."}}).Want(t, http.StatusCreated))
 	findingPath := fmt.Sprintf("/api/v1/findings/%d", finding)

@@ -42,7 +42,7 @@ func merge(base, over map[string]any) map[string]any {
 
 var questionBody = map[string]any{"therapy": "Mesotherapie", "population": "adults with acute low back pain",
 	"intervention": "intradermal lidocaine, 3 weekly sessions", "comparator": "oral diclofenac", "comparator_kind": "active",
-	"outcome": "pain (VAS 0-10)", "timepoint": "6 months", "outcome_kind": "benefit"}
+	"outcome": "pain (VAS 0-10)", "timepoint": "6 months", "outcome_kind": "benefit", "direction": "higher_is_better"}
 
 func (e *outcomeEnv) question(over map[string]any) int64 {
 	e.t.Helper()
@@ -90,7 +90,7 @@ func TestQuestionsCRUDAndFilters(t *testing.T) {
 		if q["therapy"] != "mesotherapy" || q["comparator_kind"] != "active" || q["version"] != float64(1) {
 			t.Errorf("created question = %v", q)
 		}
-		harm := e.question(map[string]any{"comparator": nil, "comparator_kind": "none", "outcome": "injection-site infection", "outcome_kind": "harm"})
+		harm := e.question(map[string]any{"comparator": nil, "comparator_kind": "none", "outcome": "injection-site infection", "outcome_kind": "harm", "direction": "lower_is_better"})
 		inf := e.question(map[string]any{"therapy": "infusion-therapy"})
 		for i := 0; i < 3; i++ {
 			e.question(map[string]any{"timepoint": fmt.Sprintf("%d weeks", i+1)})
@@ -133,7 +133,7 @@ func TestQuestionsCRUDAndFilters(t *testing.T) {
 		}
 
 		// Validation reports every field.
-		if diff := cmp.Diff([]string{"comparator", "outcome", "outcome_kind", "population", "therapy", "timepoint"},
+		if diff := cmp.Diff([]string{"comparator", "direction", "outcome", "outcome_kind", "population", "therapy", "timepoint"},
 			e.problemFields(422, "POST", "/api/v1/questions", map[string]any{"therapy": "nope", "population": " ", "intervention": "x",
 				"comparator_kind": "inactive", "outcome": "", "timepoint": "", "outcome_kind": "good"})); diff != "" {
 			t.Errorf("invalid question fields (-want +got):\n%s", diff)
@@ -170,7 +170,7 @@ func TestFindingsEffectValidation(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		e := newOutcomeEnv(t, st)
 		q := e.question(nil)
-		harm := e.question(map[string]any{"comparator": nil, "comparator_kind": "none", "outcome_kind": "harm"})
+		harm := e.question(map[string]any{"comparator": nil, "comparator_kind": "none", "outcome_kind": "harm", "direction": "lower_is_better"})
 		tests := []struct {
 			name   string
 			body   map[string]any

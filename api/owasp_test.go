@@ -56,7 +56,7 @@ func secSeed(t *testing.T, s *testenv.Server) (claimID, findingID int64) {
 	questionID := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/questions", Role: "editor", Body: map[string]any{
 		"therapy": "infusion-therapy", "population": "adults with acute pain", "intervention": "intravenous paracetamol 1 g",
 		"comparator": "oral paracetamol 1 g", "comparator_kind": "active", "outcome": "pain relief", "timepoint": "30 minutes",
-		"outcome_kind": "benefit"}}).Want(t, http.StatusCreated))
+		"outcome_kind": "benefit", "direction": "higher_is_better"}}).Want(t, http.StatusCreated))
 	findingID = testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/findings", Role: "editor", Body: map[string]any{
 		"question_id": questionID, "summary": "One trial."}}).Want(t, http.StatusCreated))
 	s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/findings/%d/sources", findingID), Role: "editor",

@@ -249,7 +249,7 @@ func TestQuestionSummaryEventRate(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		e := newReviewEnv(t, st, 1)
 		q := e.question(map[string]any{"comparator": nil, "comparator_kind": "none", "outcome": "injection-site infection",
-			"outcome_kind": "harm", "timepoint": "4 weeks"})
+			"outcome_kind": "harm", "direction": "lower_is_better", "timepoint": "4 weeks"})
 		f := id(e.finding(q, map[string]any{"measure": "proportion", "events": 30, "participants": 120, "studies": 1,
 			"summary": "30 of 120 treated patients had an injection-site infection."}))
 		e.attach(f, e.src(map[string]any{"kind": "case_series"}), nil)

@@ -37,7 +37,7 @@ func TestPlantedBadStoredValues(t *testing.T) {
 				"text": fmt.Sprintf("Claim %d relieves pain.", i), "language": "en", "claim_type": "efficacy", "assertion": "effect"}))
 			sourceID = testenv.ID(do("POST", "/api/v1/sources", "editor", map[string]any{"kind": "rct", "title": fmt.Sprintf("Trial %d", i)}))
 			question := testenv.ID(do("POST", "/api/v1/questions", "editor", map[string]any{"therapy": "mesotherapy", "population": "adults",
-				"intervention": "mesotherapy", "comparator": "placebo", "comparator_kind": "inactive", "outcome": "pain", "timepoint": "4 weeks", "outcome_kind": "benefit"}))
+				"intervention": "mesotherapy", "comparator": "placebo", "comparator_kind": "inactive", "outcome": "pain", "timepoint": "4 weeks", "outcome_kind": "benefit", "direction": "higher_is_better"}))
 			findingID = testenv.ID(do("POST", "/api/v1/findings", "editor", map[string]any{"question_id": question, "summary": "One trial."}))
 			do("POST", fmt.Sprintf("/api/v1/findings/%d/sources", findingID), "editor", map[string]any{"source_id": sourceID})
 			do("POST", fmt.Sprintf("/api/v1/claims/%d/findings", claimID), "editor", map[string]any{"finding_id": findingID, "stance": "supports"})

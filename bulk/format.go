@@ -1,11 +1,11 @@
-// Package bulk defines the claimgrade-ndjson file format, version 1: what
+// Package bulk defines the claimgrade-ndjson file format, version 2: what
 // GET /api/v1/export writes and POST /api/v1/import reads. It holds only
 // the line types (made for the file, never storage rows) and their
 // encoding; the store reads and writes the catalogue behind them.
 //
 // A file is UTF-8 NDJSON: one JSON object a line, each line ended by "\n".
 // Every line is {"type": T, "data": {...}} except the first, the header
-// {"type":"header","format":"claimgrade-ndjson","version":1}, and the last,
+// {"type":"header","format":"claimgrade-ndjson","version":2}, and the last,
 // {"type":"end","counts":{...}}, which says how many lines of each type
 // came before it (a reader detects a truncated stream by its absence).
 // Lines come in dependency order: therapy, source, question, finding,
@@ -40,10 +40,13 @@ import (
 	"claimgrade/grading"
 )
 
-// Format and Version name the file format in its header line.
+// Format and Version name the file format in its header line. Version 2
+// (issue 18) added a question's direction and a frequency claim's
+// claimed_bound; a version 1 file stored estimates and bounded absences
+// differently and is refused rather than misread.
 const (
 	Format  = "claimgrade-ndjson"
-	Version = 1
+	Version = 2
 )
 
 // MediaType is the media type of the file.
@@ -136,6 +139,7 @@ type Question struct {
 	Outcome        string                 `json:"outcome"`
 	Timepoint      string                 `json:"timepoint"`
 	OutcomeKind    grading.OutcomeKind    `json:"outcome_kind"`
+	Direction      grading.Direction      `json:"direction"`
 	CreatedAt      time.Time              `json:"created_at"`
 }
 
@@ -226,21 +230,22 @@ type FindingDerived struct {
 
 // Claim is a claim line; Therapy is a therapy's slug.
 type Claim struct {
-	ID           int64             `json:"id"`
-	Therapy      string            `json:"therapy"`
-	Text         string            `json:"text"`
-	Language     string            `json:"language"`
-	TextEn       *string           `json:"text_en"`
-	Summary      string            `json:"summary"`
-	ClaimType    grading.ClaimType `json:"claim_type"`
-	Assertion    grading.Assertion `json:"assertion"`
-	ClaimedValue *float64          `json:"claimed_value"`
-	Hedge        grading.Hedge     `json:"hedge"`
-	CreatedAt    time.Time         `json:"created_at"`
-	Override     *Override         `json:"override"`
-	Appearances  []Appearance      `json:"appearances"`
-	Findings     []ClaimFinding    `json:"findings"`
-	Derived      ClaimDerived      `json:"derived"`
+	ID           int64                 `json:"id"`
+	Therapy      string                `json:"therapy"`
+	Text         string                `json:"text"`
+	Language     string                `json:"language"`
+	TextEn       *string               `json:"text_en"`
+	Summary      string                `json:"summary"`
+	ClaimType    grading.ClaimType     `json:"claim_type"`
+	Assertion    grading.Assertion     `json:"assertion"`
+	ClaimedValue *float64              `json:"claimed_value"`
+	ClaimedBound *grading.ClaimedBound `json:"claimed_bound"`
+	Hedge        grading.Hedge         `json:"hedge"`
+	CreatedAt    time.Time             `json:"created_at"`
+	Override     *Override             `json:"override"`
+	Appearances  []Appearance          `json:"appearances"`
+	Findings     []ClaimFinding        `json:"findings"`
+	Derived      ClaimDerived          `json:"derived"`
 }
 
 // Override is an editor's override of a claim's rating; Stale says whether
@@ -273,12 +278,14 @@ type ClaimFinding struct {
 // ClaimDerived are a claim's derived values: written for readers, ignored
 // by an import.
 type ClaimDerived struct {
-	Rating            grading.Rating       `json:"rating"`
-	RatingSource      grading.RatingSource `json:"rating_source"`
-	RatingExplanation string               `json:"rating_explanation"`
-	Certainty         *grading.Certainty   `json:"certainty"`
-	Flags             []grading.Flag       `json:"flags"`
-	SupportCount      int                  `json:"support_count"`
-	RefuteCount       int                  `json:"refute_count"`
-	AppearanceCount   int                  `json:"appearance_count"`
+	Rating            grading.Rating          `json:"rating"`
+	RatingSource      grading.RatingSource    `json:"rating_source"`
+	RatingExplanation string                  `json:"rating_explanation"`
+	RatingReason      grading.RatingRule      `json:"rating_reason"`
+	Certainty         *grading.Certainty      `json:"certainty"`
+	CertaintyBasis    *grading.CertaintyBasis `json:"certainty_basis"`
+	Flags             []grading.Flag          `json:"flags"`
+	SupportCount      int                     `json:"support_count"`
+	RefuteCount       int                     `json:"refute_count"`
+	AppearanceCount   int                     `json:"appearance_count"`
 }

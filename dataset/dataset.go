@@ -139,6 +139,9 @@ type Question struct {
 	Outcome        string                 `json:"outcome"`
 	Timepoint      string                 `json:"timepoint"`
 	OutcomeKind    grading.OutcomeKind    `json:"outcome_kind"`
+	// Direction is which way the outcome's scale improves; estimates are
+	// recorded as their source reports them.
+	Direction grading.Direction `json:"direction"`
 }
 
 // Finding is the body of evidence for one question. Numbers are set only
@@ -183,10 +186,12 @@ type Claim struct {
 	Language  string            `json:"language"`
 	TextEN    string            `json:"text_en"`
 	ClaimType grading.ClaimType `json:"claim_type"`
-	// Assertion, ClaimedValue and Hedge describe the wording (issue 10).
-	Assertion    grading.Assertion `json:"assertion"`
-	ClaimedValue *float64          `json:"claimed_value"`
-	Hedge        grading.Hedge     `json:"hedge"`
+	// Assertion, ClaimedValue, ClaimedBound and Hedge describe the wording
+	// (issues 10 and 18).
+	Assertion    grading.Assertion     `json:"assertion"`
+	ClaimedValue *float64              `json:"claimed_value"`
+	ClaimedBound *grading.ClaimedBound `json:"claimed_bound"`
+	Hedge        grading.Hedge         `json:"hedge"`
 	// Summary restates the claim in English in under 75 characters.
 	Summary     string        `json:"summary"`
 	Appearances []Appearance  `json:"appearances"`
@@ -407,6 +412,7 @@ func (d *Dataset) Validate(seeds map[string]string) error {
 		text(f+": timepoint", q.Timepoint)
 		valid(f+": comparator_kind", q.ComparatorKind)
 		valid(f+": outcome_kind", q.OutcomeKind)
+		valid(f+": direction", q.Direction)
 		if (q.Comparator == nil) != (q.ComparatorKind == grading.ComparatorNone) {
 			add("%s: comparator must be null exactly when comparator_kind is none", f)
 		}
@@ -556,8 +562,7 @@ func (d *Dataset) Validate(seeds map[string]string) error {
 		}
 		// The wording attributes go through the rating engine's own check,
 		// as an editor's write will.
-		if err := grading.CheckWording(grading.ClaimWording{Assertion: c.Assertion, ClaimedValue: c.ClaimedValue,
-			Hedge: c.Hedge, ClaimType: c.ClaimType}); err != nil {
+		if err := grading.CheckWording(grading.WordingOf(c.ClaimType, c.Assertion, c.ClaimedValue, c.ClaimedBound, c.Hedge)); err != nil {
 			add("%s: %v", f, err)
 		}
 		if len(c.Appearances) == 0 {
@@ -698,7 +703,8 @@ func (d *Dataset) body(fd *Finding, q *Question, ids map[string]int64, sources m
 	var b grading.Body
 	if q != nil {
 		b.Question = grading.Question{Population: q.Population, Intervention: q.Intervention, Comparator: q.Comparator,
-			ComparatorKind: q.ComparatorKind, Outcome: q.Outcome, Timepoint: q.Timepoint, OutcomeKind: q.OutcomeKind}
+			ComparatorKind: q.ComparatorKind, Outcome: q.Outcome, Timepoint: q.Timepoint, OutcomeKind: q.OutcomeKind,
+			Direction: q.Direction}
 	}
 	b.Effect = grading.EffectEstimate{Estimate: fd.Estimate, CILow: fd.CILow, CIHigh: fd.CIHigh, Threshold: fd.Threshold,
 		Events: int64Ptr(fd.Events), Participants: int64Ptr(fd.Participants), Studies: int64Ptr(fd.Studies)}

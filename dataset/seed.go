@@ -146,7 +146,7 @@ func (l loader) questionRecords(d *Dataset) error {
 	for _, q := range d.Questions {
 		row, err := l.tx.CreateQuestion(l.ctx, l.sys, store.QuestionInput{Therapy: q.Therapy, Population: q.Population,
 			Intervention: q.Intervention, Comparator: q.Comparator, ComparatorKind: q.ComparatorKind, Outcome: q.Outcome,
-			Timepoint: q.Timepoint, OutcomeKind: q.OutcomeKind})
+			Timepoint: q.Timepoint, OutcomeKind: q.OutcomeKind, Direction: q.Direction})
 		if err != nil {
 			return fmt.Errorf("question %s: %w", q.Key, err)
 		}
@@ -185,7 +185,8 @@ func (l loader) claims(d *Dataset) error {
 	for _, c := range d.Claims {
 		summary, textEn := c.Summary, c.TextEN
 		claim, err := l.tx.CreateClaim(l.ctx, l.sys, store.ClaimInput{Therapy: c.Therapy, Text: c.Text, Language: c.Language,
-			TextEn: &textEn, Summary: &summary, ClaimType: c.ClaimType, Assertion: c.Assertion, ClaimedValue: c.ClaimedValue, Hedge: c.Hedge})
+			TextEn: &textEn, Summary: &summary, ClaimType: c.ClaimType, Assertion: c.Assertion, ClaimedValue: c.ClaimedValue,
+			ClaimedBound: c.ClaimedBound, Hedge: c.Hedge})
 		if err != nil {
 			return fmt.Errorf("claim %s: %w", c.Key, err)
 		}

@@ -106,10 +106,11 @@ func TestSeed(t *testing.T) {
 			// graded finding bears on.
 			{key: "fr-003-no-drug-interaction", rating: grading.RatingNotRated, has: []string{"absolute_wording", "unsupported", "ungraded"}},
 			{key: "de-004-drug-interactions", rating: grading.RatingNotRated, has: []string{"unsupported", "ungraded"}},
-			// "almost painless" states no number: a frequency without a value
-			// can only be unproven.
-			{key: "en-002-almost-painless", rating: grading.RatingUnproven, certainty: "very_low", has: []string{"unsupported", "low_certainty"},
-				hasNot: []string{"absolute_wording", "ungraded"}},
+			// "almost painless" with no bound recorded: a frequency is judged
+			// against the value or bound its wording implies, so without one
+			// it is not rated (never "unproven" for want of a number).
+			{key: "en-002-almost-painless", rating: grading.RatingNotRated, has: []string{"unsupported"},
+				hasNot: []string{"absolute_wording", "ungraded", "low_certainty"}},
 			// "abscesses can occur": an attributable harm was reported.
 			{key: "de-000-abscesses", rating: grading.RatingAccurate, certainty: "very_low", has: []string{"low_certainty"},
 				hasNot: []string{"unsupported", "inaccurate_wording"}},

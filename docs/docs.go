@@ -2739,7 +2739,7 @@ const docTemplate = `{
         },
         "/api/v1/export": {
             "get": {
-                "description": "The whole catalogue as claimgrade-ndjson version 1 (` + "`" + `application/x-ndjson` + "`" + `, one JSON object a line), streamed in constant memory: first ` + "`" + `{\"type\":\"header\",\"format\":\"claimgrade-ndjson\",\"version\":1}` + "`" + `, then ` + "`" + `{\"type\":\"therapy\"|\"source\"|\"question\"|\"finding\"|\"claim\",\"data\":{...}}` + "`" + ` lines in that order and by id, last ` + "`" + `{\"type\":\"end\",\"counts\":{...}}` + "`" + ` (a stream without it was cut short). Therapies are named by slug; the other records carry their id, and references between lines (a finding's question and sources, a review's includes, a claim's appearances and findings, a grade's assessments) use those ids. Findings embed their sources, the submitted assessments of graded findings (never drafts, never an ungraded finding's blinded assessments), every grade (with whether it is stale) and their derived certainty and flags; claims embed appearances, finding links with stance, an editor's override and their derived rating, certainty, counts and flags. Archived claims, users, API keys, webhooks, idempotency records and the audit trail are never exported. No value changes between two exports of the same catalogue (no export time, no updated_at or version), so they are byte-identical. The README describes every line type.",
+                "description": "The whole catalogue as claimgrade-ndjson version 2 (` + "`" + `application/x-ndjson` + "`" + `, one JSON object a line), streamed in constant memory: first ` + "`" + `{\"type\":\"header\",\"format\":\"claimgrade-ndjson\",\"version\":2}` + "`" + `, then ` + "`" + `{\"type\":\"therapy\"|\"source\"|\"question\"|\"finding\"|\"claim\",\"data\":{...}}` + "`" + ` lines in that order and by id, last ` + "`" + `{\"type\":\"end\",\"counts\":{...}}` + "`" + ` (a stream without it was cut short). Therapies are named by slug; the other records carry their id, and references between lines (a finding's question and sources, a review's includes, a claim's appearances and findings, a grade's assessments) use those ids. Findings embed their sources, the submitted assessments of graded findings (never drafts, never an ungraded finding's blinded assessments), every grade (with whether it is stale) and their derived certainty and flags; claims embed appearances, finding links with stance, an editor's override and their derived rating, certainty, counts and flags. Archived claims, users, API keys, webhooks, idempotency records and the audit trail are never exported. No value changes between two exports of the same catalogue (no export time, no updated_at or version), so they are byte-identical. The README describes every line type.",
                 "produces": [
                     "application/x-ndjson"
                 ],
@@ -2750,7 +2750,7 @@ const docTemplate = `{
                 "operationId": "exportCatalogue",
                 "responses": {
                     "200": {
-                        "description": "NDJSON, one object a line\"\texample({\"type\":\"header\",\"format\":\"claimgrade-ndjson\",\"version\":1})",
+                        "description": "NDJSON, one object a line\"\texample({\"type\":\"header\",\"format\":\"claimgrade-ndjson\",\"version\":2})",
                         "schema": {
                             "type": "string"
                         },
@@ -5760,7 +5760,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "A change of the PICO, timepoint or outcome kind changes the ETag of every finding that answers the question. A change that would leave a finding's attribution on something other than a harm without comparator is a 422.",
+                "description": "A change of the PICO, timepoint, outcome kind or direction changes the ETag of every finding that answers the question. A change that would leave a finding's attribution on something other than a harm without comparator is a 422.",
                 "consumes": [
                     "application/json"
                 ],
@@ -8165,7 +8165,9 @@ const docTemplate = `{
                 "appearance_count",
                 "assertion",
                 "certainty",
+                "certainty_basis",
                 "claim_type",
+                "claimed_bound",
                 "claimed_value",
                 "created_at",
                 "flags",
@@ -8195,7 +8197,7 @@ const docTemplate = `{
                             "$ref": "#/definitions/grading.Assertion"
                         }
                     ],
-                    "example": "absence"
+                    "example": "frequency"
                 },
                 "certainty": {
                     "description": "The certainty of the finding the rating rests on; null when the rules rate nothing.",
@@ -8207,6 +8209,16 @@ const docTemplate = `{
                     "x-nullable": true,
                     "example": "low"
                 },
+                "certainty_basis": {
+                    "description": "What certainty is about: evidence (the GRADE certainty of the evidence for the effect or frequency) or occurrence (case evidence that the harm can occur at all, which says nothing of how often); null with certainty.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.CertaintyBasis"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "evidence"
+                },
                 "claim_type": {
                     "allOf": [
                         {
@@ -8215,11 +8227,21 @@ const docTemplate = `{
                     ],
                     "example": "safety"
                 },
+                "claimed_bound": {
+                    "description": "How claimed_value is stated: point (\"in 75% of cases\"), at_most (\"rarely\", \"almost painless\"), at_least (\"in most cases\"); null without a value.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.ClaimedBound"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "at_most"
+                },
                 "claimed_value": {
-                    "description": "The number the claim states: a proportion for a frequency (0.75 for \"75% of cases\"), the implied upper bound of a bounded absence (\"almost painless\"), else null.",
+                    "description": "The number a frequency claim states, a proportion: 0.75 for \"in 75% of cases\", 0.001 for \"rarely\" (the top of the SmPC band rare); null for every other claim.",
                     "type": "number",
                     "x-nullable": true,
-                    "example": 0.1
+                    "example": 0.01
                 },
                 "created_at": {
                     "type": "string"
@@ -8329,10 +8351,19 @@ const docTemplate = `{
                     ],
                     "example": "safety"
                 },
+                "claimed_bound": {
+                    "description": "Required with claimed_value: point, at_most or at_least.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.ClaimedBound"
+                        }
+                    ],
+                    "example": "at_most"
+                },
                 "claimed_value": {
-                    "description": "frequency: a proportion in [0, 1] or null; absence: an upper bound in (0, 1) for a bounded absence, null for a literal one; others: null.",
+                    "description": "frequency only: a proportion in [0, 1], with claimed_bound; null otherwise. A bounded absence (\"rarely\": 0.001, \"almost painless\") is a frequency with claimed_bound at_most; a literal absence (\"no risk\") states none.",
                     "type": "number",
-                    "example": 0.1
+                    "example": 0.01
                 },
                 "hedge": {
                     "description": "Default none.",
@@ -8374,7 +8405,9 @@ const docTemplate = `{
                 "appearances",
                 "assertion",
                 "certainty",
+                "certainty_basis",
                 "claim_type",
+                "claimed_bound",
                 "claimed_value",
                 "created_at",
                 "findings",
@@ -8385,6 +8418,7 @@ const docTemplate = `{
                 "rating",
                 "rating_explanation",
                 "rating_override",
+                "rating_reason",
                 "rating_source",
                 "refute_count",
                 "summary",
@@ -8414,7 +8448,7 @@ const docTemplate = `{
                             "$ref": "#/definitions/grading.Assertion"
                         }
                     ],
-                    "example": "absence"
+                    "example": "frequency"
                 },
                 "certainty": {
                     "description": "The certainty of the finding the rating rests on; null when the rules rate nothing.",
@@ -8426,6 +8460,16 @@ const docTemplate = `{
                     "x-nullable": true,
                     "example": "low"
                 },
+                "certainty_basis": {
+                    "description": "What certainty is about: evidence (the GRADE certainty of the evidence for the effect or frequency) or occurrence (case evidence that the harm can occur at all, which says nothing of how often); null with certainty.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.CertaintyBasis"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "evidence"
+                },
                 "claim_type": {
                     "allOf": [
                         {
@@ -8434,11 +8478,21 @@ const docTemplate = `{
                     ],
                     "example": "safety"
                 },
+                "claimed_bound": {
+                    "description": "How claimed_value is stated: point (\"in 75% of cases\"), at_most (\"rarely\", \"almost painless\"), at_least (\"in most cases\"); null without a value.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.ClaimedBound"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "at_most"
+                },
                 "claimed_value": {
-                    "description": "The number the claim states: a proportion for a frequency (0.75 for \"75% of cases\"), the implied upper bound of a bounded absence (\"almost painless\"), else null.",
+                    "description": "The number a frequency claim states, a proportion: 0.75 for \"in 75% of cases\", 0.001 for \"rarely\" (the top of the SmPC band rare); null for every other claim.",
                     "type": "number",
                     "x-nullable": true,
-                    "example": 0.1
+                    "example": 0.01
                 },
                 "created_at": {
                     "type": "string"
@@ -8486,7 +8540,7 @@ const docTemplate = `{
                     "example": "unproven"
                 },
                 "rating_explanation": {
-                    "description": "The rule and the findings behind the rating, in words.",
+                    "description": "The rule and the findings behind the rating, in English words (engine text, for reviewers).",
                     "type": "string",
                     "example": "unproven (absence_zero_events) on finding 3 ..."
                 },
@@ -8498,6 +8552,15 @@ const docTemplate = `{
                         }
                     ],
                     "x-nullable": true
+                },
+                "rating_reason": {
+                    "description": "The id of the rule that decided the rating (a row of docs/ratings.md): e.g. effect_below_threshold, no_graded_finding, editor_override.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.RatingRule"
+                        }
+                    ],
+                    "example": "bound_within"
                 },
                 "rating_source": {
                     "description": "rule: computed by the rules; editor: an editor's override (rating_override in the detail).",
@@ -8667,6 +8730,16 @@ const docTemplate = `{
                 },
                 "claim_type": {
                     "$ref": "#/definitions/grading.ClaimType"
+                },
+                "claimed_bound": {
+                    "description": "null clears it (with claimed_value).",
+                    "type": "string",
+                    "enum": [
+                        "point",
+                        "at_most",
+                        "at_least"
+                    ],
+                    "x-nullable": true
                 },
                 "claimed_value": {
                     "description": "null clears it.",
@@ -10165,6 +10238,7 @@ const docTemplate = `{
                 "comparator",
                 "comparator_kind",
                 "created_at",
+                "direction",
                 "id",
                 "intervention",
                 "outcome",
@@ -10192,6 +10266,15 @@ const docTemplate = `{
                 },
                 "created_at": {
                     "type": "string"
+                },
+                "direction": {
+                    "description": "Which way the outcome's scale improves: an estimate is stored as its\nsource reports it (intervention minus, or over, comparator) and read\nin this direction. Pain intensity is lower_is_better.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Direction"
+                        }
+                    ],
+                    "example": "lower_is_better"
                 },
                 "id": {
                     "type": "integer",
@@ -10241,6 +10324,7 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "comparator_kind",
+                "direction",
                 "intervention",
                 "outcome",
                 "outcome_kind",
@@ -10261,6 +10345,15 @@ const docTemplate = `{
                         }
                     ],
                     "example": "active"
+                },
+                "direction": {
+                    "description": "Which way the outcome's scale improves; required, never defaulted\n(pain intensity and adverse events: lower_is_better; a rate of\nresponders: higher_is_better).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Direction"
+                        }
+                    ],
+                    "example": "lower_is_better"
                 },
                 "intervention": {
                     "type": "string",
@@ -10322,6 +10415,9 @@ const docTemplate = `{
                 },
                 "comparator_kind": {
                     "$ref": "#/definitions/grading.ComparatorKind"
+                },
+                "direction": {
+                    "$ref": "#/definitions/grading.Direction"
                 },
                 "intervention": {
                     "type": "string"
@@ -11554,6 +11650,17 @@ const docTemplate = `{
                 "High"
             ]
         },
+        "grading.CertaintyBasis": {
+            "type": "string",
+            "enum": [
+                "evidence",
+                "occurrence"
+            ],
+            "x-enum-varnames": [
+                "BasisEvidence",
+                "BasisOccurrence"
+            ]
+        },
         "grading.ClaimType": {
             "type": "string",
             "enum": [
@@ -11571,6 +11678,29 @@ const docTemplate = `{
                 "ClaimComparative",
                 "ClaimIndication",
                 "ClaimOther"
+            ]
+        },
+        "grading.ClaimedBound": {
+            "type": "string",
+            "enum": [
+                "point",
+                "at_most",
+                "at_least"
+            ],
+            "x-enum-comments": {
+                "BoundAtLeast": "the frequency is at least b",
+                "BoundAtMost": "the frequency is at most b",
+                "BoundPoint": "the frequency is about v"
+            },
+            "x-enum-descriptions": [
+                "the frequency is about v",
+                "the frequency is at most b",
+                "the frequency is at least b"
+            ],
+            "x-enum-varnames": [
+                "BoundPoint",
+                "BoundAtMost",
+                "BoundAtLeast"
             ]
         },
         "grading.ComparatorKind": {
@@ -11644,6 +11774,17 @@ const docTemplate = `{
                 "ClassRandomised",
                 "ClassNonRandomised",
                 "ClassNonComparative"
+            ]
+        },
+        "grading.Direction": {
+            "type": "string",
+            "enum": [
+                "higher_is_better",
+                "lower_is_better"
+            ],
+            "x-enum-varnames": [
+                "HigherIsBetter",
+                "LowerIsBetter"
             ]
         },
         "grading.Domain": {
@@ -11888,6 +12029,185 @@ const docTemplate = `{
                 "RatingUnproven",
                 "RatingFalse",
                 "RatingNotRated"
+            ]
+        },
+        "grading.RatingRule": {
+            "type": "string",
+            "enum": [
+                "editor_override",
+                "no_graded_finding",
+                "assertion_other",
+                "no_matching_finding",
+                "context_ungraded",
+                "context_neutral",
+                "context_comparator",
+                "context_outcome",
+                "context_withdrawn",
+                "context_case",
+                "context_not_rate",
+                "very_low",
+                "stance_caps_accurate",
+                "no_threshold",
+                "effect_no_estimate",
+                "effect_invalid",
+                "effect_uncontrolled",
+                "effect_important",
+                "effect_wording",
+                "effect_below_threshold",
+                "effect_not_shown",
+                "effect_not_shown_low",
+                "no_more_harm_shown",
+                "no_more_harm_wording",
+                "no_more_harm_small",
+                "no_more_harm_excess",
+                "no_more_harm_unclear",
+                "occurrence_attributable",
+                "occurrence_not_attributed",
+                "absence_attributable",
+                "absence_zero_events",
+                "absence_not_shown",
+                "no_claimed_value",
+                "frequency_no_rate",
+                "frequency_uncontrolled",
+                "frequency_inside",
+                "frequency_flattering",
+                "frequency_unflattering",
+                "bound_within",
+                "bound_exceeded",
+                "bound_contradicted",
+                "bound_straddles"
+            ],
+            "x-enum-comments": {
+                "RuleAbsenceAttributable": "an attributable event: false",
+                "RuleAbsenceNotShown": "anything else: unproven",
+                "RuleAbsenceZeroEvents": "0 of n: unproven, with the exact upper bound",
+                "RuleAssertionOther": "the wording asserts nothing the rules check",
+                "RuleBoundContradicted": "the whole CI lies beyond it, on the other side: false",
+                "RuleBoundExceeded": "the whole CI lies beyond it, on the side that flatters the therapy: overstated",
+                "RuleBoundStraddles": "the CI reaches across the bound: unproven",
+                "RuleBoundWithin": "the whole CI lies on the claimed side of the bound: accurate",
+                "RuleContextCase": "case evidence (can a harm occur) for an effect or frequency claim: context",
+                "RuleContextComparator": "the finding's comparator is not the claim's: context",
+                "RuleContextNeutral": "the link's stance is neutral: context",
+                "RuleContextNotRate": "a frequency claim and a finding that is not the rate of a question without comparator: context",
+                "RuleContextOutcome": "a benefit finding for a harm-only assertion: context",
+                "RuleContextUngraded": "the finding has no grade yet: context",
+                "RuleContextWithdrawn": "the finding's grade was withdrawn (its evidence retracted): context",
+                "RuleEditorOverride": "an editor's override stands",
+                "RuleEffectBelowThresh": "0 \u003c e \u003c T, CI excludes no effect: overstated",
+                "RuleEffectImportant": "e \u003e= T, wording fits the certainty: accurate",
+                "RuleEffectInvalid": "an estimate, interval or threshold that cannot be used: not rated",
+                "RuleEffectNoEstimate": "no ratio or difference estimate: not rated",
+                "RuleEffectNotShown": "otherwise, moderate or high: false",
+                "RuleEffectNotShownLow": "otherwise, low: unproven",
+                "RuleEffectUncontrolled": "no comparator: an effect cannot be shown",
+                "RuleEffectWording": "e \u003e= T, wording firmer than the certainty: overstated",
+                "RuleFrequencyFlattering": "outside, on the side that flatters the therapy: overstated",
+                "RuleFrequencyInside": "inside the CI: accurate",
+                "RuleFrequencyNoRate": "no proportion with an interval to compare: not rated",
+                "RuleFrequencyUncontrolled": "a benefit rate without a comparator: overstated",
+                "RuleFrequencyUnflattering": "outside, on the other side: false",
+                "RuleNoClaimedValue": "the claim states no value: not rated",
+                "RuleNoGradedFinding": "no graded finding linked with a stance other than neutral",
+                "RuleNoMatchingFinding": "every usable finding answers another question (context only)",
+                "RuleNoMoreHarmExcess": "an important excess, moderate or high: false",
+                "RuleNoMoreHarmShown": "CI excludes an important excess, wording fits: accurate",
+                "RuleNoMoreHarmSmall": "a real excess smaller than T: overstated",
+                "RuleNoMoreHarmUnclear": "an important excess not excluded: unproven",
+                "RuleNoMoreHarmWording": "as above, wording firmer than the certainty: overstated",
+                "RuleNoThreshold": "no threshold: not rated",
+                "RuleOccurrenceAttributable": "an attributable event: accurate, frequency unknown",
+                "RuleOccurrenceNotAttrib": "no attributable event: unproven",
+                "RuleStanceCapsAccurate": "a refuting or mixed link never makes a claim accurate",
+                "RuleVeryLow": "very low certainty: unproven"
+            },
+            "x-enum-descriptions": [
+                "an editor's override stands",
+                "no graded finding linked with a stance other than neutral",
+                "the wording asserts nothing the rules check",
+                "every usable finding answers another question (context only)",
+                "the finding has no grade yet: context",
+                "the link's stance is neutral: context",
+                "the finding's comparator is not the claim's: context",
+                "a benefit finding for a harm-only assertion: context",
+                "the finding's grade was withdrawn (its evidence retracted): context",
+                "case evidence (can a harm occur) for an effect or frequency claim: context",
+                "a frequency claim and a finding that is not the rate of a question without comparator: context",
+                "very low certainty: unproven",
+                "a refuting or mixed link never makes a claim accurate",
+                "no threshold: not rated",
+                "no ratio or difference estimate: not rated",
+                "an estimate, interval or threshold that cannot be used: not rated",
+                "no comparator: an effect cannot be shown",
+                "e \u003e= T, wording fits the certainty: accurate",
+                "e \u003e= T, wording firmer than the certainty: overstated",
+                "0 \u003c e \u003c T, CI excludes no effect: overstated",
+                "otherwise, moderate or high: false",
+                "otherwise, low: unproven",
+                "CI excludes an important excess, wording fits: accurate",
+                "as above, wording firmer than the certainty: overstated",
+                "a real excess smaller than T: overstated",
+                "an important excess, moderate or high: false",
+                "an important excess not excluded: unproven",
+                "an attributable event: accurate, frequency unknown",
+                "no attributable event: unproven",
+                "an attributable event: false",
+                "0 of n: unproven, with the exact upper bound",
+                "anything else: unproven",
+                "the claim states no value: not rated",
+                "no proportion with an interval to compare: not rated",
+                "a benefit rate without a comparator: overstated",
+                "inside the CI: accurate",
+                "outside, on the side that flatters the therapy: overstated",
+                "outside, on the other side: false",
+                "the whole CI lies on the claimed side of the bound: accurate",
+                "the whole CI lies beyond it, on the side that flatters the therapy: overstated",
+                "the whole CI lies beyond it, on the other side: false",
+                "the CI reaches across the bound: unproven"
+            ],
+            "x-enum-varnames": [
+                "RuleEditorOverride",
+                "RuleNoGradedFinding",
+                "RuleAssertionOther",
+                "RuleNoMatchingFinding",
+                "RuleContextUngraded",
+                "RuleContextNeutral",
+                "RuleContextComparator",
+                "RuleContextOutcome",
+                "RuleContextWithdrawn",
+                "RuleContextCase",
+                "RuleContextNotRate",
+                "RuleVeryLow",
+                "RuleStanceCapsAccurate",
+                "RuleNoThreshold",
+                "RuleEffectNoEstimate",
+                "RuleEffectInvalid",
+                "RuleEffectUncontrolled",
+                "RuleEffectImportant",
+                "RuleEffectWording",
+                "RuleEffectBelowThresh",
+                "RuleEffectNotShown",
+                "RuleEffectNotShownLow",
+                "RuleNoMoreHarmShown",
+                "RuleNoMoreHarmWording",
+                "RuleNoMoreHarmSmall",
+                "RuleNoMoreHarmExcess",
+                "RuleNoMoreHarmUnclear",
+                "RuleOccurrenceAttributable",
+                "RuleOccurrenceNotAttrib",
+                "RuleAbsenceAttributable",
+                "RuleAbsenceZeroEvents",
+                "RuleAbsenceNotShown",
+                "RuleNoClaimedValue",
+                "RuleFrequencyNoRate",
+                "RuleFrequencyUncontrolled",
+                "RuleFrequencyInside",
+                "RuleFrequencyFlattering",
+                "RuleFrequencyUnflattering",
+                "RuleBoundWithin",
+                "RuleBoundExceeded",
+                "RuleBoundContradicted",
+                "RuleBoundStraddles"
             ]
         },
         "grading.RatingSource": {

@@ -24,6 +24,9 @@ type Question struct {
 	Outcome        string
 	Timepoint      string
 	OutcomeKind    OutcomeKind
+	// Direction is which way the outcome's scale improves: whether an
+	// estimate (stored as the source reports it) favours the intervention.
+	Direction Direction
 }
 
 // EventRate reports whether the question asks how often something happens
@@ -231,6 +234,9 @@ func validateBody(b Body, p *problems) {
 	}
 	if err := b.Question.OutcomeKind.Validate(); err != nil {
 		p.add("question.outcome_kind", CodeInvalidValue, mustBeOneOf(Strings(OutcomeKinds())))
+	}
+	if b.Question.Direction != "" && b.Question.Direction.Validate() != nil {
+		p.add("question.direction", CodeInvalidValue, mustBeOneOf(Strings(Directions())))
 	}
 	if b.Effect.Measure != "" && b.Effect.Measure.Validate() != nil {
 		p.add("measure", CodeInvalidValue, mustBeOneOf(Strings(EffectMeasures())))

@@ -40,8 +40,9 @@ type ClaimState struct {
 type ClaimDerived struct {
 	Rating ClaimRating
 	// Certainty is the deciding finding's certainty; nil when the rules
-	// rate nothing.
+	// rate nothing. CertaintyBasis says what it is about (nil with it).
 	Certainty                    *Certainty
+	CertaintyBasis               *CertaintyBasis
 	Support, Refute, Appearances int
 	Flags                        []Flag
 	// Basis fingerprints the wording and the linked findings as the rules
@@ -53,8 +54,11 @@ type ClaimDerived struct {
 // attributes. A comparative claim ("faster than tablets", "more effective
 // than oral medicines") names an active comparator; every other claim names
 // none, so that it reads findings against nothing or an inactive one.
-func WordingOf(t ClaimType, a Assertion, value *float64, h Hedge) ClaimWording {
+func WordingOf(t ClaimType, a Assertion, value *float64, bound *ClaimedBound, h Hedge) ClaimWording {
 	w := ClaimWording{Assertion: a, ClaimedValue: value, Hedge: h, ClaimType: t, Comparator: ComparatorNone}
+	if bound != nil {
+		w.Bound = *bound
+	}
 	if t == ClaimComparative {
 		w.Comparator = ComparatorActive
 	}
@@ -67,7 +71,9 @@ func WordingOf(t ClaimType, a Assertion, value *float64, h Hedge) ClaimWording {
 //     inaccurate_wording and absolute_wording come from RateClaim, so the
 //     flags never contradict the rating;
 //   - low_certainty: the certainty the rating rests on is low or very low;
-//   - ungraded: no finding linked with a stance other than neutral is graded;
+//   - ungraded: no finding linked with a stance other than neutral is graded
+//     (a withdrawn grade is none; case evidence is graded by its occurrence
+//     certainty);
 //   - stale_grade: a grade the rating uses is stale, or the editor's
 //     override was set against other evidence or wording than now;
 //   - retracted_evidence: a finding linked with a stance other than neutral
@@ -91,8 +97,8 @@ func DeriveClaim(s ClaimState) (ClaimDerived, error) {
 	}
 	d.Rating = r
 	if r.Certainty != None {
-		c := r.Certainty
-		d.Certainty = &c
+		c, b := r.Certainty, r.Basis
+		d.Certainty, d.CertaintyBasis = &c, &b
 	}
 	graded, retracted := false, false
 	for _, f := range s.Findings {
@@ -105,7 +111,7 @@ func DeriveClaim(s ClaimState) (ClaimDerived, error) {
 		if f.Stance == Neutral {
 			continue
 		}
-		graded = graded || f.Certainty != nil
+		graded = graded || (!f.Withdrawn && (f.Certainty != nil || (f.CaseEvidence && f.OccurrenceCertainty != nil)))
 		retracted = retracted || f.Retracted
 	}
 	d.Flags = inOrder(map[Flag]bool{
@@ -122,20 +128,38 @@ func DeriveClaim(s ClaimState) (ClaimDerived, error) {
 }
 
 // EvidenceBasis fingerprints what a claim's rating reads: the wording and,
-// for every linked finding in id order, its stance, question kinds, effect,
-// attribution, certainty and staleness. An editor's override stores the
-// basis it was set against; when the basis changes the override is stale.
+// for every linked finding in id order, its stance, question kinds and
+// direction, effect, attribution, certainty, staleness, case evidence and
+// withdrawal. An editor's override stores the basis it was set against;
+// when the basis changes the override is stale. Parts added after the first
+// form (the claimed bound, a direction other than the outcome kind's usual
+// one, case evidence, a withdrawal) are written only when present, so that
+// overrides set before they existed keep their basis.
 func EvidenceBasis(w ClaimWording, findings []LinkedFinding) string {
 	fs := slices.Clone(findings)
 	slices.SortFunc(fs, func(a, b LinkedFinding) int { return int(a.FindingID - b.FindingID) })
 	var b strings.Builder
-	fmt.Fprintf(&b, "w|%s|%s|%s|%s|%s\n", w.Assertion, optFloat(w.ClaimedValue), w.Hedge, w.ClaimType, w.Comparator)
+	fmt.Fprintf(&b, "w|%s|%s|%s|%s|%s", w.Assertion, optFloat(w.ClaimedValue), w.Hedge, w.ClaimType, w.Comparator)
+	if w.Bound != "" {
+		fmt.Fprintf(&b, "|bound=%s", w.Bound)
+	}
+	b.WriteString("\n")
 	for _, f := range fs {
 		e := f.Effect
-		fmt.Fprintf(&b, "f|%d|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%t\n", f.FindingID, f.Stance,
+		fmt.Fprintf(&b, "f|%d|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%t", f.FindingID, f.Stance,
 			f.Question.ComparatorKind, f.Question.OutcomeKind, e.Measure, optFloat(e.Estimate), optFloat(e.CILow),
 			optFloat(e.CIHigh), optInt(e.Events), optInt(e.Participants), optInt(e.Studies), optFloat(e.Threshold),
 			f.Attribution, Deref(f.Certainty), f.Stale)
+		if d := f.Question.Direction; d != "" && d != UsualDirection(f.Question.OutcomeKind) {
+			fmt.Fprintf(&b, "|direction=%s", d)
+		}
+		if f.CaseEvidence {
+			fmt.Fprintf(&b, "|case=%s/%s", f.GradeAttribution, Deref(f.OccurrenceCertainty))
+		}
+		if f.Withdrawn {
+			b.WriteString("|withdrawn")
+		}
+		b.WriteString("\n")
 	}
 	sum := sha256.Sum256([]byte(b.String()))
 	return hex.EncodeToString(sum[:16])

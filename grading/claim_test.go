@@ -10,10 +10,10 @@ func TestDeriveClaim(t *testing.T) {
 	f64 := func(x float64) *float64 { return &x }
 	md := func(id int64, stance Stance, c *Certainty, est, lo, hi float64) ClaimFinding {
 		return ClaimFinding{LinkedFinding: LinkedFinding{FindingID: id, Stance: stance, Certainty: c,
-			Question: Question{ComparatorKind: ComparatorInactive, OutcomeKind: OutcomeBenefit},
+			Question: Question{ComparatorKind: ComparatorInactive, OutcomeKind: OutcomeBenefit, Direction: HigherIsBetter},
 			Effect:   EffectEstimate{Measure: MeasureMeanDifference, Estimate: f64(est), CILow: f64(lo), CIHigh: f64(hi), Threshold: f64(1)}}}
 	}
-	effect := WordingOf(ClaimEfficacy, AssertEffect, nil, HedgeNone)
+	effect := WordingOf(ClaimEfficacy, AssertEffect, nil, nil, HedgeNone)
 	works := md(1, Supports, &high, 2, 1.2, 2.8)
 	null := md(2, Refutes, &high, 0.1, -0.5, 0.7)
 	weak := md(3, Supports, &low, 2, 1.2, 2.8)
@@ -40,14 +40,40 @@ func TestDeriveClaim(t *testing.T) {
 			RatingOverstated, Low, 1, 0, []Flag{FlagUnsupported, FlagInaccurateWording, FlagLowCertainty}},
 		{"a retracted source is flagged", ClaimState{Wording: effect, Findings: []ClaimFinding{retracted}},
 			RatingAccurate, High, 1, 0, []Flag{FlagRetractedEvidence}},
-		{"a literal absence", ClaimState{Wording: WordingOf(ClaimSafety, AssertAbsence, nil, HedgeNone)}, RatingNotRated, None, 0, 0,
+		{"a literal absence", ClaimState{Wording: WordingOf(ClaimSafety, AssertAbsence, nil, nil, HedgeNone)}, RatingNotRated, None, 0, 0,
 			[]Flag{FlagUnsupported, FlagAbsoluteWording, FlagUngraded}},
 	}
+	caseEv := ClaimFinding{LinkedFinding: LinkedFinding{FindingID: 5, Stance: Supports, CaseEvidence: true,
+		GradeAttribution: AttributionProbable, OccurrenceCertainty: &low,
+		Question: Question{ComparatorKind: ComparatorNone, OutcomeKind: OutcomeHarm, Direction: LowerIsBetter}}}
+	withdrawn := works
+	withdrawn.Certainty, withdrawn.Withdrawn, withdrawn.Retracted = nil, true, true
+	tests = append(tests, []struct {
+		name      string
+		state     ClaimState
+		rating    Rating
+		certainty Certainty
+		support   int
+		refute    int
+		flags     []Flag
+	}{
+		{"case evidence rates an occurrence by its occurrence certainty", ClaimState{Wording: WordingOf(ClaimSafety, AssertOccurrence, nil, nil, HedgeMay),
+			Findings: []ClaimFinding{caseEv}}, RatingAccurate, Low, 1, 0, []Flag{FlagLowCertainty}},
+		{"a withdrawn grade is ungraded and retracted", ClaimState{Wording: effect, Findings: []ClaimFinding{withdrawn}},
+			RatingNotRated, None, 1, 0, []Flag{FlagUnsupported, FlagUngraded, FlagRetractedEvidence}},
+	}...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d, err := DeriveClaim(tt.state)
 			if err != nil {
 				t.Fatal(err)
+			}
+			wantBasis := BasisEvidence
+			if tt.state.Findings != nil && tt.state.Findings[0].CaseEvidence {
+				wantBasis = BasisOccurrence
+			}
+			if (d.Certainty == nil) != (d.CertaintyBasis == nil) || (d.CertaintyBasis != nil && *d.CertaintyBasis != wantBasis) {
+				t.Errorf("CertaintyBasis = %v with certainty %v, want %s", d.CertaintyBasis, d.Certainty, wantBasis)
 			}
 			if d.Rating.Rating != tt.rating || Deref(d.Certainty) != tt.certainty || d.Support != tt.support || d.Refute != tt.refute ||
 				d.Appearances != tt.state.Appearances || !reflect.DeepEqual(d.Flags, tt.flags) {
@@ -63,9 +89,9 @@ func TestDeriveClaim(t *testing.T) {
 func TestDeriveClaimOverrideStale(t *testing.T) {
 	high := High
 	f64 := func(x float64) *float64 { return &x }
-	w := WordingOf(ClaimEfficacy, AssertEffect, nil, HedgeNone)
+	w := WordingOf(ClaimEfficacy, AssertEffect, nil, nil, HedgeNone)
 	f := ClaimFinding{LinkedFinding: LinkedFinding{FindingID: 1, Stance: Supports, Certainty: &high,
-		Question: Question{ComparatorKind: ComparatorInactive, OutcomeKind: OutcomeBenefit},
+		Question: Question{ComparatorKind: ComparatorInactive, OutcomeKind: OutcomeBenefit, Direction: HigherIsBetter},
 		Effect:   EffectEstimate{Measure: MeasureMeanDifference, Estimate: f64(2), CILow: f64(1.2), CIHigh: f64(2.8), Threshold: f64(1)}}}
 	basis := EvidenceBasis(w, []LinkedFinding{f.LinkedFinding})
 	o := &RatingOverride{Rating: RatingOverstated, Rationale: "Another population."}

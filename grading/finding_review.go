@@ -144,7 +144,10 @@ const FingerprintVersion = "g1"
 //     the source whose rating is the start used (ThresholdDiffers: it
 //     decides whether imprecision may be rated again);
 //   - the question: population, intervention, comparator, comparator_kind,
-//     outcome, timepoint, outcome_kind.
+//     outcome, timepoint, outcome_kind, and direction (omitted from the hash
+//     when it is the outcome kind's usual one, UsualDirection, so that
+//     grades decided before directions existed keep their fingerprints;
+//     any change of direction still changes the hash).
 //
 // What does not count: a link's excerpt, locator and note, a source's
 // title, authors and other bibliographic fields, the finding's summary and
@@ -162,12 +165,30 @@ func (b Body) Fingerprint() string {
 		DesignSubset      DesignClass    `json:"design_subset"`
 		ReportedThreshold *float64       `json:"reported_threshold,omitempty"`
 	}
+	// The question as it was hashed before directions existed, and the
+	// direction beside it only when it is not the usual one.
+	type question struct {
+		Population     string
+		Intervention   string
+		Comparator     *string
+		ComparatorKind ComparatorKind
+		Outcome        string
+		Timepoint      string
+		OutcomeKind    OutcomeKind
+		Direction      Direction `json:",omitempty"`
+	}
+	q := b.Question
+	hq := question{Population: q.Population, Intervention: q.Intervention, Comparator: q.Comparator, ComparatorKind: q.ComparatorKind,
+		Outcome: q.Outcome, Timepoint: q.Timepoint, OutcomeKind: q.OutcomeKind}
+	if q.Direction != "" && q.Direction != UsualDirection(q.OutcomeKind) {
+		hq.Direction = q.Direction
+	}
 	snapshot := struct {
-		Question         Question       `json:"question"`
+		Question         question       `json:"question"`
 		Effect           EffectEstimate `json:"effect"`
 		ThresholdDiffers bool           `json:"threshold_differs"`
 		Sources          []source       `json:"sources"`
-	}{Question: b.Question, Effect: b.Effect, ThresholdDiffers: b.ThresholdDiffers(), Sources: []source{}}
+	}{Question: hq, Effect: b.Effect, ThresholdDiffers: b.ThresholdDiffers(), Sources: []source{}}
 	sortedIDs := func(ids []int64) []int64 {
 		out := append([]int64{}, ids...)
 		slices.Sort(out)

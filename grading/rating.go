@@ -42,14 +42,17 @@ import (
 // ClaimWording is what a claim's wording asserts, which the rules read.
 type ClaimWording struct {
 	Assertion Assertion
-	// ClaimedValue is the number the claim states: a proportion in [0, 1]
-	// for a frequency ("in 75% of cases": 0.75), or the implied upper bound
-	// of a bounded absence ("rarely": 1/1,000, the top of the SmPC band
-	// rare). Nil for every other claim, and for a literal absence ("no
-	// risk", "painless").
+	// ClaimedValue is the number a frequency claim states, a proportion in
+	// [0, 1]: "in 75% of cases" 0.75, "rarely" 0.001 (the top of the SmPC
+	// band rare), "more than half" 0.5. Nil for every other claim, a
+	// literal absence ("no risk", "painless") included.
 	ClaimedValue *float64
-	Hedge        Hedge
-	ClaimType    ClaimType
+	// Bound says how the value is stated: point ("in 75% of cases"),
+	// at_most ("rarely", "almost painless"), at_least ("in most cases");
+	// "" when no value is stated.
+	Bound     ClaimedBound
+	Hedge     Hedge
+	ClaimType ClaimType
 	// Comparator is what the wording compares the therapy with: none (""
 	// counts as none) for "works", "relieves"; inactive for "better than
 	// placebo", "than doing nothing"; active for "faster than tablets", "no
@@ -73,11 +76,27 @@ type LinkedFinding struct {
 	// Attribution is the WHO-UMC causality of a non-comparative harm; ""
 	// counts as unassessed.
 	Attribution Attribution
-	// Certainty is the finding's graded certainty, nil while ungraded.
+	// Certainty is the finding's graded certainty, nil while ungraded, for
+	// case evidence and when its grade was withdrawn.
 	Certainty *Certainty
 	// Stale says that the grade is stale (GradeIsStale): still used, and
 	// flagged.
 	Stale bool
+	// CaseEvidence says that the finding documents events of a harm
+	// without a comparator and without a measure (case reports, case
+	// series, outbreak reports): it shows whether the harm can occur,
+	// never how often (DESIGN "Case evidence").
+	CaseEvidence bool
+	// GradeAttribution is the WHO-UMC attribution that the grade of case
+	// evidence agreed; "" while ungraded.
+	GradeAttribution Attribution
+	// OccurrenceCertainty is the certainty that the harm can occur, from
+	// the grade of case evidence; nil while ungraded.
+	OccurrenceCertainty *Certainty
+	// Withdrawn says that the finding's grade was withdrawn because every
+	// source that set its level is retracted: the rules never use it
+	// (DESIGN "Retraction withdraws").
+	Withdrawn bool
 }
 
 // RatingOverride is an editor's rating of a claim, which replaces the
@@ -112,6 +131,12 @@ type FindingVerdict struct {
 	Rule        RatingRule
 	Explanation string // the rule's words for this finding, without its name
 	Stale       bool
+	// Basis says what Certainty is about: the GRADE certainty of the
+	// evidence, or the occurrence certainty of case evidence; "" with no
+	// certainty.
+	Basis CertaintyBasis
+	// Facts are the numbers and words the verdict rests on.
+	Facts VerdictFacts
 }
 
 // RatingFlags are the claim flags that a rating implies. They follow the
@@ -143,8 +168,15 @@ type ClaimRating struct {
 	// Certainty is the deciding finding's certainty; None when the rules
 	// rate nothing (not_rated).
 	Certainty Certainty
+	// Basis says what Certainty is about (evidence, or occurrence for
+	// case evidence); "" when Certainty is None.
+	Basis CertaintyBasis
 	// DecidedBy is the deciding finding's id; 0 when none decided.
 	DecidedBy int64
+	// Facts are the numbers and words the rules' verdict rests on (the
+	// deciding finding's, or the claim-level rule's), for sentences in
+	// the reader's language. Under an override they are still the rules'.
+	Facts VerdictFacts
 	// Verdicts has one entry per linked finding, in input order.
 	Verdicts    []FindingVerdict
 	Explanation string
@@ -184,11 +216,12 @@ func wordingNeeds(h Hedge) string {
 
 // AbsoluteWording reports whether a claim's wording is a literal absence
 // without a hedge ("no risk", "painless", "no side effects"): the
-// absolute_wording flag. A bounded absence ("almost painless", "rarely")
-// states its bound as claimed_value and a comparative absence ("no more
-// side effects than tablets") names a comparator; neither is absolute.
+// absolute_wording flag. A bounded absence ("almost painless", "rarely") is
+// a frequency claim with claimed_bound at_most, and a comparative absence
+// ("no more side effects than tablets") names a comparator; neither is
+// absolute.
 func AbsoluteWording(w ClaimWording) bool {
-	return w.Assertion == AssertAbsence && w.Hedge == HedgeNone && w.ClaimedValue == nil && !namesComparator(w)
+	return w.Assertion == AssertAbsence && w.Hedge == HedgeNone && !namesComparator(w)
 }
 
 // InaccurateWording reports whether a rating says the wording is wrong:
@@ -303,11 +336,11 @@ func VerbalFrequency(word string) (FrequencyBand, bool) {
 
 // CheckWording reports every problem with a claim's wording attributes at
 // once, as a *RuleError with code invalid_value: values outside their
-// vocabularies, and a claimed_value that its assertion does not allow
-// (frequency: a proportion in [0, 1] or null; absence: a bound in (0, 1),
-// or null for a literal absence, and none beside a named comparator;
-// effect, occurrence and other: null). Only effect, absence and other
-// claims may name a comparator.
+// vocabularies; a claimed_value anywhere but on a frequency claim (a
+// bounded absence such as "rarely" is a frequency claim with claimed_bound
+// at_most); a frequency value outside [0, 1]; a value without its
+// claimed_bound or a bound without its value. Only effect, absence and
+// other claims may name a comparator.
 func CheckWording(w ClaimWording) error {
 	var p problems
 	checkWording(w, &p)
@@ -331,22 +364,34 @@ func checkWording(w ClaimWording, p *problems) {
 		p.add("comparator_kind", CodeInvalidValue,
 			fmt.Sprintf("a %s claim names no comparator; a comparison is an effect claim", w.Assertion))
 	}
+	if w.Bound != "" && w.Bound.Validate() != nil {
+		p.add("claimed_bound", CodeInvalidValue, mustBeOneOf(Strings(ClaimedBounds())))
+	}
+	frequency := w.Assertion == AssertFrequency
+	if w.Bound != "" && !frequency && w.Assertion.Validate() == nil {
+		p.add("claimed_bound", CodeInvalidValue, fmt.Sprintf("an %s claim states no bound; only a frequency claim does", w.Assertion))
+	}
 	v := w.ClaimedValue
 	if v == nil {
+		if frequency && w.Bound != "" {
+			p.add("claimed_value", CodeInvalidValue, "claimed_bound "+string(w.Bound)+" needs the value it bounds (0.001 for \"rarely\")")
+		}
 		return
 	}
 	switch {
 	case math.IsNaN(*v) || math.IsInf(*v, 0):
 		p.add("claimed_value", CodeInvalidValue, "must be a finite number")
-	case w.Assertion == AssertFrequency && (*v < 0 || *v > 1):
-		p.add("claimed_value", CodeInvalidValue, "a frequency is a proportion from 0 to 1 (0.75 for 75%)")
-	case w.Assertion == AssertAbsence && namesComparator(w):
-		p.add("claimed_value", CodeInvalidValue, "a comparative absence (no more than the comparator) states no value")
-	case w.Assertion == AssertAbsence && (*v <= 0 || *v >= 1):
+	case w.Assertion == AssertAbsence:
 		p.add("claimed_value", CodeInvalidValue,
-			"a bounded absence states its upper bound, above 0 and below 1 (rare: 0.001); a literal absence states none")
-	case w.Assertion != AssertFrequency && w.Assertion != AssertAbsence && w.Assertion.Validate() == nil:
+			"a literal absence (\"no risk\", \"painless\") states no value; a bounded one (\"rarely\", \"almost painless\") "+
+				"is a frequency claim: assertion frequency, claimed_bound at_most and the bound as claimed_value (rare: 0.001)")
+	case !frequency && w.Assertion.Validate() == nil:
 		p.add("claimed_value", CodeInvalidValue, fmt.Sprintf("an %s claim states no value", w.Assertion))
+	case frequency && (*v < 0 || *v > 1):
+		p.add("claimed_value", CodeInvalidValue, "a frequency is a proportion from 0 to 1 (0.75 for 75%)")
+	case frequency && w.Bound == "":
+		p.add("claimed_bound", CodeInvalidValue,
+			"a frequency's value needs its bound: point (\"in 75% of cases\"), at_most (\"rarely\": 0.001) or at_least (\"in most cases\": 0.5)")
 	}
 }
 
@@ -365,6 +410,15 @@ func checkFinding(i int, f LinkedFinding, p *problems) {
 	}
 	if f.Question.OutcomeKind.Validate() != nil {
 		p.add(field("question.outcome_kind"), CodeInvalidValue, mustBeOneOf(Strings(OutcomeKinds())))
+	}
+	if f.Question.Direction.Validate() != nil {
+		p.add(field("question.direction"), CodeInvalidValue, mustBeOneOf(Strings(Directions())))
+	}
+	if f.OccurrenceCertainty != nil && f.OccurrenceCertainty.Validate() != nil {
+		p.add(field("occurrence_certainty"), CodeInvalidValue, mustBeOneOf(Strings(Certainties())))
+	}
+	if f.GradeAttribution != "" && f.GradeAttribution.Validate() != nil {
+		p.add(field("grade_attribution"), CodeInvalidValue, mustBeOneOf(Strings(Attributions())))
 	}
 	if f.Effect.Measure != "" && f.Effect.Measure.Validate() != nil {
 		p.add(field("measure"), CodeInvalidValue, mustBeOneOf(Strings(EffectMeasures())))
@@ -444,15 +498,40 @@ func criticality(r Rating) int {
 	return 0
 }
 
+// findingCertainty is what a linked finding's grade says and what it is
+// about: the occurrence certainty of case evidence, else the GRADE
+// certainty; None while ungraded or withdrawn.
+func findingCertainty(f LinkedFinding) (Certainty, CertaintyBasis) {
+	if f.Withdrawn {
+		return None, ""
+	}
+	if f.CaseEvidence {
+		return Deref(f.OccurrenceCertainty), BasisOccurrence
+	}
+	return Deref(f.Certainty), BasisEvidence
+}
+
 // rateByRules applies steps 2 to 5 of RateClaim to valid input.
 func rateByRules(w ClaimWording, findings []LinkedFinding) ClaimRating {
-	r := ClaimRating{Verdicts: make([]FindingVerdict, len(findings))}
+	r := ClaimRating{Verdicts: make([]FindingVerdict, len(findings)), Facts: VerdictFacts{Format: VerdictFactsFormat}}
 	usable := 0
+	var withdrawn []int64
 	for i, f := range findings {
-		v := FindingVerdict{FindingID: f.FindingID, Stance: f.Stance, Certainty: Deref(f.Certainty), Stale: f.Stale,
-			Verdict: RatingNotRated}
+		c, basis := findingCertainty(f)
+		v := FindingVerdict{FindingID: f.FindingID, Stance: f.Stance, Certainty: c, Stale: f.Stale, Verdict: RatingNotRated}
+		if c != None {
+			v.Basis = basis
+		}
 		switch {
-		case f.Certainty == nil:
+		case f.Withdrawn:
+			// A retracted publication is no evidence, and a grade whose
+			// level-setting sources are all retracted rests on nothing
+			// (DESIGN "Retraction withdraws"; GRADE handbook 5.2.1).
+			v.Rule, v.Explanation = RuleContextWithdrawn, "its grade was withdrawn because every source that set its level is retracted: not used"
+			if f.Stance != Neutral {
+				withdrawn = append(withdrawn, f.FindingID)
+			}
+		case c == None:
 			v.Rule, v.Explanation = RuleContextUngraded, "not graded yet: context only"
 		case f.Stance == Neutral:
 			v.Rule, v.Explanation = RuleContextNeutral, "linked as neutral: context only"
@@ -464,20 +543,32 @@ func rateByRules(w ClaimWording, findings []LinkedFinding) ClaimRating {
 	}
 	if usable == 0 {
 		r.Rating, r.Rule = RatingNotRated, RuleNoGradedFinding
+		r.Facts.Withdrawn = withdrawn
 		r.Explanation = fmt.Sprintf("not_rated (%s): no graded finding is linked with a stance other than neutral.", RuleNoGradedFinding) +
-			others(findings, r.Verdicts, -1)
+			retractedNote(withdrawn) + others(findings, r.Verdicts, -1)
 		return r
 	}
-	if w.Assertion == AssertOther {
+	claimLevel := func(rule RatingRule, why, explanation string) ClaimRating {
 		for i := range r.Verdicts {
 			if r.Verdicts[i].Used {
-				r.Verdicts[i].Rule, r.Verdicts[i].Explanation = RuleAssertionOther, "the wording asserts nothing the rules check"
+				r.Verdicts[i].Rule, r.Verdicts[i].Explanation = rule, why
 			}
 		}
-		r.Rating, r.Rule = RatingNotRated, RuleAssertionOther
-		r.Explanation = fmt.Sprintf("not_rated (%s): the wording asserts no effect, frequency, absence or occurrence that the rules can check against the findings; an editor may rate it.", RuleAssertionOther) +
-			others(findings, r.Verdicts, -1)
+		r.Rating, r.Rule = RatingNotRated, rule
+		r.Facts.Hedge = w.Hedge
+		r.Explanation = fmt.Sprintf("not_rated (%s): %s", rule, explanation) + others(findings, r.Verdicts, -1)
 		return r
+	}
+	switch {
+	case w.Assertion == AssertOther:
+		return claimLevel(RuleAssertionOther, "the wording asserts nothing the rules check",
+			"the wording asserts no effect, frequency, absence or occurrence that the rules can check against the findings; an editor may rate it.")
+	case w.Assertion == AssertFrequency && w.ClaimedValue == nil:
+		// A frequency is judged against the number it states; the editor
+		// records the number or bound the wording implies (DESIGN
+		// "frequency").
+		return claimLevel(RuleNoClaimedValue, "the claim states no value to compare with the finding",
+			"the claim is a frequency but no claimed_value is recorded: an editor states the value or bound the wording implies (\"rarely\": at_most 0.001).")
 	}
 
 	for i, f := range findings {
@@ -485,27 +576,29 @@ func rateByRules(w ClaimWording, findings []LinkedFinding) ClaimRating {
 		if !v.Used {
 			continue
 		}
-		c := Deref(f.Certainty)
+		c := v.Certainty
 		var o outcome
 		switch {
+		case f.CaseEvidence && (w.Assertion == AssertEffect || w.Assertion == AssertFrequency || namesComparator(w)):
+			o = contextCase(w)
 		case w.Assertion == AssertEffect:
 			o = rateEffect(w, f, c)
 		case w.Assertion == AssertAbsence && namesComparator(w):
 			o = rateNoMoreHarm(w, f, c)
-		case w.Assertion == AssertAbsence && w.ClaimedValue != nil:
-			o = rateBound(*w.ClaimedValue, f, c)
 		case w.Assertion == AssertAbsence:
 			o = rateAbsence(f)
 		case w.Assertion == AssertOccurrence:
 			o = rateOccurrence(f)
 		case w.Assertion == AssertFrequency:
-			o = rateFrequency(w.ClaimedValue, f, c)
+			o = rateFrequency(w, f, c)
 		}
 		if o.verdict == RatingAccurate && (f.Stance == Refutes || f.Stance == MixedStance) {
-			o = outcome{RatingUnproven, RuleStanceCapsAccurate,
-				fmt.Sprintf("%s (%s), but the link is marked %s, and a %s link never makes a claim accurate", o.why, o.rule, f.Stance, f.Stance), false}
+			o = outcome{verdict: RatingUnproven, rule: RuleStanceCapsAccurate, facts: o.facts,
+				why: fmt.Sprintf("%s (%s), but the link is marked %s, and a %s link never makes a claim accurate", o.why, o.rule, f.Stance, f.Stance)}
 		}
 		v.Verdict, v.Rule, v.Explanation = o.verdict, o.rule, o.why
+		v.Facts = factsOf(w, f, c, v.Basis)
+		v.Facts.Low, v.Facts.High, v.Facts.Interval, v.Facts.UpperBound = o.facts.Low, o.facts.High, o.facts.Interval, o.facts.UpperBound
 		if o.context {
 			v.Used = false
 		}
@@ -534,22 +627,44 @@ func rateByRules(w ClaimWording, findings []LinkedFinding) ClaimRating {
 	}
 	if best < 0 {
 		r.Rating, r.Rule = RatingNotRated, RuleNoMatchingFinding
+		r.Facts.Hedge = w.Hedge
+		r.Facts.Withdrawn = withdrawn
 		r.Explanation = fmt.Sprintf("not_rated (%s): no graded finding answers the question the wording asks.", RuleNoMatchingFinding) +
-			others(findings, r.Verdicts, -1)
+			retractedNote(withdrawn) + others(findings, r.Verdicts, -1)
 		return r
 	}
 	d := r.Verdicts[best]
 	r.Rating, r.Rule, r.DecidedBy = d.Verdict, d.Rule, d.FindingID
+	r.Facts = d.Facts
+	r.Facts.Withdrawn = withdrawn
 	if d.Verdict != RatingNotRated {
-		r.Certainty = d.Certainty
+		r.Certainty, r.Basis = d.Certainty, d.Basis
+	} else {
+		r.Facts.Certainty, r.Facts.Basis = None, ""
 	}
 	stale := ""
 	if d.Stale {
 		stale = ", stale grade"
 	}
-	r.Explanation = fmt.Sprintf("%s (%s) on %s (%s certainty%s): %s.", d.Verdict, d.Rule, findingName(findings[best]),
-		d.Certainty.label(), stale, d.Explanation) + others(findings, r.Verdicts, best)
+	certainty := d.Certainty.label() + " certainty"
+	if d.Basis == BasisOccurrence {
+		certainty = "occurrence certainty " + d.Certainty.label()
+	}
+	r.Explanation = fmt.Sprintf("%s (%s) on %s (%s%s): %s.", d.Verdict, d.Rule, findingName(findings[best]),
+		certainty, stale, d.Explanation) + retractedNote(withdrawn) + others(findings, r.Verdicts, best)
 	return r
+}
+
+// retractedNote says which findings' grades were withdrawn, for an
+// explanation: "" when none.
+func retractedNote(withdrawn []int64) string {
+	switch len(withdrawn) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf(" The evidence it rested on was retracted: the grade of finding %d was withdrawn.", withdrawn[0])
+	}
+	return fmt.Sprintf(" The evidence it rested on was retracted: the grades of findings %s were withdrawn.", joinIDs(withdrawn))
 }
 
 // others lists every finding's verdict but the deciding one's.
@@ -560,7 +675,10 @@ func others(findings []LinkedFinding, verdicts []FindingVerdict, skip int) strin
 			continue
 		}
 		c := ""
-		if v.Certainty != None {
+		switch {
+		case v.Certainty != None && v.Basis == BasisOccurrence:
+			c = ", occurrence certainty " + v.Certainty.label()
+		case v.Certainty != None:
 			c = ", " + v.Certainty.label()
 		}
 		verdict := string(v.Verdict)
@@ -593,11 +711,14 @@ type outcome struct {
 	rule    RatingRule
 	why     string
 	context bool // the finding answers another question: not used
+	// facts holds what the rule compared beyond the finding's own numbers
+	// (the interval of a rate); rateByRules adds the rest.
+	facts VerdictFacts
 }
 
 // orientedEffect is a finding's effect on the scale where 0 is no effect
 // and positive favours the therapy: ratios on the log scale, the sign
-// turned for a harm (DESIGN "effect").
+// turned where lower is better (DESIGN "effect").
 type orientedEffect struct {
 	e, t   float64 // estimate and threshold (t > 0); t is 0 when no threshold is given
 	lo, hi float64 // 95% CI, lo <= hi; valid only when hasCI
@@ -606,8 +727,11 @@ type orientedEffect struct {
 	scale  string // e and T in words
 }
 
-// orient returns x on the oriented scale.
-func orient(m EffectMeasure, k OutcomeKind, x float64) (float64, bool) {
+// orient returns x, an estimate as its source reports it (intervention
+// minus, or over, comparator), on the oriented scale: ratios on the log
+// scale, and the sign turned when lower is better, so that a positive value
+// favours the intervention.
+func orient(m EffectMeasure, d Direction, x float64) (float64, bool) {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return 0, false
 	}
@@ -617,7 +741,7 @@ func orient(m EffectMeasure, k OutcomeKind, x float64) (float64, bool) {
 		}
 		x = math.Log(x)
 	}
-	if k == OutcomeHarm {
+	if d == LowerIsBetter {
 		x = -x
 	}
 	return x, true
@@ -628,7 +752,7 @@ func orient(m EffectMeasure, k OutcomeKind, x float64) (float64, bool) {
 // effect cannot be used.
 func contrast(f LinkedFinding) (orientedEffect, *outcome) {
 	e := f.Effect
-	m, k := e.Measure, f.Question.OutcomeKind
+	m, d := e.Measure, f.Question.Direction
 	if !(m.IsRatio() || m.IsDifference()) || e.Estimate == nil {
 		what := "no effect estimate"
 		if m != "" && e.Estimate != nil {
@@ -639,14 +763,14 @@ func contrast(f LinkedFinding) (orientedEffect, *outcome) {
 	}
 	var o orientedEffect
 	var ok bool
-	o.desc = describeEffect(e, k)
-	if o.e, ok = orient(m, k, *e.Estimate); !ok {
+	o.desc = describeEffect(e, d)
+	if o.e, ok = orient(m, d, *e.Estimate); !ok {
 		return o, &outcome{verdict: RatingNotRated, rule: RuleEffectInvalid,
 			why: fmt.Sprintf("the %s estimate %s cannot be used", measureName(m), num(*e.Estimate))}
 	}
 	if e.CILow != nil && e.CIHigh != nil {
-		a, okA := orient(m, k, *e.CILow)
-		b, okB := orient(m, k, *e.CIHigh)
+		a, okA := orient(m, d, *e.CILow)
+		b, okB := orient(m, d, *e.CIHigh)
 		if !okA || !okB || *e.CILow > *e.Estimate || *e.Estimate > *e.CIHigh {
 			return o, &outcome{verdict: RatingNotRated, rule: RuleEffectInvalid,
 				why: fmt.Sprintf("%s: the 95%% CI does not contain the estimate", o.desc)}
@@ -657,16 +781,19 @@ func contrast(f LinkedFinding) (orientedEffect, *outcome) {
 		return o, &outcome{verdict: RatingNotRated, rule: RuleNoThreshold,
 			why: fmt.Sprintf("%s, but the finding has no threshold (the smallest effect that matters, GRADE 34) to judge it against", o.desc)}
 	}
-	t, ok := orient(m, OutcomeBenefit, *e.Threshold)
+	// The threshold is a magnitude (a difference above 0, or a ratio above
+	// 1 whose inverse applies to a decrease): its distance from no effect.
+	t, ok := orient(m, HigherIsBetter, *e.Threshold)
 	o.t = math.Abs(t)
 	if !ok || o.t == 0 {
 		return o, &outcome{verdict: RatingNotRated, rule: RuleEffectInvalid,
 			why: fmt.Sprintf("the threshold %s is no effect at all on the %s scale", num(*e.Threshold), measureName(m))}
 	}
 	if m.IsRatio() {
-		o.scale = fmt.Sprintf("threshold %s; on the log scale e = %s, T = %s", num(*e.Threshold), num(o.e), num(o.t))
+		o.scale = fmt.Sprintf("threshold %s; oriented so that positive favours the therapy, on the log scale e = %s, T = %s",
+			num(*e.Threshold), num(o.e), num(o.t))
 	} else {
-		o.scale = fmt.Sprintf("threshold %s; e = %s, T = %s", num(*e.Threshold), num(o.e), num(o.t))
+		o.scale = fmt.Sprintf("threshold %s; oriented so that positive favours the therapy, e = %s, T = %s", num(*e.Threshold), num(o.e), num(o.t))
 	}
 	return o, nil
 }
@@ -700,10 +827,25 @@ func contextComparator(w ClaimWording, f LinkedFinding) outcome {
 		why: fmt.Sprintf("the finding's comparator is %s and the wording %s: context only", f.Question.ComparatorKind, wants)}
 }
 
+// contextCase is the outcome for case evidence under a claim about an
+// effect, a comparison or a frequency: case reports and series show that a
+// harm can occur, never how often or how much (DESIGN "Case evidence").
+func contextCase(w ClaimWording) outcome {
+	what := "an effect"
+	switch {
+	case w.Assertion == AssertFrequency:
+		what = "how often it happens"
+	case namesComparator(w):
+		what = "a comparison"
+	}
+	return outcome{verdict: RatingNotRated, rule: RuleContextCase, context: true,
+		why: "case evidence shows only that a harm can occur, not " + what + ": context only"}
+}
+
 // veryLow is the outcome for very low certainty evidence.
 func veryLow() outcome {
-	return outcome{RatingUnproven, RuleVeryLow,
-		"very low certainty: the true effect may be substantially different (GRADE 26: \"very uncertain\")", false}
+	return outcome{verdict: RatingUnproven, rule: RuleVeryLow,
+		why: "very low certainty: the true effect may be substantially different (GRADE 26: \"very uncertain\")"}
 }
 
 // rateEffect is the effect rule (DESIGN "effect"): e, the estimate oriented
@@ -714,8 +856,8 @@ func rateEffect(w ClaimWording, f LinkedFinding, c Certainty) outcome {
 		return contextComparator(w, f)
 	}
 	if f.Question.ComparatorKind == ComparatorNone {
-		return outcome{RatingUnproven, RuleEffectUncontrolled,
-			"the finding has no comparator: a change without a control arm includes natural course, regression to the mean and placebo response, so it cannot show an effect", false}
+		return outcome{verdict: RatingUnproven, rule: RuleEffectUncontrolled,
+			why: "the finding has no comparator: a change without a control arm includes natural course, regression to the mean and placebo response, so it cannot show an effect"}
 	}
 	o, stop := contrast(f)
 	if stop != nil {
@@ -731,22 +873,22 @@ func rateEffect(w ClaimWording, f LinkedFinding, c Certainty) outcome {
 	switch {
 	case atLeast(o.e, o.t):
 		if WordingFits(w.Hedge, c) {
-			return outcome{RatingAccurate, RuleEffectImportant,
-				fmt.Sprintf("%s favours the therapy by at least the threshold (%s), and %s certainty supports %s wording (GRADE 26)",
-					o.desc, o.scale, c.label(), hedgeWord(w.Hedge)), false}
+			return outcome{verdict: RatingAccurate, rule: RuleEffectImportant,
+				why: fmt.Sprintf("%s favours the therapy by at least the threshold (%s), and %s certainty supports %s wording (GRADE 26)",
+					o.desc, o.scale, c.label(), hedgeWord(w.Hedge))}
 		}
-		return outcome{RatingOverstated, RuleEffectWording,
-			fmt.Sprintf("%s favours the therapy by at least the threshold (%s), but the certainty is %s and %s (GRADE 26)",
-				o.desc, o.scale, c.label(), wordingNeeds(w.Hedge)), false}
+		return outcome{verdict: RatingOverstated, rule: RuleEffectWording,
+			why: fmt.Sprintf("%s favours the therapy by at least the threshold (%s), but the certainty is %s and %s (GRADE 26)",
+				o.desc, o.scale, c.label(), wordingNeeds(w.Hedge))}
 	case o.e > 0 && o.hasCI && o.lo > 0:
-		return outcome{RatingOverstated, RuleEffectBelowThresh,
-			fmt.Sprintf("%s: a real effect%s, but smaller than the smallest important difference (%s)", o.desc, ci, o.scale), false}
+		return outcome{verdict: RatingOverstated, rule: RuleEffectBelowThresh,
+			why: fmt.Sprintf("%s: a real effect%s, but smaller than the smallest important difference (%s)", o.desc, ci, o.scale)}
 	case c.Level() >= Moderate.Level():
-		return outcome{RatingFalse, RuleEffectNotShown,
-			fmt.Sprintf("%s: at %s certainty the effect is not an important one in the therapy's favour (%s)", o.desc, c.label(), o.scale), false}
+		return outcome{verdict: RatingFalse, rule: RuleEffectNotShown,
+			why: fmt.Sprintf("%s: at %s certainty the effect is not an important one in the therapy's favour (%s)", o.desc, c.label(), o.scale)}
 	default:
-		return outcome{RatingUnproven, RuleEffectNotShownLow,
-			fmt.Sprintf("%s: no important effect in the therapy's favour shown, at low certainty (%s)", o.desc, o.scale), false}
+		return outcome{verdict: RatingUnproven, rule: RuleEffectNotShownLow,
+			why: fmt.Sprintf("%s: no important effect in the therapy's favour shown, at low certainty (%s)", o.desc, o.scale)}
 	}
 }
 
@@ -771,26 +913,26 @@ func rateNoMoreHarm(w ClaimWording, f LinkedFinding, c Certainty) outcome {
 	switch {
 	case atLeast(-o.t, o.e): // e <= -T: an excess at least as large as the threshold
 		if c.Level() >= Moderate.Level() {
-			return outcome{RatingFalse, RuleNoMoreHarmExcess,
-				fmt.Sprintf("%s: an excess harm at least as large as the threshold, at %s certainty (%s)", o.desc, c.label(), o.scale), false}
+			return outcome{verdict: RatingFalse, rule: RuleNoMoreHarmExcess,
+				why: fmt.Sprintf("%s: an excess harm at least as large as the threshold, at %s certainty (%s)", o.desc, c.label(), o.scale)}
 		}
-		return outcome{RatingUnproven, RuleNoMoreHarmUnclear,
-			fmt.Sprintf("%s points to an important excess harm, at low certainty (%s)", o.desc, o.scale), false}
+		return outcome{verdict: RatingUnproven, rule: RuleNoMoreHarmUnclear,
+			why: fmt.Sprintf("%s points to an important excess harm, at low certainty (%s)", o.desc, o.scale)}
 	case o.hasCI && o.lo > -o.t && o.hi < 0:
-		return outcome{RatingOverstated, RuleNoMoreHarmSmall,
-			fmt.Sprintf("%s: a real excess harm (the CI excludes no difference), smaller than the threshold (%s)", o.desc, o.scale), false}
+		return outcome{verdict: RatingOverstated, rule: RuleNoMoreHarmSmall,
+			why: fmt.Sprintf("%s: a real excess harm (the CI excludes no difference), smaller than the threshold (%s)", o.desc, o.scale)}
 	case o.hasCI && o.lo > -o.t:
 		if WordingFits(w.Hedge, c) {
-			return outcome{RatingAccurate, RuleNoMoreHarmShown,
-				fmt.Sprintf("%s: the CI excludes an excess harm as large as the threshold (%s), and %s certainty supports %s wording (GRADE 26)",
-					o.desc, o.scale, c.label(), hedgeWord(w.Hedge)), false}
+			return outcome{verdict: RatingAccurate, rule: RuleNoMoreHarmShown,
+				why: fmt.Sprintf("%s: the CI excludes an excess harm as large as the threshold (%s), and %s certainty supports %s wording (GRADE 26)",
+					o.desc, o.scale, c.label(), hedgeWord(w.Hedge))}
 		}
-		return outcome{RatingOverstated, RuleNoMoreHarmWording,
-			fmt.Sprintf("%s: the CI excludes an important excess harm (%s), but the certainty is %s and %s (GRADE 26)",
-				o.desc, o.scale, c.label(), wordingNeeds(w.Hedge)), false}
+		return outcome{verdict: RatingOverstated, rule: RuleNoMoreHarmWording,
+			why: fmt.Sprintf("%s: the CI excludes an important excess harm (%s), but the certainty is %s and %s (GRADE 26)",
+				o.desc, o.scale, c.label(), wordingNeeds(w.Hedge))}
 	default:
-		return outcome{RatingUnproven, RuleNoMoreHarmUnclear,
-			fmt.Sprintf("%s: an excess harm as large as the threshold is not excluded (%s)", o.desc, o.scale), false}
+		return outcome{verdict: RatingUnproven, rule: RuleNoMoreHarmUnclear,
+			why: fmt.Sprintf("%s: an excess harm as large as the threshold is not excluded (%s)", o.desc, o.scale)}
 	}
 }
 
@@ -802,16 +944,28 @@ func contextOutcome() outcome {
 }
 
 // attributable reports whether a harm finding shows an event caused by the
-// therapy: a comparative excess whose CI excludes no difference, or events
-// with WHO-UMC attribution certain or probable; and describes the evidence
-// either way.
+// therapy: a comparative excess whose CI excludes no difference; case
+// evidence whose grade agreed attribution certain or probable; or events of
+// a rate finding with WHO-UMC attribution certain or probable. It describes
+// the evidence either way.
 func attributable(f LinkedFinding) (bool, string) {
+	if f.CaseEvidence {
+		a := f.GradeAttribution
+		if a == "" {
+			a = AttributionUnassessed
+		}
+		if a == AttributionCertain || a == AttributionProbable {
+			return true, fmt.Sprintf("case evidence documents the harm, and the reviewers agreed that its attribution to the therapy is %s (WHO-UMC)", a)
+		}
+		return false, fmt.Sprintf("case evidence documents events, but the reviewers judged their attribution to the therapy only %s (WHO-UMC), so none is shown to be caused by it", a)
+	}
 	e := f.Effect
 	if f.Question.ComparatorKind != ComparatorNone && (e.Measure.IsRatio() || e.Measure.IsDifference()) && e.Estimate != nil {
-		desc := describeEffect(e, f.Question.OutcomeKind)
+		d := f.Question.Direction
+		desc := describeEffect(e, d)
 		if e.CILow != nil && e.CIHigh != nil {
-			a, okA := orient(e.Measure, OutcomeHarm, *e.CILow)
-			b, okB := orient(e.Measure, OutcomeHarm, *e.CIHigh)
+			a, okA := orient(e.Measure, d, *e.CILow)
+			b, okB := orient(e.Measure, d, *e.CIHigh)
 			if okA && okB && max(a, b) < 0 {
 				return true, desc + ": an excess risk whose CI excludes no difference"
 			}
@@ -849,172 +1003,198 @@ func attributable(f LinkedFinding) (bool, string) {
 
 // zeroEvents describes 0 events in n with the exact upper bound; ok is
 // false unless the finding reports 0 events in at least one participant.
-func zeroEvents(e EffectEstimate) (string, bool) {
+func zeroEvents(e EffectEstimate) (string, float64, bool) {
 	if e.Events == nil || *e.Events != 0 || e.Participants == nil {
-		return "", false
+		return "", 0, false
 	}
 	ub, ok := ZeroEventUpperBound(*e.Participants)
 	if !ok {
-		return "", false
+		return "", 0, false
 	}
 	return fmt.Sprintf("no events in %s: the risk may still be up to %s (exact 95%% upper bound 1 − 0.05^(1/n), about 3/n)",
-		plural(*e.Participants, "participant"), pct(ub)), true
+		plural(*e.Participants, "participant"), pct(ub)), ub, true
 }
 
 // rateOccurrence is the occurrence rule (DESIGN "occurrence"): a harm
 // claim ("can cause abscesses") is accurate when the finding reports an
 // attributable event; the claim states no frequency and the rating shows
-// none. It reads harms only.
+// none. Its certainty is the occurrence certainty of case evidence, or the
+// finding's GRADE certainty (rateByRules). It reads harms only.
 func rateOccurrence(f LinkedFinding) outcome {
 	if f.Question.OutcomeKind != OutcomeHarm {
 		return contextOutcome()
 	}
 	if ok, why := attributable(f); ok {
-		return outcome{RatingAccurate, RuleOccurrenceAttributable,
-			why + ": the harm can occur (frequency unknown: the claim states none and the rating rates none)", false}
+		return outcome{verdict: RatingAccurate, rule: RuleOccurrenceAttributable,
+			why: why + ": the harm can occur (how often is unknown: the claim states no frequency and the rating rates none)"}
 	}
-	if why, ok := zeroEvents(f.Effect); ok {
-		return outcome{RatingUnproven, RuleOccurrenceNotAttrib, why + "; no event to attribute", false}
+	if why, ub, ok := zeroEvents(f.Effect); ok {
+		return outcome{verdict: RatingUnproven, rule: RuleOccurrenceNotAttrib, why: why + "; no event to attribute",
+			facts: VerdictFacts{UpperBound: &ub}}
 	}
 	_, why := attributable(f)
-	return outcome{RatingUnproven, RuleOccurrenceNotAttrib, why, false}
+	return outcome{verdict: RatingUnproven, rule: RuleOccurrenceNotAttrib, why: why}
 }
 
 // rateAbsence is the rule for a literal absence ("no risk", "painless", "no
-// side effects", hedged or not, without a bound): never accurate; false
-// when an attributable event was observed; with 0 events in n unproven, the
-// explanation giving the exact upper bound (DESIGN "absence").
+// side effects", hedged or not): never accurate; false when an attributable
+// event was observed; with 0 events in n unproven, the explanation giving
+// the exact upper bound (DESIGN "absence").
 func rateAbsence(f LinkedFinding) outcome {
 	if f.Question.OutcomeKind != OutcomeHarm {
 		return contextOutcome()
 	}
 	if ok, why := attributable(f); ok {
-		return outcome{RatingFalse, RuleAbsenceAttributable, why + ": the harm the claim rules out was observed and attributed", false}
+		return outcome{verdict: RatingFalse, rule: RuleAbsenceAttributable, why: why + ": the harm the claim rules out was observed and attributed"}
 	}
-	if why, ok := zeroEvents(f.Effect); ok {
-		return outcome{RatingUnproven, RuleAbsenceZeroEvents, why + "; an absence claim cannot be shown accurate", false}
+	if why, ub, ok := zeroEvents(f.Effect); ok {
+		return outcome{verdict: RatingUnproven, rule: RuleAbsenceZeroEvents, why: why + "; an absence claim cannot be shown accurate",
+			facts: VerdictFacts{UpperBound: &ub}}
 	}
 	_, why := attributable(f)
-	return outcome{RatingUnproven, RuleAbsenceNotShown, why + "; an absence claim cannot be shown accurate", false}
+	return outcome{verdict: RatingUnproven, rule: RuleAbsenceNotShown, why: why + "; an absence claim cannot be shown accurate"}
 }
 
-// rateInterval is the 95% interval a frequency or bound is compared with:
-// the finding's CI of a proportion or risk difference; for a proportion
-// without one, the Wilson interval of events/participants, or with 0
-// events [0, the exact one-sided upper bound]. ok is false when the
-// finding has no such interval (ratios and incidences are not proportions
-// of patients).
-func rateInterval(e EffectEstimate) (lo, hi float64, desc string, ok bool) {
+// rateInterval is the 95% interval a claimed frequency is compared with:
+// the finding's CI of a proportion; without one, the Wilson interval of
+// events/participants, or with 0 events [0, the exact one-sided upper
+// bound]. ok is false when the finding has no such interval (an incidence
+// is per person-time, not a proportion of patients).
+func rateInterval(e EffectEstimate) (lo, hi float64, kind IntervalKind, desc string, ok bool) {
 	switch {
-	case e.Measure != MeasureProportion && e.Measure != MeasureRiskDifference:
-		return 0, 0, "", false
+	case e.Measure != MeasureProportion:
+		return 0, 0, "", "", false
 	case e.CILow != nil && e.CIHigh != nil && *e.CILow <= *e.CIHigh && !math.IsNaN(*e.CILow) && !math.IsNaN(*e.CIHigh):
 		est := ""
 		if e.Estimate != nil {
 			est = pct(*e.Estimate) + " "
 		}
-		return *e.CILow, *e.CIHigh, fmt.Sprintf("%s %s[95%% CI %s to %s]", measureName(e.Measure), est, pct(*e.CILow), pct(*e.CIHigh)), true
-	case e.Measure == MeasureProportion && e.Events != nil && e.Participants != nil:
+		return *e.CILow, *e.CIHigh, IntervalCI, fmt.Sprintf("%s %s[95%% CI %s to %s]", measureName(e.Measure), est, pct(*e.CILow), pct(*e.CIHigh)), true
+	case e.Events != nil && e.Participants != nil:
 		ev, n := *e.Events, *e.Participants
 		if ev == 0 {
 			if ub, ok := ZeroEventUpperBound(n); ok {
-				return 0, ub, fmt.Sprintf("0 of %s [0%% to %s, exact one-sided 95%% bound]", count(n), pct(ub)), true
+				return 0, ub, IntervalExactZero, fmt.Sprintf("0 of %s [0%% to %s, exact one-sided 95%% bound]", count(n), pct(ub)), true
 			}
-			return 0, 0, "", false
+			return 0, 0, "", "", false
 		}
 		lo, hi, ok := WilsonInterval(ev, n)
 		if !ok {
-			return 0, 0, "", false
+			return 0, 0, "", "", false
 		}
-		return lo, hi, fmt.Sprintf("%s of %s, %s [Wilson 95%% CI %s to %s]", count(ev), count(n),
+		return lo, hi, IntervalWilson, fmt.Sprintf("%s of %s, %s [Wilson 95%% CI %s to %s]", count(ev), count(n),
 			pct(float64(ev)/float64(n)), pct(lo), pct(hi)), true
 	}
-	return 0, 0, "", false
+	return 0, 0, "", "", false
 }
 
-// rateBound is the rule for a bounded absence ("rarely", "almost
-// painless"): a frequency claim whose claimed_value is the implied upper
-// bound (DESIGN "absence"). It is shown when the whole CI lies at or below
-// the bound, refuted on the flattering side (overstated) when the whole CI
-// lies above it, and unproven while the CI reaches above it.
-func rateBound(bound float64, f LinkedFinding, c Certainty) outcome {
-	if f.Question.OutcomeKind != OutcomeHarm {
-		return contextOutcome()
+// rateFrequency is the frequency rule (DESIGN "frequency"): the claimed
+// value against the 95% interval [L, U] of a rate finding, a proportion of
+// a question without comparator (an arm's rate inside a comparative
+// question is not how often something happens with the therapy: context).
+// The side that flatters the therapy is the better side of the outcome's
+// direction: higher for a rate of relief, lower for a rate of harm.
+//
+//   - point v: inside → accurate; outside on the flattering side →
+//     overstated; on the other side → false;
+//   - at_most b: U ≤ b → accurate; L > b → overstated when lower is better
+//     (a harm more frequent than the wording says), else false; otherwise
+//     unproven (the interval straddles the bound);
+//   - at_least b: L ≥ b → accurate; U < b → overstated when higher is
+//     better (less relief than the wording says), else false; otherwise
+//     unproven.
+//
+// Very low certainty is unproven; a benefit rate without a comparator is
+// overstated whatever the numbers: improvement also happens without
+// treatment.
+func rateFrequency(w ClaimWording, f LinkedFinding, c Certainty) outcome {
+	if f.Question.ComparatorKind != ComparatorNone || (f.Effect.Measure != "" && f.Effect.Measure != MeasureProportion && f.Effect.Measure != MeasureIncidence) {
+		what := "a " + measureName(f.Effect.Measure)
+		if f.Effect.Measure == "" {
+			what = "a finding"
+		}
+		return outcome{verdict: RatingNotRated, rule: RuleContextNotRate, context: true,
+			why: fmt.Sprintf("%s of a question with comparator %s is not how often something happens with the therapy: context only", what, f.Question.ComparatorKind)}
 	}
-	lo, hi, desc, ok := rateInterval(f.Effect)
-	if !ok {
-		return outcome{verdict: RatingNotRated, rule: RuleBoundNoRate,
-			why: "the finding records no proportion or risk difference with an interval to compare the bound with"}
-	}
-	if c == VeryLow {
-		return veryLow()
-	}
-	// A bound is the top of its band (rare: below 1/1,000), hence the band
-	// of a value just under it.
-	claim := fmt.Sprintf("the claim implies at most %s (%s)", pct(bound), bandName(BandOf(bound*(1-1e-9))))
-	switch {
-	case hi <= bound:
-		return outcome{RatingAccurate, RuleBoundWithin, fmt.Sprintf("%s; %s lies wholly at or below it", claim, desc), false}
-	case lo > bound:
-		return outcome{RatingOverstated, RuleBoundExceeded, fmt.Sprintf("%s; %s lies wholly above it: the harm is more frequent than the wording says", claim, desc), false}
-	default:
-		return outcome{RatingUnproven, RuleBoundStraddles, fmt.Sprintf("%s; %s reaches above it, so the bound is not shown", claim, desc), false}
-	}
-}
-
-// rateFrequency is the frequency rule (DESIGN "frequency"): claimed_value
-// against the finding's 95% CI. The flattering side is higher for a benefit
-// and lower for a harm. A benefit rate without a comparator overstates what
-// the therapy does: improvement also happens without treatment.
-func rateFrequency(claimed *float64, f LinkedFinding, c Certainty) outcome {
-	if claimed == nil {
-		return outcome{RatingUnproven, RuleFrequencyNoValue, "the claim states no value to compare with the finding", false}
-	}
-	v := *claimed
-	lo, hi, desc, ok := rateInterval(f.Effect)
+	v := *w.ClaimedValue
+	lo, hi, kind, desc, ok := rateInterval(f.Effect)
 	if !ok {
 		return outcome{verdict: RatingNotRated, rule: RuleFrequencyNoRate,
-			why: "the finding records no proportion or risk difference with an interval to compare the claimed frequency with"}
+			why: "the finding records no proportion with an interval (or events and participants) to compare the claimed frequency with"}
 	}
+	facts := VerdictFacts{Low: &lo, High: &hi, Interval: kind}
 	if c == VeryLow {
-		return veryLow()
+		o := veryLow()
+		o.facts = facts
+		return o
 	}
-	benefit := f.Question.OutcomeKind == OutcomeBenefit
+	at := func(r Rating, rule RatingRule, why string) outcome {
+		return outcome{verdict: r, rule: rule, why: why, facts: facts}
+	}
+	if f.Question.OutcomeKind == OutcomeBenefit {
+		return at(RatingOverstated, RuleFrequencyUncontrolled,
+			fmt.Sprintf("claimed %s against %s without a comparator: improvement also happens without treatment, so the rate is not what the therapy achieves", pct(v), desc))
+	}
+	higherFlatters := f.Question.Direction == HigherIsBetter
+	switch w.Bound {
+	case BoundAtMost, BoundAtLeast:
+		claim := fmt.Sprintf("the claim implies at most %s", pct(v))
+		if w.Bound == BoundAtMost && v < 1 {
+			// A verbal bound is the top of its band (rare: below 1/1,000),
+			// hence the band of a value just under it.
+			claim += " (" + bandName(BandOf(v*(1-1e-9))) + ")"
+		}
+		within, beyond := hi <= v, lo > v
+		if w.Bound == BoundAtLeast {
+			claim = fmt.Sprintf("the claim implies at least %s", pct(v))
+			within, beyond = lo >= v, hi < v
+		}
+		// Beyond an upper bound flatters when lower is better; beyond a
+		// lower bound when higher is better.
+		flatters := (w.Bound == BoundAtMost) != higherFlatters
+		switch {
+		case within:
+			return at(RatingAccurate, RuleBoundWithin, fmt.Sprintf("%s; %s lies wholly within it", claim, desc))
+		case beyond && flatters:
+			return at(RatingOverstated, RuleBoundExceeded, fmt.Sprintf("%s; %s lies wholly beyond it, on the side that flatters the therapy", claim, desc))
+		case beyond:
+			return at(RatingFalse, RuleBoundContradicted, fmt.Sprintf("%s; %s lies wholly beyond it, on the side that does not flatter the therapy: the evidence contradicts the wording", claim, desc))
+		default:
+			return at(RatingUnproven, RuleBoundStraddles, fmt.Sprintf("%s; %s reaches across it, so the bound is neither shown nor refuted", claim, desc))
+		}
+	}
 	claim := "claimed " + pct(v)
 	switch {
-	case benefit && f.Question.ComparatorKind == ComparatorNone:
-		return outcome{RatingOverstated, RuleFrequencyUncontrolled,
-			fmt.Sprintf("%s against %s without a comparator: improvement also happens without treatment, so the rate is not what the therapy achieves", claim, desc), false}
 	case v >= lo && v <= hi:
-		return outcome{RatingAccurate, RuleFrequencyInside, fmt.Sprintf("%s lies inside %s", claim, desc), false}
-	case (benefit && v > hi) || (!benefit && v < lo):
+		return at(RatingAccurate, RuleFrequencyInside, fmt.Sprintf("%s lies inside %s", claim, desc))
+	case (higherFlatters && v > hi) || (!higherFlatters && v < lo):
 		side := "above"
-		if !benefit {
+		if !higherFlatters {
 			side = "below"
 		}
-		return outcome{RatingOverstated, RuleFrequencyFlattering,
-			fmt.Sprintf("%s lies %s %s, on the side that flatters the therapy", claim, side, desc), false}
+		return at(RatingOverstated, RuleFrequencyFlattering, fmt.Sprintf("%s lies %s %s, on the side that flatters the therapy", claim, side, desc))
 	default:
 		side := "below"
-		if !benefit {
+		if !higherFlatters {
 			side = "above"
 		}
-		return outcome{RatingFalse, RuleFrequencyUnflattering,
-			fmt.Sprintf("%s lies %s %s, on the side that does not flatter the therapy: the evidence contradicts the number", claim, side, desc), false}
+		return at(RatingFalse, RuleFrequencyUnflattering,
+			fmt.Sprintf("%s lies %s %s, on the side that does not flatter the therapy: the evidence contradicts the number", claim, side, desc))
 	}
 }
 
-// describeEffect is a finding's effect in its own terms: "risk ratio 0.7
-// (95% CI 0.55 to 0.89) for a harm".
-func describeEffect(e EffectEstimate, k OutcomeKind) string {
+// describeEffect is a finding's effect in its own terms: "mean difference
+// -0.56 (95% CI -1.08 to -0.04; lower is better)".
+func describeEffect(e EffectEstimate, d Direction) string {
 	s := measureName(e.Measure)
 	if e.Estimate != nil {
 		s += " " + num(*e.Estimate)
 	}
+	dir := strings.ReplaceAll(string(d), "_", " ")
 	if e.CILow != nil && e.CIHigh != nil {
-		s += fmt.Sprintf(" (95%% CI %s to %s)", num(*e.CILow), num(*e.CIHigh))
+		return s + fmt.Sprintf(" (95%% CI %s to %s; %s)", num(*e.CILow), num(*e.CIHigh), dir)
 	}
-	return s + " for a " + string(k)
+	return s + " (" + dir + ")"
 }
 
 // measureName is a measure in words.

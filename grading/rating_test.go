@@ -32,20 +32,46 @@ func rateOf(events, participants int64) EffectEstimate {
 
 var nan = math.NaN()
 
-// finding is a graded, supporting finding.
+// finding is a graded, supporting finding whose question has its outcome
+// kind's usual direction (a harm lower_is_better, a benefit
+// higher_is_better).
 func finding(id int64, comp ComparatorKind, kind OutcomeKind, c Certainty, e EffectEstimate) LinkedFinding {
-	return LinkedFinding{FindingID: id, Stance: Supports, Question: Question{ComparatorKind: comp, OutcomeKind: kind},
+	return LinkedFinding{FindingID: id, Stance: Supports, Question: Question{ComparatorKind: comp, OutcomeKind: kind, Direction: UsualDirection(kind)},
 		Effect: e, Certainty: c.Ptr()}
 }
 
+// directed is f with its question's direction set.
+func directed(f LinkedFinding, d Direction) LinkedFinding { f.Question.Direction = d; return f }
+
+// caseEvidence is a graded case-evidence finding (a harm without comparator
+// or measure) whose grade agreed attribution a at occurrence certainty c.
+func caseEvidence(id int64, a Attribution, c Certainty) LinkedFinding {
+	f := finding(id, ComparatorNone, OutcomeHarm, None, EffectEstimate{})
+	f.Certainty, f.CaseEvidence, f.GradeAttribution, f.OccurrenceCertainty = nil, true, a, c.Ptr()
+	return f
+}
+
+// withdrawn is f with its grade withdrawn (certainty gone).
+func withdrawn(f LinkedFinding) LinkedFinding { f.Certainty, f.Withdrawn = nil, true; return f }
+
 func withF(f LinkedFinding, change func(*LinkedFinding)) LinkedFinding { change(&f); return f }
 
+// wording is a claim's wording; a frequency's value is a point.
 func wording(a Assertion, h Hedge, claimed *float64, comp ComparatorKind) ClaimWording {
 	t := ClaimEfficacy
 	if a == AssertAbsence || a == AssertOccurrence {
 		t = ClaimSafety
 	}
-	return ClaimWording{Assertion: a, Hedge: h, ClaimedValue: claimed, ClaimType: t, Comparator: comp}
+	w := ClaimWording{Assertion: a, Hedge: h, ClaimedValue: claimed, ClaimType: t, Comparator: comp}
+	if a == AssertFrequency && claimed != nil {
+		w.Bound = BoundPoint
+	}
+	return w
+}
+
+// bounded is a frequency claim with a bound: "rarely" is at_most 0.001.
+func bounded(b ClaimedBound, v float64, t ClaimType) ClaimWording {
+	return ClaimWording{Assertion: AssertFrequency, Hedge: HedgeNone, ClaimedValue: fp(v), Bound: b, ClaimType: t, Comparator: ComparatorNone}
 }
 
 type ratingCase struct {
@@ -74,6 +100,10 @@ var (
 	// Chou 2022: systemic corticosteroids, radicular LBP, 0.56 points
 	// better on 0-10 (CI illustrative, excluding 0), threshold 1.
 	chou = effect(MeasureMeanDifference, 0.56, 0.08, 1.04, 1)
+	// The same as a pain score reported as the source reports it:
+	// intervention minus control, 0.56 lower (1.08 to 0.04 lower) on a
+	// 0-10 scale where lower is better, threshold 1.
+	chouPain = effect(MeasureMeanDifference, -0.56, -1.08, -0.04, 1)
 	// Galmés-Truyols 2011: 17 of 77 patients treated at one clinic
 	// developed M. abscessus abscesses.
 	galmes = rateOf(17, 77)
@@ -88,8 +118,11 @@ func ratingCases() []ratingCase {
 	noMoreThan := wording(AssertAbsence, HedgeNone, nil, active)
 	canCause := wording(AssertOccurrence, HedgeMay, nil, none)
 	noRisk := wording(AssertAbsence, HedgeNone, nil, none)
-	rarely := wording(AssertAbsence, HedgeNone, fp(0.001), none)
-	almostPainless := wording(AssertAbsence, HedgeNone, fp(0.01), none)
+	rarely := bounded(BoundAtMost, 0.001, ClaimSafety)
+	veryRare := bounded(BoundAtMost, 0.0001, ClaimSafety)
+	almostPainless := bounded(BoundAtMost, 0.01, ClaimSafety)
+	atLeastTenth := bounded(BoundAtLeast, 0.1, ClaimSafety)
+	mostCases := bounded(BoundAtLeast, 0.5, ClaimEfficacy)
 	in75 := wording(AssertFrequency, HedgeNone, fp(0.75), none)
 	freq := func(v float64) ClaimWording { return wording(AssertFrequency, HedgeNone, fp(v), none) }
 	ungraded := withF(finding(1, inactive, OutcomeBenefit, None, dexa), func(f *LinkedFinding) { f.Certainty = nil })
@@ -147,7 +180,7 @@ func ratingCases() []ratingCase {
 		{name: "effect: e >= T, high, unhedged", wording: works,
 			findings: []LinkedFinding{finding(18, inactive, OutcomeBenefit, High, dexa)},
 			rating:   RatingAccurate, rule: RuleEffectImportant, certainty: High, decidedBy: 18,
-			explains: []string{"mean difference 1.86 (95% CI 0.6 to 3.1) for a benefit favours the therapy by at least the threshold"}},
+			explains: []string{"mean difference 1.86 (95% CI 0.6 to 3.1; higher is better) favours the therapy by at least the threshold"}},
 		{name: "effect: e >= T, moderate, unhedged", wording: works,
 			findings: []LinkedFinding{finding(19, inactive, OutcomeBenefit, Moderate, dexa)},
 			rating:   RatingOverstated, rule: RuleEffectWording, certainty: Moderate,
@@ -210,6 +243,29 @@ func ratingCases() []ratingCase {
 		{name: "effect: a mixed link caps accurate", wording: works,
 			findings: []LinkedFinding{withF(finding(39, inactive, OutcomeBenefit, High, dexa), func(f *LinkedFinding) { f.Stance = MixedStance })},
 			rating:   RatingUnproven, rule: RuleStanceCapsAccurate},
+		{name: "effect: pain 1.86 lower where lower is better", wording: works,
+			findings: []LinkedFinding{directed(finding(41, inactive, OutcomeBenefit, High, effect(MeasureMeanDifference, -1.86, -3.1, -0.6, 1)), LowerIsBetter)},
+			rating:   RatingAccurate, rule: RuleEffectImportant, explains: []string{"mean difference -1.86 (95% CI -3.1 to -0.6; lower is better) favours the therapy"}},
+		{name: "effect: pain 0.56 lower (1.08 to 0.04 lower), threshold 1", wording: works,
+			findings: []LinkedFinding{directed(finding(42, inactive, OutcomeBenefit, Moderate, chouPain), LowerIsBetter)},
+			rating:   RatingOverstated, rule: RuleEffectBelowThresh, explains: []string{"smaller than the smallest important difference"}},
+		{name: "effect: pain 1.86 higher where lower is better is against the therapy", wording: works,
+			findings: []LinkedFinding{directed(finding(43, inactive, OutcomeBenefit, Moderate, dexa), LowerIsBetter)},
+			rating:   RatingFalse, rule: RuleEffectNotShown},
+		{name: "effect: a harm where higher is better (e.g. a score of tolerability)", wording: works,
+			findings: []LinkedFinding{directed(finding(44, inactive, OutcomeHarm, High, dexa), HigherIsBetter)},
+			rating:   RatingAccurate, rule: RuleEffectImportant},
+		{name: "effect: case evidence is context", wording: works,
+			findings: []LinkedFinding{caseEvidence(45, AttributionCertain, High)},
+			rating:   RatingNotRated, rule: RuleNoMatchingFinding, verdictRules: []RatingRule{RuleContextCase}},
+		{name: "effect: a withdrawn grade is never used", wording: works,
+			findings: []LinkedFinding{withdrawn(finding(46, inactive, OutcomeBenefit, High, dexa))},
+			rating:   RatingNotRated, rule: RuleNoGradedFinding, verdictRules: []RatingRule{RuleContextWithdrawn},
+			explains: []string{"The evidence it rested on was retracted: the grade of finding 46 was withdrawn."}},
+		{name: "effect: beside a withdrawn grade, the other finding decides", wording: works,
+			findings: []LinkedFinding{withdrawn(finding(47, inactive, OutcomeBenefit, High, dexa)), finding(48, inactive, OutcomeBenefit, Moderate, friedman)},
+			rating:   RatingFalse, rule: RuleEffectNotShown, decidedBy: 48, verdictRules: []RatingRule{RuleContextWithdrawn, RuleEffectNotShown},
+			explains: []string{"the grade of finding 47 was withdrawn"}},
 		{name: "effect: a supporting link does not save a false", wording: works,
 			findings: []LinkedFinding{finding(40, inactive, OutcomeBenefit, High, friedman)},
 			rating:   RatingFalse, rule: RuleEffectNotShown},
@@ -247,7 +303,7 @@ func ratingCases() []ratingCase {
 		{name: "occurrence: outbreak, attribution probable", wording: canCause,
 			findings: []LinkedFinding{attributed(harmRate(60, Low, galmes), AttributionProbable)},
 			rating:   RatingAccurate, rule: RuleOccurrenceAttributable, certainty: Low,
-			explains: []string{"17 events in 77 participants, attribution probable (WHO-UMC)", "frequency unknown"}},
+			explains: []string{"17 events in 77 participants, attribution probable (WHO-UMC)", "how often is unknown"}},
 		{name: "occurrence: attribution certain, very low certainty", wording: canCause,
 			findings: []LinkedFinding{attributed(harmRate(61, VeryLow, rateOf(4, 35)), AttributionCertain)},
 			rating:   RatingAccurate, rule: RuleOccurrenceAttributable, certainty: VeryLow},
@@ -266,6 +322,16 @@ func ratingCases() []ratingCase {
 		{name: "occurrence: comparative, CI includes 1", wording: canCause,
 			findings: []LinkedFinding{finding(66, inactive, OutcomeHarm, High, effect(MeasureRiskRatio, 1.3, 0.9, 1.9, 1.25))},
 			rating:   RatingUnproven, rule: RuleOccurrenceNotAttrib},
+		{name: "occurrence: case evidence, attribution certain", wording: canCause,
+			findings: []LinkedFinding{caseEvidence(68, AttributionCertain, High)},
+			rating:   RatingAccurate, rule: RuleOccurrenceAttributable, certainty: High,
+			explains: []string{"occurrence certainty high", "attribution to the therapy is certain", "how often is unknown"}},
+		{name: "occurrence: case evidence, attribution probable, indirect", wording: canCause,
+			findings: []LinkedFinding{caseEvidence(69, AttributionProbable, Low)},
+			rating:   RatingAccurate, rule: RuleOccurrenceAttributable, certainty: Low},
+		{name: "occurrence: case evidence, attribution possible", wording: canCause,
+			findings: []LinkedFinding{caseEvidence(59, AttributionPossible, Low)},
+			rating:   RatingUnproven, rule: RuleOccurrenceNotAttrib, explains: []string{"only possible"}},
 		{name: "occurrence: a refuting link caps accurate", wording: canCause,
 			findings: []LinkedFinding{refuting(attributed(harmRate(67, Low, galmes), AttributionProbable))},
 			rating:   RatingUnproven, rule: RuleStanceCapsAccurate},
@@ -299,6 +365,12 @@ func ratingCases() []ratingCase {
 		{name: "absence: comparative, no excess shown", wording: noRisk,
 			findings: []LinkedFinding{finding(78, inactive, OutcomeHarm, High, effect(MeasureRiskRatio, 1.1, 0.8, 1.5, 1.25))},
 			rating:   RatingUnproven, rule: RuleAbsenceNotShown},
+		{name: "absence: case evidence with attribution certain", wording: noRisk,
+			findings: []LinkedFinding{caseEvidence(81, AttributionCertain, Moderate)},
+			rating:   RatingFalse, rule: RuleAbsenceAttributable, certainty: Moderate},
+		{name: "absence: case evidence with attribution unlikely", wording: noRisk,
+			findings: []LinkedFinding{caseEvidence(82, AttributionUnlikely, VeryLow)},
+			rating:   RatingUnproven, rule: RuleAbsenceNotShown},
 		{name: "absence: no data", wording: noRisk,
 			findings: []LinkedFinding{harmRate(79, High, EffectEstimate{})},
 			rating:   RatingUnproven, rule: RuleAbsenceNotShown},
@@ -306,13 +378,19 @@ func ratingCases() []ratingCase {
 			findings: []LinkedFinding{harmRate(80, High, EffectEstimate{Measure: MeasureProportion, Events: ip(0), Participants: ip(0)})},
 			rating:   RatingUnproven, rule: RuleAbsenceNotShown},
 
-		// absence with a bound
+		// frequency with a bound: at_most ("rarely", "almost painless") and at_least
 		{name: "bound: almost painless (1%), 0 of 1,082", wording: almostPainless,
 			findings: []LinkedFinding{harmRate(90, Moderate, rateOf(0, 1082))},
 			rating:   RatingAccurate, rule: RuleBoundWithin, explains: []string{"at most 1% (uncommon)", "0 of 1,082 [0% to 0.28%"}},
 		{name: "bound: rarely (0.1%), 0 of 1,082", wording: rarely,
 			findings: []LinkedFinding{harmRate(91, Moderate, rateOf(0, 1082))},
 			rating:   RatingUnproven, rule: RuleBoundStraddles, explains: []string{"at most 0.1% (rare)"}},
+		{name: "bound: rarely (0.1%), 0 of 10,000 is within it, not a contradicted point", wording: rarely,
+			findings: []LinkedFinding{harmRate(97, Moderate, rateOf(0, 10000))},
+			rating:   RatingAccurate, rule: RuleBoundWithin, explains: []string{"0 of 10,000 [0% to 0.03%"}},
+		{name: "bound: very rare (0.01%) against an interval reaching 0.03% is not shown", wording: veryRare,
+			findings: []LinkedFinding{harmRate(98, Moderate, rateOf(0, 10000))},
+			rating:   RatingUnproven, rule: RuleBoundStraddles, explains: []string{"at most 0.01% (very rare)"}},
 		{name: "bound: rarely, 17 of 77", wording: rarely,
 			findings: []LinkedFinding{harmRate(92, Low, galmes)},
 			rating:   RatingOverstated, rule: RuleBoundExceeded, explains: []string{"17 of 77, 22% [Wilson 95% CI 14% to 33%]"}},
@@ -324,35 +402,54 @@ func ratingCases() []ratingCase {
 			rating:   RatingUnproven, rule: RuleVeryLow},
 		{name: "bound: a ratio is no rate", wording: rarely,
 			findings: []LinkedFinding{finding(95, inactive, OutcomeHarm, High, effect(MeasureRiskRatio, 1.1, 0.8, 1.5, 1.25))},
-			rating:   RatingNotRated, rule: RuleBoundNoRate},
-		{name: "bound: a benefit finding is context", wording: rarely,
-			findings: []LinkedFinding{finding(96, none, OutcomeBenefit, High, galmes)},
-			rating:   RatingNotRated, rule: RuleNoMatchingFinding, verdictRules: []RatingRule{RuleContextOutcome}},
+			rating:   RatingNotRated, rule: RuleNoMatchingFinding, verdictRules: []RatingRule{RuleContextNotRate}},
+		{name: "bound: at least 10% of a harm, against 0 of 100, is contradicted", wording: atLeastTenth,
+			findings: []LinkedFinding{harmRate(96, Moderate, rateOf(0, 100))},
+			rating:   RatingFalse, rule: RuleBoundContradicted, explains: []string{"at least 10%"}},
+		{name: "bound: at least 10% of a harm, 17 of 77", wording: atLeastTenth,
+			findings: []LinkedFinding{harmRate(99, Moderate, galmes)},
+			rating:   RatingAccurate, rule: RuleBoundWithin},
+		{name: "bound: in most cases, an uncontrolled benefit rate", wording: mostCases,
+			findings: []LinkedFinding{finding(89, none, OutcomeBenefit, Moderate, p52)},
+			rating:   RatingOverstated, rule: RuleFrequencyUncontrolled},
+		{name: "bound: an upper bound of a rate where higher is better, exceeded", wording: bounded(BoundAtMost, 0.2, ClaimSafety),
+			findings: []LinkedFinding{directed(harmRate(88, Moderate, p52), HigherIsBetter)},
+			rating:   RatingFalse, rule: RuleBoundContradicted},
+		{name: "bound: a lower bound of a rate where higher is better, missed", wording: bounded(BoundAtLeast, 0.8, ClaimSafety),
+			findings: []LinkedFinding{directed(harmRate(87, Moderate, p52), HigherIsBetter)},
+			rating:   RatingOverstated, rule: RuleBoundExceeded},
 
-		// frequency
+		// frequency, point
 		{name: "frequency: no value", wording: wording(AssertFrequency, HedgeNone, nil, none),
-			findings: []LinkedFinding{finding(100, inactive, OutcomeBenefit, High, rd52)},
-			rating:   RatingUnproven, rule: RuleFrequencyNoValue},
+			findings: []LinkedFinding{harmRate(100, High, p52)},
+			rating:   RatingNotRated, rule: RuleNoClaimedValue, verdictRules: []RatingRule{RuleNoClaimedValue}},
 		{name: "frequency: a ratio is no rate", wording: in75,
 			findings: []LinkedFinding{finding(101, inactive, OutcomeBenefit, High, effect(MeasureRiskRatio, 1.4, 1.2, 1.6, 1.25))},
-			rating:   RatingNotRated, rule: RuleFrequencyNoRate},
+			rating:   RatingNotRated, rule: RuleNoMatchingFinding, verdictRules: []RatingRule{RuleContextNotRate}},
+		{name: "frequency: an arm's rate inside a comparative question is context", wording: in75,
+			findings: []LinkedFinding{finding(86, active, OutcomeBenefit, High, p52)},
+			rating:   RatingNotRated, rule: RuleNoMatchingFinding, verdictRules: []RatingRule{RuleContextNotRate},
+			explains: []string{"is not how often something happens with the therapy"}},
+		{name: "frequency: a risk difference is a contrast, not a rate", wording: in75,
+			findings: []LinkedFinding{finding(85, inactive, OutcomeBenefit, Moderate, rd52)},
+			rating:   RatingNotRated, rule: RuleNoMatchingFinding, verdictRules: []RatingRule{RuleContextNotRate}},
 		{name: "frequency: an incidence is no proportion", wording: in75,
 			findings: []LinkedFinding{harmRate(102, High, EffectEstimate{Measure: MeasureIncidence, Estimate: fp(0.5), CILow: fp(0.4), CIHigh: fp(0.6)})},
 			rating:   RatingNotRated, rule: RuleFrequencyNoRate},
-		{name: "frequency: very low", wording: in75, findings: []LinkedFinding{finding(103, inactive, OutcomeBenefit, VeryLow, rd52)},
+		{name: "frequency: very low", wording: in75, findings: []LinkedFinding{harmRate(103, VeryLow, p52)},
 			rating: RatingUnproven, rule: RuleVeryLow},
 		{name: "frequency: uncontrolled benefit rate, inside", wording: freq(0.5),
 			findings: []LinkedFinding{finding(104, none, OutcomeBenefit, High, p52)},
 			rating:   RatingOverstated, rule: RuleFrequencyUncontrolled, explains: []string{"improvement also happens without treatment"}},
-		{name: "frequency: benefit 75% against 52% [41%, 63%]", wording: in75,
-			findings: []LinkedFinding{finding(105, inactive, OutcomeBenefit, Moderate, rd52)},
+		{name: "frequency: a rate where higher is better, 75% against 52% [41%, 63%]", wording: in75,
+			findings: []LinkedFinding{directed(harmRate(105, Moderate, p52), HigherIsBetter)},
 			rating:   RatingOverstated, rule: RuleFrequencyFlattering,
-			explains: []string{"claimed 75% lies above risk difference 52% [95% CI 41% to 63%], on the side that flatters the therapy"}},
+			explains: []string{"claimed 75% lies above proportion 52% [95% CI 41% to 63%], on the side that flatters the therapy"}},
 		{name: "frequency: harm 75% against 52% [41%, 63%]", wording: in75,
 			findings: []LinkedFinding{harmRate(106, Moderate, p52)},
 			rating:   RatingFalse, rule: RuleFrequencyUnflattering},
-		{name: "frequency: benefit inside", wording: freq(0.5),
-			findings: []LinkedFinding{finding(107, inactive, OutcomeBenefit, Moderate, rd52)},
+		{name: "frequency: a rate where higher is better, inside", wording: freq(0.5),
+			findings: []LinkedFinding{directed(harmRate(107, Moderate, p52), HigherIsBetter)},
 			rating:   RatingAccurate, rule: RuleFrequencyInside},
 		{name: "frequency: harm inside", wording: freq(0.5),
 			findings: []LinkedFinding{harmRate(108, Moderate, p52)},
@@ -360,8 +457,8 @@ func ratingCases() []ratingCase {
 		{name: "frequency: at the CI's edge is inside", wording: freq(0.41),
 			findings: []LinkedFinding{harmRate(109, Moderate, p52)},
 			rating:   RatingAccurate, rule: RuleFrequencyInside},
-		{name: "frequency: benefit below", wording: freq(0.3),
-			findings: []LinkedFinding{finding(110, inactive, OutcomeBenefit, Moderate, rd52)},
+		{name: "frequency: a rate where higher is better, below", wording: freq(0.3),
+			findings: []LinkedFinding{directed(harmRate(110, Moderate, p52), HigherIsBetter)},
 			rating:   RatingFalse, rule: RuleFrequencyUnflattering},
 		{name: "frequency: harm below", wording: freq(0.3),
 			findings: []LinkedFinding{harmRate(111, Moderate, p52)},
@@ -378,6 +475,9 @@ func ratingCases() []ratingCase {
 		{name: "frequency: a refuting link caps accurate", wording: freq(0.5),
 			findings: []LinkedFinding{refuting(harmRate(115, Moderate, p52))},
 			rating:   RatingUnproven, rule: RuleStanceCapsAccurate},
+		{name: "frequency: case evidence says nothing of how often", wording: rarely,
+			findings: []LinkedFinding{caseEvidence(116, AttributionCertain, High)},
+			rating:   RatingNotRated, rule: RuleNoMatchingFinding, verdictRules: []RatingRule{RuleContextCase}},
 
 		// Combination of several findings.
 		{name: "combine: the highest certainty decides", wording: works,
@@ -627,8 +727,9 @@ func TestRateClaimRefusals(t *testing.T) {
 			in.Findings[0].Question.ComparatorKind = "sham"
 			in.Findings[0].Effect.Measure = "ratio"
 			in.Findings[0].Attribution = "likely"
+			in.Findings[0].Question.Direction = "up"
 		}), []string{"findings[0].stance", "findings[0].certainty", "findings[0].question.comparator_kind",
-			"findings[0].question.outcome_kind", "findings[0].measure", "findings[0].attribution"}},
+			"findings[0].question.outcome_kind", "findings[0].question.direction", "findings[0].measure", "findings[0].attribution"}},
 		{"override", bad(func(in *ClaimRatingInput) { in.Override = &RatingOverride{Rating: "true", Rationale: " "} }),
 			[]string{"override.rating", "override.rationale"}},
 	}
@@ -653,40 +754,56 @@ func TestCheckWording(t *testing.T) {
 	tests := []struct {
 		a       Assertion
 		claimed *float64
+		bound   ClaimedBound
 		comp    ComparatorKind
-		ok      bool
+		fields  []string // nil: valid
 	}{
-		{AssertFrequency, nil, "", true},
-		{AssertFrequency, fp(0), "", true},
-		{AssertFrequency, fp(0.75), ComparatorNone, true},
-		{AssertFrequency, fp(1), "", true},
-		{AssertFrequency, fp(75), "", false},
-		{AssertFrequency, fp(-0.1), "", false},
-		{AssertFrequency, fp(math.NaN()), "", false},
-		{AssertFrequency, fp(0.5), ComparatorActive, false},
-		{AssertAbsence, nil, "", true},
-		{AssertAbsence, fp(0.001), "", true},
-		{AssertAbsence, fp(0), "", false},
-		{AssertAbsence, fp(1), "", false},
-		{AssertAbsence, nil, ComparatorActive, true},
-		{AssertAbsence, fp(0.01), ComparatorActive, false},
-		{AssertEffect, nil, ComparatorActive, true},
-		{AssertEffect, fp(0.5), "", false},
-		{AssertOccurrence, nil, "", true},
-		{AssertOccurrence, fp(0.1), "", false},
-		{AssertOccurrence, nil, ComparatorInactive, false},
-		{AssertOther, nil, ComparatorActive, true},
-		{AssertOther, fp(0.2), "", false},
+		{AssertFrequency, nil, "", "", nil},
+		{AssertFrequency, fp(0), BoundPoint, "", nil},
+		{AssertFrequency, fp(0.75), BoundPoint, ComparatorNone, nil},
+		{AssertFrequency, fp(1), BoundAtLeast, "", nil},
+		{AssertFrequency, fp(0.001), BoundAtMost, "", nil},
+		{AssertFrequency, fp(0.75), "", "", []string{"claimed_bound"}},
+		{AssertFrequency, nil, BoundAtMost, "", []string{"claimed_value"}},
+		{AssertFrequency, fp(0.5), "about", "", []string{"claimed_bound"}},
+		{AssertFrequency, fp(75), BoundPoint, "", []string{"claimed_value"}},
+		{AssertFrequency, fp(-0.1), BoundPoint, "", []string{"claimed_value"}},
+		{AssertFrequency, fp(math.NaN()), BoundPoint, "", []string{"claimed_value"}},
+		{AssertFrequency, fp(0.5), BoundPoint, ComparatorActive, []string{"comparator_kind"}},
+		{AssertAbsence, nil, "", "", nil},
+		{AssertAbsence, fp(0.001), "", "", []string{"claimed_value"}},
+		{AssertAbsence, fp(0.001), BoundAtMost, "", []string{"claimed_bound", "claimed_value"}},
+		{AssertAbsence, nil, BoundAtMost, ComparatorActive, []string{"claimed_bound"}},
+		{AssertAbsence, nil, "", ComparatorActive, nil},
+		{AssertAbsence, fp(0.01), "", ComparatorActive, []string{"claimed_value"}},
+		{AssertEffect, nil, "", ComparatorActive, nil},
+		{AssertEffect, fp(0.5), "", "", []string{"claimed_value"}},
+		{AssertEffect, nil, BoundAtLeast, "", []string{"claimed_bound"}},
+		{AssertOccurrence, nil, "", "", nil},
+		{AssertOccurrence, fp(0.1), "", "", []string{"claimed_value"}},
+		{AssertOccurrence, nil, "", ComparatorInactive, []string{"comparator_kind"}},
+		{AssertOther, nil, "", ComparatorActive, nil},
+		{AssertOther, fp(0.2), "", "", []string{"claimed_value"}},
 	}
 	for _, tt := range tests {
-		err := CheckWording(ClaimWording{Assertion: tt.a, ClaimedValue: tt.claimed, Hedge: HedgeNone, ClaimType: ClaimSafety, Comparator: tt.comp})
+		err := CheckWording(ClaimWording{Assertion: tt.a, ClaimedValue: tt.claimed, Bound: tt.bound, Hedge: HedgeNone, ClaimType: ClaimSafety, Comparator: tt.comp})
+		var fields []string
 		var re *RuleError
-		if (err == nil) != tt.ok || (err != nil && (!errors.As(err, &re) || re.Code != CodeInvalidValue)) {
+		if err != nil {
+			if !errors.As(err, &re) || re.Code != CodeInvalidValue {
+				t.Errorf("CheckWording: %v, want a *RuleError invalid_value", err)
+				continue
+			}
+			for _, p := range re.Problems {
+				fields = append(fields, p.Field)
+			}
+		}
+		if !slices.Equal(fields, tt.fields) {
 			v := "null"
 			if tt.claimed != nil {
 				v = num(*tt.claimed)
 			}
-			t.Errorf("CheckWording(%s, %s, %q) = %v, want ok %v", tt.a, v, tt.comp, err, tt.ok)
+			t.Errorf("CheckWording(%s, %s, %q, %q) = problems on %v, want %v (%v)", tt.a, v, tt.bound, tt.comp, fields, tt.fields, err)
 		}
 	}
 }
@@ -700,8 +817,8 @@ func TestAbsoluteWording(t *testing.T) {
 		{wording(AssertAbsence, HedgeNone, nil, ComparatorNone), true},
 		{wording(AssertAbsence, HedgeMay, nil, ComparatorNone), false},
 		{wording(AssertAbsence, HedgeLikely, nil, ComparatorNone), false},
-		{wording(AssertAbsence, HedgeNone, fp(0.01), ComparatorNone), false}, // almost painless
-		{wording(AssertAbsence, HedgeNone, nil, ComparatorActive), false},    // no more than tablets
+		{bounded(BoundAtMost, 0.01, ClaimSafety), false},                  // almost painless
+		{wording(AssertAbsence, HedgeNone, nil, ComparatorActive), false}, // no more than tablets
 		{wording(AssertEffect, HedgeNone, nil, ComparatorNone), false},
 		{wording(AssertFrequency, HedgeNone, fp(0), ComparatorNone), false},
 	}

@@ -110,10 +110,64 @@ func (h Hedge) Validate() error { _, err := ParseHedge(string(h)); return err }
 // Scan reads a stored hedge (database/sql.Scanner).
 func (h *Hedge) Scan(src any) error { return scanWord(h, src, ParseHedge) }
 
+// ClaimedBound says how a frequency claim states its value: as a point
+// ("in 75% of cases"), an upper bound ("rarely": at most 1/1,000; "very
+// rare": at most 1/10,000; "almost painless") or a lower bound ("more than
+// half", "in most cases"). DESIGN "frequency".
+type ClaimedBound string
+
+// The claimed bounds.
+const (
+	BoundPoint   ClaimedBound = "point"    // the frequency is about v
+	BoundAtMost  ClaimedBound = "at_most"  // the frequency is at most b
+	BoundAtLeast ClaimedBound = "at_least" // the frequency is at least b
+)
+
+// ClaimedBounds returns the three bounds. Each call returns a new slice.
+func ClaimedBounds() []ClaimedBound { return []ClaimedBound{BoundPoint, BoundAtMost, BoundAtLeast} }
+
+// ParseClaimedBound accepts exactly the three bounds.
+func ParseClaimedBound(s string) (ClaimedBound, error) {
+	return parseWord("claimed bound", s, ClaimedBounds())
+}
+
+// Validate reports a value outside the vocabulary.
+func (b ClaimedBound) Validate() error { _, err := ParseClaimedBound(string(b)); return err }
+
+// Scan reads a stored claimed bound (database/sql.Scanner).
+func (b *ClaimedBound) Scan(src any) error { return scanWord(b, src, ParseClaimedBound) }
+
+// CertaintyBasis says what a claim's certainty is about: evidence, the
+// GRADE certainty of the evidence for an effect or a frequency; occurrence,
+// the certainty that a harm can occur at all, from case evidence judged for
+// attribution (DESIGN "Case evidence"), which says nothing about how often.
+type CertaintyBasis string
+
+// The certainty bases.
+const (
+	BasisEvidence   CertaintyBasis = "evidence"
+	BasisOccurrence CertaintyBasis = "occurrence"
+)
+
+// CertaintyBases returns the two bases. Each call returns a new slice.
+func CertaintyBases() []CertaintyBasis { return []CertaintyBasis{BasisEvidence, BasisOccurrence} }
+
+// ParseCertaintyBasis accepts exactly the two bases.
+func ParseCertaintyBasis(s string) (CertaintyBasis, error) {
+	return parseWord("certainty basis", s, CertaintyBases())
+}
+
+// Validate reports a value outside the vocabulary.
+func (b CertaintyBasis) Validate() error { _, err := ParseCertaintyBasis(string(b)); return err }
+
+// Scan reads a stored certainty basis (database/sql.Scanner).
+func (b *CertaintyBasis) Scan(src any) error { return scanWord(b, src, ParseCertaintyBasis) }
+
 // FrequencyBand is a verbal frequency of adverse-reaction labelling: the
 // CIOMS III/V bands that the EU SmPC guideline (rev. 2, 2009, section 4.8)
-// adopts. A hedged absence ("rarely", "very rare") states its band's upper
-// bound as its claimed_value (FrequencyBand.Bounds).
+// adopts. A hedged absence ("rarely", "very rare") is a frequency claim with
+// claimed_bound at_most and its band's upper bound as claimed_value
+// (FrequencyBand.Bounds).
 type FrequencyBand string
 
 // The frequency bands, most frequent first.
@@ -159,6 +213,9 @@ const (
 	RuleContextNeutral     RatingRule = "context_neutral"      // the link's stance is neutral: context
 	RuleContextComparator  RatingRule = "context_comparator"   // the finding's comparator is not the claim's: context
 	RuleContextOutcome     RatingRule = "context_outcome"      // a benefit finding for a harm-only assertion: context
+	RuleContextWithdrawn   RatingRule = "context_withdrawn"    // the finding's grade was withdrawn (its evidence retracted): context
+	RuleContextCase        RatingRule = "context_case"         // case evidence (can a harm occur) for an effect or frequency claim: context
+	RuleContextNotRate     RatingRule = "context_not_rate"     // a frequency claim and a finding that is not the rate of a question without comparator: context
 	RuleVeryLow            RatingRule = "very_low"             // very low certainty: unproven
 	RuleStanceCapsAccurate RatingRule = "stance_caps_accurate" // a refuting or mixed link never makes a claim accurate
 
@@ -184,24 +241,26 @@ const (
 	RuleOccurrenceAttributable RatingRule = "occurrence_attributable"   // an attributable event: accurate, frequency unknown
 	RuleOccurrenceNotAttrib    RatingRule = "occurrence_not_attributed" // no attributable event: unproven
 
-	// absence without a value
+	// literal absence ("no risk", "painless"; a bounded one is a frequency claim)
 	RuleAbsenceAttributable RatingRule = "absence_attributable" // an attributable event: false
 	RuleAbsenceZeroEvents   RatingRule = "absence_zero_events"  // 0 of n: unproven, with the exact upper bound
 	RuleAbsenceNotShown     RatingRule = "absence_not_shown"    // anything else: unproven
 
-	// absence with a claimed upper bound ("rarely", "almost painless")
-	RuleBoundNoRate    RatingRule = "bound_no_rate"   // no proportion or risk difference to compare: not rated
-	RuleBoundWithin    RatingRule = "bound_within"    // the whole CI is at or below the bound: accurate
-	RuleBoundExceeded  RatingRule = "bound_exceeded"  // the whole CI is above the bound: overstated
-	RuleBoundStraddles RatingRule = "bound_straddles" // the CI reaches above the bound: unproven
-
-	// frequency
-	RuleFrequencyNoValue      RatingRule = "frequency_no_value"     // no claimed_value: unproven
-	RuleFrequencyNoRate       RatingRule = "frequency_no_rate"      // no proportion or risk difference to compare: not rated
+	// frequency, any bound
+	RuleNoClaimedValue        RatingRule = "no_claimed_value"       // the claim states no value: not rated
+	RuleFrequencyNoRate       RatingRule = "frequency_no_rate"      // no proportion with an interval to compare: not rated
 	RuleFrequencyUncontrolled RatingRule = "frequency_uncontrolled" // a benefit rate without a comparator: overstated
+
+	// frequency, claimed_bound point ("in 75% of cases")
 	RuleFrequencyInside       RatingRule = "frequency_inside"       // inside the CI: accurate
 	RuleFrequencyFlattering   RatingRule = "frequency_flattering"   // outside, on the side that flatters the therapy: overstated
 	RuleFrequencyUnflattering RatingRule = "frequency_unflattering" // outside, on the other side: false
+
+	// frequency, claimed_bound at_most or at_least ("rarely", "in most cases")
+	RuleBoundWithin       RatingRule = "bound_within"       // the whole CI lies on the claimed side of the bound: accurate
+	RuleBoundExceeded     RatingRule = "bound_exceeded"     // the whole CI lies beyond it, on the side that flatters the therapy: overstated
+	RuleBoundContradicted RatingRule = "bound_contradicted" // the whole CI lies beyond it, on the other side: false
+	RuleBoundStraddles    RatingRule = "bound_straddles"    // the CI reaches across the bound: unproven
 )
 
 // RatingRules returns every rule id in the order of the rule table. Each
@@ -209,15 +268,16 @@ const (
 func RatingRules() []RatingRule {
 	return []RatingRule{
 		RuleEditorOverride, RuleNoGradedFinding, RuleAssertionOther, RuleNoMatchingFinding,
-		RuleContextUngraded, RuleContextNeutral, RuleContextComparator, RuleContextOutcome, RuleVeryLow, RuleStanceCapsAccurate,
+		RuleContextUngraded, RuleContextNeutral, RuleContextComparator, RuleContextOutcome, RuleContextWithdrawn,
+		RuleContextCase, RuleContextNotRate, RuleVeryLow, RuleStanceCapsAccurate,
 		RuleNoThreshold, RuleEffectNoEstimate, RuleEffectInvalid, RuleEffectUncontrolled, RuleEffectImportant,
 		RuleEffectWording, RuleEffectBelowThresh, RuleEffectNotShown, RuleEffectNotShownLow,
 		RuleNoMoreHarmShown, RuleNoMoreHarmWording, RuleNoMoreHarmSmall, RuleNoMoreHarmExcess, RuleNoMoreHarmUnclear,
 		RuleOccurrenceAttributable, RuleOccurrenceNotAttrib,
 		RuleAbsenceAttributable, RuleAbsenceZeroEvents, RuleAbsenceNotShown,
-		RuleBoundNoRate, RuleBoundWithin, RuleBoundExceeded, RuleBoundStraddles,
-		RuleFrequencyNoValue, RuleFrequencyNoRate, RuleFrequencyUncontrolled, RuleFrequencyInside,
-		RuleFrequencyFlattering, RuleFrequencyUnflattering,
+		RuleNoClaimedValue, RuleFrequencyNoRate, RuleFrequencyUncontrolled,
+		RuleFrequencyInside, RuleFrequencyFlattering, RuleFrequencyUnflattering,
+		RuleBoundWithin, RuleBoundExceeded, RuleBoundContradicted, RuleBoundStraddles,
 	}
 }
 

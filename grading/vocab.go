@@ -369,6 +369,48 @@ func (k OutcomeKind) Validate() error { _, err := ParseOutcomeKind(string(k)); r
 // Scan reads a stored outcome kind (database/sql.Scanner).
 func (k *OutcomeKind) Scan(src any) error { return scanWord(k, src, ParseOutcomeKind) }
 
+// Direction says which way a question's outcome scale improves: pain
+// intensity, adverse events and time to relief are lower_is_better; the
+// proportion of patients with relief is higher_is_better. A comparative
+// estimate is stored as its source reports it (intervention minus, or over,
+// comparator, in the outcome's own units); the direction is what tells
+// whether it favours the intervention (GRADE handbook 5.2.4 on direction in
+// summary-of-findings tables; Cochrane Handbook 6.4, 14.1.6: "higher" and
+// "lower" in the outcome's own direction).
+type Direction string
+
+// The directions.
+const (
+	HigherIsBetter Direction = "higher_is_better"
+	LowerIsBetter  Direction = "lower_is_better"
+)
+
+// Directions returns the two directions. Each call returns a new slice.
+func Directions() []Direction { return []Direction{HigherIsBetter, LowerIsBetter} }
+
+// ParseDirection accepts exactly the two directions.
+func ParseDirection(s string) (Direction, error) { return parseWord("direction", s, Directions()) }
+
+// Validate reports a value outside the vocabulary.
+func (d Direction) Validate() error { _, err := ParseDirection(string(d)); return err }
+
+// Scan reads a stored direction (database/sql.Scanner).
+func (d *Direction) Scan(src any) error { return scanWord(d, src, ParseDirection) }
+
+// UsualDirection is the direction most outcomes of a kind have: a harm is
+// counted as events, so fewer is better; a benefit counted as improvement,
+// so more is better. It is the direction that questions stored before
+// directions existed were read in (their estimates were entered that way),
+// and what the fingerprint of a grade leaves out (Body.Fingerprint), never
+// a default for a new question: a benefit measured as pain intensity is
+// lower_is_better.
+func UsualDirection(k OutcomeKind) Direction {
+	if k == OutcomeHarm {
+		return LowerIsBetter
+	}
+	return HigherIsBetter
+}
+
 // EffectMeasure is the measure of a finding's effect estimate.
 type EffectMeasure string
 

@@ -23,23 +23,27 @@ type claimResponse struct {
 	Summary   string            `json:"summary" example:"Mesotherapy injections are almost painless"`
 	ClaimType grading.ClaimType `json:"claim_type" example:"safety"`
 	// What the wording asserts, which the rating rules read (docs/ratings.md).
-	Assertion grading.Assertion `json:"assertion" example:"absence"`
-	// The number the claim states: a proportion for a frequency (0.75 for "75% of cases"), the implied upper bound of a bounded absence ("almost painless"), else null.
-	ClaimedValue *float64      `json:"claimed_value" extensions:"x-nullable" example:"0.1"`
-	Hedge        grading.Hedge `json:"hedge" example:"none"`
+	Assertion grading.Assertion `json:"assertion" example:"frequency"`
+	// The number a frequency claim states, a proportion: 0.75 for "in 75% of cases", 0.001 for "rarely" (the top of the SmPC band rare); null for every other claim.
+	ClaimedValue *float64 `json:"claimed_value" extensions:"x-nullable" example:"0.01"`
+	// How claimed_value is stated: point ("in 75% of cases"), at_most ("rarely", "almost painless"), at_least ("in most cases"); null without a value.
+	ClaimedBound *grading.ClaimedBound `json:"claimed_bound" extensions:"x-nullable" example:"at_most"`
+	Hedge        grading.Hedge         `json:"hedge" example:"none"`
 	// Whether the wording is true to the graded findings it links: accurate, overstated, unproven, false, or not_rated. The rules, with a worked example per row, are in docs/ratings.md (https://github.com/claimgrade/claimgrade/blob/main/docs/ratings.md).
 	Rating grading.Rating `json:"rating" example:"unproven"`
 	// rule: computed by the rules; editor: an editor's override (rating_override in the detail).
 	RatingSource grading.RatingSource `json:"rating_source" example:"rule"`
 	// The certainty of the finding the rating rests on; null when the rules rate nothing.
-	Certainty       *grading.Certainty `json:"certainty" extensions:"x-nullable" example:"low"`
-	Flags           []grading.Flag     `json:"flags" example:"unsupported,low_certainty"`
-	SupportCount    int                `json:"support_count" example:"1"`
-	RefuteCount     int                `json:"refute_count" example:"0"`
-	AppearanceCount int                `json:"appearance_count" example:"1"`
-	Version         int64              `json:"version" example:"3"`
-	CreatedAt       time.Time          `json:"created_at"`
-	UpdatedAt       time.Time          `json:"updated_at"`
+	Certainty *grading.Certainty `json:"certainty" extensions:"x-nullable" example:"low"`
+	// What certainty is about: evidence (the GRADE certainty of the evidence for the effect or frequency) or occurrence (case evidence that the harm can occur at all, which says nothing of how often); null with certainty.
+	CertaintyBasis  *grading.CertaintyBasis `json:"certainty_basis" extensions:"x-nullable" example:"evidence"`
+	Flags           []grading.Flag          `json:"flags" example:"unsupported,low_certainty"`
+	SupportCount    int                     `json:"support_count" example:"1"`
+	RefuteCount     int                     `json:"refute_count" example:"0"`
+	AppearanceCount int                     `json:"appearance_count" example:"1"`
+	Version         int64                   `json:"version" example:"3"`
+	CreatedAt       time.Time               `json:"created_at"`
+	UpdatedAt       time.Time               `json:"updated_at"`
 } //	@name	Claim
 
 type ratingOverrideResponse struct {
@@ -53,8 +57,10 @@ type ratingOverrideResponse struct {
 
 type claimDetailResponse struct {
 	claimResponse
-	// The rule and the findings behind the rating, in words.
+	// The rule and the findings behind the rating, in English words (engine text, for reviewers).
 	RatingExplanation string `json:"rating_explanation" example:"unproven (absence_zero_events) on finding 3 ..."`
+	// The id of the rule that decided the rating (a row of docs/ratings.md): e.g. effect_below_threshold, no_graded_finding, editor_override.
+	RatingReason grading.RatingRule `json:"rating_reason" example:"bound_within"`
 	// The editor's override, null while the rules decide.
 	RatingOverride *ratingOverrideResponse `json:"rating_override" extensions:"x-nullable"`
 	// Where the claim appears, each with its source.
@@ -79,8 +85,10 @@ type createClaimRequest struct {
 	ClaimType grading.ClaimType `json:"claim_type" example:"safety"`
 	// Default other (nothing the rules check).
 	Assertion grading.Assertion `json:"assertion,omitempty" example:"absence"`
-	// frequency: a proportion in [0, 1] or null; absence: an upper bound in (0, 1) for a bounded absence, null for a literal one; others: null.
-	ClaimedValue *float64 `json:"claimed_value,omitempty" example:"0.1"`
+	// frequency only: a proportion in [0, 1], with claimed_bound; null otherwise. A bounded absence ("rarely": 0.001, "almost painless") is a frequency with claimed_bound at_most; a literal absence ("no risk") states none.
+	ClaimedValue *float64 `json:"claimed_value,omitempty" example:"0.01"`
+	// Required with claimed_value: point, at_most or at_least.
+	ClaimedBound *grading.ClaimedBound `json:"claimed_bound,omitempty" example:"at_most"`
 	// Default none.
 	Hedge grading.Hedge `json:"hedge,omitempty" example:"none"`
 } //	@name	ClaimCreate
@@ -95,13 +103,15 @@ type patchClaimRequest struct {
 	Assertion *grading.Assertion `json:"assertion,omitempty"`
 	// null clears it.
 	ClaimedValue Nullable[float64] `json:"claimed_value,omitempty" swaggertype:"number" extensions:"x-nullable"`
-	Hedge        *grading.Hedge    `json:"hedge,omitempty"`
+	// null clears it (with claimed_value).
+	ClaimedBound Nullable[grading.ClaimedBound] `json:"claimed_bound,omitempty" swaggertype:"string" enums:"point,at_most,at_least" extensions:"x-nullable"`
+	Hedge        *grading.Hedge                 `json:"hedge,omitempty"`
 } //	@name	ClaimPatch
 
 func toClaimResponse(c models.Claim) claimResponse {
 	r := claimResponse{ID: c.ID, Therapy: c.Therapy.Slug, Text: c.Text, Language: c.Language, TextEn: c.TextEn,
-		Summary: c.Summary, ClaimType: c.ClaimType, Assertion: c.Assertion, ClaimedValue: c.ClaimedValue, Hedge: c.Hedge,
-		Rating: c.Rating, RatingSource: c.RatingSource, Certainty: c.Certainty,
+		Summary: c.Summary, ClaimType: c.ClaimType, Assertion: c.Assertion, ClaimedValue: c.ClaimedValue, ClaimedBound: c.ClaimedBound,
+		Hedge: c.Hedge, Rating: c.Rating, RatingSource: c.RatingSource, Certainty: c.Certainty, CertaintyBasis: c.CertaintyBasis,
 		Flags: make([]grading.Flag, 0, len(c.Flags)), SupportCount: c.SupportCount, RefuteCount: c.RefuteCount,
 		AppearanceCount: c.AppearanceCount, Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 	for _, f := range c.Flags {
@@ -130,6 +140,7 @@ func toRatingOverride(c models.Claim) *ratingOverrideResponse {
 
 func toClaimDetail(d store.ClaimDetail) claimDetailResponse {
 	r := claimDetailResponse{claimResponse: toClaimResponse(d.Claim), RatingExplanation: d.Claim.RatingExplanation,
+		RatingReason:   grading.RatingRule(d.Claim.RatingReason),
 		RatingOverride: toRatingOverride(d.Claim), Appearances: make([]appearanceResponse, len(d.Appearances)),
 		Findings: make([]claimFindingResponse, len(d.Findings))}
 	for i, cf := range d.Findings {
@@ -264,7 +275,7 @@ func (h *Handler) CreateClaim(c *gin.Context) {
 	}
 	cl, err := h.storeFor(c).CreateClaim(c.Request.Context(), actor(c), store.ClaimInput{Therapy: req.Therapy, Text: req.Text,
 		Language: req.Language, TextEn: req.TextEn, Summary: req.Summary, ClaimType: req.ClaimType, Assertion: req.Assertion,
-		ClaimedValue: req.ClaimedValue, Hedge: req.Hedge})
+		ClaimedValue: req.ClaimedValue, ClaimedBound: req.ClaimedBound, Hedge: req.Hedge})
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -318,7 +329,8 @@ func (h *Handler) PatchClaim(c *gin.Context) {
 	}
 	cl, err := h.storeFor(c).UpdateClaim(c.Request.Context(), actor(c), id, version, store.ClaimPatch{Therapy: req.Therapy, Text: req.Text,
 		Language: req.Language, TextEn: req.TextEn, Summary: req.Summary, ClaimType: req.ClaimType, Assertion: req.Assertion,
-		ClaimedValue: store.Nullable[float64](req.ClaimedValue), Hedge: req.Hedge})
+		ClaimedValue: store.Nullable[float64](req.ClaimedValue), ClaimedBound: store.Nullable[grading.ClaimedBound](req.ClaimedBound),
+		Hedge: req.Hedge})
 	if err != nil {
 		writeError(c, h.log, err)
 		return

@@ -26,9 +26,13 @@ type questionResponse struct {
 	Outcome     string              `json:"outcome" example:"pain on a 0-10 visual analogue scale"`
 	Timepoint   string              `json:"timepoint" example:"6 months"`
 	OutcomeKind grading.OutcomeKind `json:"outcome_kind" example:"benefit"`
-	Version     int64               `json:"version" example:"1"`
-	CreatedAt   time.Time           `json:"created_at"`
-	UpdatedAt   time.Time           `json:"updated_at"`
+	// Which way the outcome's scale improves: an estimate is stored as its
+	// source reports it (intervention minus, or over, comparator) and read
+	// in this direction. Pain intensity is lower_is_better.
+	Direction grading.Direction `json:"direction" example:"lower_is_better"`
+	Version   int64             `json:"version" example:"1"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
 } //	@name	Question
 
 type questionList struct {
@@ -47,6 +51,10 @@ type createQuestionRequest struct {
 	Outcome        string                 `json:"outcome" example:"pain on a 0-10 visual analogue scale"`
 	Timepoint      string                 `json:"timepoint" example:"6 months"`
 	OutcomeKind    grading.OutcomeKind    `json:"outcome_kind" example:"benefit"`
+	// Which way the outcome's scale improves; required, never defaulted
+	// (pain intensity and adverse events: lower_is_better; a rate of
+	// responders: higher_is_better).
+	Direction grading.Direction `json:"direction" example:"lower_is_better"`
 } //	@name	QuestionCreate
 
 type patchQuestionRequest struct {
@@ -59,12 +67,13 @@ type patchQuestionRequest struct {
 	Outcome        *string                 `json:"outcome,omitempty"`
 	Timepoint      *string                 `json:"timepoint,omitempty"`
 	OutcomeKind    *grading.OutcomeKind    `json:"outcome_kind,omitempty"`
+	Direction      *grading.Direction      `json:"direction,omitempty"`
 } //	@name	QuestionPatch
 
 func toQuestionResponse(q models.Question) questionResponse {
 	return questionResponse{ID: q.ID, Therapy: q.Therapy.Slug, Population: q.Population, Intervention: q.Intervention,
 		Comparator: q.Comparator, ComparatorKind: q.ComparatorKind, Outcome: q.Outcome, Timepoint: q.Timepoint,
-		OutcomeKind: q.OutcomeKind, Version: q.Version, CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt}
+		OutcomeKind: q.OutcomeKind, Direction: q.Direction, Version: q.Version, CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt}
 }
 
 // ListQuestions lists questions.
@@ -172,7 +181,7 @@ func (h *Handler) CreateQuestion(c *gin.Context) {
 	}
 	q, err := h.storeFor(c).CreateQuestion(c.Request.Context(), actor(c), store.QuestionInput{Therapy: req.Therapy, Population: req.Population,
 		Intervention: req.Intervention, Comparator: req.Comparator, ComparatorKind: req.ComparatorKind, Outcome: req.Outcome,
-		Timepoint: req.Timepoint, OutcomeKind: req.OutcomeKind})
+		Timepoint: req.Timepoint, OutcomeKind: req.OutcomeKind, Direction: req.Direction})
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -184,7 +193,7 @@ func (h *Handler) CreateQuestion(c *gin.Context) {
 // PatchQuestion changes a question.
 //
 //	@Summary		Change a question
-//	@Description	A change of the PICO, timepoint or outcome kind changes the ETag of every finding that answers the question. A change that would leave a finding's attribution on something other than a harm without comparator is a 422.
+//	@Description	A change of the PICO, timepoint, outcome kind or direction changes the ETag of every finding that answers the question. A change that would leave a finding's attribution on something other than a harm without comparator is a 422.
 //	@ID				patchQuestion
 //	@Tags			questions
 //	@Accept			json
@@ -221,7 +230,8 @@ func (h *Handler) PatchQuestion(c *gin.Context) {
 	}
 	q, err := h.storeFor(c).UpdateQuestion(c.Request.Context(), actor(c), id, version, store.QuestionPatch{Therapy: req.Therapy,
 		Population: req.Population, Intervention: req.Intervention, Comparator: store.Nullable[string](req.Comparator),
-		ComparatorKind: req.ComparatorKind, Outcome: req.Outcome, Timepoint: req.Timepoint, OutcomeKind: req.OutcomeKind})
+		ComparatorKind: req.ComparatorKind, Outcome: req.Outcome, Timepoint: req.Timepoint, OutcomeKind: req.OutcomeKind,
+		Direction: req.Direction})
 	if err != nil {
 		writeError(c, h.log, err)
 		return

@@ -36,7 +36,7 @@ func TestFirstSubmissionsMigration(t *testing.T) {
 		}
 		r1, r2 := actor("rev-a"), actor("rev-b")
 		q, err := st.CreateQuestion(ctx, sys, store.QuestionInput{Therapy: "mesotherapy", Population: "adults", Intervention: "mesotherapy",
-			ComparatorKind: grading.ComparatorInactive, Comparator: ptr("placebo"), Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit})
+			ComparatorKind: grading.ComparatorInactive, Comparator: ptr("placebo"), Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit, Direction: grading.HigherIsBetter})
 		if err != nil {
 			t.Fatal(err)
 		}

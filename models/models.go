@@ -99,26 +99,35 @@ type TherapyAlias struct {
 // Certainty, the counts and EvidenceRevision are derived by the store in
 // the transaction of every change that affects them.
 type Claim struct {
-	ID                int64                `gorm:"primaryKey" json:"id"`
-	TherapyID         int64                `json:"therapy_id"`
-	Therapy           Therapy              `json:"-"`
-	Text              string               `json:"text"`
-	Language          string               `json:"language"`
-	TextEn            *string              `json:"text_en"`
-	Summary           string               `json:"summary"`
-	ClaimType         grading.ClaimType    `json:"claim_type"`
-	Assertion         grading.Assertion    `json:"assertion"`
-	ClaimedValue      *float64             `json:"claimed_value"`
-	Hedge             grading.Hedge        `json:"hedge"`
-	SearchText        string               `json:"-"`
-	Rating            grading.Rating       `json:"rating"`
-	RatingSource      grading.RatingSource `json:"rating_source"`
-	RatingExplanation string               `json:"rating_explanation"`
-	RatedAt           *time.Time           `json:"rated_at"`
-	Certainty         *grading.Certainty   `json:"certainty"`
-	SupportCount      int                  `json:"support_count"`
-	RefuteCount       int                  `json:"refute_count"`
-	AppearanceCount   int                  `json:"appearance_count"`
+	ID                int64                 `gorm:"primaryKey" json:"id"`
+	TherapyID         int64                 `json:"therapy_id"`
+	Therapy           Therapy               `json:"-"`
+	Text              string                `json:"text"`
+	Language          string                `json:"language"`
+	TextEn            *string               `json:"text_en"`
+	Summary           string                `json:"summary"`
+	ClaimType         grading.ClaimType     `json:"claim_type"`
+	Assertion         grading.Assertion     `json:"assertion"`
+	ClaimedValue      *float64              `json:"claimed_value"`
+	ClaimedBound      *grading.ClaimedBound `json:"claimed_bound"`
+	Hedge             grading.Hedge         `json:"hedge"`
+	SearchText        string                `json:"-"`
+	Rating            grading.Rating        `json:"rating"`
+	RatingSource      grading.RatingSource  `json:"rating_source"`
+	RatingExplanation string                `json:"rating_explanation"`
+	// RatingReason is the id of the rule that decided the rating
+	// (grading.RatingRule), and RatingFacts the numbers and words it rests
+	// on (grading.VerdictFacts as JSON, read with grading.ParseVerdictFacts).
+	RatingReason string             `json:"rating_reason"`
+	RatingFacts  *string            `json:"-"`
+	RatedAt      *time.Time         `json:"rated_at"`
+	Certainty    *grading.Certainty `json:"certainty"`
+	// CertaintyBasis says what Certainty is about: evidence, or occurrence
+	// (case evidence that a harm can occur); nil with Certainty.
+	CertaintyBasis  *grading.CertaintyBasis `json:"certainty_basis"`
+	SupportCount    int                     `json:"support_count"`
+	RefuteCount     int                     `json:"refute_count"`
+	AppearanceCount int                     `json:"appearance_count"`
 	// An editor's override of the rating (nil: the rules decide), with its
 	// rationale, author and time, and OverrideBasis, the fingerprint of the
 	// evidence it was set against: once EvidenceBasis differs, it is stale.

@@ -36,6 +36,7 @@ type Question struct {
 	Outcome        string
 	Timepoint      string
 	OutcomeKind    grading.OutcomeKind
+	Direction      grading.Direction
 	Version        int64
 	CreatedAt      time.Time
 	UpdatedAt      time.Time

@@ -18,6 +18,7 @@ type QuestionSnapshot struct {
 	Outcome        string                 `json:"outcome"`
 	Timepoint      string                 `json:"timepoint"`
 	OutcomeKind    grading.OutcomeKind    `json:"outcome_kind"`
+	Direction      grading.Direction      `json:"direction"`
 	Version        int64                  `json:"version"`
 	CreatedAt      time.Time              `json:"created_at"`
 	UpdatedAt      time.Time              `json:"updated_at"`
@@ -27,7 +28,7 @@ type QuestionSnapshot struct {
 func SnapshotOfQuestion(q Question) QuestionSnapshot {
 	return QuestionSnapshot{ID: q.ID, Therapy: q.Therapy.Slug, Population: q.Population, Intervention: q.Intervention,
 		Comparator: q.Comparator, ComparatorKind: q.ComparatorKind, Outcome: q.Outcome, Timepoint: q.Timepoint,
-		OutcomeKind: q.OutcomeKind, Version: q.Version, CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt}
+		OutcomeKind: q.OutcomeKind, Direction: q.Direction, Version: q.Version, CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt}
 }
 
 // FindingSourceSnapshot has the shape of the API's FindingSource.

@@ -14,26 +14,28 @@ import (
 
 // ClaimSnapshot has the shape of the API's Claim.
 type ClaimSnapshot struct {
-	ID              int64                `json:"id"`
-	Therapy         string               `json:"therapy"`
-	Text            string               `json:"text"`
-	Language        string               `json:"language"`
-	TextEn          *string              `json:"text_en"`
-	Summary         string               `json:"summary"`
-	ClaimType       grading.ClaimType    `json:"claim_type"`
-	Assertion       grading.Assertion    `json:"assertion"`
-	ClaimedValue    *float64             `json:"claimed_value"`
-	Hedge           grading.Hedge        `json:"hedge"`
-	Rating          grading.Rating       `json:"rating"`
-	RatingSource    grading.RatingSource `json:"rating_source"`
-	Certainty       *grading.Certainty   `json:"certainty"`
-	Flags           []grading.Flag       `json:"flags"`
-	SupportCount    int                  `json:"support_count"`
-	RefuteCount     int                  `json:"refute_count"`
-	AppearanceCount int                  `json:"appearance_count"`
-	Version         int64                `json:"version"`
-	CreatedAt       time.Time            `json:"created_at"`
-	UpdatedAt       time.Time            `json:"updated_at"`
+	ID              int64                   `json:"id"`
+	Therapy         string                  `json:"therapy"`
+	Text            string                  `json:"text"`
+	Language        string                  `json:"language"`
+	TextEn          *string                 `json:"text_en"`
+	Summary         string                  `json:"summary"`
+	ClaimType       grading.ClaimType       `json:"claim_type"`
+	Assertion       grading.Assertion       `json:"assertion"`
+	ClaimedValue    *float64                `json:"claimed_value"`
+	ClaimedBound    *grading.ClaimedBound   `json:"claimed_bound"`
+	Hedge           grading.Hedge           `json:"hedge"`
+	Rating          grading.Rating          `json:"rating"`
+	RatingSource    grading.RatingSource    `json:"rating_source"`
+	Certainty       *grading.Certainty      `json:"certainty"`
+	CertaintyBasis  *grading.CertaintyBasis `json:"certainty_basis"`
+	Flags           []grading.Flag          `json:"flags"`
+	SupportCount    int                     `json:"support_count"`
+	RefuteCount     int                     `json:"refute_count"`
+	AppearanceCount int                     `json:"appearance_count"`
+	Version         int64                   `json:"version"`
+	CreatedAt       time.Time               `json:"created_at"`
+	UpdatedAt       time.Time               `json:"updated_at"`
 }
 
 // SnapshotOfClaim is c as the API shows it, with its therapy's slug and its
@@ -45,8 +47,8 @@ func SnapshotOfClaim(c Claim, therapySlug string, flags []grading.Flag) ClaimSna
 	}
 	slices.Sort(f)
 	return ClaimSnapshot{ID: c.ID, Therapy: therapySlug, Text: c.Text, Language: c.Language, TextEn: c.TextEn,
-		Summary: c.Summary, ClaimType: c.ClaimType, Assertion: c.Assertion, ClaimedValue: c.ClaimedValue, Hedge: c.Hedge,
-		Rating: c.Rating, RatingSource: c.RatingSource, Certainty: c.Certainty,
+		Summary: c.Summary, ClaimType: c.ClaimType, Assertion: c.Assertion, ClaimedValue: c.ClaimedValue, ClaimedBound: c.ClaimedBound,
+		Hedge: c.Hedge, Rating: c.Rating, RatingSource: c.RatingSource, Certainty: c.Certainty, CertaintyBasis: c.CertaintyBasis,
 		Flags: f, SupportCount: c.SupportCount, RefuteCount: c.RefuteCount, AppearanceCount: c.AppearanceCount,
 		Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }

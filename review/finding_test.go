@@ -18,7 +18,7 @@ func (f *reviewFixture) finding() int64 {
 	comparator := "placebo"
 	q, err := f.st.CreateQuestion(f.ctx, f.sys, store.QuestionInput{Therapy: "mesotherapy", Population: "adults with back pain",
 		Intervention: "mesotherapy", Comparator: &comparator, ComparatorKind: grading.ComparatorInactive, Outcome: "pain",
-		Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit})
+		Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit, Direction: grading.HigherIsBetter})
 	if err != nil {
 		f.t.Fatalf("CreateQuestion: %v", err)
 	}

@@ -86,7 +86,7 @@ func linkFindings(tb testing.TB, st *store.Store, claim int64, k int) {
 	sys := store.System("bench")
 	q, err := st.CreateQuestion(ctx, sys, store.QuestionInput{Therapy: "mesotherapy", Population: "adults with low back pain",
 		Intervention: "mesotherapy", Comparator: catalogStr("placebo"), ComparatorKind: grading.ComparatorInactive,
-		Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit})
+		Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit, Direction: grading.HigherIsBetter})
 	if err != nil {
 		tb.Fatal(err)
 	}

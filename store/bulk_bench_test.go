@@ -22,7 +22,7 @@ import (
 // article and links two findings.
 func syntheticNDJSON(n int) []byte {
 	var b bytes.Buffer
-	b.WriteString(`{"type":"header","format":"claimgrade-ndjson","version":1}` + "\n")
+	b.WriteString(`{"type":"header","format":"claimgrade-ndjson","version":2}` + "\n")
 	b.WriteString(`{"type":"therapy","data":{"slug":"mesotherapy","name":"Mesotherapy","description":"","aliases":[],"created_at":"2026-01-01T00:00:00Z"}}` + "\n")
 	nsrc, nq, nart := max(2, n/10), max(1, n/20), max(1, n/50)
 	for i := 1; i <= nsrc; i++ {
@@ -36,7 +36,7 @@ func syntheticNDJSON(n int) []byte {
 		fmt.Fprintf(&b, `{"type":"source","data":{"id":%d,"kind":"web_article","title":"Article %d","authors":null,"year":null,"container":null,"doi":null,"pmid":null,"url":"https://example.com/a/%d","language":"en","included_design":null,"includes":[],"retracted":false,"retraction_note":null,"created_at":"2026-01-01T00:00:00Z"}}`+"\n", nsrc+i, i, i)
 	}
 	for i := 1; i <= nq; i++ {
-		fmt.Fprintf(&b, `{"type":"question","data":{"id":%d,"therapy":"mesotherapy","population":"adults with low back pain %d","intervention":"mesotherapy","comparator":"sham","comparator_kind":"inactive","outcome":"pain %d","timepoint":"4 weeks","outcome_kind":"benefit","created_at":"2026-01-01T00:00:00Z"}}`+"\n", i, i, i)
+		fmt.Fprintf(&b, `{"type":"question","data":{"id":%d,"therapy":"mesotherapy","population":"adults with low back pain %d","intervention":"mesotherapy","comparator":"sham","comparator_kind":"inactive","outcome":"pain %d","timepoint":"4 weeks","outcome_kind":"benefit","direction":"lower_is_better","created_at":"2026-01-01T00:00:00Z"}}`+"\n", i, i, i)
 	}
 	for i := 1; i <= nq; i++ {
 		s1, s2 := 1+(2*i)%nsrc, 1+(2*i+1)%nsrc
@@ -51,7 +51,7 @@ func syntheticNDJSON(n int) []byte {
 		if f2 != 0 {
 			links += fmt.Sprintf(`,{"finding":%d,"stance":"neutral","note":null}`, f2)
 		}
-		fmt.Fprintf(&b, `{"type":"claim","data":{"id":%d,"therapy":"mesotherapy","text":"Mesotherapy relieves back pain, claim %d.","language":"en","text_en":null,"summary":"Mesotherapy relieves back pain","claim_type":"efficacy","assertion":"effect","claimed_value":null,"hedge":"none","created_at":"2026-01-01T00:00:00Z","override":null,"appearances":[{"source":%d,"excerpt":"relieves back pain","locator":"para %d","note":null,"url":null,"retrieved_at":null}],"findings":[%s],"derived":{}}}`+"\n",
+		fmt.Fprintf(&b, `{"type":"claim","data":{"id":%d,"therapy":"mesotherapy","text":"Mesotherapy relieves back pain, claim %d.","language":"en","text_en":null,"summary":"Mesotherapy relieves back pain","claim_type":"efficacy","assertion":"effect","claimed_value":null,"claimed_bound":null,"hedge":"none","created_at":"2026-01-01T00:00:00Z","override":null,"appearances":[{"source":%d,"excerpt":"relieves back pain","locator":"para %d","note":null,"url":null,"retrieved_at":null}],"findings":[%s],"derived":{}}}`+"\n",
 			i, i, nsrc+1+i%nart, i, links)
 	}
 	fmt.Fprintf(&b, `{"type":"end","counts":{"therapies":1,"sources":%d,"questions":%d,"findings":%d,"claims":%d}}`+"\n", nsrc+nart, nq, nq, n)

@@ -167,7 +167,7 @@ func (x *exporter) questions() error {
 		for _, q := range rows {
 			out := bulk.Question{ID: q.ID, Therapy: q.Therapy.Slug, Population: q.Population, Intervention: q.Intervention,
 				Comparator: q.Comparator, ComparatorKind: q.ComparatorKind, Outcome: q.Outcome, Timepoint: q.Timepoint,
-				OutcomeKind: q.OutcomeKind, CreatedAt: utc(q.CreatedAt)}
+				OutcomeKind: q.OutcomeKind, Direction: q.Direction, CreatedAt: utc(q.CreatedAt)}
 			if err := x.line(bulk.TypeQuestion, out); err != nil {
 				return err
 			}
@@ -334,10 +334,11 @@ func (x *exporter) claims() error {
 		byFlag := groupBy(flags, func(r models.ClaimFlag) int64 { return r.ClaimID })
 		for _, c := range rows {
 			out := bulk.Claim{ID: c.ID, Therapy: slugs[c.TherapyID], Text: c.Text, Language: c.Language, TextEn: c.TextEn, Summary: c.Summary,
-				ClaimType: c.ClaimType, Assertion: c.Assertion, ClaimedValue: c.ClaimedValue, Hedge: c.Hedge, CreatedAt: utc(c.CreatedAt),
+				ClaimType: c.ClaimType, Assertion: c.Assertion, ClaimedValue: c.ClaimedValue, ClaimedBound: c.ClaimedBound, Hedge: c.Hedge,
+				CreatedAt:   utc(c.CreatedAt),
 				Appearances: []bulk.Appearance{}, Findings: []bulk.ClaimFinding{},
 				Derived: bulk.ClaimDerived{Rating: c.Rating, RatingSource: c.RatingSource, RatingExplanation: c.RatingExplanation,
-					Certainty: c.Certainty, Flags: []grading.Flag{}, SupportCount: c.SupportCount, RefuteCount: c.RefuteCount,
+					RatingReason: grading.RatingRule(c.RatingReason), Certainty: c.Certainty, CertaintyBasis: c.CertaintyBasis, Flags: []grading.Flag{}, SupportCount: c.SupportCount, RefuteCount: c.RefuteCount,
 					AppearanceCount: c.AppearanceCount}}
 			if c.OverrideRating != nil {
 				o := &bulk.Override{Rating: *c.OverrideRating, Rationale: deref(c.OverrideRationale), DecidedBy: deref(c.OverrideBy),

@@ -370,6 +370,9 @@ func parseImport(r io.ReadSeeker) (*importFile, error) {
 				p.add(n, "type", "the first line must be the header %s", headerExample)
 			case h.Format != bulk.Format:
 				p.add(n, "format", "must be %q", bulk.Format)
+			case h.Version == 1:
+				p.add(n, "version", "version 1 is not supported: it predates questions' direction and frequency claims' claimed_bound "+
+					"(estimates and bounded absences were stored differently); export the catalogue again from a server of this version (%d)", bulk.Version)
 			case h.Version != bulk.Version:
 				p.add(n, "version", "version %d is not supported (this server reads version %d)", h.Version, bulk.Version)
 			}
@@ -496,7 +499,7 @@ func parseImport(r io.ReadSeeker) (*importFile, error) {
 	return f, nil
 }
 
-const headerExample = `{"type":"header","format":"claimgrade-ndjson","version":1}`
+var headerExample = fmt.Sprintf(`{"type":"header","format":%q,"version":%d}`, bulk.Format, bulk.Version)
 
 func (f *importFile) therapy(p *lineProblems, n int, t bulk.Therapy) {
 	aliases := make([]AliasInput, len(t.Aliases))
@@ -543,7 +546,8 @@ func (f *importFile) source(p *lineProblems, n int, s bulk.Source) {
 
 func (f *importFile) question(p *lineProblems, n int, q bulk.Question) {
 	m := &models.Question{Population: q.Population, Intervention: q.Intervention, Comparator: q.Comparator,
-		ComparatorKind: q.ComparatorKind, Outcome: q.Outcome, Timepoint: q.Timepoint, OutcomeKind: q.OutcomeKind, Version: 1,
+		ComparatorKind: q.ComparatorKind, Outcome: q.Outcome, Timepoint: q.Timepoint, OutcomeKind: q.OutcomeKind,
+		Direction: q.Direction, Version: 1,
 		CreatedAt: q.CreatedAt.UTC()}
 	p.addErr(n, "data.", validateQuestion(m))
 	if strings.TrimSpace(q.Therapy) == "" {
@@ -661,7 +665,7 @@ func (p *lineProblems) validateLine(n int, field string, v interface{ Validate()
 // validation error.
 func claimModel(c bulk.Claim) (models.Claim, error) {
 	m := models.Claim{Text: c.Text, Language: c.Language, TextEn: c.TextEn, Summary: c.Summary, ClaimType: c.ClaimType,
-		Assertion: c.Assertion, ClaimedValue: c.ClaimedValue, Hedge: c.Hedge}
+		Assertion: c.Assertion, ClaimedValue: c.ClaimedValue, ClaimedBound: c.ClaimedBound, Hedge: c.Hedge}
 	err := validateClaim(&m)
 	m.Therapy.Slug = c.Therapy
 	return m, err

@@ -24,6 +24,7 @@ type ClaimInput struct {
 	ClaimType    grading.ClaimType
 	Assertion    grading.Assertion
 	ClaimedValue *float64
+	ClaimedBound *grading.ClaimedBound
 	Hedge        grading.Hedge
 }
 
@@ -38,6 +39,7 @@ type ClaimPatch struct {
 	ClaimType    *grading.ClaimType
 	Assertion    *grading.Assertion
 	ClaimedValue Nullable[float64]
+	ClaimedBound Nullable[grading.ClaimedBound]
 	Hedge        *grading.Hedge
 }
 
@@ -89,7 +91,7 @@ func validateClaim(c *models.Claim) error {
 		// What the claimed value may be depends on the assertion (and a
 		// comparative claim on its comparator): the rules' own check.
 		var re *grading.RuleError
-		if errors.As(grading.CheckWording(grading.WordingOf(c.ClaimType, c.Assertion, c.ClaimedValue, c.Hedge)), &re) {
+		if errors.As(grading.CheckWording(grading.WordingOf(c.ClaimType, c.Assertion, c.ClaimedValue, c.ClaimedBound, c.Hedge)), &re) {
 			for _, rp := range re.Problems {
 				field := rp.Field
 				if field == "comparator_kind" {
@@ -120,7 +122,7 @@ func (s *Store) resolveTherapy(tx *gorm.DB, key string) (models.Therapy, error) 
 // records it, all in one transaction.
 func (s *Store) CreateClaim(ctx context.Context, a Actor, in ClaimInput) (models.Claim, error) {
 	c := models.Claim{Text: in.Text, Language: in.Language, TextEn: in.TextEn, Summary: deref(in.Summary), ClaimType: in.ClaimType,
-		Assertion: in.Assertion, ClaimedValue: in.ClaimedValue, Hedge: in.Hedge, Rating: grading.RatingNotRated,
+		Assertion: in.Assertion, ClaimedValue: in.ClaimedValue, ClaimedBound: in.ClaimedBound, Hedge: in.Hedge, Rating: grading.RatingNotRated,
 		RatingSource: grading.SourceRule, Version: 1}
 	if c.Assertion == "" {
 		c.Assertion = grading.AssertOther
@@ -215,10 +217,12 @@ type claimListRow struct {
 	ClaimType       string
 	Assertion       string
 	ClaimedValue    *float64
+	ClaimedBound    *string
 	Hedge           string
 	Rating          string
 	RatingSource    string
 	Certainty       *string
+	CertaintyBasis  *string
 	SupportCount    int
 	RefuteCount     int
 	AppearanceCount int
@@ -238,8 +242,8 @@ func (s *Store) claimListColumns() string {
 		agg = "string_agg(cf.flag, ',')"
 	}
 	return "claims.id, claims.therapy_id, therapies.slug AS therapy_slug, claims.text, claims.language, claims.text_en, " +
-		"claims.summary, claims.claim_type, claims.assertion, claims.claimed_value, claims.hedge, claims.rating, " +
-		"claims.rating_source, claims.certainty, claims.support_count, claims.refute_count, claims.appearance_count, " +
+		"claims.summary, claims.claim_type, claims.assertion, claims.claimed_value, claims.claimed_bound, claims.hedge, claims.rating, " +
+		"claims.rating_source, claims.certainty, claims.certainty_basis, claims.support_count, claims.refute_count, claims.appearance_count, " +
 		"claims.version, claims.created_at, claims.updated_at, " +
 		"(SELECT " + agg + " FROM claim_flags cf WHERE cf.claim_id = claims.id) AS flags"
 }
@@ -254,7 +258,8 @@ func (s *Store) scanClaimList(ctx context.Context, q *gorm.DB, n int) ([]claimLi
 		out = append(out, claimListRow{})
 		r := &out[len(out)-1]
 		return rs.Scan(&r.ID, &r.TherapyID, &r.TherapySlug, &r.Text, &r.Language, &r.TextEn, &r.Summary, &r.ClaimType,
-			&r.Assertion, &r.ClaimedValue, &r.Hedge, &r.Rating, &r.RatingSource, &r.Certainty, &r.SupportCount, &r.RefuteCount,
+			&r.Assertion, &r.ClaimedValue, &r.ClaimedBound, &r.Hedge, &r.Rating, &r.RatingSource, &r.Certainty, &r.CertaintyBasis,
+			&r.SupportCount, &r.RefuteCount,
 			&r.AppearanceCount, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.Flags)
 	})
 	return out, err
@@ -267,7 +272,7 @@ func (r claimListRow) claim() (models.Claim, error) {
 		Text: r.Text, Language: r.Language, TextEn: r.TextEn, Summary: r.Summary, ClaimedValue: r.ClaimedValue,
 		SupportCount: r.SupportCount, RefuteCount: r.RefuteCount, AppearanceCount: r.AppearanceCount, Version: r.Version,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
-	var errs [6]error
+	var errs [8]error
 	c.ClaimType, errs[0] = grading.ParseClaimType(r.ClaimType)
 	c.Assertion, errs[1] = grading.ParseAssertion(r.Assertion)
 	c.Hedge, errs[2] = grading.ParseHedge(r.Hedge)
@@ -277,6 +282,16 @@ func (r claimListRow) claim() (models.Claim, error) {
 		var ct grading.Certainty
 		ct, errs[5] = grading.ParseCertainty(*r.Certainty)
 		c.Certainty = &ct
+	}
+	if r.ClaimedBound != nil {
+		var b grading.ClaimedBound
+		b, errs[6] = grading.ParseClaimedBound(*r.ClaimedBound)
+		c.ClaimedBound = &b
+	}
+	if r.CertaintyBasis != nil {
+		var b grading.CertaintyBasis
+		b, errs[7] = grading.ParseCertaintyBasis(*r.CertaintyBasis)
+		c.CertaintyBasis = &b
 	}
 	if err := errors.Join(errs[:]...); err != nil {
 		return models.Claim{}, fmt.Errorf("stored value: %w", err)
@@ -423,6 +438,7 @@ func (s *Store) UpdateClaim(ctx context.Context, a Actor, id, version int64, pat
 			c.Summary = *patch.Summary
 		}
 		patch.ClaimedValue.apply(&c.ClaimedValue)
+		patch.ClaimedBound.apply(&c.ClaimedBound)
 		if patch.TextEn != nil {
 			c.TextEn = patch.TextEn
 		}
@@ -444,7 +460,7 @@ func (s *Store) UpdateClaim(ctx context.Context, a Actor, id, version int64, pat
 		res := tx.Model(&models.Claim{}).Where("id = ?", id).Updates(map[string]any{
 			"therapy_id": c.TherapyID, "text": c.Text, "language": c.Language, "text_en": c.TextEn,
 			"summary": c.Summary, "claim_type": c.ClaimType, "assertion": c.Assertion, "claimed_value": c.ClaimedValue,
-			"hedge": c.Hedge, "search_text": c.SearchText,
+			"claimed_bound": c.ClaimedBound, "hedge": c.Hedge, "search_text": c.SearchText,
 			"version": c.Version, "updated_at": c.UpdatedAt,
 		})
 		if res.Error != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -38,6 +39,7 @@ type linkedFindingRow struct {
 	Certainty      *grading.Certainty
 	ComparatorKind grading.ComparatorKind
 	OutcomeKind    grading.OutcomeKind
+	Direction      grading.Direction
 	Outcome        string
 	Timepoint      string
 	Stale          bool
@@ -47,7 +49,8 @@ type linkedFindingRow struct {
 func (r linkedFindingRow) engine() grading.ClaimFinding {
 	f := grading.ClaimFinding{Retracted: r.Retracted, LinkedFinding: grading.LinkedFinding{
 		FindingID: r.FindingID, Label: r.Outcome + ", " + r.Timepoint, Stance: r.Stance,
-		Question: grading.Question{ComparatorKind: r.ComparatorKind, OutcomeKind: r.OutcomeKind, Outcome: r.Outcome, Timepoint: r.Timepoint},
+		Question: grading.Question{ComparatorKind: r.ComparatorKind, OutcomeKind: r.OutcomeKind, Direction: r.Direction,
+			Outcome: r.Outcome, Timepoint: r.Timepoint},
 		Effect: grading.EffectEstimate{Estimate: r.Estimate, CILow: r.CILow, CIHigh: r.CIHigh, Events: r.Events,
 			Participants: r.Participants, Studies: r.Studies, Threshold: r.Threshold},
 		Certainty: r.Certainty, Stale: r.Stale}}
@@ -64,7 +67,7 @@ func (r linkedFindingRow) engine() grading.ClaimFinding {
 // its question q), with its stale_grade and retracted_evidence flags; the
 // two arguments are those flags.
 const linkedFindingColumns = `f.measure, f.estimate, f.ci_low, f.ci_high, f.events, f.participants,
-			f.studies, f.threshold, f.attribution, f.certainty, q.comparator_kind, q.outcome_kind, q.outcome, q.timepoint,
+			f.studies, f.threshold, f.attribution, f.certainty, q.comparator_kind, q.outcome_kind, q.direction, q.outcome, q.timepoint,
 			EXISTS (SELECT 1 FROM finding_flags ff WHERE ff.finding_id = f.id AND ff.flag = ?) AS stale,
 			EXISTS (SELECT 1 FROM finding_flags ff WHERE ff.finding_id = f.id AND ff.flag = ?) AS retracted`
 
@@ -107,7 +110,7 @@ func findingsAsLinked(tx *gorm.DB, findingIDs []int64) (map[int64]linkedFindingR
 // claimState is what DeriveClaim reads of c, given its linked findings and
 // appearance count.
 func claimState(c models.Claim, findings []linkedFindingRow, appearances int) grading.ClaimState {
-	st := grading.ClaimState{Wording: grading.WordingOf(c.ClaimType, c.Assertion, c.ClaimedValue, c.Hedge), Appearances: appearances}
+	st := grading.ClaimState{Wording: grading.WordingOf(c.ClaimType, c.Assertion, c.ClaimedValue, c.ClaimedBound, c.Hedge), Appearances: appearances}
 	for _, f := range findings {
 		st.Findings = append(st.Findings, f.engine())
 	}
@@ -170,7 +173,10 @@ type derivedRow struct {
 	rating                       grading.Rating
 	source                       grading.RatingSource
 	explanation                  string
+	reason                       grading.RatingRule
+	facts                        string // grading.VerdictFacts as JSON
 	certainty                    grading.Certainty
+	certaintyBasis               grading.CertaintyBasis
 	support, refute, appearances int
 	basis                        string
 	rated                        bool // the rating or its source changes: rated_at moves
@@ -299,10 +305,16 @@ func deriveClaimChange(c models.Claim, findings []linkedFindingRow, appearances 
 	ch.flagsDiffer = !slices.Equal(ch.old, ch.flags)
 	r := d.Rating
 	ch.rated = c.Rating != r.Rating || c.RatingSource != r.Source
+	facts, err := factsJSON(r.Facts)
+	if err != nil {
+		return claimChange{}, fmt.Errorf("derive claim %d: %w", c.ID, err)
+	}
 	ch.rowDiffers = ch.rated || c.RatingExplanation != r.Explanation || !samePtr(c.Certainty, d.Certainty) ||
 		c.SupportCount != d.Support || c.RefuteCount != d.Refute || c.AppearanceCount != d.Appearances ||
-		c.EvidenceBasis != d.Basis
-	ch.row = derivedRow{rating: r.Rating, source: r.Source, explanation: r.Explanation, certainty: grading.Deref(d.Certainty),
+		c.EvidenceBasis != d.Basis || c.RatingReason != string(r.Rule) || deref(c.RatingFacts) != facts ||
+		!samePtr(c.CertaintyBasis, d.CertaintyBasis)
+	ch.row = derivedRow{rating: r.Rating, source: r.Source, explanation: r.Explanation, reason: r.Rule, facts: facts,
+		certainty: grading.Deref(d.Certainty), certaintyBasis: derefBasis(d.CertaintyBasis),
 		support: d.Support, refute: d.Refute, appearances: d.Appearances, basis: d.Basis, rated: ch.rated || c.RatedAt == nil}
 	if ch.rated {
 		after := c
@@ -336,6 +348,7 @@ func (ch claimChange) apply(c *models.Claim, t time.Time) {
 	if ch.rowDiffers {
 		k := ch.row
 		c.Rating, c.RatingSource, c.RatingExplanation, c.Certainty = k.rating, k.source, k.explanation, k.certainty.Ptr()
+		c.RatingReason, c.RatingFacts, c.CertaintyBasis = string(k.reason), &k.facts, basisPtr(k.certaintyBasis)
 		c.SupportCount, c.RefuteCount, c.AppearanceCount, c.EvidenceBasis = k.support, k.refute, k.appearances, k.basis
 		if k.rated {
 			c.RatedAt = &t
@@ -351,6 +364,7 @@ func (ch claimChange) apply(c *models.Claim, t time.Time) {
 func (k derivedRow) columns(t time.Time) map[string]any {
 	set := map[string]any{
 		"rating": k.rating, "rating_source": k.source, "rating_explanation": k.explanation, "certainty": k.certainty.Ptr(),
+		"rating_reason": k.reason, "rating_facts": k.facts, "certainty_basis": basisPtr(k.certaintyBasis),
 		"support_count": k.support, "refute_count": k.refute, "appearance_count": k.appearances, "evidence_basis": k.basis,
 		"version": gorm.Expr("version + 1"), "updated_at": t,
 	}
@@ -358,6 +372,61 @@ func (k derivedRow) columns(t time.Time) map[string]any {
 		set["rated_at"] = t
 	}
 	return set
+}
+
+// deriveUnreasoned re-derives the claims whose rating has no rule id yet
+// (rating_reason ”): those rated before migration 00015 added the rule id,
+// the facts and the certainty basis, which only the rules can compute. It
+// runs after migrating, a chunk of rederiveChunk claims per transaction, and
+// does nothing once every claim has its reason.
+func (s *Store) deriveUnreasoned(ctx context.Context) error {
+	total := 0
+	var after int64
+	for {
+		var ids []int64
+		if err := s.db.WithContext(ctx).Model(&models.Claim{}).Where("rating_reason = '' AND id > ?", after).
+			Order("id").Limit(rederiveChunk).Pluck("id", &ids).Error; err != nil {
+			return fmt.Errorf("find claims to derive: %w", classify(err))
+		}
+		if len(ids) == 0 {
+			break
+		}
+		if err := s.tx(ctx, func(tx *gorm.DB) error {
+			return s.rederive(tx, System("migration"), ids, "migration")
+		}); err != nil {
+			return err
+		}
+		total += len(ids)
+		after = ids[len(ids)-1]
+	}
+	if total > 0 {
+		s.log.Info("claims derived with rule ids and facts", "claims", total)
+	}
+	return nil
+}
+
+// factsJSON is the stored form of a rating's facts.
+func factsJSON(f grading.VerdictFacts) (string, error) {
+	data, err := json.Marshal(f)
+	if err != nil {
+		return "", fmt.Errorf("encode verdict facts: %w", err)
+	}
+	return string(data), nil
+}
+
+func derefBasis(b *grading.CertaintyBasis) grading.CertaintyBasis {
+	if b == nil {
+		return ""
+	}
+	return *b
+}
+
+// basisPtr is the column value of a certainty basis: NULL for none.
+func basisPtr(b grading.CertaintyBasis) *grading.CertaintyBasis {
+	if b == "" {
+		return nil
+	}
+	return &b
 }
 
 func flagEvent(a Actor, claimID int64, before, after []grading.Flag, cause string, t time.Time) models.AuditEvent {
@@ -461,10 +530,15 @@ func (s *Store) VerifyDerived(ctx context.Context, claimIDs []int64) ([]string, 
 		}
 		old := had[c.ID]
 		slices.Sort(old)
-		got := fmt.Sprintf("rating=%s source=%s certainty=%s support=%d refute=%d appearances=%d basis=%s flags=%v explanation=%q",
-			c.Rating, c.RatingSource, grading.Deref(c.Certainty), c.SupportCount, c.RefuteCount, c.AppearanceCount, c.EvidenceBasis, old, c.RatingExplanation)
-		want := fmt.Sprintf("rating=%s source=%s certainty=%s support=%d refute=%d appearances=%d basis=%s flags=%v explanation=%q",
-			d.Rating.Rating, d.Rating.Source, grading.Deref(d.Certainty), d.Support, d.Refute, d.Appearances, d.Basis, flagNames(d.Flags), d.Rating.Explanation)
+		facts, err := factsJSON(d.Rating.Facts)
+		if err != nil {
+			return nil, fmt.Errorf("derive claim %d: %w", c.ID, err)
+		}
+		const form = "rating=%s source=%s reason=%s certainty=%s (%s) support=%d refute=%d appearances=%d basis=%s flags=%v explanation=%q facts=%s"
+		got := fmt.Sprintf(form, c.Rating, c.RatingSource, c.RatingReason, grading.Deref(c.Certainty), derefBasis(c.CertaintyBasis),
+			c.SupportCount, c.RefuteCount, c.AppearanceCount, c.EvidenceBasis, old, c.RatingExplanation, deref(c.RatingFacts))
+		want := fmt.Sprintf(form, d.Rating.Rating, d.Rating.Source, d.Rating.Rule, grading.Deref(d.Certainty), derefBasis(d.CertaintyBasis),
+			d.Support, d.Refute, d.Appearances, d.Basis, flagNames(d.Flags), d.Rating.Explanation, facts)
 		if got != want {
 			out = append(out, fmt.Sprintf("claim %d: stored %s; derived %s", c.ID, got, want))
 		}

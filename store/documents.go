@@ -110,7 +110,7 @@ func (d docSQL) finding() string {
 		"flags", "(SELECT "+d.words("ff.flag")+" FROM finding_flags ff WHERE ff.finding_id = f.id)",
 		"question", d.object("id", "q.id", "therapy_id", "q.therapy_id", "therapy", "qt.slug", "population", "q.population",
 			"intervention", "q.intervention", "comparator", "q.comparator", "comparator_kind", "q.comparator_kind",
-			"outcome", "q.outcome", "timepoint", "q.timepoint", "outcome_kind", "q.outcome_kind", "version", "q.version",
+			"outcome", "q.outcome", "timepoint", "q.timepoint", "outcome_kind", "q.outcome_kind", "direction", "q.direction", "version", "q.version",
 			"created_at", "q.created_at", "updated_at", "q.updated_at"),
 		"grade", grade,
 		"sources", d.nested(sources))
@@ -131,7 +131,8 @@ func claimDocumentSQL(d docSQL) string {
 		"finding", d.finding()), "cf.id") +
 		" FROM claim_findings cf JOIN findings f ON f.id = cf.finding_id" + findingJoins + " WHERE cf.claim_id = c.id"
 	return "SELECT c.id, c.therapy_id, t.slug AS therapy_slug, c.text, c.language, c.text_en, c.summary, c.claim_type, " +
-		"c.assertion, c.claimed_value, c.hedge, c.rating, c.rating_source, c.rating_explanation, c.rated_at, c.certainty, " +
+		"c.assertion, c.claimed_value, c.claimed_bound, c.hedge, c.rating, c.rating_source, c.rating_explanation, c.rating_reason, " +
+		"c.rating_facts, c.rated_at, c.certainty, c.certainty_basis, " +
 		"c.support_count, c.refute_count, c.appearance_count, c.override_rating, c.override_rationale, c.override_by, " +
 		"c.override_at, c.override_basis, c.evidence_basis, c.version, c.archived_at, c.created_at, c.updated_at, " +
 		"(SELECT " + d.words("cfl.flag") + " FROM claim_flags cfl WHERE cfl.claim_id = c.id) AS flags, " +
@@ -157,12 +158,16 @@ type claimDocumentRow struct {
 	ClaimType         grading.ClaimType
 	Assertion         grading.Assertion
 	ClaimedValue      *float64
+	ClaimedBound      *grading.ClaimedBound
 	Hedge             grading.Hedge
 	Rating            grading.Rating
 	RatingSource      grading.RatingSource
 	RatingExplanation string
+	RatingReason      string
+	RatingFacts       *string
 	RatedAt           *time.Time
 	Certainty         *grading.Certainty
+	CertaintyBasis    *grading.CertaintyBasis
 	SupportCount      int
 	RefuteCount       int
 	AppearanceCount   int
@@ -285,6 +290,7 @@ type questionDoc struct {
 	Outcome        string                 `json:"outcome"`
 	Timepoint      string                 `json:"timepoint"`
 	OutcomeKind    grading.OutcomeKind    `json:"outcome_kind"`
+	Direction      grading.Direction      `json:"direction"`
 	Version        int64                  `json:"version"`
 	CreatedAt      docTime                `json:"created_at"`
 	UpdatedAt      docTime                `json:"updated_at"`
@@ -413,13 +419,14 @@ func (r *docReader) finding(d findingDoc) models.Finding {
 	q := d.Question
 	r.word("comparator kind", q.ComparatorKind)
 	r.word("outcome kind", q.OutcomeKind)
+	r.word("direction", q.Direction)
 	f := models.Finding{ID: d.ID, QuestionID: q.ID, Measure: d.Measure, Estimate: d.Estimate, CILow: d.CILow,
 		CIHigh: d.CIHigh, Events: d.Events, Participants: d.Participants, Studies: d.Studies, Threshold: d.Threshold,
 		Attribution: d.Attribution, Summary: d.Summary, Certainty: d.Certainty, GradeID: d.GradeID, Version: d.Version,
 		CreatedAt: r.at(d.CreatedAt), UpdatedAt: r.at(d.UpdatedAt),
 		Question: models.Question{ID: q.ID, TherapyID: q.TherapyID, Therapy: models.Therapy{ID: q.TherapyID, Slug: q.Therapy},
 			Population: q.Population, Intervention: q.Intervention, Comparator: q.Comparator, ComparatorKind: q.ComparatorKind,
-			Outcome: q.Outcome, Timepoint: q.Timepoint, OutcomeKind: q.OutcomeKind, Version: q.Version,
+			Outcome: q.Outcome, Timepoint: q.Timepoint, OutcomeKind: q.OutcomeKind, Direction: q.Direction, Version: q.Version,
 			CreatedAt: r.at(q.CreatedAt), UpdatedAt: r.at(q.UpdatedAt)}}
 	if d.Measure != nil {
 		r.word("effect measure", *d.Measure)
@@ -478,8 +485,9 @@ func (s *Store) claimDocument(ctx context.Context, db *gorm.DB, id int64) (Claim
 	err := s.queryRows(ctx, db.Raw(claimDocumentSQL(docSQL{postgres: s.dialect == Postgres}), id), func(rs rowScanner) error {
 		found = true
 		return rs.Scan(&row.ID, &row.TherapyID, &row.TherapySlug, &row.Text, &row.Language, &row.TextEn, &row.Summary,
-			&row.ClaimType, &row.Assertion, &row.ClaimedValue, &row.Hedge, &row.Rating, &row.RatingSource,
-			&row.RatingExplanation, &row.RatedAt, &row.Certainty, &row.SupportCount, &row.RefuteCount, &row.AppearanceCount,
+			&row.ClaimType, &row.Assertion, &row.ClaimedValue, &row.ClaimedBound, &row.Hedge, &row.Rating, &row.RatingSource,
+			&row.RatingExplanation, &row.RatingReason, &row.RatingFacts, &row.RatedAt, &row.Certainty, &row.CertaintyBasis,
+			&row.SupportCount, &row.RefuteCount, &row.AppearanceCount,
 			&row.OverrideRating, &row.OverrideRationale, &row.OverrideBy, &row.OverrideAt, &row.OverrideBasis,
 			&row.EvidenceBasis, &row.Version, &row.ArchivedAt, &row.CreatedAt, &row.UpdatedAt, &row.Flags,
 			&row.Appearances, &row.Findings)
@@ -495,13 +503,14 @@ func (s *Store) claimDocument(ctx context.Context, db *gorm.DB, id int64) (Claim
 	}
 	d.Claim = models.Claim{ID: row.ID, TherapyID: row.TherapyID, Therapy: models.Therapy{ID: row.TherapyID, Slug: row.TherapySlug},
 		Text: row.Text, Language: row.Language, TextEn: row.TextEn, Summary: row.Summary, ClaimType: row.ClaimType,
-		Assertion: row.Assertion, ClaimedValue: row.ClaimedValue, Hedge: row.Hedge, Rating: row.Rating,
-		RatingSource: row.RatingSource, RatingExplanation: row.RatingExplanation, RatedAt: row.RatedAt,
-		Certainty: row.Certainty, SupportCount: row.SupportCount, RefuteCount: row.RefuteCount,
+		Assertion: row.Assertion, ClaimedValue: row.ClaimedValue, ClaimedBound: row.ClaimedBound, Hedge: row.Hedge, Rating: row.Rating,
+		RatingSource: row.RatingSource, RatingExplanation: row.RatingExplanation, RatingReason: row.RatingReason,
+		RatingFacts: row.RatingFacts, RatedAt: row.RatedAt, Certainty: row.Certainty, CertaintyBasis: row.CertaintyBasis, SupportCount: row.SupportCount, RefuteCount: row.RefuteCount,
 		AppearanceCount: row.AppearanceCount, OverrideRating: row.OverrideRating, OverrideRationale: row.OverrideRationale,
 		OverrideBy: row.OverrideBy, OverrideAt: row.OverrideAt, OverrideBasis: row.OverrideBasis,
 		EvidenceBasis: row.EvidenceBasis, Version: row.Version, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
 	r := &docReader{postgres: s.dialect == Postgres}
+	r.word("rating reason", grading.RatingRule(row.RatingReason))
 	for _, fl := range splitWords(row.Flags) {
 		r.word("flag", grading.Flag(fl))
 		d.Claim.Flags = append(d.Claim.Flags, models.ClaimFlag{Flag: grading.Flag(fl), ClaimID: id})

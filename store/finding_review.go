@@ -54,15 +54,16 @@ func findingBodies(tx *gorm.DB, ids []int64) (map[int64]grading.Body, error) {
 		Outcome        string
 		Timepoint      string
 		OutcomeKind    grading.OutcomeKind
+		Direction      grading.Direction
 	}
 	if err := tx.Table("findings f").Select(`f.id, f.measure, f.estimate, f.ci_low, f.ci_high, f.events, f.participants, f.studies,
-		f.threshold, q.population, q.intervention, q.comparator, q.comparator_kind, q.outcome, q.timepoint, q.outcome_kind`).
+		f.threshold, q.population, q.intervention, q.comparator, q.comparator_kind, q.outcome, q.timepoint, q.outcome_kind, q.direction`).
 		Joins("JOIN questions q ON q.id = f.question_id").Where("f.id IN ?", ids).Scan(&heads).Error; err != nil {
 		return nil, fmt.Errorf("read finding bodies: %w", classify(err))
 	}
 	for _, h := range heads {
 		b := grading.Body{Question: grading.Question{Population: h.Population, Intervention: h.Intervention, Comparator: h.Comparator,
-			ComparatorKind: h.ComparatorKind, Outcome: h.Outcome, Timepoint: h.Timepoint, OutcomeKind: h.OutcomeKind},
+			ComparatorKind: h.ComparatorKind, Outcome: h.Outcome, Timepoint: h.Timepoint, OutcomeKind: h.OutcomeKind, Direction: h.Direction},
 			Effect: grading.EffectEstimate{Estimate: h.Estimate, CILow: h.CILow, CIHigh: h.CIHigh, Events: h.Events,
 				Participants: h.Participants, Studies: h.Studies, Threshold: h.Threshold}}
 		if h.Measure != nil {

@@ -102,7 +102,7 @@ func TestQueryCountGetClaim(t *testing.T) {
 		one, twenty := ids[0], ids[1]
 		q, err := st.CreateQuestion(ctx, queryActor, store.QuestionInput{Therapy: "mesotherapy", Population: "adults",
 			Intervention: "mesotherapy", ComparatorKind: grading.ComparatorInactive, Comparator: catalogStr("placebo"),
-			Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit})
+			Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit, Direction: grading.HigherIsBetter})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,6 +21,7 @@ type QuestionInput struct {
 	Outcome        string
 	Timepoint      string
 	OutcomeKind    grading.OutcomeKind
+	Direction      grading.Direction
 }
 
 // QuestionPatch changes a question; nil fields stay. Comparator is cleared
@@ -34,6 +35,7 @@ type QuestionPatch struct {
 	Outcome        *string
 	Timepoint      *string
 	OutcomeKind    *grading.OutcomeKind
+	Direction      *grading.Direction
 }
 
 // QuestionFilter selects questions; zero fields do not filter.
@@ -66,13 +68,22 @@ func validateQuestion(q *models.Question) error {
 	checkText(&p, "outcome", q.Outcome, true, 500)
 	checkText(&p, "timepoint", q.Timepoint, true, 200)
 	p.validate("outcome_kind", q.OutcomeKind)
+	if q.Direction == "" {
+		// Never defaulted: a benefit measured as pain intensity is
+		// lower_is_better, a responder rate higher_is_better.
+		p.add("direction", "is required: which way the outcome's scale improves, %s (pain intensity: lower_is_better)",
+			strings.Join(grading.Strings(grading.Directions()), " or "))
+	} else {
+		p.validate("direction", q.Direction)
+	}
 	return p.err()
 }
 
 // CreateQuestion stores a new question and records it.
 func (s *Store) CreateQuestion(ctx context.Context, a Actor, in QuestionInput) (models.Question, error) {
 	q := models.Question{Population: in.Population, Intervention: in.Intervention, Comparator: in.Comparator,
-		ComparatorKind: in.ComparatorKind, Outcome: in.Outcome, Timepoint: in.Timepoint, OutcomeKind: in.OutcomeKind, Version: 1}
+		ComparatorKind: in.ComparatorKind, Outcome: in.Outcome, Timepoint: in.Timepoint, OutcomeKind: in.OutcomeKind,
+		Direction: in.Direction, Version: 1}
 	verr := validateQuestion(&q)
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		t, err := s.resolveTherapy(tx, in.Therapy)
@@ -163,6 +174,9 @@ func (s *Store) UpdateQuestion(ctx context.Context, a Actor, id, version int64, 
 		if patch.OutcomeKind != nil {
 			q.OutcomeKind = *patch.OutcomeKind
 		}
+		if patch.Direction != nil {
+			q.Direction = *patch.Direction
+		}
 		verr := validateQuestion(&q)
 		if patch.Therapy != nil {
 			t, err := s.resolveTherapy(tx, *patch.Therapy)
@@ -190,15 +204,16 @@ func (s *Store) UpdateQuestion(ctx context.Context, a Actor, id, version int64, 
 		if err := tx.Model(&models.Question{}).Where("id = ?", id).Updates(map[string]any{
 			"therapy_id": q.TherapyID, "population": q.Population, "intervention": q.Intervention, "comparator": q.Comparator,
 			"comparator_kind": q.ComparatorKind, "outcome": q.Outcome, "timepoint": q.Timepoint, "outcome_kind": q.OutcomeKind,
-			"version": q.Version, "updated_at": q.UpdatedAt,
+			"direction": q.Direction, "version": q.Version, "updated_at": q.UpdatedAt,
 		}).Error; err != nil {
 			return fmt.Errorf("update question %d: %w", id, classify(err))
 		}
 		if err := auditOutcome(tx, a, "question.updated", "question", id, nil, nil, models.SnapshotOfQuestion(before), models.SnapshotOfQuestion(q)); err != nil {
 			return err
 		}
-		// The PICO, timepoint or outcome_kind may have changed: the grades
-		// of the question's findings may have gone stale.
+		// The PICO, timepoint, outcome_kind or direction may have changed:
+		// the grades of the question's findings may have gone stale, and
+		// the ratings that orient their estimates may change.
 		findingIDs, err := findingsOfQuestion(tx, id)
 		if err != nil {
 			return err

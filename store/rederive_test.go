@@ -33,7 +33,7 @@ func TestRetractWidelyLinkedSource(t *testing.T) {
 			t.Fatal(err)
 		}
 		q, err := st.CreateQuestion(ctx, sys, store.QuestionInput{Therapy: "mesotherapy", Population: "adults", Intervention: "mesotherapy",
-			Comparator: &placebo, ComparatorKind: grading.ComparatorInactive, Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit})
+			Comparator: &placebo, ComparatorKind: grading.ComparatorInactive, Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit, Direction: grading.HigherIsBetter})
 		if err != nil {
 			t.Fatal(err)
 		}

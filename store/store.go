@@ -231,6 +231,9 @@ func (s *Store) MigrateUp(ctx context.Context) ([]string, error) {
 	if err := s.refoldSearchText(ctx); err != nil {
 		return applied, fmt.Errorf("migrate up: %w", err)
 	}
+	if err := s.deriveUnreasoned(ctx); err != nil {
+		return applied, fmt.Errorf("migrate up: %w", err)
+	}
 	return applied, nil
 }
 

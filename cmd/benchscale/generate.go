@@ -107,7 +107,8 @@ type ids struct{ therapy, web, trial, question, finding, grade, claim int64 }
 // question is generated question qi as the rules read it.
 func questionOf(qi int64) grading.Question {
 	return grading.Question{Population: "adults", Intervention: fmt.Sprintf("therapy %d", qi%therapies+1), Comparator: ptr("placebo"),
-		ComparatorKind: grading.ComparatorInactive, Outcome: fmt.Sprintf("pain %d", qi), Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit}
+		ComparatorKind: grading.ComparatorInactive, Outcome: fmt.Sprintf("pain %d", qi), Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit,
+		Direction: grading.HigherIsBetter} // a risk ratio of pain relief; the questions table's default direction
 }
 
 func effectOf(s shape) grading.EffectEstimate {
@@ -267,7 +268,7 @@ func generate(ctx context.Context, st *store.Store, dbURL string, conn *pgx.Conn
 	err = copyStreams(ctx, dbURL, []copySpec{
 		{"claims", []string{"id", "therapy_id", "text", "language", "claim_type", "assertion", "hedge", "search_text", "rating",
 			"rating_source", "rating_explanation", "rated_at", "certainty", "support_count", "refute_count", "appearance_count",
-			"evidence_basis", "version", "created_at", "updated_at", "summary"}},
+			"evidence_basis", "version", "created_at", "updated_at", "summary", "rating_reason", "rating_facts", "certainty_basis"}},
 		{"claim_flags", []string{"flag", "claim_id"}},
 		{"links", []string{"claim_id", "source_id", "role", "excerpt", "version", "created_at", "updated_at"}},
 		{"claim_findings", []string{"claim_id", "finding_id", "stance", "version", "created_at", "updated_at"}},
@@ -298,23 +299,33 @@ func generate(ctx context.Context, st *store.Store, dbURL string, conn *pgx.Conn
 				}
 			}
 			slices.SortFunc(links, func(a, b link) int { return int(a.k - b.k) })
-			state := grading.ClaimState{Wording: grading.WordingOf(tx.typ, tx.assertion, nil, grading.HedgeNone), Appearances: appearances}
+			state := grading.ClaimState{Wording: grading.WordingOf(tx.typ, tx.assertion, nil, nil, grading.HedgeNone), Appearances: appearances}
 			for _, l := range links {
 				q := questionOf(l.k % questions)
 				state.Findings = append(state.Findings, grading.ClaimFinding{LinkedFinding: grading.LinkedFinding{
 					FindingID: g.base.finding + l.k, Label: q.Outcome + ", " + q.Timepoint, Stance: l.stance,
-					Question: grading.Question{ComparatorKind: q.ComparatorKind, OutcomeKind: q.OutcomeKind, Outcome: q.Outcome, Timepoint: q.Timepoint},
-					Effect:   effectOf(shapes[shapeOf(l.k)]), Certainty: certs[shapeOf(l.k)]}})
+					Question: grading.Question{ComparatorKind: q.ComparatorKind, OutcomeKind: q.OutcomeKind, Direction: q.Direction,
+						Outcome: q.Outcome, Timepoint: q.Timepoint},
+					Effect: effectOf(shapes[shapeOf(l.k)]), Certainty: certs[shapeOf(l.k)]}})
 			}
 			d, err := grading.DeriveClaim(state)
 			if err != nil {
 				return fmt.Errorf("derive claim %d: %w", id, err)
 			}
 			ratings[d.Rating.Rating]++
+			facts, err := json.Marshal(d.Rating.Facts)
+			if err != nil {
+				return fmt.Errorf("encode the facts of claim %d: %w", id, err)
+			}
+			var basis any
+			if d.CertaintyBasis != nil {
+				basis = string(*d.CertaintyBasis)
+			}
 			created := g.now.Add(time.Duration(i) * time.Millisecond)
 			emit(0, []any{id, g.base.therapy + int64(i%therapies), text, tx.lang, string(tx.typ), string(tx.assertion),
 				"none", store.SearchText(&text), string(d.Rating.Rating), string(d.Rating.Source), d.Rating.Explanation, created,
-				certaintyText(d.Certainty), d.Support, d.Refute, d.Appearances, d.Basis, int64(1), created, created, ""})
+				certaintyText(d.Certainty), d.Support, d.Refute, d.Appearances, d.Basis, int64(1), created, created, "",
+				string(d.Rating.Rule), string(facts), basis})
 			counts[0]++
 			flags := slices.Clone(d.Flags)
 			slices.Sort(flags)
@@ -374,7 +385,7 @@ func (g *gen) templates(ctx context.Context, st *store.Store, conn *pgx.Conn) er
 	g.editorID = editor.ID
 	ed := store.ActorFor(editor, "benchscale")
 	q, err := st.CreateQuestion(ctx, sys, store.QuestionInput{Therapy: "therapy-1", Population: "adults", Intervention: "therapy 1",
-		ComparatorKind: grading.ComparatorInactive, Comparator: ptr("placebo"), Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit})
+		ComparatorKind: grading.ComparatorInactive, Comparator: ptr("placebo"), Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit, Direction: grading.HigherIsBetter})
 	if err != nil {
 		return fmt.Errorf("template question: %w", err)
 	}
@@ -411,7 +422,8 @@ func (g *gen) templates(ctx context.Context, st *store.Store, conn *pgx.Conn) er
 			return fmt.Errorf("template body: %w", err)
 		}
 		mine := grading.Body{Question: grading.Question{Population: "adults", Intervention: "therapy 1", Comparator: ptr("placebo"),
-			ComparatorKind: grading.ComparatorInactive, Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit},
+			ComparatorKind: grading.ComparatorInactive, Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit,
+			Direction: grading.HigherIsBetter},
 			Effect: e, Sources: []grading.BodySource{{SourceID: src.ID, Kind: grading.KindRCT}}}
 		if body.Fingerprint() != mine.Fingerprint() {
 			return fmt.Errorf("template %s: the generator's body differs from the store's", s.name)

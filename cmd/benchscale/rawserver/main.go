@@ -74,10 +74,12 @@ type claim struct {
 	ClaimType       string    `json:"claim_type"`
 	Assertion       string    `json:"assertion"`
 	ClaimedValue    *float64  `json:"claimed_value"`
+	ClaimedBound    *string   `json:"claimed_bound"`
 	Hedge           string    `json:"hedge"`
 	Rating          string    `json:"rating"`
 	RatingSource    string    `json:"rating_source"`
 	Certainty       *string   `json:"certainty"`
+	CertaintyBasis  *string   `json:"certainty_basis"`
 	Flags           []string  `json:"flags"`
 	SupportCount    int       `json:"support_count"`
 	RefuteCount     int       `json:"refute_count"`
@@ -87,13 +89,13 @@ type claim struct {
 	UpdatedAt       time.Time `json:"updated_at"`
 }
 
-const claimColumns = `c.id, t.slug, c.text, c.language, c.text_en, c.summary, c.claim_type, c.assertion, c.claimed_value, c.hedge,
-	c.rating, c.rating_source, c.certainty, c.support_count, c.refute_count, c.appearance_count, c.version, c.created_at, c.updated_at,
+const claimColumns = `c.id, t.slug, c.text, c.language, c.text_en, c.summary, c.claim_type, c.assertion, c.claimed_value, c.claimed_bound,
+	c.hedge, c.rating, c.rating_source, c.certainty, c.certainty_basis, c.support_count, c.refute_count, c.appearance_count, c.version, c.created_at, c.updated_at,
 	(SELECT string_agg(cf.flag, ',') FROM claim_flags cf WHERE cf.claim_id = c.id)`
 
 func (c *claim) dest(flags **string) []any {
 	return []any{&c.ID, &c.Therapy, &c.Text, &c.Language, &c.TextEn, &c.Summary, &c.ClaimType, &c.Assertion, &c.ClaimedValue,
-		&c.Hedge, &c.Rating, &c.RatingSource, &c.Certainty, &c.SupportCount, &c.RefuteCount, &c.AppearanceCount, &c.Version,
+		&c.ClaimedBound, &c.Hedge, &c.Rating, &c.RatingSource, &c.Certainty, &c.CertaintyBasis, &c.SupportCount, &c.RefuteCount, &c.AppearanceCount, &c.Version,
 		&c.CreatedAt, &c.UpdatedAt, flags}
 }
 
@@ -243,6 +245,7 @@ type question struct {
 	Outcome        string    `json:"outcome"`
 	Timepoint      string    `json:"timepoint"`
 	OutcomeKind    string    `json:"outcome_kind"`
+	Direction      string    `json:"direction"`
 	Version        int64     `json:"version"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
@@ -311,6 +314,7 @@ type override struct {
 type detail struct {
 	claim
 	RatingExplanation string         `json:"rating_explanation"`
+	RatingReason      string         `json:"rating_reason"`
 	RatingOverride    *override      `json:"rating_override"`
 	Appearances       []appearance   `json:"appearances"`
 	Findings          []claimFinding `json:"findings"`
@@ -449,7 +453,7 @@ const sourceObject = `json_build_object('id', %[1]s.id, 'kind', %[1]s.kind, 'tit
 	'retraction_note', %[1]s.retraction_note, 'version', %[1]s.version, 'created_at', %[1]s.created_at, 'updated_at', %[1]s.updated_at,
 	'includes', (SELECT json_agg(si.source_id ORDER BY si.source_id) FROM source_includes si WHERE si.review_id = %[1]s.id))`
 
-var detailSQL = `SELECT ` + claimColumns + `, c.rating_explanation, c.override_rating, c.override_rationale, c.override_by, c.override_at,
+var detailSQL = `SELECT ` + claimColumns + `, c.rating_explanation, c.rating_reason, c.override_rating, c.override_rationale, c.override_by, c.override_at,
 	c.override_basis, c.evidence_basis, c.archived_at,
 	(SELECT json_agg(json_build_object('id', l.id, 'claim_id', l.claim_id, 'source_id', l.source_id, 'excerpt', l.excerpt,
 		'locator', l.locator, 'url', l.url, 'retrieved_at', l.retrieved_at, 'note', l.note, 'version', l.version,
@@ -467,7 +471,7 @@ var detailSQL = `SELECT ` + claimColumns + `, c.rating_explanation, c.override_r
 			'flag_text', (SELECT string_agg(ff.flag, ',') FROM finding_flags ff WHERE ff.finding_id = f.id),
 			'question', json_build_object('id', q.id, 'therapy', qt.slug, 'population', q.population, 'intervention', q.intervention,
 				'comparator', q.comparator, 'comparator_kind', q.comparator_kind, 'outcome', q.outcome, 'timepoint', q.timepoint,
-				'outcome_kind', q.outcome_kind, 'version', q.version, 'created_at', q.created_at, 'updated_at', q.updated_at),
+				'outcome_kind', q.outcome_kind, 'direction', q.direction, 'version', q.version, 'created_at', q.created_at, 'updated_at', q.updated_at),
 			'sources', (SELECT json_agg(json_build_object('id', fs.id, 'finding_id', fs.finding_id, 'source_id', fs.source_id,
 				'excerpt', fs.excerpt, 'locator', fs.locator, 'note', fs.note, 'reported_certainty', fs.reported_certainty,
 				'reported_threshold', fs.reported_threshold, 'design_subset', fs.design_subset, 'version', fs.version,
@@ -492,7 +496,7 @@ func (s *server) detail(w http.ResponseWriter, r *http.Request) {
 		claimFinding
 		Finding findingRow `json:"finding"`
 	}
-	dest := append(d.claim.dest(&flags), &d.RatingExplanation, &oRating, &oRationale, &oBy, &oAt, &oBasis, &basis, &archived, &apps, &cfs)
+	dest := append(d.claim.dest(&flags), &d.RatingExplanation, &d.RatingReason, &oRating, &oRationale, &oBy, &oAt, &oBasis, &basis, &archived, &apps, &cfs)
 	if err := s.db.QueryRow(r.Context(), detailSQL, id).Scan(dest...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			http.Error(w, "not found", http.StatusNotFound)
