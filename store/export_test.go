@@ -74,3 +74,6 @@ func RederiveAll(ctx context.Context, st *Store) (int64, error) {
 	})
 	return n, err
 }
+
+// SweepSQL exposes the sweep's statements, for EXPLAIN.
+var SweepSQL = sweepSQL

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"claimgrade/grading"
 	"claimgrade/models"
@@ -391,7 +390,7 @@ func claimSearches(tx *gorm.DB, claimIDs []int64) (map[int64][]grading.EvidenceS
 		Sources    int
 	}
 	if err := tx.Table("evidence_searches AS es").
-		Select("es.claim_id, es.database_name, es.query_text, es.searched_at, es.hits, es.screened, " +
+		Select("es.claim_id, es.database_name, es.query_text, es.searched_at, es.hits, es.screened, "+
 			"(SELECT COUNT(*) FROM evidence_search_sources ess WHERE ess.search_id = es.id) AS sources").
 		Where("es.claim_id IN ?", claimIDs).Order("es.claim_id, es.id").Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("read searches of claims: %w", classify(err))
@@ -402,6 +401,26 @@ func claimSearches(tx *gorm.DB, claimIDs []int64) (map[int64][]grading.EvidenceS
 			SearchedAt: r.SearchedAt, Hits: r.Hits, Screened: r.Screened, Sources: r.Sources})
 	}
 	return out, nil
+}
+
+// sweepSQL selects, given a cutoff and a limit, the live claims marked
+// fresh whose newest search was run before the cutoff (aged; oldest
+// first), and those marked stale whose newest search was run at or after
+// it (renewed: the limit was raised). The WHERE clauses repeat the
+// predicates of the partial indexes claims_search_fresh and
+// claims_search_stale word for word, so that both databases read those
+// indexes. On PostgreSQL the rows are locked, skipping rows another
+// transaction holds.
+func sweepSQL(dialect string) (aged, renewed string) {
+	lock := ""
+	if dialect == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	aged = "SELECT id FROM claims WHERE archived_at IS NULL AND last_searched_at IS NOT NULL AND NOT search_stale" +
+		" AND last_searched_at < ? ORDER BY last_searched_at LIMIT ?" + lock
+	renewed = "SELECT id FROM claims WHERE archived_at IS NULL AND last_searched_at IS NOT NULL AND search_stale" +
+		" AND last_searched_at >= ? ORDER BY last_searched_at DESC LIMIT ?" + lock
+	return aged, renewed
 }
 
 // SearchSweepActor is the actor of the sweep's re-derivations.
@@ -427,26 +446,18 @@ func (s *Store) SweepStaleSearches(ctx context.Context, at time.Time, limit int)
 	cutoff := at.Add(-s.SearchStaleAfter())
 	n := 0
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		lock := func(q *gorm.DB) *gorm.DB {
-			if s.dialect == Postgres {
-				return q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
-			}
-			return q
-		}
-		var aged, renewed []int64
-		if err := lock(tx.Model(&models.Claim{}).
-			Where("archived_at IS NULL AND last_searched_at IS NOT NULL AND NOT search_stale AND last_searched_at < ?", cutoff).
-			Order("last_searched_at").Limit(limit)).Pluck("id", &aged).Error; err != nil {
+		aged, renewed := sweepSQL(s.dialect)
+		var ids []int64
+		if err := tx.Raw(aged, cutoff, limit).Scan(&ids).Error; err != nil {
 			return fmt.Errorf("find claims whose searches aged: %w", classify(err))
 		}
-		if rest := limit - len(aged); rest > 0 {
-			if err := lock(tx.Model(&models.Claim{}).
-				Where("archived_at IS NULL AND last_searched_at IS NOT NULL AND search_stale AND last_searched_at >= ?", cutoff).
-				Order("last_searched_at DESC").Limit(rest)).Pluck("id", &renewed).Error; err != nil {
+		if rest := limit - len(ids); rest > 0 {
+			var more []int64
+			if err := tx.Raw(renewed, cutoff, rest).Scan(&more).Error; err != nil {
 				return fmt.Errorf("find claims whose searches are current again: %w", classify(err))
 			}
+			ids = append(ids, more...)
 		}
-		ids := append(aged, renewed...)
 		n = len(ids)
 		if n == 0 {
 			return nil
