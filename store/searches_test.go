@@ -386,3 +386,44 @@ func TestExplainSearchSweep(t *testing.T) {
 		}
 	})
 }
+
+// TestRederiveReadsSearchesOnce: a re-derivation reads the searches of all
+// its claims in one statement (claimSearches), never one per claim: a sweep
+// of ten claims reads evidence_searches as often as a sweep of one.
+func TestRederiveReadsSearchesOnce(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		searched := time.Now().UTC().Add(-time.Hour)
+		for i := range 11 {
+			c := searchClaim(t, st, fmt.Sprintf("Claim %d.", i))
+			for j := range 3 {
+				in := pubmedSearch(searched.Add(time.Duration(-i*10-j) * time.Minute))
+				if _, err := st.CreateSearch(ctx, store.System("test"), c.ID, in); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		counter := testenv.CountQueries(t, st)
+		reads := func(limit int) (int, int) {
+			t.Helper()
+			var n int
+			var err error
+			_, stmts := counter.Count(func() { n, err = st.SweepStaleSearches(ctx, searched.AddDate(3, 0, 0), limit) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := 0
+			for _, s := range stmts {
+				if strings.Contains(s, "FROM evidence_searches") {
+					k++
+				}
+			}
+			return n, k
+		}
+		one, readsOne := reads(1)
+		ten, readsTen := reads(10)
+		if one != 1 || ten != 10 || readsOne != 1 || readsTen != 1 {
+			t.Errorf("sweeps of %d and %d claims read evidence_searches %d and %d times, want 1 claim, 10 claims, once each", one, ten, readsOne, readsTen)
+		}
+	})
+}
