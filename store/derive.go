@@ -120,8 +120,7 @@ type claimInputs struct {
 func claimState(c models.Claim, in claimInputs) grading.ClaimState {
 	st := grading.ClaimState{Wording: grading.WordingOf(c.ClaimType, c.Assertion, c.ClaimedValue, c.Hedge), Appearances: in.appearances,
 		Searches: in.searches, Now: in.at, SearchStaleAfter: in.staleAfter}
-	findings := in.findings
-	for _, f := range findings {
+	for _, f := range in.findings {
 		st.Findings = append(st.Findings, f.engine())
 	}
 	if c.OverrideRating != nil {
