@@ -31,6 +31,7 @@ import (
 	"claimgrade/api"
 	"claimgrade/models"
 	"claimgrade/store"
+	"claimgrade/sweep"
 	"claimgrade/webhook"
 )
 
@@ -83,7 +84,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 func openStore(ctx context.Context, cfg api.Config, log *slog.Logger) (*store.Store, error) {
 	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	return store.Open(openCtx, cfg.DatabaseURL, cfg.DB, log)
+	st, err := store.Open(openCtx, cfg.DatabaseURL, cfg.DB, log)
+	if err != nil {
+		return nil, err
+	}
+	// Every derivation (the seed's too) measures a search's age against it.
+	st.SetSearchStaleAfter(cfg.SearchStaleAfter)
+	return st, nil
 }
 
 // openMigrated opens the store and applies pending migrations, for the
@@ -147,6 +154,17 @@ func serve(ctx context.Context, cfg api.Config, log *slog.Logger, stdout io.Writ
 		defer close(dispatched)
 		dispatcher.Run(dispatchCtx)
 	}()
+	// The search sweep re-derives the claims whose newest evidence search
+	// aged past SEARCH_STALE_AFTER (time alone makes them stale_grade). It
+	// runs in every replica (on PostgreSQL they skip each other's claims)
+	// and stops with the server; a tick cut short rolls back and is redone.
+	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSweep()
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		sweep.New(st, sweep.Options{}, log).Run(sweepCtx)
+	}()
 	if cfg.PprofAddr != "" {
 		stopPprof, err := servePprof(cfg.PprofAddr, log)
 		if err != nil {
@@ -170,6 +188,7 @@ func serve(ctx context.Context, cfg api.Config, log *slog.Logger, stdout io.Writ
 	// flight while the requests finish; an attempt cut by the grace period
 	// is sent again when its lease runs out (at least once).
 	stopDispatch()
+	stopSweep()
 	// Shutdown closes the listener at once (new connections are refused)
 	// and waits for the requests in flight; past the grace period the
 	// connections still open are cut and the process exits anyway.
@@ -178,6 +197,11 @@ func serve(ctx context.Context, cfg api.Config, log *slog.Logger, stdout io.Writ
 	case <-dispatched:
 	case <-shutdownCtx.Done():
 		log.Warn("webhook attempts still running after the grace period; their deliveries will be sent again")
+	}
+	select {
+	case <-swept:
+	case <-shutdownCtx.Done():
+		log.Warn("the search sweep did not stop within the grace period; its claims are swept again at the next start")
 	}
 	if shutdownErr != nil {
 		srv.Close()

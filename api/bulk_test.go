@@ -24,6 +24,33 @@ func seedDemoAPI(t *testing.T, st *store.Store) {
 	}
 }
 
+// demoSearchesAPI records evidence searches on two demo claims through the
+// API (one changed once, so at version 2; one led to a source) and returns
+// each search's final GET by its path. The numbers are a fixture's, not a
+// real search's.
+func demoSearchesAPI(t *testing.T, s *testenv.Server) map[string]*testenv.Response {
+	t.Helper()
+	post := func(claim int64, body map[string]any) string {
+		t.Helper()
+		res := s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims/" + strconv.FormatInt(claim, 10) + "/searches", Role: "editor", Body: body})
+		res.Want(t, http.StatusCreated)
+		return res.Header.Get("Location")
+	}
+	a := post(1, map[string]any{"database": "pubmed", "query": "mesotherapy AND back pain", "searched_at": "2026-11-03T10:15:30+01:00",
+		"hits": 12, "screened": 3, "note": "Fixture: nothing includable."})
+	b := post(2, map[string]any{"database": "clinicaltrials_gov", "query": "mesotherapy", "searched_at": "2025-06-01T00:00:00Z",
+		"hits": 2, "screened": 2, "source_ids": []int64{1}})
+	s.Do(testenv.Request{Method: "PATCH", Path: a, Role: "editor", Body: map[string]any{"hits": 13},
+		Headers: map[string]string{"If-Match": `"1"`}}).Want(t, http.StatusOK)
+	out := map[string]*testenv.Response{}
+	for _, path := range []string{a, b} {
+		res := s.Do(testenv.Request{Method: "GET", Path: path})
+		res.Want(t, http.StatusOK)
+		out[path] = res
+	}
+	return out
+}
+
 func exportHTTP(t *testing.T, s *testenv.Server) []byte {
 	t.Helper()
 	res := s.Do(testenv.Request{Method: "GET", Path: "/api/v1/export"})
@@ -42,7 +69,7 @@ func tableCounts(t *testing.T, st *store.Store) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
 	for _, table := range []string{"therapies", "sources", "questions", "findings", "finding_sources", "finding_assessments",
-		"finding_grades", "claims", "links", "claim_findings", "claim_flags", "audit_events"} {
+		"finding_grades", "claims", "links", "claim_findings", "claim_flags", "audit_events", "evidence_searches", "evidence_search_sources"} {
 		var n int64
 		if err := st.DB().Table(table).Count(&n).Error; err != nil {
 			t.Fatalf("count %s: %v", table, err)
@@ -61,6 +88,7 @@ func TestBulkRoundTrip(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			src := testenv.Open(t, b)
 			seedDemoAPI(t, src)
+			searches := demoSearchesAPI(t, testenv.NewServer(t, src))
 			first := exportHTTP(t, testenv.NewServer(t, src))
 			if again := exportHTTP(t, testenv.NewServer(t, src)); !bytes.Equal(first, again) {
 				t.Fatal("two exports of the same catalogue differ")
@@ -103,6 +131,14 @@ func TestBulkRoundTrip(t *testing.T) {
 			// A claim page reads as before: ids were kept.
 			if r := s.Do(testenv.Request{Method: "GET", Path: "/api/v1/claims/1"}); r.Status != http.StatusOK {
 				t.Errorf("GET /api/v1/claims/1 after a restore = %d", r.Status)
+			}
+			// So do the evidence searches: ids, versions, times, authors.
+			for path, want := range searches {
+				got := s.Do(testenv.Request{Method: "GET", Path: path})
+				if got.Status != http.StatusOK || !bytes.Equal(got.Body, want.Body) || got.Header.Get("ETag") != want.Header.Get("ETag") {
+					t.Errorf("GET %s after a restore = %d %s (ETag %s), want %s (ETag %s)", path, got.Status, got.Body,
+						got.Header.Get("ETag"), want.Body, want.Header.Get("ETag"))
+				}
 			}
 
 			before = tableCounts(t, dst)

@@ -52,6 +52,16 @@ func TestCatalogQueryCounts(t *testing.T) {
 				e.linkFinding(c, f, "supports")
 			}
 		}
+		// Evidence searches: 6 on twenty (each led to a source), 1 on one.
+		for i := range 7 {
+			target := twenty
+			if i == 6 {
+				target = one
+			}
+			src := testenv.ID(e.source(map[string]any{"title": fmt.Sprintf("Found %d", i), "pmid": fmt.Sprint(2000 + i)}))
+			e.create(fmt.Sprintf("/api/v1/claims/%d/searches", target), map[string]any{"database": "pubmed", "query": fmt.Sprintf("query %d", i),
+				"searched_at": "2026-11-03T00:00:00Z", "hits": 5, "screened": 5, "source_ids": []int64{src}})
+		}
 		e.s.
 			// The first use of a key stamps its last_used_at (an UPDATE, at
 			// most once per interval); use it once before measuring.
@@ -76,11 +86,14 @@ func TestCatalogQueryCounts(t *testing.T) {
 			{"claims page", "/api/v1/claims?limit=5", "/api/v1/claims?limit=50", 1},
 			{"filtered claims page", "/api/v1/claims?limit=5&therapy=Mesotherapie&flag=ungraded&q=behauptung", "/api/v1/claims?limit=50&therapy=Mesotherapie&flag=ungraded&q=behauptung", 2},
 			// A claim document (appearances, sources, includes, finding links
-			// and each finding's question, flags, grade and sources) and a finding
+			// and each finding's question, flags, grade and sources, evidence
+			// searches and the sources they led to) and a finding
 			// document are one statement each (store/documents.go).
 			{"claim detail", fmt.Sprintf("/api/v1/claims/%d", one), fmt.Sprintf("/api/v1/claims/%d", twenty), 1},
 			{"finding detail", fmt.Sprintf("/api/v1/findings/%d", firstFinding), fmt.Sprintf("/api/v1/findings/%d", lastFinding), 1},
 			{"appearances page", fmt.Sprintf("/api/v1/claims/%d/appearances", one), fmt.Sprintf("/api/v1/claims/%d/appearances", twenty), 4},
+			// The claim's row, the searches, the sources they led to.
+			{"searches page", fmt.Sprintf("/api/v1/claims/%d/searches", one), fmt.Sprintf("/api/v1/claims/%d/searches", twenty), 3},
 			{"sources page", "/api/v1/sources?limit=5", "/api/v1/sources?limit=20", 2},
 		}
 		for _, tt := range tests {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"claimgrade/grading"
 	"claimgrade/store"
 	"claimgrade/webhook"
 )
@@ -72,6 +73,11 @@ type Config struct {
 	// PUBLISHER_URL; the URL defaults to PUBLIC_BASE_URL).
 	PublisherName string
 	PublisherURL  string
+	// SearchStaleAfter is SEARCH_STALE_AFTER: a claim whose newest
+	// evidence search is older is flagged stale_grade (the search should be
+	// run again). Written as days ("730d", the default: two years) or as a
+	// Go duration ("8760h"); at least a day, at most 100 years.
+	SearchStaleAfter time.Duration
 	// PprofAddr is where net/http/pprof listens (PPROF_ADDR), for
 	// profiling under load; empty (the default) serves no profiles. It
 	// must be a loopback address: profiles show the process's internals.
@@ -166,11 +172,48 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if cfg.PprofAddr = getenv("PPROF_ADDR"); cfg.PprofAddr != "" && !loopback(cfg.PprofAddr) {
 		errs = append(errs, fmt.Sprintf("PPROF_ADDR=%q: want a loopback host:port such as 127.0.0.1:6060", cfg.PprofAddr))
 	}
+	cfg.SearchStaleAfter = grading.DefaultSearchStaleAfter
+	if v := getenv("SEARCH_STALE_AFTER"); v != "" {
+		d, err := ParseStaleAfter(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("SEARCH_STALE_AFTER=%q: %v", v, err))
+		}
+		cfg.SearchStaleAfter = d
+	}
 	cfg.DB.SQLLog = cfg.LogLevel == slog.LevelDebug
 	if len(errs) > 0 {
 		return cfg, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return cfg, nil
+}
+
+// Bounds of SEARCH_STALE_AFTER.
+const (
+	minStaleAfter = 24 * time.Hour
+	maxStaleAfter = 36500 * 24 * time.Hour
+)
+
+// ParseStaleAfter reads SEARCH_STALE_AFTER: a whole number of days with
+// the suffix d ("730d") or a Go duration ("8760h"), from one day to 100
+// years (36500d).
+func ParseStaleAfter(v string) (time.Duration, error) {
+	var d time.Duration
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 1 || n > 36500 {
+			return 0, fmt.Errorf("want a whole number of days from 1d to 36500d, such as 730d (two years), or a Go duration such as 8760h")
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			return 0, fmt.Errorf("want days such as 730d (two years) or a Go duration such as 8760h")
+		}
+	}
+	if d < minStaleAfter || d > maxStaleAfter {
+		return 0, fmt.Errorf("want from one day (1d, 24h) to 100 years (36500d)")
+	}
+	return d, nil
 }
 
 // WebhookPolicy is where webhooks may deliver.

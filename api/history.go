@@ -16,6 +16,7 @@ var historySnapshotOf = []struct{ name, resource string }{
 	{"FindingSnapshot", "Finding"},
 	{"FindingSourceSnapshot", "FindingSource"},
 	{"ClaimFindingSnapshot", "ClaimFinding"},
+	{"EvidenceSearchSnapshot", "EvidenceSearch"},
 	{"FindingAssessmentSnapshot", "FindingAssessment"},
 	{"FindingGradeSnapshot", "FindingGrade"},
 }
@@ -99,7 +100,7 @@ func historySnapshots(doc *openapi3.T) error {
 			return fmt.Errorf("history snapshots: HistoryEvent has no %s", side)
 		}
 		ev.Value.Properties[side] = &openapi3.SchemaRef{Value: &openapi3.Schema{
-			Description: p.Value.Description + " One of the snapshot shapes: claim (ClaimSnapshot, or FlagsSnapshot for claim.flagged, RatingSnapshot for claim.rated and the override events, ArchiveSnapshot for claim.archived), appearance, finding (FindingSnapshot, or FlagsSnapshot for finding.flagged), finding source, claim finding, finding assessment, finding grade.",
+			Description: p.Value.Description + " One of the snapshot shapes: claim (ClaimSnapshot, or FlagsSnapshot for claim.flagged, RatingSnapshot for claim.rated and the override events, ArchiveSnapshot for claim.archived), appearance, finding (FindingSnapshot, or FlagsSnapshot for finding.flagged), finding source, claim finding, evidence search, finding assessment, finding grade.",
 			Nullable:    true,
 			OneOf:       oneOf,
 		}}

@@ -209,6 +209,9 @@ func TestHistorySchemaRejectsStorageRows(t *testing.T) {
 		Hedge: grading.HedgeNone, Rating: grading.RatingNotRated, RatingSource: grading.SourceRule, Version: 1, CreatedAt: at, UpdatedAt: at}
 	link := models.Link{ID: 9, ClaimID: 5, SourceID: 3, Role: grading.RoleAppearance, Version: 1, CreatedAt: at, UpdatedAt: at,
 		Source: models.Source{ID: 3, Kind: grading.SourceKind("news"), Title: "T", Version: 1, CreatedAt: at, UpdatedAt: at}}
+	note := "Nothing includable."
+	search := models.EvidenceSearch{ID: 4, ClaimID: 5, Database: grading.DatabasePubMed, Query: "q", SearchedAt: at, Hits: 1, Screened: 1,
+		Note: &note, Version: 1, CreatedBy: "erin", CreatedAt: at, UpdatedAt: at, Sources: []models.EvidenceSearchSource{{SearchID: 4, SourceID: 3}}}
 	by, why := "editor", "Misleading."
 	overridden := claim
 	falseRating := grading.RatingFalse
@@ -235,6 +238,11 @@ func TestHistorySchemaRejectsStorageRows(t *testing.T) {
 		{"claim snapshot", "claim", models.SnapshotOfClaim(claim, "mesotherapy", nil), true},
 		{"link row", "appearance", link, false},
 		{"appearance snapshot", "appearance", models.SnapshotOfAppearance(link), true},
+		{"search row", "evidence_search", search, false},
+		{"search snapshot", "evidence_search", models.SnapshotOfEvidenceSearch(search), true},
+		{"search snapshot with a storage member", "evidence_search", map[string]any{"id": 4, "claim_id": 5, "database": "pubmed",
+			"query": "q", "searched_at": at, "hits": 1, "screened": 1, "source_ids": []int64{}, "note": nil, "version": 1,
+			"created_by": "erin", "created_at": at, "updated_at": at, "query_text": "q"}, false},
 		{"rating", "claim", models.SnapshotOfRating(claim), true},
 		{"rating with an override", "claim", models.SnapshotOfRating(overridden), true},
 		{"rating with a storage member", "claim", map[string]any{"rating": "false", "rating_source": "rule", "certainty": nil,

@@ -22,6 +22,8 @@ func TestEveryUpdateNeedsIfMatch(t *testing.T) {
 	claim := fmt.Sprintf("/api/v1/claims/%d", claimID)
 	article := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/sources", Role: "editor", Body: map[string]any{"kind": "web_article", "title": "Infusions"}}).Want(t, http.StatusCreated))
 	appearance := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: claim + "/appearances", Role: "editor", Body: map[string]any{"source_id": article}}).Want(t, http.StatusCreated))
+	search := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: claim + "/searches", Role: "editor", Body: map[string]any{"database": "pubmed",
+		"query": "infusion AND back pain", "searched_at": "2026-11-03T00:00:00Z", "hits": 3, "screened": 3, "note": "Nothing includable."}}).Want(t, http.StatusCreated))
 	// A question, a finding with an attached source, and the claim linked to
 	// the finding.
 	question := testenv.ID(s.Do(testenv.Request{Method: "POST", Path: "/api/v1/questions", Role: "editor", Body: map[string]any{
@@ -49,6 +51,7 @@ func TestEveryUpdateNeedsIfMatch(t *testing.T) {
 		"PATCH /api/v1/therapies/{slug}":              {Path: "/api/v1/therapies/infusion-therapy", Role: "editor", Body: `{"name":"Renamed"}`},
 		"PATCH /api/v1/claims/{id}":                   {Path: claim, Role: "editor", Body: `{"summary":"changed"}`},
 		"PATCH /api/v1/claims/{id}/appearances/{aid}": {Path: fmt.Sprintf("%s/appearances/%d", claim, appearance), Role: "editor", Body: `{"note":"changed"}`},
+		"PATCH /api/v1/claims/{id}/searches/{sid}":    {Path: fmt.Sprintf("%s/searches/%d", claim, search), Role: "editor", Body: `{"hits":4,"screened":4}`},
 		"PUT /api/v1/claims/{id}/rating":              {Path: claim + "/rating", Role: "editor", Body: `{"rating":"false","rationale":"Misleading."}`},
 		"PATCH /api/v1/sources/{id}":                  {Path: "/api/v1/sources/1", Role: "editor", Body: `{"title":"Renamed"}`},
 	}

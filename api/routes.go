@@ -73,6 +73,12 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	editor.PATCH("/claims/:id/appearances/:aid", h.PatchAppearance)
 	editor.DELETE("/claims/:id/appearances/:aid", h.DeleteAppearance)
 
+	read.GET("/claims/:id/searches", h.ListSearches)
+	read.GET("/claims/:id/searches/:sid", h.GetSearch)
+	editor.POST("/claims/:id/searches", h.CreateSearch)
+	editor.PATCH("/claims/:id/searches/:sid", h.PatchSearch)
+	editor.DELETE("/claims/:id/searches/:sid", h.DeleteSearch)
+
 	editor.POST("/claims/:id/findings", h.LinkClaimFinding)
 	editor.PATCH("/claims/:id/findings/:fid", h.PatchClaimFinding)
 	editor.DELETE("/claims/:id/findings/:fid", h.UnlinkClaimFinding)

@@ -42,6 +42,8 @@ var secOperationRoles = map[string]string{
 
 	"listAppearances":  secPublic,
 	"createAppearance": secEditor, "patchAppearance": secEditor, "deleteAppearance": secEditor,
+	"listSearches": secPublic, "getSearch": secPublic,
+	"createSearch": secEditor, "patchSearch": secEditor, "deleteSearch": secEditor,
 	"putClaimRating": secEditor, "deleteClaimRating": secEditor,
 	"getClaimFhir": secPublic, "getFindingFhir": secPublic,
 	"getClaimReview": secPublic, "listClaimReviews": secPublic,

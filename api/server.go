@@ -47,6 +47,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*gin.Engine, erro
 			fmt.Sprintf("%s is not allowed here; allowed: %s", c.Request.Method, c.Writer.Header().Get("Allow")))
 	})
 	st.SetRequiredReviews(cfg.RequiredReviews)
+	st.SetSearchStaleAfter(cfg.SearchStaleAfter)
 	h := handlers.New(st, log, handlers.Options{RequiredReviews: cfg.RequiredReviews, WebhookPolicy: cfg.WebhookPolicy(),
 		PublicBaseURL: cfg.PublicBaseURL,
 		PublisherName: cfg.PublisherName, PublisherURL: cfg.PublisherURL})

@@ -12,10 +12,11 @@
 // claim; within a type by id.
 //
 // Identities: a therapy is named by its slug. Sources, questions, findings,
-// claims, assessments and grades carry the id they have in the exporting
-// database, and references between lines use those ids (a finding's
-// question and sources, a review's includes, a claim's appearance sources
-// and findings, a grade's assessments). An import into an empty catalogue
+// claims, evidence searches, assessments and grades carry the id they have
+// in the exporting database, and references between lines use those ids (a
+// finding's question and sources, a review's includes, a claim's appearance
+// sources, findings and the sources its searches led to, a grade's
+// assessments). An import into an empty catalogue
 // keeps these ids, so that a restored catalogue keeps its URLs and exports
 // to the same bytes; an import into a catalogue that holds data assigns new
 // ids and remaps every reference. A source whose DOI or PMID is already in
@@ -30,7 +31,10 @@
 // written under "derived" for readers; an import ignores them and derives
 // them again. Times that only record when a row was last written
 // (updated_at, version) are not exported, so two exports of the same
-// catalogue are byte-identical. Archived claims, users, API keys,
+// catalogue are byte-identical; an evidence search is the exception: it
+// carries its version, created_at, updated_at and created_by, which an
+// import restores exactly (they say who documented the search and when, and
+// its If-Match version survives a restore). Archived claims, users, API keys,
 // idempotency records, webhooks and the audit trail are not exported.
 package bulk
 
@@ -245,7 +249,9 @@ type Claim struct {
 	Override     *Override             `json:"override"`
 	Appearances  []Appearance          `json:"appearances"`
 	Findings     []ClaimFinding        `json:"findings"`
-	Derived      ClaimDerived          `json:"derived"`
+	// Searches are the claim's evidence searches, by id.
+	Searches []Search     `json:"searches"`
+	Derived  ClaimDerived `json:"derived"`
 }
 
 // Override is an editor's override of a claim's rating; Stale says whether
@@ -273,6 +279,24 @@ type ClaimFinding struct {
 	Finding int64          `json:"finding"`
 	Stance  grading.Stance `json:"stance"`
 	Note    *string        `json:"note"`
+}
+
+// Search is an evidence search of a claim (the API's EvidenceSearch):
+// Sources are ids of source lines, the sources it led to. Hits and
+// Screened are required (null is refused).
+type Search struct {
+	ID         int64                  `json:"id"`
+	Database   grading.SearchDatabase `json:"database"`
+	Query      string                 `json:"query"`
+	SearchedAt time.Time              `json:"searched_at"`
+	Hits       *int64                 `json:"hits"`
+	Screened   *int64                 `json:"screened"`
+	Sources    []int64                `json:"sources"`
+	Note       *string                `json:"note"`
+	Version    int64                  `json:"version"`
+	CreatedBy  string                 `json:"created_by"`
+	CreatedAt  time.Time              `json:"created_at"`
+	UpdatedAt  time.Time              `json:"updated_at"`
 }
 
 // ClaimDerived are a claim's derived values: written for readers, ignored

@@ -196,6 +196,23 @@ type Claim struct {
 	Summary     string        `json:"summary"`
 	Appearances []Appearance  `json:"appearances"`
 	Findings    []FindingLink `json:"findings"`
+	// Searches are the searches made for the claim's evidence (optional).
+	Searches []Search `json:"searches,omitempty"`
+}
+
+// Search is one documented search for a claim's evidence, recorded as it
+// was run (never invented): the database, the exact query, when
+// (RFC 3339), how many records it returned and how many were screened,
+// the keys of the catalogued sources it led to, and why nothing was
+// includable (required when it led to none).
+type Search struct {
+	Database   grading.SearchDatabase `json:"database"`
+	Query      string                 `json:"query"`
+	SearchedAt string                 `json:"searched_at"`
+	Hits       int64                  `json:"hits"`
+	Screened   int64                  `json:"screened"`
+	Sources    []string               `json:"sources"`
+	Note       *string                `json:"note"`
 }
 
 // Appearance is where a claim is made.
@@ -604,6 +621,29 @@ func (d *Dataset) Validate(seeds map[string]string) error {
 						add("%s: claim text is not verbatim in %s", g, *s.SeedFile)
 					}
 				}
+			}
+		}
+		for i, sr := range c.Searches {
+			g := fmt.Sprintf("%s: search %d", f, i)
+			valid(g+": database", sr.Database)
+			text(g+": query", sr.Query)
+			if at, err := time.Parse(time.RFC3339, sr.SearchedAt); err != nil {
+				add("%s: searched_at: %v", g, err)
+			} else if at.After(time.Now()) {
+				add("%s: searched_at %s is in the future", g, sr.SearchedAt)
+			}
+			if sr.Hits < 0 || sr.Screened < 0 || sr.Screened > sr.Hits {
+				add("%s: hits %d and screened %d must be counts with screened at most hits", g, sr.Hits, sr.Screened)
+			}
+			seen := map[string]bool{}
+			for _, k := range sr.Sources {
+				if _, ok := sources[k]; !ok || seen[k] {
+					add("%s: unknown or repeated source %q", g, k)
+				}
+				seen[k] = true
+			}
+			if len(sr.Sources) == 0 && (sr.Note == nil || strings.TrimSpace(*sr.Note) == "") {
+				add("%s: a search that led to no source says why in its note", g)
 			}
 		}
 		linked := map[string]bool{}

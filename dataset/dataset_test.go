@@ -238,6 +238,11 @@ func TestSchemaRejects(t *testing.T) {
 			r := doc["reviews"].([]any)[0].(map[string]any)
 			r["assessments"] = r["assessments"].([]any)[:1]
 		}},
+		{"search in an unknown database", func(doc map[string]any) { withSearch(doc, map[string]any{"database": "medline"}) }},
+		{"search without a note or sources", func(doc map[string]any) { withSearch(doc, map[string]any{"note": nil}) }},
+		{"search with negative hits", func(doc map[string]any) { withSearch(doc, map[string]any{"hits": -1}) }},
+		{"search without a date", func(doc map[string]any) { withSearch(doc, map[string]any{"searched_at": "3 November 2026"}) }},
+		{"search with an unknown member", func(doc map[string]any) { withSearch(doc, map[string]any{"editor": "erin"}) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -246,6 +251,23 @@ func TestSchemaRejects(t *testing.T) {
 			}
 		})
 	}
+	// The valid search the cases above spoil passes, with and without sources.
+	for _, fields := range []map[string]any{nil, {"sources": []any{"chou-2022"}, "note": nil}} {
+		if err := validateBytes(sch, mutateV2(t, func(doc map[string]any) { withSearch(doc, fields) })); err != nil {
+			t.Errorf("a valid search %v: %v", fields, err)
+		}
+	}
+}
+
+// withSearch gives the micro-vaccination claim one search (a fixture's,
+// not a real one), its fields overridden.
+func withSearch(doc map[string]any, fields map[string]any) {
+	s := map[string]any{"database": "pubmed", "query": "mesotherapy AND asthma", "searched_at": "2026-11-03T09:00:00Z",
+		"hits": 12, "screened": 3, "sources": []any{}, "note": "Nothing includable."}
+	for k, v := range fields {
+		s[k] = v
+	}
+	item(doc, "claims", "key", "en-002-micro-vaccination-asthma-cf")["searches"] = []any{s}
 }
 
 func TestValidateRejects(t *testing.T) {
@@ -294,6 +316,20 @@ func TestValidateRejects(t *testing.T) {
 		{"adjudicating reviewer", func(d *Dataset) {
 			reviewByFinding(d, "f-sebra-24h").Adjudication.Editor = "demo-reviewer-a"
 		}, "editor_assessed"},
+		{"search with an unknown source", func(d *Dataset) {
+			d.Claims[0].Searches = []Search{{Database: grading.DatabasePubMed, Query: "q", SearchedAt: "2026-11-03T00:00:00Z", Hits: 1,
+				Screened: 1, Sources: []string{"nowhere-2020"}}}
+		}, `unknown or repeated source "nowhere-2020"`},
+		{"search screened above hits", func(d *Dataset) {
+			d.Claims[0].Searches = []Search{{Database: grading.DatabasePubMed, Query: "q", SearchedAt: "2026-11-03T00:00:00Z", Hits: 1,
+				Screened: 2, Note: ptr("n")}}
+		}, "screened at most hits"},
+		{"search in the future", func(d *Dataset) {
+			d.Claims[0].Searches = []Search{{Database: grading.DatabaseEmbase, Query: "q", SearchedAt: "2999-01-01T00:00:00Z", Note: ptr("n")}}
+		}, "in the future"},
+		{"search without a note or sources", func(d *Dataset) {
+			d.Claims[0].Searches = []Search{{Database: grading.DatabaseOther, Query: "q", SearchedAt: "2026-11-03T00:00:00Z"}}
+		}, "says why in its note"},
 		{"rating down a source-rated finding for bias", func(d *Dataset) {
 			a := &reviewByFinding(d, "f-chou-radicular-pain").Assessments[0]
 			a.RiskOfBias = grading.Serious

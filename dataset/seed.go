@@ -29,6 +29,7 @@ type Summary struct {
 	Claims      int
 	Appearances int
 	Links       int // claim-finding links
+	Searches    int // evidence searches
 	Assessments int
 	Grades      int
 }
@@ -38,8 +39,8 @@ func (s Summary) String() string {
 		return fmt.Sprintf("demo dataset v%d is already loaded; nothing changed", s.Version)
 	}
 	return fmt.Sprintf("loaded demo dataset v%d: %d therapies, %d sources, %d questions, %d findings, %d claims, "+
-		"%d appearances, %d claim-finding links, %d assessments, %d grades",
-		s.Version, s.Therapies, s.Sources, s.Questions, s.Findings, s.Claims, s.Appearances, s.Links, s.Assessments, s.Grades)
+		"%d appearances, %d claim-finding links, %d evidence searches, %d assessments, %d grades",
+		s.Version, s.Therapies, s.Sources, s.Questions, s.Findings, s.Claims, s.Appearances, s.Links, s.Searches, s.Assessments, s.Grades)
 }
 
 // Seed loads the dataset through the store's and the review workflow's own
@@ -74,7 +75,8 @@ func Seed(ctx context.Context, st *store.Store, d *Dataset, requiredReviews int)
 		}
 		return tx.RecordEvent(ctx, sys, loadedAction, "dataset", int64(d.Version), map[string]any{
 			"therapies": sum.Therapies, "sources": sum.Sources, "questions": sum.Questions, "findings": sum.Findings,
-			"claims": sum.Claims, "appearances": sum.Appearances, "links": sum.Links, "assessments": sum.Assessments, "grades": sum.Grades})
+			"claims": sum.Claims, "appearances": sum.Appearances, "links": sum.Links, "searches": sum.Searches,
+			"assessments": sum.Assessments, "grades": sum.Grades})
 	})
 	if err != nil {
 		return Summary{Version: d.Version}, fmt.Errorf("load demo dataset: %w", err)
@@ -213,6 +215,21 @@ func (l loader) claims(d *Dataset) error {
 				return fmt.Errorf("claim %s: finding %s: %w", c.Key, fl.Finding, err)
 			}
 			l.sum.Links++
+		}
+		for i, sr := range c.Searches {
+			at, err := time.Parse(time.RFC3339, sr.SearchedAt)
+			if err != nil {
+				return fmt.Errorf("claim %s: search %d: searched_at: %w", c.Key, i, err)
+			}
+			hits, screened := sr.Hits, sr.Screened
+			in := store.SearchInput{Database: sr.Database, Query: sr.Query, SearchedAt: &at, Hits: &hits, Screened: &screened, Note: sr.Note}
+			for _, k := range sr.Sources {
+				in.SourceIDs = append(in.SourceIDs, l.sources[k])
+			}
+			if _, err := l.tx.CreateSearch(l.ctx, l.sys, claim.ID, in); err != nil {
+				return fmt.Errorf("claim %s: search %d: %w", c.Key, i, err)
+			}
+			l.sum.Searches++
 		}
 	}
 	return nil

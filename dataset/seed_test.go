@@ -3,7 +3,9 @@ package dataset_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"claimgrade/dataset"
 	"claimgrade/grading"
@@ -150,7 +152,10 @@ func TestSeed(t *testing.T) {
 			if slices.Contains(f, "inaccurate_wording") != (c.Rating == grading.RatingOverstated || c.Rating == grading.RatingFalse) {
 				t.Errorf("claim %q: rating %s with flags %v", c.Text, c.Rating, f)
 			}
-			if (c.Certainty == nil) != (c.Rating == grading.RatingNotRated) || c.RatingExplanation == "" {
+			// Only a rating that rests on no graded finding has no certainty:
+			// not_rated, or unproven because a search found nothing.
+			unrated := c.Rating == grading.RatingNotRated || strings.HasPrefix(c.RatingExplanation, "unproven (no_evidence_found)")
+			if (c.Certainty == nil) != unrated || c.RatingExplanation == "" {
 				t.Errorf("claim %q: rating %s, certainty %v, explanation %q", c.Text, c.Rating, c.Certainty, c.RatingExplanation)
 			}
 		}
@@ -173,4 +178,67 @@ func mapsEqual(a, b map[string]int64) bool {
 		}
 	}
 	return true
+}
+
+// TestSeedSearches: the loader records a claim's searches from the dataset
+// (the demo records none: no search could be run and verified for it), so
+// the claim is rated unproven (no_evidence_found) with the search in its
+// explanation, and a second load changes nothing.
+func TestSeedSearches(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		d, err := dataset.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var claim *dataset.Claim
+		for i := range d.Claims {
+			if len(d.Claims[i].Searches) > 0 {
+				t.Fatalf("demo claim %s records a search; this test adds its own", d.Claims[i].Key)
+			}
+			if d.Claims[i].Key == "en-002-micro-vaccination-asthma-cf" {
+				claim = &d.Claims[i]
+			}
+		}
+		if claim == nil {
+			t.Fatal("the demo has no micro-vaccination claim")
+		}
+		note := "Fixture: nothing on intradermal micro-vaccination in asthma or cystic fibrosis."
+		claim.Searches = []dataset.Search{
+			{Database: grading.DatabasePubMed, Query: `mesotherapy AND (asthma OR "cystic fibrosis")`, SearchedAt: "2026-11-03T09:00:00Z",
+				Hits: 12, Screened: 3, Sources: []string{}, Note: &note},
+			{Database: grading.DatabaseCochraneLibrary, Query: "mesotherapy", SearchedAt: "2026-11-04T09:00:00+01:00",
+				Hits: 4, Screened: 4, Sources: []string{d.Sources[len(d.Sources)-1].Key}},
+		}
+		ctx := context.Background()
+		sum, err := dataset.Seed(ctx, st, d, 2)
+		if err != nil {
+			t.Fatalf("Seed: %v", err)
+		}
+		if sum.Searches != 2 || !strings.Contains(sum.String(), "2 evidence searches") {
+			t.Errorf("Seed summary = %+v (%s), want 2 searches", sum, sum)
+		}
+		var c models.Claim
+		if err := st.DB().Where("text = ?", claim.Text).Take(&c).Error; err != nil {
+			t.Fatal(err)
+		}
+		if c.Rating != grading.RatingUnproven || !strings.Contains(c.RatingExplanation, "(no_evidence_found)") ||
+			!strings.Contains(c.RatingExplanation, "PubMed on 2026-11-03") || !strings.Contains(c.RatingExplanation, "the Cochrane Library on 2026-11-04") {
+			t.Errorf("the searched claim = %s: %s", c.Rating, c.RatingExplanation)
+		}
+		var searches []models.EvidenceSearch
+		if err := st.DB().Preload("Sources").Where("claim_id = ?", c.ID).Order("id").Find(&searches).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(searches) != 2 || searches[0].CreatedBy != "seed" || len(searches[1].Sources) != 1 ||
+			!searches[1].SearchedAt.Equal(time.Date(2026, 11, 4, 8, 0, 0, 0, time.UTC)) {
+			t.Errorf("stored searches = %+v", searches)
+		}
+		before := counts(t, st)
+		if again, err := dataset.Seed(ctx, st, d, 2); err != nil || again.Loaded {
+			t.Fatalf("second Seed = %+v, %v", again, err)
+		}
+		if after := counts(t, st); !mapsEqual(before, after) || testenv.Count(t, st, "evidence_searches", "") != 2 {
+			t.Errorf("seeding twice changed the database")
+		}
+	})
 }

@@ -2366,7 +2366,7 @@ const docTemplate = `{
         },
         "/api/v1/claims/{id}/history": {
             "get": {
-                "description": "Every recorded change of the claim, its appearances and finding links, and every change of its flags and rating, newest first, keyset-paginated: who did it (actor), when, in which request, and the record before and after, each in the API's shape of its resource (never a storage row): Claim for claim.created and claim.updated, {flags, cause} for claim.flagged, {rating, rating_source, certainty, rating_explanation, override, cause} for claim.rated, claim.override_set and claim.override_removed, {archived_at} for claim.archived, Appearance (its source embedded) for appearance events, ClaimFinding for claim_finding events. Archived claims keep their history. Events of the retired claim-level review (entity assessment) are shown without contents except to editors and admins.",
+                "description": "Every recorded change of the claim, its appearances and finding links, and every change of its flags and rating, newest first, keyset-paginated: who did it (actor), when, in which request, and the record before and after, each in the API's shape of its resource (never a storage row): Claim for claim.created and claim.updated, {flags, cause} for claim.flagged, {rating, rating_source, certainty, rating_explanation, override, cause} for claim.rated, claim.override_set and claim.override_removed, {archived_at} for claim.archived, Appearance (its source embedded) for appearance events, ClaimFinding for claim_finding events, EvidenceSearch for evidence_search events (evidence_search.created, .updated, .deleted, .imported; a claim.rated or claim.flagged with cause evidence_search.stale was made by the periodic sweep when the claim's newest search aged past SEARCH_STALE_AFTER). Archived claims keep their history. Events of the retired claim-level review (entity assessment) are shown without contents except to editors and admins.",
                 "produces": [
                     "application/json"
                 ],
@@ -2712,6 +2712,715 @@ const docTemplate = `{
                     },
                     "412": {
                         "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/claims/{id}/searches": {
+            "get": {
+                "description": "Every search recorded for the claim's evidence, in the order they were recorded (by id); the claim's detail embeds them newest first. Archived claims: 410.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "searches"
+                ],
+                "summary": "List a claim's evidence searches",
+                "operationId": "listSearches",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Claim id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "maximum": 200,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 50,
+                        "description": "Page size (1-200)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "next_cursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EvidenceSearchList"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "410": {
+                        "description": "Gone",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "One search for the claim's evidence, reported as PRISMA-S asks: the database, the query exactly as it was run, when (not in the future), how many records it returned and how many were screened (screened ≤ hits), the catalogued sources it led to (each must exist: a 422 names source_ids[i]) and a note on why nothing was includable (required when source_ids is empty). Every invalid field is reported at once (422). The claim is re-derived in the same transaction: with no usable graded finding it becomes unproven (no_evidence_found); a newest search older than SEARCH_STALE_AFTER flags it stale_grade. At most 100 searches per claim (409). Archived claims: 410.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "searches"
+                ],
+                "summary": "Record an evidence search",
+                "operationId": "createSearch",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Claim id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "Retry-safe key: the same key and body replay the first response",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "The search",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/EvidenceSearchCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/EvidenceSearch"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "Conflict",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "410": {
+                        "description": "Gone",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/api/v1/claims/{id}/searches/{sid}": {
+            "get": {
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "searches"
+                ],
+                "summary": "Get an evidence search",
+                "operationId": "getSearch",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Claim id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "Search id",
+                        "name": "sid",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EvidenceSearch"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "Not Modified",
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "410": {
+                        "description": "Gone",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "Needs If-Match with the search's ETag (a removed search can change the claim's rating back to not_rated): 428 without it, 412 on a stale one. The claim is re-derived; the search stays in the claim's history.",
+                "tags": [
+                    "searches"
+                ],
+                "summary": "Remove an evidence search",
+                "operationId": "deleteSearch",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Claim id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "Search id",
+                        "name": "sid",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version being removed",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "410": {
+                        "description": "Gone",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "Precondition Required",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    }
+                ],
+                "description": "Any field; source_ids replaces the list. The result is checked as a new search is (422 naming every invalid field), and the claim is re-derived.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "searches"
+                ],
+                "summary": "Change an evidence search",
+                "operationId": "patchSearch",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Claim id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "Search id",
+                        "name": "sid",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of the version the change is based on",
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": true
+                    },
+                    {
+                        "description": "Fields to change",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/EvidenceSearchPatch"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/EvidenceSearch"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "410": {
+                        "description": "Gone",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "412": {
+                        "description": "Precondition Failed",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -8421,6 +9130,7 @@ const docTemplate = `{
                 "rating_reason",
                 "rating_source",
                 "refute_count",
+                "searches",
                 "summary",
                 "support_count",
                 "text",
@@ -8574,6 +9284,13 @@ const docTemplate = `{
                 "refute_count": {
                     "type": "integer",
                     "example": 0
+                },
+                "searches": {
+                    "description": "How the claim's evidence was searched: every documented search, newest first (by searched_at, then id).",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EvidenceSearch"
+                    }
                 },
                 "summary": {
                     "description": "A restatement under 75 characters (ClaimReview's claimReviewed); \"\" when not set.",
@@ -8966,6 +9683,208 @@ const docTemplate = `{
                     "description": "Where deliveries are POSTed.",
                     "type": "string",
                     "example": "https://partner.example.org/claimgrade/events"
+                }
+            }
+        },
+        "EvidenceSearch": {
+            "type": "object",
+            "required": [
+                "claim_id",
+                "created_at",
+                "created_by",
+                "database",
+                "hits",
+                "id",
+                "note",
+                "query",
+                "screened",
+                "searched_at",
+                "source_ids",
+                "updated_at",
+                "version"
+            ],
+            "properties": {
+                "claim_id": {
+                    "type": "integer",
+                    "example": 27
+                },
+                "created_at": {
+                    "type": "string"
+                },
+                "created_by": {
+                    "description": "The name of the editor who recorded the search.",
+                    "type": "string",
+                    "example": "erin"
+                },
+                "database": {
+                    "description": "Where the search was run.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.SearchDatabase"
+                        }
+                    ],
+                    "example": "pubmed"
+                },
+                "hits": {
+                    "description": "How many records the search returned (0 to 1,000,000,000).",
+                    "type": "integer",
+                    "maximum": 1000000000,
+                    "minimum": 0,
+                    "example": 12
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 4
+                },
+                "note": {
+                    "description": "Why nothing was includable (or anything else about the search); null when not given.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "No trial or case series of intradermal micro-vaccination in asthma or cystic fibrosis; the hits were about allergen immunotherapy."
+                },
+                "query": {
+                    "description": "The search exactly as it was run.",
+                    "type": "string",
+                    "example": "mesotherapy AND (asthma OR \"cystic fibrosis\")"
+                },
+                "screened": {
+                    "description": "How many of them were screened (0 to hits).",
+                    "type": "integer",
+                    "maximum": 1000000000,
+                    "minimum": 0,
+                    "example": 3
+                },
+                "searched_at": {
+                    "description": "When the search was run.",
+                    "type": "string",
+                    "example": "2026-11-03T00:00:00Z"
+                },
+                "source_ids": {
+                    "description": "The ids of the catalogued sources the search led to, ascending; [] when nothing was includable.",
+                    "type": "array",
+                    "items": {
+                        "type": "integer"
+                    }
+                },
+                "updated_at": {
+                    "type": "string"
+                },
+                "version": {
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "EvidenceSearchCreate": {
+            "type": "object",
+            "required": [
+                "database",
+                "hits",
+                "query",
+                "screened",
+                "searched_at"
+            ],
+            "properties": {
+                "database": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.SearchDatabase"
+                        }
+                    ],
+                    "example": "pubmed"
+                },
+                "hits": {
+                    "description": "Records returned, 0 to 1,000,000,000.",
+                    "type": "integer",
+                    "maximum": 1000000000,
+                    "minimum": 0,
+                    "example": 12
+                },
+                "note": {
+                    "description": "Why nothing was includable; required when source_ids is empty. At most 4,000 characters.",
+                    "type": "string",
+                    "example": "No trial or case series of intradermal micro-vaccination in asthma or cystic fibrosis; the hits were about allergen immunotherapy."
+                },
+                "query": {
+                    "description": "Exactly as it was run, at most 10,000 characters.",
+                    "type": "string",
+                    "example": "mesotherapy AND (asthma OR \"cystic fibrosis\")"
+                },
+                "screened": {
+                    "description": "Records screened, 0 to hits.",
+                    "type": "integer",
+                    "maximum": 1000000000,
+                    "minimum": 0,
+                    "example": 3
+                },
+                "searched_at": {
+                    "description": "When the search was run (RFC 3339), not in the future.",
+                    "type": "string",
+                    "format": "date-time",
+                    "example": "2026-11-03T00:00:00Z"
+                },
+                "source_ids": {
+                    "description": "Ids of catalogued sources the search led to (at most 100, each once).",
+                    "type": "array",
+                    "items": {
+                        "type": "integer"
+                    }
+                }
+            }
+        },
+        "EvidenceSearchList": {
+            "type": "object",
+            "required": [
+                "data",
+                "next_cursor"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EvidenceSearch"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "x-nullable": true
+                }
+            }
+        },
+        "EvidenceSearchPatch": {
+            "type": "object",
+            "properties": {
+                "database": {
+                    "$ref": "#/definitions/grading.SearchDatabase"
+                },
+                "hits": {
+                    "type": "integer",
+                    "maximum": 1000000000,
+                    "minimum": 0
+                },
+                "note": {
+                    "description": "An empty string clears the note (allowed only while source_ids is not empty).",
+                    "type": "string"
+                },
+                "query": {
+                    "type": "string"
+                },
+                "screened": {
+                    "type": "integer",
+                    "maximum": 1000000000,
+                    "minimum": 0
+                },
+                "searched_at": {
+                    "description": "Not in the future.",
+                    "type": "string",
+                    "format": "date-time"
+                },
+                "source_ids": {
+                    "description": "Replaces the list; [] empties it (a note is then required).",
+                    "type": "array",
+                    "items": {
+                        "type": "integer"
+                    }
                 }
             }
         },
@@ -9987,12 +10906,12 @@ const docTemplate = `{
                     "example": "reviewer"
                 },
                 "after": {
-                    "description": "The record after the change, in the API's shape of its entity (a Claim, Appearance, ClaimFinding, FindingAssessment or FindingGrade; a claim's flags and the cause for claim.flagged; its rating and the cause for claim.rated; archived_at for claim.archived); null for a deletion. Assessment contents are shown to editors and admins only.",
+                    "description": "The record after the change, in the API's shape of its entity (a Claim, Appearance, ClaimFinding, EvidenceSearch, FindingAssessment or FindingGrade; a claim's flags and the cause for claim.flagged; its rating and the cause for claim.rated; archived_at for claim.archived); null for a deletion. Assessment contents are shown to editors and admins only.",
                     "type": "object",
                     "x-nullable": true
                 },
                 "before": {
-                    "description": "The record before the change, in the API's shape of its entity (a Claim, Appearance, ClaimFinding, FindingAssessment or FindingGrade; a claim's flags for claim.flagged, its rating for claim.rated and the override events); null for a creation. Assessment contents are shown to editors and admins only.",
+                    "description": "The record before the change, in the API's shape of its entity (a Claim, Appearance, ClaimFinding, EvidenceSearch, FindingAssessment or FindingGrade; a claim's flags for claim.flagged, its rating for claim.rated and the override events); null for a creation. Assessment contents are shown to editors and admins only.",
                     "type": "object",
                     "x-nullable": true
                 },
@@ -12012,16 +12931,16 @@ const docTemplate = `{
             "x-enum-comments": {
                 "RatingAccurate": "the wording is true to the graded evidence",
                 "RatingFalse": "the graded evidence contradicts the wording",
-                "RatingNotRated": "the rules cannot rate the wording (no graded finding, no threshold, nothing to check)",
+                "RatingNotRated": "the rules cannot rate the wording (nothing graded and nothing searched, no threshold, nothing to check)",
                 "RatingOverstated": "the evidence points the claim's way, but less, or less surely, than the wording says",
-                "RatingUnproven": "the graded evidence can neither confirm nor refute the wording"
+                "RatingUnproven": "the graded evidence can neither confirm nor refute the wording, or a documented search found none"
             },
             "x-enum-descriptions": [
                 "the wording is true to the graded evidence",
                 "the evidence points the claim's way, but less, or less surely, than the wording says",
-                "the graded evidence can neither confirm nor refute the wording",
+                "the graded evidence can neither confirm nor refute the wording, or a documented search found none",
                 "the graded evidence contradicts the wording",
-                "the rules cannot rate the wording (no graded finding, no threshold, nothing to check)"
+                "the rules cannot rate the wording (nothing graded and nothing searched, no threshold, nothing to check)"
             ],
             "x-enum-varnames": [
                 "RatingAccurate",
@@ -12035,7 +12954,8 @@ const docTemplate = `{
             "type": "string",
             "enum": [
                 "editor_override",
-                "no_graded_finding",
+                "no_evidence_found",
+                "not_yet_searched",
                 "assertion_other",
                 "no_matching_finding",
                 "context_ungraded",
@@ -12108,7 +13028,7 @@ const docTemplate = `{
                 "RuleFrequencyUncontrolled": "a benefit rate without a comparator: overstated",
                 "RuleFrequencyUnflattering": "outside, on the other side: false",
                 "RuleNoClaimedValue": "the claim states no value: not rated",
-                "RuleNoGradedFinding": "no graded finding linked with a stance other than neutral",
+                "RuleNoEvidenceFound": "no usable graded finding, but a documented search: unproven",
                 "RuleNoMatchingFinding": "every usable finding answers another question (context only)",
                 "RuleNoMoreHarmExcess": "an important excess, moderate or high: false",
                 "RuleNoMoreHarmShown": "CI excludes an important excess, wording fits: accurate",
@@ -12116,6 +13036,7 @@ const docTemplate = `{
                 "RuleNoMoreHarmUnclear": "an important excess not excluded: unproven",
                 "RuleNoMoreHarmWording": "as above, wording firmer than the certainty: overstated",
                 "RuleNoThreshold": "no threshold: not rated",
+                "RuleNotYetSearched": "no usable graded finding and no documented search: not rated",
                 "RuleOccurrenceAttributable": "an attributable event: accurate, frequency unknown",
                 "RuleOccurrenceNotAttrib": "no attributable event: unproven",
                 "RuleStanceCapsAccurate": "a refuting or mixed link never makes a claim accurate",
@@ -12123,7 +13044,8 @@ const docTemplate = `{
             },
             "x-enum-descriptions": [
                 "an editor's override stands",
-                "no graded finding linked with a stance other than neutral",
+                "no usable graded finding, but a documented search: unproven",
+                "no usable graded finding and no documented search: not rated",
                 "the wording asserts nothing the rules check",
                 "every usable finding answers another question (context only)",
                 "the finding has no grade yet: context",
@@ -12167,7 +13089,8 @@ const docTemplate = `{
             ],
             "x-enum-varnames": [
                 "RuleEditorOverride",
-                "RuleNoGradedFinding",
+                "RuleNoEvidenceFound",
+                "RuleNotYetSearched",
                 "RuleAssertionOther",
                 "RuleNoMatchingFinding",
                 "RuleContextUngraded",
@@ -12236,6 +13159,36 @@ const docTemplate = `{
             ],
             "x-enum-varnames": [
                 "RobToolROBINSI"
+            ]
+        },
+        "grading.SearchDatabase": {
+            "type": "string",
+            "enum": [
+                "pubmed",
+                "cochrane_library",
+                "embase",
+                "clinicaltrials_gov",
+                "google_scholar",
+                "other"
+            ],
+            "x-enum-comments": {
+                "DatabaseOther": "another database or registry; the note names it"
+            },
+            "x-enum-descriptions": [
+                "",
+                "",
+                "",
+                "",
+                "",
+                "another database or registry; the note names it"
+            ],
+            "x-enum-varnames": [
+                "DatabasePubMed",
+                "DatabaseCochraneLibrary",
+                "DatabaseEmbase",
+                "DatabaseClinicalTrialsGov",
+                "DatabaseGoogleScholar",
+                "DatabaseOther"
             ]
         },
         "grading.SourceKind": {

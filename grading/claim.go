@@ -1,12 +1,14 @@
 package grading
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // A claim's derived fields (rating, certainty, counts and flags) come from
@@ -34,6 +36,13 @@ type ClaimState struct {
 	OverrideBasis string
 	// Appearances counts the places the claim appears.
 	Appearances int
+	// Searches are the documented evidence searches for the claim; Now and
+	// SearchStaleAfter say whether the newest is stale (SearchStale: a
+	// limit of 0 never expires). The store passes the time of the
+	// derivation and SEARCH_STALE_AFTER.
+	Searches         []EvidenceSearch
+	Now              time.Time
+	SearchStaleAfter time.Duration
 }
 
 // ClaimDerived is what DeriveClaim computes for a claim.
@@ -45,9 +54,15 @@ type ClaimDerived struct {
 	CertaintyBasis               *CertaintyBasis
 	Support, Refute, Appearances int
 	Flags                        []Flag
-	// Basis fingerprints the wording and the linked findings as the rules
-	// read them (EvidenceBasis).
+	// Basis fingerprints the wording, the linked findings and the searches
+	// as the rules read them (EvidenceBasis).
 	Basis string
+	// LastSearchedAt is when the newest search was run (nil without one),
+	// and SearchStale whether it is older than the limit: the store keeps
+	// both on the claim, so that a sweep finds the claims whose newest
+	// search has aged past the limit since they were derived.
+	LastSearchedAt *time.Time
+	SearchStale    bool
 }
 
 // WordingOf builds the wording the rules read from a claim's stored
@@ -74,8 +89,11 @@ func WordingOf(t ClaimType, a Assertion, value *float64, bound *ClaimedBound, h 
 //   - ungraded: no finding linked with a stance other than neutral is graded
 //     (a withdrawn grade is none; case evidence is graded by its occurrence
 //     certainty);
-//   - stale_grade: a grade the rating uses is stale, or the editor's
-//     override was set against other evidence or wording than now;
+//   - stale_grade: a grade the rating uses is stale, the editor's
+//     override was set against other evidence or wording than now, or the
+//     newest evidence search is older than SearchStaleAfter at Now (a
+//     search must be rerun to stay current: Cochrane MECIR C37 asks for
+//     12 months, SEARCH_STALE_AFTER defaults to two years);
 //   - retracted_evidence: a finding linked with a stance other than neutral
 //     rests on a retracted source;
 //   - support and refute count the findings linked as supports and refutes.
@@ -84,8 +102,12 @@ func DeriveClaim(s ClaimState) (ClaimDerived, error) {
 	for i, f := range s.Findings {
 		linked[i] = f.LinkedFinding
 	}
-	d := ClaimDerived{Appearances: s.Appearances, Basis: EvidenceBasis(s.Wording, linked)}
-	in := ClaimRatingInput{Wording: s.Wording, Findings: linked}
+	d := ClaimDerived{Appearances: s.Appearances, Basis: EvidenceBasis(s.Wording, linked, s.Searches),
+		SearchStale: SearchStale(s.Searches, s.Now, s.SearchStaleAfter)}
+	if newest, ok := NewestSearch(s.Searches); ok {
+		d.LastSearchedAt = &newest
+	}
+	in := ClaimRatingInput{Wording: s.Wording, Findings: linked, Searches: s.Searches}
 	if s.Override != nil {
 		o := *s.Override
 		o.Stale = s.OverrideBasis != d.Basis
@@ -121,21 +143,23 @@ func DeriveClaim(s ClaimState) (ClaimDerived, error) {
 		FlagAbsoluteWording:   r.Flags.AbsoluteWording,
 		FlagLowCertainty:      d.Certainty != nil && (*d.Certainty == Low || *d.Certainty == VeryLow),
 		FlagUngraded:          !graded,
-		FlagStaleGrade:        r.Stale,
+		FlagStaleGrade:        r.Stale || d.SearchStale,
 		FlagRetractedEvidence: retracted,
 	})
 	return d, nil
 }
 
-// EvidenceBasis fingerprints what a claim's rating reads: the wording and,
-// for every linked finding in id order, its stance, question kinds and
+// EvidenceBasis fingerprints what a claim's rating reads: the wording, for
+// every linked finding in id order, its stance, question kinds and
 // direction, effect, attribution, certainty, staleness, case evidence and
-// withdrawal. An editor's override stores the basis it was set against;
-// when the basis changes the override is stale. Parts added after the first
-// form (the claimed bound, a direction other than the outcome kind's usual
-// one, case evidence, a withdrawal) are written only when present, so that
-// overrides set before they existed keep their basis.
-func EvidenceBasis(w ClaimWording, findings []LinkedFinding) string {
+// withdrawal, and every documented search (database, query, date, counts;
+// not its age, which changes with the clock). An editor's override stores
+// the basis it was set against; when the basis changes the override is
+// stale. Parts added after the first form (the claimed bound, a direction
+// other than the outcome kind's usual one, case evidence, a withdrawal,
+// searches) are written only when present, so that overrides set before
+// they existed keep their basis.
+func EvidenceBasis(w ClaimWording, findings []LinkedFinding, searches []EvidenceSearch) string {
 	fs := slices.Clone(findings)
 	slices.SortFunc(fs, func(a, b LinkedFinding) int { return int(a.FindingID - b.FindingID) })
 	var b strings.Builder
@@ -160,6 +184,14 @@ func EvidenceBasis(w ClaimWording, findings []LinkedFinding) string {
 			b.WriteString("|withdrawn")
 		}
 		b.WriteString("\n")
+	}
+	ss := slices.Clone(searches)
+	slices.SortFunc(ss, func(a, b EvidenceSearch) int {
+		return cmp.Or(a.SearchedAt.Compare(b.SearchedAt), cmp.Compare(a.Database, b.Database), cmp.Compare(a.Query, b.Query),
+			cmp.Compare(a.Hits, b.Hits), cmp.Compare(a.Screened, b.Screened), cmp.Compare(a.Sources, b.Sources))
+	})
+	for _, s := range ss {
+		fmt.Fprintf(&b, "s|%s|%s|%d|%d|%d|%q\n", s.Database, s.SearchedAt.UTC().Format(time.RFC3339Nano), s.Hits, s.Screened, s.Sources, s.Query)
 	}
 	sum := sha256.Sum256([]byte(b.String()))
 	return hex.EncodeToString(sum[:16])

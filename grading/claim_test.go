@@ -3,6 +3,7 @@ package grading
 import (
 	"reflect"
 	"testing"
+	"time"
 )
 
 func TestDeriveClaim(t *testing.T) {
@@ -93,7 +94,7 @@ func TestDeriveClaimOverrideStale(t *testing.T) {
 	f := ClaimFinding{LinkedFinding: LinkedFinding{FindingID: 1, Stance: Supports, Certainty: &high,
 		Question: Question{ComparatorKind: ComparatorInactive, OutcomeKind: OutcomeBenefit, Direction: HigherIsBetter},
 		Effect:   EffectEstimate{Measure: MeasureMeanDifference, Estimate: f64(2), CILow: f64(1.2), CIHigh: f64(2.8), Threshold: f64(1)}}}
-	basis := EvidenceBasis(w, []LinkedFinding{f.LinkedFinding})
+	basis := EvidenceBasis(w, []LinkedFinding{f.LinkedFinding}, nil)
 	o := &RatingOverride{Rating: RatingOverstated, Rationale: "Another population."}
 	d, err := DeriveClaim(ClaimState{Wording: w, Findings: []ClaimFinding{f}, Override: o, OverrideBasis: basis})
 	if err != nil || d.Rating.Rating != RatingOverstated || d.Rating.Source != SourceEditor || d.Rating.RuleRating != RatingAccurate ||
@@ -105,7 +106,103 @@ func TestDeriveClaimOverrideStale(t *testing.T) {
 	if err != nil || d.Rating.Rating != RatingOverstated || !d.Rating.Stale || !reflect.DeepEqual(d.Flags, []Flag{FlagUnsupported, FlagInaccurateWording, FlagStaleGrade}) {
 		t.Errorf("override after the evidence changed = %+v, flags %v, %v; want it to stand, stale", d.Rating, d.Flags, err)
 	}
-	if EvidenceBasis(w, []LinkedFinding{f.LinkedFinding}) == basis {
+	if EvidenceBasis(w, []LinkedFinding{f.LinkedFinding}, nil) == basis {
 		t.Errorf("the basis did not change with the threshold")
+	}
+}
+
+// A claim's searches decide between unproven (no_evidence_found) and
+// not_rated (not_yet_searched) when nothing graded is usable, and the
+// newest search older than the limit flags the claim stale_grade, whatever
+// the rating rests on.
+func TestDeriveClaimSearches(t *testing.T) {
+	high := High
+	f64 := func(x float64) *float64 { return &x }
+	now := time.Date(2028, 11, 10, 12, 0, 0, 0, time.UTC)
+	limit := DefaultSearchStaleAfter
+	w := WordingOf(ClaimIndication, AssertEffect, nil, nil, HedgeMay)
+	works := ClaimFinding{LinkedFinding: LinkedFinding{FindingID: 1, Stance: Supports, Certainty: &high,
+		Question: Question{ComparatorKind: ComparatorInactive, OutcomeKind: OutcomeBenefit, Direction: HigherIsBetter},
+		Effect:   EffectEstimate{Measure: MeasureMeanDifference, Estimate: f64(2), CILow: f64(1.2), CIHigh: f64(2.8), Threshold: f64(1)}}}
+	search := func(at time.Time) EvidenceSearch {
+		return EvidenceSearch{Database: DatabasePubMed, Query: "mesotherapy asthma", SearchedAt: at, Hits: 12, Screened: 3}
+	}
+	fresh, old := search(now.Add(-limit)), search(now.Add(-limit-time.Microsecond))
+	tests := []struct {
+		name     string
+		state    ClaimState
+		rating   Rating
+		rule     RatingRule
+		flags    []Flag
+		stale    bool
+		searched *time.Time
+	}{
+		{"not yet searched", ClaimState{Wording: w, Now: now, SearchStaleAfter: limit},
+			RatingNotRated, RuleNotYetSearched, []Flag{FlagUnsupported, FlagUngraded}, false, nil},
+		{"searched exactly at the limit: fresh", ClaimState{Wording: w, Searches: []EvidenceSearch{fresh}, Now: now, SearchStaleAfter: limit},
+			RatingUnproven, RuleNoEvidenceFound, []Flag{FlagUnsupported, FlagUngraded}, false, &fresh.SearchedAt},
+		{"searched just before the limit: stale", ClaimState{Wording: w, Searches: []EvidenceSearch{old}, Now: now, SearchStaleAfter: limit},
+			RatingUnproven, RuleNoEvidenceFound, []Flag{FlagUnsupported, FlagUngraded, FlagStaleGrade}, true, &old.SearchedAt},
+		{"the newest search decides", ClaimState{Wording: w, Searches: []EvidenceSearch{old, fresh}, Now: now, SearchStaleAfter: limit},
+			RatingUnproven, RuleNoEvidenceFound, []Flag{FlagUnsupported, FlagUngraded}, false, &fresh.SearchedAt},
+		{"no limit never expires", ClaimState{Wording: w, Searches: []EvidenceSearch{search(now.AddDate(-50, 0, 0))}, Now: now},
+			RatingUnproven, RuleNoEvidenceFound, []Flag{FlagUnsupported, FlagUngraded}, false, nil},
+		{"an old search flags a claim rated on a finding", ClaimState{Wording: w, Findings: []ClaimFinding{works},
+			Searches: []EvidenceSearch{old}, Now: now, SearchStaleAfter: limit},
+			RatingAccurate, RuleEffectImportant, []Flag{FlagStaleGrade}, true, &old.SearchedAt},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := DeriveClaim(tt.state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Rating.Rating != tt.rating || d.Rating.Rule != tt.rule || !reflect.DeepEqual(d.Flags, tt.flags) || d.SearchStale != tt.stale {
+				t.Errorf("DeriveClaim = %s (%s) flags %v search stale %v; want %s (%s) %v %v\n%s", d.Rating.Rating, d.Rating.Rule,
+					d.Flags, d.SearchStale, tt.rating, tt.rule, tt.flags, tt.stale, d.Rating.Explanation)
+			}
+			if tt.searched != nil && (d.LastSearchedAt == nil || !d.LastSearchedAt.Equal(*tt.searched)) {
+				t.Errorf("LastSearchedAt = %v, want %v", d.LastSearchedAt, *tt.searched)
+			}
+			if len(tt.state.Searches) == 0 && d.LastSearchedAt != nil {
+				t.Errorf("LastSearchedAt = %v without searches, want nil", d.LastSearchedAt)
+			}
+			if d.Certainty != nil && tt.rule == RuleNoEvidenceFound {
+				t.Errorf("no_evidence_found with certainty %s, want none: nothing graded was used", *d.Certainty)
+			}
+		})
+	}
+}
+
+// The searches are part of the evidence basis, so that an editor's
+// override set before a search goes stale; a claim without searches keeps
+// the basis it had before searches existed, and the clock never moves it.
+func TestEvidenceBasisSearches(t *testing.T) {
+	w := WordingOf(ClaimEfficacy, AssertEffect, nil, nil, HedgeNone)
+	// The basis of the wording alone, as EvidenceBasis wrote it before
+	// searches existed: sha256 of "w|effect|-|none|efficacy|none\n", 16 bytes.
+	const before = "54e71d5c4bbb44b5efa6008e92061d3d"
+	if got := EvidenceBasis(w, nil, nil); got != before {
+		t.Errorf("EvidenceBasis without searches = %s, want %s (unchanged)", got, before)
+	}
+	s := EvidenceSearch{Database: DatabasePubMed, Query: "q", SearchedAt: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC), Hits: 2, Screened: 1}
+	one := EvidenceBasis(w, nil, []EvidenceSearch{s})
+	if one == before {
+		t.Errorf("a search does not change the basis")
+	}
+	moved := s
+	moved.Hits = 3
+	if EvidenceBasis(w, nil, []EvidenceSearch{moved}) == one {
+		t.Errorf("a search's hits do not change the basis")
+	}
+	other := s
+	other.Database = DatabaseEmbase
+	if EvidenceBasis(w, nil, []EvidenceSearch{s, other}) != EvidenceBasis(w, nil, []EvidenceSearch{other, s}) {
+		t.Errorf("the basis depends on the order of the searches")
+	}
+	o := &RatingOverride{Rating: RatingUnproven, Rationale: "Nobody has tested it."}
+	d, err := DeriveClaim(ClaimState{Wording: w, Override: o, OverrideBasis: before, Searches: []EvidenceSearch{s}})
+	if err != nil || !d.Rating.Stale || d.Rating.RuleRule != RuleNoEvidenceFound {
+		t.Errorf("override set before a search = %+v, %v; want stale, the rules saying no_evidence_found", d.Rating, err)
 	}
 }

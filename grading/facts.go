@@ -3,6 +3,8 @@ package grading
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"time"
 )
 
 // VerdictFactsFormat is the version of VerdictFacts' JSON form, stored with
@@ -51,6 +53,32 @@ type VerdictFacts struct {
 	// Withdrawn lists the linked findings (not neutral) whose grades were
 	// withdrawn because their evidence was retracted.
 	Withdrawn []int64 `json:"withdrawn,omitempty"`
+	// Searches are the claim's documented evidence searches, oldest first,
+	// where the rule rests on them (no_evidence_found).
+	Searches []SearchFact `json:"searches,omitempty"`
+}
+
+// SearchFact is one documented evidence search as a verdict sentence
+// names it: where and when, and what it found.
+type SearchFact struct {
+	Database   SearchDatabase `json:"database"`
+	SearchedAt time.Time      `json:"searched_at"`
+	Hits       int64          `json:"hits"`
+	Screened   int64          `json:"screened"`
+	Sources    int            `json:"sources"`
+}
+
+// searchFacts are searches as facts, oldest first; nil for none.
+func searchFacts(searches []EvidenceSearch) []SearchFact {
+	if len(searches) == 0 {
+		return nil
+	}
+	out := make([]SearchFact, len(searches))
+	for i, s := range searches {
+		out[i] = SearchFact{Database: s.Database, SearchedAt: s.SearchedAt.UTC(), Hits: s.Hits, Screened: s.Screened, Sources: s.Sources}
+	}
+	slices.SortStableFunc(out, func(a, b SearchFact) int { return a.SearchedAt.Compare(b.SearchedAt) })
+	return out
 }
 
 // IntervalKind says how the 95% interval of a rate was obtained.
@@ -97,6 +125,12 @@ func ParseVerdictFacts(stored []byte) (VerdictFacts, error) {
 		{f.Certainty != None, f.Certainty}, {f.Basis != "", f.Basis}, {f.Hedge != "", f.Hedge},
 		{f.Measure != "", f.Measure}, {f.Attribution != "", f.Attribution}, {f.Bound != "", f.Bound},
 		{f.Interval != "", f.Interval},
+	}
+	for _, sf := range f.Searches {
+		check = append(check, struct {
+			set bool
+			w   word
+		}{true, sf.Database})
 	}
 	for _, c := range check {
 		if c.set {

@@ -113,6 +113,10 @@ type RatingOverride struct {
 type ClaimRatingInput struct {
 	Wording  ClaimWording
 	Findings []LinkedFinding
+	// Searches are the documented searches for the claim's evidence
+	// (search.go): with no usable finding, they tell unproven
+	// (no_evidence_found) from not_rated (not_yet_searched).
+	Searches []EvidenceSearch
 	Override *RatingOverride // nil: the rules decide
 }
 
@@ -433,8 +437,10 @@ func checkFinding(i int, f LinkedFinding, p *problems) {
 //
 //  1. an editor's override stands (editor_override); the rules still run,
 //     for RuleRating and the explanation;
-//  2. not_rated when no graded finding is linked with a stance other than
-//     neutral (no_graded_finding);
+//  2. when no graded finding is linked with a stance other than neutral:
+//     unproven if at least one evidence search is documented for the claim
+//     (no_evidence_found, naming the databases and dates), else not_rated
+//     (not_yet_searched);
 //  3. not_rated for assertion other (assertion_other);
 //  4. the assertion's rule, applied to each usable finding (rateEffect,
 //     rateOccurrence, rateAbsence, rateBound, rateFrequency); a refuting or
@@ -453,6 +459,9 @@ func RateClaim(in ClaimRatingInput) (ClaimRating, error) {
 	for i, f := range in.Findings {
 		checkFinding(i, f, &p)
 	}
+	for i, s := range in.Searches {
+		checkSearch(i, s, &p)
+	}
 	if o := in.Override; o != nil {
 		if o.Rating.Validate() != nil {
 			p.add("override.rating", CodeInvalidValue, mustBeOneOf(Strings(Ratings())))
@@ -465,7 +474,7 @@ func RateClaim(in ClaimRatingInput) (ClaimRating, error) {
 		return ClaimRating{}, err
 	}
 
-	r := rateByRules(in.Wording, in.Findings)
+	r := rateByRules(in.Wording, in.Findings, in.Searches)
 	r.RuleRating, r.RuleRule = r.Rating, r.Rule
 	r.Source = SourceRule
 	if o := in.Override; o != nil {
@@ -512,7 +521,7 @@ func findingCertainty(f LinkedFinding) (Certainty, CertaintyBasis) {
 }
 
 // rateByRules applies steps 2 to 5 of RateClaim to valid input.
-func rateByRules(w ClaimWording, findings []LinkedFinding) ClaimRating {
+func rateByRules(w ClaimWording, findings []LinkedFinding, searches []EvidenceSearch) ClaimRating {
 	r := ClaimRating{Verdicts: make([]FindingVerdict, len(findings)), Facts: VerdictFacts{Format: VerdictFactsFormat}}
 	usable := 0
 	var withdrawn []int64
@@ -542,9 +551,22 @@ func rateByRules(w ClaimWording, findings []LinkedFinding) ClaimRating {
 		r.Verdicts[i] = v
 	}
 	if usable == 0 {
-		r.Rating, r.Rule = RatingNotRated, RuleNoGradedFinding
+		// Step 2: nothing graded to rate against. A documented search that
+		// found nothing includable is a finding of its own for a
+		// fact-checker ("unproven: no evidence"); a claim nobody looked into
+		// is not rated (DESIGN "Claim ratings", "Evidence searches"). A
+		// withdrawn grade is no graded finding: the explanation says the
+		// evidence was retracted.
 		r.Facts.Withdrawn = withdrawn
-		r.Explanation = fmt.Sprintf("not_rated (%s): no graded finding is linked with a stance other than neutral.", RuleNoGradedFinding) +
+		r.Facts.Searches = searchFacts(searches)
+		if len(searches) > 0 {
+			r.Rating, r.Rule = RatingUnproven, RuleNoEvidenceFound
+			r.Explanation = fmt.Sprintf("unproven (%s): no graded finding is linked with a stance other than neutral, though the evidence was searched: %s; %s.",
+				RuleNoEvidenceFound, searchesPhrase(searches), searchesOutcome(searches)) + retractedNote(withdrawn) + others(findings, r.Verdicts, -1)
+			return r
+		}
+		r.Rating, r.Rule = RatingNotRated, RuleNotYetSearched
+		r.Explanation = fmt.Sprintf("not_rated (%s): no graded finding is linked with a stance other than neutral, and no evidence search is recorded for the claim.", RuleNotYetSearched) +
 			retractedNote(withdrawn) + others(findings, r.Verdicts, -1)
 		return r
 	}

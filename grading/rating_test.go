@@ -2,15 +2,20 @@ package grading
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func fp(x float64) *float64 { return &x }
 func ip(n int64) *int64     { return &n }
+
+// day is midnight UTC of a date.
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 // effect is a ratio or difference effect with its 95% CI and threshold;
 // NaN leaves a value out.
@@ -78,6 +83,7 @@ type ratingCase struct {
 	name      string
 	wording   ClaimWording
 	findings  []LinkedFinding
+	searches  []EvidenceSearch
 	rating    Rating
 	rule      RatingRule
 	certainty Certainty
@@ -132,13 +138,45 @@ func ratingCases() []ratingCase {
 	}
 	rd52 := effect(MeasureRiskDifference, 0.52, 0.41, 0.63, nan)
 	p52 := effect(MeasureProportion, 0.52, 0.41, 0.63, nan)
+	// Searches for the micro-vaccination claim's evidence (illustrative
+	// numbers): PubMed and the Cochrane Library, nothing includable.
+	pubmed := EvidenceSearch{Database: DatabasePubMed, Query: `mesotherapy AND (asthma OR "cystic fibrosis")`,
+		SearchedAt: day(2026, 11, 3), Hits: 12, Screened: 3}
+	cochrane := EvidenceSearch{Database: DatabaseCochraneLibrary, Query: "mesotherapy", SearchedAt: day(2026, 11, 4), Hits: 1, Screened: 1}
+	led := pubmed
+	led.Sources = 2
+	var many []EvidenceSearch
+	for i := range 12 {
+		many = append(many, EvidenceSearch{Database: DatabaseGoogleScholar, Query: fmt.Sprintf("query %d", i), SearchedAt: day(2025, 1, 1+i)})
+	}
+	long := pubmed
+	long.Query = strings.Repeat("x", 300)
 
 	return []ratingCase{
 		// Claim level.
 		{name: "nothing graded or only neutral", wording: works, findings: []LinkedFinding{ungraded, neutral},
-			rating: RatingNotRated, rule: RuleNoGradedFinding, verdictRules: []RatingRule{RuleContextUngraded, RuleContextNeutral},
-			explains: []string{"no graded finding is linked", "finding 1 (supports): context (context_ungraded)"}},
-		{name: "no findings at all", wording: works, rating: RatingNotRated, rule: RuleNoGradedFinding},
+			rating: RatingNotRated, rule: RuleNotYetSearched, verdictRules: []RatingRule{RuleContextUngraded, RuleContextNeutral},
+			explains: []string{"no graded finding is linked", "no evidence search is recorded", "finding 1 (supports): context (context_ungraded)"}},
+		{name: "no findings at all", wording: works, rating: RatingNotRated, rule: RuleNotYetSearched},
+		{name: "nothing linked, searched", wording: mayWork, searches: []EvidenceSearch{cochrane, pubmed},
+			rating: RatingUnproven, rule: RuleNoEvidenceFound,
+			explains: []string{`searched: PubMed on 2026-11-03 (query "mesotherapy AND (asthma OR \"cystic fibrosis\")", 12 hits, 3 screened) and the Cochrane Library on 2026-11-04 (query "mesotherapy", 1 hit, 1 screened); nothing includable was found.`}},
+		{name: "only ungraded and neutral findings, searched", wording: works, findings: []LinkedFinding{ungraded, neutral},
+			searches: []EvidenceSearch{pubmed}, rating: RatingUnproven, rule: RuleNoEvidenceFound,
+			verdictRules: []RatingRule{RuleContextUngraded, RuleContextNeutral},
+			explains:     []string{"PubMed on 2026-11-03", "finding 2 (neutral, high): context (context_neutral)"}},
+		{name: "searched, the sources found are not graded yet", wording: works, searches: []EvidenceSearch{led},
+			rating: RatingUnproven, rule: RuleNoEvidenceFound,
+			explains: []string{"3 screened, led to 2 catalogued sources)", "what they found is not yet a graded finding linked to the claim."}},
+		{name: "many searches: the newest ten are named", wording: works, searches: many, rating: RatingUnproven, rule: RuleNoEvidenceFound,
+			explains: []string{"Google Scholar on 2025-01-03 (query \"query 2\"", "Google Scholar on 2025-01-12 (query \"query 11\", 0 hits, 0 screened), after 2 earlier searches;"}},
+		{name: "a long query is cut in the explanation", wording: works, searches: []EvidenceSearch{long}, rating: RatingUnproven,
+			rule: RuleNoEvidenceFound, explains: []string{strings.Repeat("x", 200) + "…\""}},
+		{name: "assertion other, nothing graded, searched", wording: wording(AssertOther, HedgeNone, nil, none),
+			searches: []EvidenceSearch{pubmed}, rating: RatingUnproven, rule: RuleNoEvidenceFound},
+		{name: "a search does not outweigh a graded finding", wording: works, searches: []EvidenceSearch{pubmed},
+			findings: []LinkedFinding{finding(7, inactive, OutcomeBenefit, High, dexa)},
+			rating:   RatingAccurate, rule: RuleEffectImportant, certainty: High, decidedBy: 7},
 		{name: "assertion other", wording: wording(AssertOther, HedgeNone, nil, none),
 			findings: []LinkedFinding{finding(3, inactive, OutcomeBenefit, High, dexa)},
 			rating:   RatingNotRated, rule: RuleAssertionOther, verdictRules: []RatingRule{RuleAssertionOther}},
@@ -260,7 +298,7 @@ func ratingCases() []ratingCase {
 			rating:   RatingNotRated, rule: RuleNoMatchingFinding, verdictRules: []RatingRule{RuleContextCase}},
 		{name: "effect: a withdrawn grade is never used", wording: works,
 			findings: []LinkedFinding{withdrawn(finding(46, inactive, OutcomeBenefit, High, dexa))},
-			rating:   RatingNotRated, rule: RuleNoGradedFinding, verdictRules: []RatingRule{RuleContextWithdrawn},
+			rating:   RatingNotRated, rule: RuleNotYetSearched, verdictRules: []RatingRule{RuleContextWithdrawn},
 			explains: []string{"The evidence it rested on was retracted: the grade of finding 46 was withdrawn."}},
 		{name: "effect: beside a withdrawn grade, the other finding decides", wording: works,
 			findings: []LinkedFinding{withdrawn(finding(47, inactive, OutcomeBenefit, High, dexa)), finding(48, inactive, OutcomeBenefit, Moderate, friedman)},
@@ -511,7 +549,7 @@ func ratingCases() []ratingCase {
 func TestRateClaimRules(t *testing.T) {
 	for _, tt := range ratingCases() {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := RateClaim(ClaimRatingInput{Wording: tt.wording, Findings: tt.findings})
+			got, err := RateClaim(ClaimRatingInput{Wording: tt.wording, Findings: tt.findings, Searches: tt.searches})
 			if err != nil {
 				t.Fatalf("RateClaim: %v", err)
 			}
@@ -593,7 +631,7 @@ func TestRateClaimCoversEveryRule(t *testing.T) {
 	seen := map[RatingRule]bool{RuleEditorOverride: true}
 	for _, tt := range ratingCases() {
 		seen[tt.rule] = true
-		got, err := RateClaim(ClaimRatingInput{Wording: tt.wording, Findings: tt.findings})
+		got, err := RateClaim(ClaimRatingInput{Wording: tt.wording, Findings: tt.findings, Searches: tt.searches})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -699,7 +737,7 @@ func TestRateClaimOverride(t *testing.T) {
 	// An override applies even when the rules rate nothing.
 	o := RatingOverride{Rating: RatingFalse, Rationale: "the manufacturer's label lists interactions"}
 	got, err := RateClaim(ClaimRatingInput{Wording: w, Override: &o})
-	if err != nil || got.Rating != RatingFalse || got.RuleRating != RatingNotRated || got.RuleRule != RuleNoGradedFinding {
+	if err != nil || got.Rating != RatingFalse || got.RuleRating != RatingNotRated || got.RuleRule != RuleNotYetSearched {
 		t.Errorf("override without findings = %+v, %v", got, err)
 	}
 }
@@ -732,6 +770,9 @@ func TestRateClaimRefusals(t *testing.T) {
 			"findings[0].question.outcome_kind", "findings[0].question.direction", "findings[0].measure", "findings[0].attribution"}},
 		{"override", bad(func(in *ClaimRatingInput) { in.Override = &RatingOverride{Rating: "true", Rationale: " "} }),
 			[]string{"override.rating", "override.rationale"}},
+		{"searches", bad(func(in *ClaimRatingInput) {
+			in.Searches = []EvidenceSearch{{Database: "medline", Hits: 1}, {Database: DatabasePubMed, Hits: 2, Screened: 3}}
+		}), []string{"searches[0].database", "searches[1].screened"}},
 	}
 	for _, tt := range tests {
 		_, err := RateClaim(tt.in)

@@ -15,9 +15,9 @@ type Rating string
 const (
 	RatingAccurate   Rating = "accurate"   // the wording is true to the graded evidence
 	RatingOverstated Rating = "overstated" // the evidence points the claim's way, but less, or less surely, than the wording says
-	RatingUnproven   Rating = "unproven"   // the graded evidence can neither confirm nor refute the wording
+	RatingUnproven   Rating = "unproven"   // the graded evidence can neither confirm nor refute the wording, or a documented search found none
 	RatingFalse      Rating = "false"      // the graded evidence contradicts the wording
-	RatingNotRated   Rating = "not_rated"  // the rules cannot rate the wording (no graded finding, no threshold, nothing to check)
+	RatingNotRated   Rating = "not_rated"  // the rules cannot rate the wording (nothing graded and nothing searched, no threshold, nothing to check)
 )
 
 // Ratings returns the five ratings. Each call returns a new slice.
@@ -204,7 +204,8 @@ type RatingRule string
 const (
 	// Claim level.
 	RuleEditorOverride    RatingRule = "editor_override"     // an editor's override stands
-	RuleNoGradedFinding   RatingRule = "no_graded_finding"   // no graded finding linked with a stance other than neutral
+	RuleNoEvidenceFound   RatingRule = "no_evidence_found"   // no usable graded finding, but a documented search: unproven
+	RuleNotYetSearched    RatingRule = "not_yet_searched"    // no usable graded finding and no documented search: not rated
 	RuleAssertionOther    RatingRule = "assertion_other"     // the wording asserts nothing the rules check
 	RuleNoMatchingFinding RatingRule = "no_matching_finding" // every usable finding answers another question (context only)
 
@@ -267,7 +268,7 @@ const (
 // call returns a new slice.
 func RatingRules() []RatingRule {
 	return []RatingRule{
-		RuleEditorOverride, RuleNoGradedFinding, RuleAssertionOther, RuleNoMatchingFinding,
+		RuleEditorOverride, RuleNoEvidenceFound, RuleNotYetSearched, RuleAssertionOther, RuleNoMatchingFinding,
 		RuleContextUngraded, RuleContextNeutral, RuleContextComparator, RuleContextOutcome, RuleContextWithdrawn,
 		RuleContextCase, RuleContextNotRate, RuleVeryLow, RuleStanceCapsAccurate,
 		RuleNoThreshold, RuleEffectNoEstimate, RuleEffectInvalid, RuleEffectUncontrolled, RuleEffectImportant,

@@ -67,6 +67,8 @@ type claimDetailResponse struct {
 	Appearances []appearanceResponse `json:"appearances"`
 	// The findings linked to the claim, each with its stance, note and the finding embedded (question, effect, certainty, grade).
 	Findings []claimFindingResponse `json:"findings"`
+	// How the claim's evidence was searched: every documented search, newest first (by searched_at, then id).
+	Searches []searchResponse `json:"searches"`
 } //	@name	ClaimDetail
 
 type claimList struct {
@@ -142,7 +144,10 @@ func toClaimDetail(d store.ClaimDetail) claimDetailResponse {
 	r := claimDetailResponse{claimResponse: toClaimResponse(d.Claim), RatingExplanation: d.Claim.RatingExplanation,
 		RatingReason:   grading.RatingRule(d.Claim.RatingReason),
 		RatingOverride: toRatingOverride(d.Claim), Appearances: make([]appearanceResponse, len(d.Appearances)),
-		Findings: make([]claimFindingResponse, len(d.Findings))}
+		Findings: make([]claimFindingResponse, len(d.Findings)), Searches: make([]searchResponse, len(d.Searches))}
+	for i, sr := range d.Searches {
+		r.Searches[i] = toSearchResponse(sr)
+	}
 	for i, cf := range d.Findings {
 		r.Findings[i] = toClaimFindingResponse(cf)
 	}

@@ -45,7 +45,9 @@ func documentTag(version int64, embedded func(h hash.Hash)) string {
 }
 
 // claimTag covers the claim (its therapy and flags are in its row and its
-// version), each link and its source, and the current grade.
+// version), each link and its source, the current grade, and each
+// evidence search (whose sources are ids only: a change of its list bumps
+// its version).
 func claimTag(d store.ClaimDetail) string {
 	return documentTag(d.Claim.Version, func(h hash.Hash) {
 		fmt.Fprintf(h, "claim %d %d therapy %d flags", d.Claim.ID, d.Claim.Version, d.Claim.TherapyID)
@@ -58,6 +60,9 @@ func claimTag(d store.ClaimDetail) string {
 		for _, cf := range d.Findings {
 			fmt.Fprintf(h, "\nclaim finding %d %d ", cf.ID, cf.Version)
 			findingDigest(h, cf.Finding)
+		}
+		for _, s := range d.Searches {
+			fmt.Fprintf(h, "\nsearch %d %d", s.ID, s.Version)
 		}
 	})
 }

@@ -23,9 +23,9 @@ type historyEvent struct {
 	Actor     string    `json:"actor" example:"reviewer"`
 	RequestID *string   `json:"request_id" extensions:"x-nullable" example:"4b9c1a0e7f2d4c55"`
 	CreatedAt time.Time `json:"created_at"`
-	// The record before the change, in the API's shape of its entity (a Claim, Appearance, ClaimFinding, FindingAssessment or FindingGrade; a claim's flags for claim.flagged, its rating for claim.rated and the override events); null for a creation. Assessment contents are shown to editors and admins only.
+	// The record before the change, in the API's shape of its entity (a Claim, Appearance, ClaimFinding, EvidenceSearch, FindingAssessment or FindingGrade; a claim's flags for claim.flagged, its rating for claim.rated and the override events); null for a creation. Assessment contents are shown to editors and admins only.
 	Before json.RawMessage `json:"before" swaggertype:"object" extensions:"x-nullable"`
-	// The record after the change, in the API's shape of its entity (a Claim, Appearance, ClaimFinding, FindingAssessment or FindingGrade; a claim's flags and the cause for claim.flagged; its rating and the cause for claim.rated; archived_at for claim.archived); null for a deletion. Assessment contents are shown to editors and admins only.
+	// The record after the change, in the API's shape of its entity (a Claim, Appearance, ClaimFinding, EvidenceSearch, FindingAssessment or FindingGrade; a claim's flags and the cause for claim.flagged; its rating and the cause for claim.rated; archived_at for claim.archived); null for a deletion. Assessment contents are shown to editors and admins only.
 	After json.RawMessage `json:"after" swaggertype:"object" extensions:"x-nullable"`
 } //	@name	HistoryEvent
 
@@ -88,7 +88,7 @@ func toHistoryEvent(e models.AuditEvent) historyEvent {
 // ClaimHistory lists a claim's audit trail.
 //
 //	@Summary		List a claim's history
-//	@Description	Every recorded change of the claim, its appearances and finding links, and every change of its flags and rating, newest first, keyset-paginated: who did it (actor), when, in which request, and the record before and after, each in the API's shape of its resource (never a storage row): Claim for claim.created and claim.updated, {flags, cause} for claim.flagged, {rating, rating_source, certainty, rating_explanation, override, cause} for claim.rated, claim.override_set and claim.override_removed, {archived_at} for claim.archived, Appearance (its source embedded) for appearance events, ClaimFinding for claim_finding events. Archived claims keep their history. Events of the retired claim-level review (entity assessment) are shown without contents except to editors and admins.
+//	@Description	Every recorded change of the claim, its appearances and finding links, and every change of its flags and rating, newest first, keyset-paginated: who did it (actor), when, in which request, and the record before and after, each in the API's shape of its resource (never a storage row): Claim for claim.created and claim.updated, {flags, cause} for claim.flagged, {rating, rating_source, certainty, rating_explanation, override, cause} for claim.rated, claim.override_set and claim.override_removed, {archived_at} for claim.archived, Appearance (its source embedded) for appearance events, ClaimFinding for claim_finding events, EvidenceSearch for evidence_search events (evidence_search.created, .updated, .deleted, .imported; a claim.rated or claim.flagged with cause evidence_search.stale was made by the periodic sweep when the claim's newest search aged past SEARCH_STALE_AFTER). Archived claims keep their history. Events of the retired claim-level review (entity assessment) are shown without contents except to editors and admins.
 //	@ID				claimHistory
 //	@Tags			claims
 //	@Produce		json

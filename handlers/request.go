@@ -80,7 +80,7 @@ var derivedFields = map[string]bool{
 	"appearance_count": true, "version": true, "created_at": true, "updated_at": true, "status": true,
 	"submitted_at": true, "reviewer": true, "claim_id": true, "links": true, "grade": true, "derivation": true,
 	"source": true, "method": true, "decided_by": true, "decided_at": true,
-	"question": true, "sources": true, "finding": true, "findings": true, "finding_id": true,
+	"question": true, "sources": true, "finding": true, "findings": true, "finding_id": true, "created_by": true,
 }
 
 // bindJSON decodes the body strictly into dst: one JSON object, no unknown

@@ -49,6 +49,8 @@ var schemaModels = []any{
 	&models.WebhookEventType{},
 	&models.WebhookDelivery{},
 	&models.WebhookAttempt{},
+	&models.EvidenceSearch{}, // 00014_evidence_searches
+	&models.EvidenceSearchSource{},
 }
 
 // tablesWithoutModel are migrated tables that gorm never maps.

@@ -138,12 +138,18 @@ type Claim struct {
 	OverrideBasis     *string         `json:"-"`
 	// EvidenceBasis fingerprints the linked findings the rating was
 	// computed from (grading.EvidenceFingerprint).
-	EvidenceBasis string      `json:"-"`
-	Version       int64       `json:"version"`
-	ArchivedAt    *time.Time  `json:"archived_at"`
-	CreatedAt     time.Time   `json:"created_at"`
-	UpdatedAt     time.Time   `json:"updated_at"`
-	Flags         []ClaimFlag `gorm:"foreignKey:ClaimID" json:"-"`
+	EvidenceBasis string `json:"-"`
+	// LastSearchedAt is when the claim's newest evidence search was run
+	// (nil without one), SearchStale whether it was older than
+	// SEARCH_STALE_AFTER when the claim was last derived: derived, for the
+	// sweep that re-derives claims whose newest search has aged since.
+	LastSearchedAt *time.Time  `json:"-"`
+	SearchStale    bool        `json:"-"`
+	Version        int64       `json:"version"`
+	ArchivedAt     *time.Time  `json:"archived_at"`
+	CreatedAt      time.Time   `json:"created_at"`
+	UpdatedAt      time.Time   `json:"updated_at"`
+	Flags          []ClaimFlag `gorm:"foreignKey:ClaimID" json:"-"`
 }
 
 // ClaimFlag is one flag raised on a claim; the table is indexed by flag

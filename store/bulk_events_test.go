@@ -26,7 +26,10 @@ func derivedState(t *testing.T, st *store.Store) []string {
 	var out []string
 	for _, q := range []string{
 		`SELECT id, rating, rating_source, rating_explanation, certainty, support_count, refute_count, appearance_count,
-			evidence_basis, override_basis, version, rated_at, updated_at FROM claims ORDER BY id`,
+			evidence_basis, override_basis, last_searched_at, search_stale, version, rated_at, updated_at FROM claims ORDER BY id`,
+		`SELECT id, claim_id, database_name, query_text, searched_at, hits, screened, note, version, created_by, created_at, updated_at
+			FROM evidence_searches ORDER BY id`,
+		`SELECT search_id, source_id FROM evidence_search_sources ORDER BY search_id, source_id`,
 		`SELECT claim_id, flag FROM claim_flags ORDER BY claim_id, flag`,
 		`SELECT id, certainty, disagreements, grade_id, version, updated_at FROM findings ORDER BY id`,
 		`SELECT finding_id, flag FROM finding_flags ORDER BY finding_id, flag`,
@@ -158,7 +161,8 @@ func TestImportChangesAndOutbox(t *testing.T) {
 				}
 			}
 			for entity, n := range map[string]int{"therapy": res.Therapies.Created, "source": res.Sources.Created,
-				"question": res.Questions.Created, "finding": res.Findings.Created, "claim": res.Claims.Created} {
+				"question": res.Questions.Created, "finding": res.Findings.Created, "claim": res.Claims.Created,
+				"evidence_search": int(testenv.Count(t, src, "evidence_searches", ""))} {
 				if len(imported[entity]) != n {
 					t.Errorf("%d %s records have an %s.imported event, want %d", len(imported[entity]), entity, entity, n)
 				}

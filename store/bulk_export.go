@@ -289,8 +289,8 @@ func (x *exporter) findings() error {
 }
 
 // claims writes the live claims page by page: per page one statement each
-// for the claims, their therapies' slugs, appearances, finding links and
-// flags.
+// for the claims, their therapies' slugs, appearances, finding links,
+// flags, and evidence searches with the sources they led to (two).
 func (x *exporter) claims() error {
 	for after := int64(0); ; {
 		var rows []models.Claim
@@ -329,6 +329,11 @@ func (x *exporter) claims() error {
 		if err := x.db.Where("claim_id IN ?", ids).Order("claim_id, flag").Find(&flags).Error; err != nil {
 			return fmt.Errorf("export claim flags: %w", classify(err))
 		}
+		var searches []models.EvidenceSearch
+		if err := x.db.Preload("Sources", orderSourceID).Where("claim_id IN ?", ids).Order("claim_id, id").Find(&searches).Error; err != nil {
+			return fmt.Errorf("export evidence searches: %w", classify(err))
+		}
+		bySearch := groupBy(searches, func(r models.EvidenceSearch) int64 { return r.ClaimID })
 		byLink := groupBy(links, func(r models.Link) int64 { return r.ClaimID })
 		byFinding := groupBy(cfs, func(r models.ClaimFinding) int64 { return r.ClaimID })
 		byFlag := groupBy(flags, func(r models.ClaimFlag) int64 { return r.ClaimID })
@@ -336,7 +341,7 @@ func (x *exporter) claims() error {
 			out := bulk.Claim{ID: c.ID, Therapy: slugs[c.TherapyID], Text: c.Text, Language: c.Language, TextEn: c.TextEn, Summary: c.Summary,
 				ClaimType: c.ClaimType, Assertion: c.Assertion, ClaimedValue: c.ClaimedValue, ClaimedBound: c.ClaimedBound, Hedge: c.Hedge,
 				CreatedAt:   utc(c.CreatedAt),
-				Appearances: []bulk.Appearance{}, Findings: []bulk.ClaimFinding{},
+				Appearances: []bulk.Appearance{}, Findings: []bulk.ClaimFinding{}, Searches: []bulk.Search{},
 				Derived: bulk.ClaimDerived{Rating: c.Rating, RatingSource: c.RatingSource, RatingExplanation: c.RatingExplanation,
 					RatingReason: grading.RatingRule(c.RatingReason), Certainty: c.Certainty, CertaintyBasis: c.CertaintyBasis, Flags: []grading.Flag{}, SupportCount: c.SupportCount, RefuteCount: c.RefuteCount,
 					AppearanceCount: c.AppearanceCount}}
@@ -354,6 +359,12 @@ func (x *exporter) claims() error {
 			}
 			for _, cf := range byFinding[c.ID] {
 				out.Findings = append(out.Findings, bulk.ClaimFinding{Finding: cf.FindingID, Stance: cf.Stance, Note: cf.Note})
+			}
+			for _, r := range bySearch[c.ID] {
+				hits, screened := r.Hits, r.Screened
+				out.Searches = append(out.Searches, bulk.Search{ID: r.ID, Database: r.Database, Query: r.Query,
+					SearchedAt: utc(r.SearchedAt), Hits: &hits, Screened: &screened, Sources: r.SourceIDs(), Note: r.Note,
+					Version: r.Version, CreatedBy: r.CreatedBy, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt)})
 			}
 			for _, fl := range byFlag[c.ID] {
 				out.Derived.Flags = append(out.Derived.Flags, fl.Flag)

@@ -154,6 +154,9 @@ type importFile struct {
 	// MaxImportProblems+1 lines a slug, enough to report the first
 	// problems and whether there were more.
 	claimTherapies map[string][]int
+	// searchLines maps the id of each evidence search of the claim lines
+	// to its line: an id is unique in the file.
+	searchLines map[int64]int
 	// spool holds the file from offset start on, read again by eachClaim.
 	spool io.ReadSeeker
 	start int64
@@ -338,7 +341,8 @@ func jsonKind(k string) string {
 // (pass 1). eachClaim reads r again.
 func parseImport(r io.ReadSeeker) (*importFile, error) {
 	f := &importFile{sourceModel: map[int64]*models.Source{}, questionModel: map[int64]*models.Question{},
-		findingModel: map[int64]*models.Finding{}, therapySlugs: map[string]bool{}, claimTherapies: map[string][]int{}, spool: r}
+		findingModel: map[int64]*models.Finding{}, therapySlugs: map[string]bool{}, claimTherapies: map[string][]int{},
+		searchLines: map[int64]int{}, spool: r}
 	start, err := r.Seek(0, io.SeekCurrent)
 	if err != nil {
 		return nil, fmt.Errorf("read the import: %w", err)
@@ -725,7 +729,49 @@ func (f *importFile) claim(p *lineProblems, n int, c bulk.Claim) {
 		row := models.ClaimFinding{Stance: cf.Stance, Note: cf.Note}
 		p.addErr(n, prefix, validateClaimFinding(&row))
 	}
+	if len(c.Searches) > MaxSearchesPerClaim {
+		p.add(n, "data.searches", "may list at most %d searches", MaxSearchesPerClaim)
+	}
+	for i, sr := range c.Searches {
+		prefix := fmt.Sprintf("data.searches[%d].", i)
+		m, missing := searchModel(sr)
+		p.addErr(n, prefix, validateSearch(&m, sr.Sources, "sources", func(id int64) bool { _, ok := f.sourceModel[id]; return ok }, missing))
+		switch prev, dup := f.searchLines[sr.ID]; {
+		case sr.ID <= 0:
+			p.add(n, prefix+"id", "must be a positive integer")
+		case dup:
+			p.add(n, prefix+"id", "repeats the id of a search on line %d: an id appears once in a file", prev)
+		default:
+			f.searchLines[sr.ID] = n
+		}
+		if sr.Version < 1 {
+			p.add(n, prefix+"version", "must be a positive integer")
+		}
+		if strings.TrimSpace(sr.CreatedBy) == "" || len([]rune(sr.CreatedBy)) > 200 {
+			p.add(n, prefix+"created_by", "is required (the name of who recorded the search, at most 200 characters)")
+		}
+		if sr.CreatedAt.IsZero() {
+			p.add(n, prefix+"created_at", "is required")
+		}
+		if sr.UpdatedAt.IsZero() {
+			p.add(n, prefix+"updated_at", "is required")
+		}
+	}
 	f.claims++
+}
+
+// searchModel builds the search of a search in a claim line (its claim and
+// sources left out) and the required fields the line leaves out.
+func searchModel(sr bulk.Search) (models.EvidenceSearch, map[string]bool) {
+	m := models.EvidenceSearch{Database: sr.Database, Query: sr.Query, SearchedAt: sr.SearchedAt, Note: sr.Note,
+		Version: sr.Version, CreatedBy: strings.TrimSpace(sr.CreatedBy), CreatedAt: sr.CreatedAt.UTC(), UpdatedAt: sr.UpdatedAt.UTC()}
+	if sr.Hits != nil {
+		m.Hits = *sr.Hits
+	}
+	if sr.Screened != nil {
+		m.Screened = *sr.Screened
+	}
+	return m, map[string]bool{"searched_at": sr.SearchedAt.IsZero(), "hits": sr.Hits == nil, "screened": sr.Screened == nil}
 }
 
 // claimLine is a claim line read again: its line number, its data and

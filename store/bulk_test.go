@@ -3,14 +3,20 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"claimgrade/bulk"
 	"claimgrade/dataset"
+	"claimgrade/grading"
 	"claimgrade/internal/testenv"
+	"claimgrade/models"
 	"claimgrade/store"
 )
 
@@ -30,7 +36,7 @@ func rowCounts(t testing.TB, st *store.Store) map[string]int64 {
 	out := map[string]int64{}
 	for _, table := range []string{"therapies", "therapy_aliases", "sources", "source_includes", "questions", "findings", "finding_sources",
 		"finding_flags", "finding_assessments", "finding_first_submissions", "finding_grades", "claims", "links", "claim_findings",
-		"claim_flags", "users", "audit_events"} {
+		"claim_flags", "users", "audit_events", "evidence_searches", "evidence_search_sources"} {
 		var n int64
 		if err := st.DB().Table(table).Count(&n).Error; err != nil {
 			t.Fatalf("count %s: %v", table, err)
@@ -40,6 +46,8 @@ func rowCounts(t testing.TB, st *store.Store) map[string]int64 {
 	return out
 }
 
+// seedDemo loads the demo dataset and records evidence searches on two of
+// its claims (demoSearches), so that every bulk test covers them.
 func seedDemo(t testing.TB, st *store.Store) {
 	t.Helper()
 	d, err := dataset.Load()
@@ -48,6 +56,58 @@ func seedDemo(t testing.TB, st *store.Store) {
 	}
 	if _, err := dataset.Seed(context.Background(), st, d, 2); err != nil {
 		t.Fatalf("Seed: %v", err)
+	}
+	demoSearches(t, st)
+}
+
+// demoSearches records three searches, by two editors: two for the
+// micro-vaccination claim, which links no finding (a PubMed search with
+// nothing includable, in a time zone other than UTC; a Cochrane search that
+// led to two sources, changed once so that its version is 2), and one made
+// in 2023 for a claim rated on a graded finding (its age makes the claim
+// stale_grade under the default two years). The numbers are a fixture's,
+// not a real search's.
+func demoSearches(t testing.TB, st *store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	db := st.DB()
+	var vaccination, rated int64
+	if err := db.Raw("SELECT id FROM claims WHERE text LIKE ?", "Mesotherapy also includes a so-called Mini vaccination%").Scan(&vaccination).Error; err != nil || vaccination == 0 {
+		t.Fatalf("the micro-vaccination claim: %d, %v", vaccination, err)
+	}
+	if err := db.Raw("SELECT MIN(id) FROM claims WHERE rating = 'accurate'").Scan(&rated).Error; err != nil || rated == 0 {
+		t.Fatalf("an accurate demo claim: %d, %v", rated, err)
+	}
+	var sources []int64
+	if err := db.Raw("SELECT id FROM sources WHERE kind <> 'web_article' ORDER BY id LIMIT 2").Scan(&sources).Error; err != nil || len(sources) != 2 {
+		t.Fatalf("two evidence sources: %v, %v", sources, err)
+	}
+	erin, ugo := store.Actor{Name: "erin", Role: models.RoleEditor}, store.Actor{Name: "ugo", Role: models.RoleEditor}
+	n := func(v int64) *int64 { return &v }
+	at := func(s string) *time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	note := "No study of intradermal micro-vaccination in asthma or cystic fibrosis."
+	if _, err := st.CreateSearch(ctx, erin, vaccination, store.SearchInput{Database: grading.DatabasePubMed,
+		Query: `(mesotherapy OR "intradermal therapy") AND (asthma OR "cystic fibrosis")`, SearchedAt: at("2026-11-03T10:15:30.123456+01:00"),
+		Hits: n(12), Screened: n(3), Note: &note}); err != nil {
+		t.Fatal(err)
+	}
+	cochrane, err := st.CreateSearch(ctx, ugo, vaccination, store.SearchInput{Database: grading.DatabaseCochraneLibrary,
+		Query: "mesotherapy", SearchedAt: at("2026-11-04T00:00:00Z"), Hits: n(4), Screened: n(4), SourceIDs: sources})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpdateSearch(ctx, erin, vaccination, cochrane.ID, 1, store.SearchPatch{Hits: n(5)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateSearch(ctx, erin, rated, store.SearchInput{Database: grading.DatabaseEmbase, Query: "mesotherapy AND abscess",
+		SearchedAt: at("2023-02-01T00:00:00Z"), Hits: n(40), Screened: n(40), SourceIDs: sources[:1]}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -67,6 +127,14 @@ func TestImportRoundTrip(t *testing.T) {
 			}
 			if !res.Restore || res.Claims.Created == 0 || res.Sources.Created == 0 {
 				t.Errorf("ImportNDJSON = %+v, want a restore that creates claims and sources", res)
+			}
+			if n := bytes.Count(first, []byte(`"created_by":`)); n != 3 {
+				t.Errorf("the export holds %d evidence searches, want the fixture's 3", n)
+			}
+			for _, table := range []string{"evidence_searches", "evidence_search_sources"} {
+				if a, b := testenv.Count(t, src, table, ""), testenv.Count(t, dst, table, ""); a != b || a == 0 {
+					t.Errorf("%s: %d rows restored, want %d", table, b, a)
+				}
 			}
 			second := exportBytes(t, dst)
 			if !bytes.Equal(first, second) {
@@ -171,4 +239,99 @@ func TestImportClaimTherapyUnknown(t *testing.T) {
 			t.Errorf("rows after a refused import = %v, want %v", after, before)
 		}
 	})
+}
+
+// TestImportSearchProblems: a bad evidence search in a claim line is a
+// problem naming its line and field (data.searches[i].field), every one
+// reported, and nothing is written: not the search, not its claim, not the
+// rest of the file.
+func TestImportSearchProblems(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			src := testenv.Open(t, b)
+			seedDemo(t, src)
+			lines := strings.Split(string(exportBytes(t, src)), "\n")
+			// The lines (0-based) of the claim with the PubMed and Cochrane
+			// searches, and of the claim with the Embase one.
+			pubmedLine, embaseLine := -1, -1
+			for i, l := range lines {
+				switch {
+				case !strings.HasPrefix(l, `{"type":"claim"`):
+				case strings.Contains(l, `"database":"pubmed"`):
+					pubmedLine = i
+				case strings.Contains(l, `"database":"embase"`):
+					embaseLine = i
+				}
+			}
+			if pubmedLine < 0 || embaseLine < 0 {
+				t.Fatalf("the fixture's claim lines with searches: %d %d", pubmedLine, embaseLine)
+			}
+			edit := func(i int, pairs ...string) {
+				lines[i] = strings.NewReplacer(pairs...).Replace(lines[i])
+			}
+			// The pubmedLine claim's searches: the PubMed one loses its hits and its
+			// note, the Cochrane one names an unknown database, a source no line
+			// has and a count screened above its hits.
+			edit(pubmedLine, `"database":"pubmed"`, `"database":"medline"`, `"hits":12,`, `"hits":null,`,
+				`"note":"No study of intradermal micro-vaccination in asthma or cystic fibrosis."`, `"note":null`,
+				`"screened":4,`, `"screened":9,`)
+			var vaccination bulk.Claim
+			var env struct {
+				Data json.RawMessage `json:"data"`
+			}
+			if err := json.Unmarshal([]byte(lines[pubmedLine]), &env); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(env.Data, &vaccination); err != nil || len(vaccination.Searches) != 2 {
+				t.Fatalf("the edited claim line: %v, %d searches", err, len(vaccination.Searches))
+			}
+			pubmedID := vaccination.Searches[0].ID
+			edit(pubmedLine, fmt.Sprintf(`"sources":[%d,`, vaccination.Searches[1].Sources[0]), `"sources":[999999,`)
+			// The Embase search takes the PubMed search's id, has no author
+			// and version 0.
+			var other bulk.Claim
+			if err := json.Unmarshal([]byte(lines[embaseLine]), &env); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(env.Data, &other); err != nil || len(other.Searches) != 1 {
+				t.Fatalf("the embaseLine claim line: %v", err)
+			}
+			edit(embaseLine, fmt.Sprintf(`"searches":[{"id":%d,`, other.Searches[0].ID), fmt.Sprintf(`"searches":[{"id":%d,`, pubmedID),
+				`"version":1,"created_by":"erin"`, `"version":0,"created_by":" "`)
+
+			dst := testenv.Open(t, b)
+			before := rowCounts(t, dst)
+			_, err := dst.ImportNDJSON(context.Background(), store.System("import"), strings.NewReader(strings.Join(lines, "\n")), store.ImportOptions{})
+			var ie *store.ImportError
+			if !errors.As(err, &ie) || ie.Conflict {
+				t.Fatalf("ImportNDJSON = %v, want an invalid import", err)
+			}
+			var got []string
+			for _, p := range ie.Problems {
+				got = append(got, fmt.Sprintf("%d %s", p.Line, p.Field))
+			}
+			// The Embase claim's line comes pubmedLine: the PubMed search, later in
+			// the file, is the one that repeats an id.
+			want := []string{
+				fmt.Sprintf("%d data.searches[0].version", embaseLine+1), fmt.Sprintf("%d data.searches[0].created_by", embaseLine+1),
+				fmt.Sprintf("%d data.searches[0].database", pubmedLine+1), fmt.Sprintf("%d data.searches[0].hits", pubmedLine+1),
+				fmt.Sprintf("%d data.searches[0].note", pubmedLine+1), fmt.Sprintf("%d data.searches[0].id", pubmedLine+1),
+				fmt.Sprintf("%d data.searches[1].screened", pubmedLine+1), fmt.Sprintf("%d data.searches[1].sources[0]", pubmedLine+1),
+			}
+			if embaseLine > pubmedLine {
+				t.Fatalf("the Embase claim's line %d comes after the PubMed one's %d: the expected problems assume the demo's order", embaseLine, pubmedLine)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("problems = %v, want %v (%v)", got, want, err)
+			}
+			for _, p := range ie.Problems {
+				if p.Field == "data.searches[0].id" && !strings.Contains(p.Message, fmt.Sprintf("line %d", embaseLine+1)) {
+					t.Errorf("the repeated id's problem %q does not name the line of the pubmedLine use (%d)", p.Message, embaseLine+1)
+				}
+			}
+			if after := rowCounts(t, dst); !mapsEqual(before, after) {
+				t.Errorf("rows after a refused import = %v, want %v", after, before)
+			}
+		})
+	}
 }

@@ -71,7 +71,8 @@ func (w *importWriter) run() error {
 	if w.res.Restore && w.s.dialect == Postgres {
 		// The file's ids were inserted explicitly: move the sequences past them.
 		for _, table := range []string{"therapies", "therapy_aliases", "sources", "questions", "findings", "finding_sources",
-			"finding_assessments", "finding_first_submissions", "finding_grades", "claims", "links", "claim_findings"} {
+			"finding_assessments", "finding_first_submissions", "finding_grades", "claims", "links", "claim_findings",
+			"evidence_searches"} {
 			if err := w.db.Exec(fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%[1]s', 'id'), m) FROM (SELECT MAX(id) AS m FROM %[1]s) t WHERE m IS NOT NULL`, table)).Error; err != nil {
 				return fmt.Errorf("move the id sequence of %s: %w", table, classify(err))
 			}
@@ -729,7 +730,21 @@ func (w *importWriter) writeClaims() error {
 		rows := make([]*models.Claim, len(part))
 		imported := make([]models.Claim, len(part))
 		changes := make([]claimChange, len(part))
+		searches := make([][]models.EvidenceSearch, len(part))
 		for i, it := range part {
+			var engine []grading.EvidenceSearch
+			for _, sr := range it.data.Searches {
+				m, _ := searchModel(sr) // validated by parseImport
+				normalizeSearch(&m)
+				if w.res.Restore {
+					m.ID = sr.ID
+				}
+				for _, id := range slices.Sorted(slices.Values(sr.Sources)) {
+					m.Sources = append(m.Sources, models.EvidenceSearchSource{SourceID: w.sources[id]})
+				}
+				searches[i] = append(searches[i], m)
+				engine = append(engine, m.Engine())
+			}
 			m := it.m
 			if w.res.Restore {
 				m.ID = it.data.ID
@@ -752,7 +767,7 @@ func (w *importWriter) writeClaims() error {
 					// the override stays fresh.
 					plain := m
 					plain.OverrideRating = nil
-					d, err := grading.DeriveClaim(claimState(plain, linked, 0))
+					d, err := grading.DeriveClaim(claimState(plain, claimInputs{findings: linked, searches: engine}))
 					if err != nil {
 						return fmt.Errorf("derive claim %d: %w", it.data.ID, err)
 					}
@@ -761,7 +776,8 @@ func (w *importWriter) writeClaims() error {
 				m.OverrideBasis = &basis
 			}
 			imported[i] = m
-			ch, err := deriveClaimChange(m, linked, len(it.data.Appearances), nil)
+			ch, err := deriveClaimChange(m, claimInputs{findings: linked, appearances: len(it.data.Appearances), searches: engine,
+				at: t, staleAfter: w.s.SearchStaleAfter()}, nil)
 			if err != nil {
 				return err
 			}
@@ -792,6 +808,12 @@ func (w *importWriter) writeClaims() error {
 			}
 			imported[i].ID = c.ID
 			w.event("claim.imported", "claim", c.ID, &c.ID, nil, models.SnapshotOfClaim(imported[i], it.data.Therapy, nil))
+			for j := range searches[i] {
+				searches[i][j].ClaimID = c.ID
+			}
+		}
+		if err := w.writeSearches(searches); err != nil {
+			return err
 		}
 		for i, c := range rows {
 			w.events = append(w.events, changes[i].events(w.a, c.ID, "catalogue.imported", t)...)
@@ -817,4 +839,39 @@ func (w *importWriter) writeClaims() error {
 		w.res.Claims.Created += len(part)
 		return nil
 	})
+}
+
+// writeSearches inserts the evidence searches of a batch of claims (their
+// claims inserted, ClaimID set; ids kept on a restore) with the sources
+// they led to, exactly as the file gives them (version, created_by,
+// created_at, updated_at), and records an evidence_search.imported event
+// for each.
+func (w *importWriter) writeSearches(byClaim [][]models.EvidenceSearch) error {
+	var rows []*models.EvidenceSearch
+	for i := range byClaim {
+		for j := range byClaim[i] {
+			rows = append(rows, &byClaim[i][j])
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := w.db.Omit("Sources").CreateInBatches(rows, w.rows).Error; err != nil {
+		return fmt.Errorf("import evidence searches: %w", classify(err))
+	}
+	var sources []models.EvidenceSearchSource
+	for _, r := range rows {
+		for k := range r.Sources {
+			r.Sources[k].SearchID = r.ID
+		}
+		sources = append(sources, r.Sources...)
+		claimID := r.ClaimID
+		w.event("evidence_search.imported", "evidence_search", r.ID, &claimID, nil, models.SnapshotOfEvidenceSearch(*r))
+	}
+	if len(sources) > 0 {
+		if err := w.db.CreateInBatches(sources, w.rows).Error; err != nil {
+			return fmt.Errorf("import the sources of evidence searches: %w", classify(err))
+		}
+	}
+	return nil
 }

@@ -57,12 +57,14 @@ type ClaimFilter struct {
 	Page      Page
 }
 
-// ClaimDetail is a claim with its appearances (sources embedded) and its
-// finding links (findings embedded as their documents show them).
+// ClaimDetail is a claim with its appearances (sources embedded), its
+// finding links (findings embedded as their documents show them) and its
+// evidence searches (newest first: by searched_at, then id, descending).
 type ClaimDetail struct {
 	Claim       models.Claim
 	Appearances []models.Link
 	Findings    []models.ClaimFinding
+	Searches    []models.EvidenceSearch
 }
 
 // maxSummary is the longest summary: ClaimReview's claimReviewed should

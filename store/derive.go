@@ -107,11 +107,23 @@ func findingsAsLinked(tx *gorm.DB, findingIDs []int64) (map[int64]linkedFindingR
 	return out, err
 }
 
-// claimState is what DeriveClaim reads of c, given its linked findings and
-// appearance count.
-func claimState(c models.Claim, findings []linkedFindingRow, appearances int) grading.ClaimState {
-	st := grading.ClaimState{Wording: grading.WordingOf(c.ClaimType, c.Assertion, c.ClaimedValue, c.ClaimedBound, c.Hedge), Appearances: appearances}
-	for _, f := range findings {
+// claimInputs are what a claim's derivation reads besides the claim row:
+// its linked findings (ordered by finding id), its appearance count and its
+// evidence searches, and the time of the derivation with
+// SEARCH_STALE_AFTER (whether the newest search is stale).
+type claimInputs struct {
+	findings    []linkedFindingRow
+	appearances int
+	searches    []grading.EvidenceSearch
+	at          time.Time
+	staleAfter  time.Duration
+}
+
+// claimState is what DeriveClaim reads of c, given its inputs.
+func claimState(c models.Claim, in claimInputs) grading.ClaimState {
+	st := grading.ClaimState{Wording: grading.WordingOf(c.ClaimType, c.Assertion, c.ClaimedValue, c.ClaimedBound, c.Hedge),
+		Appearances: in.appearances, Searches: in.searches, Now: in.at, SearchStaleAfter: in.staleAfter}
+	for _, f := range in.findings {
 		st.Findings = append(st.Findings, f.engine())
 	}
 	if c.OverrideRating != nil {
@@ -127,17 +139,23 @@ func claimState(c models.Claim, findings []linkedFindingRow, appearances int) gr
 const rederiveChunk = 1000
 
 // rederive recomputes the derived fields and flags of claimIDs with
-// grading.DeriveClaim. Claims are handled in id order, in chunks of at most
-// rederiveChunk, inside the caller's transaction; each chunk is locked first
-// (so concurrent writers cannot deadlock) and read after the lock, so the
-// result reflects every committed change.
+// grading.DeriveClaim, now. Claims are handled in id order, in chunks of at
+// most rederiveChunk, inside the caller's transaction; each chunk is locked
+// first (so concurrent writers cannot deadlock) and read after the lock, so
+// the result reflects every committed change.
 func (s *Store) rederive(tx *gorm.DB, a Actor, claimIDs []int64, cause string) error {
+	return s.rederiveAt(tx, a, claimIDs, cause, now())
+}
+
+// rederiveAt is rederive at time t: the time written (updated_at,
+// rated_at, the events) and the clock a search's age is measured by.
+func (s *Store) rederiveAt(tx *gorm.DB, a Actor, claimIDs []int64, cause string, t time.Time) error {
 	ids := slices.Clone(claimIDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	for len(ids) > 0 {
 		n := min(len(ids), rederiveChunk)
-		if err := s.rederiveChunk(tx, a, ids[:n], cause); err != nil {
+		if err := s.rederiveChunk(tx, a, ids[:n], cause, t); err != nil {
 			return err
 		}
 		ids = ids[n:]
@@ -180,13 +198,17 @@ type derivedRow struct {
 	support, refute, appearances int
 	basis                        string
 	rated                        bool // the rating or its source changes: rated_at moves
+	// searched is when the newest search was run (UnixMicro; valid when
+	// hasSearch), searchStale whether it was older than the limit.
+	searched               int64
+	hasSearch, searchStale bool
 }
 
 // rederiveChunk re-derives up to rederiveChunk claims, sorted and distinct,
 // with a constant number of statements: the reads, one UPDATE per distinct
 // set of derived values, one version bump for claims whose only change is
 // their flags, and the flag and audit writes.
-func (s *Store) rederiveChunk(tx *gorm.DB, a Actor, ids []int64, cause string) error {
+func (s *Store) rederiveChunk(tx *gorm.DB, a Actor, ids []int64, cause string, t time.Time) error {
 	var claims []models.Claim
 	if err := s.forUpdate(tx).Where("id IN ?", ids).Order("id").Find(&claims).Error; err != nil {
 		return fmt.Errorf("lock claims: %w", classify(err))
@@ -207,6 +229,10 @@ func (s *Store) rederiveChunk(tx *gorm.DB, a Actor, ids []int64, cause string) e
 	if err := tx.Where("claim_id IN ?", ids).Find(&oldFlags).Error; err != nil {
 		return fmt.Errorf("read flags: %w", classify(err))
 	}
+	searches, err := claimSearches(tx, ids)
+	if err != nil {
+		return err
+	}
 	findings := map[int64][]linkedFindingRow{}
 	for _, r := range rows {
 		findings[r.ClaimID] = append(findings[r.ClaimID], r)
@@ -220,14 +246,14 @@ func (s *Store) rederiveChunk(tx *gorm.DB, a Actor, ids []int64, cause string) e
 		had[f.ClaimID] = append(had[f.ClaimID], f.Flag)
 	}
 
-	t := now()
 	var newFlags []models.ClaimFlag
 	var flagChanged, bumpOnly []int64
 	changed := map[derivedRow][]int64{}
 	var order []derivedRow
 	var events []models.AuditEvent
 	for _, c := range claims {
-		ch, err := deriveClaimChange(c, findings[c.ID], appearances[c.ID], had[c.ID])
+		ch, err := deriveClaimChange(c, claimInputs{findings: findings[c.ID], appearances: appearances[c.ID], searches: searches[c.ID],
+			at: t, staleAfter: s.SearchStaleAfter()}, had[c.ID])
 		if err != nil {
 			return err
 		}
@@ -293,10 +319,9 @@ type claimChange struct {
 	before, after models.RatingSnapshot
 }
 
-// deriveClaimChange derives c from its linked findings (ordered by finding
-// id), its appearance count and the flags it has.
-func deriveClaimChange(c models.Claim, findings []linkedFindingRow, appearances int, had []grading.Flag) (claimChange, error) {
-	d, err := grading.DeriveClaim(claimState(c, findings, appearances))
+// deriveClaimChange derives c from its inputs and the flags it has.
+func deriveClaimChange(c models.Claim, in claimInputs, had []grading.Flag) (claimChange, error) {
+	d, err := grading.DeriveClaim(claimState(c, in))
 	if err != nil {
 		return claimChange{}, fmt.Errorf("derive claim %d: %w", c.ID, err)
 	}
@@ -312,10 +337,14 @@ func deriveClaimChange(c models.Claim, findings []linkedFindingRow, appearances 
 	ch.rowDiffers = ch.rated || c.RatingExplanation != r.Explanation || !samePtr(c.Certainty, d.Certainty) ||
 		c.SupportCount != d.Support || c.RefuteCount != d.Refute || c.AppearanceCount != d.Appearances ||
 		c.EvidenceBasis != d.Basis || c.RatingReason != string(r.Rule) || deref(c.RatingFacts) != facts ||
-		!samePtr(c.CertaintyBasis, d.CertaintyBasis)
+		!samePtr(c.CertaintyBasis, d.CertaintyBasis) || !sameInstant(c.LastSearchedAt, d.LastSearchedAt) || c.SearchStale != d.SearchStale
 	ch.row = derivedRow{rating: r.Rating, source: r.Source, explanation: r.Explanation, reason: r.Rule, facts: facts,
 		certainty: grading.Deref(d.Certainty), certaintyBasis: derefBasis(d.CertaintyBasis),
-		support: d.Support, refute: d.Refute, appearances: d.Appearances, basis: d.Basis, rated: ch.rated || c.RatedAt == nil}
+		support: d.Support, refute: d.Refute, appearances: d.Appearances, basis: d.Basis, rated: ch.rated || c.RatedAt == nil,
+		hasSearch: d.LastSearchedAt != nil, searchStale: d.SearchStale}
+	if d.LastSearchedAt != nil {
+		ch.row.searched = d.LastSearchedAt.UnixMicro()
+	}
 	if ch.rated {
 		after := c
 		after.Rating, after.RatingSource, after.Certainty, after.RatingExplanation = r.Rating, r.Source, d.Certainty, r.Explanation
@@ -350,6 +379,7 @@ func (ch claimChange) apply(c *models.Claim, t time.Time) {
 		c.Rating, c.RatingSource, c.RatingExplanation, c.Certainty = k.rating, k.source, k.explanation, k.certainty.Ptr()
 		c.RatingReason, c.RatingFacts, c.CertaintyBasis = string(k.reason), &k.facts, basisPtr(k.certaintyBasis)
 		c.SupportCount, c.RefuteCount, c.AppearanceCount, c.EvidenceBasis = k.support, k.refute, k.appearances, k.basis
+		c.LastSearchedAt, c.SearchStale = k.lastSearchedAt(), k.searchStale
 		if k.rated {
 			c.RatedAt = &t
 		}
@@ -366,6 +396,7 @@ func (k derivedRow) columns(t time.Time) map[string]any {
 		"rating": k.rating, "rating_source": k.source, "rating_explanation": k.explanation, "certainty": k.certainty.Ptr(),
 		"rating_reason": k.reason, "rating_facts": k.facts, "certainty_basis": basisPtr(k.certaintyBasis),
 		"support_count": k.support, "refute_count": k.refute, "appearance_count": k.appearances, "evidence_basis": k.basis,
+		"last_searched_at": k.lastSearchedAt(), "search_stale": k.searchStale,
 		"version": gorm.Expr("version + 1"), "updated_at": t,
 	}
 	if k.rated {
@@ -429,6 +460,24 @@ func basisPtr(b grading.CertaintyBasis) *grading.CertaintyBasis {
 	return &b
 }
 
+// lastSearchedAt is when the newest search was run, nil without one.
+func (k derivedRow) lastSearchedAt() *time.Time {
+	if !k.hasSearch {
+		return nil
+	}
+	t := time.UnixMicro(k.searched).UTC()
+	return &t
+}
+
+// sameInstant reports whether two optional times are both nil or the same
+// instant to the microsecond (what the databases keep).
+func sameInstant(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.UnixMicro() == b.UnixMicro()
+}
+
 func flagEvent(a Actor, claimID int64, before, after []grading.Flag, cause string, t time.Time) models.AuditEvent {
 	ev := claimEvent(a, "claim.flagged", claimID, t)
 	ev.Before = snapshot(models.FlagsSnapshot{Flags: nonNil(before)})
@@ -481,7 +530,8 @@ func samePtr[T comparable](a, b *T) bool {
 }
 
 // VerifyDerived re-derives claimIDs with grading.DeriveClaim from what is
-// stored (wording, linked findings, appearances, override) and reports
+// stored (wording, linked findings, appearances, searches, override), now,
+// and reports
 // every claim whose stored derived fields or flags differ, one line each;
 // it writes nothing. Bulk loaders (the scale benchmark's generator) check
 // a sample with it.
@@ -510,6 +560,11 @@ func (s *Store) VerifyDerived(ctx context.Context, claimIDs []int64) ([]string, 
 	if err := db.Where("claim_id IN ?", claimIDs).Find(&stored).Error; err != nil {
 		return nil, fmt.Errorf("read flags: %w", classify(err))
 	}
+	searches, err := claimSearches(db, claimIDs)
+	if err != nil {
+		return nil, err
+	}
+	at := now()
 	findings := map[int64][]linkedFindingRow{}
 	for _, r := range rows {
 		findings[r.ClaimID] = append(findings[r.ClaimID], r)
@@ -524,7 +579,8 @@ func (s *Store) VerifyDerived(ctx context.Context, claimIDs []int64) ([]string, 
 	}
 	var out []string
 	for _, c := range claims {
-		d, err := grading.DeriveClaim(claimState(c, findings[c.ID], appearances[c.ID]))
+		d, err := grading.DeriveClaim(claimState(c, claimInputs{findings: findings[c.ID], appearances: appearances[c.ID],
+			searches: searches[c.ID], at: at, staleAfter: s.SearchStaleAfter()}))
 		if err != nil {
 			return nil, fmt.Errorf("derive claim %d: %w", c.ID, err)
 		}
@@ -534,11 +590,18 @@ func (s *Store) VerifyDerived(ctx context.Context, claimIDs []int64) ([]string, 
 		if err != nil {
 			return nil, fmt.Errorf("derive claim %d: %w", c.ID, err)
 		}
-		const form = "rating=%s source=%s reason=%s certainty=%s (%s) support=%d refute=%d appearances=%d basis=%s flags=%v explanation=%q facts=%s"
+		micro := func(t *time.Time) string {
+			if t == nil {
+				return "-"
+			}
+			return fmt.Sprint(t.UnixMicro())
+		}
+		const form = "rating=%s source=%s reason=%s certainty=%s (%s) support=%d refute=%d appearances=%d basis=%s searched=%s search_stale=%t flags=%v explanation=%q facts=%s"
 		got := fmt.Sprintf(form, c.Rating, c.RatingSource, c.RatingReason, grading.Deref(c.Certainty), derefBasis(c.CertaintyBasis),
-			c.SupportCount, c.RefuteCount, c.AppearanceCount, c.EvidenceBasis, old, c.RatingExplanation, deref(c.RatingFacts))
+			c.SupportCount, c.RefuteCount, c.AppearanceCount, c.EvidenceBasis, micro(c.LastSearchedAt), c.SearchStale, old,
+			c.RatingExplanation, deref(c.RatingFacts))
 		want := fmt.Sprintf(form, d.Rating.Rating, d.Rating.Source, d.Rating.Rule, grading.Deref(d.Certainty), derefBasis(d.CertaintyBasis),
-			d.Support, d.Refute, d.Appearances, d.Basis, flagNames(d.Flags), d.Rating.Explanation, facts)
+			d.Support, d.Refute, d.Appearances, d.Basis, micro(d.LastSearchedAt), d.SearchStale, flagNames(d.Flags), d.Rating.Explanation, facts)
 		if got != want {
 			out = append(out, fmt.Sprintf("claim %d: stored %s; derived %s", c.ID, got, want))
 		}

@@ -19,7 +19,8 @@ import (
 //
 // A claim document (the claim, its flags, its appearances with their
 // sources, its finding links with each finding's question, flags, grade
-// and sources) and a finding document are each read in one statement: the
+// and sources, its evidence searches with the ids of the sources they led
+// to) and a finding document are each read in one statement: the
 // root row's columns flat, everything it embeds aggregated into JSON in
 // correlated subqueries (json_build_object/json_agg on PostgreSQL,
 // json_object/json_group_array on SQLite), decoded into the flat doc types
@@ -130,13 +131,19 @@ func claimDocumentSQL(d docSQL) string {
 		"note", "cf.note", "version", "cf.version", "created_at", "cf.created_at", "updated_at", "cf.updated_at",
 		"finding", d.finding()), "cf.id") +
 		" FROM claim_findings cf JOIN findings f ON f.id = cf.finding_id" + findingJoins + " WHERE cf.claim_id = c.id"
+	searches := "SELECT " + d.array(d.object("id", "es.id", "database", "es.database_name", "query", "es.query_text",
+		"searched_at", "es.searched_at", "hits", "es.hits", "screened", "es.screened", "note", "es.note", "version", "es.version",
+		"created_by", "es.created_by", "created_at", "es.created_at", "updated_at", "es.updated_at",
+		"source_ids", d.nested("SELECT "+d.array("ess.source_id", "ess.source_id")+" FROM evidence_search_sources ess WHERE ess.search_id = es.id")),
+		"es.searched_at DESC, es.id DESC") +
+		" FROM evidence_searches es WHERE es.claim_id = c.id"
 	return "SELECT c.id, c.therapy_id, t.slug AS therapy_slug, c.text, c.language, c.text_en, c.summary, c.claim_type, " +
 		"c.assertion, c.claimed_value, c.claimed_bound, c.hedge, c.rating, c.rating_source, c.rating_explanation, c.rating_reason, " +
 		"c.rating_facts, c.rated_at, c.certainty, c.certainty_basis, " +
 		"c.support_count, c.refute_count, c.appearance_count, c.override_rating, c.override_rationale, c.override_by, " +
 		"c.override_at, c.override_basis, c.evidence_basis, c.version, c.archived_at, c.created_at, c.updated_at, " +
 		"(SELECT " + d.words("cfl.flag") + " FROM claim_flags cfl WHERE cfl.claim_id = c.id) AS flags, " +
-		"(" + appearances + ") AS appearances, (" + findings + ") AS findings " +
+		"(" + appearances + ") AS appearances, (" + findings + ") AS findings, (" + searches + ") AS searches " +
 		"FROM claims c JOIN therapies t ON t.id = c.therapy_id WHERE c.id = ?"
 }
 
@@ -184,6 +191,7 @@ type claimDocumentRow struct {
 	Flags             *string
 	Appearances       *string
 	Findings          *string
+	Searches          *string
 }
 
 // docTime is a time in a JSON document, as the database wrote it.
@@ -277,6 +285,21 @@ type appearanceDoc struct {
 	CreatedAt   docTime   `json:"created_at"`
 	UpdatedAt   docTime   `json:"updated_at"`
 	Source      sourceDoc `json:"source"`
+}
+
+type searchDoc struct {
+	ID         int64                  `json:"id"`
+	Database   grading.SearchDatabase `json:"database"`
+	Query      string                 `json:"query"`
+	SearchedAt docTime                `json:"searched_at"`
+	Hits       int64                  `json:"hits"`
+	Screened   int64                  `json:"screened"`
+	Note       *string                `json:"note"`
+	Version    int64                  `json:"version"`
+	CreatedBy  string                 `json:"created_by"`
+	CreatedAt  docTime                `json:"created_at"`
+	UpdatedAt  docTime                `json:"updated_at"`
+	SourceIDs  []int64                `json:"source_ids"`
 }
 
 type questionDoc struct {
@@ -490,7 +513,7 @@ func (s *Store) claimDocument(ctx context.Context, db *gorm.DB, id int64) (Claim
 			&row.SupportCount, &row.RefuteCount, &row.AppearanceCount,
 			&row.OverrideRating, &row.OverrideRationale, &row.OverrideBy, &row.OverrideAt, &row.OverrideBasis,
 			&row.EvidenceBasis, &row.Version, &row.ArchivedAt, &row.CreatedAt, &row.UpdatedAt, &row.Flags,
-			&row.Appearances, &row.Findings)
+			&row.Appearances, &row.Findings, &row.Searches)
 	})
 	if err != nil {
 		return d, fmt.Errorf("find claim %d: %w", id, classify(err))
@@ -522,6 +545,20 @@ func (s *Store) claimDocument(ctx context.Context, db *gorm.DB, id int64) (Claim
 	}
 	if err := decodeDoc(row.Findings, &cfs); err != nil {
 		return d, fmt.Errorf("read findings of claim %d: %w", id, err)
+	}
+	var searches []searchDoc
+	if err := decodeDoc(row.Searches, &searches); err != nil {
+		return d, fmt.Errorf("read searches of claim %d: %w", id, err)
+	}
+	for _, sd := range searches {
+		r.word("search database", sd.Database)
+		es := models.EvidenceSearch{ID: sd.ID, ClaimID: id, Database: sd.Database, Query: sd.Query, SearchedAt: r.at(sd.SearchedAt),
+			Hits: sd.Hits, Screened: sd.Screened, Note: sd.Note, Version: sd.Version, CreatedBy: sd.CreatedBy,
+			CreatedAt: r.at(sd.CreatedAt), UpdatedAt: r.at(sd.UpdatedAt)}
+		for _, src := range sd.SourceIDs {
+			es.Sources = append(es.Sources, models.EvidenceSearchSource{SearchID: sd.ID, SourceID: src})
+		}
+		d.Searches = append(d.Searches, es)
 	}
 	for _, a := range apps {
 		d.Appearances = append(d.Appearances, models.Link{ID: a.ID, ClaimID: id, SourceID: a.SourceID,

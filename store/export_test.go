@@ -29,7 +29,10 @@ func (s *Store) PreloadedClaim(ctx context.Context, id int64) (ClaimDetail, erro
 	if err := db.Preload("Source.Includes").Where("claim_id = ?", id).Order("id").Find(&d.Appearances).Error; err != nil {
 		return d, err
 	}
-	d.Findings, err = s.claimFindings(db, id)
+	if d.Findings, err = s.claimFindings(db, id); err != nil {
+		return d, err
+	}
+	err = db.Preload("Sources", orderSourceID).Where("claim_id = ?", id).Order("searched_at DESC, id DESC").Find(&d.Searches).Error
 	return d, err
 }
 
@@ -71,3 +74,6 @@ func RederiveAll(ctx context.Context, st *Store) (int64, error) {
 	})
 	return n, err
 }
+
+// SweepSQL exposes the sweep's statements, for EXPLAIN.
+var SweepSQL = sweepSQL

@@ -52,12 +52,16 @@ func (s *Store) SetRatingOverride(ctx context.Context, a Actor, id, version int6
 		if err != nil {
 			return err
 		}
-		st := claimState(c, rows, 0)
+		searches, err := claimSearches(tx, []int64{id})
+		if err != nil {
+			return err
+		}
+		st := claimState(c, claimInputs{findings: rows, searches: searches[id]})
 		linked := make([]grading.LinkedFinding, len(st.Findings))
 		for i, f := range st.Findings {
 			linked[i] = f.LinkedFinding
 		}
-		basis := grading.EvidenceBasis(st.Wording, linked)
+		basis := grading.EvidenceBasis(st.Wording, linked, st.Searches)
 		before := models.SnapshotOfRating(c)
 		t := now()
 		by := a.Name

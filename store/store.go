@@ -64,6 +64,8 @@ type Store struct {
 	noFTS bool
 	// requiredReviews is REQUIRED_REVIEWS (SetRequiredReviews).
 	requiredReviews int
+	// searchStaleAfter is SEARCH_STALE_AFTER (SetSearchStaleAfter).
+	searchStaleAfter time.Duration
 }
 
 // Open connects to databaseURL: a postgres:// or postgresql:// URL, or an
@@ -333,7 +335,8 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	ran := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		ran = true
-		fnErr = fn(&Store{db: tx, dialect: s.dialect, log: s.log, inTx: true, noFTS: s.noFTS, requiredReviews: s.requiredReviews})
+		fnErr = fn(&Store{db: tx, dialect: s.dialect, log: s.log, inTx: true, noFTS: s.noFTS, requiredReviews: s.requiredReviews,
+			searchStaleAfter: s.searchStaleAfter})
 		return fnErr
 	})
 	switch {

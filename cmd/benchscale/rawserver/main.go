@@ -311,6 +311,23 @@ type override struct {
 	Stale     bool      `json:"stale"`
 }
 
+// search is claimgrade's EvidenceSearch response shape.
+type search struct {
+	ID         int64     `json:"id"`
+	ClaimID    int64     `json:"claim_id"`
+	Database   string    `json:"database"`
+	Query      string    `json:"query"`
+	SearchedAt time.Time `json:"searched_at"`
+	Hits       int64     `json:"hits"`
+	Screened   int64     `json:"screened"`
+	SourceIDs  []int64   `json:"source_ids"`
+	Note       *string   `json:"note"`
+	Version    int64     `json:"version"`
+	CreatedBy  string    `json:"created_by"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
 type detail struct {
 	claim
 	RatingExplanation string         `json:"rating_explanation"`
@@ -318,6 +335,7 @@ type detail struct {
 	RatingOverride    *override      `json:"rating_override"`
 	Appearances       []appearance   `json:"appearances"`
 	Findings          []claimFinding `json:"findings"`
+	Searches          []search       `json:"searches"`
 }
 
 // judgements, grade, step, contextSource and derivation are claimgrade's
@@ -478,7 +496,13 @@ var detailSQL = `SELECT ` + claimColumns + `, c.rating_explanation, c.rating_rea
 				'created_at', fs.created_at, 'updated_at', fs.updated_at, 'source', ` + fmt.Sprintf(sourceObject, "fsrc") + `) ORDER BY fs.id)
 				FROM finding_sources fs JOIN sources fsrc ON fsrc.id = fs.source_id WHERE fs.finding_id = f.id))) ORDER BY cf.id)
 		FROM claim_findings cf JOIN findings f ON f.id = cf.finding_id JOIN questions q ON q.id = f.question_id
-		JOIN therapies qt ON qt.id = q.therapy_id LEFT JOIN finding_grades g ON g.id = f.grade_id WHERE cf.claim_id = c.id)
+		JOIN therapies qt ON qt.id = q.therapy_id LEFT JOIN finding_grades g ON g.id = f.grade_id WHERE cf.claim_id = c.id),
+	(SELECT json_agg(json_build_object('id', es.id, 'claim_id', es.claim_id, 'database', es.database_name, 'query', es.query_text,
+		'searched_at', es.searched_at, 'hits', es.hits, 'screened', es.screened, 'note', es.note, 'version', es.version,
+		'created_by', es.created_by, 'created_at', es.created_at, 'updated_at', es.updated_at,
+		'source_ids', (SELECT json_agg(ess.source_id ORDER BY ess.source_id) FROM evidence_search_sources ess WHERE ess.search_id = es.id))
+		ORDER BY es.searched_at DESC, es.id DESC)
+		FROM evidence_searches es WHERE es.claim_id = c.id)
 	FROM claims c JOIN therapies t ON t.id = c.therapy_id WHERE c.id = $1`
 
 func (s *server) detail(w http.ResponseWriter, r *http.Request) {
@@ -496,7 +520,8 @@ func (s *server) detail(w http.ResponseWriter, r *http.Request) {
 		claimFinding
 		Finding findingRow `json:"finding"`
 	}
-	dest := append(d.claim.dest(&flags), &d.RatingExplanation, &d.RatingReason, &oRating, &oRationale, &oBy, &oAt, &oBasis, &basis, &archived, &apps, &cfs)
+	var searches []search
+	dest := append(d.claim.dest(&flags), &d.RatingExplanation, &d.RatingReason, &oRating, &oRationale, &oBy, &oAt, &oBasis, &basis, &archived, &apps, &cfs, &searches)
 	if err := s.db.QueryRow(r.Context(), detailSQL, id).Scan(dest...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			http.Error(w, "not found", http.StatusNotFound)
@@ -559,6 +584,14 @@ func (s *server) detail(w http.ResponseWriter, r *http.Request) {
 		cf.claimFinding.Finding = f.finding
 		cf.claimFinding.CreatedAt, cf.claimFinding.UpdatedAt = cf.claimFinding.CreatedAt.Local(), cf.claimFinding.UpdatedAt.Local()
 		d.Findings[i] = cf.claimFinding
+	}
+	d.Searches = make([]search, len(searches))
+	for i, sr := range searches {
+		sr.SearchedAt, sr.CreatedAt, sr.UpdatedAt = sr.SearchedAt.UTC(), sr.CreatedAt.Local(), sr.UpdatedAt.Local()
+		if sr.SourceIDs == nil {
+			sr.SourceIDs = []int64{}
+		}
+		d.Searches[i] = sr
 	}
 	write(w, d)
 }
