@@ -123,7 +123,9 @@ func DeriveClaim(s ClaimState) (ClaimDerived, error) {
 
 // EvidenceBasis fingerprints what a claim's rating reads: the wording and,
 // for every linked finding in id order, its stance, question kinds, effect,
-// attribution, certainty and staleness. An editor's override stores the
+// attribution, certainty and staleness, and for case evidence or a
+// withdrawn grade those, the occurrence certainty and the agreed
+// attribution. An editor's override stores the
 // basis it was set against; when the basis changes the override is stale.
 func EvidenceBasis(w ClaimWording, findings []LinkedFinding) string {
 	fs := slices.Clone(findings)
@@ -136,6 +138,11 @@ func EvidenceBasis(w ClaimWording, findings []LinkedFinding) string {
 			f.Question.ComparatorKind, f.Question.OutcomeKind, e.Measure, optFloat(e.Estimate), optFloat(e.CILow),
 			optFloat(e.CIHigh), optInt(e.Events), optInt(e.Participants), optInt(e.Studies), optFloat(e.Threshold),
 			f.Attribution, Deref(f.Certainty), f.Stale)
+		// Case evidence and withdrawn grades add what they change, so that
+		// every other finding keeps the basis it had before they existed.
+		if f.CaseEvidence || f.Withdrawn || f.OccurrenceCertainty != nil || f.GradeAttribution != "" {
+			fmt.Fprintf(&b, "c|%t|%t|%s|%s\n", f.CaseEvidence, f.Withdrawn, Deref(f.OccurrenceCertainty), f.GradeAttribution)
+		}
 	}
 	sum := sha256.Sum256([]byte(b.String()))
 	return hex.EncodeToString(sum[:16])

@@ -73,11 +73,29 @@ type LinkedFinding struct {
 	// Attribution is the WHO-UMC causality of a non-comparative harm; ""
 	// counts as unassessed.
 	Attribution Attribution
-	// Certainty is the finding's graded certainty, nil while ungraded.
+	// Certainty is the finding's graded certainty, nil while ungraded,
+	// when its grade is withdrawn, and for case evidence (which has an
+	// occurrence certainty instead).
 	Certainty *Certainty
 	// Stale says that the grade is stale (GradeIsStale): still used, and
 	// flagged.
 	Stale bool
+	// Withdrawn says that the finding's grade was withdrawn because every
+	// source that set its level is retracted (GradeWithdrawal); Certainty
+	// and OccurrenceCertainty are nil then.
+	Withdrawn bool
+	// CaseEvidence says that the finding is case evidence (Body.CaseEvidence:
+	// a harm without comparator and without a measure): it shows whether
+	// the harm can occur, never how often.
+	CaseEvidence bool
+	// OccurrenceCertainty is the certainty that the harm can occur, from
+	// the agreed attribution of a case-evidence grade; nil otherwise and
+	// while withdrawn.
+	OccurrenceCertainty *Certainty
+	// GradeAttribution is the attribution (WHO-UMC) the reviewers agreed
+	// on in the current grade of case evidence (also when withdrawn); ""
+	// otherwise. Attribution above is the finding's recorded attribution.
+	GradeAttribution Attribution
 }
 
 // RatingOverride is an editor's rating of a claim, which replaces the
