@@ -191,6 +191,12 @@ func firstAssessment(doc map[string]any) map[string]any {
 	return doc["reviews"].([]any)[0].(map[string]any)["assessments"].([]any)[0].(map[string]any)
 }
 
+// caseAssessment is the first assessment of the demo's outbreak reports,
+// case evidence.
+func caseAssessment(doc map[string]any) map[string]any {
+	return item(doc, "reviews", "finding", "f-meso-ntm-outbreaks")["assessments"].([]any)[0].(map[string]any)
+}
+
 // TestSchemaRejects checks that schema.json is not vacuous.
 func TestSchemaRejects(t *testing.T) {
 	sch := compileSchemaV2(t)
@@ -238,6 +244,16 @@ func TestSchemaRejects(t *testing.T) {
 			r := doc["reviews"].([]any)[0].(map[string]any)
 			r["assessments"] = r["assessments"].([]any)[:1]
 		}},
+		// Case evidence: attribution and indirectness only, attribution with a reason.
+		{"case evidence with a GRADE domain", func(doc map[string]any) { caseAssessment(doc)["risk_of_bias"] = "serious" }},
+		{"case evidence without its attribution's reason", func(doc map[string]any) {
+			delete(caseAssessment(doc)["reasons"].(map[string]any), "attribution")
+		}},
+		{"attribution unassessed", func(doc map[string]any) { caseAssessment(doc)["attribution"] = "unassessed" }},
+		{"attribution beside GRADE domains", func(doc map[string]any) { firstAssessment(doc)["attribution"] = "probable" }},
+		{"GRADE assessment without a domain", func(doc map[string]any) { delete(firstAssessment(doc), "risk_of_bias") }},
+		{"bad sample", func(doc map[string]any) { firstAssessment(doc)["sample"] = "random" }},
+		{"relative effect not a ratio", func(doc map[string]any) { firstAssessment(doc)["relative_effect"] = -0.4 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -294,6 +310,20 @@ func TestValidateRejects(t *testing.T) {
 		{"adjudicating reviewer", func(d *Dataset) {
 			reviewByFinding(d, "f-sebra-24h").Adjudication.Editor = "demo-reviewer-a"
 		}, "editor_assessed"},
+		{"adjudication outside the reviewers' range", func(d *Dataset) {
+			reviewByFinding(d, "f-sebra-24h").Adjudication.Imprecision = grading.NotSerious
+		}, "outside_reviewer_range"},
+		{"adjudication without a disagreement", func(d *Dataset) {
+			r := reviewByFinding(d, "f-sebra-24h")
+			r.Assessments[1] = Assessment{Reviewer: r.Assessments[1].Reviewer, Judgements: r.Assessments[0].Judgements}
+		}, "an adjudication without a disagreement"},
+		{"case evidence judged for risk of bias", func(d *Dataset) {
+			a := &reviewByFinding(d, "f-meso-ntm-outbreaks").Assessments[0]
+			a.RiskOfBias = grading.Serious
+		}, "not_applicable_to_case_evidence"},
+		{"case evidence without attribution", func(d *Dataset) {
+			reviewByFinding(d, "f-meso-ntm-outbreaks").Assessments[0].Attribution = nil
+		}, "attribution_required"},
 		{"rating down a source-rated finding for bias", func(d *Dataset) {
 			a := &reviewByFinding(d, "f-chou-radicular-pain").Assessments[0]
 			a.RiskOfBias = grading.Serious

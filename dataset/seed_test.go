@@ -106,13 +106,16 @@ func TestSeed(t *testing.T) {
 			// graded finding bears on.
 			{key: "fr-003-no-drug-interaction", rating: grading.RatingNotRated, has: []string{"absolute_wording", "unsupported", "ungraded"}},
 			{key: "de-004-drug-interactions", rating: grading.RatingNotRated, has: []string{"unsupported", "ungraded"}},
-			// "almost painless" states no number: a frequency without a value
-			// can only be unproven.
-			{key: "en-002-almost-painless", rating: grading.RatingUnproven, certainty: "very_low", has: []string{"unsupported", "low_certainty"},
-				hasNot: []string{"absolute_wording", "ungraded"}},
-			// "abscesses can occur": an attributable harm was reported.
-			{key: "de-000-abscesses", rating: grading.RatingAccurate, certainty: "very_low", has: []string{"low_certainty"},
-				hasNot: []string{"unsupported", "inaccurate_wording"}},
+			// "almost painless" and "abscesses can occur" rest on case evidence
+			// (a harm without comparator and without a measure: injection
+			// discomfort in a trial, outbreak reports): graded for attribution,
+			// with an occurrence certainty and no GRADE certainty (issue 18).
+			// Until the rating rules read the occurrence certainty, no rule
+			// rates them as if they had a GRADE certainty.
+			{key: "en-002-almost-painless", rating: grading.RatingNotRated, has: []string{"unsupported"},
+				hasNot: []string{"absolute_wording", "low_certainty"}},
+			{key: "de-000-abscesses", rating: grading.RatingNotRated, has: []string{"unsupported"},
+				hasNot: []string{"low_certainty", "inaccurate_wording"}},
 			// "75% of cases" rests only on a finding linked as neutral.
 			{key: "de-000-effective-75pct", rating: grading.RatingNotRated, has: []string{"unsupported"}},
 		}
@@ -138,6 +141,26 @@ func TestSeed(t *testing.T) {
 				if slices.Contains(f, not) {
 					t.Errorf("flags(%s) = %v, want no %s", tt.key, f, not)
 				}
+			}
+		}
+		// The demo's case evidence is graded for attribution: probable, one
+		// level down for indirectness, so low occurrence certainty and no
+		// GRADE certainty (DESIGN "Case evidence").
+		var caseEvidence []models.Finding
+		if err := st.DB().Preload("Grade").Where("grade_id IS NOT NULL AND measure IS NULL AND question_id IN (?)",
+			st.DB().Table("questions").Select("id").Where("comparator_kind = 'none' AND outcome_kind = 'harm'")).Order("id").
+			Find(&caseEvidence).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(caseEvidence) != 4 {
+			t.Errorf("%d graded case-evidence findings, want the demo's 4", len(caseEvidence))
+		}
+		for _, f := range caseEvidence {
+			g := f.Grade
+			if f.Certainty != nil || grading.Deref(f.OccurrenceCertainty) != grading.Low || g.Certainty != nil ||
+				grading.Deref(g.OccurrenceCertainty) != grading.Low || g.Attribution == nil || *g.Attribution != grading.AttributionProbable ||
+				g.Method != grading.MethodConsensus {
+				t.Errorf("case evidence %d: certainty %v occurrence %v, grade %+v", f.ID, f.Certainty, f.OccurrenceCertainty, g)
 			}
 		}
 		// The flags never contradict the rating, on every claim.
