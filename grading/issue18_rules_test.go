@@ -347,7 +347,9 @@ func TestWithinReviewerRange(t *testing.T) {
 			with(func(j *DomainJudgements) { j.LargeEffect = Large }), nil, nil},
 		{"every field at once", rct,
 			[]DomainJudgements{with(func(j *DomainJudgements) { j.RiskOfBias, j.Inconsistency = Serious, Serious }),
-				with(func(j *DomainJudgements) { j.RiskOfBias, j.Inconsistency, j.PublicationBias = VerySerious, Serious, Serious })},
+				with(func(j *DomainJudgements) {
+					j.RiskOfBias, j.Inconsistency, j.PublicationBias = VerySerious, Serious, Serious
+				})},
 			NoConcerns(), []fieldCode{{"risk_of_bias", CodeOutsideReviewerRange}, {"inconsistency", CodeOutsideReviewerRange}}, nil},
 		{"case evidence: attribution between probable and certain", cases(src(1, KindCaseReport)),
 			[]DomainJudgements{caseJudgements(AttributionProbable, NotSerious), caseJudgements(AttributionCertain, Serious)},
