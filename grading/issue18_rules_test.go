@@ -317,30 +317,37 @@ func TestWithinReviewerRange(t *testing.T) {
 		want      []fieldCode
 		messages  []string
 	}{
-		// The case: two reviewers gave moderate (risk of bias
-		// serious, imprecision serious vs. none), the editor set all
-		// not_serious to make it high.
-		{"all not_serious after two downgrading reviewers", rct,
+		// The case: two reviewers gave moderate (one rated risk of
+		// bias down, the other imprecision), the editor set all
+		// not_serious to make it high: each domain lies within its range,
+		// the certainty neither reviewer reached does not.
+		{"all not_serious after two reviewers at moderate", rct,
 			[]DomainJudgements{with(func(j *DomainJudgements) { j.RiskOfBias = Serious }), with(func(j *DomainJudgements) { j.Imprecision = Serious })},
-			NoConcerns(), nil, nil},
+			NoConcerns(), []fieldCode{{"certainty", CodeOutsideReviewerRange}},
+			[]string{"certainty must be moderate, the only value the submitted assessments gave (this adjudication reaches high"}},
+		{"one reviewer's domains", rct,
+			[]DomainJudgements{with(func(j *DomainJudgements) { j.RiskOfBias = Serious }), with(func(j *DomainJudgements) { j.Imprecision = Serious })},
+			with(func(j *DomainJudgements) { j.Imprecision = Serious }), nil, nil},
 		{"all not_serious where both rated risk of bias down", rct,
 			[]DomainJudgements{with(func(j *DomainJudgements) { j.RiskOfBias = Serious }), with(func(j *DomainJudgements) { j.RiskOfBias = Serious; j.Imprecision = Serious })},
-			NoConcerns(), []fieldCode{{"risk_of_bias", CodeOutsideReviewerRange}},
-			[]string{"risk_of_bias must be serious, the only value the submitted assessments gave"}},
+			NoConcerns(), []fieldCode{{"risk_of_bias", CodeOutsideReviewerRange}, {"certainty", CodeOutsideReviewerRange}},
+			[]string{"risk_of_bias must be serious, the only value the submitted assessments gave",
+				"certainty must lie between low and moderate, the range the submitted assessments gave"}},
 		{"between the two", rct,
 			[]DomainJudgements{NoConcerns(), with(func(j *DomainJudgements) { j.Imprecision = VerySerious })},
 			with(func(j *DomainJudgements) { j.Imprecision = Serious }), nil, nil},
 		{"beyond the harsher", rct,
 			[]DomainJudgements{NoConcerns(), with(func(j *DomainJudgements) { j.Imprecision = Serious })},
-			with(func(j *DomainJudgements) { j.Imprecision = VerySerious }), []fieldCode{{"imprecision", CodeOutsideReviewerRange}},
-			[]string{"imprecision must lie between not_serious and serious, the range the submitted assessments gave"}},
+			with(func(j *DomainJudgements) { j.Imprecision = VerySerious }), []fieldCode{{"imprecision", CodeOutsideReviewerRange}, {"certainty", CodeOutsideReviewerRange}},
+			[]string{"imprecision must lie between not_serious and serious, the range the submitted assessments gave",
+				"certainty must lie between moderate and high, the range the submitted assessments gave (this adjudication reaches low"}},
 		{"a start neither gave (robins_i)", cohort,
 			[]DomainJudgements{NoConcerns(), with(func(j *DomainJudgements) { j.Imprecision = Serious })},
-			with(func(j *DomainJudgements) { j.RobTool = RobToolROBINSI }), []fieldCode{{"start", CodeOutsideReviewerRange}},
+			with(func(j *DomainJudgements) { j.RobTool = RobToolROBINSI }), []fieldCode{{"start", CodeOutsideReviewerRange}, {"certainty", CodeOutsideReviewerRange}},
 			[]string{"start must be low, the only value the submitted assessments gave"}},
 		{"an upgrade neither gave", cohort,
 			[]DomainJudgements{NoConcerns(), with(func(j *DomainJudgements) { j.Imprecision = Serious })},
-			with(func(j *DomainJudgements) { j.DoseResponse = true }), []fieldCode{{"dose_response", CodeOutsideReviewerRange}},
+			with(func(j *DomainJudgements) { j.DoseResponse = true }), []fieldCode{{"dose_response", CodeOutsideReviewerRange}, {"certainty", CodeOutsideReviewerRange}},
 			[]string{"dose_response must be false, the only value the submitted assessments gave"}},
 		{"large effect between none and very large", ratioBody(0.1, src(1, KindCohort)),
 			[]DomainJudgements{NoConcerns(), with(func(j *DomainJudgements) { j.LargeEffect = VeryLarge })},
@@ -350,15 +357,20 @@ func TestWithinReviewerRange(t *testing.T) {
 				with(func(j *DomainJudgements) {
 					j.RiskOfBias, j.Inconsistency, j.PublicationBias = VerySerious, Serious, Serious
 				})},
-			NoConcerns(), []fieldCode{{"risk_of_bias", CodeOutsideReviewerRange}, {"inconsistency", CodeOutsideReviewerRange}}, nil},
+			NoConcerns(), []fieldCode{{"risk_of_bias", CodeOutsideReviewerRange}, {"inconsistency", CodeOutsideReviewerRange},
+				{"certainty", CodeOutsideReviewerRange}}, nil},
 		{"case evidence: attribution between probable and certain", cases(src(1, KindCaseReport)),
 			[]DomainJudgements{caseJudgements(AttributionProbable, NotSerious), caseJudgements(AttributionCertain, Serious)},
-			caseJudgements(AttributionCertain, NotSerious), nil, nil},
+			caseJudgements(AttributionCertain, Serious), nil, nil},
 		{"case evidence: attribution outside", cases(src(1, KindCaseReport)),
 			[]DomainJudgements{caseJudgements(AttributionPossible, NotSerious), caseJudgements(AttributionProbable, NotSerious)},
 			caseJudgements(AttributionCertain, Serious), []fieldCode{{"attribution", CodeOutsideReviewerRange}, {"indirectness", CodeOutsideReviewerRange}},
 			[]string{"attribution must lie between possible and probable, the range the submitted assessments gave",
 				"indirectness must be not_serious, the only value the submitted assessments gave"}},
+		{"case evidence: an occurrence certainty neither reached", cases(src(1, KindCaseReport)),
+			[]DomainJudgements{caseJudgements(AttributionProbable, NotSerious), caseJudgements(AttributionCertain, Serious)},
+			caseJudgements(AttributionCertain, NotSerious), []fieldCode{{"occurrence_certainty", CodeOutsideReviewerRange}},
+			[]string{"occurrence_certainty must be moderate, the only value the submitted assessments gave (this adjudication reaches high"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

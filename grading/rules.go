@@ -937,8 +937,14 @@ var attributionScale = []string{string(AttributionUnlikely), string(AttributionP
 // dose_response and plausible_confounding must be a value some assessment
 // gave. A judgement the assessments did not make (the body changed kind
 // since they were submitted) is outside their range. Reasons, rob_tool,
-// sample and relative_effect are not compared on their own. It returns
-// one outside_reviewer_range problem per field; none when all hold.
+// sample and relative_effect are not compared on their own. The certainty
+// the adjudication reaches (field certainty, occurrence_certainty for case
+// evidence) must lie between the lowest and highest the assessments
+// reached too: choosing, domain by domain, the milder of two reviewers who
+// rated down different domains would otherwise reach a certainty neither
+// concluded (two reviewers at moderate, an adjudication at high). It
+// returns one outside_reviewer_range problem per field; none when all
+// hold.
 func WithinReviewerRange(d CertaintyDerivation, j DomainJudgements, submitted []FindingAssessment) []RuleProblem {
 	var p problems
 	ordinal := func(field string, scale []string, got string, given []string, note string) {
@@ -995,6 +1001,12 @@ func WithinReviewerRange(d CertaintyDerivation, j DomainJudgements, submitted []
 			ordinal(domain, domainScale(domain), got, given, "")
 		}
 	}
+	result := "certainty"
+	if d.CaseEvidence {
+		result = "occurrence_certainty"
+	}
+	ordinal(result, certaintyScale, string(d.Result), values(func(a FindingAssessment) string { return string(a.Certainty) }),
+		fmt.Sprintf(" (this adjudication reaches %s: %s)", d.Result.label(), d.Summary()))
 	return p
 }
 
