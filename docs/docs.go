@@ -17,7 +17,7 @@ const docTemplate = `{
     "paths": {
         "/api/v1/agreement": {
             "get": {
-                "description": "Agreement between reviewers' FIRST submissions of finding assessments, over every SETTLED round of review with at least two: per GRADE domain on the domain's ordinal scale, on the start and on the final certainty (four levels). A round is settled once a grade (by consensus or adjudication) was decided after its submissions; until then its assessments are blinded, so a finding whose review is pending (submitted assessments that disagree, or fewer than REQUIRED_REVIEWS) contributes nothing, and it counts once graded. First submissions are written once per round: a revision after unblinding does not replace one, drafts never count, and when a stale grade is re-graded by a new round each round counts as its own subject, none lost. Each scale has the percent agreement beside a linearly weighted kappa (Cohen's for two raters per round, Fleiss' when some round has more) and n; kappa is null (never 0) when undefined: n is 0, or every rating fell in one category. Read both: when nearly every judgement is the same, kappa is low or null although agreement is high (the kappa paradox). Only aggregates are shown, never an assessment. With therapy (a slug or any alias), only findings on that therapy's questions; an unknown therapy is a 404.",
+                "description": "Agreement between reviewers' FIRST submissions of finding assessments, over every SETTLED round of review with at least two: per GRADE domain on the domain's ordinal scale (case evidence: on its WHO-UMC attribution and indirectness only), on the start and on the final certainty (four levels; case evidence, which has no design start and an occurrence certainty instead, is left out of both). A round is settled once a grade (by consensus or adjudication) was decided after its submissions; until then its assessments are blinded, so a finding whose review is pending (submitted assessments that disagree, or fewer than REQUIRED_REVIEWS) contributes nothing, and it counts once graded. First submissions are written once per round: a revision after unblinding does not replace one, drafts never count, and when a stale grade is re-graded by a new round each round counts as its own subject, none lost. Each scale has the percent agreement beside a linearly weighted kappa (Cohen's for two raters per round, Fleiss' when some round has more) and n; kappa is null (never 0) when undefined: n is 0, or every rating fell in one category. Read both: when nearly every judgement is the same, kappa is low or null although agreement is high (the kappa paradox). Only aggregates are shown, never an assessment. With therapy (a slug or any alias), only findings on that therapy's questions; an unknown therapy is a 404.",
                 "produces": [
                     "application/json"
                 ],
@@ -7687,6 +7687,7 @@ const docTemplate = `{
         "AgreementDomains": {
             "type": "object",
             "required": [
+                "attribution",
                 "dose_response",
                 "imprecision",
                 "inconsistency",
@@ -7697,6 +7698,14 @@ const docTemplate = `{
                 "risk_of_bias"
             ],
             "properties": {
+                "attribution": {
+                    "description": "Case evidence: the WHO-UMC attribution on its four-point scale (unlikely, possible, probable, certain).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/AgreementStat"
+                        }
+                    ]
+                },
                 "dose_response": {
                     "$ref": "#/definitions/AgreementStat"
                 },

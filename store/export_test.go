@@ -5,6 +5,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"claimgrade/grading"
 	"claimgrade/models"
 )
 
@@ -70,4 +71,18 @@ func RederiveAll(ctx context.Context, st *Store) (int64, error) {
 		return nil
 	})
 	return n, err
+}
+
+// LinkedFindingsOf reads the findings linked to claimIDs as the claim
+// rating engine receives them (linkedFindings), by claim id.
+func LinkedFindingsOf(ctx context.Context, st *Store, claimIDs []int64) (map[int64][]grading.ClaimFinding, error) {
+	rows, err := linkedFindings(st.db.WithContext(ctx), claimIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64][]grading.ClaimFinding{}
+	for _, r := range rows {
+		out[r.ClaimID] = append(out[r.ClaimID], r.engine())
+	}
+	return out, nil
 }
