@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -324,9 +323,11 @@ func (s *Store) refreshFindingFlagsChunk(tx *gorm.DB, a Actor, ids []int64, caus
 // level-setting sources are all retracted in the findings' bodies now, and
 // reinstates withdrawn ones whose sources are no longer all retracted
 // (grading.GradeWithdrawal): it writes withdrawn_at and withdrawn_reason
-// (cleared on reinstatement), updates the grades in grades, and returns a
-// finding_grade.withdrawn or finding_grade.reinstated audit event per
-// change, in the finding's history (before and after: FindingGrade).
+// (cleared on reinstatement), one statement per distinct reason (the
+// findings that rested only on one retracted source share it), updates the
+// grades in grades, and returns a finding_grade.withdrawn or
+// finding_grade.reinstated audit event per change, in the finding's
+// history (before and after: FindingGrade).
 func withdrawGrades(tx *gorm.DB, a Actor, grades map[int64]*models.FindingGrade, bodies map[int64]grading.Body,
 	t time.Time) ([]models.AuditEvent, error) {
 	ids := make([]int64, 0, len(grades))
@@ -335,6 +336,8 @@ func withdrawGrades(tx *gorm.DB, a Actor, grades map[int64]*models.FindingGrade,
 	}
 	slices.Sort(ids)
 	var events []models.AuditEvent
+	byReason := map[string][]int64{} // "" reinstates
+	var reasons []string
 	for _, findingID := range ids {
 		g := grades[findingID]
 		withdrawn, reason := grading.GradeWithdrawal(g.Derivation, bodies[findingID])
@@ -350,16 +353,25 @@ func withdrawGrades(tx *gorm.DB, a Actor, grades map[int64]*models.FindingGrade,
 			g.WithdrawnAt, g.WithdrawnReason = nil, nil
 			action = "finding_grade.reinstated"
 		}
-		if err := tx.Model(&models.FindingGrade{}).Where("id = ?", g.ID).
-			Updates(map[string]any{"withdrawn_at": g.WithdrawnAt, "withdrawn_reason": g.WithdrawnReason}).Error; err != nil {
-			return nil, fmt.Errorf("%s grade %d: %w", strings.TrimPrefix(action, "finding_grade."), g.ID, classify(err))
+		if _, ok := byReason[reason]; !ok {
+			reasons = append(reasons, reason)
 		}
+		byReason[reason] = append(byReason[reason], g.ID)
 		ev := actorEvent(a, action, "finding_grade", g.ID, t)
 		fid := findingID
 		ev.FindingID = &fid
 		ev.Before = snapshot(models.SnapshotOfFindingGrade(&before))
 		ev.After = snapshot(models.SnapshotOfFindingGrade(g))
 		events = append(events, ev)
+	}
+	for _, reason := range reasons {
+		set := map[string]any{"withdrawn_at": nil, "withdrawn_reason": nil}
+		if reason != "" {
+			set = map[string]any{"withdrawn_at": t, "withdrawn_reason": reason}
+		}
+		if err := tx.Model(&models.FindingGrade{}).Where("id IN ?", byReason[reason]).Updates(set).Error; err != nil {
+			return nil, fmt.Errorf("withdraw or reinstate grades %v: %w", byReason[reason], classify(err))
+		}
 	}
 	return events, nil
 }
