@@ -131,7 +131,7 @@ func TestAgreementOnlySettledRounds(t *testing.T) {
 		}
 		scales := [][]string{{"start"}, {"certainty"}}
 		for _, d := range []string{"risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias",
-			"large_effect", "dose_response", "plausible_confounding"} {
+			"large_effect", "dose_response", "plausible_confounding", "attribution"} {
 			scales = append(scales, []string{"domains", d})
 		}
 		nothing := func(what string) {

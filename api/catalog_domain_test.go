@@ -543,10 +543,13 @@ func TestCatalogDerivedFields(t *testing.T) {
 				return e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/claims/%d/findings/%d", claim, null), Role: "editor",
 					Body: map[string]any{"stance": "neutral"}, Headers: map[string]string{"If-Match": fmt.Sprintf(`"%d"`, v)}})
 			}, 200, catalogDerived{"accurate", "high", 1, 0, 1, nil}},
-			{"the supporting trial retracted: the grade is stale, still used, flagged", func() *testenv.Response {
+			// Issue 18: retracted evidence kept rating ("accurate, high",
+			// merely flagged). The trial was the only level-setting source:
+			// the grade is withdrawn and the claim is no longer rated on it.
+			{"the supporting trial retracted: the grade is withdrawn, the claim not rated on it", func() *testenv.Response {
 				return e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/sources/%d", rct), Role: "editor", Body: map[string]any{"retracted": true, "retraction_note": "Fabricated."}, Headers: map[string]string{"If-Match": version("sources", rct)}})
-			}, 200, catalogDerived{"accurate", "high", 1, 0, 1, []string{"retracted_evidence", "stale_grade"}}},
-			{"retraction reversed", func() *testenv.Response {
+			}, 200, catalogDerived{"not_rated", "", 1, 0, 1, []string{"retracted_evidence", "ungraded", "unsupported"}}},
+			{"retraction reversed: the withdrawal is cleared, the grade stands again", func() *testenv.Response {
 				return e.s.Do(testenv.Request{Method: "PATCH", Path: fmt.Sprintf("/api/v1/sources/%d", rct), Role: "editor", Body: map[string]any{"retracted": false}, Headers: map[string]string{"If-Match": version("sources", rct)}})
 			}, 200, catalogDerived{"accurate", "high", 1, 0, 1, nil}},
 			{"a higher threshold: the effect is smaller than what matters", func() *testenv.Response {
@@ -605,8 +608,8 @@ func TestCatalogDerivedFields(t *testing.T) {
 		if n := testenv.Count(e.t, e.st, "audit_events", "claim_id = ? AND action = ?", claim, "claim.flagged"); n < 6 {
 			t.Errorf("claim.flagged audit events = %d, want one per flag change (>= 6)", n)
 		}
-		if n := testenv.Count(e.t, e.st, "audit_events", "claim_id = ? AND action = ?", claim, "claim.rated"); n != 4 {
-			t.Errorf("claim.rated audit events = %d, want 4 (accurate, false, accurate, overstated: one per change of rating)", n)
+		if n := testenv.Count(e.t, e.st, "audit_events", "claim_id = ? AND action = ?", claim, "claim.rated"); n != 6 {
+			t.Errorf("claim.rated audit events = %d, want 6 (accurate, false, accurate, not_rated, accurate, overstated: one per change of rating)", n)
 		}
 	})
 }

@@ -147,6 +147,9 @@ func (e *catalogEnv) gradedFinding(q, f map[string]any) int64 {
 		in := review.FindingAssessmentInput{Judgements: grading.DomainJudgements{RiskOfBias: grading.NotSerious, Inconsistency: grading.NotSerious,
 			Indirectness: grading.NotSerious, Imprecision: grading.NotSerious, PublicationBias: grading.NotSerious,
 			LargeEffect: grading.NoLargeEffect, Reasons: map[string]string{}}, Rationale: "Nothing serious."}
+		if qb["comparator_kind"] == "none" { // an event rate: a trial arm, consecutive patients (Iorio 2015)
+			in.Judgements.Sample = grading.SampleRepresentative
+		}
 		if _, _, err := rv.PutFindingAssessment(ctx, a, fid, 0, in, 2); err != nil {
 			e.t.Fatalf("assess finding %d: %v", fid, err)
 		}

@@ -176,3 +176,99 @@ func TestRulesWordingRefusals(t *testing.T) {
 		}
 	})
 }
+
+// rulesClaim creates a claim with the wording fields and links finding f
+// as supports; it returns the claim's id.
+func (e *reviewEnv) rulesClaim(fields map[string]any, f int64) int64 {
+	e.t.Helper()
+	body := map[string]any{"therapy": "mesotherapy", "text": "Mesotherapy can cause abscesses.", "language": "en", "claim_type": "safety"}
+	for k, v := range fields {
+		body[k] = v
+	}
+	c := testenv.ID(e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/claims", Role: "editor", Body: body}).Want(e.t, 201))
+	e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/findings", c), Role: "editor",
+		Body: map[string]any{"finding_id": f, "stance": "supports"}}).Want(e.t, 201)
+	return c
+}
+
+func (e *reviewEnv) claimDetail(id int64) map[string]any {
+	e.t.Helper()
+	return e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d", id)}).Want(e.t, 200)
+}
+
+// "Can cause X" rests on case evidence: a culture-proven case report graded
+// for its attribution makes the claim accurate, with the certainty that the
+// harm can occur (not a GRADE rating of how often); a possible attribution
+// leaves it unproven; a claim of how often ("rarely") reads case evidence
+// as context.
+func TestRulesOccurrenceOnCaseEvidence(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		e := newRulesEnv(t, st, 1)
+		certain := e.caseFinding()
+		e.put(certain, "reviewer", caseAssessment("certain", "not_serious"), "").Want(t, 201)
+		e.submit(certain, "reviewer")
+		possible := e.caseFinding()
+		e.put(possible, "reviewer", caseAssessment("possible", "not_serious"), "").Want(t, 201)
+		e.submit(possible, "reviewer")
+
+		canCause := map[string]any{"assertion": "occurrence", "hedge": "may"}
+		d := e.claimDetail(e.rulesClaim(canCause, certain))
+		wantRating(t, "attribution certain", d, "accurate", "occurrence_attributable", "occurrence")
+		if d["certainty"] != "high" || strings.Contains(fmt.Sprint(d["flags"]), "ungraded") {
+			t.Errorf("certainty %v flags %v, want the occurrence certainty high and graded", d["certainty"], d["flags"])
+		}
+		if x := fmt.Sprint(d["rating_explanation"]); !strings.Contains(x, "occurrence certainty high") || !strings.Contains(x, "how often is unknown") {
+			t.Errorf("explanation does not say what the certainty is about: %s", x)
+		}
+		d = e.claimDetail(e.rulesClaim(canCause, possible))
+		wantRating(t, "attribution possible", d, "unproven", "occurrence_not_attributed", "occurrence")
+		d = e.claimDetail(e.rulesClaim(map[string]any{"assertion": "frequency", "claimed_value": 0.001, "claimed_bound": "at_most",
+			"text": "Abscesses occur rarely."}, certain))
+		wantRating(t, "rarely, on case evidence", d, "not_rated", "no_matching_finding", nil)
+	})
+}
+
+// A claim rated on one trial is not rated once the trial is retracted (its
+// grade withdrawn), and says why; with a documented search it is unproven
+// and still says why.
+func TestRulesRetractionWithdraws(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		e := newRulesEnv(t, st, 1)
+		q := e.question(map[string]any{"comparator": "placebo", "comparator_kind": "inactive", "outcome": "pain intensity (VAS 0-10)",
+			"direction": "lower_is_better"})
+		f := id(e.finding(q, map[string]any{"measure": "mean_difference", "estimate": -2.0, "ci_low": -2.8, "ci_high": -1.2, "threshold": 1.0}))
+		trial := e.src(map[string]any{"title": "The only trial"})
+		e.attach(f, trial, nil)
+		e.put(f, "reviewer", noConcerns, "").Want(t, 201)
+		e.submit(f, "reviewer")
+		works := map[string]any{"assertion": "effect", "claim_type": "efficacy", "text": "Mesotherapy relieves back pain."}
+		plain := e.rulesClaim(works, f)
+		searched := e.rulesClaim(works, f)
+		e.s.Do(testenv.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/claims/%d/searches", searched), Role: "editor",
+			Body: map[string]any{"database": "pubmed", "query": "mesotherapy AND low back pain", "searched_at": "2026-11-03T10:00:00Z",
+				"hits": 12, "screened": 12, "source_ids": []int64{}, "note": "Only the retracted trial was found."}}).Want(t, 201)
+		wantRating(t, "before the retraction", e.claimDetail(plain), "accurate", "effect_important", "evidence")
+
+		path := fmt.Sprintf("/api/v1/sources/%d", trial)
+		cur := e.s.Do(testenv.Request{Method: "GET", Path: path})
+		e.s.Do(testenv.Request{Method: "PATCH", Path: path, Role: "editor", Body: map[string]any{"retracted": true, "retraction_note": "Data fabricated."},
+			Headers: map[string]string{"If-Match": cur.Header.Get("ETag")}}).Want(t, 200)
+
+		d := e.claimDetail(plain)
+		wantRating(t, "after the retraction", d, "not_rated", "not_yet_searched", nil)
+		want := fmt.Sprintf("The evidence it rested on was retracted: the grade of finding %d was withdrawn.", f)
+		if x := fmt.Sprint(d["rating_explanation"]); !strings.Contains(x, want) || !strings.Contains(x, "context_withdrawn") {
+			t.Errorf("explanation does not say the evidence was retracted: %s", x)
+		}
+		for _, flag := range []string{"retracted_evidence", "ungraded", "unsupported"} {
+			if !strings.Contains(fmt.Sprint(d["flags"]), flag) {
+				t.Errorf("flags %v, want %s", d["flags"], flag)
+			}
+		}
+		d = e.claimDetail(searched)
+		wantRating(t, "searched, after the retraction", d, "unproven", "no_evidence_found", nil)
+		if x := fmt.Sprint(d["rating_explanation"]); !strings.Contains(x, want) {
+			t.Errorf("explanation does not say the evidence was retracted: %s", x)
+		}
+	})
+}

@@ -70,6 +70,7 @@ func TestClaimPageInChromium(t *testing.T) {
 	st := testenv.Open(t, testenv.Backends()[0])
 	seedDemo(t, st)
 	s := testenv.NewServer(t, st)
+	rateDemoByEditor(t, st, s)
 	srv := httptest.NewServer(s.Handler)
 	t.Cleanup(srv.Close)
 

@@ -8,18 +8,51 @@ import (
 	"unicode/utf8"
 
 	"claimgrade/api"
+	"claimgrade/dataset"
 	"claimgrade/internal/ldcheck"
 	"claimgrade/internal/testenv"
 	"claimgrade/store"
 )
 
-// demoReviewServer seeds the demo dataset and serves it with a publisher.
+// demoReviewServer seeds the demo dataset and serves it with a publisher,
+// with some claims rated by an editor (rateDemoByEditor).
 func demoReviewServer(t *testing.T, st *store.Store) *testenv.Server {
 	t.Helper()
 	seedDemo(t, st)
-	return testenv.NewServer(t, st, func(c *api.Config) {
+	s := testenv.NewServer(t, st, func(c *api.Config) {
 		c.PublicBaseURL, c.PublisherName, c.PublisherURL = "https://claims.example.org", "Faktencheck", "https://fc.example.org"
 	})
+	rateDemoByEditor(t, st, s)
+	return s
+}
+
+// rateDemoByEditor rates five demo claims by an editor's override, every
+// rating other than not_rated and the languages de, en, it and fr among
+// them, beside the claims the rules rate: the exports are checked for
+// editor ratings and every rating value (the demo's rule ratings rest
+// mostly on case evidence, which the rating rules read through its
+// occurrence certainty).
+func rateDemoByEditor(t *testing.T, st *store.Store, s *testenv.Server) {
+	t.Helper()
+	d, err := dataset.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, rating := range map[string]string{"de-000-abscesses": "accurate", "en-002-almost-painless": "overstated",
+		"it-001-transient-skin-reactions": "unproven", "fr-003-excellent-safety": "unproven", "de-004-faster-than-oral": "false"} {
+		c, ok := d.Claim(key)
+		if !ok {
+			t.Fatalf("the demo has no claim %s", key)
+		}
+		var id int64
+		if err := st.DB().Table("claims").Select("id").Where("text = ? AND language = ?", c.Text, c.Language).Limit(1).Scan(&id).Error; err != nil || id == 0 {
+			t.Fatalf("claim %s: id %d, %v", key, id, err)
+		}
+		path := fmt.Sprintf("/api/v1/claims/%d", id)
+		cur := s.Do(testenv.Request{Method: "GET", Path: path})
+		s.Do(testenv.Request{Method: "PUT", Path: path + "/rating", Role: "editor", Headers: map[string]string{"If-Match": cur.Header.Get("ETag")},
+			Body: map[string]any{"rating": rating, "rationale": "Rated by the fact-checking desk."}}).Want(t, 200)
+	}
 }
 
 // ratedDemoClaims lists the rated demo claims by id, read through the API

@@ -307,13 +307,23 @@ func TestFindingGradeGoesStaleAndClears(t *testing.T) {
 			e.s.Do(testenv.Request{Method: "PATCH", Path: path, Role: "editor", Body: body,
 				Headers: map[string]string{"If-Match": res.Header.Get("ETag")}}).Want(t, 200)
 		}
-		adjudicate := func(f int64) {
+		// A stale grade is re-graded by a new round of review: the reviewer
+		// reopens the assessment and submits it again (issue 18: not by an
+		// adjudication, which settles a disagreement only).
+		regrade := func(f int64) {
 			t.Helper()
-			_, tag := e.get(f)
-			e.s.Do(testenv.Request{Method: "PUT", Path: e.path(f, "/grade"), Role: "admin", Headers: map[string]string{"If-Match": tag},
-				Body: map[string]any{"rationale": "Re-graded on the changed body."}}).Want(t, 200)
+			var version float64
+			for _, a := range e.s.Do(testenv.Request{Method: "GET", Path: e.path(f, "/assessments"), Role: "reviewer"}).Want(t, 200)["data"].([]any) {
+				version = a.(map[string]any)["version"].(float64)
+			}
+			if d := e.put(f, "reviewer", noConcerns, fmt.Sprintf(`"%d"`, int(version))).Want(t, 200); d["status"] != "draft" {
+				t.Fatalf("reopened status = %v", d["status"])
+			}
+			if g, _ := e.submit(f, "reviewer")["grade"].(map[string]any); g == nil || g["method"] != "single_reviewer" {
+				t.Fatalf("the new round made no grade: %v", g)
+			}
 		}
-		adjudicateNow := adjudicate
+		adjudicateNow := regrade
 		changes := []struct {
 			name   string
 			change func(f, src int64)
@@ -348,11 +358,20 @@ func TestFindingGradeGoesStaleAndClears(t *testing.T) {
 			stale(f, false, "summary")
 			c.change(f, src)
 			stale(f, true, c.name)
-			adjudicate(f)
-			stale(f, false, c.name+", adjudicated")
+			// An adjudication does not re-grade it (409: nothing to settle).
+			_, tag := e.get(f)
+			p := e.s.Do(testenv.Request{Method: "PUT", Path: e.path(f, "/grade"), Role: "admin", Headers: map[string]string{"If-Match": tag},
+				Body: map[string]any{"rationale": "Re-graded on the changed body."}}).Problem(t, http.StatusConflict)
+			if p["type"] != "/problems/adjudication_not_needed" {
+				t.Errorf("%s: adjudicating a stale grade: %v", c.name, p)
+			}
+			regrade(f)
+			stale(f, false, c.name+", re-graded by a new round")
 		}
-		// Retraction: stale and retracted_evidence.
+		// Retraction of one of two trials: stale and retracted_evidence.
 		f, src := graded()
+		e.attach(f, e.src(nil), nil)
+		regrade(f)
 		patch(fmt.Sprintf("/api/v1/sources/%d", src), map[string]any{"retracted": true, "retraction_note": "Data fabricated."})
 		stale(f, true, "retraction")
 		// A review's includes.

@@ -243,8 +243,9 @@ func TestQuestionSummary(t *testing.T) {
 // TestQuestionSummaryEventRate is the table of a question without
 // comparator: a proportion from events/participants is shown per 1,000
 // with the Wilson interval (30/120: 250 per 1,000, 181.1 to 334.4), and a
-// single reviewer's grade from a case series (an event rate starts high,
-// GRADE 28) rated down for imprecision reads "likely results in".
+// single reviewer's grade from a case series of consecutive patients (a
+// representative sample: an event rate starts high, GRADE 28) rated down
+// for imprecision reads "likely results in".
 func TestQuestionSummaryEventRate(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		e := newReviewEnv(t, st, 1)
@@ -253,8 +254,8 @@ func TestQuestionSummaryEventRate(t *testing.T) {
 		f := id(e.finding(q, map[string]any{"measure": "proportion", "events": 30, "participants": 120, "studies": 1,
 			"summary": "30 of 120 treated patients had an injection-site infection."}))
 		e.attach(f, e.src(map[string]any{"kind": "case_series"}), nil)
-		e.put(f, "reviewer", map[string]any{"imprecision": "serious", "reasons": map[string]any{"imprecision": "One small series"},
-			"rationale": "A single series."}, "").Want(t, 201)
+		e.put(f, "reviewer", map[string]any{"sample": "representative", "imprecision": "serious", "reasons": map[string]any{"imprecision": "One small series"},
+			"rationale": "A single series of consecutive patients."}, "").Want(t, 201)
 		e.submit(f, "reviewer")
 
 		body := e.s.Do(testenv.Request{Method: "GET", Path: summaryPath(q, "")}).Want(t, 200)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"claimgrade/grading"
 	"claimgrade/internal/testenv"
 )
 
@@ -234,7 +235,7 @@ func TestSwaggerUIFindingReview(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Grade == nil || f.Grade.Method != "consensus" || f.Grade.Certainty != "moderate" {
+	if f.Grade == nil || f.Grade.Method != "consensus" || grading.Deref(f.Grade.Certainty) != "moderate" {
 		t.Fatalf("finding %d after the dual review in Swagger UI: grade %+v, want consensus moderate", finding, f.Grade)
 	}
 	if f.Certainty == nil || *f.Certainty != "moderate" {

@@ -210,26 +210,35 @@ type FirstSubmission struct {
 
 // Grade is a decision on a finding's certainty. Assessments are ids of the
 // finding's assessments; Stale says whether the body of evidence had
-// changed since the grade was decided (an import keeps it so).
+// changed since the grade was decided (an import keeps it so). A grade of
+// case evidence has no certainty but an occurrence_certainty and the agreed
+// attribution; a withdrawn grade (every level-setting source retracted)
+// has withdrawn_at and withdrawn_reason (an import keeps them, naming the
+// importing catalogue's source ids).
 type Grade struct {
-	ID          int64                       `json:"id"`
-	Certainty   grading.Certainty           `json:"certainty"`
-	Judgements  grading.DomainJudgements    `json:"judgements"`
-	Method      grading.Method              `json:"method"`
-	Rationale   string                      `json:"rationale"`
-	DecidedBy   string                      `json:"decided_by"`
-	DecidedAt   time.Time                   `json:"decided_at"`
-	Assessments []int64                     `json:"assessments"`
-	Derivation  grading.CertaintyDerivation `json:"derivation"`
-	Stale       bool                        `json:"stale"`
+	ID                  int64                       `json:"id"`
+	Certainty           *grading.Certainty          `json:"certainty"`
+	OccurrenceCertainty *grading.Certainty          `json:"occurrence_certainty"`
+	Attribution         *grading.Attribution        `json:"attribution"`
+	WithdrawnAt         *time.Time                  `json:"withdrawn_at"`
+	WithdrawnReason     *string                     `json:"withdrawn_reason"`
+	Judgements          grading.DomainJudgements    `json:"judgements"`
+	Method              grading.Method              `json:"method"`
+	Rationale           string                      `json:"rationale"`
+	DecidedBy           string                      `json:"decided_by"`
+	DecidedAt           time.Time                   `json:"decided_at"`
+	Assessments         []int64                     `json:"assessments"`
+	Derivation          grading.CertaintyDerivation `json:"derivation"`
+	Stale               bool                        `json:"stale"`
 }
 
 // FindingDerived are a finding's derived values: written for readers,
 // ignored by an import.
 type FindingDerived struct {
-	Certainty     *grading.Certainty `json:"certainty"`
-	Flags         []grading.Flag     `json:"flags"`
-	Disagreements []string           `json:"disagreements"`
+	Certainty           *grading.Certainty `json:"certainty"`
+	OccurrenceCertainty *grading.Certainty `json:"occurrence_certainty"`
+	Flags               []grading.Flag     `json:"flags"`
+	Disagreements       []string           `json:"disagreements"`
 }
 
 // Claim is a claim line; Therapy is a therapy's slug.

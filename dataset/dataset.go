@@ -241,7 +241,10 @@ type FindingReview struct {
 }
 
 // Judgements is a full set of GRADE domain judgements with their reasons.
-// The certainty is never stored: the engine derives it.
+// The certainty is never stored: the engine derives it. Case evidence (a
+// harm without comparator whose finding has no measure) states only
+// attribution and indirectness; the schema makes every other domain absent
+// there, and required elsewhere.
 type Judgements struct {
 	RiskOfBias           grading.Concern `json:"risk_of_bias"`
 	Inconsistency        grading.Concern `json:"inconsistency"`
@@ -253,6 +256,13 @@ type Judgements struct {
 	PlausibleConfounding bool            `json:"plausible_confounding"`
 	// RoBTool is nil or robins_i (non-randomised comparative evidence).
 	RoBTool *grading.RobTool `json:"rob_tool"`
+	// Sample is an event rate's sample (representative or selected).
+	Sample *grading.Sample `json:"sample,omitempty"`
+	// RelativeEffect is the ratio behind a large effect on a difference
+	// measure (GRADE 9).
+	RelativeEffect *float64 `json:"relative_effect,omitempty"`
+	// Attribution is case evidence's WHO-UMC causality.
+	Attribution *grading.Attribution `json:"attribution,omitempty"`
 	// Reasons maps a domain name to the reason for its judgement; required
 	// for every judgement other than not_serious, none and false.
 	Reasons   map[string]string `json:"reasons"`
@@ -269,6 +279,40 @@ type Assessment struct {
 type Adjudication struct {
 	Editor string `json:"editor"`
 	Judgements
+}
+
+// fields are the judgements as demo.json writes them: GRADE judgements
+// with every domain (rob_tool null when none), case evidence with its
+// attribution and indirectness only (the schema's two shapes).
+func (j Judgements) fields() map[string]any {
+	m := map[string]any{"indirectness": j.Indirectness, "reasons": j.Reasons, "rationale": j.Rationale}
+	if j.Attribution != nil {
+		m["attribution"] = *j.Attribution
+	} else {
+		m["risk_of_bias"], m["inconsistency"], m["imprecision"], m["publication_bias"] = j.RiskOfBias, j.Inconsistency, j.Imprecision, j.PublicationBias
+		m["large_effect"], m["dose_response"], m["plausible_confounding"], m["rob_tool"] = j.LargeEffect, j.DoseResponse, j.PlausibleConfounding, j.RoBTool
+	}
+	if j.Sample != nil {
+		m["sample"] = *j.Sample
+	}
+	if j.RelativeEffect != nil {
+		m["relative_effect"] = *j.RelativeEffect
+	}
+	return m
+}
+
+// MarshalJSON writes the assessment in demo.json's shape (fields).
+func (a Assessment) MarshalJSON() ([]byte, error) {
+	m := a.fields()
+	m["reviewer"] = a.Reviewer
+	return json.Marshal(m)
+}
+
+// MarshalJSON writes the adjudication in demo.json's shape (fields).
+func (a Adjudication) MarshalJSON() ([]byte, error) {
+	m := a.fields()
+	m["editor"] = a.Editor
+	return json.Marshal(m)
 }
 
 // Load decodes the embedded demo.json strictly. It does not call
@@ -695,12 +739,13 @@ func (d *Dataset) Validate(seeds map[string]string) error {
 			}
 			assessors = append(assessors, a.Reviewer)
 			text(f+" by "+a.Reviewer+": rationale", a.Rationale)
-			dv, err := grading.GradeBody(body, a.domain())
+			j := grading.CompleteJudgements(body, a.domain())
+			dv, err := grading.GradeBody(body, j)
 			if err != nil {
 				add("%s by %s: %v", f, a.Reviewer, err)
 				continue
 			}
-			submitted = append(submitted, grading.FindingAssessment{Reviewer: a.Reviewer, Judgements: a.domain(),
+			submitted = append(submitted, grading.FindingAssessment{Reviewer: a.Reviewer, Judgements: j,
 				Start: dv.Start, Certainty: dv.Result})
 		}
 		if len(submitted) != len(r.Assessments) {
@@ -713,8 +758,8 @@ func (d *Dataset) Validate(seeds map[string]string) error {
 		case consensus.Decided && adj != nil:
 			add("%s: an adjudication without a disagreement", f)
 		case adj != nil:
-			if _, err := grading.AdjudicateBody(body, grading.Adjudication{Editor: adj.Editor, Judgements: adj.domain(),
-				Rationale: adj.Rationale, Assessors: assessors}); err != nil {
+			if _, err := grading.AdjudicateBody(body, grading.Adjudication{Editor: adj.Editor, Judgements: grading.CompleteJudgements(body, adj.domain()),
+				Rationale: adj.Rationale, Assessors: assessors, Submitted: submitted, RequiredReviews: 2}); err != nil {
 				add("%s: adjudication: %v", f, err)
 			}
 		}
@@ -730,6 +775,13 @@ func (j Judgements) domain() grading.DomainJudgements {
 	if j.RoBTool != nil {
 		dj.RobTool = *j.RoBTool
 	}
+	if j.Sample != nil {
+		dj.Sample = *j.Sample
+	}
+	if j.Attribution != nil {
+		dj.Attribution = *j.Attribution
+	}
+	dj.RelativeEffect = j.RelativeEffect
 	if dj.Reasons == nil {
 		dj.Reasons = map[string]string{}
 	}

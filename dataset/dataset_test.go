@@ -191,6 +191,12 @@ func firstAssessment(doc map[string]any) map[string]any {
 	return doc["reviews"].([]any)[0].(map[string]any)["assessments"].([]any)[0].(map[string]any)
 }
 
+// caseAssessment is the first assessment of the demo's outbreak reports,
+// case evidence.
+func caseAssessment(doc map[string]any) map[string]any {
+	return item(doc, "reviews", "finding", "f-meso-ntm-outbreaks")["assessments"].([]any)[0].(map[string]any)
+}
+
 // TestSchemaRejects checks that schema.json is not vacuous.
 func TestSchemaRejects(t *testing.T) {
 	sch := compileSchemaV2(t)
@@ -243,6 +249,16 @@ func TestSchemaRejects(t *testing.T) {
 		{"search with negative hits", func(doc map[string]any) { withSearch(doc, map[string]any{"hits": -1}) }},
 		{"search without a date", func(doc map[string]any) { withSearch(doc, map[string]any{"searched_at": "3 November 2026"}) }},
 		{"search with an unknown member", func(doc map[string]any) { withSearch(doc, map[string]any{"editor": "erin"}) }},
+		// Case evidence: attribution and indirectness only, attribution with a reason.
+		{"case evidence with a GRADE domain", func(doc map[string]any) { caseAssessment(doc)["risk_of_bias"] = "serious" }},
+		{"case evidence without its attribution's reason", func(doc map[string]any) {
+			delete(caseAssessment(doc)["reasons"].(map[string]any), "attribution")
+		}},
+		{"attribution unassessed", func(doc map[string]any) { caseAssessment(doc)["attribution"] = "unassessed" }},
+		{"attribution beside GRADE domains", func(doc map[string]any) { firstAssessment(doc)["attribution"] = "probable" }},
+		{"GRADE assessment without a domain", func(doc map[string]any) { delete(firstAssessment(doc), "risk_of_bias") }},
+		{"bad sample", func(doc map[string]any) { firstAssessment(doc)["sample"] = "random" }},
+		{"relative effect not a ratio", func(doc map[string]any) { firstAssessment(doc)["relative_effect"] = -0.4 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -330,6 +346,20 @@ func TestValidateRejects(t *testing.T) {
 		{"search without a note or sources", func(d *Dataset) {
 			d.Claims[0].Searches = []Search{{Database: grading.DatabaseOther, Query: "q", SearchedAt: "2026-11-03T00:00:00Z"}}
 		}, "says why in its note"},
+		{"adjudication outside the reviewers' range", func(d *Dataset) {
+			reviewByFinding(d, "f-sebra-24h").Adjudication.Imprecision = grading.NotSerious
+		}, "outside_reviewer_range"},
+		{"adjudication without a disagreement", func(d *Dataset) {
+			r := reviewByFinding(d, "f-sebra-24h")
+			r.Assessments[1] = Assessment{Reviewer: r.Assessments[1].Reviewer, Judgements: r.Assessments[0].Judgements}
+		}, "an adjudication without a disagreement"},
+		{"case evidence judged for risk of bias", func(d *Dataset) {
+			a := &reviewByFinding(d, "f-meso-ntm-outbreaks").Assessments[0]
+			a.RiskOfBias = grading.Serious
+		}, "not_applicable_to_case_evidence"},
+		{"case evidence without attribution", func(d *Dataset) {
+			reviewByFinding(d, "f-meso-ntm-outbreaks").Assessments[0].Attribution = nil
+		}, "attribution_required"},
 		{"rating down a source-rated finding for bias", func(d *Dataset) {
 			a := &reviewByFinding(d, "f-chou-radicular-pain").Assessments[0]
 			a.RiskOfBias = grading.Serious

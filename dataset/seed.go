@@ -277,7 +277,7 @@ func (l loader) reviews(d *Dataset, required int) error {
 			return fmt.Errorf("adjudication of %s: %w", r.Finding, err)
 		}
 		in := review.FindingAssessmentInput{Judgements: adj.domain(), Rationale: adj.Rationale}
-		if _, err := review.New(l.tx).AdjudicateFinding(l.ctx, store.ActorFor(u, ""), findingID, f.Version, in); err != nil {
+		if _, err := review.New(l.tx).AdjudicateFinding(l.ctx, store.ActorFor(u, ""), findingID, f.Version, in, required); err != nil {
 			return fmt.Errorf("adjudication of %s: %w", r.Finding, err)
 		}
 		l.sum.Grades++

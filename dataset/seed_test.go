@@ -112,10 +112,13 @@ func TestSeed(t *testing.T) {
 			// against the value or bound its wording implies, so without one
 			// it is not rated (never "unproven" for want of a number).
 			{key: "en-002-almost-painless", rating: grading.RatingNotRated, has: []string{"unsupported"},
-				hasNot: []string{"absolute_wording", "ungraded", "low_certainty"}},
-			// "abscesses can occur": an attributable harm was reported.
-			{key: "de-000-abscesses", rating: grading.RatingAccurate, certainty: "very_low", has: []string{"low_certainty"},
-				hasNot: []string{"unsupported", "inaccurate_wording"}},
+				hasNot: []string{"absolute_wording", "low_certainty"}},
+			// "abscesses can occur" rests on case evidence (outbreak reports:
+			// a harm without comparator and without a measure), graded for
+			// attribution: probable, with serious indirectness, so the
+			// occurrence certainty is low; the harm can occur (issue 18).
+			{key: "de-000-abscesses", rating: grading.RatingAccurate, certainty: "low", has: []string{"low_certainty"},
+				hasNot: []string{"unsupported", "inaccurate_wording", "ungraded"}},
 			// "75% of cases" rests only on a finding linked as neutral.
 			{key: "de-000-effective-75pct", rating: grading.RatingNotRated, has: []string{"unsupported"}},
 		}
@@ -141,6 +144,26 @@ func TestSeed(t *testing.T) {
 				if slices.Contains(f, not) {
 					t.Errorf("flags(%s) = %v, want no %s", tt.key, f, not)
 				}
+			}
+		}
+		// The demo's case evidence is graded for attribution: probable, one
+		// level down for indirectness, so low occurrence certainty and no
+		// GRADE certainty (DESIGN "Case evidence").
+		var caseEvidence []models.Finding
+		if err := st.DB().Preload("Grade").Where("grade_id IS NOT NULL AND measure IS NULL AND question_id IN (?)",
+			st.DB().Table("questions").Select("id").Where("comparator_kind = 'none' AND outcome_kind = 'harm'")).Order("id").
+			Find(&caseEvidence).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(caseEvidence) != 4 {
+			t.Errorf("%d graded case-evidence findings, want the demo's 4", len(caseEvidence))
+		}
+		for _, f := range caseEvidence {
+			g := f.Grade
+			if f.Certainty != nil || grading.Deref(f.OccurrenceCertainty) != grading.Low || g.Certainty != nil ||
+				grading.Deref(g.OccurrenceCertainty) != grading.Low || g.Attribution == nil || *g.Attribution != grading.AttributionProbable ||
+				g.Method != grading.MethodConsensus {
+				t.Errorf("case evidence %d: certainty %v occurrence %v, grade %+v", f.ID, f.Certainty, f.OccurrenceCertainty, g)
 			}
 		}
 		// The flags never contradict the rating, on every claim.

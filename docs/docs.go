@@ -17,7 +17,7 @@ const docTemplate = `{
     "paths": {
         "/api/v1/agreement": {
             "get": {
-                "description": "Agreement between reviewers' FIRST submissions of finding assessments, over every SETTLED round of review with at least two: per GRADE domain on the domain's ordinal scale, on the start and on the final certainty (four levels). A round is settled once a grade (by consensus or adjudication) was decided after its submissions; until then its assessments are blinded, so a finding whose review is pending (submitted assessments that disagree, or fewer than REQUIRED_REVIEWS) contributes nothing, and it counts once graded. First submissions are written once per round: a revision after unblinding does not replace one, drafts never count, and when a stale grade is re-graded by a new round each round counts as its own subject, none lost. Each scale has the percent agreement beside a linearly weighted kappa (Cohen's for two raters per round, Fleiss' when some round has more) and n; kappa is null (never 0) when undefined: n is 0, or every rating fell in one category. Read both: when nearly every judgement is the same, kappa is low or null although agreement is high (the kappa paradox). Only aggregates are shown, never an assessment. With therapy (a slug or any alias), only findings on that therapy's questions; an unknown therapy is a 404.",
+                "description": "Agreement between reviewers' FIRST submissions of finding assessments, over every SETTLED round of review with at least two: per GRADE domain on the domain's ordinal scale (case evidence: on its WHO-UMC attribution and indirectness only), on the start and on the final certainty (four levels; case evidence, which has no design start and an occurrence certainty instead, is left out of both). A round is settled once a grade (by consensus or adjudication) was decided after its submissions; until then its assessments are blinded, so a finding whose review is pending (submitted assessments that disagree, or fewer than REQUIRED_REVIEWS) contributes nothing, and it counts once graded. First submissions are written once per round: a revision after unblinding does not replace one, drafts never count, and when a stale grade is re-graded by a new round each round counts as its own subject, none lost. Each scale has the percent agreement beside a linearly weighted kappa (Cohen's for two raters per round, Fleiss' when some round has more) and n; kappa is null (never 0) when undefined: n is 0, or every rating fell in one category. Read both: when nearly every judgement is the same, kappa is low or null although agreement is high (the kappa paradox). Only aggregates are shown, never an assessment. With therapy (a slug or any alias), only findings on that therapy's questions; an unknown therapy is a 404.",
                 "produces": [
                     "application/json"
                 ],
@@ -4277,7 +4277,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "Your GRADE judgement of the finding's body of evidence. Without If-Match it creates your draft (201); once it exists, send If-Match with its ETag (428 without, 412 when stale). PUT replaces the whole judgement: a concern left out is not_serious, large_effect none, the booleans false. The server checks it by the GRADE rules against the finding's sources, effect and question now and computes the certainty with its derivation; a refusal is a 422 whose type names the rule (/problems/ungradable, split_by_design, upgrade_requires_no_downgrade, upgrade_not_applicable, reported_certainty_not_allowed, downgrade_not_allowed, reason_required, ...) and whose errors name each field with its code. On a finding that uses a source's reported_certainty, only indirectness may be rated down, and imprecision only when the finding's threshold differs from the source's reported_threshold (one null differs, both null do not; GRADE 32, 34). A submitted assessment is frozen (409), except: while REQUIRED_REVIEWS submitted assessments disagree, each reviewer may revise theirs once (status revised; the round's first submission is kept unchanged for the agreement statistics; the consensus runs again), and when the finding's grade has gone stale, an assessment of the earlier round reopens as a draft for a new round (whose first submission is kept beside the earlier round's).",
+                "description": "Your GRADE judgement of the finding's body of evidence. Without If-Match it creates your draft (201); once it exists, send If-Match with its ETag (428 without, 412 when stale). PUT replaces the whole judgement: a concern left out is not_serious, large_effect none, the booleans false. The server checks it by the GRADE rules against the finding's sources, effect and question now and computes the certainty with its derivation; a refusal is a 422 whose type names the rule (/problems/ungradable, split_by_design, upgrade_requires_no_downgrade, upgrade_not_applicable, reported_certainty_not_allowed, downgrade_not_allowed, reason_required, ...) and whose errors name each field with its code. An event rate (comparator_kind none, with a measure) graded from designs needs sample (representative starts high, selected low: sample_required; sample_not_applicable elsewhere). A large_effect on a difference measure (or without a ratio estimate) needs relative_effect, checked by GRADE 9's thresholds (relative_effect_required, large_effect_unsupported; relative_effect_not_applicable elsewhere). Case evidence (a harm question without comparator whose finding has no measure) is judged for attribution (WHO-UMC certain, probable, possible or unlikely, with its reason: attribution_required) and indirectness only: every other domain, rob_tool, sample and relative_effect is not_applicable_to_case_evidence, attribution anywhere else attribution_not_applicable; its certainty is null and occurrence_certainty says how certain it is that the harm can occur (certain high, probable moderate, possible low, unlikely very low, one level lower per step of indirectness). On a finding that uses a source's reported_certainty, only indirectness may be rated down, and imprecision only when the finding's threshold differs from the source's reported_threshold (one null differs, both null do not; GRADE 32, 34). A submitted assessment is frozen (409), except: while REQUIRED_REVIEWS submitted assessments disagree, each reviewer may revise theirs once (status revised; the round's first submission is kept unchanged for the agreement statistics; the consensus runs again), and when the finding's grade has gone stale, an assessment of the earlier round reopens as a draft for a new round (whose first submission is kept beside the earlier round's).",
                 "consumes": [
                     "application/json"
                 ],
@@ -4674,7 +4674,7 @@ const docTemplate = `{
                         "ApiKeyAuth": []
                     }
                 ],
-                "description": "An editor who did not assess the finding settles it with a full set of domain judgements, their reasons and a rationale, checked by the same GRADE rules as an assessment (never a free certainty; 422 naming the rule, editor_assessed when you assessed it). It settles a reviewer_disagreement or re-grades a stale grade (method adjudicated). Requires If-Match with the finding's ETag or \"\u003cversion\u003e\" (428 without, 412 when stale). Returns the finding with its new grade, certainty and flags.",
+                "description": "An editor who did not assess the finding settles a reviewer_disagreement with a full set of domain judgements, their reasons and a rationale, checked by the same GRADE rules as an assessment (never a free certainty; 422 naming the rule, editor_assessed when you assessed it). Adjudication settles a disagreement and nothing else: a finding that shows no reviewer_disagreement (nobody assessed it, fewer than REQUIRED_REVIEWS submitted assessments, or they agree) is a 409 /problems/adjudication_not_needed, and each judgement must lie within the range the submitted assessments of the current round gave (the start as derived, each downgrade domain and large_effect between the lowest and highest given, dose_response and plausible_confounding a value given, attribution for case evidence on unlikely \u003c possible \u003c probable \u003c certain): otherwise 422 /problems/outside_reviewer_range naming each field and its range. A stale grade is re-graded by a new round of review (reviewers reopen their assessments with PUT .../assessments/me), not by an adjudication. Requires If-Match with the finding's ETag or \"\u003cversion\u003e\" (428 without, 412 when stale). Returns the finding with its new grade (method adjudicated), certainty and flags.",
                 "consumes": [
                     "application/json"
                 ],
@@ -4742,6 +4742,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "409": {
+                        "description": "adjudication_not_needed: the finding shows no reviewer_disagreement",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "412": {
                         "description": "Precondition Failed",
                         "schema": {
@@ -4789,7 +4795,7 @@ const docTemplate = `{
         },
         "/api/v1/findings/{id}/history": {
             "get": {
-                "description": "Every recorded change of the finding, its source attachments and its claim links, and every change of its flags, newest first, keyset-paginated, each before and after in the API's shape of its resource: Finding for finding.created and finding.updated, {flags, cause} for finding.flagged, FindingSource for finding_source events, ClaimFinding for claim_finding events, FindingAssessment for finding_assessment events (created, updated, submitted, revised, reopened; their contents are shown to editors and admins only, so that the trail keeps the reviewers' blinding), FindingGrade for finding_grade.decided and finding_grade.adjudicated.",
+                "description": "Every recorded change of the finding, its source attachments and its claim links, and every change of its flags, newest first, keyset-paginated, each before and after in the API's shape of its resource: Finding for finding.created and finding.updated, {flags, cause} for finding.flagged, FindingSource for finding_source events, ClaimFinding for claim_finding events, FindingAssessment for finding_assessment events (created, updated, submitted, revised, reopened; their contents are shown to editors and admins only, so that the trail keeps the reviewers' blinding), FindingGrade for finding_grade.decided, finding_grade.adjudicated, finding_grade.withdrawn (every level-setting source retracted) and finding_grade.reinstated (the retraction reversed).",
                 "produces": [
                     "application/json"
                 ],
@@ -8390,6 +8396,7 @@ const docTemplate = `{
         "AgreementDomains": {
             "type": "object",
             "required": [
+                "attribution",
                 "dose_response",
                 "imprecision",
                 "inconsistency",
@@ -8400,6 +8407,14 @@ const docTemplate = `{
                 "risk_of_bias"
             ],
             "properties": {
+                "attribution": {
+                    "description": "Case evidence: the WHO-UMC attribution on its four-point scale (unlikely, possible, probable, certain).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/AgreementStat"
+                        }
+                    ]
+                },
                 "dose_response": {
                     "$ref": "#/definitions/AgreementStat"
                 },
@@ -8686,6 +8701,18 @@ const docTemplate = `{
                     "description": "The adjudicating editor; absent for an assessment or a consensus.",
                     "type": "string"
                 },
+                "attribution": {
+                    "description": "Case evidence: the WHO-UMC attribution the start comes from.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Attribution"
+                        }
+                    ]
+                },
+                "case_evidence": {
+                    "description": "True for case evidence: the result is the certainty that the harm can occur (not how often), starting from the attribution.",
+                    "type": "boolean"
+                },
                 "clamped": {
                     "type": "boolean",
                     "example": false
@@ -8723,6 +8750,10 @@ const docTemplate = `{
                 "rationale": {
                     "type": "string"
                 },
+                "relative_effect": {
+                    "description": "The ratio a large effect on a difference measure was checked against (GRADE 9).",
+                    "type": "number"
+                },
                 "reported_by": {
                     "description": "The source whose reported_certainty is the start; absent when the start is a design level.",
                     "type": "integer"
@@ -8737,6 +8768,14 @@ const docTemplate = `{
                 },
                 "rob_tool": {
                     "$ref": "#/definitions/grading.RobTool"
+                },
+                "sample": {
+                    "description": "An event rate's sample, which decided the start.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Sample"
+                        }
+                    ]
                 },
                 "start": {
                     "allOf": [
@@ -9948,6 +9987,7 @@ const docTemplate = `{
                 "grade",
                 "id",
                 "measure",
+                "occurrence_certainty",
                 "participants",
                 "question",
                 "sources",
@@ -9959,7 +9999,7 @@ const docTemplate = `{
             ],
             "properties": {
                 "attribution": {
-                    "description": "WHO-UMC causality, for a harm without comparator.",
+                    "description": "WHO-UMC causality as recorded for a harm without comparator (the reviewers' agreed attribution of case evidence is grade.attribution).",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Attribution"
@@ -9968,7 +10008,7 @@ const docTemplate = `{
                     "x-nullable": true
                 },
                 "certainty": {
-                    "description": "Derived; null until findings are graded.",
+                    "description": "Derived: the GRADE certainty of the current grade; null until graded, while the grade is withdrawn, and for case evidence (a harm without comparator and without a measure), which has occurrence_certainty instead.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Certainty"
@@ -10028,7 +10068,7 @@ const docTemplate = `{
                     ]
                 },
                 "grade": {
-                    "description": "The current grade (kept as history); null while ungraded. A stale grade stays, flagged stale_grade.",
+                    "description": "The current grade (kept as history); null while ungraded. A stale grade stays, flagged stale_grade; a withdrawn one stays with withdrawn_at, flagged ungraded.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/FindingGrade"
@@ -10049,6 +10089,15 @@ const docTemplate = `{
                     ],
                     "x-nullable": true,
                     "example": "mean_difference"
+                },
+                "occurrence_certainty": {
+                    "description": "Derived, case evidence only: the certainty that the harm can occur at all (from the agreed WHO-UMC attribution, lowered for indirectness), never how often; null otherwise and while the grade is withdrawn.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
+                    ],
+                    "x-nullable": true
                 },
                 "participants": {
                     "type": "integer",
@@ -10097,6 +10146,7 @@ const docTemplate = `{
                 "finding_id",
                 "id",
                 "judgements",
+                "occurrence_certainty",
                 "rationale",
                 "reasons",
                 "reviewer",
@@ -10107,7 +10157,7 @@ const docTemplate = `{
             ],
             "properties": {
                 "certainty": {
-                    "description": "Computed by the server (GRADE rules) from the finding's body of evidence and the judgements.",
+                    "description": "Computed by the server (GRADE rules) from the finding's body of evidence and the judgements; null for case evidence.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Certainty"
@@ -10132,6 +10182,16 @@ const docTemplate = `{
                 },
                 "judgements": {
                     "$ref": "#/definitions/Judgements"
+                },
+                "occurrence_certainty": {
+                    "description": "Case evidence: the certainty that the harm can occur (not how often), from the attribution and indirectness; null otherwise.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "low"
                 },
                 "rationale": {
                     "type": "string",
@@ -10202,6 +10262,7 @@ const docTemplate = `{
                 "grade",
                 "id",
                 "judgements",
+                "occurrence_certainty",
                 "rationale",
                 "reasons",
                 "reviewer",
@@ -10212,7 +10273,7 @@ const docTemplate = `{
             ],
             "properties": {
                 "certainty": {
-                    "description": "Computed by the server (GRADE rules) from the finding's body of evidence and the judgements.",
+                    "description": "Computed by the server (GRADE rules) from the finding's body of evidence and the judgements; null for case evidence.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Certainty"
@@ -10246,6 +10307,16 @@ const docTemplate = `{
                 },
                 "judgements": {
                     "$ref": "#/definitions/Judgements"
+                },
+                "occurrence_certainty": {
+                    "description": "Case evidence: the certainty that the harm can occur (not how often), from the attribution and indirectness; null otherwise.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "low"
                 },
                 "rationale": {
                     "type": "string",
@@ -10289,13 +10360,22 @@ const docTemplate = `{
         "FindingAssessmentWrite": {
             "type": "object",
             "properties": {
+                "attribution": {
+                    "description": "Case evidence only (a harm without comparator whose finding has no measure), and required there: the WHO-UMC causality of the documented cases, certain, probable, possible or unlikely, with its reason.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Attribution"
+                        }
+                    ],
+                    "example": "probable"
+                },
                 "dose_response": {
                     "description": "Upgrade for a dose-response gradient (as large_effect). Default false.",
                     "type": "boolean",
                     "example": false
                 },
                 "imprecision": {
-                    "description": "Imprecision: not_serious to extremely_serious. Default not_serious.",
+                    "description": "Imprecision: not_serious to extremely_serious. Default not_serious. Left out for case evidence.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Concern"
@@ -10304,7 +10384,7 @@ const docTemplate = `{
                     "example": "not_serious"
                 },
                 "inconsistency": {
-                    "description": "Inconsistency: not_serious, serious or very_serious. Default not_serious.",
+                    "description": "Inconsistency: not_serious, serious or very_serious. Default not_serious. Left out for case evidence.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Concern"
@@ -10313,7 +10393,7 @@ const docTemplate = `{
                     "example": "not_serious"
                 },
                 "indirectness": {
-                    "description": "Indirectness: not_serious, serious or very_serious. Default not_serious.",
+                    "description": "Indirectness: not_serious, serious or very_serious. Default not_serious. Case evidence too (another product, dose or setting).",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Concern"
@@ -10336,7 +10416,7 @@ const docTemplate = `{
                     "example": false
                 },
                 "publication_bias": {
-                    "description": "Publication bias: not_serious or serious. Default not_serious.",
+                    "description": "Publication bias: not_serious or serious. Default not_serious. Left out for case evidence.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Concern"
@@ -10350,14 +10430,19 @@ const docTemplate = `{
                     "example": "Single open-label trial."
                 },
                 "reasons": {
-                    "description": "Domain name → reason: required for every judgement other than not_serious, none and false (the summary-of-findings footnotes).",
+                    "description": "Domain name (or attribution) → reason: required for every judgement other than not_serious, none and false, and for attribution (the summary-of-findings footnotes).",
                     "type": "object",
                     "additionalProperties": {
                         "type": "string"
                     }
                 },
+                "relative_effect": {
+                    "description": "With a large_effect other than none on a difference measure (or without a ratio estimate), required: the ratio you derived from the source (e.g. 0.4), checked like a ratio estimate (large \u003e= 2 or \u003c= 0.5, very_large \u003e= 5 or \u003c= 0.2; GRADE 9).",
+                    "type": "number",
+                    "example": 0.4
+                },
                 "risk_of_bias": {
-                    "description": "Risk of bias; not_serious, serious, very_serious or extremely_serious (-3 with ROBINS-I). Default not_serious.",
+                    "description": "Risk of bias; not_serious, serious, very_serious or extremely_serious (-3 with ROBINS-I). Default not_serious. Left out for case evidence.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Concern"
@@ -10372,6 +10457,15 @@ const docTemplate = `{
                             "$ref": "#/definitions/grading.RobTool"
                         }
                     ]
+                },
+                "sample": {
+                    "description": "Event rates (comparator_kind none, with a measure) graded from designs only, and required there: representative (consecutive or population-based enrolment) starts high, selected (an outbreak or cluster investigation, a convenience sample) starts low (Iorio, BMJ 2015; GRADE 28).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Sample"
+                        }
+                    ],
+                    "example": "representative"
                 }
             }
         },
@@ -10434,13 +10528,17 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "assessment_ids",
+                "attribution",
                 "certainty",
                 "decided_at",
                 "decided_by",
                 "judgements",
                 "method",
+                "occurrence_certainty",
                 "rationale",
-                "reasons"
+                "reasons",
+                "withdrawn_at",
+                "withdrawn_reason"
             ],
             "properties": {
                 "assessment_ids": {
@@ -10450,12 +10548,24 @@ const docTemplate = `{
                         "type": "integer"
                     }
                 },
+                "attribution": {
+                    "description": "Case evidence: the attribution (WHO-UMC) the reviewers agreed on; null otherwise.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Attribution"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "probable"
+                },
                 "certainty": {
+                    "description": "The GRADE certainty; null for case evidence (see occurrence_certainty). Kept as decided when the grade is withdrawn (the finding's certainty is then null).",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Certainty"
                         }
                     ],
+                    "x-nullable": true,
                     "example": "low"
                 },
                 "decided_at": {
@@ -10478,6 +10588,16 @@ const docTemplate = `{
                     ],
                     "example": "consensus"
                 },
+                "occurrence_certainty": {
+                    "description": "Case evidence: the certainty that the harm can occur (not a GRADE rating of how often); null otherwise.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "moderate"
+                },
                 "rationale": {
                     "type": "string"
                 },
@@ -10487,19 +10607,39 @@ const docTemplate = `{
                     "additionalProperties": {
                         "type": "string"
                     }
+                },
+                "withdrawn_at": {
+                    "description": "When the grade was withdrawn because every source that set its level is retracted; null while it stands.",
+                    "type": "string",
+                    "x-nullable": true
+                },
+                "withdrawn_reason": {
+                    "description": "Why it was withdrawn, naming the retracted sources; null while it stands.",
+                    "type": "string",
+                    "x-nullable": true,
+                    "example": "every level-setting source is retracted: source 12 (rct)"
                 }
             }
         },
         "FindingGradeWrite": {
             "type": "object",
             "properties": {
+                "attribution": {
+                    "description": "Case evidence only (a harm without comparator whose finding has no measure), and required there: the WHO-UMC causality of the documented cases, certain, probable, possible or unlikely, with its reason.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Attribution"
+                        }
+                    ],
+                    "example": "probable"
+                },
                 "dose_response": {
                     "description": "Upgrade for a dose-response gradient (as large_effect). Default false.",
                     "type": "boolean",
                     "example": false
                 },
                 "imprecision": {
-                    "description": "Imprecision: not_serious to extremely_serious. Default not_serious.",
+                    "description": "Imprecision: not_serious to extremely_serious. Default not_serious. Left out for case evidence.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Concern"
@@ -10508,7 +10648,7 @@ const docTemplate = `{
                     "example": "not_serious"
                 },
                 "inconsistency": {
-                    "description": "Inconsistency: not_serious, serious or very_serious. Default not_serious.",
+                    "description": "Inconsistency: not_serious, serious or very_serious. Default not_serious. Left out for case evidence.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Concern"
@@ -10517,7 +10657,7 @@ const docTemplate = `{
                     "example": "not_serious"
                 },
                 "indirectness": {
-                    "description": "Indirectness: not_serious, serious or very_serious. Default not_serious.",
+                    "description": "Indirectness: not_serious, serious or very_serious. Default not_serious. Case evidence too (another product, dose or setting).",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Concern"
@@ -10540,7 +10680,7 @@ const docTemplate = `{
                     "example": false
                 },
                 "publication_bias": {
-                    "description": "Publication bias: not_serious or serious. Default not_serious.",
+                    "description": "Publication bias: not_serious or serious. Default not_serious. Left out for case evidence.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Concern"
@@ -10554,14 +10694,19 @@ const docTemplate = `{
                     "example": "Single open-label trial."
                 },
                 "reasons": {
-                    "description": "Domain name → reason: required for every judgement other than not_serious, none and false (the summary-of-findings footnotes).",
+                    "description": "Domain name (or attribution) → reason: required for every judgement other than not_serious, none and false, and for attribution (the summary-of-findings footnotes).",
                     "type": "object",
                     "additionalProperties": {
                         "type": "string"
                     }
                 },
+                "relative_effect": {
+                    "description": "With a large_effect other than none on a difference measure (or without a ratio estimate), required: the ratio you derived from the source (e.g. 0.4), checked like a ratio estimate (large \u003e= 2 or \u003c= 0.5, very_large \u003e= 5 or \u003c= 0.2; GRADE 9).",
+                    "type": "number",
+                    "example": 0.4
+                },
                 "risk_of_bias": {
-                    "description": "Risk of bias; not_serious, serious, very_serious or extremely_serious (-3 with ROBINS-I). Default not_serious.",
+                    "description": "Risk of bias; not_serious, serious, very_serious or extremely_serious (-3 with ROBINS-I). Default not_serious. Left out for case evidence.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Concern"
@@ -10576,6 +10721,15 @@ const docTemplate = `{
                             "$ref": "#/definitions/grading.RobTool"
                         }
                     ]
+                },
+                "sample": {
+                    "description": "Event rates (comparator_kind none, with a measure) graded from designs only, and required there: representative (consecutive or population-based enrolment) starts high, selected (an outbreak or cluster investigation, a convenience sample) starts low (Iorio, BMJ 2015; GRADE 28).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Sample"
+                        }
+                    ],
+                    "example": "representative"
                 }
             }
         },
@@ -11028,6 +11182,7 @@ const docTemplate = `{
         "Judgements": {
             "type": "object",
             "required": [
+                "attribution",
                 "dose_response",
                 "imprecision",
                 "inconsistency",
@@ -11035,28 +11190,46 @@ const docTemplate = `{
                 "large_effect",
                 "plausible_confounding",
                 "publication_bias",
+                "relative_effect",
                 "risk_of_bias",
-                "rob_tool"
+                "rob_tool",
+                "sample"
             ],
             "properties": {
+                "attribution": {
+                    "description": "Case evidence: the WHO-UMC attribution (certain, probable, possible, unlikely); null elsewhere.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Attribution"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "probable"
+                },
                 "dose_response": {
+                    "description": "null for case evidence.",
                     "type": "boolean",
+                    "x-nullable": true,
                     "example": false
                 },
                 "imprecision": {
+                    "description": "null for case evidence.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Concern"
                         }
                     ],
+                    "x-nullable": true,
                     "example": "not_serious"
                 },
                 "inconsistency": {
+                    "description": "null for case evidence.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Concern"
                         }
                     ],
+                    "x-nullable": true,
                     "example": "not_serious"
                 },
                 "indirectness": {
@@ -11068,31 +11241,45 @@ const docTemplate = `{
                     "example": "not_serious"
                 },
                 "large_effect": {
+                    "description": "null for case evidence.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Effect"
                         }
                     ],
+                    "x-nullable": true,
                     "example": "none"
                 },
                 "plausible_confounding": {
+                    "description": "null for case evidence.",
                     "type": "boolean",
+                    "x-nullable": true,
                     "example": false
                 },
                 "publication_bias": {
+                    "description": "null for case evidence.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Concern"
                         }
                     ],
+                    "x-nullable": true,
                     "example": "not_serious"
                 },
+                "relative_effect": {
+                    "description": "The ratio a large effect on a difference measure was checked against (GRADE 9); null elsewhere.",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 0.4
+                },
                 "risk_of_bias": {
+                    "description": "null for case evidence.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Concern"
                         }
                     ],
+                    "x-nullable": true,
                     "example": "serious"
                 },
                 "rob_tool": {
@@ -11100,6 +11287,15 @@ const docTemplate = `{
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.RobTool"
+                        }
+                    ],
+                    "x-nullable": true
+                },
+                "sample": {
+                    "description": "An event rate's sample: representative (starts high) or selected (starts low); null elsewhere.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Sample"
                         }
                     ],
                     "x-nullable": true
@@ -11990,6 +12186,7 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "absolute_effect",
+                "attribution",
                 "certainty",
                 "certainty_text",
                 "derivation",
@@ -12000,6 +12197,7 @@ const docTemplate = `{
                 "footnotes",
                 "method",
                 "notes",
+                "occurrence_certainty",
                 "outcome",
                 "participants",
                 "participants_text",
@@ -12011,8 +12209,18 @@ const docTemplate = `{
                 "absolute_effect": {
                     "$ref": "#/definitions/SummaryOfFindingsAbsoluteEffect"
                 },
+                "attribution": {
+                    "description": "Case evidence: the agreed WHO-UMC attribution; null otherwise.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Attribution"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "probable"
+                },
                 "certainty": {
-                    "description": "The current grade's certainty; null while ungraded. Drafts and unsubmitted assessments never count.",
+                    "description": "The current grade's certainty; null while ungraded, while the grade is withdrawn, and for case evidence. Drafts and unsubmitted assessments never count.",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.Certainty"
@@ -12022,7 +12230,7 @@ const docTemplate = `{
                     "example": "moderate"
                 },
                 "certainty_text": {
-                    "description": "GRADE symbols and level, or \"not graded\".",
+                    "description": "GRADE symbols and level, \"not graded\", \"withdrawn: \u003cwhy\u003e\", or for case evidence \"occurrence certainty: \u003clevel\u003e (whether the harm can occur, not how often)\".",
                     "type": "string",
                     "example": "⊕⊕⊕◯ Moderate"
                 },
@@ -12085,6 +12293,16 @@ const docTemplate = `{
                     "items": {
                         "type": "string"
                     }
+                },
+                "occurrence_certainty": {
+                    "description": "Case evidence: the certainty that the harm can occur (not a GRADE rating of how often); null otherwise.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.Certainty"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "low"
                 },
                 "outcome": {
                     "type": "string",
@@ -12716,7 +12934,8 @@ const docTemplate = `{
                 "publication_bias",
                 "large_effect",
                 "dose_response",
-                "plausible_confounding"
+                "plausible_confounding",
+                "attribution"
             ],
             "x-enum-varnames": [
                 "DomainRiskOfBias",
@@ -12726,7 +12945,8 @@ const docTemplate = `{
                 "DomainPublicationBias",
                 "DomainLargeEffect",
                 "DomainDoseResponse",
-                "DomainPlausibleConfounding"
+                "DomainPlausibleConfounding",
+                "DomainAttribution"
             ]
         },
         "grading.Effect": {
@@ -13161,6 +13381,17 @@ const docTemplate = `{
                 "RobToolROBINSI"
             ]
         },
+        "grading.Sample": {
+            "type": "string",
+            "enum": [
+                "representative",
+                "selected"
+            ],
+            "x-enum-varnames": [
+                "SampleRepresentative",
+                "SampleSelected"
+            ]
+        },
         "grading.SearchDatabase": {
             "type": "string",
             "enum": [
@@ -13283,13 +13514,13 @@ const docTemplate = `{
             "x-enum-comments": {
                 "ClaimFlagsChanged": "a claim's flags changed",
                 "ClaimRated": "a claim's rating changed",
-                "FindingGraded": "a finding's grade was decided or adjudicated",
+                "FindingGraded": "a finding's grade was decided, adjudicated, withdrawn or reinstated",
                 "SourceRetracted": "a source was marked retracted"
             },
             "x-enum-descriptions": [
                 "a claim's rating changed",
                 "a claim's flags changed",
-                "a finding's grade was decided or adjudicated",
+                "a finding's grade was decided, adjudicated, withdrawn or reinstated",
                 "a source was marked retracted"
             ],
             "x-enum-varnames": [

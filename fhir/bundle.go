@@ -170,6 +170,9 @@ func (b *bundler) pseudonym(reviewerID int64) string {
 // rationale, then one rating per domain with its reason, all by the
 // reviewer's pseudonym.
 func (b *bundler) assessment(findingID int64, evidenceRef string, as Assessment) (ArtifactAssessment, error) {
+	if as.Judgements.Attribution != "" {
+		return b.caseAssessment(findingID, evidenceRef, as)
+	}
 	author := &Reference{Display: b.pseudonym(as.ReviewerID)}
 	overall, err := certaintyRating(as.Certainty)
 	if err != nil {
@@ -198,6 +201,44 @@ func (b *bundler) assessment(findingID int64, evidenceRef string, as Assessment)
 		aa.Content = append(aa.Content, ArtifactAssessmentContent{InformationType: "rating", Type: certaintyType(dt.Code),
 			Classifier: []CodeableConcept{*r}, Author: author, Summary: strings.TrimSpace(as.Judgements.Reasons[string(dt.Domain)])})
 	}
+	return aa, nil
+}
+
+// caseAssessment is the ArtifactAssessment of one submitted assessment of
+// case evidence: its certainty that the harm can occur, typed and said as
+// such (occurrenceCertainty), the rationale, the WHO-UMC attribution and
+// indirectness with their reasons.
+func (b *bundler) caseAssessment(findingID int64, evidenceRef string, as Assessment) (ArtifactAssessment, error) {
+	author := &Reference{Display: b.pseudonym(as.ReviewerID)}
+	overall, err := certaintyRating(as.Certainty)
+	if err != nil {
+		return ArtifactAssessment{}, fmt.Errorf("assessment %d: %w", as.ID, err)
+	}
+	overall.Text = fmt.Sprintf("%s certainty that the harm can occur", label(as.Certainty))
+	indirectness, err := concernRating(as.Judgements.Indirectness)
+	if err != nil {
+		return ArtifactAssessment{}, fmt.Errorf("assessment %d: %w", as.ID, err)
+	}
+	aa := ArtifactAssessment{ID: fmt.Sprintf("finding-assessment-%d", as.ID),
+		Title:             fmt.Sprintf("Assessment of case evidence (finding %d) by %s", findingID, author.Display),
+		ArtifactReference: &Reference{Reference: evidenceRef, Type: "Evidence"}}
+	if !as.SubmittedAt.IsZero() {
+		aa.Date = as.SubmittedAt.UTC().Format(time.RFC3339)
+	}
+	aa.Content = append(aa.Content, ArtifactAssessmentContent{InformationType: "rating",
+		Type:       &CodeableConcept{Text: occurrenceLabel + " (case evidence; not a GRADE rating of how often)"},
+		Classifier: []CodeableConcept{*overall}, Author: author,
+		Summary: fmt.Sprintf("Started %s from the attribution %s (WHO-UMC); rated %s. %s", label(as.Start), as.Judgements.Attribution, label(as.Certainty), notHowOften)})
+	if r := strings.TrimSpace(as.Rationale); r != "" {
+		aa.Content = append(aa.Content, ArtifactAssessmentContent{InformationType: "comment", Summary: r, Author: author})
+	}
+	aa.Content = append(aa.Content,
+		ArtifactAssessmentContent{InformationType: "rating", Type: &CodeableConcept{Text: "Attribution (WHO-UMC causality assessment)"},
+			Classifier: []CodeableConcept{{Text: string(as.Judgements.Attribution)}}, Author: author,
+			Summary: strings.TrimSpace(as.Judgements.Reasons[string(grading.DomainAttribution)])},
+		ArtifactAssessmentContent{InformationType: "rating", Type: certaintyType("Indirectness"),
+			Classifier: []CodeableConcept{*indirectness}, Author: author,
+			Summary: strings.TrimSpace(as.Judgements.Reasons[string(grading.DomainIndirectness)])})
 	return aa, nil
 }
 

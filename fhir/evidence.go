@@ -36,7 +36,7 @@ func evidence(f Finding) (Evidence, error) {
 	if st != nil {
 		ev.Statistic = []EvidenceStatistic{*st}
 	}
-	if f.Grade != nil {
+	if f.Grade != nil && !f.Grade.Withdrawn {
 		c, err := certainty(*f.Grade)
 		if err != nil {
 			return Evidence{}, fmt.Errorf("finding %d: %w", f.ID, err)
@@ -65,9 +65,15 @@ func label(c grading.Certainty) string { return strings.ReplaceAll(string(c), "_
 // and where the rating started.
 func description(f Finding) string {
 	d := f.Summary
-	if g := f.Grade; g != nil {
+	switch g := f.Grade; {
+	case g != nil && g.Withdrawn:
+		d += fmt.Sprintf("\n\nGrade withdrawn (%s): no certainty stands for this evidence.", g.WithdrawnReason)
+	case g != nil && g.OccurrenceCertainty != grading.None:
+		d += fmt.Sprintf("\n\n%s: %s (case evidence, attribution %s by the WHO-UMC causality assessment). %s Start: %s (%s).",
+			occurrenceLabel, label(g.OccurrenceCertainty), g.Attribution, notHowOften, label(g.Start), g.StartReason)
+	case g != nil:
 		d += fmt.Sprintf("\n\nCertainty of the evidence (GRADE): %s. Start: %s (%s).", label(g.Certainty), label(g.Start), g.StartReason)
-	} else {
+	default:
 		d += "\n\nNot graded yet: no certainty of the evidence."
 	}
 	return d
@@ -131,9 +137,20 @@ func statistic(f Finding) (*EvidenceStatistic, error) {
 	return &st, nil
 }
 
+// occurrenceLabel and notHowOften say what the certainty of case evidence
+// is about, wherever it is exported.
+const (
+	occurrenceLabel = "Certainty that the harm can occur"
+	notHowOften     = "It says whether the harm can occur at all, not how often: it is not a GRADE rating of the certainty of an event rate or an effect."
+)
+
 // certainty is the Overall certainty of a grade with one subcomponent per
-// GRADE domain, each domain's reason as its note.
+// GRADE domain, each domain's reason as its note; for case evidence the
+// occurrence certainty (occurrenceCertainty).
 func certainty(g Grade) (EvidenceCertainty, error) {
+	if g.OccurrenceCertainty != grading.None {
+		return occurrenceCertainty(g)
+	}
 	rating, err := certaintyRating(g.Certainty)
 	if err != nil {
 		return EvidenceCertainty{}, err
@@ -150,6 +167,45 @@ func certainty(g Grade) (EvidenceCertainty, error) {
 		return EvidenceCertainty{}, err
 	}
 	c.Subcomponent = subs
+	return c, nil
+}
+
+// occurrenceCertainty is the certainty of case evidence (DESIGN "Case
+// evidence"): R5's certainty-type codes name GRADE's overall certainty and
+// domains, none the certainty that a harm can occur, so its type is a
+// text-only CodeableConcept that says what it is about (never the code
+// Overall, which a reader would take for a GRADE rating of how often); the
+// rating uses the certainty-rating level codes with a text that names it
+// again. Its subcomponents are the WHO-UMC attribution (text only: the
+// WHO-UMC scale has no FHIR code system) and indirectness (certainty-type
+// Indirectness), each with its reason.
+func occurrenceCertainty(g Grade) (EvidenceCertainty, error) {
+	rating, err := certaintyRating(g.OccurrenceCertainty)
+	if err != nil {
+		return EvidenceCertainty{}, err
+	}
+	rating.Text = fmt.Sprintf("%s certainty that the harm can occur", label(g.OccurrenceCertainty))
+	indirectness, err := concernRating(g.Judgements.Indirectness)
+	if err != nil {
+		return EvidenceCertainty{}, err
+	}
+	c := EvidenceCertainty{
+		Description: fmt.Sprintf("%s: %s. Case evidence (case reports, case series, outbreak reports) documents that the harm occurred. %s Started %s from the attribution %s (WHO-UMC causality assessment: certain high, probable moderate, possible low, unlikely very low), one level lower per step of indirectness.",
+			occurrenceLabel, label(g.OccurrenceCertainty), notHowOften, label(g.Start), g.Attribution),
+		Type:   &CodeableConcept{Text: occurrenceLabel + " (case evidence; not a GRADE rating of how often)"},
+		Rating: rating,
+		Note:   []Annotation{{Text: fmt.Sprintf("Attribution (WHO-UMC): %s. Grade decided by %s.", g.Attribution, methodText(g.Method))}},
+	}
+	attribution := EvidenceCertainty{Type: &CodeableConcept{Text: "Attribution (WHO-UMC causality assessment)"},
+		Rating: &CodeableConcept{Text: string(g.Attribution)}}
+	if r := strings.TrimSpace(g.Judgements.Reasons[string(grading.DomainAttribution)]); r != "" {
+		attribution.Note = []Annotation{{Text: r}}
+	}
+	indirect := EvidenceCertainty{Type: certaintyType("Indirectness"), Rating: indirectness}
+	if r := strings.TrimSpace(g.Judgements.Reasons[string(grading.DomainIndirectness)]); r != "" {
+		indirect.Note = []Annotation{{Text: r}}
+	}
+	c.Subcomponent = []EvidenceCertainty{attribution, indirect}
 	return c, nil
 }
 

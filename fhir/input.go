@@ -37,13 +37,21 @@ type Source struct {
 }
 
 // Grade is a finding's current grade: its certainty and the judgements it
-// rests on.
+// rests on. A grade of case evidence has no GRADE certainty (Certainty
+// None) but an OccurrenceCertainty, the certainty that the harm can occur,
+// from its agreed Attribution (WHO-UMC); a withdrawn grade (every
+// level-setting source retracted) is exported as no certainty, with its
+// reason.
 type Grade struct {
-	Certainty   grading.Certainty
-	Start       grading.Certainty
-	StartReason string
-	Judgements  grading.DomainJudgements
-	Method      grading.Method
+	Certainty           grading.Certainty
+	OccurrenceCertainty grading.Certainty
+	Attribution         grading.Attribution
+	Start               grading.Certainty
+	StartReason         string
+	Judgements          grading.DomainJudgements
+	Method              grading.Method
+	Withdrawn           bool
+	WithdrawnReason     string
 }
 
 // Assessment is one reviewer's assessment of a finding. Only submitted (or
@@ -55,10 +63,12 @@ type Assessment struct {
 	// ReviewerID identifies the reviewer only within the export: it is
 	// never written out; the reviewer appears as "Reviewer N", numbered in
 	// order of first appearance.
-	ReviewerID  int64
-	Status      grading.AssessmentStatus
-	Judgements  grading.DomainJudgements
-	Start       grading.Certainty
+	ReviewerID int64
+	Status     grading.AssessmentStatus
+	Judgements grading.DomainJudgements
+	Start      grading.Certainty
+	// Certainty is the derivation's result: for case evidence (Judgements
+	// with an attribution) the occurrence certainty.
 	Certainty   grading.Certainty
 	Rationale   string
 	SubmittedAt time.Time

@@ -230,8 +230,8 @@ func OrdinalAgreement(items [][]int, k int) AgreementStat {
 func ptrTo(f float64) *float64 { return &f }
 
 // AgreementReport is the agreement of reviewers' first submissions: per
-// domain (keyed by the names of Domains), on the start and on the final
-// certainty.
+// domain (keyed by the names of Domains, and attribution for case
+// evidence), on the start and on the final certainty.
 type AgreementReport struct {
 	Domains   map[string]AgreementStat `json:"domains"`
 	Start     AgreementStat            `json:"start"`
@@ -258,6 +258,12 @@ var certaintyScale = []string{string(VeryLow), string(Low), string(Moderate), st
 // scale (risk of bias and imprecision on four points, inconsistency and
 // indirectness on three, publication bias and the booleans on two, large
 // effect on three), and on the start and the certainty (four levels).
+//
+// Case evidence is judged for attribution and indirectness only, so its
+// rounds count for those two scales (attribution on four points, unlikely
+// to certain) and for no other: it has no design start and its result is
+// an occurrence certainty, not a GRADE certainty. Every other round counts
+// for every scale but attribution.
 func AgreementOf(findings [][]FindingAssessment) AgreementReport {
 	rated := func(scale []string, value func(FindingAssessment) string) AgreementStat {
 		items := make([][]int, len(findings))
@@ -268,11 +274,26 @@ func AgreementOf(findings [][]FindingAssessment) AgreementReport {
 		}
 		return OrdinalAgreement(items, len(scale))
 	}
+	// gradeOnly leaves case evidence out of a GRADE scale (an index
+	// outside the scale is not counted).
+	gradeOnly := func(value func(FindingAssessment) string) func(FindingAssessment) string {
+		return func(a FindingAssessment) string {
+			if a.Judgements.Attribution != "" {
+				return ""
+			}
+			return value(a)
+		}
+	}
 	report := AgreementReport{Domains: map[string]AgreementStat{}}
 	for _, d := range Domains() {
-		report.Domains[d] = rated(domainScale(d), func(a FindingAssessment) string { return a.Judgements.judgementOf(d) })
+		value := func(a FindingAssessment) string { return a.Judgements.judgementOf(d) }
+		if d != domainIndirectness {
+			value = gradeOnly(value)
+		}
+		report.Domains[d] = rated(domainScale(d), value)
 	}
-	report.Start = rated(certaintyScale, func(a FindingAssessment) string { return string(a.Start) })
-	report.Certainty = rated(certaintyScale, func(a FindingAssessment) string { return string(a.Certainty) })
+	report.Domains[string(DomainAttribution)] = rated(attributionScale, func(a FindingAssessment) string { return string(a.Judgements.Attribution) })
+	report.Start = rated(certaintyScale, gradeOnly(func(a FindingAssessment) string { return string(a.Start) }))
+	report.Certainty = rated(certaintyScale, gradeOnly(func(a FindingAssessment) string { return string(a.Certainty) }))
 	return report
 }

@@ -166,8 +166,8 @@ func TestAgreementOf(t *testing.T) {
 		{a(Low, Low, nil)}, // one submission: does not count
 	}
 	r := AgreementOf(findings)
-	if len(r.Domains) != 8 {
-		t.Fatalf("domains %v", r.Domains)
+	if len(r.Domains) != 9 || r.Domains["attribution"].N != 0 {
+		t.Fatalf("domains %v; want the eight and attribution (no case evidence here)", r.Domains)
 	}
 	rb := r.Domains["risk_of_bias"]
 	if rb.N != 3 || rb.Statistic != StatisticCohenLinear || !near(*rb.PercentAgreement, 100.0/3, 1e-9) || rb.Kappa == nil {

@@ -31,7 +31,8 @@ type Question struct {
 
 // EventRate reports whether the question asks how often something happens
 // (comparator_kind none) rather than what an intervention changes compared
-// with something else.
+// with something else. A finding on such a question without a measure is
+// case evidence instead (Body.CaseEvidence).
 func (q Question) EventRate() bool { return q.ComparatorKind == ComparatorNone }
 
 // EffectEstimate is a finding's effect, where one exists. Nil pointers are
@@ -85,6 +86,17 @@ type Body struct {
 	Question Question
 	Effect   EffectEstimate
 	Sources  []BodySource
+}
+
+// CaseEvidence reports whether the body is case evidence (DESIGN "Case
+// evidence"): a harm question without comparator whose finding has no
+// measure, so that its sources (case reports, case series, outbreak
+// reports) document events without estimating how often they happen. It
+// answers only whether the harm can occur, and is judged for its WHO-UMC
+// attribution and indirectness instead of GRADE's design start and
+// domains.
+func (b Body) CaseEvidence() bool {
+	return b.Question.OutcomeKind == OutcomeHarm && b.Question.ComparatorKind == ComparatorNone && b.Effect.Measure == ""
 }
 
 // ThresholdsDiffer reports whether a finding's threshold and the threshold
@@ -156,12 +168,20 @@ type ContextSource struct {
 // Basis is what a body of evidence starts from before any judgement: the
 // level-setting sources, their design class and starting level.
 type Basis struct {
+	// EventRate: a question without comparator whose finding estimates a
+	// rate (it has a measure); false for case evidence.
 	EventRate bool
+	// CaseEvidence: Body.CaseEvidence. Its start comes from the
+	// assessment's attribution, so Start is None and Class "".
+	CaseEvidence bool
 	// Class is the design class of the level-setting sources; "" only for
 	// a guideline's reported certainty or a mixed review's reported
 	// certainty without a design subset.
-	Class       DesignClass
-	Start       Certainty // the design level, or the reported certainty
+	Class DesignClass
+	// Start is the design level, or the reported certainty. For an event
+	// rate rated from its design it is high, the start of a representative
+	// sample; the assessment's sample decides (a selected one starts low).
+	Start       Certainty
 	StartReason string
 	// ReportedBy is the source whose reported_certainty is the start; 0
 	// when the start is a design level.
@@ -297,9 +317,10 @@ func validateBody(b Body, p *problems) {
 //   - level-setting sources of more than one design class, or a mixed
 //     review without design_subset (split_by_design);
 //   - a case report or case-control study for an event rate
-//     (rate_not_estimable);
+//     (rate_not_estimable; case evidence takes them);
 //   - a reported certainty beside other level-setting sources
-//     (reported_certainty_not_alone).
+//     (reported_certainty_not_alone), or on case evidence
+//     (not_applicable_to_case_evidence).
 func BodyBasis(b Body) (Basis, error) {
 	var p problems
 	validateBody(b, &p)
@@ -313,7 +334,9 @@ func BodyBasis(b Body) (Basis, error) {
 // basis classifies the valid sources of b, adding the classification's
 // problems to p. It returns a usable Basis only when p stays empty.
 func (p *problems) basis(b Body) Basis {
-	basis := Basis{EventRate: b.Question.EventRate(), LevelSetting: []int64{}, Overlapped: []int64{}, Context: []ContextSource{}}
+	caseEvidence := b.CaseEvidence()
+	basis := Basis{EventRate: b.Question.EventRate() && !caseEvidence, CaseEvidence: caseEvidence,
+		LevelSetting: []int64{}, Overlapped: []int64{}, Context: []ContextSource{}}
 
 	// 1. Candidates: non-retracted sources of a kind that can set a level.
 	type candidate struct {
@@ -370,6 +393,28 @@ func (p *problems) basis(b Body) Basis {
 			msg += fmt.Sprintf(" (%d linked, none sets a level)", len(b.Sources))
 		}
 		p.add("sources", CodeUngradable, msg)
+		return basis
+	}
+
+	// Case evidence documents that the harm occurred: any non-retracted
+	// source of a kind that can set a level may document it (a case report
+	// too: it estimates no rate here), and there is no design start, so no
+	// design class to share. A source's own GRADE rating is about an effect
+	// or a rate, not about whether the harm can occur.
+	if caseEvidence {
+		for _, c := range setting {
+			if c.s.ReportedCertainty != None {
+				p.add(sourceField(c.i, "reported_certainty"), CodeNotApplicableToCaseEvidence,
+					fmt.Sprintf("source %d's own GRADE rating is about how often or how much; case evidence (a harm without comparator and without a measure) "+
+						"is judged for whether the harm can occur (WHO-UMC attribution): clear reported_certainty, or record the rate as the finding's measure", c.s.SourceID))
+			}
+		}
+		var who []string
+		for _, c := range setting {
+			who = append(who, fmt.Sprintf("%s %d", c.s.Kind, c.s.SourceID))
+		}
+		basis.StartReason = fmt.Sprintf("case evidence (%s) documents the harm; the certainty that it can occur starts from the attribution (WHO-UMC), not from a design",
+			strings.Join(who, ", "))
 		return basis
 	}
 
@@ -476,9 +521,10 @@ func (p *problems) basis(b Body) Basis {
 	if basis.EventRate {
 		// Event rates from a representative sample start high (Iorio 2015;
 		// GRADE 28: a body of observational evidence about prognosis begins
-		// as high certainty).
+		// as high certainty), from a selected one low; the assessment's
+		// sample decides (derive).
 		basis.Start = High
-		basis.StartReason = fmt.Sprintf("event-rate question: %s start high (Iorio, BMJ 2015; GRADE 28)", who)
+		basis.StartReason = fmt.Sprintf("event-rate question: %s", who)
 		return basis
 	}
 	basis.Start = comparativeStart(basis.Class)

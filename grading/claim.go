@@ -151,14 +151,15 @@ func DeriveClaim(s ClaimState) (ClaimDerived, error) {
 
 // EvidenceBasis fingerprints what a claim's rating reads: the wording, for
 // every linked finding in id order, its stance, question kinds and
-// direction, effect, attribution, certainty, staleness, case evidence and
-// withdrawal, and every documented search (database, query, date, counts;
-// not its age, which changes with the clock). An editor's override stores
-// the basis it was set against; when the basis changes the override is
-// stale. Parts added after the first form (the claimed bound, a direction
-// other than the outcome kind's usual one, case evidence, a withdrawal,
-// searches) are written only when present, so that overrides set before
-// they existed keep their basis.
+// direction, effect, attribution, certainty, staleness, and for case
+// evidence or a withdrawn grade those, the occurrence certainty and the
+// agreed attribution, and every documented search (database, query, date,
+// counts; not its age, which changes with the clock). An editor's override
+// stores the basis it was set against; when the basis changes the override
+// is stale. Parts added after the first form (the claimed bound, a
+// direction other than the outcome kind's usual one, case evidence, a
+// withdrawal, searches) are written only when present, so that overrides
+// set before they existed keep their basis.
 func EvidenceBasis(w ClaimWording, findings []LinkedFinding, searches []EvidenceSearch) string {
 	fs := slices.Clone(findings)
 	slices.SortFunc(fs, func(a, b LinkedFinding) int { return int(a.FindingID - b.FindingID) })
@@ -177,13 +178,12 @@ func EvidenceBasis(w ClaimWording, findings []LinkedFinding, searches []Evidence
 		if d := f.Question.Direction; d != "" && d != UsualDirection(f.Question.OutcomeKind) {
 			fmt.Fprintf(&b, "|direction=%s", d)
 		}
-		if f.CaseEvidence {
-			fmt.Fprintf(&b, "|case=%s/%s", f.GradeAttribution, Deref(f.OccurrenceCertainty))
-		}
-		if f.Withdrawn {
-			b.WriteString("|withdrawn")
-		}
 		b.WriteString("\n")
+		// Case evidence and withdrawn grades add what they change, so that
+		// every other finding keeps the basis it had before they existed.
+		if f.CaseEvidence || f.Withdrawn || f.OccurrenceCertainty != nil || f.GradeAttribution != "" {
+			fmt.Fprintf(&b, "c|%t|%t|%s|%s\n", f.CaseEvidence, f.Withdrawn, Deref(f.OccurrenceCertainty), f.GradeAttribution)
+		}
 	}
 	ss := slices.Clone(searches)
 	slices.SortFunc(ss, func(a, b EvidenceSearch) int {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -25,12 +26,20 @@ type FindingAssessment struct {
 const DomainStart = "start"
 
 // DifferingDomains lists where two assessments differ: "start" first, then
-// the domains in the order of Domains. Reasons are text and never compared;
-// a different rob_tool shows as a different start.
+// "attribution", then the domains in the order of Domains. Reasons are text
+// and never compared, nor is relative_effect (the evidence for a large
+// effect, like a reason); a different rob_tool or sample shows as a
+// different start. Two assessments of case evidence have no design start:
+// their start is their attribution's level, so they are compared on
+// attribution (and indirectness) instead.
 func DifferingDomains(a, b FindingAssessment) []string {
 	out := []string{}
-	if a.Start != b.Start {
+	caseEvidence := a.Judgements.Attribution != "" && b.Judgements.Attribution != ""
+	if a.Start != b.Start && !caseEvidence {
 		out = append(out, DomainStart)
+	}
+	if a.Judgements.Attribution != b.Judgements.Attribution {
+		out = append(out, string(DomainAttribution))
 	}
 	for _, d := range Domains() {
 		if a.Judgements.judgementOf(d) != b.Judgements.judgementOf(d) {
@@ -51,7 +60,7 @@ func Disagreements(submitted []FindingAssessment) []string {
 		}
 	}
 	out := []string{}
-	for _, d := range append([]string{DomainStart}, Domains()...) {
+	for _, d := range append([]string{DomainStart, string(DomainAttribution)}, Domains()...) {
 		if differ[d] {
 			out = append(out, d)
 		}
@@ -110,7 +119,7 @@ func FindingConsensus(submitted []FindingAssessment, required int) ConsensusOutc
 // submission order.
 func mergeReasons(submitted []FindingAssessment) map[string]string {
 	out := map[string]string{}
-	for _, d := range Domains() {
+	for _, d := range judgedDomains() {
 		var parts []string
 		for _, a := range submitted {
 			r := strings.TrimSpace(a.Judgements.Reasons[d])
@@ -229,9 +238,15 @@ func GradeIsStale(stored string, now Body) bool {
 
 // FindingGrade is a finding's current grade as the flag rules need it.
 type FindingGrade struct {
-	Certainty   Certainty
-	Fingerprint string // Body.Fingerprint when it was decided
-	DecidedAt   time.Time
+	Certainty Certainty // None for case evidence
+	// OccurrenceCertainty is the certainty that the harm can occur, for
+	// case evidence; None otherwise.
+	OccurrenceCertainty Certainty
+	Fingerprint         string // Body.Fingerprint when it was decided
+	DecidedAt           time.Time
+	// Withdrawn says that every level-setting source of the grade is
+	// retracted (GradeWithdrawal): it counts as no grade.
+	Withdrawn bool
 }
 
 // FindingState is everything the finding flag rules look at.
@@ -245,9 +260,11 @@ type FindingState struct {
 // FindingFlagsOf returns the flags that hold for a finding, in AllFlags
 // order; never nil:
 //
-//   - low_certainty: a grade of low or very_low certainty;
-//   - ungraded: no grade;
-//   - stale_grade: a grade whose fingerprint differs from the body's now;
+//   - low_certainty: a grade of low or very_low certainty, or of low or
+//     very_low occurrence certainty (case evidence);
+//   - ungraded: no grade, or a withdrawn one;
+//   - stale_grade: a grade (not withdrawn) whose fingerprint differs from
+//     the body's now;
 //   - retracted_evidence: a linked source is retracted, or a source that a
 //     linked review includes;
 //   - reviewer_disagreement: at least REQUIRED_REVIEWS (and two) submitted
@@ -255,14 +272,41 @@ type FindingState struct {
 //     at or after the latest submission.
 func FindingFlagsOf(s FindingState) []Flag {
 	g := s.Grade
+	graded := g != nil && !g.Withdrawn
+	low := func(c Certainty) bool { return c == Low || c == VeryLow }
 	holds := map[Flag]bool{
-		FlagLowCertainty:         g != nil && (g.Certainty == Low || g.Certainty == VeryLow),
-		FlagUngraded:             g == nil,
-		FlagStaleGrade:           g != nil && GradeIsStale(g.Fingerprint, s.Body),
+		FlagLowCertainty:         graded && (low(g.Certainty) || low(g.OccurrenceCertainty)),
+		FlagUngraded:             !graded,
+		FlagStaleGrade:           graded && GradeIsStale(g.Fingerprint, s.Body),
 		FlagRetractedEvidence:    s.Body.anyRetracted(),
 		FlagReviewerDisagreement: findingDisagreementOpen(s),
 	}
 	return inOrder(holds)
+}
+
+// GradeWithdrawal reports whether a grade decided with derivation d is
+// withdrawn against the body as it is now (DESIGN "Retraction withdraws"):
+// every source that set its level (d.LevelSetting: the sources, or the
+// review whose reported certainty was the start) is retracted itself, a
+// review by its own retraction (a retracted trial it includes leaves the
+// review standing, and the grade stale). A level-setting source that is
+// no longer linked is not retracted: the grade is stale instead. The
+// reason names the retracted sources, e.g. "every level-setting source is
+// retracted: source 12 (rct)". Retracting the sources back clears the
+// withdrawal: it is derived from the body both ways.
+func GradeWithdrawal(d CertaintyDerivation, now Body) (bool, string) {
+	if len(d.LevelSetting) == 0 {
+		return false, ""
+	}
+	var parts []string
+	for _, id := range d.LevelSetting {
+		i := slices.IndexFunc(now.Sources, func(s BodySource) bool { return s.SourceID == id })
+		if i < 0 || !now.Sources[i].Retracted {
+			return false, ""
+		}
+		parts = append(parts, fmt.Sprintf("source %d (%s)", id, now.Sources[i].Kind))
+	}
+	return true, "every level-setting source is retracted: " + strings.Join(parts, ", ")
 }
 
 // anyRetracted reports whether a linked source, or a source a linked review

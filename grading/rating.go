@@ -76,27 +76,29 @@ type LinkedFinding struct {
 	// Attribution is the WHO-UMC causality of a non-comparative harm; ""
 	// counts as unassessed.
 	Attribution Attribution
-	// Certainty is the finding's graded certainty, nil while ungraded, for
-	// case evidence and when its grade was withdrawn.
+	// Certainty is the finding's graded certainty, nil while ungraded,
+	// when its grade is withdrawn, and for case evidence (which has an
+	// occurrence certainty instead).
 	Certainty *Certainty
 	// Stale says that the grade is stale (GradeIsStale): still used, and
 	// flagged.
 	Stale bool
-	// CaseEvidence says that the finding documents events of a harm
-	// without a comparator and without a measure (case reports, case
-	// series, outbreak reports): it shows whether the harm can occur,
-	// never how often (DESIGN "Case evidence").
-	CaseEvidence bool
-	// GradeAttribution is the WHO-UMC attribution that the grade of case
-	// evidence agreed; "" while ungraded.
-	GradeAttribution Attribution
-	// OccurrenceCertainty is the certainty that the harm can occur, from
-	// the grade of case evidence; nil while ungraded.
-	OccurrenceCertainty *Certainty
 	// Withdrawn says that the finding's grade was withdrawn because every
-	// source that set its level is retracted: the rules never use it
-	// (DESIGN "Retraction withdraws").
+	// source that set its level is retracted (GradeWithdrawal); Certainty
+	// and OccurrenceCertainty are nil then.
 	Withdrawn bool
+	// CaseEvidence says that the finding is case evidence (Body.CaseEvidence:
+	// a harm without comparator and without a measure): it shows whether
+	// the harm can occur, never how often.
+	CaseEvidence bool
+	// OccurrenceCertainty is the certainty that the harm can occur, from
+	// the agreed attribution of a case-evidence grade; nil otherwise and
+	// while withdrawn.
+	OccurrenceCertainty *Certainty
+	// GradeAttribution is the attribution (WHO-UMC) the reviewers agreed
+	// on in the current grade of case evidence (also when withdrawn); ""
+	// otherwise. Attribution above is the finding's recorded attribution.
+	GradeAttribution Attribution
 }
 
 // RatingOverride is an editor's rating of a claim, which replaces the

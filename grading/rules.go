@@ -31,6 +31,18 @@ const (
 	CodeDowngradeNotAllowed         RuleCode = "downgrade_not_allowed"          // a downgrade of a source's own rating in a domain it already judged
 	CodeRobToolNotApplicable        RuleCode = "rob_tool_not_applicable"        // rob_tool on evidence other than non-randomised comparative studies
 	CodeEditorAssessed              RuleCode = "editor_assessed"                // an adjudicating editor who assessed the finding
+	// CodeAdjudicationNotNeeded refuses an adjudication of a finding that
+	// shows no reviewer_disagreement (the API answers it with 409: the
+	// finding's state, not the input, is what is wrong).
+	CodeAdjudicationNotNeeded       RuleCode = "adjudication_not_needed"
+	CodeOutsideReviewerRange        RuleCode = "outside_reviewer_range"          // an adjudicated judgement outside what the submitted assessments gave
+	CodeNotApplicableToCaseEvidence RuleCode = "not_applicable_to_case_evidence" // a domain, sample, rob_tool, relative_effect or reported certainty on case evidence
+	CodeAttributionRequired         RuleCode = "attribution_required"            // case evidence without its WHO-UMC attribution
+	CodeAttributionNotApplicable    RuleCode = "attribution_not_applicable"      // attribution on a finding that is not case evidence
+	CodeSampleRequired              RuleCode = "sample_required"                 // an event rate graded from designs without its sample
+	CodeSampleNotApplicable         RuleCode = "sample_not_applicable"           // sample on anything but an event rate graded from designs
+	CodeRelativeEffectRequired      RuleCode = "relative_effect_required"        // a large effect on a difference measure (or without a ratio estimate) without relative_effect
+	CodeRelativeEffectNotApplicable RuleCode = "relative_effect_not_applicable"  // relative_effect without a large effect, or beside a ratio estimate
 )
 
 // RuleCodes returns every refusal code. Each call returns a new slice.
@@ -40,6 +52,9 @@ func RuleCodes() []RuleCode {
 		CodeReportedCertaintyNotAlone, CodeDesignRequired, CodeDesignNotAllowed, CodeInvalidValue,
 		CodeReasonRequired, CodeUpgradeRequiresNoDowngrade, CodeUpgradeNotApplicable,
 		CodeLargeEffectUnsupported, CodeDowngradeNotAllowed, CodeRobToolNotApplicable, CodeEditorAssessed,
+		CodeAdjudicationNotNeeded, CodeOutsideReviewerRange, CodeNotApplicableToCaseEvidence, CodeAttributionRequired,
+		CodeAttributionNotApplicable, CodeSampleRequired, CodeSampleNotApplicable, CodeRelativeEffectRequired,
+		CodeRelativeEffectNotApplicable,
 	}
 }
 
@@ -93,20 +108,62 @@ func (p problems) err() error {
 // of evidence: a reviewer's assessment or an editor's adjudication. The
 // certainty is never part of it; GradeBody computes it. The JSON form is
 // the assessment's PUT body without the rationale.
+//
+// Case evidence (Body.CaseEvidence) is judged for Attribution and
+// Indirectness only: the other domains are "" (and the booleans false),
+// never a neutral value, because they do not apply. CompleteJudgements
+// fills in what a caller left out.
 type DomainJudgements struct {
-	RiskOfBias           Concern `json:"risk_of_bias"`
-	Inconsistency        Concern `json:"inconsistency"`
-	Indirectness         Concern `json:"indirectness"`
-	Imprecision          Concern `json:"imprecision"`
-	PublicationBias      Concern `json:"publication_bias"`
-	LargeEffect          Effect  `json:"large_effect"`
+	RiskOfBias           Concern `json:"risk_of_bias,omitempty"`
+	Inconsistency        Concern `json:"inconsistency,omitempty"`
+	Indirectness         Concern `json:"indirectness,omitempty"`
+	Imprecision          Concern `json:"imprecision,omitempty"`
+	PublicationBias      Concern `json:"publication_bias,omitempty"`
+	LargeEffect          Effect  `json:"large_effect,omitempty"`
 	DoseResponse         bool    `json:"dose_response"`
 	PlausibleConfounding bool    `json:"plausible_confounding"`
 	RobTool              RobTool `json:"rob_tool,omitempty"` // "" or robins_i
-	// Reasons maps a domain name (see Domains) to the reason for its
-	// judgement: required for every judgement other than not_serious, none
-	// and false; they become the summary-of-findings footnotes.
+	// Sample is how an event rate's participants were enrolled (event
+	// rates graded from designs only): representative starts high,
+	// selected low (Iorio 2015; GRADE 28).
+	Sample Sample `json:"sample,omitempty"`
+	// RelativeEffect is the ratio the reviewer derived from the source for
+	// a large effect on a difference measure (or without a ratio
+	// estimate), e.g. 0.4; checked by GRADE 9's thresholds.
+	RelativeEffect *float64 `json:"relative_effect,omitempty"`
+	// Attribution is the WHO-UMC causality of case evidence; "" otherwise.
+	Attribution Attribution `json:"attribution,omitempty"`
+	// Reasons maps a domain name (see Domains, and attribution for case
+	// evidence) to the reason for its judgement: required for every
+	// judgement other than not_serious, none and false, and for every
+	// attribution; they become the summary-of-findings footnotes.
 	Reasons map[string]string `json:"reasons"`
+}
+
+// CompleteJudgements fills in what an assessment or adjudication left out
+// with the judgement that changes nothing, for the kind of body: for case
+// evidence indirectness not_serious (the other domains stay out: they do
+// not apply, and GradeBody refuses them); for any other body each
+// downgrade not_serious and large_effect none. Nil reasons become empty.
+func CompleteJudgements(b Body, j DomainJudgements) DomainJudgements {
+	fill := func(c *Concern) {
+		if *c == "" {
+			*c = NotSerious
+		}
+	}
+	fill(&j.Indirectness)
+	if !b.CaseEvidence() {
+		for _, c := range []*Concern{&j.RiskOfBias, &j.Inconsistency, &j.Imprecision, &j.PublicationBias} {
+			fill(c)
+		}
+		if j.LargeEffect == "" {
+			j.LargeEffect = NoLargeEffect
+		}
+	}
+	if j.Reasons == nil {
+		j.Reasons = map[string]string{}
+	}
+	return j
 }
 
 // NoConcerns returns judgements that change nothing: every downgrade
@@ -191,9 +248,15 @@ func (j DomainJudgements) judgementOf(domain string) string {
 		return strconv.FormatBool(j.DoseResponse)
 	case domainPlausibleConfounding:
 		return strconv.FormatBool(j.PlausibleConfounding)
+	case string(DomainAttribution):
+		return string(j.Attribution)
 	}
 	return ""
 }
+
+// judgedDomains are the names a judgement set may give a reason for: the
+// eight GRADE domains and, for case evidence, attribution.
+func judgedDomains() []string { return append(Domains(), string(DomainAttribution)) }
 
 // neutral reports whether a domain's judgement changes nothing, so that it
 // needs no reason: not_serious, none or false.
@@ -208,6 +271,8 @@ func validJudgement(domain, judgement string) bool {
 		return Effect(judgement).Valid()
 	case domainDoseResponse, domainPlausibleConfounding:
 		return true
+	case string(DomainAttribution):
+		return slices.Contains(AssessedAttributions(), Attribution(judgement))
 	}
 	return slices.Contains(ConcernsFor(domain), Concern(judgement))
 }
@@ -225,12 +290,20 @@ func (j DomainJudgements) anyDowngrade() bool {
 
 // CertaintyDerivationFormat is the version of CertaintyDerivation's JSON
 // form, stored with every derivation so that one in another form is
-// recognised instead of misread.
+// recognised instead of misread. The fields added since (case_evidence,
+// attribution, sample, relative_effect) are optional: a format-1
+// derivation without them reads as before.
 const CertaintyDerivationFormat = 1
 
 // CertaintyDerivation explains the certainty of a finding's body of
 // evidence: the start and why, each domain's step with its reason, and the
 // clamp. Its JSON form is what the store keeps and the API shows.
+//
+// For case evidence (CaseEvidence) it explains the occurrence certainty,
+// the certainty that the harm can occur at all, instead: the start is the
+// attribution's level (Attribution.OccurrenceCertainty), Steps holds only
+// indirectness, and Result is the occurrence certainty, never a GRADE
+// rating of how often.
 type CertaintyDerivation struct {
 	Format      int         `json:"format"`
 	Start       Certainty   `json:"start"`
@@ -238,13 +311,23 @@ type CertaintyDerivation struct {
 	DesignClass DesignClass `json:"design_class,omitempty"`
 	EventRate   bool        `json:"event_rate"`
 	RobTool     RobTool     `json:"rob_tool,omitempty"`
+	// Sample is the event rate's sample that decided the start.
+	Sample Sample `json:"sample,omitempty"`
+	// CaseEvidence says that Result is an occurrence certainty, derived
+	// from Attribution.
+	CaseEvidence bool        `json:"case_evidence,omitempty"`
+	Attribution  Attribution `json:"attribution,omitempty"`
+	// RelativeEffect is the ratio a large effect on a difference measure
+	// was checked against (GRADE 9).
+	RelativeEffect *float64 `json:"relative_effect,omitempty"`
 	// ReportedBy is the source whose reported_certainty is the start; 0
 	// (omitted) when the start is a design level.
 	ReportedBy   int64           `json:"reported_by,omitempty"`
 	LevelSetting []int64         `json:"level_setting"`
 	Overlapped   []int64         `json:"overlapped"`
 	Context      []ContextSource `json:"context"`
-	// Steps holds the eight domains in the order of Domains.
+	// Steps holds the eight domains in the order of Domains; for case
+	// evidence only indirectness.
 	Steps []DerivationStep `json:"steps"`
 	// Total is start + downgrades + upgrades on the level scale (very_low
 	// = 1 ... high = 4) before the clamp.
@@ -255,6 +338,24 @@ type CertaintyDerivation struct {
 	// reviewer's assessment.
 	AdjudicatedBy string `json:"adjudicated_by,omitempty"`
 	Rationale     string `json:"rationale,omitempty"` // the adjudication's rationale
+}
+
+// GradeCertainty is the GRADE certainty the derivation reached; None for
+// case evidence, whose result is an occurrence certainty.
+func (d CertaintyDerivation) GradeCertainty() Certainty {
+	if d.CaseEvidence {
+		return None
+	}
+	return d.Result
+}
+
+// OccurrenceCertainty is the certainty that the harm can occur, for case
+// evidence; None for any other derivation.
+func (d CertaintyDerivation) OccurrenceCertainty() Certainty {
+	if !d.CaseEvidence {
+		return None
+	}
+	return d.Result
 }
 
 // DerivationStep is one domain's contribution to a finding's certainty.
@@ -300,18 +401,32 @@ func ParseCertaintyDerivation(stored []byte) (CertaintyDerivation, error) {
 	if d.RobTool != "" && d.RobTool.Validate() != nil {
 		return CertaintyDerivation{}, fmt.Errorf("decode certainty derivation: %w", d.RobTool.Validate())
 	}
+	if d.Sample != "" && d.Sample.Validate() != nil {
+		return CertaintyDerivation{}, fmt.Errorf("decode certainty derivation: %w", d.Sample.Validate())
+	}
+	if d.CaseEvidence != (d.Attribution != "") || (d.Attribution != "" && !slices.Contains(AssessedAttributions(), d.Attribution)) {
+		return CertaintyDerivation{}, fmt.Errorf("decode certainty derivation: case evidence %v with attribution %q", d.CaseEvidence, d.Attribution)
+	}
 	return d, nil
 }
 
 // Summary returns the derivation as one line, for example
-// "low (non-randomised, sources 3, 4) +2 large effect (very large) = high".
+// "low (non-randomised, sources 3, 4) +2 large effect (very large) = high",
+// or for case evidence "moderate (attribution probable, sources 7) -1
+// indirectness (serious) = low certainty that the harm can occur (not how
+// often)".
 func (d CertaintyDerivation) Summary() string {
 	var b strings.Builder
 	from := "sources " + joinIDs(d.LevelSetting)
-	if d.ReportedBy != 0 {
+	switch {
+	case d.CaseEvidence:
+		from = fmt.Sprintf("attribution %s, %s", d.Attribution, from)
+	case d.ReportedBy != 0:
 		from = fmt.Sprintf("reported by source %d", d.ReportedBy)
-	} else if d.RobTool != "" {
+	case d.RobTool != "":
 		from += ", " + string(d.RobTool)
+	case d.Sample != "":
+		from += ", " + string(d.Sample) + " sample"
 	}
 	fmt.Fprintf(&b, "%s (%s)", d.Start.label(), from)
 	for _, s := range d.Steps {
@@ -320,10 +435,17 @@ func (d CertaintyDerivation) Summary() string {
 		}
 		fmt.Fprintf(&b, " %+d %s", s.Change, strings.ReplaceAll(s.Domain, "_", " "))
 		if s.Judgement != "true" {
-			fmt.Fprintf(&b, " (%s)", strings.ReplaceAll(s.Judgement, "_", " "))
+			j := strings.ReplaceAll(s.Judgement, "_", " ")
+			if s.Domain == domainLargeEffect && d.RelativeEffect != nil {
+				j += ", relative effect " + strconv.FormatFloat(*d.RelativeEffect, 'g', -1, 64)
+			}
+			fmt.Fprintf(&b, " (%s)", j)
 		}
 	}
 	fmt.Fprintf(&b, " = %s", d.Result.label())
+	if d.CaseEvidence {
+		b.WriteString(" certainty that the harm can occur (not how often)")
+	}
 	if d.Clamped {
 		fmt.Fprintf(&b, " (clamped from %d)", d.Total)
 	}
@@ -343,7 +465,9 @@ func joinIDs(ids []int64) string {
 
 // Large-effect thresholds for ratio measures (GRADE 9, Guyatt 2011, J Clin
 // Epidemiol 64:1311-1316; GRADE handbook 5.3.1): a large effect is RR > 2
-// or < 0.5, a very large one RR > 5 or < 0.2. They are applied inclusively.
+// or < 0.5, a very large one RR > 5 or < 0.2. They are applied inclusively,
+// to a ratio estimate or to the relative effect a reviewer derived for a
+// difference measure.
 const (
 	largeRatio     = 2.0
 	veryLargeRatio = 5.0
@@ -352,8 +476,9 @@ const (
 // GradeBody checks a full set of judgements against a finding's body of
 // evidence and derives the certainty: start - downgrades + upgrades,
 // clamped to [very_low, high] (GRADE handbook 5; GRADE 3, Balshem 2011).
-// It reports every problem at once in a *RuleError, body problems (see
-// BodyBasis) first, then, per field:
+// Pass judgements completed by CompleteJudgements. It reports every
+// problem at once in a *RuleError, body problems (see BodyBasis) first,
+// then, per field:
 //
 //   - each downgrade within its domain's range (ConcernsFor); risk_of_bias
 //     extremely_serious only with rob_tool robins_i (GRADE 18; without it
@@ -362,6 +487,9 @@ const (
 //   - rob_tool robins_i only for non-randomised comparative evidence
 //     rated from its design: rob_tool_not_applicable; it starts that
 //     evidence high (GRADE 18);
+//   - sample (representative | selected) for an event rate graded from
+//     its designs, where it decides the start (Iorio 2015; GRADE 28):
+//     sample_required there, sample_not_applicable elsewhere;
 //   - with a source's reported certainty, downgrades only for indirectness,
 //     and for imprecision only when the finding's threshold differs from
 //     the one the review used (ThresholdsDiffer; GRADE 32, 34):
@@ -370,13 +498,20 @@ const (
 //     for non-randomised comparative evidence rated from its design
 //     (upgrade_not_applicable) whose five downgrades are all not_serious
 //     (upgrade_requires_no_downgrade) (GRADE 9; GRADE 18);
-//   - for a ratio measure, large_effect must be reached by the estimate:
-//     large needs >= 2 or <= 0.5, very_large >= 5 or <= 0.2 (GRADE 9):
-//     large_effect_unsupported;
+//   - large_effect must be reached (GRADE 9: large needs >= 2 or <= 0.5,
+//     very_large >= 5 or <= 0.2) by the finding's ratio estimate, or, on a
+//     difference measure or without a ratio estimate, by relative_effect,
+//     the ratio the reviewer derived from the source
+//     (relative_effect_required without it): large_effect_unsupported;
+//     relative_effect anywhere else is relative_effect_not_applicable;
 //   - every judgement other than not_serious, none or false needs a
-//     reason, and for a large effect on a difference measure the reason
-//     must state the relative effect (reason_required); reasons name only
-//     the eight domains (invalid_value).
+//     reason (reason_required); reasons name only the eight domains
+//     (invalid_value);
+//   - attribution only for case evidence (attribution_not_applicable);
+//     case evidence is judged for attribution (WHO-UMC certain, probable,
+//     possible or unlikely, with its reason; attribution_required) and
+//     indirectness only: every other domain, rob_tool, sample and
+//     relative_effect is not_applicable_to_case_evidence.
 func GradeBody(b Body, j DomainJudgements) (CertaintyDerivation, error) {
 	var p problems
 	validateBody(b, &p)
@@ -392,6 +527,10 @@ func GradeBody(b Body, j DomainJudgements) (CertaintyDerivation, error) {
 // checkJudgements adds the problems of j for a body whose basis is valid
 // when bodyOK.
 func checkJudgements(b Body, basis Basis, bodyOK bool, j DomainJudgements, p *problems) {
+	if b.CaseEvidence() {
+		checkCaseEvidence(j, p)
+		return
+	}
 	robins := j.RobTool == RobToolROBINSI
 	if j.RobTool != "" && j.RobTool.Validate() != nil {
 		p.add("rob_tool", CodeInvalidValue, mustBeOneOf(Strings(RobTools()))+", or omitted")
@@ -401,6 +540,24 @@ func checkJudgements(b Body, basis Basis, bodyOK bool, j DomainJudgements, p *pr
 	if robins && bodyOK && !comparativeNRS {
 		p.add("rob_tool", CodeRobToolNotApplicable,
 			"robins_i applies only to non-randomised comparative evidence rated from its design (GRADE 18); this body is "+basis.describe())
+	}
+	if j.Attribution != "" {
+		p.add("attribution", CodeAttributionNotApplicable,
+			"attribution (WHO-UMC) is judged only for case evidence: a harm question without comparator whose finding has no measure; this finding "+notCaseEvidence(b))
+	}
+	// Iorio 2015; GRADE 28: an event rate starts high from a representative
+	// sample and low from a selected one, so the assessment must say which.
+	switch {
+	case j.Sample != "" && j.Sample.Validate() != nil:
+		p.add("sample", CodeInvalidValue, mustBeOneOf(Strings(Samples())))
+	case designRated && basis.EventRate && j.Sample == "":
+		p.add("sample", CodeSampleRequired,
+			"an event rate (comparator_kind none) graded from its studies' designs starts high only from a representative sample "+
+				"(consecutive or population-based enrolment) and low from a selected one (an outbreak or cluster investigation, "+
+				"a convenience sample) (Iorio, BMJ 2015; GRADE 28): state sample, representative or selected")
+	case bodyOK && !(designRated && basis.EventRate) && j.Sample != "":
+		p.add("sample", CodeSampleNotApplicable,
+			"sample decides the start of an event rate (comparator_kind none, with a measure) graded from its studies' designs only; this body is "+basis.describe())
 	}
 
 	for _, d := range j.downgrades() {
@@ -425,16 +582,33 @@ func checkJudgements(b Body, basis Basis, bodyOK bool, j DomainJudgements, p *pr
 
 	// Upgrades (GRADE 9; GRADE 18): only for non-randomised comparative
 	// evidence rated from its design with no downgrade.
+	largeOn := j.LargeEffect != NoLargeEffect && j.LargeEffect.Valid()
+	ratioEstimate := b.Effect.Measure.IsRatio() && b.Effect.Estimate != nil
 	upgrades := []struct {
 		domain string
 		on     bool
 	}{
-		{domainLargeEffect, j.LargeEffect != NoLargeEffect && j.LargeEffect.Valid()},
+		{domainLargeEffect, largeOn},
 		{domainDoseResponse, j.DoseResponse},
 		{domainPlausibleConfounding, j.PlausibleConfounding},
 	}
 	if !j.LargeEffect.Valid() {
 		p.add(domainLargeEffect, CodeInvalidValue, mustBeOneOf(Strings(Effects())))
+	}
+	relativeOK := true
+	if r := j.RelativeEffect; r != nil {
+		switch {
+		case *r <= 0 || math.IsNaN(*r) || math.IsInf(*r, 0):
+			relativeOK = false
+			p.add("relative_effect", CodeInvalidValue, "must be a ratio greater than 0, e.g. 0.4 for a risk reduced to 40% or 2.5 for one raised to 250%")
+		case j.LargeEffect == NoLargeEffect:
+			p.add("relative_effect", CodeRelativeEffectNotApplicable,
+				"relative_effect supports a large effect (GRADE 9); large_effect is none: leave it out")
+		case largeOn && ratioEstimate:
+			p.add("relative_effect", CodeRelativeEffectNotApplicable,
+				fmt.Sprintf("the finding's own %s estimate %g is checked against GRADE 9's thresholds: leave relative_effect out",
+					b.Effect.Measure, *b.Effect.Estimate))
+		}
 	}
 	for _, u := range upgrades {
 		if !u.on || !bodyOK {
@@ -447,16 +621,29 @@ func checkJudgements(b Body, basis Basis, bodyOK bool, j DomainJudgements, p *pr
 		case j.anyDowngrade():
 			p.add(u.domain, CodeUpgradeRequiresNoDowngrade,
 				"upgrades apply only when risk of bias, inconsistency, indirectness, imprecision and publication bias are all not_serious (GRADE 9)")
-		case u.domain == domainLargeEffect && b.Effect.Measure.IsRatio():
-			if msg := largeEffectProblem(b.Effect, j.LargeEffect); msg != "" {
+		case u.domain == domainLargeEffect && ratioEstimate:
+			if msg := thresholdProblem(fmt.Sprintf("the %s estimate", b.Effect.Measure), *b.Effect.Estimate, j.LargeEffect); msg != "" {
+				p.add(u.domain, CodeLargeEffectUnsupported, msg)
+			}
+		case u.domain == domainLargeEffect && j.RelativeEffect == nil:
+			what := "a difference measure"
+			if b.Effect.Measure.IsRatio() {
+				what = "a ratio measure without an estimate"
+			} else if b.Effect.Measure == "" {
+				what = "a finding without a measure"
+			}
+			p.add("relative_effect", CodeRelativeEffectRequired,
+				fmt.Sprintf("a large effect on %s needs relative_effect: the ratio you derived from the source (e.g. 0.4 for a risk reduced to 40%%), "+
+					"checked by GRADE 9's thresholds (large: >= 2 or <= 0.5; very large: >= 5 or <= 0.2)", what))
+		case u.domain == domainLargeEffect && relativeOK:
+			if msg := thresholdProblem("relative_effect", *j.RelativeEffect, j.LargeEffect); msg != "" {
 				p.add(u.domain, CodeLargeEffectUnsupported, msg)
 			}
 		}
 	}
 
-	// Reasons: every judgement that changes the level, and the large effect
-	// on a difference measure, needs one (DESIGN: they become the
-	// summary-of-findings footnotes).
+	// Reasons: every judgement that changes the level needs one (DESIGN:
+	// they become the summary-of-findings footnotes).
 	for _, domain := range Domains() {
 		judgement := j.judgementOf(domain)
 		if neutralJudgement(judgement) || !validJudgement(domain, judgement) {
@@ -465,49 +652,111 @@ func checkJudgements(b Body, basis Basis, bodyOK bool, j DomainJudgements, p *pr
 		if strings.TrimSpace(j.Reasons[domain]) != "" {
 			continue
 		}
-		msg := fmt.Sprintf("%s is %s: give the reason (it becomes a summary-of-findings footnote)",
-			strings.ReplaceAll(domain, "_", " "), judgement)
-		if domain == domainLargeEffect && !b.Effect.Measure.IsRatio() {
-			msg = "a large effect on a difference measure (or without an estimate) needs a reason that states the relative effect, e.g. \"RR 0.3 (0.2 to 0.5)\" (GRADE 9)"
-		}
-		p.add("reasons."+domain, CodeReasonRequired, msg)
+		p.add("reasons."+domain, CodeReasonRequired, fmt.Sprintf("%s is %s: give the reason (it becomes a summary-of-findings footnote)",
+			strings.ReplaceAll(domain, "_", " "), judgement))
 	}
+	unknownReasons(j, Domains(), "not a GRADE domain: "+mustBeOneOf(Domains()), p)
+}
+
+// unknownReasons refuses reasons for anything but the allowed names.
+func unknownReasons(j DomainJudgements, allowed []string, message string, p *problems) {
 	var unknown []string
 	for k := range j.Reasons {
-		if !slices.Contains(Domains(), k) {
+		if !slices.Contains(allowed, k) {
 			unknown = append(unknown, k)
 		}
 	}
 	sort.Strings(unknown)
 	for _, k := range unknown {
-		p.add("reasons."+k, CodeInvalidValue, "not a GRADE domain: "+mustBeOneOf(Domains()))
+		p.add("reasons."+k, CodeInvalidValue, message)
 	}
 }
 
-// largeEffectProblem checks a large-effect judgement against a ratio
-// estimate (GRADE 9): "" when it holds.
-func largeEffectProblem(e EffectEstimate, effect Effect) string {
-	if e.Estimate == nil {
-		return fmt.Sprintf("%s needs the finding's %s estimate to check against (GRADE 9)", effect, e.Measure)
+// notCaseEvidence says why a body is not case evidence, for a refusal.
+func notCaseEvidence(b Body) string {
+	switch {
+	case b.Question.OutcomeKind != OutcomeHarm:
+		return "answers a benefit question"
+	case b.Question.ComparatorKind != ComparatorNone:
+		return "has a comparator (comparator_kind " + string(b.Question.ComparatorKind) + ")"
 	}
-	est := *e.Estimate
-	if est <= 0 || math.IsNaN(est) || math.IsInf(est, 0) {
-		return fmt.Sprintf("the %s estimate %g is not a positive ratio", e.Measure, est)
+	return "has a measure (" + string(b.Effect.Measure) + "): it estimates how often, and is graded as an event rate"
+}
+
+// checkCaseEvidence adds the problems of judgements on case evidence: it
+// is judged for its WHO-UMC attribution and indirectness only (DESIGN
+// "Case evidence"). The WHO-UMC causality categories (Uppsala Monitoring
+// Centre, "The use of the WHO-UMC system for standardised case causality
+// assessment") rest on the time relationship, other explanations,
+// dechallenge and rechallenge; the reviewer's reason says which criteria
+// the documented cases meet.
+func checkCaseEvidence(j DomainJudgements, p *problems) {
+	given := []struct {
+		field string
+		set   bool
+	}{
+		{domainRiskOfBias, j.RiskOfBias != ""},
+		{domainInconsistency, j.Inconsistency != ""},
+		{domainImprecision, j.Imprecision != ""},
+		{domainPublicationBias, j.PublicationBias != ""},
+		{domainLargeEffect, j.LargeEffect != ""},
+		{domainDoseResponse, j.DoseResponse},
+		{domainPlausibleConfounding, j.PlausibleConfounding},
+		{"rob_tool", j.RobTool != ""},
+		{"sample", j.Sample != ""},
+		{"relative_effect", j.RelativeEffect != nil},
+	}
+	for _, g := range given {
+		if g.set {
+			p.add(g.field, CodeNotApplicableToCaseEvidence, fmt.Sprintf(
+				"case evidence (a harm question without comparator whose finding has no measure) answers only whether the harm can occur "+
+					"and is judged only for attribution (WHO-UMC) and indirectness: leave %s out", g.field))
+		}
+	}
+	attribution := string(DomainAttribution)
+	switch {
+	case j.Attribution == "":
+		p.add(attribution, CodeAttributionRequired,
+			"case evidence is judged for its attribution (WHO-UMC causality assessment): "+mustBeOneOf(Strings(AssessedAttributions()))+", with the reason")
+	case !slices.Contains(AssessedAttributions(), j.Attribution):
+		p.add(attribution, CodeInvalidValue, mustBeOneOf(Strings(AssessedAttributions())))
+	case strings.TrimSpace(j.Reasons[attribution]) == "":
+		p.add("reasons."+attribution, CodeReasonRequired, fmt.Sprintf(
+			"attribution is %s: give the reason, the WHO-UMC criteria the documented cases meet (time to onset, other causes, dechallenge, rechallenge)", j.Attribution))
+	}
+	switch allowed := ConcernsFor(domainIndirectness); {
+	case !slices.Contains(allowed, j.Indirectness):
+		p.add(domainIndirectness, CodeInvalidValue, mustBeOneOf(Strings(allowed)))
+	case j.Indirectness != NotSerious && strings.TrimSpace(j.Reasons[domainIndirectness]) == "":
+		p.add("reasons."+domainIndirectness, CodeReasonRequired, fmt.Sprintf(
+			"indirectness is %s: give the reason (another product, dose, route or setting than the question's)", j.Indirectness))
+	}
+	unknownReasons(j, []string{attribution, domainIndirectness}, "case evidence takes reasons for attribution and indirectness only", p)
+}
+
+// thresholdProblem checks a large-effect judgement against a ratio, the
+// finding's estimate or a reviewer's relative effect (GRADE 9): "" when it
+// holds.
+func thresholdProblem(what string, ratio float64, effect Effect) string {
+	if ratio <= 0 || math.IsNaN(ratio) || math.IsInf(ratio, 0) {
+		return fmt.Sprintf("%s %g is not a positive ratio", what, ratio)
 	}
 	limit := largeRatio
 	if effect == VeryLarge {
 		limit = veryLargeRatio
 	}
-	if est >= limit || est <= 1/limit {
+	if ratio >= limit || ratio <= 1/limit {
 		return ""
 	}
-	return fmt.Sprintf("%s needs %s >= %g or <= %g (GRADE 9); the estimate is %g",
-		strings.ReplaceAll(string(effect), "_", " "), e.Measure, limit, 1/limit, est)
+	return fmt.Sprintf("a %s effect needs a ratio >= %g or <= %g (GRADE 9); %s is %g",
+		strings.ReplaceAll(string(effect), "_", " "), limit, 1/limit, what, ratio)
 }
 
 // describe names the kind of body for a refusal message.
 func (b Basis) describe() string {
 	switch {
+	case b.CaseEvidence:
+		return "case evidence (a harm without comparator and without a measure)"
 	case b.Reported():
 		return fmt.Sprintf("rated by source %d itself (reported certainty)", b.ReportedBy)
 	case b.EventRate:
@@ -526,17 +775,48 @@ func derive(basis Basis, j DomainJudgements) CertaintyDerivation {
 		DesignClass:  basis.Class,
 		EventRate:    basis.EventRate,
 		RobTool:      j.RobTool,
+		Sample:       j.Sample,
 		ReportedBy:   basis.ReportedBy,
 		LevelSetting: basis.LevelSetting,
 		Overlapped:   basis.Overlapped,
 		Context:      basis.Context,
 	}
-	if j.RobTool == RobToolROBINSI {
+	if basis.CaseEvidence {
+		// DESIGN "Case evidence": the agreed attribution is the start of
+		// the certainty that the harm can occur (certain high, probable
+		// moderate, possible low, unlikely very low), one level lower per
+		// step of indirectness (GRADE 8, Guyatt 2011, J Clin Epidemiol
+		// 64:1303-1310: evidence about another product, dose or setting).
+		d.CaseEvidence, d.Attribution = true, j.Attribution
+		d.Start = j.Attribution.OccurrenceCertainty()
+		d.StartReason += fmt.Sprintf("; attribution %s (WHO-UMC): the harm can occur, %s certainty before indirectness", j.Attribution, d.Start.label())
+		total := d.Start.Level()
+		s := DerivationStep{Domain: domainIndirectness, Judgement: string(j.Indirectness), Change: concernChange(j.Indirectness),
+			FHIRType: fhirTypes[domainIndirectness], Reason: j.Reasons[domainIndirectness]}
+		total += s.Change
+		s.After = atLevel(total)
+		d.Steps = []DerivationStep{s}
+		d.Total, d.Result = total, atLevel(total)
+		d.Clamped = total != d.Result.Level()
+		return d
+	}
+	switch {
+	case j.RobTool == RobToolROBINSI:
 		// GRADE 18: with ROBINS-I, non-randomised studies start high and
 		// risk of bias carries the confounding that GRADE 3's low start
 		// otherwise stands for.
 		d.Start = High
 		d.StartReason += "; assessed with ROBINS-I, so it starts high and risk of bias may cost up to 3 levels (GRADE 18)"
+	case basis.EventRate && !basis.Reported() && j.Sample == SampleRepresentative:
+		d.Start = High
+		d.StartReason += " from a representative sample (consecutive or population-based enrolment) start high (Iorio, BMJ 2015; GRADE 28)"
+	case basis.EventRate && !basis.Reported() && j.Sample == SampleSelected:
+		d.Start = Low
+		d.StartReason += " from a selected sample (an outbreak or cluster investigation, a convenience sample) start low (Iorio, BMJ 2015; GRADE 28)"
+	}
+	if j.LargeEffect != NoLargeEffect && j.RelativeEffect != nil {
+		r := *j.RelativeEffect
+		d.RelativeEffect = &r
 	}
 	total := d.Start.Level()
 	for _, domain := range Domains() {
@@ -571,13 +851,49 @@ type Adjudication struct {
 	// Assessors are the reviewers who assessed the finding; the editor
 	// must not be one of them.
 	Assessors []string
+	// Submitted are the submitted assessments of the round of review being
+	// settled (those submitted after the current grade, if any), whose
+	// disagreement the adjudication settles and whose range bounds it.
+	Submitted []FindingAssessment
+	// RequiredReviews is REQUIRED_REVIEWS; below 1 counts as 1.
+	RequiredReviews int
+}
+
+// AdjudicationNeeded reports (as a *RuleError coded
+// adjudication_not_needed) a round of review that shows no
+// reviewer_disagreement: fewer than REQUIRED_REVIEWS (and two) submitted
+// assessments, or assessments that agree on the start and every domain.
+// Adjudication settles a disagreement; it is not a shortcut to a grade
+// (DESIGN "Consensus").
+func AdjudicationNeeded(submitted []FindingAssessment, required int) error {
+	need := max(required, 2)
+	var msg string
+	switch {
+	case len(submitted) == 0:
+		msg = "no submitted assessment awaits a settlement: an editor adjudicates only a disagreement between submitted assessments " +
+			"(a finding nobody assessed is graded by its reviewers; a stale grade is re-graded by a new round of review, in which reviewers reopen their assessments)"
+	case len(submitted) < need:
+		msg = fmt.Sprintf("only %d submitted assessment(s) of the %d needed (REQUIRED_REVIEWS, and two to disagree): adjudication settles a disagreement between them, "+
+			"so wait for the other review(s)", len(submitted), need)
+	case len(Disagreements(submitted)) == 0:
+		msg = fmt.Sprintf("the %d submitted assessments agree on the start and every domain: their consensus is the grade, there is no disagreement to settle", len(submitted))
+	default:
+		return nil
+	}
+	return &RuleError{Code: CodeAdjudicationNotNeeded, Problems: []RuleProblem{{Field: "assessments", Code: CodeAdjudicationNotNeeded, Message: msg}}}
 }
 
 // AdjudicateBody checks an adjudication like GradeBody checks an
-// assessment, and also that the rationale is given (reason_required,
-// field rationale) and that the editor did not assess the finding
-// (editor_assessed, field editor). The derivation names the editor.
+// assessment, after AdjudicationNeeded (its refusal comes alone), and also
+// that the rationale is given (reason_required, field rationale), that the
+// editor did not assess the finding (editor_assessed, field editor) and
+// that every judgement lies within the range the submitted assessments
+// gave (WithinReviewerRange: outside_reviewer_range). The derivation names
+// the editor.
 func AdjudicateBody(b Body, a Adjudication) (CertaintyDerivation, error) {
+	if err := AdjudicationNeeded(a.Submitted, a.RequiredReviews); err != nil {
+		return CertaintyDerivation{}, err
+	}
 	var p problems
 	validateBody(b, &p)
 	basis := p.basis(b)
@@ -589,10 +905,14 @@ func AdjudicateBody(b Body, a Adjudication) (CertaintyDerivation, error) {
 	if slices.Contains(a.Assessors, a.Editor) {
 		p.add("editor", CodeEditorAssessed, "an editor who assessed this finding cannot adjudicate it")
 	}
+	var d CertaintyDerivation
+	if len(p) == 0 {
+		d = derive(basis, a.Judgements)
+		p = append(p, WithinReviewerRange(d, a.Judgements, a.Submitted)...)
+	}
 	if err := p.err(); err != nil {
 		return CertaintyDerivation{}, err
 	}
-	d := derive(basis, a.Judgements)
 	d.AdjudicatedBy = a.Editor
 	if d.AdjudicatedBy == "" {
 		d.AdjudicatedBy = "an editor"
@@ -601,17 +921,127 @@ func AdjudicateBody(b Body, a Adjudication) (CertaintyDerivation, error) {
 	return d, nil
 }
 
+// attributionScale is the WHO-UMC attributions on their ordinal scale,
+// least certain first.
+var attributionScale = []string{string(AttributionUnlikely), string(AttributionPossible), string(AttributionProbable), string(AttributionCertain)}
+
+// WithinReviewerRange checks an adjudication (its judgements j and their
+// derivation d) against the submitted assessments it settles: each
+// judgement must lie within the range they gave (DESIGN "Consensus": an
+// adjudication settles their disagreement and adds no judgement of its
+// own). Ordinal scales are compared between the lowest and highest value
+// given: the start as derived (so rob_tool and sample count through it;
+// not for case evidence, whose start is its attribution's level), each
+// downgrade domain on its concerns, large_effect on none < large <
+// very_large, attribution on unlikely < possible < probable < certain;
+// dose_response and plausible_confounding must be a value some assessment
+// gave. A judgement the assessments did not make (the body changed kind
+// since they were submitted) is outside their range. Reasons, rob_tool,
+// sample and relative_effect are not compared on their own. The certainty
+// the adjudication reaches (field certainty, occurrence_certainty for case
+// evidence) must lie between the lowest and highest the assessments
+// reached too: choosing, domain by domain, the milder of two reviewers who
+// rated down different domains would otherwise reach a certainty neither
+// concluded (two reviewers at moderate, an adjudication at high). It
+// returns one outside_reviewer_range problem per field; none when all
+// hold.
+func WithinReviewerRange(d CertaintyDerivation, j DomainJudgements, submitted []FindingAssessment) []RuleProblem {
+	var p problems
+	ordinal := func(field string, scale []string, got string, given []string, note string) {
+		at := slices.Index(scale, got)
+		if at < 0 {
+			return // not judged here (case evidence leaves the domains out)
+		}
+		lo, hi := -1, -1
+		for _, g := range given {
+			i := slices.Index(scale, g)
+			if i < 0 {
+				continue
+			}
+			if lo < 0 || i < lo {
+				lo = i
+			}
+			hi = max(hi, i)
+		}
+		switch {
+		case lo < 0:
+			p.add(field, CodeOutsideReviewerRange, fmt.Sprintf("%s is %s, but none of the submitted assessments judged it "+
+				"(the finding changed since they were submitted): the reviewers assess it first", field, got))
+		case at < lo || at > hi:
+			rng := fmt.Sprintf("must lie between %s and %s, the range", scale[lo], scale[hi])
+			if lo == hi {
+				rng = fmt.Sprintf("must be %s, the only value", scale[lo])
+			}
+			p.add(field, CodeOutsideReviewerRange, fmt.Sprintf("%s %s the submitted assessments gave%s", field, rng, note))
+		}
+	}
+	values := func(of func(FindingAssessment) string) []string {
+		out := make([]string, len(submitted))
+		for i, a := range submitted {
+			out[i] = of(a)
+		}
+		return out
+	}
+	if !d.CaseEvidence {
+		ordinal(DomainStart, certaintyScale, string(d.Start), values(func(a FindingAssessment) string { return string(a.Start) }),
+			fmt.Sprintf(" (this adjudication starts %s: %s)", d.Start.label(), d.StartReason))
+	}
+	ordinal(string(DomainAttribution), attributionScale, string(j.Attribution),
+		values(func(a FindingAssessment) string { return string(a.Judgements.Attribution) }), "")
+	for _, domain := range Domains() {
+		got := j.judgementOf(domain)
+		given := values(func(a FindingAssessment) string { return a.Judgements.judgementOf(domain) })
+		switch domain {
+		case domainDoseResponse, domainPlausibleConfounding:
+			if d.CaseEvidence || slices.Contains(given, got) {
+				continue
+			}
+			p.add(domain, CodeOutsideReviewerRange, fmt.Sprintf("%s must be %s, the only value the submitted assessments gave", domain, given[0]))
+		default:
+			ordinal(domain, domainScale(domain), got, given, "")
+		}
+	}
+	result := "certainty"
+	if d.CaseEvidence {
+		result = "occurrence_certainty"
+	}
+	ordinal(result, certaintyScale, string(d.Result), values(func(a FindingAssessment) string { return string(a.Certainty) }),
+		fmt.Sprintf(" (this adjudication reaches %s: %s)", d.Result.label(), d.Summary()))
+	return p
+}
+
 // Validate reports the first judgement outside its domain's range, or an
-// unknown rob_tool, as stored judgements are read back (a stored value
-// that does not parse is an error, never a silent default).
+// unknown rob_tool or sample, as stored judgements are read back (a stored
+// value that does not parse is an error, never a silent default). Stored
+// case-evidence judgements (an attribution) hold indirectness and no other
+// domain.
 func (j DomainJudgements) Validate() error {
-	for _, d := range Domains() {
-		if v := j.judgementOf(d); !validJudgement(d, v) {
-			return fmt.Errorf("judgement of %s: %q is not in the domain's range", d, v)
+	if j.Attribution != "" {
+		if !validJudgement(string(DomainAttribution), string(j.Attribution)) {
+			return fmt.Errorf("attribution %q is not one of %s", j.Attribution, strings.Join(Strings(AssessedAttributions()), ", "))
+		}
+		if !validJudgement(domainIndirectness, string(j.Indirectness)) {
+			return fmt.Errorf("judgement of indirectness: %q is not in the domain's range", j.Indirectness)
+		}
+		for _, d := range Domains() {
+			if v := j.judgementOf(d); d != domainIndirectness && v != "" && v != "false" {
+				return fmt.Errorf("case-evidence judgements hold %s %q", d, v)
+			}
+		}
+	} else {
+		for _, d := range Domains() {
+			if v := j.judgementOf(d); !validJudgement(d, v) {
+				return fmt.Errorf("judgement of %s: %q is not in the domain's range", d, v)
+			}
 		}
 	}
 	if j.RobTool != "" {
 		if err := j.RobTool.Validate(); err != nil {
+			return err
+		}
+	}
+	if j.Sample != "" {
+		if err := j.Sample.Validate(); err != nil {
 			return err
 		}
 	}

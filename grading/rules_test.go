@@ -22,14 +22,23 @@ func subset(s BodySource, c DesignClass) BodySource     { s.DesignSubset = c; re
 func ptr[T any](v T) *T { return &v }
 
 // comparative and rate return bodies of a comparative and an event-rate
-// question with the given sources.
+// question with the given sources; cases returns case evidence (a harm
+// without comparator and without a measure).
 func comparative(sources ...BodySource) Body {
 	return Body{Question: Question{ComparatorKind: ComparatorInactive, OutcomeKind: OutcomeBenefit}, Sources: sources}
 }
 
 func rate(sources ...BodySource) Body {
+	return Body{Question: Question{ComparatorKind: ComparatorNone, OutcomeKind: OutcomeHarm},
+		Effect: EffectEstimate{Measure: MeasureProportion, Estimate: ptr(0.02)}, Sources: sources}
+}
+
+func cases(sources ...BodySource) Body {
 	return Body{Question: Question{ComparatorKind: ComparatorNone, OutcomeKind: OutcomeHarm}, Sources: sources}
 }
+
+// representative is set for judgements of an event rate.
+func representative(j *DomainJudgements) { j.Sample = SampleRepresentative }
 
 func ratioBody(estimate float64, sources ...BodySource) Body {
 	b := comparative(sources...)
@@ -82,48 +91,54 @@ func fieldCodes(ps []RuleProblem) []fieldCode {
 // Starting levels, one row per rule.
 func TestGradeBodyStart(t *testing.T) {
 	tests := []struct {
-		name  string
-		body  Body
-		rob   RobTool
-		start Certainty
-		class DesignClass
-		set   []int64
+		name   string
+		body   Body
+		rob    RobTool
+		start  Certainty
+		class  DesignClass
+		set    []int64
+		sample Sample
 	}{
 		// GRADE 3 (Balshem 2011), handbook 5.1: comparative questions.
-		{"rct starts high", comparative(src(1, KindRCT)), "", High, ClassRandomised, []int64{1}},
-		{"cohort starts low", comparative(src(1, KindCohort)), "", Low, ClassNonRandomised, []int64{1}},
-		{"case_control starts low", comparative(src(1, KindCaseControl)), "", Low, ClassNonRandomised, []int64{1}},
-		{"cross_sectional starts low", comparative(src(1, KindCrossSectional)), "", Low, ClassNonRandomised, []int64{1}},
-		{"case_series starts very low", comparative(src(1, KindCaseSeries)), "", VeryLow, ClassNonComparative, []int64{1}},
-		{"case_report starts very low", comparative(src(1, KindCaseReport)), "", VeryLow, ClassNonComparative, []int64{1}},
-		{"case series and report share a class", comparative(src(1, KindCaseSeries), src(2, KindCaseReport)), "", VeryLow, ClassNonComparative, []int64{1, 2}},
+		{"rct starts high", comparative(src(1, KindRCT)), "", High, ClassRandomised, []int64{1}, ""},
+		{"cohort starts low", comparative(src(1, KindCohort)), "", Low, ClassNonRandomised, []int64{1}, ""},
+		{"case_control starts low", comparative(src(1, KindCaseControl)), "", Low, ClassNonRandomised, []int64{1}, ""},
+		{"cross_sectional starts low", comparative(src(1, KindCrossSectional)), "", Low, ClassNonRandomised, []int64{1}, ""},
+		{"case_series starts very low", comparative(src(1, KindCaseSeries)), "", VeryLow, ClassNonComparative, []int64{1}, ""},
+		{"case_report starts very low", comparative(src(1, KindCaseReport)), "", VeryLow, ClassNonComparative, []int64{1}, ""},
+		{"case series and report share a class", comparative(src(1, KindCaseSeries), src(2, KindCaseReport)), "", VeryLow, ClassNonComparative, []int64{1, 2}, ""},
 		// Reviews start from their included design, never high by kind.
-		{"review of rcts starts high", comparative(review(1, KindSystematicReview, IncludedRandomised)), "", High, ClassRandomised, []int64{1}},
-		{"meta-analysis of cohorts starts low", comparative(review(1, KindMetaAnalysis, IncludedNonRandomised)), "", Low, ClassNonRandomised, []int64{1}},
-		{"review of case reports starts very low", comparative(review(1, KindSystematicReview, IncludedNonComparative)), "", VeryLow, ClassNonComparative, []int64{1}},
-		{"mixed review through its randomised subset", comparative(subset(review(1, KindSystematicReview, IncludedMixed), ClassRandomised)), "", High, ClassRandomised, []int64{1}},
-		{"review and rct of the same class", comparative(review(1, KindSystematicReview, IncludedRandomised), src(2, KindRCT)), "", High, ClassRandomised, []int64{1, 2}},
+		{"review of rcts starts high", comparative(review(1, KindSystematicReview, IncludedRandomised)), "", High, ClassRandomised, []int64{1}, ""},
+		{"meta-analysis of cohorts starts low", comparative(review(1, KindMetaAnalysis, IncludedNonRandomised)), "", Low, ClassNonRandomised, []int64{1}, ""},
+		{"review of case reports starts very low", comparative(review(1, KindSystematicReview, IncludedNonComparative)), "", VeryLow, ClassNonComparative, []int64{1}, ""},
+		{"mixed review through its randomised subset", comparative(subset(review(1, KindSystematicReview, IncludedMixed), ClassRandomised)), "", High, ClassRandomised, []int64{1}, ""},
+		{"review and rct of the same class", comparative(review(1, KindSystematicReview, IncludedRandomised), src(2, KindRCT)), "", High, ClassRandomised, []int64{1, 2}, ""},
 		// GRADE 18: ROBINS-I starts non-randomised comparative evidence high.
-		{"cohort with robins_i starts high", comparative(src(1, KindCohort)), RobToolROBINSI, High, ClassNonRandomised, []int64{1}},
-		{"review of nrs with robins_i starts high", comparative(review(1, KindSystematicReview, IncludedNonRandomised)), RobToolROBINSI, High, ClassNonRandomised, []int64{1}},
-		// Iorio BMJ 2015; GRADE 28: event rates start high.
-		{"event rate: cohort starts high", rate(src(1, KindCohort)), "", High, ClassNonComparative, []int64{1}},
-		{"event rate: case series starts high", rate(src(1, KindCaseSeries)), "", High, ClassNonComparative, []int64{1}},
-		{"event rate: trial arm starts high", rate(src(1, KindRCT), src(2, KindCohort)), "", High, ClassNonComparative, []int64{1, 2}},
-		{"event rate: review starts high", rate(review(1, KindMetaAnalysis, IncludedNonComparative)), "", High, ClassNonComparative, []int64{1}},
+		{"cohort with robins_i starts high", comparative(src(1, KindCohort)), RobToolROBINSI, High, ClassNonRandomised, []int64{1}, ""},
+		{"review of nrs with robins_i starts high", comparative(review(1, KindSystematicReview, IncludedNonRandomised)), RobToolROBINSI, High, ClassNonRandomised, []int64{1}, ""},
+		// Iorio BMJ 2015; GRADE 28: event rates from a representative sample
+		// start high, from a selected one (an outbreak or cluster
+		// investigation, a convenience sample) low.
+		{"event rate: cohort starts high", rate(src(1, KindCohort)), "", High, ClassNonComparative, []int64{1}, SampleRepresentative},
+		{"event rate: case series starts high", rate(src(1, KindCaseSeries)), "", High, ClassNonComparative, []int64{1}, SampleRepresentative},
+		{"event rate: trial arm starts high", rate(src(1, KindRCT), src(2, KindCohort)), "", High, ClassNonComparative, []int64{1, 2}, SampleRepresentative},
+		{"event rate: review starts high", rate(review(1, KindMetaAnalysis, IncludedNonComparative)), "", High, ClassNonComparative, []int64{1}, SampleRepresentative},
+		{"event rate: outbreak case series starts low", rate(src(1, KindCaseSeries)), "", Low, ClassNonComparative, []int64{1}, SampleSelected},
+		{"event rate: convenience cohort starts low", rate(src(1, KindCohort), src(2, KindCaseSeries)), "", Low, ClassNonComparative, []int64{1, 2}, SampleSelected},
+		{"event rate: review's own rating needs no sample", rate(withReported(review(1, KindMetaAnalysis, IncludedNonComparative), Moderate)), "", Moderate, ClassNonComparative, []int64{1}, ""},
 		// Reported certainty replaces the design level.
-		{"review's own rating", comparative(withReported(review(1, KindSystematicReview, IncludedRandomised), Moderate)), "", Moderate, ClassRandomised, []int64{1}},
-		{"guideline's outcome rating", comparative(withReported(src(1, KindGuideline), Low)), "", Low, "", []int64{1}},
-		{"mixed review's own rating", comparative(withReported(review(1, KindMetaAnalysis, IncludedMixed), High)), "", High, "", []int64{1}},
+		{"review's own rating", comparative(withReported(review(1, KindSystematicReview, IncludedRandomised), Moderate)), "", Moderate, ClassRandomised, []int64{1}, ""},
+		{"guideline's outcome rating", comparative(withReported(src(1, KindGuideline), Low)), "", Low, "", []int64{1}, ""},
+		{"mixed review's own rating", comparative(withReported(review(1, KindMetaAnalysis, IncludedMixed), High)), "", High, "", []int64{1}, ""},
 		// What never sets a level is context, beside what does.
 		{"context kinds do not set the level", comparative(src(1, KindExpertOpinion), src(2, KindCohort), src(3, KindNarrativeReview),
-			src(4, KindConsensusStatement), src(5, KindMechanistic), src(6, KindWebArticle), src(7, KindNews), src(8, KindOther)), "", Low, ClassNonRandomised, []int64{2}},
-		{"a retracted rct does not set the level", comparative(retracted(src(1, KindRCT)), src(2, KindCohort)), "", Low, ClassNonRandomised, []int64{2}},
-		{"a guideline without its rating is context", comparative(src(1, KindGuideline), src(2, KindCaseSeries)), "", VeryLow, ClassNonComparative, []int64{2}},
+			src(4, KindConsensusStatement), src(5, KindMechanistic), src(6, KindWebArticle), src(7, KindNews), src(8, KindOther)), "", Low, ClassNonRandomised, []int64{2}, ""},
+		{"a retracted rct does not set the level", comparative(retracted(src(1, KindRCT)), src(2, KindCohort)), "", Low, ClassNonRandomised, []int64{2}, ""},
+		{"a guideline without its rating is context", comparative(src(1, KindGuideline), src(2, KindCaseSeries)), "", VeryLow, ClassNonComparative, []int64{2}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := GradeBody(tt.body, judged(func(j *DomainJudgements) { j.RobTool = tt.rob }))
+			d, err := GradeBody(tt.body, judged(func(j *DomainJudgements) { j.RobTool, j.Sample = tt.rob, tt.sample }))
 			if err != nil {
 				t.Fatalf("GradeBody error = %v", err)
 			}
@@ -131,7 +146,7 @@ func TestGradeBodyStart(t *testing.T) {
 				t.Errorf("start %s result %s class %q level-setting %v, want start %s class %q level-setting %v",
 					d.Start, d.Result, d.DesignClass, d.LevelSetting, tt.start, tt.class, tt.set)
 			}
-			if d.StartReason == "" || d.Format != CertaintyDerivationFormat || len(d.Steps) != 8 {
+			if d.StartReason == "" || d.Format != CertaintyDerivationFormat || len(d.Steps) != 8 || d.Sample != tt.sample {
 				t.Errorf("derivation incomplete: %+v", d)
 			}
 		})
@@ -248,7 +263,7 @@ func TestGradeBodyUpgrades(t *testing.T) {
 		}, High},
 		{"difference measure with a stated relative effect", Body{Question: Question{ComparatorKind: ComparatorActive, OutcomeKind: OutcomeBenefit},
 			Effect: EffectEstimate{Measure: MeasureMeanDifference, Estimate: ptr(-3.0)}, Sources: []BodySource{cohort}},
-			func(j *DomainJudgements) { j.LargeEffect = Large }, Moderate},
+			func(j *DomainJudgements) { j.LargeEffect, j.RelativeEffect = Large, ptr(0.4) }, Moderate},
 		{"robins_i start with an upgrade stays high", comparative(cohort), func(j *DomainJudgements) { j.RobTool = RobToolROBINSI; j.DoseResponse = true }, High},
 	}
 	for _, tt := range tests {
@@ -336,7 +351,7 @@ func TestGradeBodyRefusals(t *testing.T) {
 		// ROBINS-I only for non-randomised comparative evidence.
 		{"robins_i on an rct", comparative(rct), func(j *DomainJudgements) { j.RobTool = RobToolROBINSI }, []fieldCode{{"rob_tool", CodeRobToolNotApplicable}}},
 		{"robins_i on a case series", comparative(src(1, KindCaseSeries)), func(j *DomainJudgements) { j.RobTool = RobToolROBINSI }, []fieldCode{{"rob_tool", CodeRobToolNotApplicable}}},
-		{"robins_i on an event rate", rate(cohort), func(j *DomainJudgements) { j.RobTool = RobToolROBINSI }, []fieldCode{{"rob_tool", CodeRobToolNotApplicable}}},
+		{"robins_i on an event rate", rate(cohort), func(j *DomainJudgements) { representative(j); j.RobTool = RobToolROBINSI }, []fieldCode{{"rob_tool", CodeRobToolNotApplicable}}},
 		{"robins_i on a reported certainty", comparative(withReported(review(1, KindSystematicReview, IncludedNonRandomised), Low)), func(j *DomainJudgements) { j.RobTool = RobToolROBINSI },
 			[]fieldCode{{"rob_tool", CodeRobToolNotApplicable}}},
 		// Upgrades.
@@ -345,7 +360,7 @@ func TestGradeBodyRefusals(t *testing.T) {
 			[]fieldCode{{"dose_response", CodeUpgradeNotApplicable}}},
 		{"upgrade of a case series", comparative(src(1, KindCaseSeries)), withReason(func(j *DomainJudgements) { j.LargeEffect = VeryLarge; j.DoseResponse = true }),
 			[]fieldCode{{"large_effect", CodeUpgradeNotApplicable}, {"dose_response", CodeUpgradeNotApplicable}}},
-		{"upgrade of an event rate", rate(cohort), withReason(func(j *DomainJudgements) { j.PlausibleConfounding = true }), []fieldCode{{"plausible_confounding", CodeUpgradeNotApplicable}}},
+		{"upgrade of an event rate", rate(cohort), withReason(func(j *DomainJudgements) { representative(j); j.PlausibleConfounding = true }), []fieldCode{{"plausible_confounding", CodeUpgradeNotApplicable}}},
 		{"upgrade of a reported certainty", comparative(withReported(review(1, KindSystematicReview, IncludedNonRandomised), Low)), withReason(func(j *DomainJudgements) { j.DoseResponse = true }),
 			[]fieldCode{{"dose_response", CodeUpgradeNotApplicable}}},
 		{"upgrade beside a downgrade", comparative(cohort), withReason(func(j *DomainJudgements) {
@@ -357,7 +372,7 @@ func TestGradeBodyRefusals(t *testing.T) {
 		{"large effect the ratio does not reach", ratioBody(0.6, cohort), withReason(func(j *DomainJudgements) { j.LargeEffect = Large }), []fieldCode{{"large_effect", CodeLargeEffectUnsupported}}},
 		{"very large effect the ratio does not reach", ratioBody(3, cohort), withReason(func(j *DomainJudgements) { j.LargeEffect = VeryLarge }), []fieldCode{{"large_effect", CodeLargeEffectUnsupported}}},
 		{"large effect without an estimate", Body{Question: Question{ComparatorKind: ComparatorInactive, OutcomeKind: OutcomeHarm}, Effect: EffectEstimate{Measure: MeasureOddsRatio}, Sources: []BodySource{cohort}},
-			withReason(func(j *DomainJudgements) { j.LargeEffect = Large }), []fieldCode{{"large_effect", CodeLargeEffectUnsupported}}},
+			withReason(func(j *DomainJudgements) { j.LargeEffect = Large }), []fieldCode{{"relative_effect", CodeRelativeEffectRequired}}},
 		{"large effect on a non-positive ratio", ratioBody(0, cohort), withReason(func(j *DomainJudgements) { j.LargeEffect = Large }), []fieldCode{{"large_effect", CodeLargeEffectUnsupported}}},
 		// A source's own rating: only indirectness, imprecision with another threshold.
 		{"rating down a review's own rating for risk of bias", comparative(withReported(review(1, KindSystematicReview, IncludedRandomised), High)),
@@ -373,7 +388,8 @@ func TestGradeBodyRefusals(t *testing.T) {
 			[]fieldCode{{"reasons.indirectness", CodeReasonRequired}}},
 		{"large effect on a difference measure without the relative effect", Body{Question: Question{ComparatorKind: ComparatorInactive, OutcomeKind: OutcomeBenefit},
 			Effect: EffectEstimate{Measure: MeasureRiskDifference, Estimate: ptr(0.3)}, Sources: []BodySource{cohort}},
-			func(j *DomainJudgements) { j.LargeEffect = Large }, []fieldCode{{"reasons.large_effect", CodeReasonRequired}}},
+			func(j *DomainJudgements) { j.LargeEffect = Large },
+			[]fieldCode{{"relative_effect", CodeRelativeEffectRequired}, {"reasons.large_effect", CodeReasonRequired}}},
 		{"upgrades without reasons", ratioBody(0.1, cohort), func(j *DomainJudgements) { j.LargeEffect = VeryLarge; j.DoseResponse = true },
 			[]fieldCode{{"reasons.large_effect", CodeReasonRequired}, {"reasons.dose_response", CodeReasonRequired}}},
 		{"reason for no domain", comparative(rct), func(j *DomainJudgements) { j.Reasons["overall"] = "x" }, []fieldCode{{"reasons.overall", CodeInvalidValue}}},
@@ -425,10 +441,25 @@ func TestGradeBodyReportedCertaintyDowngrades(t *testing.T) {
 	}
 }
 
+// submission is a submitted assessment of b with judgements j, as the
+// consensus rules see it.
+func submission(t *testing.T, reviewer string, b Body, j DomainJudgements) FindingAssessment {
+	t.Helper()
+	d, err := GradeBody(b, j)
+	if err != nil {
+		t.Fatalf("assessment by %s: %v", reviewer, err)
+	}
+	return FindingAssessment{Reviewer: reviewer, Judgements: j, Start: d.Start, Certainty: d.Result}
+}
+
 func TestAdjudicateBody(t *testing.T) {
 	b := comparative(src(1, KindCohort))
 	j := judged(func(j *DomainJudgements) { j.RiskOfBias = Serious; reason(j, "risk_of_bias") })
-	d, err := AdjudicateBody(b, Adjudication{Editor: "ed", Judgements: j, Rationale: "settled on RoB", Assessors: []string{"r1", "r2"}})
+	// r1 and r2 disagree on risk of bias: not serious and very serious.
+	submitted := []FindingAssessment{submission(t, "r1", b, NoConcerns()),
+		submission(t, "r2", b, judged(func(j *DomainJudgements) { j.RiskOfBias = VerySerious; reason(j, "risk_of_bias") }))}
+	d, err := AdjudicateBody(b, Adjudication{Editor: "ed", Judgements: j, Rationale: "settled on RoB", Assessors: []string{"r1", "r2"},
+		Submitted: submitted, RequiredReviews: 2})
 	if err != nil || d.Result != VeryLow || d.AdjudicatedBy != "ed" || d.Rationale != "settled on RoB" {
 		t.Fatalf("AdjudicateBody = %+v, %v", d, err)
 	}
@@ -436,15 +467,19 @@ func TestAdjudicateBody(t *testing.T) {
 		t.Errorf("Summary() = %q", d.Summary())
 	}
 	// Same rules as an assessment, plus a rationale and an editor who did not assess.
+	rct := comparative(src(1, KindRCT))
+	rctSubmitted := []FindingAssessment{submission(t, "r1", rct, NoConcerns()),
+		submission(t, "r2", rct, judged(func(j *DomainJudgements) { j.Imprecision = Serious; reason(j, "imprecision") }))}
 	bad := judged(func(j *DomainJudgements) { j.DoseResponse = true })
-	_, err = AdjudicateBody(comparative(src(1, KindRCT)), Adjudication{Editor: "r1", Judgements: bad, Assessors: []string{"r1"}})
+	_, err = AdjudicateBody(rct, Adjudication{Editor: "r1", Judgements: bad, Assessors: []string{"r1"}, Submitted: rctSubmitted, RequiredReviews: 2})
 	want := []fieldCode{{"dose_response", CodeUpgradeNotApplicable}, {"reasons.dose_response", CodeReasonRequired},
 		{"rationale", CodeReasonRequired}, {"editor", CodeEditorAssessed}}
 	if got := fieldCodes(ruleProblems(t, err)); !reflect.DeepEqual(got, want) {
 		t.Errorf("problems %v, want %v", got, want)
 	}
 	// An adjudication cannot grade what cannot be graded.
-	_, err = AdjudicateBody(comparative(src(1, KindConsensusStatement)), Adjudication{Editor: "ed", Judgements: NoConcerns(), Rationale: "x"})
+	_, err = AdjudicateBody(comparative(src(1, KindConsensusStatement)), Adjudication{Editor: "ed", Judgements: NoConcerns(), Rationale: "x",
+		Submitted: rctSubmitted, RequiredReviews: 2})
 	if got := fieldCodes(ruleProblems(t, err)); !reflect.DeepEqual(got, []fieldCode{{"sources", CodeUngradable}}) {
 		t.Errorf("problems %v, want ungradable", got)
 	}

@@ -440,6 +440,38 @@ func Statement(q Question, c Certainty, summary string) string {
 	return lead + ": " + summary
 }
 
+// OccurrenceCertaintyText is the certainty column of a case-evidence row:
+// the certainty that the harm can occur, said as such and without GRADE's
+// symbols, which stand for the certainty of an effect or a rate, e.g.
+// "occurrence certainty: low (whether the harm can occur, not how often)".
+func OccurrenceCertaintyText(c Certainty) string {
+	return "occurrence certainty: " + c.label() + " (whether the harm can occur, not how often)"
+}
+
+// CaseEvidenceStatement is the statement of a case-evidence row (DESIGN
+// "Case evidence"): the harm was documented with this attribution, the
+// certainty that the intervention can cause it, and that how often it
+// happens is not estimated, then the finding's summary, e.g. "Harm
+// documented, attribution probable (WHO-UMC): Mesotherapy can cause
+// abscesses, with low certainty; how often it occurs is not estimated."
+func CaseEvidenceStatement(q Question, a Attribution, c Certainty, summary string) string {
+	lead := fmt.Sprintf("Harm documented, attribution %s (WHO-UMC): %s can cause %s, with %s certainty; how often it occurs is not estimated",
+		a, capitalise(strings.TrimSpace(q.Intervention)), strings.TrimSpace(q.Outcome), c.label())
+	if summary = strings.TrimSpace(summary); summary != "" {
+		return lead + ". " + summary
+	}
+	return lead + "."
+}
+
+// withdrawnStatement is the statement of a row whose grade was withdrawn.
+func withdrawnStatement(reason, summary string) string {
+	lead := "Grade withdrawn (" + reason + "): no certainty stands for this evidence"
+	if summary = strings.TrimSpace(summary); summary != "" {
+		return lead + ". " + summary
+	}
+	return lead + "."
+}
+
 // capitalise upper-cases the first letter of s.
 func capitalise(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
@@ -518,9 +550,17 @@ func FlagNote(f Flag) string {
 
 // SoFGrade is a finding's current grade as the table shows it.
 type SoFGrade struct {
-	Certainty  Certainty
+	Certainty  Certainty // None for case evidence
 	Method     Method
 	Derivation CertaintyDerivation
+	// OccurrenceCertainty and Attribution are a case-evidence grade's:
+	// the certainty that the harm can occur and the agreed attribution.
+	OccurrenceCertainty Certainty
+	Attribution         Attribution
+	// Withdrawn: every level-setting source is retracted; the row shows
+	// no certainty and says why (WithdrawnReason).
+	Withdrawn       bool
+	WithdrawnReason string
 }
 
 // SoFFinding is one finding as its row needs it. Grade is the current
@@ -545,14 +585,21 @@ type SoFRow struct {
 	Effect           EffectEstimate
 	EffectText       string
 	Absolute         AbsoluteEffect
-	Certainty        Certainty // None while ungraded
-	CertaintyText    string
-	Method           Method // "" while ungraded
-	Derivation       string // the derivation in one line; "" while ungraded
-	Statement        string
-	Flags            []Flag
-	Notes            []string // FlagNote of each flag that has one
-	Footnotes        []int    // the numbers of this row's footnotes
+	Certainty        Certainty // None while ungraded, withdrawn, and for case evidence
+	// OccurrenceCertainty and Attribution are set for case evidence: the
+	// row shows whether the harm can occur, never a GRADE certainty.
+	OccurrenceCertainty Certainty
+	Attribution         Attribution
+	// Withdrawn: the grade was withdrawn (every level-setting source is
+	// retracted).
+	Withdrawn     bool
+	CertaintyText string
+	Method        Method // "" while ungraded
+	Derivation    string // the derivation in one line; "" while ungraded
+	Statement     string
+	Flags         []Flag
+	Notes         []string // FlagNote of each flag that has one
+	Footnotes     []int    // the numbers of this row's footnotes
 }
 
 // SoFFootnote explains one downgrade or upgrade of one row's grade.
@@ -598,8 +645,10 @@ func BuildSoF(q Question, findings []SoFFinding) SoFTable {
 		r := SoFRow{FindingID: f.ID, Outcome: q.Outcome, Timepoint: q.Timepoint, Participants: f.Effect.Participants,
 			Studies: f.Effect.Studies, Effect: f.Effect, EffectText: EffectText(f.Effect), Absolute: AbsoluteEffectOf(f.Effect),
 			Flags: append([]Flag{}, f.Flags...), Notes: []string{}, Footnotes: []int{}}
-		if g := f.Grade; g != nil {
+		withdrawn := f.Grade != nil && f.Grade.Withdrawn
+		if g := f.Grade; g != nil && !withdrawn {
 			r.Certainty, r.Method, r.Design = g.Certainty, g.Method, g.Derivation.DesignClass
+			r.OccurrenceCertainty, r.Attribution = g.OccurrenceCertainty, g.Attribution
 			r.Derivation = g.Derivation.Summary()
 			for _, s := range g.Derivation.Steps {
 				if s.Change == 0 {
@@ -614,6 +663,15 @@ func BuildSoF(q Question, findings []SoFFinding) SoFTable {
 		r.ParticipantsText = ParticipantsText(r.Participants, r.Studies, r.Design)
 		r.CertaintyText = CertaintyText(r.Certainty)
 		r.Statement = Statement(q, r.Certainty, f.Summary)
+		switch {
+		case withdrawn:
+			r.Withdrawn = true
+			r.CertaintyText = "withdrawn: " + f.Grade.WithdrawnReason
+			r.Statement = withdrawnStatement(f.Grade.WithdrawnReason, f.Summary)
+		case r.OccurrenceCertainty != None:
+			r.CertaintyText = OccurrenceCertaintyText(r.OccurrenceCertainty)
+			r.Statement = CaseEvidenceStatement(q, r.Attribution, r.OccurrenceCertainty, f.Summary)
+		}
 		for _, fl := range r.Flags {
 			if note := FlagNote(fl); note != "" {
 				r.Notes = append(r.Notes, note)

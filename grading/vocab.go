@@ -488,6 +488,65 @@ func (a Attribution) Validate() error { _, err := ParseAttribution(string(a)); r
 // Scan reads a stored attribution (database/sql.Scanner).
 func (a *Attribution) Scan(src any) error { return scanWord(a, src, ParseAttribution) }
 
+// AssessedAttributions returns the four attributions a reviewer can judge
+// case evidence to have, most certain first: the WHO-UMC categories
+// certain, probable (likely), possible and unlikely (WHO-UMC, "The use of
+// the WHO-UMC system for standardised case causality assessment", Uppsala
+// Monitoring Centre 2018). unassessed is a finding's state before anyone
+// judged it, never a judgement. Each call returns a new slice.
+func AssessedAttributions() []Attribution {
+	return []Attribution{AttributionCertain, AttributionProbable, AttributionPossible, AttributionUnlikely}
+}
+
+// OccurrenceCertainty is the certainty that a harm documented by case
+// evidence can occur, from the agreed attribution before indirectness
+// (DESIGN "Case evidence"): certain → high, probable → moderate, possible
+// → low, unlikely → very low; None for unassessed or a value outside the
+// vocabulary. It says whether the harm can be caused at all, never how
+// often it happens.
+func (a Attribution) OccurrenceCertainty() Certainty {
+	switch a {
+	case AttributionCertain:
+		return High
+	case AttributionProbable:
+		return Moderate
+	case AttributionPossible:
+		return Low
+	case AttributionUnlikely:
+		return VeryLow
+	}
+	return None
+}
+
+// Sample says how the participants of an event-rate finding were
+// enrolled, which decides where its certainty starts (Iorio et al., BMJ
+// 2015;350:h870; GRADE 28, Foroutan et al. 2020, J Clin Epidemiol
+// 121:62-70).
+type Sample string
+
+// The samples.
+const (
+	// SampleRepresentative is consecutive or population-based enrolment:
+	// the event rate of a cohort, case series or trial arm starts high.
+	SampleRepresentative Sample = "representative"
+	// SampleSelected is an outbreak or cluster investigation, or a
+	// convenience sample: chosen because events happened, or by who was at
+	// hand, so the rate starts low.
+	SampleSelected Sample = "selected"
+)
+
+// Samples returns the two samples. Each call returns a new slice.
+func Samples() []Sample { return []Sample{SampleRepresentative, SampleSelected} }
+
+// ParseSample accepts exactly the two samples.
+func ParseSample(s string) (Sample, error) { return parseWord("sample", s, Samples()) }
+
+// Validate reports a value outside the vocabulary.
+func (s Sample) Validate() error { _, err := ParseSample(string(s)); return err }
+
+// Scan reads a stored sample (database/sql.Scanner).
+func (s *Sample) Scan(src any) error { return scanWord(s, src, ParseSample) }
+
 // RobTool is a risk-of-bias tool that changes where GRADE starts.
 type RobTool string
 
@@ -526,15 +585,19 @@ const (
 	DomainLargeEffect          Domain = "large_effect"
 	DomainDoseResponse         Domain = "dose_response"
 	DomainPlausibleConfounding Domain = "plausible_confounding"
+	// DomainAttribution is the WHO-UMC attribution of case evidence, which
+	// is judged (and compared between reviewers) like a domain in place of
+	// the start and every domain but indirectness (DESIGN "Case evidence").
+	DomainAttribution Domain = "attribution"
 )
 
-// ParseDomain accepts exactly the eight domain names.
+// ParseDomain accepts exactly the eight domain names and attribution.
 func ParseDomain(s string) (Domain, error) {
-	values := make([]Domain, 0, 8)
+	values := make([]Domain, 0, 9)
 	for _, d := range Domains() {
 		values = append(values, Domain(d))
 	}
-	return parseWord("domain", s, values)
+	return parseWord("domain", s, append(values, DomainAttribution))
 }
 
 // Validate reports a value outside the vocabulary.

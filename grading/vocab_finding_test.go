@@ -18,6 +18,7 @@ func findingVocabularies() []vocabulary {
 		vocab("effect measure", EffectMeasures(), ParseEffectMeasure, (*EffectMeasure).Scan),
 		vocab("attribution", Attributions(), ParseAttribution, (*Attribution).Scan),
 		vocab("rob tool", RobTools(), ParseRobTool, (*RobTool).Scan),
+		vocab("sample", Samples(), ParseSample, (*Sample).Scan),
 	}
 }
 
@@ -60,6 +61,8 @@ func TestFindingVocabularyValues(t *testing.T) {
 			"std_mean_difference", "risk_difference", "proportion", "incidence"}},
 		{"Attributions", Strings(Attributions()), []string{"certain", "probable", "possible", "unlikely", "unassessed"}},
 		{"RobTools", Strings(RobTools()), []string{"robins_i"}},
+		{"Samples", Strings(Samples()), []string{"representative", "selected"}},
+		{"AssessedAttributions", Strings(AssessedAttributions()), []string{"certain", "probable", "possible", "unlikely"}},
 	}
 	for _, tt := range tests {
 		if !reflect.DeepEqual(tt.got, tt.want) {
@@ -71,6 +74,13 @@ func TestFindingVocabularyValues(t *testing.T) {
 		diff := m == MeasureMeanDifference || m == MeasureStdMeanDifference || m == MeasureRiskDifference
 		if m.IsRatio() != ratio || m.IsDifference() != diff {
 			t.Errorf("%s: IsRatio %v IsDifference %v", m, m.IsRatio(), m.IsDifference())
+		}
+	}
+	// WHO-UMC attribution to occurrence certainty (DESIGN "Case evidence").
+	for a, want := range map[Attribution]Certainty{AttributionCertain: High, AttributionProbable: Moderate,
+		AttributionPossible: Low, AttributionUnlikely: VeryLow, AttributionUnassessed: None, "bogus": None} {
+		if got := a.OccurrenceCertainty(); got != want {
+			t.Errorf("Attribution(%q).OccurrenceCertainty() = %q, want %q", a, got, want)
 		}
 	}
 	if concernChange(ExtremelySerious) != -3 || concernChange(VerySerious) != -2 || concernChange(Serious) != -1 || concernChange(NotSerious) != 0 {

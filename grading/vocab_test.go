@@ -41,7 +41,7 @@ func vocabularies() []vocabulary {
 		vocab("grade method", Methods(), ParseMethod, (*Method).Scan),
 		vocab("flag", AllFlags(), ParseFlag, (*Flag).Scan),
 		vocab("domain", []Domain{DomainRiskOfBias, DomainInconsistency, DomainIndirectness, DomainImprecision,
-			DomainPublicationBias, DomainLargeEffect, DomainDoseResponse, DomainPlausibleConfounding}, ParseDomain, (*Domain).Scan),
+			DomainPublicationBias, DomainLargeEffect, DomainDoseResponse, DomainPlausibleConfounding, DomainAttribution}, ParseDomain, (*Domain).Scan),
 		vocab("rating", Ratings(), ParseRating, (*Rating).Scan),
 		vocab("rating source", RatingSources(), ParseRatingSource, (*RatingSource).Scan),
 		vocab("assertion", Assertions(), ParseAssertion, (*Assertion).Scan),

@@ -22,7 +22,10 @@ type agreementStat struct {
 	Statistic string `json:"statistic,omitempty" enums:"cohen_weighted_linear,fleiss_weighted_linear" example:"cohen_weighted_linear"`
 } //	@name	AgreementStat
 
-// agreementDomains is the agreement on each GRADE domain, on its own scale.
+// agreementDomains is the agreement on each GRADE domain, on its own scale,
+// and on case evidence's attribution. Case evidence counts for attribution
+// and indirectness only; every other round for every domain but
+// attribution.
 type agreementDomains struct {
 	RiskOfBias           agreementStat `json:"risk_of_bias"`
 	Inconsistency        agreementStat `json:"inconsistency"`
@@ -32,6 +35,8 @@ type agreementDomains struct {
 	LargeEffect          agreementStat `json:"large_effect"`
 	DoseResponse         agreementStat `json:"dose_response"`
 	PlausibleConfounding agreementStat `json:"plausible_confounding"`
+	// Case evidence: the WHO-UMC attribution on its four-point scale (unlikely, possible, probable, certain).
+	Attribution agreementStat `json:"attribution"`
 } //	@name	AgreementDomains
 
 type agreementResponse struct {
@@ -56,13 +61,14 @@ func toAgreementResponse(r grading.AgreementReport, findings, rounds int) agreem
 		Domains: agreementDomains{RiskOfBias: d(grading.DomainRiskOfBias), Inconsistency: d(grading.DomainInconsistency),
 			Indirectness: d(grading.DomainIndirectness), Imprecision: d(grading.DomainImprecision),
 			PublicationBias: d(grading.DomainPublicationBias), LargeEffect: d(grading.DomainLargeEffect),
-			DoseResponse: d(grading.DomainDoseResponse), PlausibleConfounding: d(grading.DomainPlausibleConfounding)}}
+			DoseResponse: d(grading.DomainDoseResponse), PlausibleConfounding: d(grading.DomainPlausibleConfounding),
+			Attribution: d(grading.DomainAttribution)}}
 }
 
 // Agreement reports inter-reviewer agreement on findings.
 //
 //	@Summary		Inter-reviewer agreement
-//	@Description	Agreement between reviewers' FIRST submissions of finding assessments, over every SETTLED round of review with at least two: per GRADE domain on the domain's ordinal scale, on the start and on the final certainty (four levels). A round is settled once a grade (by consensus or adjudication) was decided after its submissions; until then its assessments are blinded, so a finding whose review is pending (submitted assessments that disagree, or fewer than REQUIRED_REVIEWS) contributes nothing, and it counts once graded. First submissions are written once per round: a revision after unblinding does not replace one, drafts never count, and when a stale grade is re-graded by a new round each round counts as its own subject, none lost. Each scale has the percent agreement beside a linearly weighted kappa (Cohen's for two raters per round, Fleiss' when some round has more) and n; kappa is null (never 0) when undefined: n is 0, or every rating fell in one category. Read both: when nearly every judgement is the same, kappa is low or null although agreement is high (the kappa paradox). Only aggregates are shown, never an assessment. With therapy (a slug or any alias), only findings on that therapy's questions; an unknown therapy is a 404.
+//	@Description	Agreement between reviewers' FIRST submissions of finding assessments, over every SETTLED round of review with at least two: per GRADE domain on the domain's ordinal scale (case evidence: on its WHO-UMC attribution and indirectness only), on the start and on the final certainty (four levels; case evidence, which has no design start and an occurrence certainty instead, is left out of both). A round is settled once a grade (by consensus or adjudication) was decided after its submissions; until then its assessments are blinded, so a finding whose review is pending (submitted assessments that disagree, or fewer than REQUIRED_REVIEWS) contributes nothing, and it counts once graded. First submissions are written once per round: a revision after unblinding does not replace one, drafts never count, and when a stale grade is re-graded by a new round each round counts as its own subject, none lost. Each scale has the percent agreement beside a linearly weighted kappa (Cohen's for two raters per round, Fleiss' when some round has more) and n; kappa is null (never 0) when undefined: n is 0, or every rating fell in one category. Read both: when nearly every judgement is the same, kappa is low or null although agreement is high (the kappa paradox). Only aggregates are shown, never an assessment. With therapy (a slug or any alias), only findings on that therapy's questions; an unknown therapy is a 404.
 //	@ID				getAgreement
 //	@Tags			findings
 //	@Produce		json

@@ -49,8 +49,9 @@ func toFHIRFinding(e store.FindingExport) fhir.Finding {
 		Estimate: f.Estimate, CILow: f.CILow, CIHigh: f.CIHigh, Events: f.Events, Participants: f.Participants, Studies: f.Studies,
 		Summary: f.Summary}
 	if g := f.Grade; g != nil {
-		out.Grade = &fhir.Grade{Certainty: g.Certainty, Start: g.Derivation.Start, StartReason: g.Derivation.StartReason,
-			Judgements: g.Judgements, Method: g.Method}
+		out.Grade = &fhir.Grade{Certainty: deref(g.Certainty), OccurrenceCertainty: deref(g.OccurrenceCertainty), Attribution: deref(g.Attribution),
+			Start: g.Derivation.Start, StartReason: g.Derivation.StartReason, Judgements: g.Judgements, Method: g.Method,
+			Withdrawn: g.WithdrawnAt != nil, WithdrawnReason: deref(g.WithdrawnReason)}
 	}
 	for _, fs := range f.Sources {
 		out.Sources = append(out.Sources, toFHIRSource(fs.Source))

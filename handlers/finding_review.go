@@ -13,17 +13,19 @@ import (
 
 // findingJudgementsRequest is a full set of GRADE judgements on a
 // finding's body of evidence. For an assessment, a concern left out is
-// not_serious, large_effect left out is none and the booleans false.
+// not_serious, large_effect left out is none and the booleans false; for
+// case evidence only attribution and indirectness are judged, and every
+// other judgement must be left out.
 type findingAssessmentRequest struct {
-	// Risk of bias; not_serious, serious, very_serious or extremely_serious (-3 with ROBINS-I). Default not_serious.
+	// Risk of bias; not_serious, serious, very_serious or extremely_serious (-3 with ROBINS-I). Default not_serious. Left out for case evidence.
 	RiskOfBias *grading.Concern `json:"risk_of_bias,omitempty" example:"serious"`
-	// Inconsistency: not_serious, serious or very_serious. Default not_serious.
+	// Inconsistency: not_serious, serious or very_serious. Default not_serious. Left out for case evidence.
 	Inconsistency *grading.Concern `json:"inconsistency,omitempty" example:"not_serious"`
-	// Indirectness: not_serious, serious or very_serious. Default not_serious.
+	// Indirectness: not_serious, serious or very_serious. Default not_serious. Case evidence too (another product, dose or setting).
 	Indirectness *grading.Concern `json:"indirectness,omitempty" example:"not_serious"`
-	// Imprecision: not_serious to extremely_serious. Default not_serious.
+	// Imprecision: not_serious to extremely_serious. Default not_serious. Left out for case evidence.
 	Imprecision *grading.Concern `json:"imprecision,omitempty" example:"not_serious"`
-	// Publication bias: not_serious or serious. Default not_serious.
+	// Publication bias: not_serious or serious. Default not_serious. Left out for case evidence.
 	PublicationBias *grading.Concern `json:"publication_bias,omitempty" example:"not_serious"`
 	// Upgrade for a large effect (non-randomised comparative evidence without downgrades only). Default none.
 	LargeEffect *grading.Effect `json:"large_effect,omitempty" example:"none"`
@@ -33,7 +35,13 @@ type findingAssessmentRequest struct {
 	PlausibleConfounding bool `json:"plausible_confounding,omitempty" example:"false"`
 	// robins_i for non-randomised comparative evidence assessed with ROBINS-I: the start is then high.
 	RobTool *grading.RobTool `json:"rob_tool,omitempty"`
-	// Domain name → reason: required for every judgement other than not_serious, none and false (the summary-of-findings footnotes).
+	// Event rates (comparator_kind none, with a measure) graded from designs only, and required there: representative (consecutive or population-based enrolment) starts high, selected (an outbreak or cluster investigation, a convenience sample) starts low (Iorio, BMJ 2015; GRADE 28).
+	Sample *grading.Sample `json:"sample,omitempty" example:"representative"`
+	// With a large_effect other than none on a difference measure (or without a ratio estimate), required: the ratio you derived from the source (e.g. 0.4), checked like a ratio estimate (large >= 2 or <= 0.5, very_large >= 5 or <= 0.2; GRADE 9).
+	RelativeEffect *float64 `json:"relative_effect,omitempty" example:"0.4"`
+	// Case evidence only (a harm without comparator whose finding has no measure), and required there: the WHO-UMC causality of the documented cases, certain, probable, possible or unlikely, with its reason.
+	Attribution *grading.Attribution `json:"attribution,omitempty" example:"probable"`
+	// Domain name (or attribution) → reason: required for every judgement other than not_serious, none and false, and for attribution (the summary-of-findings footnotes).
 	Reasons map[string]string `json:"reasons,omitempty"`
 	// Why, in a sentence or two.
 	Rationale string `json:"rationale,omitempty" example:"Single open-label trial."`
@@ -45,13 +53,17 @@ type findingGradeRequest struct {
 	findingAssessmentRequest
 } //	@name	FindingGradeWrite
 
+// input is the request as the review takes it: what was left out stays
+// empty, and the review fills it in by the kind of finding
+// (grading.CompleteJudgements), so that a domain sent for case evidence is
+// refused rather than defaulted.
 func (r findingAssessmentRequest) input() review.FindingAssessmentInput {
-	concern := grading.NotSerious
 	j := grading.DomainJudgements{
-		RiskOfBias: orDefault(r.RiskOfBias, concern), Inconsistency: orDefault(r.Inconsistency, concern),
-		Indirectness: orDefault(r.Indirectness, concern), Imprecision: orDefault(r.Imprecision, concern),
-		PublicationBias: orDefault(r.PublicationBias, concern), LargeEffect: orDefault(r.LargeEffect, grading.NoLargeEffect),
+		RiskOfBias: orDefault(r.RiskOfBias, ""), Inconsistency: orDefault(r.Inconsistency, ""),
+		Indirectness: orDefault(r.Indirectness, ""), Imprecision: orDefault(r.Imprecision, ""),
+		PublicationBias: orDefault(r.PublicationBias, ""), LargeEffect: orDefault(r.LargeEffect, ""),
 		DoseResponse: r.DoseResponse, PlausibleConfounding: r.PlausibleConfounding, RobTool: orDefault(r.RobTool, ""),
+		Sample: orDefault(r.Sample, ""), RelativeEffect: r.RelativeEffect, Attribution: orDefault(r.Attribution, ""),
 		Reasons: r.Reasons,
 	}
 	if j.Reasons == nil {
@@ -60,29 +72,41 @@ func (r findingAssessmentRequest) input() review.FindingAssessmentInput {
 	return review.FindingAssessmentInput{Judgements: j, Rationale: r.Rationale}
 }
 
-// judgementsResponse is a full set of GRADE judgements.
+// judgementsResponse is a full set of GRADE judgements. Case evidence is
+// judged for attribution and indirectness only: every other domain is null
+// there.
 type judgementsResponse struct {
-	RiskOfBias           grading.Concern `json:"risk_of_bias" example:"serious"`
-	Inconsistency        grading.Concern `json:"inconsistency" example:"not_serious"`
-	Indirectness         grading.Concern `json:"indirectness" example:"not_serious"`
-	Imprecision          grading.Concern `json:"imprecision" example:"not_serious"`
-	PublicationBias      grading.Concern `json:"publication_bias" example:"not_serious"`
-	LargeEffect          grading.Effect  `json:"large_effect" example:"none"`
-	DoseResponse         bool            `json:"dose_response" example:"false"`
-	PlausibleConfounding bool            `json:"plausible_confounding" example:"false"`
+	// null for case evidence.
+	RiskOfBias *grading.Concern `json:"risk_of_bias" extensions:"x-nullable" example:"serious"`
+	// null for case evidence.
+	Inconsistency *grading.Concern `json:"inconsistency" extensions:"x-nullable" example:"not_serious"`
+	Indirectness  grading.Concern  `json:"indirectness" example:"not_serious"`
+	// null for case evidence.
+	Imprecision *grading.Concern `json:"imprecision" extensions:"x-nullable" example:"not_serious"`
+	// null for case evidence.
+	PublicationBias *grading.Concern `json:"publication_bias" extensions:"x-nullable" example:"not_serious"`
+	// null for case evidence.
+	LargeEffect *grading.Effect `json:"large_effect" extensions:"x-nullable" example:"none"`
+	// null for case evidence.
+	DoseResponse *bool `json:"dose_response" extensions:"x-nullable" example:"false"`
+	// null for case evidence.
+	PlausibleConfounding *bool `json:"plausible_confounding" extensions:"x-nullable" example:"false"`
 	// robins_i, or null.
 	RobTool *grading.RobTool `json:"rob_tool" extensions:"x-nullable"`
+	// An event rate's sample: representative (starts high) or selected (starts low); null elsewhere.
+	Sample *grading.Sample `json:"sample" extensions:"x-nullable"`
+	// The ratio a large effect on a difference measure was checked against (GRADE 9); null elsewhere.
+	RelativeEffect *float64 `json:"relative_effect" extensions:"x-nullable" example:"0.4"`
+	// Case evidence: the WHO-UMC attribution (certain, probable, possible, unlikely); null elsewhere.
+	Attribution *grading.Attribution `json:"attribution" extensions:"x-nullable" example:"probable"`
 } //	@name	Judgements
 
 func toJudgements(j grading.DomainJudgements) judgementsResponse {
-	r := judgementsResponse{RiskOfBias: j.RiskOfBias, Inconsistency: j.Inconsistency, Indirectness: j.Indirectness,
-		Imprecision: j.Imprecision, PublicationBias: j.PublicationBias, LargeEffect: j.LargeEffect, DoseResponse: j.DoseResponse,
-		PlausibleConfounding: j.PlausibleConfounding}
-	if j.RobTool != "" {
-		t := j.RobTool
-		r.RobTool = &t
-	}
-	return r
+	s := models.SnapshotOfJudgements(j) // the one conversion, shared with the history snapshots
+	return judgementsResponse{RiskOfBias: s.RiskOfBias, Inconsistency: s.Inconsistency, Indirectness: s.Indirectness,
+		Imprecision: s.Imprecision, PublicationBias: s.PublicationBias, LargeEffect: s.LargeEffect, DoseResponse: s.DoseResponse,
+		PlausibleConfounding: s.PlausibleConfounding, RobTool: s.RobTool, Sample: s.Sample, RelativeEffect: s.RelativeEffect,
+		Attribution: s.Attribution}
 }
 
 func reasonsOf(j grading.DomainJudgements) map[string]string {
@@ -116,6 +140,14 @@ type certaintyDerivation struct {
 	DesignClass grading.DesignClass `json:"design_class,omitempty"`
 	EventRate   bool                `json:"event_rate" example:"false"`
 	RobTool     grading.RobTool     `json:"rob_tool,omitempty"`
+	// An event rate's sample, which decided the start.
+	Sample grading.Sample `json:"sample,omitempty"`
+	// True for case evidence: the result is the certainty that the harm can occur (not how often), starting from the attribution.
+	CaseEvidence bool `json:"case_evidence,omitempty"`
+	// Case evidence: the WHO-UMC attribution the start comes from.
+	Attribution grading.Attribution `json:"attribution,omitempty"`
+	// The ratio a large effect on a difference measure was checked against (GRADE 9).
+	RelativeEffect *float64 `json:"relative_effect,omitempty"`
 	// The source whose reported_certainty is the start; absent when the start is a design level.
 	ReportedBy   int64           `json:"reported_by,omitempty"`
 	LevelSetting []int64         `json:"level_setting"`
@@ -135,7 +167,8 @@ type certaintyDerivation struct {
 
 func toCertaintyDerivation(d grading.CertaintyDerivation) certaintyDerivation {
 	r := certaintyDerivation{Start: d.Start, StartReason: d.StartReason, DesignClass: d.DesignClass, EventRate: d.EventRate,
-		RobTool: d.RobTool, ReportedBy: d.ReportedBy, LevelSetting: nonNilSlice(d.LevelSetting), Overlapped: nonNilSlice(d.Overlapped),
+		RobTool: d.RobTool, Sample: d.Sample, CaseEvidence: d.CaseEvidence, Attribution: d.Attribution, RelativeEffect: d.RelativeEffect,
+		ReportedBy: d.ReportedBy, LevelSetting: nonNilSlice(d.LevelSetting), Overlapped: nonNilSlice(d.Overlapped),
 		Context: []contextSource{}, Steps: []certaintyStep{}, Total: d.Total, Result: d.Result, Clamped: d.Clamped,
 		Summary: d.Summary(), AdjudicatedBy: d.AdjudicatedBy, Rationale: d.Rationale}
 	for _, c := range d.Context {
@@ -166,9 +199,11 @@ type findingAssessmentResponse struct {
 	// Domain name → reason.
 	Reasons   map[string]string `json:"reasons"`
 	Rationale string            `json:"rationale" example:"Single open-label trial."`
-	// Computed by the server (GRADE rules) from the finding's body of evidence and the judgements.
-	Certainty  *grading.Certainty  `json:"certainty" extensions:"x-nullable" example:"moderate"`
-	Derivation certaintyDerivation `json:"derivation"`
+	// Computed by the server (GRADE rules) from the finding's body of evidence and the judgements; null for case evidence.
+	Certainty *grading.Certainty `json:"certainty" extensions:"x-nullable" example:"moderate"`
+	// Case evidence: the certainty that the harm can occur (not how often), from the attribution and indirectness; null otherwise.
+	OccurrenceCertainty *grading.Certainty  `json:"occurrence_certainty" extensions:"x-nullable" example:"low"`
+	Derivation          certaintyDerivation `json:"derivation"`
 	// The ETag of the assessment is this version.
 	Version     int64      `json:"version" example:"1"`
 	SubmittedAt *time.Time `json:"submitted_at" extensions:"x-nullable"`
@@ -177,8 +212,17 @@ type findingAssessmentResponse struct {
 } //	@name	FindingAssessment
 
 type findingGradeResponse struct {
-	Certainty  grading.Certainty  `json:"certainty" example:"low"`
-	Judgements judgementsResponse `json:"judgements"`
+	// The GRADE certainty; null for case evidence (see occurrence_certainty). Kept as decided when the grade is withdrawn (the finding's certainty is then null).
+	Certainty *grading.Certainty `json:"certainty" extensions:"x-nullable" example:"low"`
+	// Case evidence: the certainty that the harm can occur (not a GRADE rating of how often); null otherwise.
+	OccurrenceCertainty *grading.Certainty `json:"occurrence_certainty" extensions:"x-nullable" example:"moderate"`
+	// Case evidence: the attribution (WHO-UMC) the reviewers agreed on; null otherwise.
+	Attribution *grading.Attribution `json:"attribution" extensions:"x-nullable" example:"probable"`
+	// When the grade was withdrawn because every source that set its level is retracted; null while it stands.
+	WithdrawnAt *time.Time `json:"withdrawn_at" extensions:"x-nullable"`
+	// Why it was withdrawn, naming the retracted sources; null while it stands.
+	WithdrawnReason *string            `json:"withdrawn_reason" extensions:"x-nullable" example:"every level-setting source is retracted: source 12 (rct)"`
+	Judgements      judgementsResponse `json:"judgements"`
 	// Domain name → reason (the reviewers' distinct reasons joined by "; " for a consensus).
 	Reasons map[string]string `json:"reasons"`
 	// consensus, adjudicated or single_reviewer.
@@ -195,7 +239,8 @@ func toFindingGradeResponse(g *models.FindingGrade) *findingGradeResponse {
 	if g == nil {
 		return nil
 	}
-	return &findingGradeResponse{Certainty: g.Certainty, Judgements: toJudgements(g.Judgements), Reasons: reasonsOf(g.Judgements),
+	return &findingGradeResponse{Certainty: g.Certainty, OccurrenceCertainty: g.OccurrenceCertainty, Attribution: g.Attribution,
+		WithdrawnAt: g.WithdrawnAt, WithdrawnReason: g.WithdrawnReason, Judgements: toJudgements(g.Judgements), Reasons: reasonsOf(g.Judgements),
 		Method: g.Method, Rationale: g.Rationale, DecidedBy: g.DecidedBy, DecidedAt: g.DecidedAt, AssessmentIDs: nonNilSlice(g.AssessmentIDs)}
 }
 
@@ -214,7 +259,7 @@ type findingAssessmentList struct {
 func toFindingAssessmentResponse(as models.FindingAssessment) findingAssessmentResponse {
 	return findingAssessmentResponse{ID: as.ID, FindingID: as.FindingID, Reviewer: as.Reviewer.Name, Status: as.Status,
 		Judgements: toJudgements(as.Judgements), Reasons: reasonsOf(as.Judgements), Rationale: as.Rationale, Certainty: as.Certainty,
-		Derivation: toCertaintyDerivation(as.Derivation), Version: as.Version, SubmittedAt: as.SubmittedAt,
+		OccurrenceCertainty: as.Derivation.OccurrenceCertainty().Ptr(), Derivation: toCertaintyDerivation(as.Derivation), Version: as.Version, SubmittedAt: as.SubmittedAt,
 		CreatedAt: as.CreatedAt, UpdatedAt: as.UpdatedAt}
 }
 
@@ -259,7 +304,7 @@ func (h *Handler) ListFindingAssessments(c *gin.Context) {
 // finding.
 //
 //	@Summary		Create or change my assessment of a finding
-//	@Description	Your GRADE judgement of the finding's body of evidence. Without If-Match it creates your draft (201); once it exists, send If-Match with its ETag (428 without, 412 when stale). PUT replaces the whole judgement: a concern left out is not_serious, large_effect none, the booleans false. The server checks it by the GRADE rules against the finding's sources, effect and question now and computes the certainty with its derivation; a refusal is a 422 whose type names the rule (/problems/ungradable, split_by_design, upgrade_requires_no_downgrade, upgrade_not_applicable, reported_certainty_not_allowed, downgrade_not_allowed, reason_required, ...) and whose errors name each field with its code. On a finding that uses a source's reported_certainty, only indirectness may be rated down, and imprecision only when the finding's threshold differs from the source's reported_threshold (one null differs, both null do not; GRADE 32, 34). A submitted assessment is frozen (409), except: while REQUIRED_REVIEWS submitted assessments disagree, each reviewer may revise theirs once (status revised; the round's first submission is kept unchanged for the agreement statistics; the consensus runs again), and when the finding's grade has gone stale, an assessment of the earlier round reopens as a draft for a new round (whose first submission is kept beside the earlier round's).
+//	@Description	Your GRADE judgement of the finding's body of evidence. Without If-Match it creates your draft (201); once it exists, send If-Match with its ETag (428 without, 412 when stale). PUT replaces the whole judgement: a concern left out is not_serious, large_effect none, the booleans false. The server checks it by the GRADE rules against the finding's sources, effect and question now and computes the certainty with its derivation; a refusal is a 422 whose type names the rule (/problems/ungradable, split_by_design, upgrade_requires_no_downgrade, upgrade_not_applicable, reported_certainty_not_allowed, downgrade_not_allowed, reason_required, ...) and whose errors name each field with its code. An event rate (comparator_kind none, with a measure) graded from designs needs sample (representative starts high, selected low: sample_required; sample_not_applicable elsewhere). A large_effect on a difference measure (or without a ratio estimate) needs relative_effect, checked by GRADE 9's thresholds (relative_effect_required, large_effect_unsupported; relative_effect_not_applicable elsewhere). Case evidence (a harm question without comparator whose finding has no measure) is judged for attribution (WHO-UMC certain, probable, possible or unlikely, with its reason: attribution_required) and indirectness only: every other domain, rob_tool, sample and relative_effect is not_applicable_to_case_evidence, attribution anywhere else attribution_not_applicable; its certainty is null and occurrence_certainty says how certain it is that the harm can occur (certain high, probable moderate, possible low, unlikely very low, one level lower per step of indirectness). On a finding that uses a source's reported_certainty, only indirectness may be rated down, and imprecision only when the finding's threshold differs from the source's reported_threshold (one null differs, both null do not; GRADE 32, 34). A submitted assessment is frozen (409), except: while REQUIRED_REVIEWS submitted assessments disagree, each reviewer may revise theirs once (status revised; the round's first submission is kept unchanged for the agreement statistics; the consensus runs again), and when the finding's grade has gone stale, an assessment of the earlier round reopens as a draft for a new round (whose first submission is kept beside the earlier round's).
 //	@ID				putMyFindingAssessment
 //	@Tags			findings
 //	@Accept			json
@@ -345,7 +390,7 @@ func (h *Handler) SubmitFindingAssessment(c *gin.Context) {
 // AdjudicateFinding records an editor's grade of a finding.
 //
 //	@Summary		Adjudicate a finding's grade
-//	@Description	An editor who did not assess the finding settles it with a full set of domain judgements, their reasons and a rationale, checked by the same GRADE rules as an assessment (never a free certainty; 422 naming the rule, editor_assessed when you assessed it). It settles a reviewer_disagreement or re-grades a stale grade (method adjudicated). Requires If-Match with the finding's ETag or "<version>" (428 without, 412 when stale). Returns the finding with its new grade, certainty and flags.
+//	@Description	An editor who did not assess the finding settles a reviewer_disagreement with a full set of domain judgements, their reasons and a rationale, checked by the same GRADE rules as an assessment (never a free certainty; 422 naming the rule, editor_assessed when you assessed it). Adjudication settles a disagreement and nothing else: a finding that shows no reviewer_disagreement (nobody assessed it, fewer than REQUIRED_REVIEWS submitted assessments, or they agree) is a 409 /problems/adjudication_not_needed, and each judgement must lie within the range the submitted assessments of the current round gave (the start as derived, each downgrade domain and large_effect between the lowest and highest given, dose_response and plausible_confounding a value given, attribution for case evidence on unlikely < possible < probable < certain): otherwise 422 /problems/outside_reviewer_range naming each field and its range. A stale grade is re-graded by a new round of review (reviewers reopen their assessments with PUT .../assessments/me), not by an adjudication. Requires If-Match with the finding's ETag or "<version>" (428 without, 412 when stale). Returns the finding with its new grade (method adjudicated), certainty and flags.
 //	@ID				adjudicateFinding
 //	@Tags			findings
 //	@Accept			json
@@ -359,6 +404,7 @@ func (h *Handler) SubmitFindingAssessment(c *gin.Context) {
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem
 //	@Failure		404			{object}	Problem
+//	@Failure		409			{object}	Problem	"adjudication_not_needed: the finding shows no reviewer_disagreement"
 //	@Failure		412			{object}	Problem
 //	@Failure		413			{object}	Problem
 //	@Failure		415			{object}	Problem
@@ -390,7 +436,7 @@ func (h *Handler) AdjudicateFinding(c *gin.Context) {
 			return
 		}
 	}
-	f, err := h.reviewFor(c).AdjudicateFinding(c.Request.Context(), actor(c), id, version, req.input())
+	f, err := h.reviewFor(c).AdjudicateFinding(c.Request.Context(), actor(c), id, version, req.input(), h.opts.RequiredReviews)
 	if err != nil {
 		writeError(c, h.log, err)
 		return

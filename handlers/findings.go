@@ -48,15 +48,17 @@ type findingResponse struct {
 	Studies      *int64   `json:"studies" extensions:"x-nullable" example:"1"`
 	// The smallest effect that matters, on the estimate's scale (a ratio > 1 for ratio measures, a magnitude > 0 for differences).
 	Threshold *float64 `json:"threshold" extensions:"x-nullable" example:"1"`
-	// WHO-UMC causality, for a harm without comparator.
+	// WHO-UMC causality as recorded for a harm without comparator (the reviewers' agreed attribution of case evidence is grade.attribution).
 	Attribution *grading.Attribution `json:"attribution" extensions:"x-nullable"`
 	Summary     string               `json:"summary" example:"One small open-label trial: pain fell slightly more than with oral drugs."`
-	// Derived; null until findings are graded.
+	// Derived: the GRADE certainty of the current grade; null until graded, while the grade is withdrawn, and for case evidence (a harm without comparator and without a measure), which has occurrence_certainty instead.
 	Certainty *grading.Certainty `json:"certainty" extensions:"x-nullable"`
-	Flags     []grading.Flag     `json:"flags" example:"ungraded"`
+	// Derived, case evidence only: the certainty that the harm can occur at all (from the agreed WHO-UMC attribution, lowered for indirectness), never how often; null otherwise and while the grade is withdrawn.
+	OccurrenceCertainty *grading.Certainty `json:"occurrence_certainty" extensions:"x-nullable"`
+	Flags               []grading.Flag     `json:"flags" example:"ungraded"`
 	// The start ("start") and domains on which the submitted assessments differ while unsettled; empty otherwise.
 	Disagreements []string `json:"disagreements" example:"risk_of_bias"`
-	// The current grade (kept as history); null while ungraded. A stale grade stays, flagged stale_grade.
+	// The current grade (kept as history); null while ungraded. A stale grade stays, flagged stale_grade; a withdrawn one stays with withdrawn_at, flagged ungraded.
 	Grade *findingGradeResponse `json:"grade" extensions:"x-nullable"`
 	// How the current grade's certainty was reached; null while ungraded.
 	Derivation *certaintyDerivation `json:"derivation" extensions:"x-nullable"`
@@ -131,7 +133,7 @@ func toFindingResponse(f models.Finding) findingResponse {
 	r := findingResponse{ID: f.ID, Question: toQuestionResponse(f.Question), Sources: make([]findingSourceResponse, len(f.Sources)),
 		Measure: f.Measure, Estimate: f.Estimate, CILow: f.CILow, CIHigh: f.CIHigh, Events: f.Events, Participants: f.Participants,
 		Studies: f.Studies, Threshold: f.Threshold, Attribution: f.Attribution, Summary: f.Summary, Certainty: f.Certainty,
-		Flags: f.FlagNames(), Disagreements: nonNilSlice(f.Disagreements), Grade: toFindingGradeResponse(f.Grade),
+		OccurrenceCertainty: f.OccurrenceCertainty, Flags: f.FlagNames(), Disagreements: nonNilSlice(f.Disagreements), Grade: toFindingGradeResponse(f.Grade),
 		Version: f.Version, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
 	for i, fs := range f.Sources {
 		r.Sources[i] = toFindingSourceResponse(fs)
@@ -477,7 +479,7 @@ func (h *Handler) DetachFindingSource(c *gin.Context) {
 // FindingHistory lists a finding's audit trail.
 //
 //	@Summary		List a finding's history
-//	@Description	Every recorded change of the finding, its source attachments and its claim links, and every change of its flags, newest first, keyset-paginated, each before and after in the API's shape of its resource: Finding for finding.created and finding.updated, {flags, cause} for finding.flagged, FindingSource for finding_source events, ClaimFinding for claim_finding events, FindingAssessment for finding_assessment events (created, updated, submitted, revised, reopened; their contents are shown to editors and admins only, so that the trail keeps the reviewers' blinding), FindingGrade for finding_grade.decided and finding_grade.adjudicated.
+//	@Description	Every recorded change of the finding, its source attachments and its claim links, and every change of its flags, newest first, keyset-paginated, each before and after in the API's shape of its resource: Finding for finding.created and finding.updated, {flags, cause} for finding.flagged, FindingSource for finding_source events, ClaimFinding for claim_finding events, FindingAssessment for finding_assessment events (created, updated, submitted, revised, reopened; their contents are shown to editors and admins only, so that the trail keeps the reviewers' blinding), FindingGrade for finding_grade.decided, finding_grade.adjudicated, finding_grade.withdrawn (every level-setting source retracted) and finding_grade.reinstated (the retraction reversed).
 //	@ID				findingHistory
 //	@Tags			findings
 //	@Produce		json

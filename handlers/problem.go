@@ -129,19 +129,17 @@ var errorTable = []errorStatus{
 			}
 			p.Detail = validationDetail(p.Errors)
 		}},
+	// An adjudication of a finding without an open reviewer_disagreement:
+	// the finding's state, not the input, is what forbids it (409).
+	{match: ruleCoded(grading.CodeAdjudicationNotNeeded), status: http.StatusConflict, typ: TypeConflict, title: "Nothing to adjudicate",
+		problem: func(c *gin.Context, err error, p *Problem) {
+			ruleProblem(c, err, p)
+			p.Detail = p.Errors[0].Message
+		}},
 	// A refusal of the finding-level GRADE rules: the type names the rule
 	// (the first problem's), each error its field and code.
 	{match: as[*grading.RuleError](), status: http.StatusUnprocessableEntity, typ: TypeValidation, title: "Refused by the GRADE rules",
-		problem: func(_ *gin.Context, err error, p *Problem) {
-			var re *grading.RuleError
-			errors.As(err, &re)
-			p.Type = "/problems/" + string(re.Code)
-			p.Errors = make([]FieldProblem, len(re.Problems))
-			for i, rp := range re.Problems {
-				p.Errors[i] = FieldProblem{Field: rp.Field, Message: rp.Message, Code: string(rp.Code)}
-			}
-			p.Detail = validationDetail(p.Errors)
-		}},
+		problem: ruleProblem},
 	{match: is(store.ErrNotFound), status: http.StatusNotFound, typ: TypeNotFound,
 		problem: func(_ *gin.Context, err error, p *Problem) {
 			p.Detail = "not found"
@@ -214,6 +212,27 @@ var errorTable = []errorStatus{
 			c.Header("Retry-After", strconv.Itoa(RetryAfterSeconds))
 			p.Detail = "the database is unavailable; retry later"
 		}},
+}
+
+// ruleCoded matches a refusal of the GRADE rules whose code is code.
+func ruleCoded(code grading.RuleCode) func(error) bool {
+	return func(err error) bool {
+		var re *grading.RuleError
+		return errors.As(err, &re) && re.Code == code
+	}
+}
+
+// ruleProblem names the rule in the problem's type (the first problem's
+// code) and lists each problem with its field and code.
+func ruleProblem(_ *gin.Context, err error, p *Problem) {
+	var re *grading.RuleError
+	errors.As(err, &re)
+	p.Type = "/problems/" + string(re.Code)
+	p.Errors = make([]FieldProblem, len(re.Problems))
+	for i, rp := range re.Problems {
+		p.Errors[i] = FieldProblem{Field: rp.Field, Message: rp.Message, Code: string(rp.Code)}
+	}
+	p.Detail = validationDetail(p.Errors)
 }
 
 func importConflict(err error) bool {

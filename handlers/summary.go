@@ -59,9 +59,13 @@ type summaryRow struct {
 	ParticipantsText string          `json:"participants_text" example:"84 (1 RCT)"`
 	Effect           summaryEffect   `json:"effect"`
 	AbsoluteEffect   summaryAbsolute `json:"absolute_effect"`
-	// The current grade's certainty; null while ungraded. Drafts and unsubmitted assessments never count.
+	// The current grade's certainty; null while ungraded, while the grade is withdrawn, and for case evidence. Drafts and unsubmitted assessments never count.
 	Certainty *grading.Certainty `json:"certainty" extensions:"x-nullable" example:"moderate"`
-	// GRADE symbols and level, or "not graded".
+	// Case evidence: the certainty that the harm can occur (not a GRADE rating of how often); null otherwise.
+	OccurrenceCertainty *grading.Certainty `json:"occurrence_certainty" extensions:"x-nullable" example:"low"`
+	// Case evidence: the agreed WHO-UMC attribution; null otherwise.
+	Attribution *grading.Attribution `json:"attribution" extensions:"x-nullable" example:"probable"`
+	// GRADE symbols and level, "not graded", "withdrawn: <why>", or for case evidence "occurrence certainty: <level> (whether the harm can occur, not how often)".
 	CertaintyText string `json:"certainty_text" example:"⊕⊕⊕◯ Moderate"`
 	// How the current grade was decided; null while ungraded.
 	Method *grading.Method `json:"method" extensions:"x-nullable" example:"consensus"`
@@ -108,7 +112,11 @@ func sofFinding(f models.Finding) grading.SoFFinding {
 		out.Effect.Measure = *f.Measure
 	}
 	if g := f.Grade; g != nil {
-		out.Grade = &grading.SoFGrade{Certainty: g.Certainty, Method: g.Method, Derivation: g.Derivation}
+		out.Grade = &grading.SoFGrade{Certainty: grading.Deref(g.Certainty), Method: g.Method, Derivation: g.Derivation,
+			OccurrenceCertainty: grading.Deref(g.OccurrenceCertainty), Withdrawn: g.WithdrawnAt != nil, WithdrawnReason: deref(g.WithdrawnReason)}
+		if g.Attribution != nil {
+			out.Grade.Attribution = *g.Attribution
+		}
 	}
 	return out
 }
@@ -141,7 +149,8 @@ func toSummaryOfFindings(s store.QuestionSummary) summaryOfFindings {
 				CIHigh: r.Effect.CIHigh, Events: r.Effect.Events, Participants: r.Effect.Participants, Text: r.EffectText},
 			AbsoluteEffect: summaryAbsolute{Kind: r.Absolute.Kind, Estimate: r.Absolute.Estimate, Low: r.Absolute.Low,
 				High: r.Absolute.High, WilsonCI: r.Absolute.WilsonCI, Text: r.Absolute.Text},
-			Certainty: r.Certainty.Ptr(), CertaintyText: r.CertaintyText, Method: nonEmpty(r.Method), Derivation: nonEmpty(r.Derivation),
+			Certainty: r.Certainty.Ptr(), OccurrenceCertainty: r.OccurrenceCertainty.Ptr(), Attribution: nonEmpty(r.Attribution),
+			CertaintyText: r.CertaintyText, Method: nonEmpty(r.Method), Derivation: nonEmpty(r.Derivation),
 			Statement: r.Statement, Flags: nonNilSlice(r.Flags), Notes: nonNilSlice(r.Notes), Footnotes: nonNilSlice(r.Footnotes)}
 	}
 	for i, n := range t.Footnotes {

@@ -63,42 +63,63 @@ func (a FindingAssessment) Review() grading.FindingAssessment {
 
 // FindingGrade is a decision on a finding's certainty. Grades are kept as
 // history; the finding's grade_id names its current one (its newest).
+// A grade of case evidence has no GRADE certainty (Certainty nil) but the
+// agreed Attribution and the OccurrenceCertainty derived from it. A grade
+// whose level-setting sources are all retracted is withdrawn (WithdrawnAt,
+// WithdrawnReason; grading.GradeWithdrawal): kept, shown as withdrawn, and
+// the finding's certainty is null while it is.
 type FindingGrade struct {
-	ID            int64 `gorm:"primaryKey"`
-	FindingID     int64
-	Certainty     grading.Certainty
-	Judgements    grading.DomainJudgements `gorm:"serializer:json"`
-	Method        grading.Method
-	Rationale     string
-	DecidedByID   *int64
-	DecidedBy     string
-	DecidedAt     time.Time
-	AssessmentIDs []int64 `gorm:"serializer:json"`
-	Fingerprint   string
-	Derivation    grading.CertaintyDerivation `gorm:"serializer:json"`
+	ID                  int64 `gorm:"primaryKey"`
+	FindingID           int64
+	Certainty           *grading.Certainty
+	OccurrenceCertainty *grading.Certainty
+	Attribution         *grading.Attribution
+	WithdrawnAt         *time.Time
+	WithdrawnReason     *string
+	Judgements          grading.DomainJudgements `gorm:"serializer:json"`
+	Method              grading.Method
+	Rationale           string
+	DecidedByID         *int64
+	DecidedBy           string
+	DecidedAt           time.Time
+	AssessmentIDs       []int64 `gorm:"serializer:json"`
+	Fingerprint         string
+	Derivation          grading.CertaintyDerivation `gorm:"serializer:json"`
 }
 
-// JudgementsSnapshot has the shape of the API's Judgements.
+// JudgementsSnapshot has the shape of the API's Judgements: the domains
+// that do not apply to case evidence (all but indirectness) are null there.
 type JudgementsSnapshot struct {
-	RiskOfBias           grading.Concern  `json:"risk_of_bias"`
-	Inconsistency        grading.Concern  `json:"inconsistency"`
-	Indirectness         grading.Concern  `json:"indirectness"`
-	Imprecision          grading.Concern  `json:"imprecision"`
-	PublicationBias      grading.Concern  `json:"publication_bias"`
-	LargeEffect          grading.Effect   `json:"large_effect"`
-	DoseResponse         bool             `json:"dose_response"`
-	PlausibleConfounding bool             `json:"plausible_confounding"`
-	RobTool              *grading.RobTool `json:"rob_tool"`
+	RiskOfBias           *grading.Concern     `json:"risk_of_bias"`
+	Inconsistency        *grading.Concern     `json:"inconsistency"`
+	Indirectness         grading.Concern      `json:"indirectness"`
+	Imprecision          *grading.Concern     `json:"imprecision"`
+	PublicationBias      *grading.Concern     `json:"publication_bias"`
+	LargeEffect          *grading.Effect      `json:"large_effect"`
+	DoseResponse         *bool                `json:"dose_response"`
+	PlausibleConfounding *bool                `json:"plausible_confounding"`
+	RobTool              *grading.RobTool     `json:"rob_tool"`
+	Sample               *grading.Sample      `json:"sample"`
+	RelativeEffect       *float64             `json:"relative_effect"`
+	Attribution          *grading.Attribution `json:"attribution"`
+}
+
+// ptrTo is v as a pointer, nil for the zero value.
+func ptrTo[T comparable](v T) *T {
+	var zero T
+	if v == zero {
+		return nil
+	}
+	return &v
 }
 
 // SnapshotOfJudgements is j without its reasons, as the API shows it.
 func SnapshotOfJudgements(j grading.DomainJudgements) JudgementsSnapshot {
-	r := JudgementsSnapshot{RiskOfBias: j.RiskOfBias, Inconsistency: j.Inconsistency, Indirectness: j.Indirectness,
-		Imprecision: j.Imprecision, PublicationBias: j.PublicationBias, LargeEffect: j.LargeEffect, DoseResponse: j.DoseResponse,
-		PlausibleConfounding: j.PlausibleConfounding}
-	if j.RobTool != "" {
-		t := j.RobTool
-		r.RobTool = &t
+	r := JudgementsSnapshot{RiskOfBias: ptrTo(j.RiskOfBias), Inconsistency: ptrTo(j.Inconsistency), Indirectness: j.Indirectness,
+		Imprecision: ptrTo(j.Imprecision), PublicationBias: ptrTo(j.PublicationBias), LargeEffect: ptrTo(j.LargeEffect),
+		RobTool: ptrTo(j.RobTool), Sample: ptrTo(j.Sample), RelativeEffect: j.RelativeEffect, Attribution: ptrTo(j.Attribution)}
+	if j.Attribution == "" { // case evidence judges no upgrade
+		r.DoseResponse, r.PlausibleConfounding = &j.DoseResponse, &j.PlausibleConfounding
 	}
 	return r
 }
@@ -124,22 +145,26 @@ type CertaintyStepSnapshot struct {
 // CertaintyDerivationSnapshot has the shape of the API's
 // CertaintyDerivation.
 type CertaintyDerivationSnapshot struct {
-	Start         grading.Certainty       `json:"start"`
-	StartReason   string                  `json:"start_reason"`
-	DesignClass   grading.DesignClass     `json:"design_class,omitempty"`
-	EventRate     bool                    `json:"event_rate"`
-	RobTool       grading.RobTool         `json:"rob_tool,omitempty"`
-	ReportedBy    int64                   `json:"reported_by,omitempty"`
-	LevelSetting  []int64                 `json:"level_setting"`
-	Overlapped    []int64                 `json:"overlapped"`
-	Context       []grading.ContextSource `json:"context"`
-	Steps         []CertaintyStepSnapshot `json:"steps"`
-	Total         int                     `json:"total"`
-	Result        grading.Certainty       `json:"result"`
-	Clamped       bool                    `json:"clamped"`
-	Summary       string                  `json:"summary"`
-	AdjudicatedBy string                  `json:"adjudicated_by,omitempty"`
-	Rationale     string                  `json:"rationale,omitempty"`
+	Start          grading.Certainty       `json:"start"`
+	StartReason    string                  `json:"start_reason"`
+	DesignClass    grading.DesignClass     `json:"design_class,omitempty"`
+	EventRate      bool                    `json:"event_rate"`
+	RobTool        grading.RobTool         `json:"rob_tool,omitempty"`
+	Sample         grading.Sample          `json:"sample,omitempty"`
+	CaseEvidence   bool                    `json:"case_evidence,omitempty"`
+	Attribution    grading.Attribution     `json:"attribution,omitempty"`
+	RelativeEffect *float64                `json:"relative_effect,omitempty"`
+	ReportedBy     int64                   `json:"reported_by,omitempty"`
+	LevelSetting   []int64                 `json:"level_setting"`
+	Overlapped     []int64                 `json:"overlapped"`
+	Context        []grading.ContextSource `json:"context"`
+	Steps          []CertaintyStepSnapshot `json:"steps"`
+	Total          int                     `json:"total"`
+	Result         grading.Certainty       `json:"result"`
+	Clamped        bool                    `json:"clamped"`
+	Summary        string                  `json:"summary"`
+	AdjudicatedBy  string                  `json:"adjudicated_by,omitempty"`
+	Rationale      string                  `json:"rationale,omitempty"`
 }
 
 func nonNilList[T any](s []T) []T {
@@ -152,7 +177,8 @@ func nonNilList[T any](s []T) []T {
 // SnapshotOfCertaintyDerivation is d as the API shows it.
 func SnapshotOfCertaintyDerivation(d grading.CertaintyDerivation) CertaintyDerivationSnapshot {
 	r := CertaintyDerivationSnapshot{Start: d.Start, StartReason: d.StartReason, DesignClass: d.DesignClass, EventRate: d.EventRate,
-		RobTool: d.RobTool, ReportedBy: d.ReportedBy, LevelSetting: nonNilList(d.LevelSetting), Overlapped: nonNilList(d.Overlapped),
+		RobTool: d.RobTool, Sample: d.Sample, CaseEvidence: d.CaseEvidence, Attribution: d.Attribution, RelativeEffect: d.RelativeEffect,
+		ReportedBy: d.ReportedBy, LevelSetting: nonNilList(d.LevelSetting), Overlapped: nonNilList(d.Overlapped),
 		Context: nonNilList(d.Context), Steps: []CertaintyStepSnapshot{}, Total: d.Total, Result: d.Result, Clamped: d.Clamped,
 		Summary: d.Summary(), AdjudicatedBy: d.AdjudicatedBy, Rationale: d.Rationale}
 	for _, s := range d.Steps {
@@ -164,19 +190,22 @@ func SnapshotOfCertaintyDerivation(d grading.CertaintyDerivation) CertaintyDeriv
 
 // FindingAssessmentSnapshot has the shape of the API's FindingAssessment.
 type FindingAssessmentSnapshot struct {
-	ID          int64                       `json:"id"`
-	FindingID   int64                       `json:"finding_id"`
-	Reviewer    string                      `json:"reviewer"`
-	Status      grading.AssessmentStatus    `json:"status"`
-	Judgements  JudgementsSnapshot          `json:"judgements"`
-	Reasons     map[string]string           `json:"reasons"`
-	Rationale   string                      `json:"rationale"`
-	Certainty   *grading.Certainty          `json:"certainty"`
-	Derivation  CertaintyDerivationSnapshot `json:"derivation"`
-	Version     int64                       `json:"version"`
-	SubmittedAt *time.Time                  `json:"submitted_at"`
-	CreatedAt   time.Time                   `json:"created_at"`
-	UpdatedAt   time.Time                   `json:"updated_at"`
+	ID         int64                    `json:"id"`
+	FindingID  int64                    `json:"finding_id"`
+	Reviewer   string                   `json:"reviewer"`
+	Status     grading.AssessmentStatus `json:"status"`
+	Judgements JudgementsSnapshot       `json:"judgements"`
+	Reasons    map[string]string        `json:"reasons"`
+	Rationale  string                   `json:"rationale"`
+	Certainty  *grading.Certainty       `json:"certainty"`
+	// OccurrenceCertainty is set for case evidence, whose certainty is
+	// null: the certainty that the harm can occur.
+	OccurrenceCertainty *grading.Certainty          `json:"occurrence_certainty"`
+	Derivation          CertaintyDerivationSnapshot `json:"derivation"`
+	Version             int64                       `json:"version"`
+	SubmittedAt         *time.Time                  `json:"submitted_at"`
+	CreatedAt           time.Time                   `json:"created_at"`
+	UpdatedAt           time.Time                   `json:"updated_at"`
 }
 
 // SnapshotOfFindingAssessment is as as the API shows it; reviewer is the
@@ -184,20 +213,25 @@ type FindingAssessmentSnapshot struct {
 func SnapshotOfFindingAssessment(as FindingAssessment, reviewer string) FindingAssessmentSnapshot {
 	return FindingAssessmentSnapshot{ID: as.ID, FindingID: as.FindingID, Reviewer: reviewer, Status: as.Status,
 		Judgements: SnapshotOfJudgements(as.Judgements), Reasons: ReasonsOf(as.Judgements), Rationale: as.Rationale,
-		Certainty: as.Certainty, Derivation: SnapshotOfCertaintyDerivation(as.Derivation), Version: as.Version,
+		Certainty: as.Certainty, OccurrenceCertainty: as.Derivation.OccurrenceCertainty().Ptr(),
+		Derivation: SnapshotOfCertaintyDerivation(as.Derivation), Version: as.Version,
 		SubmittedAt: as.SubmittedAt, CreatedAt: as.CreatedAt, UpdatedAt: as.UpdatedAt}
 }
 
 // FindingGradeSnapshot has the shape of the API's FindingGrade.
 type FindingGradeSnapshot struct {
-	Certainty     grading.Certainty  `json:"certainty"`
-	Judgements    JudgementsSnapshot `json:"judgements"`
-	Reasons       map[string]string  `json:"reasons"`
-	Method        grading.Method     `json:"method"`
-	Rationale     string             `json:"rationale"`
-	DecidedBy     string             `json:"decided_by"`
-	DecidedAt     time.Time          `json:"decided_at"`
-	AssessmentIDs []int64            `json:"assessment_ids"`
+	Certainty           *grading.Certainty   `json:"certainty"`
+	OccurrenceCertainty *grading.Certainty   `json:"occurrence_certainty"`
+	Attribution         *grading.Attribution `json:"attribution"`
+	WithdrawnAt         *time.Time           `json:"withdrawn_at"`
+	WithdrawnReason     *string              `json:"withdrawn_reason"`
+	Judgements          JudgementsSnapshot   `json:"judgements"`
+	Reasons             map[string]string    `json:"reasons"`
+	Method              grading.Method       `json:"method"`
+	Rationale           string               `json:"rationale"`
+	DecidedBy           string               `json:"decided_by"`
+	DecidedAt           time.Time            `json:"decided_at"`
+	AssessmentIDs       []int64              `json:"assessment_ids"`
 }
 
 // FindingGradeOf is g as the API shows it inside a finding; nil for no
@@ -206,7 +240,8 @@ func FindingGradeOf(g *FindingGrade) *FindingGradeSnapshot {
 	if g == nil {
 		return nil
 	}
-	return &FindingGradeSnapshot{Certainty: g.Certainty, Judgements: SnapshotOfJudgements(g.Judgements), Reasons: ReasonsOf(g.Judgements),
+	return &FindingGradeSnapshot{Certainty: g.Certainty, OccurrenceCertainty: g.OccurrenceCertainty, Attribution: g.Attribution,
+		WithdrawnAt: g.WithdrawnAt, WithdrawnReason: g.WithdrawnReason, Judgements: SnapshotOfJudgements(g.Judgements), Reasons: ReasonsOf(g.Judgements),
 		Method: g.Method, Rationale: g.Rationale, DecidedBy: g.DecidedBy, DecidedAt: g.DecidedAt, AssessmentIDs: nonNilList(g.AssessmentIDs)}
 }
 

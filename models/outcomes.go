@@ -61,6 +61,11 @@ type Finding struct {
 	Attribution  *grading.Attribution
 	Summary      string
 	Certainty    *grading.Certainty
+	// OccurrenceCertainty is derived for case evidence (a harm without
+	// comparator and without a measure): the certainty that the harm can
+	// occur, from its grade's agreed attribution; nil otherwise, and while
+	// its grade is withdrawn (Certainty is nil then too).
+	OccurrenceCertainty *grading.Certainty
 	// GradeID is the current (newest) grade; nil while ungraded.
 	GradeID *int64
 	Grade   *FindingGrade `gorm:"foreignKey:GradeID"`

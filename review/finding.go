@@ -16,10 +16,14 @@ import (
 // the finding's body of evidence; a grade by consensus (or single_reviewer)
 // when REQUIRED_REVIEWS submissions agree on the start and every domain
 // (grading.FindingConsensus), else reviewer_disagreement until each
-// reviewer revises once or an editor adjudicates (grading.AdjudicateBody).
+// reviewer revises once or an editor adjudicates (grading.AdjudicateBody:
+// only that open disagreement, within the range the submissions gave).
 // A grade rests on grading.Body.Fingerprint; when the body changes the
-// grade is stale, and a new round of review (or an adjudication) re-grades
-// it.
+// grade is stale, and a new round of review re-grades it: reviewers reopen
+// their assessments (an adjudication settles that round only if its
+// submissions disagree). Case evidence is reviewed the same way, for its
+// attribution and indirectness; its grade carries an occurrence certainty
+// instead of a GRADE certainty.
 
 // FindingAssessmentInput is a reviewer's or an editor's full set of GRADE
 // judgements on a finding (reasons included) and the rationale.
@@ -48,8 +52,10 @@ func ruleError(engineErr error, rationale string) error {
 	return re
 }
 
-// gradeAgainst checks judgements against a body and returns the
-// derivation (its Result is the certainty).
+// gradeAgainst checks judgements (completed by
+// grading.CompleteJudgements) against a body and returns the derivation
+// (its Result is the certainty, or for case evidence the occurrence
+// certainty).
 func gradeAgainst(body grading.Body, in FindingAssessmentInput) (grading.CertaintyDerivation, error) {
 	d, err := grading.GradeBody(body, in.Judgements)
 	if err := ruleError(err, in.Rationale); err != nil {
@@ -166,9 +172,7 @@ func (r *Reviews) PutFindingAssessment(ctx context.Context, a store.Actor, findi
 			}
 		}
 		in.Rationale = strings.TrimSpace(in.Rationale)
-		if in.Judgements.Reasons == nil {
-			in.Judgements.Reasons = map[string]string{}
-		}
+		in.Judgements = grading.CompleteJudgements(round.Body, in.Judgements)
 		d, err := gradeAgainst(round.Body, in)
 		if err != nil {
 			return err
@@ -181,7 +185,7 @@ func (r *Reviews) PutFindingAssessment(ctx context.Context, a store.Actor, findi
 			as = *existing
 		}
 		before := as
-		as.Judgements, as.Rationale, as.Certainty, as.Derivation, as.UpdatedAt = in.Judgements, in.Rationale, d.Result.Ptr(), d, t
+		as.Judgements, as.Rationale, as.Certainty, as.Derivation, as.UpdatedAt = in.Judgements, in.Rationale, d.GradeCertainty().Ptr(), d, t
 		action := "finding_assessment.updated"
 		switch {
 		case reopen:
@@ -274,14 +278,14 @@ func (r *Reviews) SubmitFindingAssessment(ctx context.Context, a store.Actor, fi
 			return &store.ConflictError{Message: fmt.Sprintf("assessment %d was already submitted on %s", own.ID, own.SubmittedAt.Format("2006-01-02")),
 				Resource: "assessment", ExistingID: own.ID}
 		}
-		d, err := gradeAgainst(round.Body, FindingAssessmentInput{Judgements: own.Judgements, Rationale: own.Rationale})
+		d, err := gradeAgainst(round.Body, FindingAssessmentInput{Judgements: grading.CompleteJudgements(round.Body, own.Judgements), Rationale: own.Rationale})
 		if err != nil {
 			return err
 		}
 		before := *own
 		as = *own
 		t := store.Now()
-		as.Status, as.SubmittedAt, as.Certainty, as.Derivation, as.UpdatedAt = grading.StatusSubmitted, &t, d.Result.Ptr(), d, t
+		as.Status, as.SubmittedAt, as.Certainty, as.Derivation, as.UpdatedAt = grading.StatusSubmitted, &t, d.GradeCertainty().Ptr(), d, t
 		as.Version++
 		ok, err := tx.UpdateFindingAssessment(&as, own.Version)
 		if err != nil {
@@ -350,7 +354,8 @@ func findingConsensus(tx *store.ReviewTx, a store.Actor, findingID int64, requir
 	if outcome.Method == grading.MethodSingleReviewer {
 		what = "Single review"
 	}
-	g := models.FindingGrade{FindingID: findingID, Certainty: d.Result, Judgements: outcome.Judgements, Method: outcome.Method,
+	g := models.FindingGrade{FindingID: findingID, Certainty: d.GradeCertainty().Ptr(), OccurrenceCertainty: d.OccurrenceCertainty().Ptr(),
+		Attribution: attributionOf(d), Judgements: outcome.Judgements, Method: outcome.Method,
 		Rationale: fmt.Sprintf("%s of %d submitted assessment(s) (%s): %s.", what, len(round.Counted), strings.Join(parts, ", "), d.Summary()),
 		DecidedBy: strings.Join(names, ", "),
 		DecidedAt: store.Now(), AssessmentIDs: ids, Fingerprint: round.Body.Fingerprint(), Derivation: d}
@@ -392,14 +397,30 @@ func (r *Reviews) ListFindingAssessments(ctx context.Context, a store.Actor, fin
 	return rows, err
 }
 
+// attributionOf is the agreed attribution of a case-evidence derivation;
+// nil for any other.
+func attributionOf(d grading.CertaintyDerivation) *grading.Attribution {
+	if !d.CaseEvidence {
+		return nil
+	}
+	a := d.Attribution
+	return &a
+}
+
 // AdjudicateFinding records an editor's grade of a finding (method
 // adjudicated) if version is the finding's current one (else a
 // *store.PreconditionError): a full set of domain judgements with reasons
-// and a rationale, checked by grading.AdjudicateBody (an editor who
-// assessed the finding is refused: editor_assessed). It settles a
-// disagreement or re-grades a stale grade. It returns the finding with
-// its new grade, certainty and flags.
-func (r *Reviews) AdjudicateFinding(ctx context.Context, a store.Actor, findingID, version int64, in FindingAssessmentInput) (models.Finding, error) {
+// and a rationale, checked by grading.AdjudicateBody. It settles the
+// disagreement of the current round's submitted assessments, and nothing
+// else: a finding without an open reviewer_disagreement is refused
+// (adjudication_not_needed, which the API answers with 409: nobody
+// assessed it, fewer than REQUIRED_REVIEWS submitted, or they agree; a
+// stale grade is re-graded by a new round of review), and so is a
+// judgement outside the range those submissions gave
+// (outside_reviewer_range), or an editor who assessed the finding
+// (editor_assessed). It returns the finding with its new grade, certainty
+// and flags.
+func (r *Reviews) AdjudicateFinding(ctx context.Context, a store.Actor, findingID, version int64, in FindingAssessmentInput, required int) (models.Finding, error) {
 	if !a.Role.AtLeast(models.RoleEditor) {
 		return models.Finding{}, fmt.Errorf("%w: adjudicating a grade needs the editor role", store.ErrForbidden)
 	}
@@ -413,25 +434,23 @@ func (r *Reviews) AdjudicateFinding(ctx context.Context, a store.Actor, findingI
 			return &store.PreconditionError{Current: round.Finding.Version}
 		}
 		in.Rationale = strings.TrimSpace(in.Rationale)
-		if in.Judgements.Reasons == nil {
-			in.Judgements.Reasons = map[string]string{}
-		}
+		in.Judgements = grading.CompleteJudgements(round.Body, in.Judgements)
 		assessors := make([]string, len(round.All))
 		for i, as := range round.All {
 			assessors[i] = as.Reviewer.Name
 		}
 		d, err := grading.AdjudicateBody(round.Body, grading.Adjudication{Editor: a.Name, Judgements: in.Judgements,
-			Rationale: in.Rationale, Assessors: assessors})
+			Rationale: in.Rationale, Assessors: assessors, Submitted: reviews(round.Counted), RequiredReviews: required})
 		if err := ruleError(err, in.Rationale); err != nil {
 			return err
 		}
-		var ids []int64
-		for _, as := range round.All {
-			if as.Submitted() {
-				ids = append(ids, as.ID)
-			}
+		// The grade rests on the submissions of the round it settles.
+		ids := make([]int64, len(round.Counted))
+		for i, as := range round.Counted {
+			ids[i] = as.ID
 		}
-		g := models.FindingGrade{FindingID: findingID, Certainty: d.Result, Judgements: in.Judgements, Method: grading.MethodAdjudicated,
+		g := models.FindingGrade{FindingID: findingID, Certainty: d.GradeCertainty().Ptr(), OccurrenceCertainty: d.OccurrenceCertainty().Ptr(),
+			Attribution: attributionOf(d), Judgements: in.Judgements, Method: grading.MethodAdjudicated,
 			Rationale: in.Rationale, DecidedBy: a.Name, DecidedAt: store.Now(), AssessmentIDs: nonNilIDs(ids),
 			Fingerprint: round.Body.Fingerprint(), Derivation: d}
 		if a.UserID != 0 {

@@ -112,7 +112,7 @@ func TestFindingDisagreementWaitsForRequiredReviews(t *testing.T) {
 			}
 		}
 		// Adjudication by a reviewer is forbidden.
-		if _, err := r.AdjudicateFinding(f.ctx, f.r1, id, 1, serious()); !errors.Is(err, store.ErrForbidden) {
+		if _, err := r.AdjudicateFinding(f.ctx, f.r1, id, 1, serious(), 2); !errors.Is(err, store.ErrForbidden) {
 			t.Errorf("a reviewer adjudicating: %v", err)
 		}
 	})

@@ -248,7 +248,7 @@ func (x *exporter) findings() error {
 				CIHigh: f.CIHigh, Events: f.Events, Participants: f.Participants, Studies: f.Studies, Threshold: f.Threshold,
 				Attribution: f.Attribution, Summary: f.Summary, CreatedAt: utc(f.CreatedAt),
 				Sources: []bulk.FindingSource{}, Assessments: []bulk.Assessment{}, Grades: []bulk.Grade{},
-				Derived: bulk.FindingDerived{Certainty: f.Certainty, Flags: []grading.Flag{}, Disagreements: nonNil(f.Disagreements)}}
+				Derived: bulk.FindingDerived{Certainty: f.Certainty, OccurrenceCertainty: f.OccurrenceCertainty, Flags: []grading.Flag{}, Disagreements: nonNil(f.Disagreements)}}
 			for _, fs := range bySource[f.ID] {
 				out.Sources = append(out.Sources, bulk.FindingSource{Source: fs.SourceID, Excerpt: fs.Excerpt, Locator: fs.Locator,
 					Note: fs.Note, ReportedCertainty: fs.ReportedCertainty, ReportedThreshold: fs.ReportedThreshold, DesignSubset: fs.DesignSubset})
@@ -271,7 +271,8 @@ func (x *exporter) findings() error {
 				out.Assessments = append(out.Assessments, ba)
 			}
 			for _, g := range byGrade[f.ID] {
-				out.Grades = append(out.Grades, bulk.Grade{ID: g.ID, Certainty: g.Certainty, Judgements: judgementsOut(g.Judgements),
+				out.Grades = append(out.Grades, bulk.Grade{ID: g.ID, Certainty: g.Certainty, OccurrenceCertainty: g.OccurrenceCertainty,
+					Attribution: g.Attribution, WithdrawnAt: utcPtr(g.WithdrawnAt), WithdrawnReason: g.WithdrawnReason, Judgements: judgementsOut(g.Judgements),
 					Method: g.Method, Rationale: g.Rationale, DecidedBy: g.DecidedBy, DecidedAt: utc(g.DecidedAt),
 					Assessments: nonNil(g.AssessmentIDs), Derivation: derivationOut(g.Derivation),
 					Stale: grading.GradeIsStale(g.Fingerprint, bodies[f.ID])})

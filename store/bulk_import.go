@@ -633,7 +633,23 @@ func (f *importFile) finding(p *lineProblems, n int, fi bulk.Finding) {
 		if g.ID <= 0 {
 			p.add(n, prefix+"id", "must be a positive integer")
 		}
-		p.validateLine(n, prefix+"certainty", g.Certainty)
+		switch {
+		case (g.Certainty == nil) == (g.OccurrenceCertainty == nil):
+			p.add(n, prefix+"certainty", "exactly one of certainty and occurrence_certainty (a grade of case evidence) is required")
+		case g.Certainty != nil:
+			p.validateLine(n, prefix+"certainty", *g.Certainty)
+		default:
+			p.validateLine(n, prefix+"occurrence_certainty", *g.OccurrenceCertainty)
+		}
+		switch {
+		case (g.Attribution == nil) != (g.OccurrenceCertainty == nil):
+			p.add(n, prefix+"attribution", "is the agreed attribution of a case-evidence grade: given exactly when occurrence_certainty is")
+		case g.Attribution != nil && !slices.Contains(grading.AssessedAttributions(), *g.Attribution):
+			p.add(n, prefix+"attribution", "must be one of %s", strings.Join(grading.Strings(grading.AssessedAttributions()), ", "))
+		}
+		if (g.WithdrawnAt == nil) != (g.WithdrawnReason == nil || strings.TrimSpace(*g.WithdrawnReason) == "") {
+			p.add(n, prefix+"withdrawn_reason", "a withdrawn grade has both withdrawn_at and a withdrawn_reason; a standing grade neither")
+		}
 		p.validateLine(n, prefix+"method", g.Method)
 		if err := g.Judgements.Validate(); err != nil {
 			p.add(n, prefix+"judgements", "%s", err.Error())

@@ -615,9 +615,20 @@ func (w *importWriter) writeFindings() error {
 				if !g.Stale {
 					fp = bodies[fid].Fingerprint()
 				}
-				gr := &models.FindingGrade{FindingID: fid, Certainty: g.Certainty, Judgements: g.Judgements, Method: g.Method,
+				gr := &models.FindingGrade{FindingID: fid, Certainty: g.Certainty, OccurrenceCertainty: g.OccurrenceCertainty,
+					Attribution: g.Attribution, Judgements: g.Judgements, Method: g.Method,
 					Rationale: g.Rationale, DecidedBy: g.DecidedBy, DecidedAt: g.DecidedAt.UTC(), Fingerprint: fp,
 					Derivation: w.remapDerivation(g.Derivation)}
+				if g.WithdrawnAt != nil {
+					// The reason names source ids: into a catalogue that holds
+					// data they were remapped, so it is said again with the new
+					// ids (refreshFindingFlags then keeps or reinstates it).
+					at, reason := g.WithdrawnAt.UTC(), g.WithdrawnReason
+					if ok, r := grading.GradeWithdrawal(gr.Derivation, bodies[fid]); ok && !w.res.Restore {
+						reason = &r
+					}
+					gr.WithdrawnAt, gr.WithdrawnReason = &at, reason
+				}
 				if g.Method == grading.MethodAdjudicated {
 					if uid, ok := w.users[g.DecidedBy]; ok {
 						gr.DecidedByID = &uid

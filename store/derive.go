@@ -44,6 +44,11 @@ type linkedFindingRow struct {
 	Timepoint      string
 	Stale          bool
 	Retracted      bool
+	// The current grade's state: withdrawn, the occurrence certainty and
+	// agreed attribution of case evidence.
+	Withdrawn           bool
+	OccurrenceCertainty *grading.Certainty
+	GradeAttribution    *grading.Attribution
 }
 
 func (r linkedFindingRow) engine() grading.ClaimFinding {
@@ -53,9 +58,13 @@ func (r linkedFindingRow) engine() grading.ClaimFinding {
 			Outcome: r.Outcome, Timepoint: r.Timepoint},
 		Effect: grading.EffectEstimate{Estimate: r.Estimate, CILow: r.CILow, CIHigh: r.CIHigh, Events: r.Events,
 			Participants: r.Participants, Studies: r.Studies, Threshold: r.Threshold},
-		Certainty: r.Certainty, Stale: r.Stale}}
+		Certainty: r.Certainty, Stale: r.Stale, Withdrawn: r.Withdrawn, OccurrenceCertainty: r.OccurrenceCertainty}}
 	if r.Measure != nil {
 		f.Effect.Measure = *r.Measure
+	}
+	f.CaseEvidence = grading.Body{Question: f.Question, Effect: f.Effect}.CaseEvidence()
+	if r.GradeAttribution != nil {
+		f.GradeAttribution = *r.GradeAttribution
 	}
 	if r.Attribution != nil {
 		f.Attribution = *r.Attribution
@@ -64,10 +73,15 @@ func (r linkedFindingRow) engine() grading.ClaimFinding {
 }
 
 // linkedFindingColumns are what the rules read of a finding f (joined with
-// its question q), with its stale_grade and retracted_evidence flags; the
-// two arguments are those flags.
+// its question q), with its stale_grade and retracted_evidence flags (the
+// two arguments) and its current grade's withdrawal and agreed attribution.
+// The certainty is null while the grade is withdrawn and for case evidence,
+// whose occurrence certainty is apart (refreshFindingFlags).
 const linkedFindingColumns = `f.measure, f.estimate, f.ci_low, f.ci_high, f.events, f.participants,
-			f.studies, f.threshold, f.attribution, f.certainty, q.comparator_kind, q.outcome_kind, q.direction, q.outcome, q.timepoint,
+			f.studies, f.threshold, f.attribution, f.certainty, f.occurrence_certainty,
+			q.comparator_kind, q.outcome_kind, q.direction, q.outcome, q.timepoint,
+			EXISTS (SELECT 1 FROM finding_grades g WHERE g.id = f.grade_id AND g.withdrawn_at IS NOT NULL) AS withdrawn,
+			(SELECT g.attribution FROM finding_grades g WHERE g.id = f.grade_id) AS grade_attribution,
 			EXISTS (SELECT 1 FROM finding_flags ff WHERE ff.finding_id = f.id AND ff.flag = ?) AS stale,
 			EXISTS (SELECT 1 FROM finding_flags ff WHERE ff.finding_id = f.id AND ff.flag = ?) AS retracted`
 

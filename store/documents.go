@@ -93,6 +93,8 @@ func (d docSQL) source(s string) string {
 // question's therapy qt and its current grade g (LEFT JOIN).
 func (d docSQL) finding() string {
 	grade := "CASE WHEN g.id IS NULL THEN NULL ELSE " + d.object("id", "g.id", "certainty", "g.certainty",
+		"occurrence_certainty", "g.occurrence_certainty", "attribution", "g.attribution",
+		"withdrawn_at", "g.withdrawn_at", "withdrawn_reason", "g.withdrawn_reason",
 		"judgements", "g.judgements", "method", "g.method", "rationale", "g.rationale", "decided_by", "g.decided_by",
 		"decided_at", "g.decided_at", "assessment_ids", "g.assessment_ids", "derivation", "g.derivation") + " END"
 	if !d.postgres {
@@ -106,7 +108,7 @@ func (d docSQL) finding() string {
 	return d.object("id", "f.id", "measure", "f.measure", "estimate", "f.estimate", "ci_low", "f.ci_low",
 		"ci_high", "f.ci_high", "events", "f.events", "participants", "f.participants", "studies", "f.studies",
 		"threshold", "f.threshold", "attribution", "f.attribution", "summary", "f.summary", "certainty", "f.certainty",
-		"grade_id", "f.grade_id", "disagreements", "f.disagreements", "version", "f.version",
+		"occurrence_certainty", "f.occurrence_certainty", "grade_id", "f.grade_id", "disagreements", "f.disagreements", "version", "f.version",
 		"created_at", "f.created_at", "updated_at", "f.updated_at",
 		"flags", "(SELECT "+d.words("ff.flag")+" FROM finding_flags ff WHERE ff.finding_id = f.id)",
 		"question", d.object("id", "q.id", "therapy_id", "q.therapy_id", "therapy", "qt.slug", "population", "q.population",
@@ -320,15 +322,19 @@ type questionDoc struct {
 }
 
 type gradeDoc struct {
-	ID            int64             `json:"id"`
-	Certainty     grading.Certainty `json:"certainty"`
-	Judgements    *string           `json:"judgements"`
-	Method        grading.Method    `json:"method"`
-	Rationale     string            `json:"rationale"`
-	DecidedBy     string            `json:"decided_by"`
-	DecidedAt     docTime           `json:"decided_at"`
-	AssessmentIDs *string           `json:"assessment_ids"`
-	Derivation    *string           `json:"derivation"`
+	ID                  int64                `json:"id"`
+	Certainty           *grading.Certainty   `json:"certainty"`
+	OccurrenceCertainty *grading.Certainty   `json:"occurrence_certainty"`
+	Attribution         *grading.Attribution `json:"attribution"`
+	WithdrawnAt         *docTime             `json:"withdrawn_at"`
+	WithdrawnReason     *string              `json:"withdrawn_reason"`
+	Judgements          *string              `json:"judgements"`
+	Method              grading.Method       `json:"method"`
+	Rationale           string               `json:"rationale"`
+	DecidedBy           string               `json:"decided_by"`
+	DecidedAt           docTime              `json:"decided_at"`
+	AssessmentIDs       *string              `json:"assessment_ids"`
+	Derivation          *string              `json:"derivation"`
 }
 
 type findingSourceDoc struct {
@@ -359,6 +365,7 @@ type findingDoc struct {
 	Attribution   *grading.Attribution   `json:"attribution"`
 	Summary       string                 `json:"summary"`
 	Certainty     *grading.Certainty     `json:"certainty"`
+	Occurrence    *grading.Certainty     `json:"occurrence_certainty"`
 	GradeID       *int64                 `json:"grade_id"`
 	Disagreements *string                `json:"disagreements"`
 	Version       int64                  `json:"version"`
@@ -445,7 +452,7 @@ func (r *docReader) finding(d findingDoc) models.Finding {
 	r.word("direction", q.Direction)
 	f := models.Finding{ID: d.ID, QuestionID: q.ID, Measure: d.Measure, Estimate: d.Estimate, CILow: d.CILow,
 		CIHigh: d.CIHigh, Events: d.Events, Participants: d.Participants, Studies: d.Studies, Threshold: d.Threshold,
-		Attribution: d.Attribution, Summary: d.Summary, Certainty: d.Certainty, GradeID: d.GradeID, Version: d.Version,
+		Attribution: d.Attribution, Summary: d.Summary, Certainty: d.Certainty, OccurrenceCertainty: d.Occurrence, GradeID: d.GradeID, Version: d.Version,
 		CreatedAt: r.at(d.CreatedAt), UpdatedAt: r.at(d.UpdatedAt),
 		Question: models.Question{ID: q.ID, TherapyID: q.TherapyID, Therapy: models.Therapy{ID: q.TherapyID, Slug: q.Therapy},
 			Population: q.Population, Intervention: q.Intervention, Comparator: q.Comparator, ComparatorKind: q.ComparatorKind,
@@ -457,8 +464,10 @@ func (r *docReader) finding(d findingDoc) models.Finding {
 	if d.Attribution != nil {
 		r.word("attribution", *d.Attribution)
 	}
-	if d.Certainty != nil {
-		r.word("certainty", *d.Certainty)
+	for _, c := range []*grading.Certainty{d.Certainty, d.Occurrence} {
+		if c != nil {
+			r.word("certainty", *c)
+		}
 	}
 	r.serialized("disagreements", d.Disagreements, &f.Disagreements)
 	for _, fl := range splitWords(d.Flags) {
@@ -466,9 +475,17 @@ func (r *docReader) finding(d findingDoc) models.Finding {
 		f.Flags = append(f.Flags, models.FindingFlag{Flag: grading.Flag(fl), FindingID: d.ID})
 	}
 	if g := d.Grade; g != nil {
-		r.word("grade certainty", g.Certainty)
+		for _, c := range []*grading.Certainty{g.Certainty, g.OccurrenceCertainty} {
+			if c != nil {
+				r.word("grade certainty", *c)
+			}
+		}
+		if g.Attribution != nil {
+			r.word("grade attribution", *g.Attribution)
+		}
 		r.word("grade method", g.Method)
-		f.Grade = &models.FindingGrade{ID: g.ID, FindingID: d.ID, Certainty: g.Certainty, Method: g.Method,
+		f.Grade = &models.FindingGrade{ID: g.ID, FindingID: d.ID, Certainty: g.Certainty, OccurrenceCertainty: g.OccurrenceCertainty,
+			Attribution: g.Attribution, WithdrawnAt: r.atPtr(g.WithdrawnAt), WithdrawnReason: g.WithdrawnReason, Method: g.Method,
 			Rationale: g.Rationale, DecidedBy: g.DecidedBy, DecidedAt: r.at(g.DecidedAt)}
 		r.serialized("grade judgements", g.Judgements, &f.Grade.Judgements)
 		r.serialized("grade assessment ids", g.AssessmentIDs, &f.Grade.AssessmentIDs)

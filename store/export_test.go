@@ -5,6 +5,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"claimgrade/grading"
 	"claimgrade/models"
 )
 
@@ -77,3 +78,17 @@ func RederiveAll(ctx context.Context, st *Store) (int64, error) {
 
 // SweepSQL exposes the sweep's statements, for EXPLAIN.
 var SweepSQL = sweepSQL
+
+// LinkedFindingsOf reads the findings linked to claimIDs as the claim
+// rating engine receives them (linkedFindings), by claim id.
+func LinkedFindingsOf(ctx context.Context, st *Store, claimIDs []int64) (map[int64][]grading.ClaimFinding, error) {
+	rows, err := linkedFindings(st.db.WithContext(ctx), claimIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64][]grading.ClaimFinding{}
+	for _, r := range rows {
+		out[r.ClaimID] = append(out[r.ClaimID], r.engine())
+	}
+	return out, nil
+}

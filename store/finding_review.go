@@ -1,10 +1,12 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -143,7 +145,8 @@ func CountedSubmissions(all []models.FindingAssessment, grade *models.FindingGra
 func findingState(body grading.Body, grade *models.FindingGrade, counted []models.FindingAssessment, required int) grading.FindingState {
 	st := grading.FindingState{Body: body, RequiredReviews: required}
 	if grade != nil {
-		st.Grade = &grading.FindingGrade{Certainty: grade.Certainty, Fingerprint: grade.Fingerprint, DecidedAt: grade.DecidedAt}
+		st.Grade = &grading.FindingGrade{Certainty: grading.Deref(grade.Certainty), OccurrenceCertainty: grading.Deref(grade.OccurrenceCertainty),
+			Fingerprint: grade.Fingerprint, DecidedAt: grade.DecidedAt, Withdrawn: grade.WithdrawnAt != nil}
 	}
 	for _, as := range counted {
 		st.Submitted = append(st.Submitted, as.Review())
@@ -153,13 +156,17 @@ func findingState(body grading.Body, grade *models.FindingGrade, counted []model
 
 // refreshFindingFlags recomputes the derived fields of findingIDs (flags
 // by grading.FindingFlagsOf: low_certainty, ungraded, stale_grade,
-// retracted_evidence, reviewer_disagreement; the certainty of the current
-// grade; the open disagreements) inside the caller's transaction, in id
-// order and chunks of rederiveChunk, set-based like rederive: each chunk is
-// locked, then read in a constant number of queries, and only findings
-// whose derived fields change are written (version bumped, a
-// finding.flagged event recorded with cause when the flags change). Then the
-// claims linking any of them are re-derived (rederive).
+// retracted_evidence, reviewer_disagreement; the certainty or occurrence
+// certainty of the current grade; the open disagreements) inside the
+// caller's transaction, in id order and chunks of rederiveChunk, set-based
+// like rederive: each chunk is locked, then read in a constant number of
+// queries, and only findings whose derived fields change are written
+// (version bumped, a finding.flagged event recorded with cause when the
+// flags change). The current grade is withdrawn when every source that set
+// its level is retracted, and reinstated when that no longer holds
+// (grading.GradeWithdrawal; finding_grade.withdrawn and
+// finding_grade.reinstated events). Then the claims linking any of them are
+// re-derived (rederive).
 func (s *Store) refreshFindingFlags(tx *gorm.DB, a Actor, findingIDs []int64, cause string) error {
 	ids := slices.Clone(findingIDs)
 	slices.Sort(ids)
@@ -178,7 +185,7 @@ func (s *Store) refreshFindingFlags(tx *gorm.DB, a Actor, findingIDs []int64, ca
 
 func (s *Store) refreshFindingFlagsChunk(tx *gorm.DB, a Actor, ids []int64, cause string) error {
 	var findings []models.Finding
-	if err := s.forUpdate(tx.Select("id", "certainty", "grade_id", "disagreements")).Where("id IN ?", ids).Order("id").
+	if err := s.forUpdate(tx.Select("id", "certainty", "occurrence_certainty", "grade_id", "disagreements")).Where("id IN ?", ids).Order("id").
 		Find(&findings).Error; err != nil {
 		return fmt.Errorf("lock findings: %w", classify(err))
 	}
@@ -225,15 +232,21 @@ func (s *Store) refreshFindingFlagsChunk(tx *gorm.DB, a Actor, ids []int64, caus
 		had[f.FindingID] = append(had[f.FindingID], f.Flag)
 	}
 	t := now()
+	// Retraction withdraws (DESIGN): the current grade of each finding is
+	// withdrawn, or reinstated, as its level-setting sources are now.
+	gradeEvents, err := withdrawGrades(tx, a, grades, bodies, t)
+	if err != nil {
+		return err
+	}
 	var flagChanged []int64
 	var rows []models.FindingFlag
-	var events []models.AuditEvent
+	events := gradeEvents
 	// Findings whose derived fields change are updated by one statement
 	// per distinct set of values (most share one: an import's ungraded
 	// findings, the findings of one source).
 	type findingDerived struct {
-		certainty     grading.Certainty
-		disagreements string
+		certainty, occurrence grading.Certainty
+		disagreements         string
 	}
 	changed := map[findingDerived][]int64{}
 	var order []findingDerived
@@ -247,18 +260,19 @@ func (s *Store) refreshFindingFlagsChunk(tx *gorm.DB, a Actor, ids []int64, caus
 		if slices.Contains(flags, grading.FlagReviewerDisagreement) {
 			disagreements = grading.Disagreements(state.Submitted)
 		}
-		var certainty *grading.Certainty
-		if grade != nil {
-			certainty = grade.Certainty.Ptr()
+		var certainty, occurrence grading.Certainty
+		if grade != nil && grade.WithdrawnAt == nil {
+			certainty, occurrence = grading.Deref(grade.Certainty), grading.Deref(grade.OccurrenceCertainty)
 		}
 		old := had[id]
 		slices.Sort(old)
 		flagsChange := !slices.Equal(old, flags)
-		derivedChange := grading.Deref(certainty) != grading.Deref(f.Certainty) || !slices.Equal(nonNil(f.Disagreements), disagreements)
+		derivedChange := certainty != grading.Deref(f.Certainty) || occurrence != grading.Deref(f.OccurrenceCertainty) ||
+			!slices.Equal(nonNil(f.Disagreements), disagreements)
 		if !flagsChange && !derivedChange {
 			continue
 		}
-		k := findingDerived{certainty: grading.Deref(certainty), disagreements: jsonList(disagreements)}
+		k := findingDerived{certainty: certainty, occurrence: occurrence, disagreements: jsonList(disagreements)}
 		if _, ok := changed[k]; !ok {
 			order = append(order, k)
 		}
@@ -279,12 +293,17 @@ func (s *Store) refreshFindingFlagsChunk(tx *gorm.DB, a Actor, ids []int64, caus
 	}
 	for _, k := range order {
 		if err := tx.Model(&models.Finding{}).Where("id IN ?", changed[k]).Updates(map[string]any{
-			"certainty": k.certainty.Ptr(), "disagreements": k.disagreements,
+			"certainty": k.certainty.Ptr(), "occurrence_certainty": k.occurrence.Ptr(), "disagreements": k.disagreements,
 			"version": gorm.Expr("version + 1"), "updated_at": t}).Error; err != nil {
 			return fmt.Errorf("update derived fields of findings %v: %w", changed[k], classify(err))
 		}
 	}
 	if len(flagChanged) == 0 {
+		if len(events) > 0 {
+			if err := tx.CreateInBatches(events, 200).Error; err != nil {
+				return fmt.Errorf("record finding grade events: %w", classify(err))
+			}
+		}
 		return nil
 	}
 	if err := tx.Where("finding_id IN ?", flagChanged).Delete(&models.FindingFlag{}).Error; err != nil {
@@ -299,6 +318,88 @@ func (s *Store) refreshFindingFlagsChunk(tx *gorm.DB, a Actor, ids []int64, caus
 		return fmt.Errorf("record finding flag events: %w", classify(err))
 	}
 	return nil
+}
+
+// withdrawGrades withdraws the grades (current grades by finding id) whose
+// level-setting sources are all retracted in the findings' bodies now, and
+// reinstates withdrawn ones whose sources are no longer all retracted
+// (grading.GradeWithdrawal): it writes withdrawn_at and withdrawn_reason
+// (cleared on reinstatement), one statement per distinct reason (the
+// findings that rested only on one retracted source share it), updates the
+// grades in grades, and returns a finding_grade.withdrawn or
+// finding_grade.reinstated audit event per change, in the finding's
+// history (before and after: FindingGrade).
+func withdrawGrades(tx *gorm.DB, a Actor, grades map[int64]*models.FindingGrade, bodies map[int64]grading.Body,
+	t time.Time) ([]models.AuditEvent, error) {
+	ids := make([]int64, 0, len(grades))
+	for id := range grades {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var events []models.AuditEvent
+	byReason := map[string][]int64{} // "" reinstates
+	var reasons []string
+	for _, findingID := range ids {
+		g := grades[findingID]
+		withdrawn, reason := grading.GradeWithdrawal(g.Derivation, bodies[findingID])
+		if withdrawn == (g.WithdrawnAt != nil) {
+			continue
+		}
+		before := *g
+		action := "finding_grade.withdrawn"
+		if withdrawn {
+			at := t
+			g.WithdrawnAt, g.WithdrawnReason = &at, &reason
+		} else {
+			g.WithdrawnAt, g.WithdrawnReason = nil, nil
+			action = "finding_grade.reinstated"
+		}
+		if _, ok := byReason[reason]; !ok {
+			reasons = append(reasons, reason)
+		}
+		byReason[reason] = append(byReason[reason], g.ID)
+		ev := actorEvent(a, action, "finding_grade", g.ID, t)
+		fid := findingID
+		ev.FindingID = &fid
+		ev.Before = snapshot(models.SnapshotOfFindingGrade(&before))
+		ev.After = snapshot(models.SnapshotOfFindingGrade(g))
+		events = append(events, ev)
+	}
+	for _, reason := range reasons {
+		set := map[string]any{"withdrawn_at": nil, "withdrawn_reason": nil}
+		if reason != "" {
+			set = map[string]any{"withdrawn_at": t, "withdrawn_reason": reason}
+		}
+		if err := tx.Model(&models.FindingGrade{}).Where("id IN ?", byReason[reason]).Updates(set).Error; err != nil {
+			return nil, fmt.Errorf("withdraw or reinstate grades %v: %w", byReason[reason], classify(err))
+		}
+	}
+	return events, nil
+}
+
+// caseEvidenceMigration is 00013_case_evidence, which takes the
+// fingerprint from grades decided before it on what is now case evidence.
+const caseEvidenceMigration = 13
+
+// refreshUnfingerprintedGrades recomputes, in one transaction, the derived
+// fields and flags of the findings whose current grade has no fingerprint
+// (so is stale: grading.GradeIsStale), and re-derives the claims linking
+// them. Migration 00013 leaves the grades of what is now case evidence so
+// (they rated it with GRADE's domains, not its attribution); SQL cannot run
+// the rules, so MigrateUp calls this after applying it.
+func (s *Store) refreshUnfingerprintedGrades(ctx context.Context) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		var ids []int64
+		if err := tx.Table("findings AS f").Joins("JOIN finding_grades g ON g.id = f.grade_id").Where("g.fingerprint = ''").
+			Order("f.id").Pluck("f.id", &ids).Error; err != nil {
+			return fmt.Errorf("find grades without a fingerprint: %w", classify(err))
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		s.log.Info("grades of case evidence decided before 00013 are stale", "findings", len(ids))
+		return s.refreshFindingFlags(tx, System("migration 00013_case_evidence"), ids, "migration.case_evidence")
+	})
 }
 
 // jsonList is a list as the JSON text a serializer:json column holds.

@@ -224,14 +224,21 @@ func (s *Store) MigrateUp(ctx context.Context) ([]string, error) {
 	}
 	results, err := p.Up(ctx)
 	var applied []string
+	caseEvidence := false
 	for _, r := range results {
 		applied = append(applied, r.Source.Path)
+		caseEvidence = caseEvidence || r.Source.Version == caseEvidenceMigration
 	}
 	if err != nil {
 		return applied, fmt.Errorf("migrate up: %w", err)
 	}
 	if err := s.refoldSearchText(ctx); err != nil {
 		return applied, fmt.Errorf("migrate up: %w", err)
+	}
+	if caseEvidence {
+		if err := s.refreshUnfingerprintedGrades(ctx); err != nil {
+			return applied, fmt.Errorf("migrate up: %w", err)
+		}
 	}
 	if err := s.deriveUnreasoned(ctx); err != nil {
 		return applied, fmt.Errorf("migrate up: %w", err)

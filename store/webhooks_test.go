@@ -49,7 +49,7 @@ func TestOutboxTriggerMatchesEventOf(t *testing.T) {
 		"link.created", "link.updated", "link.deleted", "claim_finding.created", "claim_finding.updated", "claim_finding.deleted",
 		"finding.created", "finding.updated", "finding.flagged", "finding_source.created", "finding_source.updated", "finding_source.deleted",
 		"finding_assessment.created", "finding_assessment.updated", "finding_assessment.submitted", "finding_assessment.revised",
-		"finding_assessment.reopened", "finding_grade.decided", "finding_grade.adjudicated", "assessment.created", "assessment.updated",
+		"finding_assessment.reopened", "finding_grade.decided", "finding_grade.adjudicated", "finding_grade.withdrawn", "finding_grade.reinstated", "assessment.created", "assessment.updated",
 		"assessment.submitted", "grade.decided", "grade.adjudicated", "question.created", "question.updated", "source.created",
 		"source.updated", "source.retracted", "source.unretracted", "therapy.created", "therapy.updated", "user.created",
 		"key.created", "key.revoked", "webhook.created", "webhook.deleted", "dataset.loaded"}

@@ -5,7 +5,8 @@
 //
 // The outbox itself is in the database: a trigger on audit_events
 // (migrations/*/00010_webhooks.sql, per statement on PostgreSQL since
-// 00011_webhooks_per_statement.sql) writes one delivery per subscribed
+// 00011_webhooks_per_statement.sql, with the grade withdrawal events since
+// 00013_case_evidence.sql) writes one delivery per subscribed
 // webhook in the transaction of the change. Like grading, this package
 // imports no database code: the dispatcher reaches the outbox through the
 // Outbox interface, which the store implements.
@@ -25,7 +26,7 @@ type EventType string
 const (
 	ClaimRated        EventType = "claim.rated"         // a claim's rating changed
 	ClaimFlagsChanged EventType = "claim.flags_changed" // a claim's flags changed
-	FindingGraded     EventType = "finding.graded"      // a finding's grade was decided or adjudicated
+	FindingGraded     EventType = "finding.graded"      // a finding's grade was decided, adjudicated, withdrawn or reinstated
 	SourceRetracted   EventType = "source.retracted"    // a source was marked retracted
 )
 
@@ -44,8 +45,8 @@ func (e EventType) Validate() error { _, err := ParseEventType(string(e)); retur
 func (e *EventType) Scan(src any) error { return scan(e, src, ParseEventType) }
 
 // actions maps the audit actions that raise an event to its type. The
-// trigger of migrations/sqlite/00010_webhooks.sql and
-// migrations/postgres/00011_webhooks_per_statement.sql holds the same table in SQL
+// trigger of migrations/*/00013_case_evidence.sql (before it 00010 and, on
+// PostgreSQL, 00011) holds the same table in SQL
 // (the database cannot call Go); store/webhooks_test.go proves that the two
 // agree, action by action.
 var actions = map[string]EventType{
@@ -53,7 +54,11 @@ var actions = map[string]EventType{
 	"claim.flagged":             ClaimFlagsChanged,
 	"finding_grade.decided":     FindingGraded,
 	"finding_grade.adjudicated": FindingGraded,
-	"source.retracted":          SourceRetracted,
+	// A withdrawal (every level-setting source retracted) or its reversal
+	// changes the finding's certainty like a new grade does.
+	"finding_grade.withdrawn":  FindingGraded,
+	"finding_grade.reinstated": FindingGraded,
+	"source.retracted":         SourceRetracted,
 }
 
 // EventOf returns the event type an audit action raises, if any.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -123,19 +124,44 @@ type graded struct {
 	certainty *grading.Certainty
 }
 
+// dissent is the second benchmark reviewer's judgements on shape s: s's
+// own with publication bias rated down, so that the two disagree and an
+// editor adjudicates within their range (grading.AdjudicateBody only
+// settles a disagreement).
+func dissent(s shape) grading.DomainJudgements {
+	j := *s.judgements
+	j.Reasons = maps.Clone(j.Reasons)
+	if j.Reasons == nil {
+		j.Reasons = map[string]string{}
+	}
+	j.PublicationBias, j.Reasons["publication_bias"] = grading.Serious, "Benchmark: a dissent for the editor to settle."
+	return j
+}
+
 // gradeOf grades a finding of shape s with body b as the editor's
-// adjudication does (review.AdjudicateFinding) and derives its flags
-// (store.refreshFindingFlags).
+// adjudication of two disagreeing reviewers does (review.AdjudicateFinding)
+// and derives its flags (store.refreshFindingFlags). The generated grades
+// carry no assessments (assessment_ids []: the benchmark loads none); the
+// template findings' grades rest on their two reviewers' assessments.
 func (g *gen) gradeOf(s shape, b grading.Body) (graded, error) {
 	var out graded
 	st := grading.FindingState{Body: b, RequiredReviews: g.required}
 	if s.judgements != nil {
 		rationale := "Benchmark grade: " + s.name + "."
-		d, err := grading.AdjudicateBody(b, grading.Adjudication{Editor: editorName, Judgements: *s.judgements, Rationale: rationale})
+		var submitted []grading.FindingAssessment
+		for _, j := range []grading.DomainJudgements{*s.judgements, dissent(s)} {
+			d, err := grading.GradeBody(b, j)
+			if err != nil {
+				return out, fmt.Errorf("assess %s: %w", s.name, err)
+			}
+			submitted = append(submitted, grading.FindingAssessment{Judgements: j, Start: d.Start, Certainty: d.Result})
+		}
+		d, err := grading.AdjudicateBody(b, grading.Adjudication{Editor: editorName, Judgements: *s.judgements, Rationale: rationale,
+			Submitted: submitted, RequiredReviews: g.required})
 		if err != nil {
 			return out, fmt.Errorf("grade %s: %w", s.name, err)
 		}
-		out.grade = &models.FindingGrade{Certainty: d.Result, Judgements: *s.judgements, Method: grading.MethodAdjudicated,
+		out.grade = &models.FindingGrade{Certainty: d.Result.Ptr(), Judgements: *s.judgements, Method: grading.MethodAdjudicated,
 			Rationale: rationale, DecidedByID: &g.editorID, DecidedBy: editorName, DecidedAt: g.now, AssessmentIDs: []int64{},
 			Fingerprint: b.Fingerprint(), Derivation: d}
 		out.certainty = d.Result.Ptr()
@@ -240,7 +266,7 @@ func generate(ctx context.Context, st *store.Store, dbURL string, conn *pgx.Conn
 			if r.grade != nil {
 				jb, _ := json.Marshal(r.grade.Judgements)
 				db, _ := json.Marshal(r.grade.Derivation)
-				emit(1, []any{grade, id, string(r.grade.Certainty), string(jb), string(r.grade.Method), r.grade.Rationale, g.editorID,
+				emit(1, []any{grade, id, certaintyText(r.grade.Certainty), string(jb), string(r.grade.Method), r.grade.Rationale, g.editorID,
 					r.grade.DecidedBy, g.now, "[]", r.grade.Fingerprint, string(db)})
 				gradeID = grade
 				grade++
@@ -372,10 +398,11 @@ func generate(ctx context.Context, st *store.Store, dbURL string, conn *pgx.Conn
 }
 
 // templates makes one finding per shape through the store (question, trial,
-// finding, attachment) and grades it through the review path (an editor's
-// adjudication), then checks that gradeOf gives the grade, certainty and
-// flags the store recorded: the generated findings are graded by the same
-// rules.
+// finding, attachment) and grades it through the review path (two
+// reviewers who disagree, then an editor's adjudication), then checks that
+// gradeOf gives the grade, certainty and flags the store recorded (but the
+// assessment ids, which only the template has): the generated findings are
+// graded by the same rules.
 func (g *gen) templates(ctx context.Context, st *store.Store, conn *pgx.Conn) error {
 	sys := store.System("benchscale")
 	editor, err := st.EnsureUser(ctx, sys, editorName, models.RoleEditor)
@@ -384,6 +411,14 @@ func (g *gen) templates(ctx context.Context, st *store.Store, conn *pgx.Conn) er
 	}
 	g.editorID = editor.ID
 	ed := store.ActorFor(editor, "benchscale")
+	var reviewers []store.Actor
+	for _, name := range []string{"benchscale-reviewer-1", "benchscale-reviewer-2"} {
+		u, err := st.EnsureUser(ctx, sys, name, models.RoleReviewer)
+		if err != nil {
+			return fmt.Errorf("template reviewer: %w", err)
+		}
+		reviewers = append(reviewers, store.ActorFor(u, "benchscale"))
+	}
 	q, err := st.CreateQuestion(ctx, sys, store.QuestionInput{Therapy: "therapy-1", Population: "adults", Intervention: "therapy 1",
 		ComparatorKind: grading.ComparatorInactive, Comparator: ptr("placebo"), Outcome: "pain", Timepoint: "4 weeks", OutcomeKind: grading.OutcomeBenefit, Direction: grading.HigherIsBetter})
 	if err != nil {
@@ -407,12 +442,24 @@ func (g *gen) templates(ctx context.Context, st *store.Store, conn *pgx.Conn) er
 			return fmt.Errorf("template attachment: %w", err)
 		}
 		s.template = f.ID
+		var assessmentIDs []int64
 		if s.judgements != nil {
+			for i, j := range []grading.DomainJudgements{*s.judgements, dissent(*s)} {
+				as, _, err := rv.PutFindingAssessment(ctx, reviewers[i], f.ID, 0, review.FindingAssessmentInput{Judgements: j,
+					Rationale: "Benchmark assessment."}, g.required)
+				if err != nil {
+					return fmt.Errorf("template assessment %s: %w", s.name, err)
+				}
+				if _, _, err := rv.SubmitFindingAssessment(ctx, reviewers[i], f.ID, g.required); err != nil {
+					return fmt.Errorf("template submission %s: %w", s.name, err)
+				}
+				assessmentIDs = append(assessmentIDs, as.ID)
+			}
 			if err := conn.QueryRow(ctx, "SELECT version FROM findings WHERE id = $1", f.ID).Scan(&f.Version); err != nil {
 				return err
 			}
 			if _, err := rv.AdjudicateFinding(ctx, ed, f.ID, f.Version, review.FindingAssessmentInput{Judgements: *s.judgements,
-				Rationale: "Benchmark grade: " + s.name + "."}); err != nil {
+				Rationale: "Benchmark grade: " + s.name + "."}, g.required); err != nil {
 				return fmt.Errorf("template grade %s: %w", s.name, err)
 			}
 		}
@@ -451,8 +498,9 @@ func (g *gen) templates(ctx context.Context, st *store.Store, conn *pgx.Conn) er
 		if r.grade != nil {
 			jb, _ := json.Marshal(r.grade.Judgements)
 			db, _ := json.Marshal(r.grade.Derivation)
-			want = strings.Join([]string{string(r.grade.Certainty), string(jb), string(r.grade.Method), r.grade.Rationale, r.grade.DecidedBy,
-				"[]", r.grade.Fingerprint, string(db)}, "|")
+			ab, _ := json.Marshal(assessmentIDs)
+			want = strings.Join([]string{string(grading.Deref(r.grade.Certainty)), string(jb), string(r.grade.Method), r.grade.Rationale, r.grade.DecidedBy,
+				string(ab), r.grade.Fingerprint, string(db)}, "|")
 		}
 		if stored.certainty != string(grading.Deref(r.certainty)) || stored.flags != strings.Join(flags, ",") || stored.grade != want {
 			return fmt.Errorf("template %s: the store recorded certainty %q flags %q grade %q; the generator computes %q %q %q",

@@ -282,6 +282,7 @@ type finding struct {
 	Attribution   *string         `json:"attribution"`
 	Summary       string          `json:"summary"`
 	Certainty     *string         `json:"certainty"`
+	Occurrence    *string         `json:"occurrence_certainty"`
 	Flags         []string        `json:"flags"`
 	Disagreements []string        `json:"disagreements"`
 	Grade         *grade          `json:"grade"`
@@ -341,26 +342,33 @@ type detail struct {
 // judgements, grade, step, contextSource and derivation are claimgrade's
 // FindingGrade and CertaintyDerivation response shapes.
 type judgements struct {
-	RiskOfBias           string  `json:"risk_of_bias"`
-	Inconsistency        string  `json:"inconsistency"`
-	Indirectness         string  `json:"indirectness"`
-	Imprecision          string  `json:"imprecision"`
-	PublicationBias      string  `json:"publication_bias"`
-	LargeEffect          string  `json:"large_effect"`
-	DoseResponse         bool    `json:"dose_response"`
-	PlausibleConfounding bool    `json:"plausible_confounding"`
-	RobTool              *string `json:"rob_tool"`
+	RiskOfBias           *string  `json:"risk_of_bias"`
+	Inconsistency        *string  `json:"inconsistency"`
+	Indirectness         string   `json:"indirectness"`
+	Imprecision          *string  `json:"imprecision"`
+	PublicationBias      *string  `json:"publication_bias"`
+	LargeEffect          *string  `json:"large_effect"`
+	DoseResponse         *bool    `json:"dose_response"`
+	PlausibleConfounding *bool    `json:"plausible_confounding"`
+	RobTool              *string  `json:"rob_tool"`
+	Sample               *string  `json:"sample"`
+	RelativeEffect       *float64 `json:"relative_effect"`
+	Attribution          *string  `json:"attribution"`
 }
 
 type grade struct {
-	Certainty     string            `json:"certainty"`
-	Judgements    judgements        `json:"judgements"`
-	Reasons       map[string]string `json:"reasons"`
-	Method        string            `json:"method"`
-	Rationale     string            `json:"rationale"`
-	DecidedBy     string            `json:"decided_by"`
-	DecidedAt     time.Time         `json:"decided_at"`
-	AssessmentIDs []int64           `json:"assessment_ids"`
+	Certainty           *string           `json:"certainty"`
+	OccurrenceCertainty *string           `json:"occurrence_certainty"`
+	Attribution         *string           `json:"attribution"`
+	WithdrawnAt         *time.Time        `json:"withdrawn_at"`
+	WithdrawnReason     *string           `json:"withdrawn_reason"`
+	Judgements          judgements        `json:"judgements"`
+	Reasons             map[string]string `json:"reasons"`
+	Method              string            `json:"method"`
+	Rationale           string            `json:"rationale"`
+	DecidedBy           string            `json:"decided_by"`
+	DecidedAt           time.Time         `json:"decided_at"`
+	AssessmentIDs       []int64           `json:"assessment_ids"`
 }
 
 type step struct {
@@ -378,42 +386,55 @@ type contextSource struct {
 }
 
 type derivation struct {
-	Start         string          `json:"start"`
-	StartReason   string          `json:"start_reason"`
-	DesignClass   string          `json:"design_class,omitempty"`
-	EventRate     bool            `json:"event_rate"`
-	RobTool       string          `json:"rob_tool,omitempty"`
-	ReportedBy    int64           `json:"reported_by,omitempty"`
-	LevelSetting  []int64         `json:"level_setting"`
-	Overlapped    []int64         `json:"overlapped"`
-	Context       []contextSource `json:"context"`
-	Steps         []step          `json:"steps"`
-	Total         int             `json:"total"`
-	Result        string          `json:"result"`
-	Clamped       bool            `json:"clamped"`
-	Summary       string          `json:"summary"`
-	AdjudicatedBy string          `json:"adjudicated_by,omitempty"`
-	Rationale     string          `json:"rationale,omitempty"`
+	Start          string          `json:"start"`
+	StartReason    string          `json:"start_reason"`
+	DesignClass    string          `json:"design_class,omitempty"`
+	EventRate      bool            `json:"event_rate"`
+	RobTool        string          `json:"rob_tool,omitempty"`
+	Sample         string          `json:"sample,omitempty"`
+	CaseEvidence   bool            `json:"case_evidence,omitempty"`
+	Attribution    string          `json:"attribution,omitempty"`
+	RelativeEffect *float64        `json:"relative_effect,omitempty"`
+	ReportedBy     int64           `json:"reported_by,omitempty"`
+	LevelSetting   []int64         `json:"level_setting"`
+	Overlapped     []int64         `json:"overlapped"`
+	Context        []contextSource `json:"context"`
+	Steps          []step          `json:"steps"`
+	Total          int             `json:"total"`
+	Result         string          `json:"result"`
+	Clamped        bool            `json:"clamped"`
+	Summary        string          `json:"summary"`
+	AdjudicatedBy  string          `json:"adjudicated_by,omitempty"`
+	Rationale      string          `json:"rationale,omitempty"`
 }
 
 // gradeRow is a finding_grades row in the detail statement's JSON; the
 // judgements, assessment ids and derivation are JSON text columns.
 type gradeRow struct {
-	Certainty     string    `json:"certainty"`
-	Judgements    string    `json:"judgements"`
-	Method        string    `json:"method"`
-	Rationale     string    `json:"rationale"`
-	DecidedBy     string    `json:"decided_by"`
-	DecidedAt     time.Time `json:"decided_at"`
-	AssessmentIDs string    `json:"assessment_ids"`
-	Derivation    string    `json:"derivation"`
+	Certainty           *string    `json:"certainty"`
+	OccurrenceCertainty *string    `json:"occurrence_certainty"`
+	Attribution         *string    `json:"attribution"`
+	WithdrawnAt         *time.Time `json:"withdrawn_at"`
+	WithdrawnReason     *string    `json:"withdrawn_reason"`
+	Judgements          string     `json:"judgements"`
+	Method              string     `json:"method"`
+	Rationale           string     `json:"rationale"`
+	DecidedBy           string     `json:"decided_by"`
+	DecidedAt           time.Time  `json:"decided_at"`
+	AssessmentIDs       string     `json:"assessment_ids"`
+	Derivation          string     `json:"derivation"`
 }
 
 // render is the grade and derivation as claimgrade writes them.
 func (g gradeRow) render() (*grade, *derivation, error) {
 	var j grading.DomainJudgements
 	var d grading.CertaintyDerivation
-	out := &grade{Certainty: g.Certainty, Method: g.Method, Rationale: g.Rationale, DecidedBy: g.DecidedBy, DecidedAt: g.DecidedAt.Local()}
+	out := &grade{Certainty: g.Certainty, OccurrenceCertainty: g.OccurrenceCertainty, Attribution: g.Attribution,
+		WithdrawnReason: g.WithdrawnReason, Method: g.Method, Rationale: g.Rationale, DecidedBy: g.DecidedBy, DecidedAt: g.DecidedAt.Local()}
+	if g.WithdrawnAt != nil {
+		t := g.WithdrawnAt.Local()
+		out.WithdrawnAt = &t
+	}
 	if err := json.Unmarshal([]byte(g.Judgements), &j); err != nil {
 		return nil, nil, err
 	}
@@ -423,12 +444,17 @@ func (g gradeRow) render() (*grade, *derivation, error) {
 	if err := json.Unmarshal([]byte(g.Derivation), &d); err != nil {
 		return nil, nil, err
 	}
-	out.Judgements = judgements{RiskOfBias: string(j.RiskOfBias), Inconsistency: string(j.Inconsistency), Indirectness: string(j.Indirectness),
-		Imprecision: string(j.Imprecision), PublicationBias: string(j.PublicationBias), LargeEffect: string(j.LargeEffect),
-		DoseResponse: j.DoseResponse, PlausibleConfounding: j.PlausibleConfounding}
-	if j.RobTool != "" {
-		t := string(j.RobTool)
-		out.Judgements.RobTool = &t
+	opt := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	out.Judgements = judgements{RiskOfBias: opt(string(j.RiskOfBias)), Inconsistency: opt(string(j.Inconsistency)), Indirectness: string(j.Indirectness),
+		Imprecision: opt(string(j.Imprecision)), PublicationBias: opt(string(j.PublicationBias)), LargeEffect: opt(string(j.LargeEffect)),
+		RobTool: opt(string(j.RobTool)), Sample: opt(string(j.Sample)), RelativeEffect: j.RelativeEffect, Attribution: opt(string(j.Attribution))}
+	if j.Attribution == "" { // case evidence judges no upgrade
+		out.Judgements.DoseResponse, out.Judgements.PlausibleConfounding = &j.DoseResponse, &j.PlausibleConfounding
 	}
 	out.Reasons = j.Reasons
 	if out.Reasons == nil {
@@ -438,7 +464,8 @@ func (g gradeRow) render() (*grade, *derivation, error) {
 		out.AssessmentIDs = []int64{}
 	}
 	r := &derivation{Start: string(d.Start), StartReason: d.StartReason, DesignClass: string(d.DesignClass), EventRate: d.EventRate,
-		RobTool: string(d.RobTool), ReportedBy: d.ReportedBy, LevelSetting: nonNil(d.LevelSetting), Overlapped: nonNil(d.Overlapped),
+		RobTool: string(d.RobTool), Sample: string(d.Sample), CaseEvidence: d.CaseEvidence, Attribution: string(d.Attribution),
+		RelativeEffect: d.RelativeEffect, ReportedBy: d.ReportedBy, LevelSetting: nonNil(d.LevelSetting), Overlapped: nonNil(d.Overlapped),
 		Context: []contextSource{}, Steps: []step{}, Total: d.Total, Result: string(d.Result), Clamped: d.Clamped, Summary: d.Summary(),
 		AdjudicatedBy: d.AdjudicatedBy, Rationale: d.Rationale}
 	for _, c := range d.Context {
@@ -481,8 +508,10 @@ var detailSQL = `SELECT ` + claimColumns + `, c.rating_explanation, c.rating_rea
 		'note', cf.note, 'version', cf.version, 'created_at', cf.created_at, 'updated_at', cf.updated_at,
 		'finding', json_build_object('id', f.id, 'measure', f.measure, 'estimate', f.estimate, 'ci_low', f.ci_low, 'ci_high', f.ci_high,
 			'events', f.events, 'participants', f.participants, 'studies', f.studies, 'threshold', f.threshold,
-			'attribution', f.attribution, 'summary', f.summary, 'certainty', f.certainty,
-			'grade_row', CASE WHEN g.id IS NULL THEN NULL ELSE json_build_object('certainty', g.certainty, 'judgements', g.judgements,
+			'attribution', f.attribution, 'summary', f.summary, 'certainty', f.certainty, 'occurrence_certainty', f.occurrence_certainty,
+			'grade_row', CASE WHEN g.id IS NULL THEN NULL ELSE json_build_object('certainty', g.certainty,
+				'occurrence_certainty', g.occurrence_certainty, 'attribution', g.attribution, 'withdrawn_at', g.withdrawn_at,
+				'withdrawn_reason', g.withdrawn_reason, 'judgements', g.judgements,
 				'method', g.method, 'rationale', g.rationale, 'decided_by', g.decided_by, 'decided_at', g.decided_at,
 				'assessment_ids', g.assessment_ids, 'derivation', g.derivation) END,
 			'disagreements_text', f.disagreements, 'version', f.version, 'created_at', f.created_at, 'updated_at', f.updated_at,
