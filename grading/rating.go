@@ -650,9 +650,21 @@ func rateByRules(w ClaimWording, findings []LinkedFinding, searches []EvidenceSe
 		}
 	}
 	if best < 0 {
-		r.Rating, r.Rule = RatingNotRated, RuleNoMatchingFinding
 		r.Facts.Hedge = w.Hedge
 		r.Facts.Withdrawn = withdrawn
+		// Every graded finding answers another question: the claim has no
+		// usable finding, and a documented search that found nothing that
+		// answers it makes it unproven like one that found nothing at all
+		// (DESIGN "Evidence searches": "a claim with no usable finding and
+		// at least one search is unproven").
+		if len(searches) > 0 {
+			r.Facts.Searches = searchFacts(searches)
+			r.Rating, r.Rule = RatingUnproven, RuleNoEvidenceFound
+			r.Explanation = fmt.Sprintf("unproven (%s): no graded finding answers the question the wording asks, though the evidence was searched: %s; %s.",
+				RuleNoEvidenceFound, searchesPhrase(searches), searchesOutcome(searches)) + retractedNote(withdrawn) + others(findings, r.Verdicts, -1)
+			return r
+		}
+		r.Rating, r.Rule = RatingNotRated, RuleNoMatchingFinding
 		r.Explanation = fmt.Sprintf("not_rated (%s): no graded finding answers the question the wording asks.", RuleNoMatchingFinding) +
 			retractedNote(withdrawn) + others(findings, r.Verdicts, -1)
 		return r
@@ -883,6 +895,12 @@ func rateEffect(w ClaimWording, f LinkedFinding, c Certainty) outcome {
 		return outcome{verdict: RatingUnproven, rule: RuleEffectUncontrolled,
 			why: "the finding has no comparator: a change without a control arm includes natural course, regression to the mean and placebo response, so it cannot show an effect"}
 	}
+	// DESIGN "effect": no threshold → not rated; then very low → unproven,
+	// whatever the estimate (or its absence): at very low certainty the
+	// evidence is "very uncertain" about any effect (GRADE 26).
+	if f.Effect.Threshold != nil && c == VeryLow {
+		return veryLow()
+	}
 	o, stop := contrast(f)
 	if stop != nil {
 		return *stop
@@ -926,6 +944,9 @@ func rateNoMoreHarm(w ClaimWording, f LinkedFinding, c Certainty) outcome {
 	}
 	if f.Question.ComparatorKind != w.Comparator {
 		return contextComparator(w, f)
+	}
+	if f.Effect.Threshold != nil && c == VeryLow {
+		return veryLow()
 	}
 	o, stop := contrast(f)
 	if stop != nil {
