@@ -62,7 +62,7 @@ func TestDemoClaimReviewsAreSchemaOrg(t *testing.T) {
 			docs = append(docs, ldcheck.Doc{Name: path, Type: ldcheck.ClaimReview, JSON: res.Body})
 		}
 		pages, items := 0, 0
-		for path := "/api/v1/claimreview?limit=3"; path != ""; pages++ {
+		for path := "/api/v1/claimreview?limit=2"; path != ""; pages++ {
 			res := s.Do(testenv.Request{Method: "GET", Path: path})
 			items += len(ldJSON(t, res)["dataFeedElement"].([]any))
 			docs = append(docs, ldcheck.Doc{Name: path, Type: ldcheck.DataFeed, JSON: res.Body})
