@@ -52,7 +52,7 @@ func TestAlternateNameInTheClaimsLanguage(t *testing.T) {
 		want      string
 	}{
 		{"de", grading.RatingAccurate, grading.VeryLow, grading.BasisEvidence, "Zutreffend (sehr geringe Vertrauenswürdigkeit der Evidenz)"},
-		{"it", grading.RatingOverstated, grading.Low, grading.BasisEvidence, "Esagerata (certezza delle prove bassa)"},
+		{"it", grading.RatingOverstated, grading.Low, grading.BasisEvidence, "Esagerata (prove di certezza bassa)"},
 		{"fr-CH", grading.RatingFalse, grading.Moderate, grading.BasisEvidence, "Fausse (données probantes d'un niveau de certitude modéré)"},
 		{"en", grading.RatingAccurate, grading.Moderate, grading.BasisOccurrence, "Accurate (moderate certainty that the harm can occur)"},
 		{"de", grading.RatingUnproven, grading.Low, grading.BasisEvidence, "Unbelegt"},

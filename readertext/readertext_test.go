@@ -228,6 +228,6 @@ func ExampleText_Verdict() {
 	// Output:
 	// Overstated: the studies show a benefit, but it is smaller than the smallest difference that matters to patients (MD 0.56 lower, 95% CI 1.08 lower to 0.04 lower; smallest important difference: MD 1; low-certainty evidence).
 	// Überzogen: Die Studien zeigen einen Nutzen, der aber kleiner ist als der kleinste für Patienten spürbare Unterschied (MD 0,56 niedriger, 95-%-KI 1,08 niedriger bis 0,04 niedriger; kleinster spürbarer Unterschied: MD 1; geringe Vertrauenswürdigkeit der Evidenz).
-	// Esagerata: gli studi mostrano un beneficio, ma inferiore alla differenza minima rilevante per i pazienti (DM 0,56 in meno, IC 95% da 1,08 in meno a 0,04 in meno; differenza minima rilevante: DM 1; certezza delle prove bassa).
+	// Esagerata: gli studi mostrano un beneficio, ma inferiore alla differenza minima rilevante per i pazienti (DM 0,56 in meno, IC 95% da 1,08 in meno a 0,04 in meno; differenza minima rilevante: DM 1; prove di certezza bassa).
 	// Exagérée : les études montrent un bénéfice, mais plus petit que la plus petite différence importante pour les patients (DM 0,56 de moins, IC à 95 % de 1,08 de moins à 0,04 de moins ; plus petite différence importante : DM 1 ; données probantes d'un niveau de certitude faible).
 }
