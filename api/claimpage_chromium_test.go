@@ -176,7 +176,21 @@ func TestClaimPageInChromium(t *testing.T) {
 		summary := claim["rating_summary"].(string)
 		want := []string{claim["text"].(string), summary, l.Label("therapy") + l.Colon() + tt.therapy}
 		if tt.rated {
-			want = append(want, l.Basis(grading.Certainty(claim["certainty"].(string)), grading.CertaintyBasis(claim["certainty_basis"].(string)), ""))
+			// Beside the verdict, what its certainty is about: the
+			// certainty of the evidence, or for case evidence the harm's
+			// attribution and occurrence certainty.
+			basis, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#rating-basis').innerText`))
+			if err != nil {
+				t.Fatalf("%s: read the basis: %v", tt.key, err)
+			}
+			c, b := grading.Certainty(claim["certainty"].(string)), grading.CertaintyBasis(claim["certainty_basis"].(string))
+			ok := false
+			for _, a := range append(grading.Attributions(), "") {
+				ok = ok || strings.HasSuffix(basis, l.Basis(c, b, a))
+			}
+			if !ok || !strings.Contains(basis, grading.CertaintySymbols(c)) {
+				t.Errorf("%s: the basis beside the verdict is %q, want what the certainty (%s, %s) is about", tt.key, basis, c, b)
+			}
 		}
 		for _, f := range claim["flags"].([]any) {
 			want = append(want, l.Flag(grading.Flag(f.(string))))
