@@ -75,7 +75,7 @@ func TestClaimPage(t *testing.T) {
 		explanation := claim["rating_explanation"].(string)
 		for _, want := range []string{`<html lang="de">`, fmt.Sprintf(`<link rel="canonical" href="https://claims.example.org/claims/%d">`, id),
 			"Mesotherapie lindert Rückenschmerzen deutlich.", "Faktencheck · Behauptung", "Bewertung", "Zutreffend",
-			"Vertrauenswürdigkeit der Evidenz", "Hoch", "Bewertet nach den Bewertungsregeln", html.EscapeString(explanation),
+			"Vertrauenswürdigkeit der Evidenz: hoch", "Bewertet nach den Bewertungsregeln", html.EscapeString(explanation), claim["rating_summary"].(string),
 			// The appearance.
 			`<a href="https://news.example/meso?amp" rel="nofollow noopener">Spritzen gegen Rückenschmerzen</a>`,
 			"Herausgeber: Beispiel-Zeitung", "Veröffentlicht: 2024",
@@ -89,16 +89,16 @@ func TestClaimPage(t *testing.T) {
 			t.Error("the fixture claim has no explanation")
 		}
 		// Its finding's summary-of-findings row, as the question's summary
-		// builds it.
+		// builds it in the page's language.
 		fid := int64(claim["findings"].([]any)[0].(map[string]any)["finding_id"].(float64))
 		finding := e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/findings/%d", fid)}).Want(t, 200)
 		qid := int64(finding["question"].(map[string]any)["id"].(float64))
-		sof := e.s.Do(testenv.Request{Method: "GET", Path: summaryPath(qid, "")}).Want(t, 200)
+		sof := e.s.Do(testenv.Request{Method: "GET", Path: summaryPath(qid, "?lang=de")}).Want(t, 200)
 		row := sof["rows"].([]any)[0].(map[string]any)
 		for _, want := range []string{fmt.Sprintf(`<tr id="finding-%d">`, fid), html.EscapeString(sof["title"].(string)),
 			html.EscapeString(row["effect"].(map[string]any)["text"].(string)), html.EscapeString(row["statement"].(string)),
 			html.EscapeString(row["participants_text"].(string)), html.EscapeString(row["absolute_effect"].(map[string]any)["text"].(string)),
-			fmt.Sprintf(`href="/api/v1/questions/%d/summary?format=html"`, qid)} {
+			fmt.Sprintf(`href="/api/v1/questions/%d/summary?format=html&amp;lang=de"`, qid)} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the page lacks the summary-of-findings text %q", want)
 			}
@@ -135,7 +135,7 @@ func TestClaimPage(t *testing.T) {
 			t.Errorf("the page's ETag did not change with the rating")
 		}
 		page = string(res.Body)
-		for _, want := range []string{"Übertrieben", "Von der Redaktion bewertet (abweichend von den Regeln)", "Begründung der Redaktion",
+		for _, want := range []string{"Überzogen", "Von der Redaktion bewertet (abweichend von den Regeln)", "Begründung der Redaktion",
 			"Die Studie untersuchte eine andere Population."} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the overridden page lacks %q", want)
@@ -149,18 +149,20 @@ func TestClaimPage(t *testing.T) {
 		// A claim that is not rated: the page, saying so, without JSON-LD.
 		unrated := testenv.ID(e.claim(map[string]any{"language": "fr", "text": "La mésothérapie est presque indolore."}))
 		page = string(claimPage(t, e.s, unrated).Body)
-		if !strings.Contains(page, `<html lang="fr">`) || !strings.Contains(page, "Pas encore évaluée") ||
+		if !strings.Contains(page, `<html lang="fr">`) || !strings.Contains(page, "Non évaluée") ||
 			!strings.Contains(page, "Aucune parution enregistrée.") || !strings.Contains(page, "Aucun résultat n&#39;est encore lié") ||
 			len(pageLD([]byte(page))) != 0 || strings.Contains(page, "<script") {
 			t.Errorf("unrated page:\n%s", page)
 		}
 		e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d/claimreview", unrated)}).Want(t, 404)
 
-		// A language without translations: English labels, its own lang.
+		// A language without a catalogue: an English page, the claim in its
+		// own language.
 		es := testenv.ID(e.claim(map[string]any{"language": "es", "text": "La mesoterapia es casi indolora."}))
 		page = string(claimPage(t, e.s, es).Body)
-		if !strings.Contains(page, `<html lang="es">`) || !strings.Contains(page, "Not yet rated") || !strings.Contains(page, "Fact check · Claim") {
-			t.Errorf("a Spanish claim's page does not fall back to English labels")
+		if !strings.Contains(page, `<html lang="en">`) || !strings.Contains(page, `<blockquote class="claim" id="claim-text" lang="es">`) ||
+			!strings.Contains(page, "Not rated") || !strings.Contains(page, "Fact check · Claim") {
+			t.Errorf("a Spanish claim's page does not fall back to English")
 		}
 
 		// Errors: problem+json, as the API answers.
@@ -168,7 +170,7 @@ func TestClaimPage(t *testing.T) {
 		for _, p := range []string{"/claims/x", "/claims/01", "/claims/-1"} {
 			e.s.Do(testenv.Request{Method: "GET", Path: p}).Problem(t, 404)
 		}
-		if p := e.s.Do(testenv.Request{Method: "GET", Path: claimPagePath(id) + "?lang=en"}).Problem(t, 400); !strings.Contains(fmt.Sprint(p["detail"]), "lang") {
+		if p := e.s.Do(testenv.Request{Method: "GET", Path: claimPagePath(id) + "?language=en"}).Problem(t, 400); !strings.Contains(fmt.Sprint(p["detail"]), "language") {
 			t.Errorf("unknown query: %v", p)
 		}
 		archived := e.pageClaim(map[string]any{"text": "Mesotherapie wirkt sofort."})

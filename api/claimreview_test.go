@@ -61,8 +61,12 @@ func TestClaimReview(t *testing.T) {
 		if a := r["author"].(map[string]any); a["@type"] != "Organization" || a["name"] != "Faktencheck" || a["url"] != "https://fc.example.org" {
 			t.Errorf("author = %v", a)
 		}
+		// In the claim's language: the short verdict and the verdict
+		// sentence (the claim's rating_summary), never the engine text.
+		detail := e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d", accurate)}).Want(t, 200)
 		if rr := r["reviewRating"].(map[string]any); rr["ratingValue"] != 5.0 || rr["bestRating"] != 5.0 || rr["worstRating"] != 1.0 ||
-			rr["alternateName"] != "Accurate (high-certainty evidence)" {
+			rr["alternateName"] != "Zutreffend (hohe Vertrauenswürdigkeit der Evidenz)" || rr["description"] != detail["rating_summary"] ||
+			!strings.HasPrefix(fmt.Sprint(rr["description"]), "Zutreffend: Die Studien zeigen einen Nutzen") {
 			t.Errorf("reviewRating = %v", rr)
 		}
 		today := time.Now().UTC().Format("2006-01-02")
@@ -81,7 +85,7 @@ func TestClaimReview(t *testing.T) {
 		}
 
 		o := ldJSON(t, e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/claims/%d/claimreview", overstated)}))
-		if rr := o["reviewRating"].(map[string]any); rr["ratingValue"] != 3.0 || !strings.HasPrefix(fmt.Sprint(rr["alternateName"]), "Overstated") {
+		if rr := o["reviewRating"].(map[string]any); rr["ratingValue"] != 3.0 || rr["alternateName"] != "Überzogen (hohe Vertrauenswürdigkeit der Evidenz)" {
 			t.Errorf("overstated reviewRating = %v", rr)
 		}
 

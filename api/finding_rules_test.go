@@ -290,8 +290,8 @@ func TestCaseEvidence(t *testing.T) {
 		row := e.s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/api/v1/questions/%v/summary", doc["question"].(map[string]any)["id"])}).
 			Want(t, 200)["rows"].([]any)[0].(map[string]any)
 		if row["certainty"] != nil || row["occurrence_certainty"] != "moderate" || row["attribution"] != "certain" ||
-			row["certainty_text"] != "occurrence certainty: moderate (whether the harm can occur, not how often)" ||
-			!strings.HasPrefix(row["statement"].(string), "Harm documented, attribution certain (WHO-UMC)") {
+			row["certainty_text"] != "harm documented, attribution certain (occurrence certainty: moderate)" || row["statement_kind"] != "case" ||
+			!strings.HasPrefix(row["statement"].(string), "Cases have been documented (attribution: certain; moderate certainty that the harm can occur)") {
 			t.Errorf("summary row %v", row)
 		}
 		// FHIR: the certainty says what it is about, and the export is R5.

@@ -109,19 +109,21 @@ func TestQuestionSummary(t *testing.T) {
 			"outcome": "pain (VAS 0-10)", "timepoint": "6 months", "participants": float64(240), "studies": float64(2),
 			"design": "randomised", "participants_text": "240 (2 RCTs)", "certainty": "low", "certainty_text": "⊕⊕◯◯ Low",
 			"method": "consensus", "footnotes": []any{float64(1), float64(2)},
-			"statement": "Intradermal lidocaine, 3 weekly sessions may result in the effect on pain (VAS 0-10) summarised here " +
-				"(low-certainty evidence): About 50 fewer per 1,000 still had pain.",
+			// GRADE 26: low certainty, a reduction whose CI excludes no
+			// effect (no threshold is recorded): "may reduce".
+			"statement_kind": "effect", "statement": "Intradermal lidocaine, 3 weekly sessions may reduce pain (VAS 0-10) (low-certainty evidence).",
+			"summary": "About 50 fewer per 1,000 still had pain.",
 		}
 		for k, want := range wantGraded {
 			if d := cmp.Diff(want, graded[k]); d != "" {
 				t.Errorf("graded row %s (-want +got):\n%s", k, d)
 			}
 		}
-		if eff := graded["effect"].(map[string]any); eff["text"] != "RD -0.05 (95% CI -0.08 to -0.02)" || eff["measure"] != "risk_difference" {
+		if eff := graded["effect"].(map[string]any); eff["text"] != "RD 0.05 lower (0.08 lower to 0.02 lower)" || eff["measure"] != "risk_difference" {
 			t.Errorf("graded effect = %v", eff)
 		}
 		wantAbs := map[string]any{"kind": "difference_per_1000", "estimate": float64(-50), "low": float64(-80), "high": float64(-20),
-			"wilson_ci": false, "text": "50 fewer per 1,000 (95% CI 80 fewer to 20 fewer)"}
+			"comparator": nil, "wilson_ci": false, "not_estimable": nil, "text": "50 fewer per 1,000 (80 fewer to 20 fewer)"}
 		if d := cmp.Diff(wantAbs, graded["absolute_effect"]); d != "" {
 			t.Errorf("graded absolute effect (-want +got):\n%s", d)
 		}
@@ -136,12 +138,12 @@ func TestQuestionSummary(t *testing.T) {
 			t.Errorf("disputed row: certainty %v %q method %v derivation %v design %v footnotes %v", disputed["certainty"],
 				disputed["certainty_text"], disputed["method"], disputed["derivation"], disputed["design"], disputed["footnotes"])
 		}
-		wantAbs = map[string]any{"kind": "not_estimable", "estimate": nil, "low": nil, "high": nil, "wilson_ci": false,
-			"text": "not estimable: no comparator risk recorded"}
+		wantAbs = map[string]any{"kind": "not_estimable", "estimate": nil, "low": nil, "high": nil, "comparator": nil, "wilson_ci": false,
+			"not_estimable": "no_comparator_risk", "text": "not estimable: no comparator risk recorded"}
 		if d := cmp.Diff(wantAbs, disputed["absolute_effect"]); d != "" {
 			t.Errorf("disputed absolute effect (-want +got):\n%s", d)
 		}
-		if eff := disputed["effect"].(map[string]any); eff["text"] != "RR 0.5 (95% CI 0.3 to 0.8)" {
+		if eff := disputed["effect"].(map[string]any); eff["text"] != "RR 0.5 (0.3 to 0.8)" {
 			t.Errorf("disputed effect = %v", eff)
 		}
 		if flags := testenv.Strings(disputed["flags"]); !slices.Contains(flags, "reviewer_disagreement") || !slices.Contains(flags, "ungraded") {
@@ -150,8 +152,12 @@ func TestQuestionSummary(t *testing.T) {
 		if notes := testenv.Strings(disputed["notes"]); !slices.Equal(notes, []string{"Reviewer disagreement: the submitted assessments differ and await adjudication."}) {
 			t.Errorf("disputed notes = %v", notes)
 		}
-		if s, _ := disputed["statement"].(string); s != "Not graded: no certainty has been decided for this evidence. Half as many had pain at 6 months." {
-			t.Errorf("disputed statement = %q", s)
+		if disputed["statement"] != "Not graded yet: no certainty has been decided for this evidence." || disputed["statement_kind"] != "not_graded" ||
+			disputed["summary"] != "Half as many had pain at 6 months." {
+			t.Errorf("disputed statement = %q (%v), summary %q", disputed["statement"], disputed["statement_kind"], disputed["summary"])
+		}
+		if body["language"] != "en" {
+			t.Errorf("language = %v, want en", body["language"])
 		}
 
 		wantFootnotes := []any{
@@ -178,8 +184,8 @@ func TestQuestionSummary(t *testing.T) {
 			t.Errorf("html Content-Security-Policy = %q", csp)
 		}
 		html := string(page.Body)
-		for _, want := range []string{"<table class=\"sof\">", "50 fewer per 1,000 (95% CI 80 fewer to 20 fewer)", "240 (2 RCTs)",
-			"not estimable: no comparator risk recorded", "not graded", "RR 0.5 (95% CI 0.3 to 0.8)",
+		for _, want := range []string{"<table class=\"sof\">", "50 fewer per 1,000 (80 fewer to 20 fewer)", "240 (2 RCTs)",
+			"not estimable: no comparator risk recorded", "not graded", "RR 0.5 (0.3 to 0.8)", `<html lang="en">`,
 			"Risk of bias: rated down one level (serious). Open label, self-reported pain.",
 			`<a href="#fn-1">1</a>`, `<li id="fn-2" value="2">Imprecision: rated down one level (serious).`,
 			"Reviewer disagreement: the submitted assessments differ", "oral diclofenac"} {
@@ -219,6 +225,12 @@ func TestQuestionSummary(t *testing.T) {
 				t.Errorf("%s: problem fields %v, want format", query, testenv.ProblemFields(p))
 			}
 		}
+		for _, query := range []string{"?lang=es", "?lang=", "?lang=DE", "?lang=de-CH", "?format=html&lang=xx"} {
+			p := e.s.Do(testenv.Request{Method: "GET", Path: summaryPath(fx.q, query)}).Problem(t, 400)
+			if !slices.Equal(testenv.ProblemFields(p), []string{"lang"}) {
+				t.Errorf("%s: problem fields %v, want lang", query, testenv.ProblemFields(p))
+			}
+		}
 		e.s.Do(testenv.Request{Method: "GET", Path: summaryPath(999999, "")}).Problem(t, 404)
 		e.s.Do(testenv.Request{Method: "GET", Path: summaryPath(999999, "?format=html")}).Problem(t, 404)
 		e.s.Do(testenv.Request{Method: "GET", Path: "/api/v1/questions/01/summary"}).Problem(t, 404) // not an id
@@ -245,7 +257,7 @@ func TestQuestionSummary(t *testing.T) {
 // with the Wilson interval (30/120: 250 per 1,000, 181.1 to 334.4), and a
 // single reviewer's grade from a case series of consecutive patients (a
 // representative sample: an event rate starts high, GRADE 28) rated down
-// for imprecision reads "likely results in".
+// for imprecision reads "probably occurs in about N per 1,000".
 func TestQuestionSummaryEventRate(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		e := newReviewEnv(t, st, 1)
@@ -266,8 +278,8 @@ func TestQuestionSummaryEventRate(t *testing.T) {
 			t.Errorf("question comparator = %v, want null", body["question"].(map[string]any)["comparator"])
 		}
 		row := body["rows"].([]any)[0].(map[string]any)
-		wantAbs := map[string]any{"kind": "per_1000", "estimate": float64(250), "low": 181.1, "high": 334.4, "wilson_ci": true,
-			"text": "250 per 1,000 (Wilson 95% CI 181 to 334)"}
+		wantAbs := map[string]any{"kind": "per_1000", "estimate": float64(250), "low": 181.1, "high": 334.4, "comparator": nil,
+			"wilson_ci": true, "not_estimable": nil, "text": "250 per 1,000 (181 to 334, Wilson interval)"}
 		if d := cmp.Diff(wantAbs, row["absolute_effect"]); d != "" {
 			t.Errorf("absolute effect (-want +got):\n%s", d)
 		}
@@ -275,15 +287,16 @@ func TestQuestionSummaryEventRate(t *testing.T) {
 			row["effect"].(map[string]any)["text"] != "Proportion 30/120 events" {
 			t.Errorf("row: certainty %v method %v participants %v effect %v", row["certainty"], row["method"], row["participants_text"], row["effect"])
 		}
-		if s := row["statement"]; s != "Intradermal lidocaine, 3 weekly sessions likely results in the effect on injection-site infection "+
-			"summarised here (moderate-certainty evidence): 30 of 120 treated patients had an injection-site infection." {
-			t.Errorf("statement = %q", s)
+		// A rate: how often, per 1,000, never "the effect of".
+		if s := row["statement"]; s != "Injection-site infection probably occurs in about 250 per 1,000 people treated (181 to 334; moderate-certainty evidence)." ||
+			row["statement_kind"] != "rate" {
+			t.Errorf("statement = %q (%v)", s, row["statement_kind"])
 		}
 		if fn := body["footnotes"].([]any); len(fn) != 1 || fn[0].(map[string]any)["text"] != "Imprecision: rated down one level (serious). One small series." {
 			t.Errorf("footnotes = %v", fn)
 		}
 		html := string(e.s.Do(testenv.Request{Method: "GET", Path: summaryPath(q, "?format=html")}).Body)
-		if !strings.Contains(html, "none: how often it happens (an event rate)") || !strings.Contains(html, "250 per 1,000 (Wilson 95% CI 181 to 334)") {
+		if !strings.Contains(html, "none: how often it happens (an event rate)") || !strings.Contains(html, "250 per 1,000 (181 to 334, Wilson interval)") {
 			t.Errorf("html of an event-rate question lacks its comparator line or absolute effect")
 		}
 	})
@@ -335,9 +348,10 @@ func TestQuestionSummaryPageInChromium(t *testing.T) {
 	for _, want := range []string{
 		"Summary of findings",
 		"Intradermal lidocaine, 3 weekly sessions compared with oral diclofenac for adults with acute low back pain",
-		fmt.Sprintf("Finding %d", fx.graded), "240 (2 RCTs)", "RD -0.05 (95% CI -0.08 to -0.02)",
-		"50 fewer per 1,000 (95% CI 80 fewer to 20 fewer)", "⊕⊕◯◯ Low",
-		fmt.Sprintf("Finding %d", fx.disputed), "84 (1 study)", "RR 0.5 (95% CI 0.3 to 0.8)", "not estimable: no comparator risk recorded", "not graded",
+		fmt.Sprintf("Finding %d", fx.graded), "240 (2 RCTs)", "RD 0.05 lower (0.08 lower to 0.02 lower)",
+		"50 fewer per 1,000 (80 fewer to 20 fewer)", "⊕⊕◯◯ Low",
+		"Intradermal lidocaine, 3 weekly sessions may reduce pain (VAS 0-10) (low-certainty evidence).",
+		fmt.Sprintf("Finding %d", fx.disputed), "84 (1 study)", "RR 0.5 (0.3 to 0.8)", "not estimable: no comparator risk recorded", "not graded",
 		"Reviewer disagreement: the submitted assessments differ and await adjudication.",
 		"Risk of bias: rated down one level (serious). " + robReason, "Imprecision: rated down one level (serious). " + imprecisionReason,
 		"GRADE Working Group grades of evidence",
@@ -346,6 +360,7 @@ func TestQuestionSummaryPageInChromium(t *testing.T) {
 			t.Errorf("the rendered page lacks %q", want)
 		}
 	}
+	axeClean(t, ctx, "summary of findings")
 	// Footnote references are links to the footnotes, without script.
 	if href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('td.certainty sup a').getAttribute('href')`)); err != nil || href != "#fn-1" {
 		t.Errorf("first footnote reference = %q (%v), want #fn-1", href, err)
@@ -363,6 +378,27 @@ func TestQuestionSummaryPageInChromium(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "summary-of-findings.png"), shot, 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The same table in German: the rows' texts and the labels in the
+	// language asked for, with a decimal comma.
+	url = srv.URL + summaryPath(fx.q, "?format=html&lang=de")
+	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(`table.sof tbody tr`)); err != nil {
+		t.Fatalf("open %s: %v", url, err)
+	}
+	text, err = chromedp.Run(ctx, chromedp.Text(`body`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Summary of Findings", "RD 0,05 niedriger (0,08 niedriger bis 0,02 niedriger)", "50 weniger pro 1.000 (80 weniger bis 20 weniger)",
+		"⊕⊕◯◯ Gering", "Die Behandlung verringert diesen Endpunkt möglicherweise (geringe Vertrauenswürdigkeit der Evidenz).", "240 (2 RCTs)",
+		"Stufen der Vertrauenswürdigkeit der Evidenz nach der GRADE Working Group"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the German page lacks %q", want)
+		}
+	}
+	axeClean(t, ctx, "summary of findings (de)")
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+summaryPath(fx.q, "?format=html")), chromedp.WaitVisible(`table.sof tbody tr`)); err != nil {
+		t.Fatal(err)
 	}
 	pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(func(p *page.PrintToPDFParams) { preferCSS := true; p.PreferCSSPageSize = &preferCSS }))
 	if err != nil || !strings.HasPrefix(string(pdf), "%PDF-") {

@@ -161,13 +161,16 @@ type Finding struct {
 	Participants *int64                 `json:"participants"`
 	Studies      *int64                 `json:"studies"`
 	Threshold    *float64               `json:"threshold"`
-	Attribution  *grading.Attribution   `json:"attribution"`
-	Summary      string                 `json:"summary"`
-	CreatedAt    time.Time              `json:"created_at"`
-	Sources      []FindingSource        `json:"sources"`
-	Assessments  []Assessment           `json:"assessments"`
-	Grades       []Grade                `json:"grades"`
-	Derived      FindingDerived         `json:"derived"`
+	// ComparatorRisk is the comparator group's risk quoted from the
+	// source (optional; absent in files written before it existed).
+	ComparatorRisk *float64             `json:"comparator_risk,omitempty"`
+	Attribution    *grading.Attribution `json:"attribution"`
+	Summary        string               `json:"summary"`
+	CreatedAt      time.Time            `json:"created_at"`
+	Sources        []FindingSource      `json:"sources"`
+	Assessments    []Assessment         `json:"assessments"`
+	Grades         []Grade              `json:"grades"`
+	Derived        FindingDerived       `json:"derived"`
 }
 
 // FindingSource is a source a finding rests on; Source is the id of a

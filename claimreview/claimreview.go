@@ -1,6 +1,9 @@
 // Package claimreview maps a rated claim to schema.org ClaimReview
 // (DESIGN "Partners"; the table is docs/claimreview.md). It is pure: the
 // input structs below carry what the mapping needs, read by the caller.
+// What the review says in words (reviewRating's alternateName and
+// description) is the verdict in the claim's language (readertext), never
+// the rules' English explanation.
 package claimreview
 
 import (
@@ -10,6 +13,7 @@ import (
 	"time"
 
 	"claimgrade/grading"
+	"claimgrade/readertext"
 )
 
 // ErrNotRated is returned for a claim whose rating is not_rated: such
@@ -40,17 +44,22 @@ type Source struct {
 // Claim is a claim with its rating, appearances and the sources of its
 // linked findings.
 type Claim struct {
-	ID                int64
-	Text              string
-	Summary           string
-	Language          string
-	Rating            grading.Rating
-	Certainty         grading.Certainty // the certainty behind the rating, "" if none
-	RatingExplanation string
-	CreatedAt         time.Time
-	RatedAt           *time.Time
-	Appearances       []Appearance // first appearance first
-	Citations         []Source
+	ID        int64
+	Text      string
+	Summary   string
+	Language  string
+	Rating    grading.Rating
+	Certainty grading.Certainty // the certainty behind the rating, "" if none
+	// Basis says what Certainty is about (evidence, or occurrence for case
+	// evidence).
+	Basis grading.CertaintyBasis
+	// Verdict is what the verdict sentence (reviewRating.description) is
+	// written from: the rule, its facts, an editor's rationale.
+	Verdict     readertext.Verdict
+	CreatedAt   time.Time
+	RatedAt     *time.Time
+	Appearances []Appearance // first appearance first
+	Citations   []Source
 }
 
 // Organization is a schema.org Organization.
@@ -147,35 +156,25 @@ func RatingValue(r grading.Rating) (int, bool) {
 	return 0, false
 }
 
-var ratingNames = map[grading.Rating]string{
-	grading.RatingAccurate:   "Accurate",
-	grading.RatingOverstated: "Overstated",
-	grading.RatingUnproven:   "Unproven",
-	grading.RatingFalse:      "False",
+// AlternateName is the short verdict in the claim's language, e.g.
+// "Overstated (low-certainty evidence)", "Überzogen (geringe
+// Vertrauenswürdigkeit der Evidenz)"; unproven is always its name alone
+// ("Unproven", "Unbelegt").
+func AlternateName(lang string, r grading.Rating, c grading.Certainty, basis grading.CertaintyBasis) string {
+	return readertext.ForTag(lang).ShortVerdict(r, c, basis)
 }
 
-var certaintyNames = map[grading.Certainty]string{
-	grading.High:     "high",
-	grading.Moderate: "moderate",
-	grading.Low:      "low",
-	grading.VeryLow:  "very low",
-}
-
-// AlternateName is the short verdict, e.g. "Overstated (low-certainty
-// evidence)"; unproven is always just "Unproven".
-func AlternateName(r grading.Rating, c grading.Certainty) string {
-	name := ratingNames[r]
-	if cn, ok := certaintyNames[c]; ok && r != grading.RatingUnproven {
-		return fmt.Sprintf("%s (%s-certainty evidence)", name, cn)
-	}
-	return name
+// exported reports whether a rating is exported (every rating but
+// not_rated).
+func exported(r grading.Rating) bool {
+	return r == grading.RatingAccurate || r == grading.RatingOverstated || r == grading.RatingUnproven || r == grading.RatingFalse
 }
 
 func date(t time.Time) string { return t.UTC().Format("2006-01-02") }
 
 // Review maps a claim to its ClaimReview; baseURL is PUBLIC_BASE_URL.
 func Review(c Claim, baseURL string, pub Publisher) (ClaimReview, error) {
-	if _, ok := ratingNames[c.Rating]; !ok {
+	if !exported(c.Rating) {
 		if c.Rating == grading.RatingNotRated || c.Rating == "" {
 			return ClaimReview{}, ErrNotRated
 		}
@@ -188,8 +187,13 @@ func Review(c Claim, baseURL string, pub Publisher) (ClaimReview, error) {
 	r := ClaimReview{Context: Context, Type: "ClaimReview", URL: baseURL + "/claims/" + strconv.FormatInt(c.ID, 10),
 		ClaimReviewed: reviewed, DatePublished: date(c.CreatedAt),
 		Author:       Organization{Type: "Organization", Name: pub.Name, URL: pub.URL},
-		ReviewRating: Rating{Type: "Rating", AlternateName: AlternateName(c.Rating, c.Certainty), Description: c.RatingExplanation},
+		ReviewRating: Rating{Type: "Rating", AlternateName: AlternateName(c.Language, c.Rating, c.Certainty, c.Basis)},
 		ItemReviewed: ItemClaim{Type: "Claim", InLanguage: c.Language}}
+	if c.Verdict.Rule != "" {
+		v := c.Verdict
+		v.Rating = c.Rating
+		r.ReviewRating.Description = readertext.ForTag(c.Language).Verdict(v)
+	}
 	if c.RatedAt != nil {
 		r.DateModified = c.RatedAt.UTC().Format(time.RFC3339)
 	}

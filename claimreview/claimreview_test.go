@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"claimgrade/grading"
+	"claimgrade/readertext"
 )
 
 func intp(v int) *int { return &v }
@@ -39,6 +40,31 @@ func TestRating(t *testing.T) {
 	}
 }
 
+// TestAlternateNameInTheClaimsLanguage: the short verdict is in the
+// claim's language, with what its certainty is about; unproven is the name
+// alone.
+func TestAlternateNameInTheClaimsLanguage(t *testing.T) {
+	tests := []struct {
+		lang      string
+		rating    grading.Rating
+		certainty grading.Certainty
+		basis     grading.CertaintyBasis
+		want      string
+	}{
+		{"de", grading.RatingAccurate, grading.VeryLow, grading.BasisEvidence, "Zutreffend (sehr geringe Vertrauenswürdigkeit der Evidenz)"},
+		{"it", grading.RatingOverstated, grading.Low, grading.BasisEvidence, "Esagerata (prove di certezza bassa)"},
+		{"fr-CH", grading.RatingFalse, grading.Moderate, grading.BasisEvidence, "Fausse (données probantes d'un niveau de certitude modéré)"},
+		{"en", grading.RatingAccurate, grading.Moderate, grading.BasisOccurrence, "Accurate (moderate certainty that the harm can occur)"},
+		{"de", grading.RatingUnproven, grading.Low, grading.BasisEvidence, "Unbelegt"},
+		{"es", grading.RatingUnproven, grading.Low, grading.BasisEvidence, "Unproven"},
+	}
+	for _, tt := range tests {
+		if got := AlternateName(tt.lang, tt.rating, tt.certainty, tt.basis); got != tt.want {
+			t.Errorf("AlternateName(%s, %s, %s, %s) = %q, want %q", tt.lang, tt.rating, tt.certainty, tt.basis, got, tt.want)
+		}
+	}
+}
+
 func TestUnprovenHasNoNumber(t *testing.T) {
 	r, err := Review(Claim{ID: 1, Text: "t", Rating: grading.RatingUnproven}, "https://x", pub)
 	if err != nil {
@@ -63,9 +89,13 @@ func TestNotExported(t *testing.T) {
 
 func TestReview(t *testing.T) {
 	created := time.Date(2026, 3, 4, 23, 30, 0, 0, time.FixedZone("x", 2*3600))
+	rr, lo, hi, threshold := 0.8, 0.7, 0.9, 1.5
 	rated := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
 	c := Claim{ID: 42, Text: "Zink verkürzt Erkältungen um die Hälfte.", Summary: "Zink halbiert Erkältungen", Language: "de",
-		Rating: grading.RatingOverstated, Certainty: grading.Low, RatingExplanation: "weniger als behauptet",
+		Rating: grading.RatingOverstated, Certainty: grading.Low, Basis: grading.BasisEvidence,
+		Verdict: readertext.Verdict{Rating: grading.RatingOverstated, Rule: grading.RuleEffectBelowThresh,
+			Facts: grading.VerdictFacts{Format: grading.VerdictFactsFormat, Measure: grading.MeasureRiskRatio, Estimate: &rr,
+				CILow: &lo, CIHigh: &hi, Threshold: &threshold, Certainty: grading.Low, Basis: grading.BasisEvidence}},
 		CreatedAt: created, RatedAt: &rated,
 		Appearances: []Appearance{
 			{URL: "https://news.example/zink", Headline: "Zink hilft", Year: 2024, Container: "Beispiel-Zeitung"},
@@ -80,8 +110,12 @@ func TestReview(t *testing.T) {
 	first := CreativeWork{Type: "CreativeWork", URL: "https://news.example/zink", Headline: "Zink hilft", DatePublished: "2024", InLanguage: "de", Author: paper}
 	want := ClaimReview{Context: "https://schema.org", Type: "ClaimReview", URL: "https://claims.example.org/claims/42",
 		ClaimReviewed: "Zink halbiert Erkältungen", DatePublished: "2026-03-04", DateModified: "2026-05-06T07:08:09Z",
-		Author:       Organization{Type: "Organization", Name: "Claimgrade", URL: "https://claims.example.org"},
-		ReviewRating: Rating{Type: "Rating", RatingValue: intp(3), BestRating: intp(5), WorstRating: intp(1), AlternateName: "Overstated (low-certainty evidence)", Description: "weniger als behauptet"},
+		Author: Organization{Type: "Organization", Name: "Claimgrade", URL: "https://claims.example.org"},
+		// In the claim's language, never the rules' English explanation.
+		ReviewRating: Rating{Type: "Rating", RatingValue: intp(3), BestRating: intp(5), WorstRating: intp(1),
+			AlternateName: "Überzogen (geringe Vertrauenswürdigkeit der Evidenz)",
+			Description: "Überzogen: Die Studien zeigen einen Nutzen, der aber kleiner ist als der kleinste für Patienten spürbare Unterschied " +
+				"(RR 0,8, 95-%-KI 0,7 bis 0,9; kleinster spürbarer Unterschied: RR 1,5; geringe Vertrauenswürdigkeit der Evidenz)."},
 		ItemReviewed: ItemClaim{Type: "Claim", Author: paper, DatePublished: "2024", InLanguage: "de", FirstAppearance: &first,
 			Appearance: []CreativeWork{first, {Type: "CreativeWork", URL: "https://blog.example/z", Headline: "Blog", InLanguage: "de"}}},
 		Citation: []ScholarlyArticle{{Type: "ScholarlyArticle", Name: "Zinc trial", SameAs: "https://doi.org/10.1/abc", URL: "https://j.example/1"},

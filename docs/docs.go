@@ -1652,7 +1652,7 @@ const docTemplate = `{
         },
         "/api/v1/claims/{id}/claimreview": {
             "get": {
-                "description": "The claim's rating as a schema.org ` + "`" + `ClaimReview` + "`" + ` in ` + "`" + `application/ld+json` + "`" + ` (mapping in docs/claimreview.md): ` + "`" + `url` + "`" + ` is the public fact-check page ` + "`" + `{PUBLIC_BASE_URL}/claims/{id}` + "`" + `, ` + "`" + `claimReviewed` + "`" + ` the claim's summary (else its text), ` + "`" + `datePublished` + "`" + ` the day the claim was recorded, ` + "`" + `dateModified` + "`" + ` when it was last rated, ` + "`" + `author` + "`" + ` the fact-checker (PUBLISHER_NAME, PUBLISHER_URL), ` + "`" + `reviewRating` + "`" + ` a ` + "`" + `Rating` + "`" + ` (accurate 5, overstated 3, false 1, bestRating 5, worstRating 1; unproven has no number, only alternateName \"Unproven\"), ` + "`" + `itemReviewed` + "`" + ` a ` + "`" + `Claim` + "`" + ` with its appearances as CreativeWorks, and the sources of the linked findings as ScholarlyArticle ` + "`" + `citation` + "`" + `s. A claim rated not_rated has no review: 404, saying so.",
+                "description": "The claim's rating as a schema.org ` + "`" + `ClaimReview` + "`" + ` in ` + "`" + `application/ld+json` + "`" + ` (mapping in docs/claimreview.md): ` + "`" + `url` + "`" + ` is the public fact-check page ` + "`" + `{PUBLIC_BASE_URL}/claims/{id}` + "`" + `, ` + "`" + `claimReviewed` + "`" + ` the claim's summary (else its text), ` + "`" + `datePublished` + "`" + ` the day the claim was recorded, ` + "`" + `dateModified` + "`" + ` when it was last rated, ` + "`" + `author` + "`" + ` the fact-checker (PUBLISHER_NAME, PUBLISHER_URL), ` + "`" + `reviewRating` + "`" + ` a ` + "`" + `Rating` + "`" + ` (accurate 5, overstated 3, false 1, bestRating 5, worstRating 1; unproven has no number, only alternateName \"Unproven\"), whose ` + "`" + `alternateName` + "`" + ` (the rating with the certainty it rests on, e.g. \"Overstated (low-certainty evidence)\") and ` + "`" + `description` + "`" + ` (the verdict sentence, as rating_summary) are in the claim's language, ` + "`" + `itemReviewed` + "`" + ` a ` + "`" + `Claim` + "`" + ` with its appearances as CreativeWorks, and the sources of the linked findings as ScholarlyArticle ` + "`" + `citation` + "`" + `s. A claim rated not_rated has no review: 404, saying so.",
                 "produces": [
                     "application/ld+json"
                 ],
@@ -6590,7 +6590,7 @@ const docTemplate = `{
         },
         "/api/v1/questions/{id}/summary": {
             "get": {
-                "description": "The GRADE summary-of-findings table of one question (GRADE handbook, Summary of Findings tables; Cochrane Handbook chapter 14): the PICO header, then one row per finding (by id) with outcome and timepoint, participants (studies), the effect (95% CI), the anticipated absolute effect, the certainty of the current grade (null and \"not graded\" while ungraded; drafts and unsubmitted assessments never count), a plain-language statement in GRADE 26 wording, the row's flags (stale_grade, reviewer_disagreement, retracted_evidence) and the numbers of its footnotes; each footnote explains one downgrade or upgrade with the reviewers' reason.\n\nAbsolute effects are computed only from stored data, never from an invented baseline: a proportion is events per 1,000 (its CI × 1,000, or the Wilson 95% CI of events/participants when none is stored); a risk difference is more or fewer per 1,000; a mean or standardised mean difference is shown as higher or lower; a ratio measure (risk, odds, hazard ratio) is \"not estimable: no comparator risk recorded\"; an incidence is not estimable (no person-time unit is stored).\n\n` + "`" + `format=html` + "`" + ` returns the same table as a printable HTML page (text/html; server-rendered, no JavaScript); the default, ` + "`" + `format=json` + "`" + `, the JSON document. The ETag covers the question, its therapy, each finding, its flags and current grade, and the format.",
+                "description": "The GRADE summary-of-findings table of one question (GRADE handbook, Summary of Findings tables; Cochrane Handbook chapter 14): the PICO header, then one row per finding (by id) with outcome and timepoint, participants (studies), the effect (95% CI), the anticipated absolute effect, the certainty of the current grade (null and \"not graded\" while ungraded; drafts and unsubmitted assessments never count), a plain-language statement in GRADE 26 wording, the row's flags (stale_grade, reviewer_disagreement, retracted_evidence) and the numbers of its footnotes; each footnote explains one downgrade or upgrade with the reviewers' reason.\n\nAbsolute effects are computed only from stored data, never from an invented baseline: a proportion is events per 1,000 (its CI × 1,000, or the Wilson 95% CI of events/participants when none is stored); a risk difference is more or fewer per 1,000; a mean or standardised mean difference is shown as higher or lower; a ratio measure (risk, odds, hazard ratio) with the finding's comparator_risk (quoted from the source) is \"N per 1,000 with the comparator, M per 1,000 with the therapy (L to U)\" (GRADE 12), and without one \"not estimable: no comparator risk recorded\"; an incidence is not estimable (no person-time unit is stored).\n\nEffects are shown in the outcome's own direction and units (\"MD 0.56 lower (1.08 lower to 0.04 lower)\" for an estimate of -0.56 as its source reports it), and each row's statement is GRADE 26's informative statement by certainty and size (docs/sof.md): high \"reduces\", moderate \"probably reduces\", low \"may reduce\", very low \"the evidence is very uncertain about the effect of\"; an effect smaller than the finding's threshold (or, without a threshold, a CI that includes no effect) \"results in little to no difference\" with the same hedges; a question without comparator (a rate) \"about N per 1,000 (L to U)\"; case evidence \"documented in N cases (attribution ...)\".\n\nThe texts (effect, absolute effect, participants, certainty, statement, notes) are in English unless ` + "`" + `lang` + "`" + ` (de, it, en, fr) asks for another catalogue; titles, outcomes, summaries and the reviewers' reasons are shown as written. ` + "`" + `format=html` + "`" + ` returns the same table as a printable HTML page (text/html; server-rendered, no JavaScript; labels in the same language); the default, ` + "`" + `format=json` + "`" + `, the JSON document. The ETag covers the question, its therapy, each finding, its flags and current grade, the format and the language.",
                 "produces": [
                     "application/json",
                     "text/html"
@@ -6616,6 +6616,18 @@ const docTemplate = `{
                         "type": "string",
                         "description": "json (default) or html",
                         "name": "format",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "en",
+                            "de",
+                            "it",
+                            "fr"
+                        ],
+                        "type": "string",
+                        "description": "Language of the table's texts (default en)",
+                        "name": "lang",
                         "in": "query"
                     },
                     {
@@ -8184,7 +8196,7 @@ const docTemplate = `{
         },
         "/claims/{id}": {
             "get": {
-                "description": "Server-rendered HTML, no JavaScript, outside /api/v1: the claim verbatim in its language (` + "`" + `\u003chtml lang\u003e` + "`" + ` is the claim's language; labels in en, de, it or fr, English otherwise), its appearances, its rating with explanation, rating source (rules or an editor's override, with its rationale) and date, and the linked findings with their stance and summary-of-findings rows (as GET /api/v1/questions/{id}/summary builds them) with footnotes for each downgrade and upgrade. A rated claim's page embeds its ClaimReview as ` + "`" + `\u003cscript type=\"application/ld+json\"\u003e` + "`" + `, byte for byte the document GET /api/v1/claims/{id}/claimreview serves; an unrated claim's page says it is not yet rated and has none. ` + "`" + `\u003clink rel=\"canonical\"\u003e` + "`" + ` is ` + "`" + `{PUBLIC_BASE_URL}/claims/{id}` + "`" + `. The ETag covers the claim, its appearances and its linked findings with their grades. HEAD answers the same headers.\n\nErrors are problem+json: 404 for an unknown id or one that is not an id, and for every claim when PUBLIC_READ=false (a browser sends no API key, so the page is not served at all); 410 for an archived claim.",
+                "description": "Server-rendered HTML, no JavaScript, outside /api/v1, written in the claim's language (de, it, en or fr; English for any other) unless ` + "`" + `lang` + "`" + ` asks for another of the four (` + "`" + `\u003chtml lang\u003e` + "`" + ` is the page's language; the claim's verbatim text keeps its own). In order: the claim and the therapy's name in the page's language; retracted evidence and withdrawn grades, in words; the verdict sentence (the claim detail's rating_summary) with what its certainty is about (\"certainty of the evidence: low\", or for case evidence \"harm documented, attribution probable (occurrence certainty: moderate)\"), the rating source (rules or an editor's override, with its rationale) and date; every flag on the claim in one plain sentence (absolute wording whether or not the claim is rated); the appearances; \"How we searched\" (the documented evidence searches); the linked findings with their stance and summary-of-findings rows (as GET /api/v1/questions/{id}/summary builds them, in the page's language) with footnotes for each downgrade and upgrade; the rules' English explanation for reviewers. A rated claim's page embeds its ClaimReview as ` + "`" + `\u003cscript type=\"application/ld+json\"\u003e` + "`" + `, byte for byte the document GET /api/v1/claims/{id}/claimreview serves; an unrated claim's page says it is not yet rated and has none. ` + "`" + `\u003clink rel=\"canonical\"\u003e` + "`" + ` is ` + "`" + `{PUBLIC_BASE_URL}/claims/{id}` + "`" + `. The ETag covers the claim, its therapy, its appearances, its linked findings with their grades, and the page's language. HEAD answers the same headers.\n\nErrors are problem+json: 400 for an unknown lang or query parameter; 404 for an unknown id or one that is not an id, and for every claim when PUBLIC_READ=false (a browser sends no API key, so the page is not served at all); 410 for an archived claim.",
                 "produces": [
                     "text/html"
                 ],
@@ -8200,6 +8212,18 @@ const docTemplate = `{
                         "name": "id",
                         "in": "path",
                         "required": true
+                    },
+                    {
+                        "enum": [
+                            "en",
+                            "de",
+                            "it",
+                            "fr"
+                        ],
+                        "type": "string",
+                        "description": "The page's language (default: the claim's)",
+                        "name": "lang",
+                        "in": "query"
                     },
                     {
                         "type": "string",
@@ -9168,6 +9192,7 @@ const docTemplate = `{
                 "rating_override",
                 "rating_reason",
                 "rating_source",
+                "rating_summary",
                 "refute_count",
                 "searches",
                 "summary",
@@ -9289,7 +9314,7 @@ const docTemplate = `{
                     "example": "unproven"
                 },
                 "rating_explanation": {
-                    "description": "The rule and the findings behind the rating, in English words (engine text, for reviewers).",
+                    "description": "The rule and the findings behind the rating, in English words (engine text, for reviewers; readers get rating_summary).",
                     "type": "string",
                     "example": "unproven (absence_zero_events) on finding 3 ..."
                 },
@@ -9319,6 +9344,11 @@ const docTemplate = `{
                         }
                     ],
                     "example": "rule"
+                },
+                "rating_summary": {
+                    "description": "The verdict in one plain sentence in the claim's language (de, it, en, fr; English for any other), written from the deciding rule and the numbers it read through message catalogues (readertext/locales). It opens with the rating's name and closes with what the certainty is about. Under an editor's override it says that an editor rated the claim and quotes the editor's rationale as written.",
+                    "type": "string",
+                    "example": "Überzogen: Die Studien zeigen einen Nutzen, der aber kleiner ist als der kleinste für Patienten spürbare Unterschied (MD 0,56 niedriger, 95-%-KI 1,08 niedriger bis 0,04 niedriger; kleinster spürbarer Unterschied: MD 1; geringe Vertrauenswürdigkeit der Evidenz)."
                 },
                 "refute_count": {
                     "type": "integer",
@@ -9978,6 +10008,7 @@ const docTemplate = `{
                 "certainty",
                 "ci_high",
                 "ci_low",
+                "comparator_risk",
                 "created_at",
                 "derivation",
                 "disagreements",
@@ -10026,6 +10057,12 @@ const docTemplate = `{
                     "type": "number",
                     "x-nullable": true,
                     "example": -2.1
+                },
+                "comparator_risk": {
+                    "description": "The risk of the outcome in the comparator group, a proportion quoted from the source (risk, odds and hazard ratios only), from which the summary of findings computes the absolute effect per 1,000 (GRADE 12); null when the source gives none: no baseline is ever assumed.",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 0.2
                 },
                 "created_at": {
                     "type": "string"
@@ -10487,6 +10524,11 @@ const docTemplate = `{
                     "type": "number",
                     "example": -2.1
                 },
+                "comparator_risk": {
+                    "description": "Only with a risk, odds or hazard ratio: the comparator group's risk quoted from the source, in (0, 1).",
+                    "type": "number",
+                    "example": 0.2
+                },
                 "estimate": {
                     "type": "number",
                     "example": -1.2
@@ -10764,6 +10806,10 @@ const docTemplate = `{
                     "x-nullable": true
                 },
                 "ci_low": {
+                    "type": "number",
+                    "x-nullable": true
+                },
+                "comparator_risk": {
                     "type": "number",
                     "x-nullable": true
                 },
@@ -12005,6 +12051,7 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "footnotes",
+                "language",
                 "question",
                 "rows",
                 "title"
@@ -12016,6 +12063,15 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/SummaryOfFindingsFootnote"
                     }
+                },
+                "language": {
+                    "description": "The language of the table's texts (effect, absolute effect, participants, certainty, statement, notes): en unless lang says otherwise.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/readertext.Lang"
+                        }
+                    ],
+                    "example": "en"
                 },
                 "question": {
                     "description": "The PICO header: population, intervention (drug, route, dose, setting), comparator, outcome, timepoint.",
@@ -12042,47 +12098,66 @@ const docTemplate = `{
         "SummaryOfFindingsAbsoluteEffect": {
             "type": "object",
             "required": [
+                "comparator",
                 "estimate",
                 "high",
                 "kind",
                 "low",
+                "not_estimable",
                 "text",
                 "wilson_ci"
             ],
             "properties": {
-                "estimate": {
-                    "description": "Per 1,000 participants (one decimal) for the per-1,000 kinds, on the measure's scale for a difference; null when not estimable.",
+                "comparator": {
+                    "description": "comparator_per_1000: the risk per 1,000 with the comparator; null otherwise.",
                     "type": "number",
                     "x-nullable": true,
-                    "example": 250
+                    "example": 200
+                },
+                "estimate": {
+                    "description": "Per 1,000 participants (one decimal) for the per-1,000 kinds (with the intervention for comparator_per_1000), on the measure's scale for a difference; null when not estimable.",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 100
                 },
                 "high": {
                     "type": "number",
                     "x-nullable": true,
-                    "example": 334.4
+                    "example": 160
                 },
                 "kind": {
-                    "description": "per_1000: a proportion as events per 1,000 participants; difference_per_1000: a risk difference as more or fewer per 1,000; difference: a mean or standardised mean difference; not_estimable: nothing stored allows it (text says why; a ratio measure gives \"not estimable: no comparator risk recorded\").",
+                    "description": "per_1000: a proportion as events per 1,000 participants; difference_per_1000: a risk difference as more or fewer per 1,000; comparator_per_1000: a risk, odds or hazard ratio applied to the comparator group's risk quoted from the source (GRADE 12): comparator is the risk per 1,000 with the comparator, estimate/low/high with the intervention; difference: a mean or standardised mean difference; not_estimable: nothing stored allows it (not_estimable says why; a ratio without a comparator risk is no_comparator_risk: no baseline is ever assumed).",
                     "allOf": [
                         {
                             "$ref": "#/definitions/grading.AbsoluteKind"
                         }
                     ],
-                    "example": "per_1000"
+                    "example": "comparator_per_1000"
                 },
                 "low": {
                     "type": "number",
                     "x-nullable": true,
-                    "example": 181.1
+                    "example": 60
+                },
+                "not_estimable": {
+                    "description": "not_estimable: why (no_estimate, no_comparator_risk, incidence, risk_difference_range, comparator_risk_range); null otherwise.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.NotEstimable"
+                        }
+                    ],
+                    "x-nullable": true,
+                    "example": "no_comparator_risk"
                 },
                 "text": {
+                    "description": "In the summary's language.",
                     "type": "string",
-                    "example": "250 per 1,000 (Wilson 95% CI 181 to 334)"
+                    "example": "200 per 1,000 with the comparator, 100 per 1,000 with the therapy (60 to 160)"
                 },
                 "wilson_ci": {
                     "description": "True when the interval is the Wilson 95% interval of events/participants, because no CI is stored.",
                     "type": "boolean",
-                    "example": true
+                    "example": false
                 }
             }
         },
@@ -12091,6 +12166,7 @@ const docTemplate = `{
             "required": [
                 "ci_high",
                 "ci_low",
+                "comparator_risk",
                 "estimate",
                 "events",
                 "measure",
@@ -12101,18 +12177,24 @@ const docTemplate = `{
                 "ci_high": {
                     "type": "number",
                     "x-nullable": true,
-                    "example": 0.8
+                    "example": -0.04
                 },
                 "ci_low": {
                     "description": "95% confidence interval.",
                     "type": "number",
                     "x-nullable": true,
-                    "example": 0.3
+                    "example": -1.08
+                },
+                "comparator_risk": {
+                    "description": "The comparator group's risk quoted from the source (ratios only), from which the absolute effect per 1,000 is computed.",
+                    "type": "number",
+                    "x-nullable": true,
+                    "example": 0.2
                 },
                 "estimate": {
                     "type": "number",
                     "x-nullable": true,
-                    "example": 0.5
+                    "example": -0.56
                 },
                 "events": {
                     "description": "For a proportion or incidence.",
@@ -12127,16 +12209,16 @@ const docTemplate = `{
                         }
                     ],
                     "x-nullable": true,
-                    "example": "risk_ratio"
+                    "example": "mean_difference"
                 },
                 "participants": {
                     "type": "integer",
                     "x-nullable": true
                 },
                 "text": {
-                    "description": "The effect as the table's \"effect (95% CI)\" column shows it.",
+                    "description": "The effect as the table's \"effect (95% CI)\" column shows it, in the outcome's own direction and units: \"lower\" and \"higher\" follow the sign of the estimate as its source reports it (the question's direction says which is better), e.g. \"MD 0.56 lower (1.08 lower to 0.04 lower)\" for -0.56 (-1.08 to -0.04); \"RR 0.5 (0.3 to 0.8)\". In the summary's language.",
                     "type": "string",
-                    "example": "RR 0.5 (95% CI 0.3 to 0.8)"
+                    "example": "MD 0.56 lower (1.08 lower to 0.04 lower)"
                 }
             }
         },
@@ -12177,6 +12259,7 @@ const docTemplate = `{
                     "example": 1
                 },
                 "text": {
+                    "description": "The reviewers' reason, in English (as written).",
                     "type": "string",
                     "example": "Risk of bias: rated down one level (serious). Open label, self-reported pain."
                 }
@@ -12202,7 +12285,9 @@ const docTemplate = `{
                 "participants",
                 "participants_text",
                 "statement",
+                "statement_kind",
                 "studies",
+                "summary",
                 "timepoint"
             ],
             "properties": {
@@ -12230,7 +12315,7 @@ const docTemplate = `{
                     "example": "moderate"
                 },
                 "certainty_text": {
-                    "description": "GRADE symbols and level, \"not graded\", \"withdrawn: \u003cwhy\u003e\", or for case evidence \"occurrence certainty: \u003clevel\u003e (whether the harm can occur, not how often)\".",
+                    "description": "GRADE symbols and level, or \"not graded\", in the summary's language; for case evidence what its certainty is about (\"harm documented, attribution probable (occurrence certainty: low)\").",
                     "type": "string",
                     "example": "⊕⊕⊕◯ Moderate"
                 },
@@ -12288,7 +12373,7 @@ const docTemplate = `{
                     "example": "consensus"
                 },
                 "notes": {
-                    "description": "What the row's stale_grade, reviewer_disagreement and retracted_evidence flags mean.",
+                    "description": "What the row's stale_grade, reviewer_disagreement and retracted_evidence flags mean, in the summary's language.",
                     "type": "array",
                     "items": {
                         "type": "string"
@@ -12315,19 +12400,33 @@ const docTemplate = `{
                     "example": 84
                 },
                 "participants_text": {
-                    "description": "\"№ of participants (studies)\".",
+                    "description": "\"№ of participants (studies)\", in the summary's language.",
                     "type": "string",
                     "example": "84 (1 RCT)"
                 },
                 "statement": {
-                    "description": "Plain-language statement in GRADE 26 wording (results in / likely results in / may result in / the evidence is very uncertain about), then the finding's summary.",
+                    "description": "The GRADE 26 informative statement (Santesso 2020) by certainty and size, in the summary's language: high \"reduces\", moderate \"probably reduces\", low \"may reduce\", very low \"the evidence is very uncertain about the effect of\"; an effect smaller than the threshold \"results in little to no difference\" with the same hedges; a rate \"about N per 1,000 (L to U)\"; case evidence \"documented in N cases (attribution ...)\". docs/sof.md has the table.",
                     "type": "string",
-                    "example": "Intradermal lidocaine likely results in the effect on pain summarised here (moderate-certainty evidence): Pain fell slightly more than with oral drugs."
+                    "example": "Intradermal lidocaine probably reduces pain on a 0-10 visual analogue scale (moderate-certainty evidence)."
+                },
+                "statement_kind": {
+                    "description": "Which statement the row makes (docs/sof.md): effect (reduces/increases), little_to_no_difference, rate (about N per 1,000), case (documented in N cases), no_estimate, not_graded, withdrawn.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/grading.StatementKind"
+                        }
+                    ],
+                    "example": "effect"
                 },
                 "studies": {
                     "type": "integer",
                     "x-nullable": true,
                     "example": 1
+                },
+                "summary": {
+                    "description": "The finding's plain-language summary, as its editors wrote it.",
+                    "type": "string",
+                    "example": "Pain fell slightly more than with oral drugs."
                 },
                 "timepoint": {
                     "type": "string",
@@ -12680,12 +12779,14 @@ const docTemplate = `{
             "enum": [
                 "per_1000",
                 "difference_per_1000",
+                "comparator_per_1000",
                 "difference",
                 "not_estimable"
             ],
             "x-enum-varnames": [
                 "AbsolutePer1000",
                 "AbsoluteDifferencePer1000",
+                "AbsoluteComparatorPer1000",
                 "AbsoluteDifference",
                 "AbsoluteNotEstimable"
             ]
@@ -13128,6 +13229,37 @@ const docTemplate = `{
                 "MethodSingleReviewer"
             ]
         },
+        "grading.NotEstimable": {
+            "type": "string",
+            "enum": [
+                "no_estimate",
+                "no_comparator_risk",
+                "incidence",
+                "risk_difference_range",
+                "comparator_risk_range"
+            ],
+            "x-enum-comments": {
+                "NotEstimableComparatorRisk": "a comparator risk outside (0, 1)",
+                "NotEstimableIncidence": "per person-time, and no person-time unit recorded",
+                "NotEstimableNoComparatorRisk": "a ratio, and no comparator risk recorded (GRADE 12)",
+                "NotEstimableNoEstimate": "no effect estimate recorded",
+                "NotEstimableRiskDifference": "a risk difference outside [-1, 1]"
+            },
+            "x-enum-descriptions": [
+                "no effect estimate recorded",
+                "a ratio, and no comparator risk recorded (GRADE 12)",
+                "per person-time, and no person-time unit recorded",
+                "a risk difference outside [-1, 1]",
+                "a comparator risk outside (0, 1)"
+            ],
+            "x-enum-varnames": [
+                "NotEstimableNoEstimate",
+                "NotEstimableNoComparatorRisk",
+                "NotEstimableIncidence",
+                "NotEstimableRiskDifference",
+                "NotEstimableComparatorRisk"
+            ]
+        },
         "grading.OutcomeKind": {
             "type": "string",
             "enum": [
@@ -13488,6 +13620,27 @@ const docTemplate = `{
                 "Neutral"
             ]
         },
+        "grading.StatementKind": {
+            "type": "string",
+            "enum": [
+                "not_graded",
+                "withdrawn",
+                "effect",
+                "little_to_no_difference",
+                "no_estimate",
+                "rate",
+                "case"
+            ],
+            "x-enum-varnames": [
+                "StatementNotGraded",
+                "StatementWithdrawn",
+                "StatementEffect",
+                "StatementLittleToNoDifference",
+                "StatementNoEstimate",
+                "StatementRate",
+                "StatementCase"
+            ]
+        },
         "models.Role": {
             "type": "string",
             "enum": [
@@ -13501,6 +13654,21 @@ const docTemplate = `{
                 "RoleReviewer",
                 "RoleEditor",
                 "RoleAdmin"
+            ]
+        },
+        "readertext.Lang": {
+            "type": "string",
+            "enum": [
+                "en",
+                "de",
+                "it",
+                "fr"
+            ],
+            "x-enum-varnames": [
+                "English",
+                "German",
+                "Italian",
+                "French"
             ]
         },
         "webhook.EventType": {

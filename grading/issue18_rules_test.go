@@ -499,7 +499,9 @@ func TestAgreementOfCaseEvidence(t *testing.T) {
 }
 
 // Summary-of-findings rows never print a GRADE certainty for case
-// evidence or a withdrawn grade.
+// evidence or a withdrawn grade: case evidence states its documented cases
+// with the occurrence certainty; a withdrawn grade states that it was
+// withdrawn, with no certainty and no footnotes.
 func TestBuildSoFCaseEvidenceAndWithdrawn(t *testing.T) {
 	q := Question{Intervention: "mesotherapy", Outcome: "injection-site abscess", ComparatorKind: ComparatorNone, OutcomeKind: OutcomeHarm}
 	d, err := GradeBody(cases(src(1, KindCaseSeries)), caseJudgements(AttributionProbable, Serious))
@@ -510,24 +512,24 @@ func TestBuildSoFCaseEvidenceAndWithdrawn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	low := Low
 	table := BuildSoF(q, []SoFFinding{
-		{ID: 1, Summary: "Two outbreaks.", Grade: &SoFGrade{Method: MethodConsensus, Derivation: d, OccurrenceCertainty: Low, Attribution: AttributionProbable}},
-		{ID: 2, Summary: "One trial.", Flags: []Flag{FlagUngraded, FlagRetractedEvidence},
-			Grade: &SoFGrade{Certainty: High, Method: MethodConsensus, Derivation: rct, Withdrawn: true, WithdrawnReason: "every level-setting source is retracted: source 2 (rct)"}},
+		{ID: 1, Summary: "Two outbreaks.", Effect: EffectEstimate{Events: ip64(17)}, CaseEvidence: true, OccurrenceCertainty: &low,
+			Attribution: AttributionProbable, Grade: &SoFGrade{Method: MethodConsensus, Derivation: d}},
+		{ID: 2, Summary: "One trial.", Flags: []Flag{FlagUngraded, FlagRetractedEvidence}, Withdrawn: true,
+			Grade: &SoFGrade{Certainty: High, Method: MethodConsensus, Derivation: rct}},
 	})
 	ce, wd := table.Rows[0], table.Rows[1]
-	if ce.Certainty != None || ce.OccurrenceCertainty != Low || strings.Contains(ce.CertaintyText, "⊕") ||
-		ce.CertaintyText != "occurrence certainty: low (whether the harm can occur, not how often)" {
-		t.Errorf("case-evidence row: certainty %q text %q", ce.Certainty, ce.CertaintyText)
-	}
-	if want := "Harm documented, attribution probable (WHO-UMC): Mesotherapy can cause injection-site abscess, with low certainty; how often it occurs is not estimated. Two outbreaks."; ce.Statement != want {
-		t.Errorf("statement %q, want %q", ce.Statement, want)
+	if ce.Certainty != None || ce.Informative.Kind != StatementCase || ce.Informative.Certainty != Low ||
+		ce.Informative.Attribution != AttributionProbable || ce.Informative.Cases == nil || *ce.Informative.Cases != 17 {
+		t.Errorf("case-evidence row: certainty %q, informative %+v", ce.Certainty, ce.Informative)
 	}
 	if len(ce.Footnotes) != 1 || table.Footnotes[0].Domain != DomainIndirectness {
 		t.Errorf("footnotes %v %+v, want the indirectness step", ce.Footnotes, table.Footnotes)
 	}
-	if wd.Certainty != None || !wd.Withdrawn || wd.Method != "" || len(wd.Footnotes) != 0 || !strings.HasPrefix(wd.CertaintyText, "withdrawn: ") ||
-		!strings.HasPrefix(wd.Statement, "Grade withdrawn (every level-setting source is retracted") {
+	if wd.Certainty != None || wd.Informative.Kind != StatementWithdrawn || wd.Method != "" || len(wd.Footnotes) != 0 {
 		t.Errorf("withdrawn row: %+v", wd)
 	}
 }
+
+func ip64(n int64) *int64 { return &n }

@@ -33,6 +33,10 @@ type EffectInput struct {
 	Studies      *int64
 	Threshold    *float64
 	Attribution  *Attribution
+	// ComparatorRisk is the comparator group's risk of a binary outcome,
+	// quoted from the source, for the absolute effect of a ratio (GRADE
+	// 12); it does not enter the certainty or the ratings.
+	ComparatorRisk *float64
 	// The question the finding answers.
 	OutcomeKind    OutcomeKind
 	ComparatorKind ComparatorKind
@@ -77,7 +81,10 @@ func ThresholdProblem(m EffectMeasure, t float64) string {
 //     a ratio above 1 (its inverse applies to a decrease), for a difference
 //     measure the magnitude of a difference, above 0, and for a proportion
 //     or incidence a rate in (0, 1] or above 0;
-//   - attribution (WHO-UMC) is only for a harm question without comparator.
+//   - attribution (WHO-UMC) is only for a harm question without comparator;
+//   - comparator_risk, the comparator group's risk quoted from the source,
+//     is a proportion in (0, 1) and only for a risk, odds or hazard ratio
+//     (ComparatorRiskProblem; GRADE 12).
 //
 // Values must be finite numbers.
 func CheckEffect(e EffectInput) []FieldError {
@@ -174,6 +181,11 @@ func CheckEffect(e EffectInput) []FieldError {
 			add("attribution", mustBeOneOf(Strings(Attributions())))
 		} else if e.OutcomeKind != OutcomeHarm || e.ComparatorKind != ComparatorNone {
 			add("attribution", "is only for a harm observed without a comparator (outcome_kind harm, comparator_kind none)")
+		}
+	}
+	if e.ComparatorRisk != nil && (m != "" || e.Measure == nil) {
+		if msg := ComparatorRiskProblem(m, *e.ComparatorRisk); msg != "" {
+			add("comparator_risk", msg)
 		}
 	}
 	return out

@@ -55,6 +55,12 @@ func TestCheckEffect(t *testing.T) {
 		{"attribution on a benefit", benefit(EffectInput{Attribution: &certain}), []string{"attribution"}},
 		{"attribution with a comparator", EffectInput{OutcomeKind: OutcomeHarm, ComparatorKind: ComparatorActive, Attribution: &certain}, []string{"attribution"}},
 		{"unknown attribution", harm(EffectInput{Attribution: &bogus}), []string{"attribution"}},
+		{"comparator risk with a ratio", benefit(EffectInput{Measure: ms(MeasureRiskRatio), Estimate: f(0.5), ComparatorRisk: f(0.2)}), nil},
+		{"comparator risk of 0", benefit(EffectInput{Measure: ms(MeasureOddsRatio), Estimate: f(0.5), ComparatorRisk: f(0)}), []string{"comparator_risk"}},
+		{"comparator risk as a percentage", benefit(EffectInput{Measure: ms(MeasureHazardRatio), Estimate: f(0.5), ComparatorRisk: f(20)}), []string{"comparator_risk"}},
+		{"comparator risk with a difference", benefit(EffectInput{Measure: ms(MeasureMeanDifference), Estimate: f(-1), ComparatorRisk: f(0.2)}), []string{"comparator_risk"}},
+		{"comparator risk without a measure", benefit(EffectInput{ComparatorRisk: f(0.2)}), []string{"comparator_risk"}},
+		{"comparator risk with an unknown measure", benefit(EffectInput{Measure: ms("rr"), Estimate: f(1), ComparatorRisk: f(0.2)}), []string{"measure"}},
 	}
 	for _, tt := range tests {
 		var got []string

@@ -24,20 +24,26 @@ import (
 //     footnote for each reason to rate down or up.
 //   - Cochrane Handbook for Systematic Reviews of Interventions 6.4,
 //     chapter 14 (Schünemann et al. 2023), 14.1: "Summary of findings"
-//     tables and their standard contents.
+//     tables and their standard contents; 14.1.5.1 and 14.1.5.2: the risk
+//     with the intervention from a risk, odds or hazard ratio and the
+//     comparator group's risk.
 //   - GRADE 12 (Guyatt et al. 2013, J Clin Epidemiol 66:158-172): preparing
 //     SoF tables for binary outcomes; absolute effects per 1,000 need the
-//     comparator group's risk.
+//     comparator group's risk, which must come from the evidence, never be
+//     assumed.
 //   - GRADE 26 (Santesso et al. 2020, J Clin Epidemiol 119:126-135):
-//     informative statements that combine the certainty with the effect:
-//     high "X results in ...", moderate "X likely results in ...", low "X
-//     may result in ...", very low "The evidence is very uncertain about the
-//     effect of X on Y".
+//     informative statements by certainty and size of the effect: high
+//     "reduces/increases", moderate "probably reduces/increases", low "may
+//     reduce/increase", very low "the evidence is very uncertain about the
+//     effect of"; a trivial or no effect "results in little to no
+//     difference" with the same hedges (docs/sof.md has the table).
 //
 // BuildSoF is a pure function: the store loads the question, its findings,
 // their flags and their current grades (never an assessment: blinding holds
-// because nothing else is passed in), and the API converts the table to
-// JSON or HTML.
+// because nothing else is passed in). It returns numbers and the kind of
+// statement each row makes; the words, in the reader's language, are the
+// readertext package's (message catalogues), and the API converts the table
+// to JSON or HTML.
 
 // AbsoluteKind says what an absolute effect in a summary-of-findings row
 // is.
@@ -51,19 +57,24 @@ const (
 	// AbsoluteDifferencePer1000 is a risk difference: more (or fewer)
 	// events per 1,000 with the intervention than with the comparator.
 	AbsoluteDifferencePer1000 AbsoluteKind = "difference_per_1000"
+	// AbsoluteComparatorPer1000 is the risk per 1,000 with the comparator
+	// (the comparator_risk quoted from the source) and the risk per 1,000
+	// with the intervention that a risk, odds or hazard ratio implies
+	// (GRADE 12).
+	AbsoluteComparatorPer1000 AbsoluteKind = "comparator_per_1000"
 	// AbsoluteDifference is a mean difference or standardised mean
 	// difference, higher or lower, on the outcome's scale (or in standard
 	// deviations).
 	AbsoluteDifference AbsoluteKind = "difference"
 	// AbsoluteNotEstimable is an absolute effect that cannot be computed
-	// from what is stored; Text says why.
+	// from what is stored; NotEstimable says why.
 	AbsoluteNotEstimable AbsoluteKind = "not_estimable"
 )
 
 // AbsoluteKinds returns the absolute-effect kinds. Each call returns a new
 // slice.
 func AbsoluteKinds() []AbsoluteKind {
-	return []AbsoluteKind{AbsolutePer1000, AbsoluteDifferencePer1000, AbsoluteDifference, AbsoluteNotEstimable}
+	return []AbsoluteKind{AbsolutePer1000, AbsoluteDifferencePer1000, AbsoluteComparatorPer1000, AbsoluteDifference, AbsoluteNotEstimable}
 }
 
 // ParseAbsoluteKind accepts exactly the absolute-effect kinds.
@@ -74,31 +85,56 @@ func ParseAbsoluteKind(s string) (AbsoluteKind, error) {
 // Validate reports a value outside the vocabulary.
 func (k AbsoluteKind) Validate() error { _, err := ParseAbsoluteKind(string(k)); return err }
 
-// The reasons an absolute effect is not estimable; each is the row's text.
+// NotEstimable says why a row's absolute effect cannot be computed.
+type NotEstimable string
+
+// The reasons an absolute effect is not estimable.
 const (
-	NotEstimableNoEstimate        = "not estimable: no effect estimate recorded"
-	NotEstimableNoComparatorRisk  = "not estimable: no comparator risk recorded"
-	NotEstimableIncidence         = "not estimable: an incidence is per person-time and no person-time unit is recorded"
-	NotEstimableRiskDifferenceOut = "not estimable: a risk difference must lie between -1 and 1"
+	NotEstimableNoEstimate       NotEstimable = "no_estimate"           // no effect estimate recorded
+	NotEstimableNoComparatorRisk NotEstimable = "no_comparator_risk"    // a ratio, and no comparator risk recorded (GRADE 12)
+	NotEstimableIncidence        NotEstimable = "incidence"             // per person-time, and no person-time unit recorded
+	NotEstimableRiskDifference   NotEstimable = "risk_difference_range" // a risk difference outside [-1, 1]
+	NotEstimableComparatorRisk   NotEstimable = "comparator_risk_range" // a comparator risk outside (0, 1)
 )
 
+// NotEstimables returns the reasons. Each call returns a new slice.
+func NotEstimables() []NotEstimable {
+	return []NotEstimable{NotEstimableNoEstimate, NotEstimableNoComparatorRisk, NotEstimableIncidence,
+		NotEstimableRiskDifference, NotEstimableComparatorRisk}
+}
+
+// ParseNotEstimable accepts exactly the reasons.
+func ParseNotEstimable(s string) (NotEstimable, error) {
+	return parseWord("not-estimable reason", s, NotEstimables())
+}
+
+// Validate reports a value outside the vocabulary.
+func (n NotEstimable) Validate() error { _, err := ParseNotEstimable(string(n)); return err }
+
 // AbsoluteEffect is the "anticipated absolute effect" of a row. Estimate,
-// Low and High are per 1,000 participants for the per-1,000 kinds (rounded
-// to one decimal), on the measure's own scale for a difference, and nil
-// when not estimable or not recorded.
+// Low and High are per 1,000 participants for the per-1,000 kinds (the
+// risk with the intervention for comparator_per_1000; rounded to one
+// decimal), on the measure's own scale for a difference, and nil when not
+// estimable or not recorded.
 type AbsoluteEffect struct {
 	Kind     AbsoluteKind
 	Estimate *float64
 	Low      *float64
 	High     *float64
+	// Comparator is the risk per 1,000 with the comparator
+	// (comparator_per_1000 only).
+	Comparator *float64
 	// WilsonCI is true when the interval is the Wilson 95% interval of
 	// events/participants because no CI is stored.
 	WilsonCI bool
-	Text     string
+	// NotEstimable says why, for kind not_estimable; "" otherwise.
+	NotEstimable NotEstimable
 }
 
 // AbsoluteEffectOf computes a row's absolute effect from the stored effect
-// alone, never from an invented baseline. The rule:
+// and, for a ratio, the comparator group's risk quoted from the source
+// (comparatorRisk, a proportion; nil when none is recorded), never from an
+// invented baseline. The rule:
 //
 //   - proportion: the estimate (or events/participants when no estimate is
 //     stored) × 1,000 is the risk per 1,000 participants; its 95% CI is the
@@ -111,26 +147,49 @@ type AbsoluteEffect struct {
 //   - mean_difference, std_mean_difference: the difference itself, higher
 //     or lower, with its CI (GRADEpro shows MD and SMD in the absolute
 //     column).
-//   - risk_ratio, odds_ratio, hazard_ratio: "not estimable: no comparator
-//     risk recorded". Turning a ratio into events per 1,000 needs the
-//     comparator group's risk (GRADE 12), which claimgrade does not store,
-//     and it never assumes one.
+//   - risk_ratio, odds_ratio, hazard_ratio with a comparator risk CR: CR ×
+//     1,000 with the comparator, and with the intervention (Cochrane
+//     Handbook 14.1.5.1, 14.1.5.2; GRADE 12) CR × RR, OR × CR / (1 − CR + OR
+//     × CR), or 1 − (1 − CR)^HR, each × 1,000, the CI from the ratio's CI;
+//     capped at 1,000. Without a comparator risk: not estimable
+//     (no_comparator_risk): claimgrade never assumes one.
 //   - incidence: not estimable: events per person-time do not convert to
 //     a risk per participant without the person-time unit, which is not
 //     stored.
 //   - no measure, or no estimate (and for a proportion no events and
-//     participants): "not estimable: no effect estimate recorded".
+//     participants): not estimable (no_estimate).
 //
-// Per-1,000 numbers are rounded to one decimal; the text shows whole
-// numbers from 10 up and one decimal below.
-func AbsoluteEffectOf(e EffectEstimate) AbsoluteEffect {
-	notEstimable := func(text string) AbsoluteEffect { return AbsoluteEffect{Kind: AbsoluteNotEstimable, Text: text} }
+// Per-1,000 numbers are rounded to one decimal.
+func AbsoluteEffectOf(e EffectEstimate, comparatorRisk *float64) AbsoluteEffect {
+	notEstimable := func(why NotEstimable) AbsoluteEffect {
+		return AbsoluteEffect{Kind: AbsoluteNotEstimable, NotEstimable: why}
+	}
 	switch e.Measure {
 	case MeasureRiskRatio, MeasureOddsRatio, MeasureHazardRatio:
-		if e.Estimate == nil {
+		switch {
+		case e.Estimate == nil:
+			return notEstimable(NotEstimableNoEstimate)
+		case comparatorRisk == nil:
+			return notEstimable(NotEstimableNoComparatorRisk)
+		case !(*comparatorRisk > 0 && *comparatorRisk < 1):
+			return notEstimable(NotEstimableComparatorRisk)
+		}
+		cr := *comparatorRisk
+		with := func(ratio *float64) *float64 {
+			if ratio == nil || !(*ratio > 0) || math.IsInf(*ratio, 0) {
+				return nil
+			}
+			r := RiskWithIntervention(e.Measure, cr, *ratio)
+			return per1000(&r)
+		}
+		a := AbsoluteEffect{Kind: AbsoluteComparatorPer1000, Comparator: per1000(&cr), Estimate: with(e.Estimate)}
+		if a.Estimate == nil {
 			return notEstimable(NotEstimableNoEstimate)
 		}
-		return notEstimable(NotEstimableNoComparatorRisk)
+		if lo, hi := with(e.CILow), with(e.CIHigh); lo != nil && hi != nil {
+			a.Low, a.High = lo, hi
+		}
+		return a
 	case MeasureIncidence:
 		if e.Estimate == nil {
 			return notEstimable(NotEstimableNoEstimate)
@@ -144,27 +203,62 @@ func AbsoluteEffectOf(e EffectEstimate) AbsoluteEffect {
 		}
 		for _, v := range []*float64{e.Estimate, e.CILow, e.CIHigh} {
 			if v != nil && math.Abs(*v) > 1 {
-				return notEstimable(NotEstimableRiskDifferenceOut)
+				return notEstimable(NotEstimableRiskDifference)
 			}
 		}
-		a := AbsoluteEffect{Kind: AbsoluteDifferencePer1000, Estimate: per1000(e.Estimate), Low: per1000(e.CILow), High: per1000(e.CIHigh)}
-		a.Text = moreFewer(*a.Estimate) + " per 1,000"
-		if a.Low != nil && a.High != nil {
-			a.Text += fmt.Sprintf(" (95%% CI %s to %s)", moreFewer(*a.Low), moreFewer(*a.High))
+		a := AbsoluteEffect{Kind: AbsoluteDifferencePer1000, Estimate: per1000(e.Estimate)}
+		if e.CILow != nil && e.CIHigh != nil {
+			a.Low, a.High = per1000(e.CILow), per1000(e.CIHigh)
 		}
 		return a
 	case MeasureMeanDifference, MeasureStdMeanDifference:
 		if e.Estimate == nil {
 			return notEstimable(NotEstimableNoEstimate)
 		}
-		a := AbsoluteEffect{Kind: AbsoluteDifference, Estimate: e.Estimate, Low: e.CILow, High: e.CIHigh}
-		a.Text = measureAbbrev(e.Measure) + " " + higherLower(*e.Estimate)
+		a := AbsoluteEffect{Kind: AbsoluteDifference, Estimate: e.Estimate}
 		if e.CILow != nil && e.CIHigh != nil {
-			a.Text += fmt.Sprintf(" (95%% CI %s to %s)", higherLower(*e.CILow), higherLower(*e.CIHigh))
+			a.Low, a.High = e.CILow, e.CIHigh
 		}
 		return a
 	}
 	return notEstimable(NotEstimableNoEstimate)
+}
+
+// RiskWithIntervention is the risk with the intervention that a ratio
+// implies for a comparator risk cr in (0, 1) (Cochrane Handbook 6.4,
+// 14.1.5.1 and 14.1.5.2; GRADE 12): cr × RR for a risk ratio, OR × cr / (1
+// − cr + OR × cr) for an odds ratio, 1 − (1 − cr)^HR for a hazard ratio (the
+// risk by the table's timepoint under proportional hazards); at most 1.
+func RiskWithIntervention(m EffectMeasure, cr, ratio float64) float64 {
+	var r float64
+	switch m {
+	case MeasureRiskRatio:
+		r = cr * ratio
+	case MeasureOddsRatio:
+		r = ratio * cr / (1 - cr + ratio*cr)
+	case MeasureHazardRatio:
+		r = -math.Expm1(ratio * math.Log1p(-cr))
+	default:
+		return math.NaN()
+	}
+	return min(r, 1)
+}
+
+// ComparatorRiskProblem says why cr cannot be a finding's comparator risk
+// (the proportion of the comparator group with the event, quoted from the
+// source), "" when it can: it belongs to a risk, odds or hazard ratio (the
+// binary outcomes whose absolute effect needs it, GRADE 12) and lies
+// strictly between 0 and 1.
+func ComparatorRiskProblem(m EffectMeasure, cr float64) string {
+	switch {
+	case math.IsNaN(cr) || math.IsInf(cr, 0):
+		return "must be a finite number"
+	case !m.IsRatio():
+		return "is the comparator group's risk of a binary outcome, which only a risk, odds or hazard ratio needs for its absolute effect (GRADE 12): give it with one of those measures"
+	case cr <= 0 || cr >= 1:
+		return "is a proportion of the comparator group, quoted from the source: greater than 0 and less than 1 (0.2 for 20%)"
+	}
+	return ""
 }
 
 // proportionPer1000 is AbsoluteEffectOf for a proportion.
@@ -176,7 +270,7 @@ func proportionPer1000(e EffectEstimate) AbsoluteEffect {
 		est = &p
 	}
 	if est == nil {
-		return AbsoluteEffect{Kind: AbsoluteNotEstimable, Text: NotEstimableNoEstimate}
+		return AbsoluteEffect{Kind: AbsoluteNotEstimable, NotEstimable: NotEstimableNoEstimate}
 	}
 	a := AbsoluteEffect{Kind: AbsolutePer1000, Estimate: per1000(est)}
 	if low == nil && high == nil && counted {
@@ -184,14 +278,8 @@ func proportionPer1000(e EffectEstimate) AbsoluteEffect {
 			low, high, a.WilsonCI = &lo, &hi, true
 		}
 	}
-	a.Low, a.High = per1000(low), per1000(high)
-	a.Text = formatPer1000(*a.Estimate) + " per 1,000"
-	if a.Low != nil && a.High != nil {
-		ci := "95% CI"
-		if a.WilsonCI {
-			ci = "Wilson 95% CI"
-		}
-		a.Text += fmt.Sprintf(" (%s %s to %s)", ci, formatPer1000(*a.Low), formatPer1000(*a.High))
+	if low != nil && high != nil {
+		a.Low, a.High = per1000(low), per1000(high)
 	}
 	return a
 }
@@ -208,57 +296,10 @@ func per1000(v *float64) *float64 {
 	return &x
 }
 
-// formatPer1000 writes a per-1,000 number: whole from 10 up, one decimal
-// below (trailing ".0" dropped).
-func formatPer1000(x float64) string {
-	if math.Abs(x) >= 10 {
-		return thousands(int64(math.Round(x)))
-	}
-	return strconv.FormatFloat(math.Round(x*10)/10, 'f', -1, 64)
-}
-
-// moreFewer writes a signed per-1,000 difference: "50 more", "20 fewer", "0".
-func moreFewer(x float64) string {
-	switch {
-	case x > 0:
-		return formatPer1000(x) + " more"
-	case x < 0:
-		return formatPer1000(-x) + " fewer"
-	}
-	return "0"
-}
-
-// higherLower writes a signed difference: "1.2 higher", "0.3 lower", "0".
-func higherLower(x float64) string {
-	switch {
-	case x > 0:
-		return number(x) + " higher"
-	case x < 0:
-		return number(-x) + " lower"
-	}
-	return "0"
-}
-
-// number writes a stored value as stored: no precision is added or
-// dropped (0.5 is "0.5", not "0.50").
-func number(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
-
-// thousands writes an integer with thousands separators: 1,082.
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
-
-// measureAbbrev is the usual abbreviation of a measure in a SoF table.
-func measureAbbrev(m EffectMeasure) string {
+// MeasureAbbrev is the usual English abbreviation of a measure in a SoF
+// table (RR, OR, HR, MD, SMD, RD); the reader's language has its own
+// (readertext).
+func MeasureAbbrev(m EffectMeasure) string {
 	switch m {
 	case MeasureRiskRatio:
 		return "RR"
@@ -280,70 +321,6 @@ func measureAbbrev(m EffectMeasure) string {
 	return string(m)
 }
 
-// EffectText is the effect as the "relative effect (95% CI)" column shows
-// it, e.g. "RR 0.5 (95% CI 0.3 to 0.8)", "MD -1.2 (95% CI -2.1 to -0.3)",
-// "Proportion 0.25 (95% CI 0.18 to 0.33); 30/120 events", or "no effect
-// estimate recorded". Numbers are written as stored.
-func EffectText(e EffectEstimate) string {
-	if e.Measure == "" {
-		return "no effect estimate recorded"
-	}
-	var b strings.Builder
-	b.WriteString(measureAbbrev(e.Measure))
-	switch {
-	case e.Estimate != nil:
-		b.WriteString(" " + number(*e.Estimate))
-		if e.CILow != nil && e.CIHigh != nil {
-			fmt.Fprintf(&b, " (95%% CI %s to %s)", number(*e.CILow), number(*e.CIHigh))
-		} else {
-			b.WriteString(" (no CI recorded)")
-		}
-	case e.Events == nil:
-		b.WriteString(": no estimate recorded")
-	}
-	if e.Events != nil && e.Participants != nil {
-		if e.Estimate != nil {
-			b.WriteString(";")
-		}
-		fmt.Fprintf(&b, " %s/%s events", thousands(*e.Events), thousands(*e.Participants))
-	}
-	return b.String()
-}
-
-// designNoun names the studies of a design class, singular and plural.
-func designNoun(d DesignClass) (string, string) {
-	switch d {
-	case ClassRandomised:
-		return "RCT", "RCTs"
-	case ClassNonRandomised:
-		return "non-randomised study", "non-randomised studies"
-	case ClassNonComparative:
-		return "non-comparative study", "non-comparative studies"
-	}
-	return "study", "studies"
-}
-
-// ParticipantsText is the "№ of participants (studies)" column, e.g.
-// "84 (1 RCT)", "1,200 (3 non-randomised studies)", "not recorded (2
-// studies)". The design comes from the current grade's derivation; ""
-// (ungraded) says only "studies".
-func ParticipantsText(participants, studies *int64, design DesignClass) string {
-	p := "not recorded"
-	if participants != nil {
-		p = thousands(*participants)
-	}
-	one, many := designNoun(design)
-	s := "number of studies not recorded"
-	if studies != nil {
-		noun := many
-		if *studies == 1 {
-			noun = one
-		}
-		s = thousands(*studies) + " " + noun
-	}
-	return p + " (" + s + ")"
-}
-
 // CertaintySymbols are GRADE's certainty symbols: ⊕⊕⊕⊕ for high to
 // ⊕◯◯◯ for very low; "" for None.
 func CertaintySymbols(c Certainty) string {
@@ -363,15 +340,6 @@ func CertaintyLabel(c Certainty) string {
 	return capitalise(c.label())
 }
 
-// CertaintyText is the certainty column: "⊕⊕⊕◯ Moderate", or "not graded"
-// for None.
-func CertaintyText(c Certainty) string {
-	if c.Level() < 1 {
-		return "not graded"
-	}
-	return CertaintySymbols(c) + " " + CertaintyLabel(c)
-}
-
 // CertaintyDefinition is the GRADE Working Group's meaning of a
 // certainty level, as the legend of a SoF table gives it (GRADE handbook
 // 5.1; Balshem et al. 2011, GRADE 3, J Clin Epidemiol 64:401-406, table 2);
@@ -388,88 +356,6 @@ func CertaintyDefinition(c Certainty) string {
 		return "We have very little confidence in the effect estimate: the true effect is likely to be substantially different from the estimate of effect."
 	}
 	return ""
-}
-
-// CertaintyPhrase is GRADE 26's wording for a certainty level (Santesso
-// 2020, table 2): high "results in", moderate "likely results in", low "may
-// result in", very low "the evidence is very uncertain about"; "" for None.
-func CertaintyPhrase(c Certainty) string {
-	switch c {
-	case High:
-		return "results in"
-	case Moderate:
-		return "likely results in"
-	case Low:
-		return "may result in"
-	case VeryLow:
-		return "the evidence is very uncertain about"
-	}
-	return ""
-}
-
-// Statement is a row's plain-language statement (GRADE 26): the certainty
-// phrase with the intervention and outcome, then the finding's summary,
-// which states the size and direction of the effect:
-//
-//   - high, moderate, low: "<Intervention> results in / likely results in /
-//     may result in the effect on <outcome> summarised here (<level>-certainty
-//     evidence): <summary>";
-//   - very low: "The evidence is very uncertain about the effect of
-//     <intervention> on <outcome> (very low-certainty evidence): <summary>";
-//   - ungraded: "Not graded: no certainty has been decided for this
-//     evidence. <summary>".
-func Statement(q Question, c Certainty, summary string) string {
-	summary = strings.TrimSpace(summary)
-	intervention, outcome := strings.TrimSpace(q.Intervention), strings.TrimSpace(q.Outcome)
-	var lead string
-	switch c {
-	case High, Moderate, Low:
-		lead = fmt.Sprintf("%s %s the effect on %s summarised here (%s-certainty evidence)",
-			capitalise(intervention), CertaintyPhrase(c), outcome, c.label())
-	case VeryLow:
-		lead = fmt.Sprintf("The evidence is very uncertain about the effect of %s on %s (very low-certainty evidence)", intervention, outcome)
-	default:
-		if summary == "" {
-			return "Not graded: no certainty has been decided for this evidence."
-		}
-		return "Not graded: no certainty has been decided for this evidence. " + summary
-	}
-	if summary == "" {
-		return lead + "."
-	}
-	return lead + ": " + summary
-}
-
-// OccurrenceCertaintyText is the certainty column of a case-evidence row:
-// the certainty that the harm can occur, said as such and without GRADE's
-// symbols, which stand for the certainty of an effect or a rate, e.g.
-// "occurrence certainty: low (whether the harm can occur, not how often)".
-func OccurrenceCertaintyText(c Certainty) string {
-	return "occurrence certainty: " + c.label() + " (whether the harm can occur, not how often)"
-}
-
-// CaseEvidenceStatement is the statement of a case-evidence row (DESIGN
-// "Case evidence"): the harm was documented with this attribution, the
-// certainty that the intervention can cause it, and that how often it
-// happens is not estimated, then the finding's summary, e.g. "Harm
-// documented, attribution probable (WHO-UMC): Mesotherapy can cause
-// abscesses, with low certainty; how often it occurs is not estimated."
-func CaseEvidenceStatement(q Question, a Attribution, c Certainty, summary string) string {
-	lead := fmt.Sprintf("Harm documented, attribution %s (WHO-UMC): %s can cause %s, with %s certainty; how often it occurs is not estimated",
-		a, capitalise(strings.TrimSpace(q.Intervention)), strings.TrimSpace(q.Outcome), c.label())
-	if summary = strings.TrimSpace(summary); summary != "" {
-		return lead + ". " + summary
-	}
-	return lead + "."
-}
-
-// withdrawnStatement is the statement of a row whose grade was withdrawn.
-func withdrawnStatement(reason, summary string) string {
-	lead := "Grade withdrawn (" + reason + "): no certainty stands for this evidence"
-	if summary = strings.TrimSpace(summary); summary != "" {
-		return lead + ". " + summary
-	}
-	return lead + "."
 }
 
 // capitalise upper-cases the first letter of s.
@@ -533,34 +419,174 @@ func FootnoteText(s DerivationStep) string {
 	return text + ". " + reason
 }
 
-// FlagNote says what a flag shown on a SoF row means for the reader; ""
-// for the flags a row does not explain (its certainty column already says
-// ungraded and low certainty).
-func FlagNote(f Flag) string {
-	switch f {
-	case FlagStaleGrade:
-		return "Stale grade: the evidence or the question changed after this grade was decided; it awaits re-grading."
-	case FlagReviewerDisagreement:
-		return "Reviewer disagreement: the submitted assessments differ and await adjudication."
-	case FlagRetractedEvidence:
-		return "Retracted evidence: a source this finding rests on is retracted."
+// FlagNoted reports whether a SoF row explains flag f in a note: stale
+// grade, reviewer disagreement and retracted evidence (the certainty
+// column already says ungraded and low certainty).
+func FlagNoted(f Flag) bool {
+	return f == FlagStaleGrade || f == FlagReviewerDisagreement || f == FlagRetractedEvidence
+}
+
+// StatementKind is the kind of plain-language statement a row makes: the
+// GRADE 26 informative statement for an effect (Santesso 2020), or its
+// counterpart for a rate, for case evidence and for a row that has no
+// certainty to state. Which hedge it takes ("probably", "may", "very
+// uncertain") follows the row's certainty (Informative.Certainty); the
+// words are the reader's language's (readertext, docs/sof.md).
+type StatementKind string
+
+// The statement kinds.
+const (
+	// StatementNotGraded: no grade has been decided, so nothing is stated.
+	StatementNotGraded StatementKind = "not_graded"
+	// StatementWithdrawn: the grade was withdrawn because every source that
+	// set its level is retracted (DESIGN "Retraction withdraws").
+	StatementWithdrawn StatementKind = "withdrawn"
+	// StatementEffect: an important effect, "reduces" or "increases"
+	// (Informative.Increase) the outcome, hedged by the certainty.
+	StatementEffect StatementKind = "effect"
+	// StatementLittleToNoDifference: an effect smaller than the threshold,
+	// or without a threshold a CI that includes no effect: "results in
+	// little to no difference", hedged by the certainty.
+	StatementLittleToNoDifference StatementKind = "little_to_no_difference"
+	// StatementNoEstimate: graded, but no estimate of a comparative effect
+	// is recorded, so its size and direction cannot be stated.
+	StatementNoEstimate StatementKind = "no_estimate"
+	// StatementRate: a question without comparator: how often the outcome
+	// occurs, "about N per 1,000 (L to U)" (Informative.Rate).
+	StatementRate StatementKind = "rate"
+	// StatementCase: case evidence (a harm without comparator and without
+	// a measure): "documented in N cases (attribution ...)"; its certainty
+	// is the occurrence certainty.
+	StatementCase StatementKind = "case"
+)
+
+// StatementKinds returns the statement kinds. Each call returns a new
+// slice.
+func StatementKinds() []StatementKind {
+	return []StatementKind{StatementNotGraded, StatementWithdrawn, StatementEffect, StatementLittleToNoDifference,
+		StatementNoEstimate, StatementRate, StatementCase}
+}
+
+// ParseStatementKind accepts exactly the statement kinds.
+func ParseStatementKind(s string) (StatementKind, error) {
+	return parseWord("statement kind", s, StatementKinds())
+}
+
+// Validate reports a value outside the vocabulary.
+func (k StatementKind) Validate() error { _, err := ParseStatementKind(string(k)); return err }
+
+// Informative is the statement a row makes, as numbers and kinds: which
+// statement (Kind), hedged by which certainty, in which direction, with
+// which rate or number of cases. readertext writes it in the reader's
+// language.
+type Informative struct {
+	Kind StatementKind
+	// Certainty is the certainty the hedge follows: the grade's GRADE
+	// certainty, or for case evidence the occurrence certainty (None when
+	// not known yet).
+	Certainty Certainty
+	// Increase says, for an effect, that the intervention increases the
+	// outcome (an estimate above no effect: a ratio above 1, a difference
+	// above 0); false: it reduces it. It follows the sign of the estimate
+	// as reported; the question's direction only says which is better.
+	Increase bool
+	// Rate is the rate per 1,000 of a rate row (AbsoluteEffectOf of its
+	// proportion); nil when none can be computed.
+	Rate *AbsoluteEffect
+	// Cases is the number of documented cases of case evidence (the
+	// finding's events); nil when not recorded.
+	Cases *int64
+	// Attribution is the WHO-UMC attribution of case evidence (the grade's
+	// agreed one, else the finding's); "" when not assessed.
+	Attribution Attribution
+}
+
+// InformativeOf decides the statement of a finding's row (GRADE 26,
+// Santesso 2020; docs/sof.md):
+//
+//   - withdrawn grade → withdrawn; no grade → not_graded (case evidence
+//     with an attribution still states its cases);
+//   - case evidence → case (documented in N cases, with its attribution and
+//     occurrence certainty);
+//   - a question without comparator → rate: about N per 1,000 (L to U),
+//     from the proportion (no rate when none can be computed);
+//   - a ratio or difference: the direction follows the sign of the
+//     estimate as reported (a ratio below 1, a difference below 0:
+//     reduces). With a threshold T (the smallest effect that matters) the
+//     size is the point estimate's: |estimate| below T (for ratios on the
+//     log scale) → little to no difference, else an effect; GRADE 26 words
+//     the point estimate, its imprecision being in the certainty (GRADE
+//     34). Without a threshold, a CI that includes no effect → little to no
+//     difference, one that excludes it (or no CI) → an effect;
+//   - anything else graded → no_estimate.
+//
+// Very low certainty is worded "very uncertain" whatever the size; the
+// renderer does that from Certainty.
+func InformativeOf(q Question, f SoFFinding) Informative {
+	var c Certainty
+	if f.Grade != nil {
+		c = f.Grade.Certainty
 	}
-	return ""
+	switch {
+	case f.Withdrawn:
+		return Informative{Kind: StatementWithdrawn}
+	case f.CaseEvidence:
+		in := Informative{Kind: StatementCase, Certainty: Deref(f.OccurrenceCertainty), Cases: f.Effect.Events, Attribution: f.Attribution}
+		if in.Attribution == AttributionUnassessed {
+			in.Attribution = ""
+		}
+		return in
+	case c == None:
+		return Informative{Kind: StatementNotGraded}
+	case q.EventRate():
+		if f.Effect.Measure != MeasureProportion {
+			return Informative{Kind: StatementRate, Certainty: c}
+		}
+		a := AbsoluteEffectOf(f.Effect, nil)
+		if a.Kind != AbsolutePer1000 {
+			return Informative{Kind: StatementRate, Certainty: c}
+		}
+		return Informative{Kind: StatementRate, Certainty: c, Rate: &a}
+	}
+	e := f.Effect
+	m := e.Measure
+	if !(m.IsRatio() || m.IsDifference()) || e.Estimate == nil {
+		return Informative{Kind: StatementNoEstimate, Certainty: c}
+	}
+	// On the scale where 0 is no effect: ratios on the log scale.
+	at := func(x float64) (float64, bool) { return orient(m, HigherIsBetter, x) }
+	est, ok := at(*e.Estimate)
+	if !ok {
+		return Informative{Kind: StatementNoEstimate, Certainty: c}
+	}
+	in := Informative{Kind: StatementEffect, Certainty: c, Increase: est > 0}
+	if e.Threshold != nil {
+		if t, ok := at(*e.Threshold); ok && t != 0 {
+			if !atLeast(math.Abs(est), math.Abs(t)) {
+				in.Kind = StatementLittleToNoDifference
+			}
+			return in
+		}
+	}
+	if est == 0 {
+		in.Kind = StatementLittleToNoDifference
+		return in
+	}
+	if e.CILow != nil && e.CIHigh != nil {
+		lo, okLo := at(*e.CILow)
+		hi, okHi := at(*e.CIHigh)
+		if okLo && okHi && min(lo, hi) <= 0 && max(lo, hi) >= 0 {
+			in.Kind = StatementLittleToNoDifference
+		}
+	}
+	return in
 }
 
 // SoFGrade is a finding's current grade as the table shows it.
 type SoFGrade struct {
-	Certainty  Certainty // None for case evidence
+	Certainty  Certainty
 	Method     Method
 	Derivation CertaintyDerivation
-	// OccurrenceCertainty and Attribution are a case-evidence grade's:
-	// the certainty that the harm can occur and the agreed attribution.
-	OccurrenceCertainty Certainty
-	Attribution         Attribution
-	// Withdrawn: every level-setting source is retracted; the row shows
-	// no certainty and says why (WithdrawnReason).
-	Withdrawn       bool
-	WithdrawnReason string
 }
 
 // SoFFinding is one finding as its row needs it. Grade is the current
@@ -571,35 +597,42 @@ type SoFFinding struct {
 	Summary string
 	Flags   []Flag
 	Grade   *SoFGrade
+	// ComparatorRisk is the comparator group's risk of a binary outcome,
+	// quoted from the source (a proportion), for the absolute effect of a
+	// ratio; nil when not recorded.
+	ComparatorRisk *float64
+	// Attribution is the WHO-UMC attribution of a harm without comparator
+	// (for case evidence the grade's agreed one where it exists).
+	Attribution Attribution
+	// CaseEvidence says that the finding documents events of a harm
+	// without a comparator and without a measure (DESIGN "Case evidence"),
+	// and OccurrenceCertainty is its grade's certainty that the harm can
+	// occur (nil while ungraded).
+	CaseEvidence        bool
+	OccurrenceCertainty *Certainty
+	// Withdrawn says that the finding's grade was withdrawn because every
+	// source that set its level is retracted.
+	Withdrawn bool
 }
 
 // SoFRow is one row of a summary-of-findings table.
 type SoFRow struct {
-	FindingID        int64
-	Outcome          string
-	Timepoint        string
-	Participants     *int64
-	Studies          *int64
-	Design           DesignClass // from the grade's derivation; "" while ungraded
-	ParticipantsText string
-	Effect           EffectEstimate
-	EffectText       string
-	Absolute         AbsoluteEffect
-	Certainty        Certainty // None while ungraded, withdrawn, and for case evidence
-	// OccurrenceCertainty and Attribution are set for case evidence: the
-	// row shows whether the harm can occur, never a GRADE certainty.
-	OccurrenceCertainty Certainty
-	Attribution         Attribution
-	// Withdrawn: the grade was withdrawn (every level-setting source is
-	// retracted).
-	Withdrawn     bool
-	CertaintyText string
-	Method        Method // "" while ungraded
-	Derivation    string // the derivation in one line; "" while ungraded
-	Statement     string
-	Flags         []Flag
-	Notes         []string // FlagNote of each flag that has one
-	Footnotes     []int    // the numbers of this row's footnotes
+	FindingID    int64
+	Outcome      string
+	Timepoint    string
+	Participants *int64
+	Studies      *int64
+	Design       DesignClass // from the grade's derivation; "" while ungraded
+	Effect       EffectEstimate
+	Absolute     AbsoluteEffect
+	Certainty    Certainty // None while ungraded
+	Method       Method    // "" while ungraded
+	Derivation   string    // the derivation in one line; "" while ungraded
+	Informative  Informative
+	Summary      string // the finding's plain-language summary, as written
+	Flags        []Flag
+	Notes        []Flag // the flags FlagNote explains, in Flags' order
+	Footnotes    []int  // the numbers of this row's footnotes
 }
 
 // SoFFootnote explains one downgrade or upgrade of one row's grade.
@@ -637,18 +670,20 @@ type SoFTable struct {
 // the derivation's steps (risk of bias, inconsistency, indirectness,
 // imprecision, publication bias, then the upgrades); every step whose
 // change is not 0 gets one, with its reason, and the row lists their
-// numbers. An ungraded finding has certainty None, the text "not graded"
-// and no footnotes.
+// numbers. An ungraded finding has certainty None and no footnotes; a
+// withdrawn grade is shown as none (its certainty is null). Each row's
+// statement is InformativeOf.
 func BuildSoF(q Question, findings []SoFFinding) SoFTable {
 	t := SoFTable{Title: SoFTitle(q), Question: q, Rows: make([]SoFRow, 0, len(findings)), Footnotes: []SoFFootnote{}}
 	for _, f := range findings {
+		if f.Withdrawn {
+			f.Grade = nil
+		}
 		r := SoFRow{FindingID: f.ID, Outcome: q.Outcome, Timepoint: q.Timepoint, Participants: f.Effect.Participants,
-			Studies: f.Effect.Studies, Effect: f.Effect, EffectText: EffectText(f.Effect), Absolute: AbsoluteEffectOf(f.Effect),
-			Flags: append([]Flag{}, f.Flags...), Notes: []string{}, Footnotes: []int{}}
-		withdrawn := f.Grade != nil && f.Grade.Withdrawn
-		if g := f.Grade; g != nil && !withdrawn {
+			Studies: f.Effect.Studies, Effect: f.Effect, Absolute: AbsoluteEffectOf(f.Effect, f.ComparatorRisk),
+			Summary: strings.TrimSpace(f.Summary), Flags: append([]Flag{}, f.Flags...), Notes: []Flag{}, Footnotes: []int{}}
+		if g := f.Grade; g != nil {
 			r.Certainty, r.Method, r.Design = g.Certainty, g.Method, g.Derivation.DesignClass
-			r.OccurrenceCertainty, r.Attribution = g.OccurrenceCertainty, g.Attribution
 			r.Derivation = g.Derivation.Summary()
 			for _, s := range g.Derivation.Steps {
 				if s.Change == 0 {
@@ -660,21 +695,10 @@ func BuildSoF(q Question, findings []SoFFinding) SoFTable {
 				r.Footnotes = append(r.Footnotes, n)
 			}
 		}
-		r.ParticipantsText = ParticipantsText(r.Participants, r.Studies, r.Design)
-		r.CertaintyText = CertaintyText(r.Certainty)
-		r.Statement = Statement(q, r.Certainty, f.Summary)
-		switch {
-		case withdrawn:
-			r.Withdrawn = true
-			r.CertaintyText = "withdrawn: " + f.Grade.WithdrawnReason
-			r.Statement = withdrawnStatement(f.Grade.WithdrawnReason, f.Summary)
-		case r.OccurrenceCertainty != None:
-			r.CertaintyText = OccurrenceCertaintyText(r.OccurrenceCertainty)
-			r.Statement = CaseEvidenceStatement(q, r.Attribution, r.OccurrenceCertainty, f.Summary)
-		}
+		r.Informative = InformativeOf(q, f)
 		for _, fl := range r.Flags {
-			if note := FlagNote(fl); note != "" {
-				r.Notes = append(r.Notes, note)
+			if FlagNoted(fl) {
+				r.Notes = append(r.Notes, fl)
 			}
 		}
 		t.Rows = append(t.Rows, r)

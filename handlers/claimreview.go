@@ -39,7 +39,7 @@ type claimReviewFeedDoc struct {
 func claimReviewInput(d store.ClaimDetail) claimreview.Claim {
 	cl := d.Claim
 	in := claimreview.Claim{ID: cl.ID, Text: cl.Text, Summary: cl.Summary, Language: cl.Language, Rating: cl.Rating,
-		Certainty: deref(cl.Certainty), RatingExplanation: cl.RatingExplanation, CreatedAt: cl.CreatedAt, RatedAt: cl.RatedAt}
+		Certainty: deref(cl.Certainty), Basis: deref(cl.CertaintyBasis), Verdict: verdictOf(cl), CreatedAt: cl.CreatedAt, RatedAt: cl.RatedAt}
 	for _, a := range d.Appearances {
 		u := deref(a.URL)
 		if u == "" {
@@ -88,7 +88,7 @@ func (h *Handler) writeLD(c *gin.Context, v any) {
 // GetClaimReview returns a rated claim as schema.org ClaimReview.
 //
 //	@Summary		Get a claim's ClaimReview (schema.org JSON-LD)
-//	@Description	The claim's rating as a schema.org `ClaimReview` in `application/ld+json` (mapping in docs/claimreview.md): `url` is the public fact-check page `{PUBLIC_BASE_URL}/claims/{id}`, `claimReviewed` the claim's summary (else its text), `datePublished` the day the claim was recorded, `dateModified` when it was last rated, `author` the fact-checker (PUBLISHER_NAME, PUBLISHER_URL), `reviewRating` a `Rating` (accurate 5, overstated 3, false 1, bestRating 5, worstRating 1; unproven has no number, only alternateName "Unproven"), `itemReviewed` a `Claim` with its appearances as CreativeWorks, and the sources of the linked findings as ScholarlyArticle `citation`s. A claim rated not_rated has no review: 404, saying so.
+//	@Description	The claim's rating as a schema.org `ClaimReview` in `application/ld+json` (mapping in docs/claimreview.md): `url` is the public fact-check page `{PUBLIC_BASE_URL}/claims/{id}`, `claimReviewed` the claim's summary (else its text), `datePublished` the day the claim was recorded, `dateModified` when it was last rated, `author` the fact-checker (PUBLISHER_NAME, PUBLISHER_URL), `reviewRating` a `Rating` (accurate 5, overstated 3, false 1, bestRating 5, worstRating 1; unproven has no number, only alternateName "Unproven"), whose `alternateName` (the rating with the certainty it rests on, e.g. "Overstated (low-certainty evidence)") and `description` (the verdict sentence, as rating_summary) are in the claim's language, `itemReviewed` a `Claim` with its appearances as CreativeWorks, and the sources of the linked findings as ScholarlyArticle `citation`s. A claim rated not_rated has no review: 404, saying so.
 //	@ID				getClaimReview
 //	@Tags			claims
 //	@Produce		application/ld+json

@@ -57,10 +57,12 @@ type ratingOverrideResponse struct {
 
 type claimDetailResponse struct {
 	claimResponse
-	// The rule and the findings behind the rating, in English words (engine text, for reviewers).
+	// The rule and the findings behind the rating, in English words (engine text, for reviewers; readers get rating_summary).
 	RatingExplanation string `json:"rating_explanation" example:"unproven (absence_zero_events) on finding 3 ..."`
 	// The id of the rule that decided the rating (a row of docs/ratings.md): e.g. effect_below_threshold, no_graded_finding, editor_override.
 	RatingReason grading.RatingRule `json:"rating_reason" example:"bound_within"`
+	// The verdict in one plain sentence in the claim's language (de, it, en, fr; English for any other), written from the deciding rule and the numbers it read through message catalogues (readertext/locales). It opens with the rating's name and closes with what the certainty is about. Under an editor's override it says that an editor rated the claim and quotes the editor's rationale as written.
+	RatingSummary string `json:"rating_summary" example:"Überzogen: Die Studien zeigen einen Nutzen, der aber kleiner ist als der kleinste für Patienten spürbare Unterschied (MD 0,56 niedriger, 95-%-KI 1,08 niedriger bis 0,04 niedriger; kleinster spürbarer Unterschied: MD 1; geringe Vertrauenswürdigkeit der Evidenz)."`
 	// The editor's override, null while the rules decide.
 	RatingOverride *ratingOverrideResponse `json:"rating_override" extensions:"x-nullable"`
 	// Where the claim appears, each with its source.
@@ -127,7 +129,7 @@ func toRatingOverride(c models.Claim) *ratingOverrideResponse {
 	if c.OverrideRating == nil {
 		return nil
 	}
-	o := &ratingOverrideResponse{Rating: *c.OverrideRating, Stale: c.OverrideBasis == nil || *c.OverrideBasis != c.EvidenceBasis}
+	o := &ratingOverrideResponse{Rating: *c.OverrideRating, Stale: overrideStale(c)}
 	if c.OverrideRationale != nil {
 		o.Rationale = *c.OverrideRationale
 	}
@@ -142,7 +144,7 @@ func toRatingOverride(c models.Claim) *ratingOverrideResponse {
 
 func toClaimDetail(d store.ClaimDetail) claimDetailResponse {
 	r := claimDetailResponse{claimResponse: toClaimResponse(d.Claim), RatingExplanation: d.Claim.RatingExplanation,
-		RatingReason:   grading.RatingRule(d.Claim.RatingReason),
+		RatingReason: grading.RatingRule(d.Claim.RatingReason), RatingSummary: ratingSummaryOf(d.Claim),
 		RatingOverride: toRatingOverride(d.Claim), Appearances: make([]appearanceResponse, len(d.Appearances)),
 		Findings: make([]claimFindingResponse, len(d.Findings)), Searches: make([]searchResponse, len(d.Searches))}
 	for i, sr := range d.Searches {

@@ -48,6 +48,8 @@ type findingResponse struct {
 	Studies      *int64   `json:"studies" extensions:"x-nullable" example:"1"`
 	// The smallest effect that matters, on the estimate's scale (a ratio > 1 for ratio measures, a magnitude > 0 for differences).
 	Threshold *float64 `json:"threshold" extensions:"x-nullable" example:"1"`
+	// The risk of the outcome in the comparator group, a proportion quoted from the source (risk, odds and hazard ratios only), from which the summary of findings computes the absolute effect per 1,000 (GRADE 12); null when the source gives none: no baseline is ever assumed.
+	ComparatorRisk *float64 `json:"comparator_risk" extensions:"x-nullable" example:"0.2"`
 	// WHO-UMC causality as recorded for a harm without comparator (the reviewers' agreed attribution of case evidence is grade.attribution).
 	Attribution *grading.Attribution `json:"attribution" extensions:"x-nullable"`
 	Summary     string               `json:"summary" example:"One small open-label trial: pain fell slightly more than with oral drugs."`
@@ -82,23 +84,26 @@ type createFindingRequest struct {
 	Participants *int64                 `json:"participants,omitempty" example:"84"`
 	Studies      *int64                 `json:"studies,omitempty" example:"1"`
 	Threshold    *float64               `json:"threshold,omitempty" example:"1"`
-	Attribution  *grading.Attribution   `json:"attribution,omitempty"`
-	Summary      string                 `json:"summary" example:"One small open-label trial: pain fell slightly more than with oral drugs."`
+	// Only with a risk, odds or hazard ratio: the comparator group's risk quoted from the source, in (0, 1).
+	ComparatorRisk *float64             `json:"comparator_risk,omitempty" example:"0.2"`
+	Attribution    *grading.Attribution `json:"attribution,omitempty"`
+	Summary        string               `json:"summary" example:"One small open-label trial: pain fell slightly more than with oral drugs."`
 } //	@name	FindingCreate
 
 type patchFindingRequest struct {
 	QuestionID *int64 `json:"question_id,omitempty"`
 	// null clears; so for every nullable field below.
-	Measure      Nullable[grading.EffectMeasure] `json:"measure,omitempty" swaggertype:"string" extensions:"x-nullable"`
-	Estimate     Nullable[float64]               `json:"estimate,omitempty" swaggertype:"number" extensions:"x-nullable"`
-	CILow        Nullable[float64]               `json:"ci_low,omitempty" swaggertype:"number" extensions:"x-nullable"`
-	CIHigh       Nullable[float64]               `json:"ci_high,omitempty" swaggertype:"number" extensions:"x-nullable"`
-	Events       Nullable[int64]                 `json:"events,omitempty" swaggertype:"integer" extensions:"x-nullable"`
-	Participants Nullable[int64]                 `json:"participants,omitempty" swaggertype:"integer" extensions:"x-nullable"`
-	Studies      Nullable[int64]                 `json:"studies,omitempty" swaggertype:"integer" extensions:"x-nullable"`
-	Threshold    Nullable[float64]               `json:"threshold,omitempty" swaggertype:"number" extensions:"x-nullable"`
-	Attribution  Nullable[grading.Attribution]   `json:"attribution,omitempty" swaggertype:"string" extensions:"x-nullable"`
-	Summary      *string                         `json:"summary,omitempty"`
+	Measure        Nullable[grading.EffectMeasure] `json:"measure,omitempty" swaggertype:"string" extensions:"x-nullable"`
+	Estimate       Nullable[float64]               `json:"estimate,omitempty" swaggertype:"number" extensions:"x-nullable"`
+	CILow          Nullable[float64]               `json:"ci_low,omitempty" swaggertype:"number" extensions:"x-nullable"`
+	CIHigh         Nullable[float64]               `json:"ci_high,omitempty" swaggertype:"number" extensions:"x-nullable"`
+	Events         Nullable[int64]                 `json:"events,omitempty" swaggertype:"integer" extensions:"x-nullable"`
+	Participants   Nullable[int64]                 `json:"participants,omitempty" swaggertype:"integer" extensions:"x-nullable"`
+	Studies        Nullable[int64]                 `json:"studies,omitempty" swaggertype:"integer" extensions:"x-nullable"`
+	Threshold      Nullable[float64]               `json:"threshold,omitempty" swaggertype:"number" extensions:"x-nullable"`
+	ComparatorRisk Nullable[float64]               `json:"comparator_risk,omitempty" swaggertype:"number" extensions:"x-nullable"`
+	Attribution    Nullable[grading.Attribution]   `json:"attribution,omitempty" swaggertype:"string" extensions:"x-nullable"`
+	Summary        *string                         `json:"summary,omitempty"`
 } //	@name	FindingPatch
 
 type createFindingSourceRequest struct {
@@ -132,7 +137,7 @@ func toFindingSourceResponse(fs models.FindingSource) findingSourceResponse {
 func toFindingResponse(f models.Finding) findingResponse {
 	r := findingResponse{ID: f.ID, Question: toQuestionResponse(f.Question), Sources: make([]findingSourceResponse, len(f.Sources)),
 		Measure: f.Measure, Estimate: f.Estimate, CILow: f.CILow, CIHigh: f.CIHigh, Events: f.Events, Participants: f.Participants,
-		Studies: f.Studies, Threshold: f.Threshold, Attribution: f.Attribution, Summary: f.Summary, Certainty: f.Certainty,
+		Studies: f.Studies, Threshold: f.Threshold, ComparatorRisk: f.ComparatorRisk, Attribution: f.Attribution, Summary: f.Summary, Certainty: f.Certainty,
 		OccurrenceCertainty: f.OccurrenceCertainty, Flags: f.FlagNames(), Disagreements: nonNilSlice(f.Disagreements), Grade: toFindingGradeResponse(f.Grade),
 		Version: f.Version, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
 	for i, fs := range f.Sources {
@@ -271,7 +276,7 @@ func (h *Handler) CreateFinding(c *gin.Context) {
 	}
 	f, err := h.storeFor(c).CreateFinding(c.Request.Context(), actor(c), store.FindingInput{QuestionID: req.QuestionID, Measure: req.Measure,
 		Estimate: req.Estimate, CILow: req.CILow, CIHigh: req.CIHigh, Events: req.Events, Participants: req.Participants,
-		Studies: req.Studies, Threshold: req.Threshold, Attribution: req.Attribution, Summary: req.Summary})
+		Studies: req.Studies, Threshold: req.Threshold, ComparatorRisk: req.ComparatorRisk, Attribution: req.Attribution, Summary: req.Summary})
 	if err != nil {
 		writeError(c, h.log, err)
 		return
@@ -333,7 +338,8 @@ func (h *Handler) PatchFinding(c *gin.Context) {
 		CILow: store.Nullable[float64](req.CILow), CIHigh: store.Nullable[float64](req.CIHigh),
 		Events: store.Nullable[int64](req.Events), Participants: store.Nullable[int64](req.Participants),
 		Studies: store.Nullable[int64](req.Studies), Threshold: store.Nullable[float64](req.Threshold),
-		Attribution: store.Nullable[grading.Attribution](req.Attribution), Summary: req.Summary})
+		ComparatorRisk: store.Nullable[float64](req.ComparatorRisk),
+		Attribution:    store.Nullable[grading.Attribution](req.Attribution), Summary: req.Summary})
 	if err != nil {
 		writeError(c, h.log, err)
 		return

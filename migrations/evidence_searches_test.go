@@ -56,10 +56,17 @@ func TestEvidenceSearchesMigration(t *testing.T) {
 			}
 			before[id] = v
 		}
-		// 00015 (direction and bound) came after 00014: roll it back first.
-		for _, want := range []string{"00015_direction_bound.sql", "00014_evidence_searches.sql"} {
-			if p, err := st.MigrateDown(ctx); err != nil || !strings.HasSuffix(p, want) {
-				t.Fatalf("MigrateDown = %s, %v; want %s rolled back", p, err, want)
+		// The migrations after 00014 go down first.
+		for {
+			p, err := st.MigrateDown(ctx)
+			if err != nil {
+				t.Fatalf("MigrateDown = %s, %v", p, err)
+			}
+			if strings.HasSuffix(p, "00014_evidence_searches.sql") {
+				break
+			}
+			if base := p[strings.LastIndex(p, "/")+1:]; base < "00014" {
+				t.Fatalf("MigrateDown went past 00014: %s", p)
 			}
 		}
 		for _, id := range []int64{plain.ID, overridden.ID} {
@@ -73,8 +80,8 @@ func TestEvidenceSearchesMigration(t *testing.T) {
 		for _, id := range []int64{plain.ID, overridden.ID} {
 			// 00014 rewrites the wording (+1); after 00015 the claim is
 			// derived again for its rule id and facts (+1).
-			if expl, v := read(id); !strings.Contains(expl, now) || strings.Contains(expl, "no_graded_finding") || v != before[id]+3 {
-				t.Errorf("claim %d after Up: %q version %d, want the new wording at version %d", id, expl, v, before[id]+3)
+			if expl, v := read(id); !strings.Contains(expl, now) || strings.Contains(expl, "no_graded_finding") || v < before[id]+3 {
+				t.Errorf("claim %d after Up: %q version %d, want the new wording at version %d or later", id, expl, v, before[id]+3)
 			}
 		}
 		if bad, err := st.VerifyDerived(ctx, []int64{plain.ID, overridden.ID}); err != nil || len(bad) > 0 {

@@ -58,9 +58,13 @@ type Finding struct {
 	Participants *int64
 	Studies      *int64
 	Threshold    *float64
-	Attribution  *grading.Attribution
-	Summary      string
-	Certainty    *grading.Certainty
+	// ComparatorRisk is the comparator group's risk of a binary outcome,
+	// quoted from the source, for the absolute effect of a ratio (GRADE
+	// 12); nil when not recorded.
+	ComparatorRisk *float64
+	Attribution    *grading.Attribution
+	Summary        string
+	Certainty      *grading.Certainty
 	// OccurrenceCertainty is derived for case evidence (a harm without
 	// comparator and without a measure): the certainty that the harm can
 	// occur, from its grade's agreed attribution; nil otherwise, and while

@@ -58,20 +58,21 @@ func SnapshotOfFindingSource(fs FindingSource) FindingSourceSnapshot {
 
 // FindingSnapshot has the shape of the API's Finding.
 type FindingSnapshot struct {
-	ID           int64                   `json:"id"`
-	Question     QuestionSnapshot        `json:"question"`
-	Sources      []FindingSourceSnapshot `json:"sources"`
-	Measure      *grading.EffectMeasure  `json:"measure"`
-	Estimate     *float64                `json:"estimate"`
-	CILow        *float64                `json:"ci_low"`
-	CIHigh       *float64                `json:"ci_high"`
-	Events       *int64                  `json:"events"`
-	Participants *int64                  `json:"participants"`
-	Studies      *int64                  `json:"studies"`
-	Threshold    *float64                `json:"threshold"`
-	Attribution  *grading.Attribution    `json:"attribution"`
-	Summary      string                  `json:"summary"`
-	Certainty    *grading.Certainty      `json:"certainty"`
+	ID             int64                   `json:"id"`
+	Question       QuestionSnapshot        `json:"question"`
+	Sources        []FindingSourceSnapshot `json:"sources"`
+	Measure        *grading.EffectMeasure  `json:"measure"`
+	Estimate       *float64                `json:"estimate"`
+	CILow          *float64                `json:"ci_low"`
+	CIHigh         *float64                `json:"ci_high"`
+	Events         *int64                  `json:"events"`
+	Participants   *int64                  `json:"participants"`
+	Studies        *int64                  `json:"studies"`
+	Threshold      *float64                `json:"threshold"`
+	ComparatorRisk *float64                `json:"comparator_risk"`
+	Attribution    *grading.Attribution    `json:"attribution"`
+	Summary        string                  `json:"summary"`
+	Certainty      *grading.Certainty      `json:"certainty"`
 	// OccurrenceCertainty is case evidence's certainty that the harm can
 	// occur.
 	OccurrenceCertainty *grading.Certainty           `json:"occurrence_certainty"`
@@ -99,8 +100,9 @@ func (f Finding) FlagNames() []grading.Flag {
 func SnapshotOfFinding(f Finding) FindingSnapshot {
 	r := FindingSnapshot{ID: f.ID, Question: SnapshotOfQuestion(f.Question), Sources: make([]FindingSourceSnapshot, len(f.Sources)),
 		Measure: f.Measure, Estimate: f.Estimate, CILow: f.CILow, CIHigh: f.CIHigh, Events: f.Events, Participants: f.Participants,
-		Studies: f.Studies, Threshold: f.Threshold, Attribution: f.Attribution, Summary: f.Summary, Certainty: f.Certainty,
-		OccurrenceCertainty: f.OccurrenceCertainty, Flags: f.FlagNames(), Version: f.Version, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
+		Studies: f.Studies, Threshold: f.Threshold, ComparatorRisk: f.ComparatorRisk, Attribution: f.Attribution, Summary: f.Summary,
+		Certainty: f.Certainty, OccurrenceCertainty: f.OccurrenceCertainty, Flags: f.FlagNames(), Version: f.Version, CreatedAt: f.CreatedAt,
+		UpdatedAt: f.UpdatedAt}
 	for i, fs := range f.Sources {
 		r.Sources[i] = SnapshotOfFindingSource(fs)
 	}

@@ -246,7 +246,7 @@ func (x *exporter) findings() error {
 		for _, f := range rows {
 			out := bulk.Finding{ID: f.ID, Question: f.QuestionID, Measure: f.Measure, Estimate: f.Estimate, CILow: f.CILow,
 				CIHigh: f.CIHigh, Events: f.Events, Participants: f.Participants, Studies: f.Studies, Threshold: f.Threshold,
-				Attribution: f.Attribution, Summary: f.Summary, CreatedAt: utc(f.CreatedAt),
+				ComparatorRisk: f.ComparatorRisk, Attribution: f.Attribution, Summary: f.Summary, CreatedAt: utc(f.CreatedAt),
 				Sources: []bulk.FindingSource{}, Assessments: []bulk.Assessment{}, Grades: []bulk.Grade{},
 				Derived: bulk.FindingDerived{Certainty: f.Certainty, OccurrenceCertainty: f.OccurrenceCertainty, Flags: []grading.Flag{}, Disagreements: nonNil(f.Disagreements)}}
 			for _, fs := range bySource[f.ID] {

@@ -569,8 +569,8 @@ func (f *importFile) question(p *lineProblems, n int, q bulk.Question) {
 
 func (f *importFile) finding(p *lineProblems, n int, fi bulk.Finding) {
 	m := &models.Finding{Measure: fi.Measure, Estimate: fi.Estimate, CILow: fi.CILow, CIHigh: fi.CIHigh, Events: fi.Events,
-		Participants: fi.Participants, Studies: fi.Studies, Threshold: fi.Threshold, Attribution: fi.Attribution, Summary: fi.Summary,
-		Version: 1, CreatedAt: fi.CreatedAt.UTC()}
+		Participants: fi.Participants, Studies: fi.Studies, Threshold: fi.Threshold, ComparatorRisk: fi.ComparatorRisk,
+		Attribution: fi.Attribution, Summary: fi.Summary, Version: 1, CreatedAt: fi.CreatedAt.UTC()}
 	q, ok := f.questionModel[fi.Question]
 	if !ok {
 		p.add(n, "data.question", "no question line above has id %d", fi.Question)

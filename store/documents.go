@@ -107,7 +107,7 @@ func (d docSQL) finding() string {
 		" FROM finding_sources fs JOIN sources fsrc ON fsrc.id = fs.source_id WHERE fs.finding_id = f.id"
 	return d.object("id", "f.id", "measure", "f.measure", "estimate", "f.estimate", "ci_low", "f.ci_low",
 		"ci_high", "f.ci_high", "events", "f.events", "participants", "f.participants", "studies", "f.studies",
-		"threshold", "f.threshold", "attribution", "f.attribution", "summary", "f.summary", "certainty", "f.certainty",
+		"threshold", "f.threshold", "comparator_risk", "f.comparator_risk", "attribution", "f.attribution", "summary", "f.summary", "certainty", "f.certainty",
 		"occurrence_certainty", "f.occurrence_certainty", "grade_id", "f.grade_id", "disagreements", "f.disagreements", "version", "f.version",
 		"created_at", "f.created_at", "updated_at", "f.updated_at",
 		"flags", "(SELECT "+d.words("ff.flag")+" FROM finding_flags ff WHERE ff.finding_id = f.id)",
@@ -353,28 +353,29 @@ type findingSourceDoc struct {
 }
 
 type findingDoc struct {
-	ID            int64                  `json:"id"`
-	Measure       *grading.EffectMeasure `json:"measure"`
-	Estimate      *float64               `json:"estimate"`
-	CILow         *float64               `json:"ci_low"`
-	CIHigh        *float64               `json:"ci_high"`
-	Events        *int64                 `json:"events"`
-	Participants  *int64                 `json:"participants"`
-	Studies       *int64                 `json:"studies"`
-	Threshold     *float64               `json:"threshold"`
-	Attribution   *grading.Attribution   `json:"attribution"`
-	Summary       string                 `json:"summary"`
-	Certainty     *grading.Certainty     `json:"certainty"`
-	Occurrence    *grading.Certainty     `json:"occurrence_certainty"`
-	GradeID       *int64                 `json:"grade_id"`
-	Disagreements *string                `json:"disagreements"`
-	Version       int64                  `json:"version"`
-	CreatedAt     docTime                `json:"created_at"`
-	UpdatedAt     docTime                `json:"updated_at"`
-	Flags         *string                `json:"flags"`
-	Question      questionDoc            `json:"question"`
-	Grade         *gradeDoc              `json:"grade"`
-	Sources       []findingSourceDoc     `json:"sources"`
+	ID             int64                  `json:"id"`
+	Measure        *grading.EffectMeasure `json:"measure"`
+	Estimate       *float64               `json:"estimate"`
+	CILow          *float64               `json:"ci_low"`
+	CIHigh         *float64               `json:"ci_high"`
+	Events         *int64                 `json:"events"`
+	Participants   *int64                 `json:"participants"`
+	Studies        *int64                 `json:"studies"`
+	Threshold      *float64               `json:"threshold"`
+	ComparatorRisk *float64               `json:"comparator_risk"`
+	Attribution    *grading.Attribution   `json:"attribution"`
+	Summary        string                 `json:"summary"`
+	Certainty      *grading.Certainty     `json:"certainty"`
+	Occurrence     *grading.Certainty     `json:"occurrence_certainty"`
+	GradeID        *int64                 `json:"grade_id"`
+	Disagreements  *string                `json:"disagreements"`
+	Version        int64                  `json:"version"`
+	CreatedAt      docTime                `json:"created_at"`
+	UpdatedAt      docTime                `json:"updated_at"`
+	Flags          *string                `json:"flags"`
+	Question       questionDoc            `json:"question"`
+	Grade          *gradeDoc              `json:"grade"`
+	Sources        []findingSourceDoc     `json:"sources"`
 }
 
 type claimFindingDoc struct {
@@ -451,7 +452,7 @@ func (r *docReader) finding(d findingDoc) models.Finding {
 	r.word("outcome kind", q.OutcomeKind)
 	r.word("direction", q.Direction)
 	f := models.Finding{ID: d.ID, QuestionID: q.ID, Measure: d.Measure, Estimate: d.Estimate, CILow: d.CILow,
-		CIHigh: d.CIHigh, Events: d.Events, Participants: d.Participants, Studies: d.Studies, Threshold: d.Threshold,
+		CIHigh: d.CIHigh, Events: d.Events, Participants: d.Participants, Studies: d.Studies, Threshold: d.Threshold, ComparatorRisk: d.ComparatorRisk,
 		Attribution: d.Attribution, Summary: d.Summary, Certainty: d.Certainty, OccurrenceCertainty: d.Occurrence, GradeID: d.GradeID, Version: d.Version,
 		CreatedAt: r.at(d.CreatedAt), UpdatedAt: r.at(d.UpdatedAt),
 		Question: models.Question{ID: q.ID, TherapyID: q.TherapyID, Therapy: models.Therapy{ID: q.TherapyID, Slug: q.Therapy},

@@ -23,24 +23,28 @@ type FindingInput struct {
 	Participants *int64
 	Studies      *int64
 	Threshold    *float64
-	Attribution  *grading.Attribution
-	Summary      string
+	// ComparatorRisk is the comparator group's risk quoted from the source
+	// (ratios only; GRADE 12).
+	ComparatorRisk *float64
+	Attribution    *grading.Attribution
+	Summary        string
 }
 
 // FindingPatch changes a finding; fields not Set stay, Set with a nil
 // Value clears.
 type FindingPatch struct {
-	QuestionID   *int64
-	Measure      Nullable[grading.EffectMeasure]
-	Estimate     Nullable[float64]
-	CILow        Nullable[float64]
-	CIHigh       Nullable[float64]
-	Events       Nullable[int64]
-	Participants Nullable[int64]
-	Studies      Nullable[int64]
-	Threshold    Nullable[float64]
-	Attribution  Nullable[grading.Attribution]
-	Summary      *string
+	QuestionID     *int64
+	Measure        Nullable[grading.EffectMeasure]
+	Estimate       Nullable[float64]
+	CILow          Nullable[float64]
+	CIHigh         Nullable[float64]
+	Events         Nullable[int64]
+	Participants   Nullable[int64]
+	Studies        Nullable[int64]
+	Threshold      Nullable[float64]
+	ComparatorRisk Nullable[float64]
+	Attribution    Nullable[grading.Attribution]
+	Summary        *string
 }
 
 // FindingFilter selects findings; zero fields do not filter. Every flag in
@@ -63,7 +67,7 @@ func validateFinding(f *models.Finding, q models.Question) error {
 	checkText(&p, "summary", f.Summary, true, 4000)
 	effect := grading.CheckEffect(grading.EffectInput{Measure: f.Measure, Estimate: f.Estimate, CILow: f.CILow,
 		CIHigh: f.CIHigh, Events: f.Events, Participants: f.Participants, Studies: f.Studies, Threshold: f.Threshold,
-		Attribution: f.Attribution, OutcomeKind: q.OutcomeKind, ComparatorKind: q.ComparatorKind})
+		Attribution: f.Attribution, ComparatorRisk: f.ComparatorRisk, OutcomeKind: q.OutcomeKind, ComparatorKind: q.ComparatorKind})
 	for _, fe := range effect {
 		p.add(fe.Field, "%s", fe.Message)
 	}
@@ -121,8 +125,8 @@ func (s *Store) lockFinding(tx *gorm.DB, id int64) (models.Finding, error) {
 // CreateFinding stores a new finding, raises its flags and records it.
 func (s *Store) CreateFinding(ctx context.Context, a Actor, in FindingInput) (models.Finding, error) {
 	f := models.Finding{QuestionID: in.QuestionID, Measure: in.Measure, Estimate: in.Estimate, CILow: in.CILow, CIHigh: in.CIHigh,
-		Events: in.Events, Participants: in.Participants, Studies: in.Studies, Threshold: in.Threshold, Attribution: in.Attribution,
-		Summary: in.Summary, Version: 1}
+		Events: in.Events, Participants: in.Participants, Studies: in.Studies, Threshold: in.Threshold, ComparatorRisk: in.ComparatorRisk,
+		Attribution: in.Attribution, Summary: in.Summary, Version: 1}
 	var out models.Finding
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		q, err := s.questionOf(tx, in.QuestionID)
@@ -213,6 +217,7 @@ func (s *Store) UpdateFinding(ctx context.Context, a Actor, id, version int64, p
 		patch.Participants.apply(&f.Participants)
 		patch.Studies.apply(&f.Studies)
 		patch.Threshold.apply(&f.Threshold)
+		patch.ComparatorRisk.apply(&f.ComparatorRisk)
 		patch.Attribution.apply(&f.Attribution)
 		if patch.Summary != nil {
 			f.Summary = *patch.Summary
@@ -238,7 +243,7 @@ func (s *Store) UpdateFinding(ctx context.Context, a Actor, id, version int64, p
 		if err := tx.Model(&models.Finding{}).Where("id = ?", id).Updates(map[string]any{
 			"question_id": f.QuestionID, "measure": f.Measure, "estimate": f.Estimate, "ci_low": f.CILow, "ci_high": f.CIHigh,
 			"events": f.Events, "participants": f.Participants, "studies": f.Studies, "threshold": f.Threshold,
-			"attribution": f.Attribution, "summary": f.Summary, "version": f.Version, "updated_at": f.UpdatedAt,
+			"comparator_risk": f.ComparatorRisk, "attribution": f.Attribution, "summary": f.Summary, "version": f.Version, "updated_at": f.UpdatedAt,
 		}).Error; err != nil {
 			return fmt.Errorf("update finding %d: %w", id, classify(err))
 		}

@@ -565,3 +565,20 @@ func (s *Store) checkSourceUses(tx *gorm.DB, before, after models.Source) error 
 	}
 	return p.err()
 }
+
+// SourcesByID reads the sources with the given ids, by id, in one
+// statement; ids that name no source are left out.
+func (s *Store) SourcesByID(ctx context.Context, ids []int64) (map[int64]models.Source, error) {
+	out := map[int64]models.Source{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []models.Source
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read sources %v: %w", ids, classify(err))
+	}
+	for _, r := range rows {
+		out[r.ID] = r
+	}
+	return out, nil
+}

@@ -11,6 +11,7 @@ import (
 	"claimgrade/claimreview"
 	"claimgrade/grading"
 	"claimgrade/internal/ldcheck"
+	"claimgrade/readertext"
 )
 
 // review is the ClaimReview of a rated claim with two appearances and a
@@ -19,7 +20,9 @@ func review(t *testing.T, rating grading.Rating) []byte {
 	t.Helper()
 	at := time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)
 	r, err := claimreview.Review(claimreview.Claim{ID: 5, Text: `Mesotherapie heilt </script> & "alles"`, Language: "de",
-		Rating: rating, Certainty: grading.Low, RatingExplanation: "Low certainty.", CreatedAt: at, RatedAt: &at,
+		Rating: rating, Certainty: grading.Low, Basis: grading.BasisEvidence, CreatedAt: at, RatedAt: &at,
+		Verdict: readertext.Verdict{Rule: grading.RuleVeryLow, Facts: grading.VerdictFacts{Format: grading.VerdictFactsFormat,
+			Certainty: grading.Low, Basis: grading.BasisEvidence}},
 		Appearances: []claimreview.Appearance{{URL: "https://news.example/a", Headline: "Spritzen", Year: 2024, Container: "Zeitung"},
 			{URL: "https://news.example/b", Headline: "Mehr Spritzen"}},
 		Citations: []claimreview.Source{{Title: "A trial", DOI: "10.1000/x", URL: "https://example.org/t"}}},

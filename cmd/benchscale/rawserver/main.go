@@ -4,7 +4,9 @@
 // findings, graded or not) with the fewest round trips and the same JSON
 // bytes. The benchmark checks the bytes are equal before it measures. It
 // imports only claimgrade's grading package, to decode a grade's stored
-// judgements and derivation and to write the derivation's summary.
+// judgements and derivation and to write the derivation's summary, and its
+// readertext package, to write the claim's verdict sentence
+// (rating_summary) from the stored rule and facts.
 //
 //	DATABASE_URL=postgres://... ADDR=127.0.0.1:9090 rawserver
 package main
@@ -32,6 +34,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"claimgrade/grading"
+	"claimgrade/readertext"
 )
 
 func main() {
@@ -268,28 +271,29 @@ type findingSource struct {
 }
 
 type finding struct {
-	ID            int64           `json:"id"`
-	Question      question        `json:"question"`
-	Sources       []findingSource `json:"sources"`
-	Measure       *string         `json:"measure"`
-	Estimate      *float64        `json:"estimate"`
-	CILow         *float64        `json:"ci_low"`
-	CIHigh        *float64        `json:"ci_high"`
-	Events        *int64          `json:"events"`
-	Participants  *int64          `json:"participants"`
-	Studies       *int64          `json:"studies"`
-	Threshold     *float64        `json:"threshold"`
-	Attribution   *string         `json:"attribution"`
-	Summary       string          `json:"summary"`
-	Certainty     *string         `json:"certainty"`
-	Occurrence    *string         `json:"occurrence_certainty"`
-	Flags         []string        `json:"flags"`
-	Disagreements []string        `json:"disagreements"`
-	Grade         *grade          `json:"grade"`
-	Derivation    *derivation     `json:"derivation"`
-	Version       int64           `json:"version"`
-	CreatedAt     time.Time       `json:"created_at"`
-	UpdatedAt     time.Time       `json:"updated_at"`
+	ID             int64           `json:"id"`
+	Question       question        `json:"question"`
+	Sources        []findingSource `json:"sources"`
+	Measure        *string         `json:"measure"`
+	Estimate       *float64        `json:"estimate"`
+	CILow          *float64        `json:"ci_low"`
+	CIHigh         *float64        `json:"ci_high"`
+	Events         *int64          `json:"events"`
+	Participants   *int64          `json:"participants"`
+	Studies        *int64          `json:"studies"`
+	Threshold      *float64        `json:"threshold"`
+	ComparatorRisk *float64        `json:"comparator_risk"`
+	Attribution    *string         `json:"attribution"`
+	Summary        string          `json:"summary"`
+	Certainty      *string         `json:"certainty"`
+	Occurrence     *string         `json:"occurrence_certainty"`
+	Flags          []string        `json:"flags"`
+	Disagreements  []string        `json:"disagreements"`
+	Grade          *grade          `json:"grade"`
+	Derivation     *derivation     `json:"derivation"`
+	Version        int64           `json:"version"`
+	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
 }
 
 type claimFinding struct {
@@ -333,6 +337,7 @@ type detail struct {
 	claim
 	RatingExplanation string         `json:"rating_explanation"`
 	RatingReason      string         `json:"rating_reason"`
+	RatingSummary     string         `json:"rating_summary"`
 	RatingOverride    *override      `json:"rating_override"`
 	Appearances       []appearance   `json:"appearances"`
 	Findings          []claimFinding `json:"findings"`
@@ -498,7 +503,7 @@ const sourceObject = `json_build_object('id', %[1]s.id, 'kind', %[1]s.kind, 'tit
 	'retraction_note', %[1]s.retraction_note, 'version', %[1]s.version, 'created_at', %[1]s.created_at, 'updated_at', %[1]s.updated_at,
 	'includes', (SELECT json_agg(si.source_id ORDER BY si.source_id) FROM source_includes si WHERE si.review_id = %[1]s.id))`
 
-var detailSQL = `SELECT ` + claimColumns + `, c.rating_explanation, c.rating_reason, c.override_rating, c.override_rationale, c.override_by, c.override_at,
+var detailSQL = `SELECT ` + claimColumns + `, c.rating_explanation, c.rating_reason, c.rating_facts, c.override_rating, c.override_rationale, c.override_by, c.override_at,
 	c.override_basis, c.evidence_basis, c.archived_at,
 	(SELECT json_agg(json_build_object('id', l.id, 'claim_id', l.claim_id, 'source_id', l.source_id, 'excerpt', l.excerpt,
 		'locator', l.locator, 'url', l.url, 'retrieved_at', l.retrieved_at, 'note', l.note, 'version', l.version,
@@ -508,7 +513,8 @@ var detailSQL = `SELECT ` + claimColumns + `, c.rating_explanation, c.rating_rea
 		'note', cf.note, 'version', cf.version, 'created_at', cf.created_at, 'updated_at', cf.updated_at,
 		'finding', json_build_object('id', f.id, 'measure', f.measure, 'estimate', f.estimate, 'ci_low', f.ci_low, 'ci_high', f.ci_high,
 			'events', f.events, 'participants', f.participants, 'studies', f.studies, 'threshold', f.threshold,
-			'attribution', f.attribution, 'summary', f.summary, 'certainty', f.certainty, 'occurrence_certainty', f.occurrence_certainty,
+			'comparator_risk', f.comparator_risk, 'attribution', f.attribution, 'summary', f.summary, 'certainty', f.certainty,
+			'occurrence_certainty', f.occurrence_certainty,
 			'grade_row', CASE WHEN g.id IS NULL THEN NULL ELSE json_build_object('certainty', g.certainty,
 				'occurrence_certainty', g.occurrence_certainty, 'attribution', g.attribution, 'withdrawn_at', g.withdrawn_at,
 				'withdrawn_reason', g.withdrawn_reason, 'judgements', g.judgements,
@@ -541,7 +547,7 @@ func (s *server) detail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var d detail
-	var flags, oRating, oRationale, oBy, oBasis *string
+	var flags, facts, oRating, oRationale, oBy, oBasis *string
 	var oAt, archived *time.Time
 	var basis string
 	var apps []appearance
@@ -550,7 +556,7 @@ func (s *server) detail(w http.ResponseWriter, r *http.Request) {
 		Finding findingRow `json:"finding"`
 	}
 	var searches []search
-	dest := append(d.claim.dest(&flags), &d.RatingExplanation, &d.RatingReason, &oRating, &oRationale, &oBy, &oAt, &oBasis, &basis, &archived, &apps, &cfs, &searches)
+	dest := append(d.claim.dest(&flags), &d.RatingExplanation, &d.RatingReason, &facts, &oRating, &oRationale, &oBy, &oAt, &oBasis, &basis, &archived, &apps, &cfs, &searches)
 	if err := s.db.QueryRow(r.Context(), detailSQL, id).Scan(dest...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			http.Error(w, "not found", http.StatusNotFound)
@@ -571,6 +577,7 @@ func (s *server) detail(w http.ResponseWriter, r *http.Request) {
 			d.RatingOverride.DecidedAt = *oAt
 		}
 	}
+	d.RatingSummary = ratingSummary(d, facts)
 	d.Appearances = make([]appearance, len(apps))
 	for i, a := range apps {
 		a.CreatedAt, a.UpdatedAt, a.Source = a.CreatedAt.Local(), a.UpdatedAt.Local(), localSource(a.Source)
@@ -655,4 +662,24 @@ func write(w http.ResponseWriter, body any) {
 func fail(w http.ResponseWriter, err error) {
 	log.Print(err)
 	http.Error(w, err.Error(), http.StatusInternalServerError)
+}
+
+// ratingSummary is the claim's verdict sentence in its language, as
+// claimgrade writes it (handlers.verdictOf): the stored rule and facts, or
+// under an editor's override the editor's rationale.
+func ratingSummary(d detail, facts *string) string {
+	v := readertext.Verdict{Rating: grading.Rating(d.Rating), Rule: grading.RatingRule(d.RatingReason)}
+	if facts != nil {
+		if f, err := grading.ParseVerdictFacts([]byte(*facts)); err == nil {
+			v.Facts = f
+		}
+	}
+	if v.Facts.Format == 0 {
+		v.Facts = grading.VerdictFacts{Format: grading.VerdictFactsFormat, Certainty: grading.Certainty(deref(d.Certainty)),
+			Basis: grading.CertaintyBasis(deref(d.CertaintyBasis))}
+	}
+	if d.RatingSource == string(grading.SourceEditor) && d.RatingOverride != nil {
+		v.Rule, v.Rationale, v.OverrideStale = grading.RuleEditorOverride, d.RatingOverride.Rationale, d.RatingOverride.Stale
+	}
+	return readertext.ForTag(d.Language).Verdict(v)
 }
