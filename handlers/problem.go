@@ -27,6 +27,9 @@ type Problem struct {
 	Errors []FieldProblem `json:"errors,omitempty"`
 	// The id of the resource a 409 conflict is about.
 	ExistingID *int64 `json:"existing_id,omitempty" example:"12"`
+	// For a 410 of the changes feed: the feed's current epoch and head (its last committed seq). After resynchronising from an export, follow the feed with after=<head>&epoch=<epoch>.
+	Epoch string `json:"epoch,omitempty" example:"ep_5f0c3e7a9b2d4c61a8e0f1b2c3d4e5f6"`
+	Head  *int64 `json:"head,omitempty" example:"40"`
 } //	@name	Problem
 
 // FieldProblem says what is wrong with one field of the input.
@@ -63,6 +66,10 @@ const (
 	TypeIdempotency     = "/problems/idempotency-key-reused"
 	// A request with the same Idempotency-Key is still running.
 	TypeIdempotencyInProgress = "/problems/idempotency-key-in-progress"
+	// A changes feed position of another epoch (an import or restore
+	// started a new one), or beyond the feed's head.
+	TypeFeedEpochChanged = "/problems/feed-epoch-changed"
+	TypeCursorBeyondHead = "/problems/cursor-beyond-head"
 )
 
 // WriteProblem aborts the request with a problem body.
@@ -150,6 +157,9 @@ var errorTable = []errorStatus{
 				p.Detail = nfe.Error()
 			}
 		}},
+	// Before ErrGone: a feed position that is not one of the current feed.
+	{match: as[*store.FeedPositionError](), status: http.StatusGone, typ: TypeFeedEpochChanged, title: "Feed position gone",
+		problem: feedPositionProblem},
 	{match: is(store.ErrGone), status: http.StatusGone, typ: TypeGone,
 		problem: func(_ *gin.Context, err error, p *Problem) { p.Detail = err.Error() }},
 	// Before ErrConflict: a key in use is a conflict of its own kind.
@@ -214,6 +224,25 @@ var errorTable = []errorStatus{
 			c.Header("Retry-After", strconv.Itoa(RetryAfterSeconds))
 			p.Detail = "the database is unavailable; retry later"
 		}},
+}
+
+// feedPositionProblem tells a partner whose changes feed position does not
+// apply how to resynchronise: from an export, then from the head.
+func feedPositionProblem(_ *gin.Context, err error, p *Problem) {
+	var fe *store.FeedPositionError
+	errors.As(err, &fe)
+	p.Epoch, p.Head = fe.Epoch, &fe.Head
+	resync := fmt.Sprintf("resynchronise from GET /api/v1/export, then follow the feed with after=%d&epoch=%s", fe.Head, fe.Epoch)
+	switch fe.Problem {
+	case store.EpochChanged:
+		p.Detail = fmt.Sprintf("your position is in epoch %s of the changes feed, which is now in epoch %s (an import or a restore started it, "+
+			"or the position comes from another database): its seqs no longer describe the catalogue; %s", fe.GivenEpoch, fe.Epoch, resync)
+		p.Errors = []FieldProblem{{Field: "epoch", Message: "is not the feed's current epoch " + fe.Epoch}}
+	default:
+		p.Type = TypeCursorBeyondHead
+		p.Detail = fmt.Sprintf("seq %d is beyond the last change of this feed (seq %d, epoch %s), so it was not issued by this database's feed "+
+			"(a restored database numbers its changes anew); %s", fe.After, fe.Head, fe.Epoch, resync)
+	}
 }
 
 func importConflict(err error) bool {

@@ -49,6 +49,7 @@ var schemaModels = []any{
 	&models.WebhookEventType{},
 	&models.WebhookDelivery{},
 	&models.WebhookAttempt{},
+	&models.FeedEpoch{}, // 00017_feed_epochs
 }
 
 // tablesWithoutModel are migrated tables that gorm never maps.
