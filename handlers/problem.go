@@ -70,6 +70,9 @@ const (
 	// started a new one), or beyond the feed's head.
 	TypeFeedEpochChanged = "/problems/feed-epoch-changed"
 	TypeCursorBeyondHead = "/problems/cursor-beyond-head"
+	// The connection to the database was lost during a write's COMMIT and
+	// the server could not find out whether it committed.
+	TypeCommitOutcomeUnknown = "/problems/commit-outcome-unknown"
 )
 
 // WriteProblem aborts the request with a problem body.
@@ -219,10 +222,25 @@ var errorTable = []errorStatus{
 			errors.As(err, &me)
 			p.Detail = fmt.Sprintf("the request body exceeds %d bytes", me.Limit)
 		}},
+	// Before IsUnavailable: a write whose COMMIT lost its connection and
+	// whose outcome the server could not learn (store.CommitUnknown) may be
+	// stored, so it is not "nothing was stored".
+	{match: is(store.ErrCommitOutcomeUnknown), status: http.StatusServiceUnavailable, typ: TypeCommitOutcomeUnknown, title: "Outcome unknown",
+		problem: func(c *gin.Context, _ error, p *Problem) {
+			c.Header("Retry-After", strconv.Itoa(RetryAfterSeconds))
+			p.Detail = "the connection to the database was lost while this write was committing, and the server could not find out " +
+				"whether it was stored: retry with the same Idempotency-Key (the stored response is replayed if it was stored); " +
+				"without one, read the resource first, since a blind retry may store it twice"
+		}},
+	// Every other 503: the database could not be used, and a write was not
+	// stored (it rolled back, or its lost COMMIT was found aborted).
 	{match: store.IsUnavailable, status: http.StatusServiceUnavailable, typ: TypeUnavailable,
 		problem: func(c *gin.Context, _ error, p *Problem) {
 			c.Header("Retry-After", strconv.Itoa(RetryAfterSeconds))
 			p.Detail = "the database is unavailable; retry later"
+			if writeMethod(c.Request.Method) {
+				p.Detail = "the database is unavailable and nothing was stored; retry later"
+			}
 		}},
 }
 
@@ -322,6 +340,11 @@ func (e *documentPreconditionError) Error() string {
 }
 
 func (e *documentPreconditionError) Is(target error) bool { return target == store.ErrPrecondition }
+
+// writeMethod reports whether method changes something.
+func writeMethod(method string) bool {
+	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch || method == http.MethodDelete
+}
 
 // Unavailable answers 503 with Retry-After.
 func Unavailable(c *gin.Context) { WriteError(c, nil, store.ErrUnavailable) }
