@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -94,7 +95,11 @@ func Open(ctx context.Context, databaseURL string, opts Options, log *slog.Logge
 	}
 	gl := logger.Discard
 	if opts.SQLLog {
-		gl = logger.NewSlogLogger(log, logger.Config{LogLevel: logger.Info, IgnoreRecordNotFoundError: true})
+		// Statements are logged with their placeholders, never their
+		// arguments: arguments carry secrets (webhook signing secrets, API
+		// key hashes) and would put them in the log (issue 21).
+		gl = logger.NewSlogLogger(log, logger.Config{LogLevel: logger.Info, IgnoreRecordNotFoundError: true, ParameterizedQueries: true})
+		parameterizeRecorder.Do(func() { logger.RecorderParamsFilter = withoutParams })
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{
 		Logger:                 gl,
@@ -124,6 +129,29 @@ func Open(ctx context.Context, databaseURL string, opts Options, log *slog.Logge
 		return nil, err
 	}
 	return s, nil
+}
+
+// parameterizeRecorder sets gorm's trace recorder to drop arguments, once
+// per process. gorm's Scan (Raw(...).Scan) traces its statement through
+// that recorder, which interpolates the arguments unless its package-level
+// filter (logger.RecorderParamsFilter, gorm's documented hook) drops them;
+// the logger's own ParameterizedQueries does not reach it. Nothing in
+// claimgrade wants arguments in a trace, so the filter is set whatever the
+// log level.
+var parameterizeRecorder sync.Once
+
+// withoutParams is a gorm ParamsFilter that keeps the statement and drops
+// its arguments.
+func withoutParams(_ context.Context, sql string, _ ...any) (string, []any) { return sql, nil }
+
+// loggedSQL is how a statement appears in the SQL log: with its
+// placeholders and without its arguments, when the logger filters them
+// (ParameterizedQueries).
+func (s *Store) loggedSQL(ctx context.Context, query string, args []any) string {
+	if f, ok := s.db.Logger.(gorm.ParamsFilter); ok {
+		query, args = f.ParamsFilter(ctx, query, args...)
+	}
+	return s.db.Dialector.Explain(query, args...)
 }
 
 // now is the clock of every stored time: UTC, at the microsecond precision
