@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -99,7 +98,6 @@ func Open(ctx context.Context, databaseURL string, opts Options, log *slog.Logge
 		// arguments: arguments carry secrets (webhook signing secrets, API
 		// key hashes) and would put them in the log (issue 21).
 		gl = logger.NewSlogLogger(log, logger.Config{LogLevel: logger.Info, IgnoreRecordNotFoundError: true, ParameterizedQueries: true})
-		parameterizeRecorder.Do(func() { logger.RecorderParamsFilter = withoutParams })
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{
 		Logger:                 gl,
@@ -131,14 +129,14 @@ func Open(ctx context.Context, databaseURL string, opts Options, log *slog.Logge
 	return s, nil
 }
 
-// parameterizeRecorder sets gorm's trace recorder to drop arguments, once
-// per process. gorm's Scan (Raw(...).Scan) traces its statement through
-// that recorder, which interpolates the arguments unless its package-level
-// filter (logger.RecorderParamsFilter, gorm's documented hook) drops them;
-// the logger's own ParameterizedQueries does not reach it. Nothing in
-// claimgrade wants arguments in a trace, so the filter is set whatever the
-// log level.
-var parameterizeRecorder sync.Once
+// init sets gorm's trace recorder to drop arguments. gorm's Scan
+// (Raw(...).Scan) traces its statement through that recorder, which
+// interpolates the arguments unless its package-level filter
+// (logger.RecorderParamsFilter, gorm's hook for this) drops them; the
+// logger's own ParameterizedQueries does not reach it. Nothing in
+// claimgrade wants arguments in a trace, so it is set once for the
+// process, before any goroutine can read it.
+func init() { logger.RecorderParamsFilter = withoutParams }
 
 // withoutParams is a gorm ParamsFilter that keeps the statement and drops
 // its arguments.
