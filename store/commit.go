@@ -76,7 +76,11 @@ func (s *Store) transaction(ctx context.Context, fn func(tx *gorm.DB) error) err
 			return fnErr
 		}
 		if s.dialect == Postgres {
-			if err := tx.Raw("SELECT txid_current_if_assigned(), pg_backend_pid()").Row().Scan(&x.XID, &x.PID); err != nil {
+			// Transaction bookkeeping, like BEGIN and COMMIT: run on the
+			// transaction's connection itself, past gorm's callbacks and
+			// SQL log, so that statement counts stay the request's own.
+			row := tx.Statement.ConnPool.QueryRowContext(ctx, "SELECT txid_current_if_assigned(), pg_backend_pid()")
+			if err := row.Scan(&x.XID, &x.PID); err != nil {
 				// The COMMIT was never sent: the transaction rolls back
 				// (or ends with its lost connection).
 				return &TxError{Commit: true, Outcome: CommitAborted, Err: fmt.Errorf("read the transaction id: %w", classify(err))}
