@@ -29,10 +29,15 @@ var errRespond = errors.New("roll back and send the response")
 //     each store method joins it, its own transactions becoming savepoints,
 //     and every read that builds the response sees what the request wrote.
 //   - The response is kept in a buffer. A status below 400 commits, and the
-//     response is sent once the commit succeeded; a failed commit is a 503
-//     with Retry-After and the buffered response is dropped, so no client
-//     is told of a write that is not stored. A status of 400 or more rolls
-//     back (nothing a refused request did is kept), and a panic does too.
+//     response is sent once the commit succeeded. A COMMIT whose connection
+//     was lost is resolved by the store (store.InTx asks PostgreSQL what
+//     became of the transaction): committed, the buffered response is sent
+//     as if the acknowledgement had arrived; aborted, a 503 "nothing was
+//     stored" and the buffered response is dropped, so no client is told
+//     of a write that is not stored; unknown, a 503 commit-outcome-unknown
+//     telling the client to retry with the same Idempotency-Key. A status
+//     of 400 or more rolls back (nothing a refused request did is kept),
+//     and a panic does too.
 //   - With idem set, a POST that sends Idempotency-Key claims the key inside
 //     the transaction and records its response there (idempotency.go): the
 //     key and the write commit together or not at all. A 4xx is recorded
@@ -107,6 +112,8 @@ func transactional(st *store.Store, log *slog.Logger, idem bool) gin.HandlerFunc
 		case err == nil, errors.Is(err, errRespond):
 			buf.flush()
 		case committing:
+			// The store resolved the failed COMMIT: aborted (nothing was
+			// stored) or unknown; one that committed returned nil above.
 			log.Error("commit failed: the response was not sent", "request_id", c.GetString(handlers.RequestIDKey),
 				"status", buf.Status(), "err", err)
 			handlers.WriteError(c, log, errors.Join(store.ErrUnavailable, err))

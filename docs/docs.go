@@ -160,7 +160,7 @@ const docTemplate = `{
         },
         "/api/v1/changes": {
             "get": {
-                "description": "Every committed change of the catalogue (entity, id, action, at) in order of ` + "`" + `seq` + "`" + `, which follows commit order on every database. A client that stores the last ` + "`" + `seq` + "`" + ` it processed and asks again with ` + "`" + `after=\u003cthat seq\u003e` + "`" + ` sees every change exactly once, even while concurrent writers commit: no change can later appear below a seq already served. The feed carries no content (fetch the record for that); API keys, users and (blinded) assessments are left out. ` + "`" + `next_cursor` + "`" + ` is set when more rows are ready; on the last page, poll again with ` + "`" + `after` + "`" + ` set to the last ` + "`" + `seq` + "`" + `.",
+                "description": "Every committed change of the catalogue (entity, id, action, at) in order of ` + "`" + `seq` + "`" + `, which follows commit order on every database. A client that stores the last ` + "`" + `seq` + "`" + ` it processed and asks again with ` + "`" + `after=\u003cthat seq\u003e` + "`" + ` sees every change exactly once, even while concurrent writers commit: no change can later appear below a seq already served. The feed carries no content (fetch the record for that); API keys, users and (blinded) assessments are left out. ` + "`" + `next_cursor` + "`" + ` is set when more rows are ready; on the last page, poll again with ` + "`" + `after` + "`" + ` set to the last ` + "`" + `seq` + "`" + `.\nEvery page carries the feed's ` + "`" + `epoch` + "`" + `, the id of the database's lineage: store it with your position and send it back as ` + "`" + `epoch=` + "`" + `. An import or a restore starts a new epoch. A position that does not belong to the current feed is a 410 problem, never an empty page: ` + "`" + `/problems/feed-epoch-changed` + "`" + ` when ` + "`" + `epoch` + "`" + ` names another lineage, ` + "`" + `/problems/cursor-beyond-head` + "`" + ` when ` + "`" + `after` + "`" + ` (or ` + "`" + `cursor` + "`" + `) is past the last committed seq (an ` + "`" + `after` + "`" + ` equal to it is the normal position of a client that has caught up). Both mean: resynchronise from ` + "`" + `GET /api/v1/export` + "`" + `, then follow the feed from the problem's ` + "`" + `head` + "`" + ` with its ` + "`" + `epoch` + "`" + `.",
                 "produces": [
                     "application/json"
                 ],
@@ -176,6 +176,13 @@ const docTemplate = `{
                         "default": 0,
                         "description": "Return changes with a seq above this one",
                         "name": "after",
+                        "in": "query"
+                    },
+                    {
+                        "maxLength": 64,
+                        "type": "string",
+                        "description": "The epoch of the page your position comes from; another epoch than the current one is a 410",
+                        "name": "epoch",
                         "in": "query"
                     },
                     {
@@ -237,6 +244,26 @@ const docTemplate = `{
                     },
                     "401": {
                         "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "X-RateLimit-Limit": {
+                                "type": "integer",
+                                "description": "Requests allowed per minute"
+                            },
+                            "X-RateLimit-Remaining": {
+                                "type": "integer",
+                                "description": "Requests left in the current window"
+                            },
+                            "X-RateLimit-Reset": {
+                                "type": "integer",
+                                "description": "Seconds until the limit is fully restored"
+                            }
+                        }
+                    },
+                    "410": {
+                        "description": "The position is not one of the current feed (another epoch, or beyond the head): resynchronise from an export",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         },
@@ -8916,6 +8943,7 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "data",
+                "epoch",
                 "next_cursor"
             ],
             "properties": {
@@ -8924,6 +8952,11 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/Change"
                     }
+                },
+                "epoch": {
+                    "description": "The feed's epoch: an opaque id of the database's lineage, in which the seqs are positions. Keep it with the last seq you processed and send both back (epoch=, after=); an import or restore starts a new epoch, and a position of another epoch is a 410.",
+                    "type": "string",
+                    "example": "ep_5f0c3e7a9b2d4c61a8e0f1b2c3d4e5f6"
                 },
                 "next_cursor": {
                     "type": "string",
@@ -11361,6 +11394,11 @@ const docTemplate = `{
                     "type": "string",
                     "example": "2 fields are invalid"
                 },
+                "epoch": {
+                    "description": "For a 410 of the changes feed: the feed's current epoch and head (its last committed seq). After resynchronising from an export, follow the feed with after=\u003chead\u003e\u0026epoch=\u003cepoch\u003e.",
+                    "type": "string",
+                    "example": "ep_5f0c3e7a9b2d4c61a8e0f1b2c3d4e5f6"
+                },
                 "errors": {
                     "description": "Per-field problems, for validation errors.",
                     "type": "array",
@@ -11372,6 +11410,10 @@ const docTemplate = `{
                     "description": "The id of the resource a 409 conflict is about.",
                     "type": "integer",
                     "example": 12
+                },
+                "head": {
+                    "type": "integer",
+                    "example": 40
                 },
                 "request_id": {
                     "description": "The request id, also in the X-Request-ID header and the server log.",

@@ -27,6 +27,9 @@ type Problem struct {
 	Errors []FieldProblem `json:"errors,omitempty"`
 	// The id of the resource a 409 conflict is about.
 	ExistingID *int64 `json:"existing_id,omitempty" example:"12"`
+	// For a 410 of the changes feed: the feed's current epoch and head (its last committed seq). After resynchronising from an export, follow the feed with after=<head>&epoch=<epoch>.
+	Epoch string `json:"epoch,omitempty" example:"ep_5f0c3e7a9b2d4c61a8e0f1b2c3d4e5f6"`
+	Head  *int64 `json:"head,omitempty" example:"40"`
 } //	@name	Problem
 
 // FieldProblem says what is wrong with one field of the input.
@@ -63,6 +66,13 @@ const (
 	TypeIdempotency     = "/problems/idempotency-key-reused"
 	// A request with the same Idempotency-Key is still running.
 	TypeIdempotencyInProgress = "/problems/idempotency-key-in-progress"
+	// A changes feed position of another epoch (an import or restore
+	// started a new one), or beyond the feed's head.
+	TypeFeedEpochChanged = "/problems/feed-epoch-changed"
+	TypeCursorBeyondHead = "/problems/cursor-beyond-head"
+	// The connection to the database was lost during a write's COMMIT and
+	// the server could not find out whether it committed.
+	TypeCommitOutcomeUnknown = "/problems/commit-outcome-unknown"
 )
 
 // WriteProblem aborts the request with a problem body.
@@ -148,6 +158,9 @@ var errorTable = []errorStatus{
 				p.Detail = nfe.Error()
 			}
 		}},
+	// Before ErrGone: a feed position that is not one of the current feed.
+	{match: as[*store.FeedPositionError](), status: http.StatusGone, typ: TypeFeedEpochChanged, title: "Feed position gone",
+		problem: feedPositionProblem},
 	{match: is(store.ErrGone), status: http.StatusGone, typ: TypeGone,
 		problem: func(_ *gin.Context, err error, p *Problem) { p.Detail = err.Error() }},
 	// Before ErrConflict: a key in use is a conflict of its own kind.
@@ -207,10 +220,25 @@ var errorTable = []errorStatus{
 			errors.As(err, &me)
 			p.Detail = fmt.Sprintf("the request body exceeds %d bytes", me.Limit)
 		}},
+	// Before IsUnavailable: a write whose COMMIT lost its connection and
+	// whose outcome the server could not learn (store.CommitUnknown) may be
+	// stored, so it is not "nothing was stored".
+	{match: is(store.ErrCommitOutcomeUnknown), status: http.StatusServiceUnavailable, typ: TypeCommitOutcomeUnknown, title: "Outcome unknown",
+		problem: func(c *gin.Context, _ error, p *Problem) {
+			c.Header("Retry-After", strconv.Itoa(RetryAfterSeconds))
+			p.Detail = "the connection to the database was lost while this write was committing, and the server could not find out " +
+				"whether it was stored: retry with the same Idempotency-Key (the stored response is replayed if it was stored); " +
+				"without one, read the resource first, since a blind retry may store it twice"
+		}},
+	// Every other 503: the database could not be used, and a write was not
+	// stored (it rolled back, or its lost COMMIT was found aborted).
 	{match: store.IsUnavailable, status: http.StatusServiceUnavailable, typ: TypeUnavailable,
 		problem: func(c *gin.Context, _ error, p *Problem) {
 			c.Header("Retry-After", strconv.Itoa(RetryAfterSeconds))
 			p.Detail = "the database is unavailable; retry later"
+			if writeMethod(c.Request.Method) {
+				p.Detail = "the database is unavailable and nothing was stored; retry later"
+			}
 		}},
 }
 
@@ -233,6 +261,25 @@ func ruleProblem(_ *gin.Context, err error, p *Problem) {
 		p.Errors[i] = FieldProblem{Field: rp.Field, Message: rp.Message, Code: string(rp.Code)}
 	}
 	p.Detail = validationDetail(p.Errors)
+}
+
+// feedPositionProblem tells a partner whose changes feed position does not
+// apply how to resynchronise: from an export, then from the head.
+func feedPositionProblem(_ *gin.Context, err error, p *Problem) {
+	var fe *store.FeedPositionError
+	errors.As(err, &fe)
+	p.Epoch, p.Head = fe.Epoch, &fe.Head
+	resync := fmt.Sprintf("resynchronise from GET /api/v1/export, then follow the feed with after=%d&epoch=%s", fe.Head, fe.Epoch)
+	switch fe.Problem {
+	case store.EpochChanged:
+		p.Detail = fmt.Sprintf("your position is in epoch %s of the changes feed, which is now in epoch %s (an import or a restore started it, "+
+			"or the position comes from another database): its seqs no longer describe the catalogue; %s", fe.GivenEpoch, fe.Epoch, resync)
+		p.Errors = []FieldProblem{{Field: "epoch", Message: "is not the feed's current epoch " + fe.Epoch}}
+	default:
+		p.Type = TypeCursorBeyondHead
+		p.Detail = fmt.Sprintf("seq %d is beyond the last change of this feed (seq %d, epoch %s), so it was not issued by this database's feed "+
+			"(a restored database numbers its changes anew); %s", fe.After, fe.Head, fe.Epoch, resync)
+	}
 }
 
 func importConflict(err error) bool {
@@ -312,6 +359,11 @@ func (e *documentPreconditionError) Error() string {
 }
 
 func (e *documentPreconditionError) Is(target error) bool { return target == store.ErrPrecondition }
+
+// writeMethod reports whether method changes something.
+func writeMethod(method string) bool {
+	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch || method == http.MethodDelete
+}
 
 // Unavailable answers 503 with Retry-After.
 func Unavailable(c *gin.Context) { WriteError(c, nil, store.ErrUnavailable) }

@@ -51,6 +51,7 @@ var schemaModels = []any{
 	&models.WebhookAttempt{},
 	&models.EvidenceSearch{}, // 00014_evidence_searches
 	&models.EvidenceSearchSource{},
+	&models.FeedEpoch{}, // 00017_feed_epochs
 }
 
 // tablesWithoutModel are migrated tables that gorm never maps.

@@ -7,6 +7,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"claimgrade/grading"
@@ -255,4 +256,60 @@ type Change struct {
 	EntityID int64
 	Action   string
 	At       time.Time
+}
+
+// FeedEpoch is one epoch of the changes feed: an opaque id of the
+// database's lineage, in which feed positions (seqs) hold. The newest row
+// is the current epoch (migrations/*/00017_feed_epochs.sql starts the
+// first; an import starts the next).
+type FeedEpoch struct {
+	ID        int64 `gorm:"primaryKey"`
+	Epoch     string
+	Reason    EpochReason
+	StartedAt time.Time
+}
+
+// TableName: gorm would say feed_epoches.
+func (FeedEpoch) TableName() string { return "feed_epochs" }
+
+// EpochReason says what started a feed epoch.
+type EpochReason string
+
+// The reasons an epoch starts.
+const (
+	// EpochCreated: the database's first epoch, started by its migration.
+	EpochCreated EpochReason = "created"
+	// EpochImport: an import (or restore) wrote the catalogue outside the
+	// feed's history, so earlier positions no longer describe it.
+	EpochImport EpochReason = "import"
+)
+
+// EpochReasons lists the reasons. Each call returns a new slice.
+func EpochReasons() []EpochReason { return []EpochReason{EpochCreated, EpochImport} }
+
+// Validate reports a value that is not one of the reasons.
+func (r EpochReason) Validate() error {
+	if slices.Contains(EpochReasons(), r) {
+		return nil
+	}
+	return &grading.VocabularyError{Vocabulary: "epoch reason", Value: string(r), Values: grading.Strings(EpochReasons())}
+}
+
+// Scan reads a stored reason (database/sql.Scanner); a value that is not
+// one is an error.
+func (r *EpochReason) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("stored epoch reason has type %T, want text", src)
+	}
+	if err := EpochReason(s).Validate(); err != nil {
+		return fmt.Errorf("stored value: %w", err)
+	}
+	*r = EpochReason(s)
+	return nil
 }

@@ -39,6 +39,8 @@ type WebhookDelivery struct {
 	WebhookID     int64
 	AuditID       int64
 	EventType     webhook.EventType
+	SubjectEntity string // the record it is about (webhook.SubjectOf): per webhook and
+	SubjectID     int64  // subject, deliveries are sent in seq order, one at a time
 	State         webhook.State
 	AttemptCount  int
 	NextAttemptAt *time.Time

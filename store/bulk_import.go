@@ -180,7 +180,8 @@ type importFile struct {
 // claims), never read from the file. Each imported therapy, source,
 // question, finding and claim is recorded as an <entity>.imported audit
 // event (so that the changes feed lists them), and the import as one
-// catalogue.imported event with the counts. With opts.DryRun the writes
+// catalogue.imported event with the counts; and it starts a new epoch of
+// the changes feed (StartFeedEpoch). With opts.DryRun the writes
 // are rolled back after they succeeded and the result says what they
 // would have done.
 func (s *Store) ImportNDJSON(ctx context.Context, a Actor, r io.Reader, opts ImportOptions) (ImportResult, error) {
@@ -207,6 +208,11 @@ func (s *Store) ImportNDJSON(ctx context.Context, a Actor, r io.Reader, opts Imp
 		w := importWriter{s: tx, db: tx.db, a: a, f: f, res: &res, sources: map[int64]int64{}, questions: map[int64]int64{},
 			findings: map[int64]int64{}, therapies: map[string]int64{}}
 		if err := w.run(); err != nil {
+			return err
+		}
+		// Positions in the changes feed no longer describe the catalogue:
+		// partners resynchronise from an export (issue 21).
+		if _, err := tx.StartFeedEpoch(ctx, models.EpochImport); err != nil {
 			return err
 		}
 		if err := restore(); err != nil {

@@ -21,10 +21,11 @@ func readAllChanges(t *testing.T, st *store.Store, from int64, limit int) []mode
 	var out []models.Change
 	after := from
 	for {
-		rows, next, err := st.Changes(context.Background(), store.Page{After: after, Limit: limit})
+		page, err := st.Changes(context.Background(), store.Page{After: after, Limit: limit}, "")
 		if err != nil {
 			t.Fatal(err)
 		}
+		rows, next := page.Rows, page.Next
 		out = append(out, rows...)
 		if len(rows) > 0 {
 			after = rows[len(rows)-1].Seq
@@ -122,6 +123,11 @@ func TestChangesConcurrentWritersNeverSkip(t *testing.T) {
 			// SQLite runs one writer at a time: keep the total short.
 			writers, perWriter, maxDelay = 4, 6, 5*time.Millisecond
 		}
+		cur, err := st.FeedEpoch(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		epoch := cur.Epoch
 		var wg sync.WaitGroup
 		var writeErr atomic.Value
 		var done atomic.Bool
@@ -156,7 +162,11 @@ func TestChangesConcurrentWritersNeverSkip(t *testing.T) {
 		naiveSeen := map[int64]bool{}
 		poll := func() {
 			polls++
-			rows, _, err := st.Changes(ctx, store.Page{After: last, Limit: 7})
+			// The position is always the last seq served, so it is never
+			// beyond the head while writers commit (a 410 here would be a
+			// false "cursor beyond head").
+			page, err := st.Changes(ctx, store.Page{After: last, Limit: 7}, epoch)
+			rows := page.Rows
 			if err != nil {
 				t.Error(err)
 				return
@@ -222,5 +232,70 @@ func TestChangesConcurrentWritersNeverSkip(t *testing.T) {
 		}
 		t.Logf("%d writers x %d transactions (2 changes each): %d changes committed, %d seen by the poller in %d polls, none skipped or repeated; a feed by audit id would have skipped %d",
 			writers, perWriter, len(committed), len(seen), polls, naiveSkips)
+	})
+}
+
+// TestFeedEpochs: a database starts in its own epoch; StartFeedEpoch runs
+// only inside a transaction and its epoch commits with it (a rolled-back
+// one leaves the epoch as it was); a position of an earlier epoch, or
+// beyond the head, is a FeedPositionError (ErrGone) naming the current
+// epoch and head; the head itself is a valid position.
+func TestFeedEpochs(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		first, err := st.FeedEpoch(ctx)
+		if err != nil || first.Reason != models.EpochCreated || len(first.Epoch) != 35 {
+			t.Fatalf("FeedEpoch of a new database = %+v, %v; want a created ep_<32 hex>", first, err)
+		}
+		if _, err := st.StartFeedEpoch(ctx, models.EpochImport); err == nil {
+			t.Error("StartFeedEpoch outside a transaction succeeded")
+		}
+		rollback := errors.New("roll back")
+		err = st.InTx(ctx, func(tx *store.Store) error {
+			if _, err := tx.StartFeedEpoch(ctx, models.EpochImport); err != nil {
+				return err
+			}
+			return rollback
+		})
+		if !errors.Is(err, rollback) {
+			t.Fatalf("InTx = %v", err)
+		}
+		if e, _ := st.FeedEpoch(ctx); e.Epoch != first.Epoch {
+			t.Fatalf("a rolled-back StartFeedEpoch left epoch %s", e.Epoch)
+		}
+		if _, err := st.CreateTherapy(ctx, store.System("test"), store.TherapyInput{Slug: "t", Name: "T"}); err != nil {
+			t.Fatal(err)
+		}
+		var next string
+		err = st.InTx(ctx, func(tx *store.Store) error {
+			next, err = tx.StartFeedEpoch(ctx, models.EpochImport)
+			return err
+		})
+		if err != nil || next == first.Epoch {
+			t.Fatalf("StartFeedEpoch = %s, %v; want a new epoch", next, err)
+		}
+		all := readAllChanges(t, st, 0, 50)
+		head := all[len(all)-1].Seq
+		page, err := st.Changes(ctx, store.Page{After: head}, next)
+		if err != nil || page.Epoch != next || len(page.Rows) != 0 {
+			t.Errorf("Changes at the head = %+v, %v; want an empty page in epoch %s", page, err, next)
+		}
+		tests := []struct {
+			after   int64
+			epoch   string
+			problem store.FeedPositionProblem
+		}{
+			{0, first.Epoch, store.EpochChanged},
+			{head + 1, next, store.BeyondHead},
+			{head + 1, "", store.BeyondHead},
+			{head + 1, first.Epoch, store.EpochChanged},
+		}
+		for _, tt := range tests {
+			_, err := st.Changes(ctx, store.Page{After: tt.after}, tt.epoch)
+			var fe *store.FeedPositionError
+			if !errors.As(err, &fe) || !errors.Is(err, store.ErrGone) || fe.Problem != tt.problem || fe.Epoch != next || fe.Head != head {
+				t.Errorf("Changes(after %d, epoch %q) = %v (%+v), want %s with epoch %s and head %d", tt.after, tt.epoch, err, fe, tt.problem, next, head)
+			}
+		}
 	})
 }

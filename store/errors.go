@@ -138,25 +138,32 @@ func (e *PreconditionRequiredError) Error() string {
 func (e *PreconditionRequiredError) Is(target error) bool { return target == ErrPreconditionRequired }
 
 // TxError is a transaction that could not begin (Commit false) or whose
-// commit failed (Commit true). A failed commit wrote nothing that may be
-// relied on, and a retry may succeed: it is ErrUnavailable whatever the
-// driver said. A failed begin is whatever classify made of its cause.
+// commit failed (Commit true). A failed commit is ErrUnavailable whatever
+// the driver said (a retry may succeed), and its Outcome says what became
+// of the transaction: CommitAborted, nothing was stored; CommitUnknown
+// (also ErrCommitOutcomeUnknown), it may have committed. (A commit found
+// to have committed is no error.) A failed begin is whatever classify made
+// of its cause.
 type TxError struct {
-	Commit bool
-	Err    error
+	Commit  bool
+	Outcome CommitOutcome
+	Err     error
 }
 
 func (e *TxError) Error() string {
 	if e.Commit {
-		return "commit: " + e.Err.Error()
+		return fmt.Sprintf("commit (outcome %s): %s", e.Outcome, e.Err.Error())
 	}
 	return "begin transaction: " + e.Err.Error()
 }
 
 func (e *TxError) Unwrap() error { return e.Err }
 
-// Is makes a failed commit ErrUnavailable.
-func (e *TxError) Is(target error) bool { return e.Commit && target == ErrUnavailable }
+// Is makes a failed commit ErrUnavailable, and one whose outcome is
+// unknown ErrCommitOutcomeUnknown.
+func (e *TxError) Is(target error) bool {
+	return e.Commit && (target == ErrUnavailable || target == ErrCommitOutcomeUnknown && e.Outcome == CommitUnknown)
+}
 
 // classify turns driver errors into the store's sentinels where one fits:
 // missing rows into ErrNotFound, unique violations into ErrConflict, and a

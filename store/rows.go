@@ -67,7 +67,7 @@ func (s *Store) queryRows(ctx context.Context, q *gorm.DB, scan func(rowScanner)
 		}
 		break
 	}
-	s.db.Logger.Trace(ctx, begin, func() (string, int64) { return s.db.Dialector.Explain(query, args...), rows }, err)
+	s.db.Logger.Trace(ctx, begin, func() (string, int64) { return s.loggedSQL(ctx, query, args), rows }, err)
 	return err
 }
 

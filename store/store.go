@@ -43,6 +43,10 @@ type Options struct {
 	ConnMaxIdleTime time.Duration
 	// SQLLog logs every statement at debug level when set.
 	SQLLog bool
+	// CommitResolveTimeout bounds how long a COMMIT whose connection was
+	// lost is resolved (txid_status) before its outcome is called unknown
+	// (0: DefaultCommitResolveTimeout).
+	CommitResolveTimeout time.Duration
 }
 
 // DefaultOptions is a pool that stays well below PostgreSQL's default
@@ -58,6 +62,10 @@ type Store struct {
 	db      *gorm.DB
 	dialect string
 	log     *slog.Logger
+	// dsn is the connection string, for the fresh connections that resolve
+	// a lost COMMIT (never logged: it may hold a password).
+	dsn                  string
+	commitResolveTimeout time.Duration
 	// inTx is set on a store bound to one transaction (InTx).
 	inTx bool
 	// noFTS makes SQLite searches skip the FTS5 index (benchmarks compare).
@@ -88,7 +96,10 @@ func Open(ctx context.Context, databaseURL string, opts Options, log *slog.Logge
 	}
 	gl := logger.Discard
 	if opts.SQLLog {
-		gl = logger.NewSlogLogger(log, logger.Config{LogLevel: logger.Info, IgnoreRecordNotFoundError: true})
+		// Statements are logged with their placeholders, never their
+		// arguments: arguments carry secrets (webhook signing secrets, API
+		// key hashes) and would put them in the log (issue 21).
+		gl = logger.NewSlogLogger(log, logger.Config{LogLevel: logger.Info, IgnoreRecordNotFoundError: true, ParameterizedQueries: true})
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{
 		Logger:                 gl,
@@ -111,12 +122,36 @@ func Open(ctx context.Context, databaseURL string, opts Options, log *slog.Logge
 	}
 	sqlDB.SetConnMaxLifetime(opts.ConnMaxLifetime)
 	sqlDB.SetConnMaxIdleTime(opts.ConnMaxIdleTime)
-	s := &Store{db: db, dialect: dialect, log: log}
+	s := &Store{db: db, dialect: dialect, log: log, dsn: dsn,
+		commitResolveTimeout: cmp.Or(opts.CommitResolveTimeout, DefaultCommitResolveTimeout)}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// init sets gorm's trace recorder to drop arguments. gorm's Scan
+// (Raw(...).Scan) traces its statement through that recorder, which
+// interpolates the arguments unless its package-level filter
+// (logger.RecorderParamsFilter, gorm's hook for this) drops them; the
+// logger's own ParameterizedQueries does not reach it. Nothing in
+// claimgrade wants arguments in a trace, so it is set once for the
+// process, before any goroutine can read it.
+func init() { logger.RecorderParamsFilter = withoutParams }
+
+// withoutParams is a gorm ParamsFilter that keeps the statement and drops
+// its arguments.
+func withoutParams(_ context.Context, sql string, _ ...any) (string, []any) { return sql, nil }
+
+// loggedSQL is how a statement appears in the SQL log: with its
+// placeholders and without its arguments, when the logger filters them
+// (ParameterizedQueries).
+func (s *Store) loggedSQL(ctx context.Context, query string, args []any) string {
+	if f, ok := s.db.Logger.(gorm.ParamsFilter); ok {
+		query, args = f.ParamsFilter(ctx, query, args...)
+	}
+	return s.db.Dialector.Explain(query, args...)
 }
 
 // now is the clock of every stored time: UTC, at the microsecond precision
@@ -284,9 +319,10 @@ func (s *Store) MigrationStatuses(ctx context.Context) ([]MigrationStatus, error
 	return out, nil
 }
 
-// tx runs fn in a transaction under ctx.
+// tx runs fn in a transaction under ctx (a savepoint when s is bound to a
+// transaction); a failed COMMIT is resolved (transaction).
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
+	return s.transaction(ctx, fn)
 }
 
 // forUpdate locks the selected rows until the transaction ends on
@@ -333,26 +369,31 @@ func isNotFound(err error) bool {
 // called on it joins that transaction (their own transactions become
 // savepoints), so a multi-step load, or a whole write request, commits or
 // rolls back as a whole. fn's error is returned as it is and rolls back;
-// so does a panic. A transaction that cannot begin, or whose commit fails,
-// returns a *TxError (errors.Is ErrUnavailable when the database was lost):
-// after a failed commit nothing fn wrote may be taken as stored. Called on
-// a store that is already bound, fn runs in a savepoint.
+// so does a panic. A transaction that cannot begin returns a *TxError
+// (errors.Is ErrUnavailable when the database was lost). A COMMIT that
+// fails is resolved (see transaction): nil when the transaction committed
+// after all (only its answer was lost), else a *TxError whose Outcome says
+// whether nothing was stored (CommitAborted) or that cannot be known
+// (CommitUnknown, errors.Is ErrCommitOutcomeUnknown). Called on a store
+// that is already bound, fn runs in a savepoint.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	var fnErr error
-	ran := false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		ran = true
-		fnErr = fn(&Store{db: tx, dialect: s.dialect, log: s.log, inTx: true, noFTS: s.noFTS, requiredReviews: s.requiredReviews,
-			searchStaleAfter: s.searchStaleAfter})
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		bound := *s
+		bound.db, bound.inTx = tx, true
+		fnErr = fn(&bound)
 		return fnErr
 	})
+	var te *TxError
 	switch {
 	case err == nil:
 		return nil
 	case fnErr != nil:
 		return fnErr
+	case errors.As(err, &te):
+		return err
 	}
-	return &TxError{Commit: ran, Err: classify(err)}
+	return &TxError{Err: classify(err)} // BEGIN failed
 }
 
 // InTransaction reports whether s is bound to a transaction.

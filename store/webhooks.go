@@ -148,24 +148,43 @@ func (s *Store) Outbox() webhook.Outbox { return outbox{s} }
 
 type outbox struct{ s *Store }
 
-// Claim implements webhook.Outbox. On PostgreSQL the due rows are locked
-// with FOR UPDATE SKIP LOCKED, so concurrent dispatchers (one per replica)
-// claim disjoint sets without waiting for each other; the claim moves the
-// rows' next attempt to the end of the lease, so once it commits no other
-// dispatcher finds them due until the lease runs out. SQLite has one
-// writer at a time (immediate transactions), so the single UPDATE is the
-// claim there.
+// Claim implements webhook.Outbox. A delivery is claimed when it is
+// pending and due, and no delivery to the same webhook about the same
+// subject (webhook.SubjectOf) with a smaller seq is still pending, whether
+// waiting, retrying or in flight under another lease: per webhook and
+// subject, deliveries are sent one at a time in seq order (commit order),
+// and a later one waits until the earlier one is delivered or failed.
+// Deliveries about other subjects do not wait. The condition stays true
+// once true (a delivered or failed delivery never becomes pending again,
+// and a delivery committed later has a larger seq), so a claim that read
+// it from a slightly older snapshot is still right.
+//
+// On PostgreSQL the due rows are locked with FOR UPDATE SKIP LOCKED, so
+// concurrent dispatchers (one per replica) claim disjoint sets without
+// waiting for each other; the claim moves the rows' next attempt to the
+// end of the lease, so once it commits no other dispatcher finds them due
+// until the lease runs out, and while it holds them they are pending, so
+// no dispatcher claims a later delivery of theirs. SQLite has one writer
+// at a time (immediate transactions), so the single UPDATE is the claim
+// there.
 func (o outbox) Claim(ctx context.Context, now time.Time, limit int, lease string, leaseUntil time.Time) ([]webhook.Job, error) {
 	s := o.s
 	lock := ""
 	if s.dialect == Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
+		lock = " FOR UPDATE OF d SKIP LOCKED"
 	}
+	// The seq of a delivery is its audit event's in the changes feed
+	// (changes_audit_id); the earlier unfinished deliveries of a subject are
+	// found through webhook_deliveries_subject (00016_webhook_order).
 	var ids []int64
 	err := s.db.WithContext(ctx).Raw(`UPDATE webhook_deliveries SET lease = ?, next_attempt_at = ?, updated_at = ?
-		WHERE id IN (SELECT id FROM webhook_deliveries WHERE state = ? AND next_attempt_at <= ?
-			ORDER BY next_attempt_at, id LIMIT ?`+lock+`)
-		RETURNING id`, lease, micro(leaseUntil), micro(now), webhook.Pending, micro(now), limit).Scan(&ids).Error
+		WHERE id IN (SELECT d.id FROM webhook_deliveries d LEFT JOIN changes dc ON dc.audit_id = d.audit_id
+			WHERE d.state = ? AND d.next_attempt_at <= ?
+			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e JOIN changes ce ON ce.audit_id = e.audit_id
+				WHERE e.webhook_id = d.webhook_id AND e.subject_entity = d.subject_entity AND e.subject_id = d.subject_id
+				AND e.state = ? AND e.id <> d.id AND ce.seq < dc.seq)
+			ORDER BY d.next_attempt_at, d.id LIMIT ?`+lock+`)
+		RETURNING id`, lease, micro(leaseUntil), micro(now), webhook.Pending, micro(now), webhook.Pending, limit).Scan(&ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", classify(err))
 	}

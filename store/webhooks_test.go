@@ -82,9 +82,30 @@ func TestOutboxTriggerMatchesEventOf(t *testing.T) {
 				if d.EventType != event || d.State != webhook.Pending || d.AttemptCount != 0 || d.NextAttemptAt == nil || d.Lease != nil {
 					t.Errorf("audit %s enqueued %+v, want a pending %s delivery, due now", action, d, event)
 				}
+				if got, want := (webhook.Subject{Entity: d.SubjectEntity, ID: d.SubjectID}), webhook.SubjectOf("test", int64(i+1), nil); got != want {
+					t.Errorf("audit %s enqueued a delivery about %+v, want %+v", action, got, want)
+				}
 			}
 			if !slices.Equal(gotIDs, want) {
 				t.Errorf("audit %s enqueued deliveries for webhooks %v, want %v", action, gotIDs, want)
+			}
+		}
+		// A finding's grade is about its finding (webhook.SubjectOf), as the
+		// review workflow audits it: entity finding_grade, the grade's id, and
+		// the finding in finding_id.
+		findingID := int64(5)
+		for _, action := range []string{"finding_grade.decided", "finding_grade.adjudicated"} {
+			before := len(deliveries(t, st))
+			err := st.Review(ctx, func(tx *store.ReviewTx) error {
+				return tx.AuditFinding(store.System("test"), action, "finding_grade", 77, findingID, nil, map[string]any{"method": "consensus"})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := deliveries(t, st)[before:]
+			want := webhook.SubjectOf("finding_grade", 77, &findingID)
+			if len(got) != 1 || got[0].SubjectEntity != want.Entity || got[0].SubjectID != want.ID || want != (webhook.Subject{Entity: "finding", ID: 5}) {
+				t.Errorf("audit %s of finding 5 enqueued %+v, want one delivery about %+v", action, got, want)
 			}
 		}
 	})

@@ -58,7 +58,10 @@ type Outbox interface {
 	// Claim takes up to limit deliveries that are pending and due at now,
 	// marks them with lease and makes them due again only at leaseUntil,
 	// so that no other dispatcher takes them meanwhile, and one that
-	// crashes gives them back when the lease runs out.
+	// crashes gives them back when the lease runs out. It takes a delivery
+	// only when no earlier delivery (by seq) to the same webhook about the
+	// same Subject is pending, so deliveries about one subject are sent in
+	// order, one at a time.
 	Claim(ctx context.Context, now time.Time, limit int, lease string, leaseUntil time.Time) ([]Job, error)
 	// Finish records an attempt of a delivery claimed with lease and moves
 	// the delivery to o.State (ErrLeaseLost when the lease is gone).
@@ -148,7 +151,10 @@ func Backoff(n int, base, max time.Duration, jitter float64) time.Duration {
 // Dispatcher sends the deliveries of the outbox: at least once, signed,
 // with exponential backoff, across restarts (all its state is in the
 // outbox), and with several replicas each delivery is sent by one of them
-// at a time (Outbox.Claim).
+// at a time (Outbox.Claim). Per webhook, the deliveries about one subject
+// go in seq order, one at a time: Outbox.Claim holds a later one back
+// while an earlier one is pending, so a poll never sends two about one
+// subject.
 type Dispatcher struct {
 	out    Outbox
 	opts   Options
@@ -195,8 +201,11 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if err == nil && n == d.opts.Batch {
-			continue // more may be due
+		if err == nil && n > 0 {
+			// More may be due: the rest of a backlog, or the next delivery
+			// about a subject whose earlier one this poll finished (one
+			// delivery per webhook and subject is sent at a time).
+			continue
 		}
 		select {
 		case <-ctx.Done():

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -473,4 +474,287 @@ func onlyState(t *testing.T, st *store.Store, w models.Webhook) webhook.State {
 		return "mixed"
 	}
 	return states[0]
+}
+
+// arrival is one request a receiver got, as the order tests read it.
+type arrival struct {
+	msgID   string
+	subject string // entity:id of data
+	seq     int64
+	action  string
+}
+
+func readArrival(t *testing.T, r received) arrival {
+	t.Helper()
+	var p struct {
+		Data struct {
+			Entity string `json:"entity"`
+			ID     int64  `json:"id"`
+			Action string `json:"action"`
+			Seq    *int64 `json:"seq"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(r.body, &p); err != nil || p.Data.Seq == nil {
+		t.Fatalf("payload %s: %v (or no seq)", r.body, err)
+	}
+	return arrival{msgID: r.header.Get("webhook-id"), subject: fmt.Sprintf("%s:%d", p.Data.Entity, p.Data.ID), seq: *p.Data.Seq, action: p.Data.Action}
+}
+
+// outOfOrder lists, per subject, the arrivals whose seq is below one that
+// arrived before them about the same subject (a retry repeats its seq and
+// is in order).
+func outOfOrder(arrivals []arrival) []string {
+	last := map[string]int64{}
+	var bad []string
+	for i, a := range arrivals {
+		if prev, ok := last[a.subject]; ok && a.seq < prev {
+			bad = append(bad, fmt.Sprintf("arrival %d: %s seq %d after seq %d", i+1, a.subject, a.seq, prev))
+		}
+		last[a.subject] = max(last[a.subject], a.seq)
+	}
+	return bad
+}
+
+// pollUntilIdle polls until a poll claims nothing and returns how many
+// polls claimed something.
+func pollUntilIdle(t *testing.T, d *webhook.Dispatcher) int {
+	t.Helper()
+	busy := 0
+	for range 100 {
+		if poll(t, d) == 0 {
+			return busy
+		}
+		busy++
+	}
+	t.Fatal("the dispatcher still had work after 100 polls")
+	return busy
+}
+
+// TestDispatcherOrderPerSubject reproduces issue 21: after a receiver
+// failed once, its deliveries arrived out of order, even for one claim (a
+// later claim.rated overtook the override before it). Here the receiver
+// answers 500 to the first request about claim 10; claim 10 then changes
+// three more times, interleaved with claim 11's changes. Claim 10's later
+// deliveries wait while its first one is retrying, and arrive after it in
+// seq order; claim 11's are not held up: all delivered before claim 10's
+// retry is due. (Before the fix the dispatcher sent claim 10's later
+// deliveries in the same poll, and the retry arrived last.)
+func TestDispatcherOrderPerSubject(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		rcv := newReceiver(t)
+		var failedOnce atomic.Bool
+		rcv.respond = func(n int, w http.ResponseWriter) {
+			a := readArrival(t, rcv.requests()[n-1])
+			if a.subject == "claim:10" && failedOnce.CompareAndSwap(false, true) {
+				w.WriteHeader(http.StatusInternalServerError)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}
+		w := register(t, st, rcv.URL, webhook.ClaimRated, webhook.ClaimFlagsChanged)
+		record(t, st, "claim.rated", "claim", 10, map[string]any{"rating": "overstated"})
+		record(t, st, "claim.rated", "claim", 11, map[string]any{"rating": "accurate"})
+		record(t, st, "claim.flagged", "claim", 10, map[string]any{"flags": []string{"stale_grade"}})
+		record(t, st, "claim.flagged", "claim", 11, map[string]any{"flags": []string{}})
+		record(t, st, "claim.rated", "claim", 10, map[string]any{"rating": "false", "rating_source": "editor"})
+		record(t, st, "claim.rated", "claim", 11, map[string]any{"rating": "overstated"})
+		record(t, st, "claim.rated", "claim", 10, map[string]any{"rating": "overstated", "rating_source": "rule"})
+		clk := newClock()
+		d := webhook.NewDispatcher(st.Outbox(), webhook.Options{Policy: webhook.Policy{AllowPrivate: true}, Now: clk.Now,
+			Jitter: func() float64 { return 0.5 }}, nil)
+
+		pollUntilIdle(t, d)
+		// Claim 10's first delivery failed and waits for its retry (3.75 s);
+		// claim 11 went on meanwhile.
+		sent := map[string]int{}
+		for _, r := range rcv.requests() {
+			sent[readArrival(t, r).subject]++
+		}
+		if sent["claim:10"] != 1 {
+			t.Errorf("while claim 10's first delivery waited for its retry, %d requests about claim 10 were sent, want only that first one",
+				sent["claim:10"])
+		}
+		if sent["claim:11"] != 3 {
+			t.Errorf("while claim 10 retried, claim 11 got %d of its 3 deliveries: held up", sent["claim:11"])
+		}
+		clk.Advance(time.Hour)
+		pollUntilIdle(t, d)
+
+		got := rcv.requests()
+		var arrivals []arrival
+		for _, r := range got {
+			verify(t, w.Secret, r, false)
+			arrivals = append(arrivals, readArrival(t, r))
+		}
+		for _, a := range arrivals {
+			t.Logf("%s %s seq %d %s", a.msgID, a.subject, a.seq, a.action)
+		}
+		if bad := outOfOrder(arrivals); len(bad) > 0 {
+			t.Errorf("deliveries arrived out of seq order: %v", bad)
+		}
+		if len(got) != 8 {
+			t.Errorf("receiver got %d requests, want 8 (7 deliveries, one retried)", len(got))
+		}
+		if s := onlyState(t, st, w); s != webhook.Delivered {
+			t.Errorf("deliveries are %s, want all delivered", s)
+		}
+	})
+}
+
+// TestDispatcherOrderAfterFailure: a delivery that exhausts its attempts
+// is marked failed, and then the later deliveries about its subject go
+// (in order); none is sent while it is still retrying.
+func TestDispatcherOrderAfterFailure(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		rcv := newReceiver(t)
+		var poisoned atomic.Value // the webhook-id the receiver always refuses
+		rcv.respond = func(n int, w http.ResponseWriter) {
+			r := rcv.requests()[n-1]
+			poisoned.CompareAndSwap(nil, r.header.Get("webhook-id"))
+			if poisoned.Load() == r.header.Get("webhook-id") {
+				w.WriteHeader(http.StatusBadRequest)
+				return
+			}
+			w.WriteHeader(http.StatusOK)
+		}
+		w := register(t, st, rcv.URL, webhook.SourceRetracted)
+		for range 3 {
+			record(t, st, "source.retracted", "source", 4, map[string]any{"retracted": true})
+		}
+		clk := newClock()
+		d := webhook.NewDispatcher(st.Outbox(), webhook.Options{Policy: webhook.Policy{AllowPrivate: true}, Now: clk.Now, MaxAttempts: 3}, nil)
+		for attempt := 1; attempt <= 3; attempt++ {
+			pollUntilIdle(t, d)
+			if attempt < 3 {
+				if n := len(rcv.requests()); n != attempt {
+					t.Fatalf("after attempt %d of the first delivery the receiver got %d requests: a later one was sent while it retried", attempt, n)
+				}
+			}
+			clk.Advance(time.Hour)
+		}
+		rows, _, err := st.ListDeliveries(context.Background(), w.ID, store.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		states := map[webhook.State]int{}
+		for _, r := range rows {
+			states[r.State]++
+		}
+		var arrivals []arrival
+		for _, r := range rcv.requests() {
+			arrivals = append(arrivals, readArrival(t, r))
+		}
+		if bad := outOfOrder(arrivals); len(bad) > 0 || len(arrivals) != 5 || states[webhook.Failed] != 1 || states[webhook.Delivered] != 2 {
+			t.Errorf("arrivals %+v (out of order: %v), states %v; want the first delivery 3 times then failed, then the other two delivered in order",
+				arrivals, bad, states)
+		}
+	})
+}
+
+// TestTwoDispatchersKeepOrder: two dispatchers (two replicas) run on one
+// outbox while four writers record 120 changes about 6 claims and the
+// receiver refuses a quarter of the requests at random. Per claim, the
+// arrivals are in seq order (a retry repeats its seq), never two at once,
+// and every delivery ends delivered. Before the fix, with the same random
+// refusals, the later deliveries overtook every refused one.
+func TestTwoDispatchersKeepOrder(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		const claims, perClaim, writers = 6, 20, 4
+		var (
+			mu         sync.Mutex
+			arrivals   []arrival
+			inFlight   = map[string]int{}
+			overlaps   int
+			refused    int
+			rng        = mrand.New(mrand.NewPCG(21, 21))
+			requests   atomic.Int64
+			deliveredN = map[string]bool{}
+		)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
+			body, _ := io.ReadAll(r.Body)
+			a := readArrival(t, received{header: r.Header, body: body})
+			mu.Lock()
+			arrivals = append(arrivals, a)
+			inFlight[a.subject]++
+			if inFlight[a.subject] > 1 {
+				overlaps++
+			}
+			refuse := rng.IntN(4) == 0
+			if refuse {
+				refused++
+			} else {
+				deliveredN[a.msgID] = true
+			}
+			mu.Unlock()
+			time.Sleep(time.Millisecond) // a receiver doing a little work
+			mu.Lock()
+			inFlight[a.subject]--
+			mu.Unlock()
+			if refuse {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			w.WriteHeader(http.StatusOK)
+		}))
+		defer srv.Close()
+		w := register(t, st, srv.URL, webhook.ClaimRated, webhook.ClaimFlagsChanged)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		opts := webhook.Options{Policy: webhook.Policy{AllowPrivate: true}, PollInterval: 5 * time.Millisecond, Batch: 4,
+			BaseDelay: 10 * time.Millisecond, MaxDelay: 40 * time.Millisecond, MaxAttempts: 100}
+		var wg sync.WaitGroup
+		var claimed [2]atomic.Int64
+		for i := range 2 {
+			d := webhook.NewDispatcher(counting{st.Outbox(), &claimed[i]}, opts, nil)
+			wg.Go(func() { d.Run(ctx) })
+		}
+		// Four writers commit changes about the six claims concurrently,
+		// while both dispatchers poll.
+		var writing sync.WaitGroup
+		for wr := range writers {
+			writing.Go(func() {
+				for i := wr; i < claims*perClaim; i += writers {
+					action := "claim.rated"
+					if i%3 == 0 {
+						action = "claim.flagged"
+					}
+					record(t, st, action, "claim", int64(100+i%claims), map[string]any{"n": i})
+				}
+			})
+		}
+		writing.Wait()
+		deadline := time.Now().Add(90 * time.Second)
+		for testenv.Count(t, st, "webhook_deliveries", "state = 'delivered'") < claims*perClaim && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+		wg.Wait()
+
+		mu.Lock()
+		defer mu.Unlock()
+		bad := outOfOrder(arrivals)
+		perSubject := map[string]int{}
+		for _, a := range arrivals {
+			perSubject[a.subject]++
+		}
+		t.Logf("%s: %d changes about %d claims, %d requests (%d refused), claimed by dispatcher 1: %d, 2: %d; %d out of order, %d overlapping",
+			st.Dialect(), claims*perClaim, claims, requests.Load(), refused, claimed[0].Load(), claimed[1].Load(), len(bad), overlaps)
+		if len(bad) > 0 {
+			t.Errorf("%d arrivals out of seq order, e.g. %v", len(bad), bad[:min(len(bad), 5)])
+		}
+		if overlaps > 0 {
+			t.Errorf("%d requests arrived while another about the same claim was in flight", overlaps)
+		}
+		if n := testenv.Count(t, st, "webhook_deliveries", "state = 'delivered'"); n != claims*perClaim || len(deliveredN) != claims*perClaim {
+			t.Errorf("%d deliveries delivered (%d distinct ids acknowledged), want %d", n, len(deliveredN), claims*perClaim)
+		}
+		if refused == 0 || claimed[0].Load() == 0 || claimed[1].Load() == 0 {
+			t.Errorf("the test did not exercise retries and both dispatchers: %d refused, claimed %d and %d",
+				refused, claimed[0].Load(), claimed[1].Load())
+		}
+		if s := onlyState(t, st, w); s != webhook.Delivered {
+			t.Errorf("deliveries are %s, want all delivered", s)
+		}
+	})
 }

@@ -124,3 +124,27 @@ func scan[T ~string](dst *T, src any, parse func(string) (T, error)) error {
 	*dst = v
 	return nil
 }
+
+// Subject is the record a delivery is about: deliveries to one webhook
+// about one subject are sent in seq order, one at a time (a later one waits
+// while an earlier one is pending or retrying, until it is delivered or
+// failed); deliveries about other subjects do not wait for them.
+type Subject struct {
+	Entity string
+	ID     int64
+}
+
+// SubjectOf is the subject of an audited change: a finding's grade
+// (finding_grade.decided, finding_grade.adjudicated: entity finding_grade,
+// one row per grading round) is about its finding, so that the rounds of
+// one finding keep their order; any other change is about the audited
+// entity itself (claim.rated and claim.flagged about their claim,
+// source.retracted about its source). The outbox trigger of
+// migrations/*/00016_webhook_order.sql computes the same in SQL;
+// store/webhooks_test.go checks that they agree.
+func SubjectOf(entity string, id int64, findingID *int64) Subject {
+	if entity == "finding_grade" && findingID != nil {
+		return Subject{Entity: "finding", ID: *findingID}
+	}
+	return Subject{Entity: entity, ID: id}
+}
