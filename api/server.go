@@ -23,6 +23,16 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*gin.Engine, erro
 	if err != nil {
 		return nil, err
 	}
+	// The Swagger 2.0 document /swagger/doc.json serves (registered with
+	// swag), and the query parameters of each route it documents.
+	raw, err := servedDocument()
+	if err != nil {
+		return nil, err
+	}
+	var served openapi2.T
+	if err := json.Unmarshal(raw, &served); err != nil {
+		return nil, fmt.Errorf("read swagger document: %w", err)
+	}
 	m, err := newMetrics(st)
 	if err != nil {
 		return nil, err
@@ -50,7 +60,7 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*gin.Engine, erro
 	h := handlers.New(st, log, handlers.Options{RequiredReviews: cfg.RequiredReviews, WebhookPolicy: cfg.WebhookPolicy(),
 		PublicBaseURL: cfg.PublicBaseURL,
 		PublisherName: cfg.PublisherName, PublisherURL: cfg.PublisherURL})
-	addRoutes(r, cfg, st, h, openapi3, m.handler(), log)
+	addRoutes(r, cfg, st, h, openapi3, documentedQueries(&served), m.handler(), log)
 	return r, nil
 }
 

@@ -7552,6 +7552,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Health"
                         }
+                    },
+                    "400": {
+                        "description": "A query string: this operation takes no parameters",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             }
@@ -7571,6 +7577,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/Health"
+                        }
+                    },
+                    "400": {
+                        "description": "A query string: this operation takes no parameters",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
                         }
                     },
                     "503": {
@@ -7907,6 +7919,7 @@ const docTemplate = `{
                 "source_id": {
                     "description": "A web_article, news or other source.",
                     "type": "integer",
+                    "minimum": 1,
                     "example": 3
                 },
                 "url": {
@@ -8607,6 +8620,7 @@ const docTemplate = `{
             "properties": {
                 "finding_id": {
                     "type": "integer",
+                    "minimum": 1,
                     "example": 3
                 },
                 "note": {
@@ -9406,7 +9420,9 @@ const docTemplate = `{
                     "example": -1.2
                 },
                 "events": {
-                    "type": "integer"
+                    "type": "integer",
+                    "maximum": 100000000,
+                    "minimum": 0
                 },
                 "measure": {
                     "allOf": [
@@ -9418,14 +9434,19 @@ const docTemplate = `{
                 },
                 "participants": {
                     "type": "integer",
+                    "maximum": 100000000,
+                    "minimum": 1,
                     "example": 84
                 },
                 "question_id": {
                     "type": "integer",
+                    "minimum": 1,
                     "example": 4
                 },
                 "studies": {
                     "type": "integer",
+                    "maximum": 100000,
+                    "minimum": 1,
                     "example": 1
                 },
                 "summary": {
@@ -9627,6 +9648,8 @@ const docTemplate = `{
                 },
                 "events": {
                     "type": "integer",
+                    "maximum": 100000000,
+                    "minimum": 0,
                     "x-nullable": true
                 },
                 "measure": {
@@ -9636,13 +9659,18 @@ const docTemplate = `{
                 },
                 "participants": {
                     "type": "integer",
+                    "maximum": 100000000,
+                    "minimum": 1,
                     "x-nullable": true
                 },
                 "question_id": {
-                    "type": "integer"
+                    "type": "integer",
+                    "minimum": 1
                 },
                 "studies": {
                     "type": "integer",
+                    "maximum": 100000,
+                    "minimum": 1,
                     "x-nullable": true
                 },
                 "summary": {
@@ -9777,6 +9805,7 @@ const docTemplate = `{
                 },
                 "source_id": {
                     "type": "integer",
+                    "minimum": 1,
                     "example": 7
                 }
             }
@@ -10560,7 +10589,8 @@ const docTemplate = `{
                     "description": "Reviews only: ids of catalogued sources the review pools (not itself; not web_article, news or other).",
                     "type": "array",
                     "items": {
-                        "type": "integer"
+                        "type": "integer",
+                        "minimum": 1
                     }
                 },
                 "kind": {
@@ -10594,7 +10624,10 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "year": {
+                    "description": "The year of publication, from 1500 to next year (the maximum below is only the format's).",
                     "type": "integer",
+                    "maximum": 9999,
+                    "minimum": 1500,
                     "example": 2011
                 }
             }
@@ -10756,7 +10789,8 @@ const docTemplate = `{
                     "description": "Replaces the included sources; [] clears them.",
                     "type": "array",
                     "items": {
-                        "type": "integer"
+                        "type": "integer",
+                        "minimum": 1
                     }
                 },
                 "kind": {
@@ -10783,8 +10817,10 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "year": {
-                    "description": "A year, or null to clear it.",
+                    "description": "The year of publication, from 1500 to next year (the maximum below is only the format's), or null to clear it.",
                     "type": "integer",
+                    "maximum": 9999,
+                    "minimum": 1500,
                     "x-nullable": true,
                     "example": 2011
                 }
