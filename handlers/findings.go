@@ -477,7 +477,7 @@ func (h *Handler) DetachFindingSource(c *gin.Context) {
 // FindingHistory lists a finding's audit trail.
 //
 //	@Summary		List a finding's history
-//	@Description	Every recorded change of the finding, its source attachments and its claim links, and every change of its flags, newest first, keyset-paginated, each before and after in the API's shape of its resource: Finding for finding.created and finding.updated, {flags, cause} for finding.flagged, FindingSource for finding_source events, ClaimFinding for claim_finding events, FindingAssessment for finding_assessment events (created, updated, submitted, revised, reopened; their contents are shown to editors and admins only, so that the trail keeps the reviewers' blinding), FindingGrade for finding_grade.decided and finding_grade.adjudicated.
+//	@Description	Every recorded change of the finding, its source attachments and its claim links, and every change of its flags, newest first, keyset-paginated, each before and after in the API's shape of its resource: Finding for finding.created and finding.updated, {flags, cause} for finding.flagged, FindingSource for finding_source events, ClaimFinding for claim_finding events, FindingAssessment for finding_assessment events (created, updated, submitted, revised, reopened), FindingGrade for finding_grade.decided and finding_grade.adjudicated. Blinding covers the trail: until the finding's grade exists, its finding_assessment events (who assessed it, and when) are shown to editors and admins only, and to anyone else a flags change an assessment caused names its actor "blinded"; the contents (before and after) of finding_assessment events are shown to editors and admins only, also once graded.
 //	@ID				findingHistory
 //	@Tags			findings
 //	@Produce		json
