@@ -41,6 +41,12 @@ func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, 
 	system.GET("/swagger/*any", swaggerUI(ginSwagger.WrapHandler(swaggerFiles.Handler, ginSwagger.InstanceName(docInstance),
 		ginSwagger.PersistAuthorization(true))))
 
+	// The claim-rating CodeSystem at its canonical URL (fhir.ClaimRatingSystem):
+	// public whatever PUBLIC_READ says (a vocabulary, no catalogue data),
+	// under the client IP's rate limit.
+	terminology := r.Group("", limits.limit(), cleanURL(), query)
+	terminology.GET("/fhir/CodeSystem/claim-rating", h.GetClaimRatingCodeSystem)
+
 	// The public fact-check page of a claim (outside /api/v1: browsers
 	// send no key). It is anonymous traffic: the client IP's rate limit,
 	// the anonymous deadline and pool share (the same slots as the API's
