@@ -30,14 +30,16 @@ test: ## Run all tests, one package at a time (they share one PostgreSQL; also o
 test-race: ## Run the packages with concurrent code under the race detector (needs cgo)
 	CGO_ENABLED=1 $(GO) test -race -count=1 . ./api ./store ./review ./dataset ./internal/faultproxy
 
-docs: ## Regenerate the OpenAPI docs in docs/ with swag
+docs: ## Regenerate the OpenAPI docs in docs/ with swag, docs/openapi.json (the served OpenAPI 3) and the generated client of internal/partnerclient
 	$(SWAG) fmt && $(SWAG) init --generalInfo main.go --output docs --outputTypes go,json,yaml --requiredByDefault --parseInternal
+	$(GO) run ./cmd/openapi > docs/openapi.json
+	$(GO) generate ./internal/partnerclient
 
-docs-check: ## Fail if docs/ differs from what `make docs` generates
+docs-check: ## Fail if docs/ or the generated client differ from what `make docs` generates
 	@$(MAKE) --no-print-directory docs
-	@if ! git diff --exit-code -- docs/ \
-	  || [ -n "$$(git ls-files --others --exclude-standard -- docs/)" ]; then \
-	  git ls-files --others --exclude-standard -- docs/ | sed 's/^/untracked: /' >&2; \
+	@if ! git diff --exit-code -- docs/ internal/partnerclient/ \
+	  || [ -n "$$(git ls-files --others --exclude-standard -- docs/ internal/partnerclient/)" ]; then \
+	  git ls-files --others --exclude-standard -- docs/ internal/partnerclient/ | sed 's/^/untracked: /' >&2; \
 	  echo "docs/ is stale: run make docs and commit" >&2; \
 	  exit 1; \
 	fi

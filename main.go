@@ -5,6 +5,7 @@
 //	@description				Records what web articles claim about therapies, links each claim to where it appears and to the evidence that supports or refutes it, grades the certainty of that evidence with GRADE, and flags the claims that nothing supports.
 //	@description				Errors are RFC 9457 problem details (application/problem+json). Lists are keyset-paginated: follow next_cursor or the Link header. Single resources carry an ETag; updates need If-Match.
 //	@description				Authorize with an API key: click Authorize and enter `Bearer cg_...` (the bare key works too).
+//	@description				Every path is absolute: the API's own start with /api/v1, so a generated client's base URL is the server's origin (https://host), not https://host/api/v1.
 //	@BasePath					/
 //	@securityDefinitions.apikey	ApiKeyAuth
 //	@in							header

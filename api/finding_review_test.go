@@ -22,9 +22,10 @@ type reviewEnv struct {
 	r2 string
 }
 
-func newReviewEnv(t *testing.T, st *store.Store, required int) *reviewEnv {
+func newReviewEnv(t *testing.T, st *store.Store, required int, configure ...func(*api.Config)) *reviewEnv {
 	t.Helper()
-	e := &reviewEnv{outcomeEnv: &outcomeEnv{&reprEnv{t: t, s: testenv.NewServer(t, st, func(c *api.Config) { c.RequiredReviews = required })}}}
+	configure = append([]func(*api.Config){func(c *api.Config) { c.RequiredReviews = required }}, configure...)
+	e := &reviewEnv{outcomeEnv: &outcomeEnv{&reprEnv{t: t, s: testenv.NewServer(t, st, configure...)}}}
 	e.s.Do(testenv.Request{Method: "POST", Path: "/api/v1/therapies", Role: "editor", Body: map[string]any{"slug": "mesotherapy", "name": "Mesotherapy",
 		"aliases": []map[string]string{{"alias": "Mesotherapie", "language": "de"}}}}).Want(t, 201)
 	key, _, err := st.CreateKey(context.Background(), store.System("test"), "reviewer-2", models.RoleReviewer)

@@ -15,31 +15,44 @@ import (
 
 // addRoutes is the table of contents of the API: every route, and the
 // middleware that guards it.
-func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, openapi3 []byte, metrics gin.HandlerFunc, log *slog.Logger) {
+func addRoutes(r *gin.Engine, cfg Config, st *store.Store, h *handlers.Handler, openapi3 []byte, queries map[string]queryParams,
+	metrics gin.HandlerFunc, log *slog.Logger) {
 	// Every /api/v1 request, matched to a route or not, is authenticated
 	// (when it sends a key; a bad key is a 401) and then counted against its
 	// key's or its client IP's rate limit (ratelimit.go); a path or query
-	// holding NUL or non-UTF-8 text is refused, repeated query values are
-	// de-duplicated and capped and q is length-capped (hygiene.go); a request
-	// without a key gets a shorter deadline and a bounded share of the pool
+	// holding NUL or non-UTF-8 text is refused, a query parameter the route's
+	// operation does not document or a single-valued one given twice is
+	// refused (query.go), repeated values of a list are de-duplicated and
+	// capped and q is length-capped (hygiene.go); a request without a key
+	// gets a shorter deadline and a bounded share of the pool
 	// (middleware.go). These come first so that every route below gets them.
+	// Every route outside /api/v1 gets cleanURL and strictQuery from its group.
 	limits := newRateLimiter(cfg.RateLimitKey, cfg.RateLimitAnon, time.Now, maxBuckets, bucketIdle)
 	anonymous := anonymousLimits(cfg.AnonymousTimeout, cfg.AnonymousConcurrency)
-	r.Use(apiOnly(authenticate(st, log, limits.rejected)), apiOnly(limits.limit()), apiOnly(cleanURL()), apiOnly(limitQuery()),
-		apiOnly(anonymous))
+	query := strictQuery(queries)
+	r.Use(apiOnly(authenticate(st, log, limits.rejected)), apiOnly(limits.limit()), apiOnly(cleanURL()), apiOnly(query),
+		apiOnly(limitQuery()), apiOnly(anonymous))
 
-	r.GET("/healthz", h.Healthz)
-	r.GET("/readyz", h.Readyz)
-	r.GET("/metrics", metrics)
-	r.GET("/openapi.json", func(c *gin.Context) { c.Data(200, "application/json", openapi3) })
-	r.GET("/swagger/*any", ginSwagger.WrapHandler(swaggerFiles.Handler, ginSwagger.InstanceName(docInstance), ginSwagger.PersistAuthorization(true)))
+	system := r.Group("", cleanURL(), query)
+	system.GET("/healthz", h.Healthz)
+	system.GET("/readyz", h.Readyz)
+	system.GET("/metrics", metrics)
+	system.GET("/openapi.json", func(c *gin.Context) { c.Data(200, "application/json", openapi3) })
+	system.GET("/swagger/*any", swaggerUI(ginSwagger.WrapHandler(swaggerFiles.Handler, ginSwagger.InstanceName(docInstance),
+		ginSwagger.PersistAuthorization(true))))
+
+	// The claim-rating CodeSystem at its canonical URL (fhir.ClaimRatingSystem):
+	// public whatever PUBLIC_READ says (a vocabulary, no catalogue data),
+	// under the client IP's rate limit.
+	terminology := r.Group("", limits.limit(), cleanURL(), query)
+	terminology.GET("/fhir/CodeSystem/claim-rating", h.GetClaimRatingCodeSystem)
 
 	// The public fact-check page of a claim (outside /api/v1: browsers
 	// send no key). It is anonymous traffic: the client IP's rate limit,
 	// the anonymous deadline and pool share (the same slots as the API's
 	// anonymous reads), and a NUL-free, UTF-8 URL. With PUBLIC_READ=false
 	// it does not exist (404).
-	page := r.Group("", publicPage(cfg.PublicRead), limits.limit(), cleanURL(), limitQuery(), anonymous)
+	page := r.Group("", publicPage(cfg.PublicRead), limits.limit(), cleanURL(), query, limitQuery(), anonymous)
 	page.GET("/claims/:id", h.ClaimPage)
 	page.HEAD("/claims/:id", h.ClaimPage)
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
@@ -23,6 +24,16 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*gin.Engine, erro
 	if err != nil {
 		return nil, err
 	}
+	// The Swagger 2.0 document /swagger/doc.json serves (registered with
+	// swag), and the query parameters of each route it documents.
+	raw, err := servedDocument()
+	if err != nil {
+		return nil, err
+	}
+	var served openapi2.T
+	if err := json.Unmarshal(raw, &served); err != nil {
+		return nil, fmt.Errorf("read swagger document: %w", err)
+	}
 	m, err := newMetrics(st)
 	if err != nil {
 		return nil, err
@@ -40,7 +51,13 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*gin.Engine, erro
 		gzip.Gzip(gzip.DefaultCompression, gzip.WithExcludedPathsRegexs([]string{`^/swagger/.*\.(png|ico)$`})),
 		bodyLimit(cfg.MaxBodyBytes, cfg.ImportMaxBytes), deadline(cfg.RequestTimeout, cfg.BulkTimeout))
 	r.NoRoute(func(c *gin.Context) {
-		handlers.Fail(c, http.StatusNotFound, handlers.TypeNotFound, fmt.Sprintf("no route %s %s", c.Request.Method, c.Request.URL.Path))
+		detail := fmt.Sprintf("no route %s %s", c.Request.Method, c.Request.URL.Path)
+		if strings.HasPrefix(c.Request.URL.Path, "/api/v1/api/v1") {
+			// A client whose base URL ends in /api/v1 (/openapi.json's
+			// paths are absolute).
+			detail += ": the path repeats /api/v1; a client's base URL is the server's origin, since every path in /openapi.json starts with /api/v1"
+		}
+		handlers.Fail(c, http.StatusNotFound, handlers.TypeNotFound, detail)
 	})
 	r.NoMethod(func(c *gin.Context) {
 		handlers.Fail(c, http.StatusMethodNotAllowed, handlers.TypeMethod,
@@ -51,21 +68,19 @@ func NewServer(cfg Config, st *store.Store, log *slog.Logger) (*gin.Engine, erro
 	h := handlers.New(st, log, handlers.Options{RequiredReviews: cfg.RequiredReviews, WebhookPolicy: cfg.WebhookPolicy(),
 		PublicBaseURL: cfg.PublicBaseURL,
 		PublisherName: cfg.PublisherName, PublisherURL: cfg.PublisherURL})
-	addRoutes(r, cfg, st, h, openapi3, m.handler(), log)
+	addRoutes(r, cfg, st, h, openapi3, documentedQueries(&served), m.handler(), log)
 	return r, nil
 }
 
-// OpenAPI3 converts the served Swagger 2.0 document (openapi.go) into OpenAPI 3.
+// OpenAPI3 is the OpenAPI 3 document of /openapi.json: the conversion of
+// the base document (openapi.go) completed with what Swagger 2.0 cannot
+// say.
 func OpenAPI3() ([]byte, error) {
-	raw, err := servedDocument()
+	v2, err := decodeBase()
 	if err != nil {
 		return nil, err
 	}
-	var v2 openapi2.T
-	if err := json.Unmarshal(raw, &v2); err != nil {
-		return nil, fmt.Errorf("read swagger document: %w", err)
-	}
-	v3, err := openapi2conv.ToV3(&v2)
+	v3, err := openapi2conv.ToV3(v2)
 	if err != nil {
 		return nil, fmt.Errorf("convert swagger document to OpenAPI 3: %w", err)
 	}
@@ -75,7 +90,23 @@ func OpenAPI3() ([]byte, error) {
 	if err := historySnapshots(v3); err != nil {
 		return nil, err
 	}
+	if err := openAPI3Unions(v3); err != nil {
+		return nil, err
+	}
+	if err := closePartnerSchemas(v3); err != nil {
+		return nil, err
+	}
+	originServer(v3)
 	return json.Marshal(v3)
+}
+
+// originServer says, in the document's one server, that its paths are
+// absolute: the API's own start with /api/v1, and the health probes, the
+// fact-check pages and the claim-rating CodeSystem are outside it, so a
+// client's base URL is the origin (https://host), never https://host/api/v1.
+func originServer(doc *openapi3.T) {
+	doc.Servers = openapi3.Servers{{URL: "/", Description: "The origin of the server. Every path in this document is absolute " +
+		"(the API's own paths start with /api/v1): a generated client's base URL is the origin, e.g. https://claims.example.org, not https://claims.example.org/api/v1."}}
 }
 
 // htmlMediaType declares a text/html success body (a server-rendered page,

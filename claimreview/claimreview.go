@@ -62,82 +62,104 @@ type Claim struct {
 	Citations   []Source
 }
 
+// The schema.org types below are written as the exports' JSON-LD, and
+// they are the API's description of it: swag reads them (the @name after a
+// type is its schema's name in the OpenAPI documents), so that a client
+// generated from /openapi.json decodes every property the API emits.
+
 // Organization is a schema.org Organization.
 type Organization struct {
-	Type string `json:"@type"`
-	Name string `json:"name"`
-	URL  string `json:"url,omitempty"`
-}
+	Type string `json:"@type" enums:"Organization" example:"Organization"`
+	Name string `json:"name" example:"Faktencheck"`
+	URL  string `json:"url,omitempty" example:"https://fc.example.org"`
+} //	@name	SchemaOrgOrganization
 
 // CreativeWork is an appearance of the claim.
 type CreativeWork struct {
-	Type          string        `json:"@type"`
-	URL           string        `json:"url,omitempty"`
-	Headline      string        `json:"headline,omitempty"`
-	DatePublished string        `json:"datePublished,omitempty"`
-	InLanguage    string        `json:"inLanguage,omitempty"`
-	Author        *Organization `json:"author,omitempty"`
-}
+	Type     string `json:"@type" enums:"CreativeWork" example:"CreativeWork"`
+	URL      string `json:"url,omitempty" example:"https://www.example.de/mesotherapie"`
+	Headline string `json:"headline,omitempty"`
+	// The year of publication ("2019").
+	DatePublished string `json:"datePublished,omitempty" example:"2019"`
+	// The language of the claim's wording (BCP 47).
+	InLanguage string `json:"inLanguage,omitempty" example:"de"`
+	// The site or journal that published it.
+	Author *Organization `json:"author,omitempty"`
+} //	@name	SchemaOrgCreativeWork
 
 // ItemClaim is the reviewed schema.org Claim.
 type ItemClaim struct {
-	Type            string         `json:"@type"`
-	Author          *Organization  `json:"author,omitempty"`
-	DatePublished   string         `json:"datePublished,omitempty"`
-	InLanguage      string         `json:"inLanguage,omitempty"`
+	Type string `json:"@type" enums:"Claim" example:"Claim"`
+	// The publisher of the article the claim appears in first, where known.
+	Author *Organization `json:"author,omitempty"`
+	// The year of the first appearance ("2019").
+	DatePublished   string         `json:"datePublished,omitempty" example:"2019"`
+	InLanguage      string         `json:"inLanguage,omitempty" example:"de"`
 	Appearance      []CreativeWork `json:"appearance,omitempty"`
 	FirstAppearance *CreativeWork  `json:"firstAppearance,omitempty"`
-}
+} //	@name	SchemaOrgClaim
 
 // Rating is the schema.org Rating of the review.
 type Rating struct {
-	Type          string `json:"@type"`
-	RatingValue   *int   `json:"ratingValue,omitempty"`
-	BestRating    *int   `json:"bestRating,omitempty"`
-	WorstRating   *int   `json:"worstRating,omitempty"`
-	AlternateName string `json:"alternateName"`
-	Description   string `json:"description,omitempty"`
-}
+	Type string `json:"@type" enums:"Rating" example:"Rating"`
+	// accurate 5, overstated 3, false 1; absent for unproven.
+	RatingValue *int `json:"ratingValue,omitempty" enums:"1,3,5" example:"3"`
+	BestRating  *int `json:"bestRating,omitempty" enums:"5" example:"5"`
+	WorstRating *int `json:"worstRating,omitempty" enums:"1" example:"1"`
+	// The short verdict, e.g. "Overstated (low-certainty evidence)"; "Unproven" alone for unproven.
+	AlternateName string `json:"alternateName" example:"Overstated (low-certainty evidence)"`
+	// The rating's explanation (English).
+	Description string `json:"description,omitempty"`
+} //	@name	SchemaOrgRating
 
 // ScholarlyArticle is a cited study.
 type ScholarlyArticle struct {
-	Type   string `json:"@type"`
-	Name   string `json:"name"`
-	SameAs string `json:"sameAs,omitempty"`
+	Type string `json:"@type" enums:"ScholarlyArticle" example:"ScholarlyArticle"`
+	Name string `json:"name" example:"Mesotherapy versus Systemic Therapy in the Treatment of Acute Low Back Pain"`
+	// https://doi.org/<doi>, where the study has a DOI.
+	SameAs string `json:"sameAs,omitempty" example:"https://doi.org/10.1155/2011/317183"`
 	URL    string `json:"url,omitempty"`
-}
+} //	@name	SchemaOrgScholarlyArticle
 
 // ClaimReview is the schema.org ClaimReview. Context is set only on a
 // top-level document (not on a feed's items).
 type ClaimReview struct {
-	Context       string             `json:"@context,omitempty"`
-	Type          string             `json:"@type"`
-	URL           string             `json:"url"`
-	ClaimReviewed string             `json:"claimReviewed"`
-	DatePublished string             `json:"datePublished"`
-	DateModified  string             `json:"dateModified,omitempty"`
-	Author        Organization       `json:"author"`
-	ReviewRating  Rating             `json:"reviewRating"`
-	ItemReviewed  ItemClaim          `json:"itemReviewed"`
-	Citation      []ScholarlyArticle `json:"citation,omitempty"`
-}
+	// The JSON-LD context, on a document of its own (not on a feed's items).
+	Context string `json:"@context,omitempty" enums:"https://schema.org" example:"https://schema.org"`
+	Type    string `json:"@type" enums:"ClaimReview" example:"ClaimReview"`
+	// The public fact-check page: {PUBLIC_BASE_URL}/claims/{id}.
+	URL string `json:"url" example:"https://claims.example.org/claims/5"`
+	// The claim's summary (under 75 characters), else its text.
+	ClaimReviewed string `json:"claimReviewed" example:"Mesotherapy relieves back pain faster than pills"`
+	// The day the claim was recorded.
+	DatePublished string `json:"datePublished" format:"date" example:"2026-01-02"`
+	// When the claim was last rated (RFC 3339).
+	DateModified string             `json:"dateModified,omitempty" format:"date-time" example:"2026-01-02T15:04:05Z"`
+	Author       Organization       `json:"author"`
+	ReviewRating Rating             `json:"reviewRating"`
+	ItemReviewed ItemClaim          `json:"itemReviewed"`
+	Citation     []ScholarlyArticle `json:"citation,omitempty"`
+} //	@name	ClaimReview
 
 // DataFeedItem is one element of the feed.
 type DataFeedItem struct {
-	Type         string      `json:"@type"`
-	DateModified string      `json:"dateModified"`
-	Item         ClaimReview `json:"item"`
-}
+	Type string `json:"@type" enums:"DataFeedItem" example:"DataFeedItem"`
+	// When the claim was last rated (RFC 3339), else the day it was recorded.
+	DateModified string `json:"dateModified" example:"2026-01-02T15:04:05Z"`
+	// The claim's ClaimReview, without its own @context.
+	Item ClaimReview `json:"item"`
+} //	@name	ClaimReviewFeedItem
 
 // DataFeed is the schema.org DataFeed of ClaimReviews.
 type DataFeed struct {
-	Context         string         `json:"@context"`
-	Type            string         `json:"@type"`
-	Name            string         `json:"name"`
-	URL             string         `json:"url,omitempty"`
-	DateModified    string         `json:"dateModified,omitempty"`
+	Context string `json:"@context" enums:"https://schema.org" example:"https://schema.org"`
+	Type    string `json:"@type" enums:"DataFeed" example:"DataFeed"`
+	Name    string `json:"name" example:"Faktencheck ClaimReview feed"`
+	URL     string `json:"url,omitempty" example:"https://claims.example.org/api/v1/claimreview"`
+	// The newest dateModified of the page's items; absent on an empty page.
+	DateModified    string         `json:"dateModified,omitempty" example:"2026-01-02T15:04:05Z"`
 	DataFeedElement []DataFeedItem `json:"dataFeedElement"`
-}
+} //	@name	ClaimReviewFeed
 
 // Context is schema.org's JSON-LD context.
 const Context = "https://schema.org"

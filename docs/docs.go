@@ -1894,7 +1894,7 @@ const docTemplate = `{
                     "200": {
                         "description": "OK",
                         "schema": {
-                            "$ref": "#/definitions/FHIRResource"
+                            "$ref": "#/definitions/Bundle"
                         },
                         "headers": {
                             "X-RateLimit-Limit": {
@@ -4557,7 +4557,7 @@ const docTemplate = `{
                     "200": {
                         "description": "OK",
                         "schema": {
-                            "$ref": "#/definitions/FHIRResource"
+                            "$ref": "#/definitions/FHIREvidenceOrBundle"
                         },
                         "headers": {
                             "X-RateLimit-Limit": {
@@ -4822,7 +4822,7 @@ const docTemplate = `{
         },
         "/api/v1/findings/{id}/history": {
             "get": {
-                "description": "Every recorded change of the finding, its source attachments and its claim links, and every change of its flags, newest first, keyset-paginated, each before and after in the API's shape of its resource: Finding for finding.created and finding.updated, {flags, cause} for finding.flagged, FindingSource for finding_source events, ClaimFinding for claim_finding events, FindingAssessment for finding_assessment events (created, updated, submitted, revised, reopened; their contents are shown to editors and admins only, so that the trail keeps the reviewers' blinding), FindingGrade for finding_grade.decided, finding_grade.adjudicated, finding_grade.withdrawn (every level-setting source retracted) and finding_grade.reinstated (the retraction reversed).",
+                "description": "Every recorded change of the finding, its source attachments and its claim links, and every change of its flags, newest first, keyset-paginated, each before and after in the API's shape of its resource: Finding for finding.created and finding.updated, {flags, cause} for finding.flagged, FindingSource for finding_source events, ClaimFinding for claim_finding events, FindingAssessment for finding_assessment events (created, updated, submitted, revised, reopened), FindingGrade for finding_grade.decided, finding_grade.adjudicated, finding_grade.withdrawn (every level-setting source retracted) and finding_grade.reinstated (the retraction reversed). Blinding covers the trail: until the finding's grade exists, its finding_assessment events (who assessed it, and when) are shown to editors and admins only, and to anyone else a flags change an assessment caused names its actor \"blinded\"; the contents (before and after) of finding_assessment events are shown to editors and admins only, also once graded.",
                 "produces": [
                     "application/json"
                 ],
@@ -8302,6 +8302,50 @@ const docTemplate = `{
                 }
             }
         },
+        "/fhir/CodeSystem/claim-rating": {
+            "get": {
+                "description": "The local CodeSystem that classifies a claim's rating in the FHIR exports (GET /api/v1/claims/{id}/fhir), as an HL7 FHIR R5 ` + "`" + `CodeSystem` + "`" + ` in ` + "`" + `application/fhir+json` + "`" + `, served at its canonical URL {PUBLIC_BASE_URL}/fhir/CodeSystem/claim-rating (outside /api/v1, public whatever PUBLIC_READ says: it holds the vocabulary, no catalogue data). ` + "`" + `status` + "`" + ` active, ` + "`" + `content` + "`" + ` complete, case-sensitive codes: every claim rating (accurate, overstated, unproven, false, not_rated) with its display and definition.",
+                "produces": [
+                    "application/fhir+json"
+                ],
+                "tags": [
+                    "fhir"
+                ],
+                "summary": "The claim-rating CodeSystem (FHIR R5)",
+                "operationId": "getClaimRatingCodeSystem",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "ETag of a cached copy (a digest of the body)",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/CodeSystem"
+                        }
+                    },
+                    "304": {
+                        "description": "Not Modified"
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/healthz": {
             "get": {
                 "produces": [
@@ -8317,6 +8361,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/Health"
+                        }
+                    },
+                    "400": {
+                        "description": "A query string: this operation takes no parameters",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
                         }
                     }
                 }
@@ -8337,6 +8387,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/Health"
+                        }
+                    },
+                    "400": {
+                        "description": "A query string: this operation takes no parameters",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
                         }
                     },
                     "503": {
@@ -8682,6 +8738,7 @@ const docTemplate = `{
                 "source_id": {
                     "description": "A web_article, news or other source.",
                     "type": "integer",
+                    "minimum": 1,
                     "example": 3
                 },
                 "url": {
@@ -8729,6 +8786,125 @@ const docTemplate = `{
                 },
                 "url": {
                     "type": "string"
+                }
+            }
+        },
+        "ArtifactAssessment": {
+            "type": "object",
+            "required": [
+                "resourceType"
+            ],
+            "properties": {
+                "artifactReference": {
+                    "$ref": "#/definitions/FHIRReference"
+                },
+                "content": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ArtifactAssessmentContent"
+                    }
+                },
+                "date": {
+                    "description": "A FHIR dateTime: when the assessment was submitted (RFC 3339).",
+                    "type": "string",
+                    "example": "2026-01-02T15:04:05Z"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "finding-assessment-4"
+                },
+                "resourceType": {
+                    "description": "Always ArtifactAssessment.",
+                    "type": "string",
+                    "enum": [
+                        "ArtifactAssessment"
+                    ],
+                    "example": "ArtifactAssessment"
+                },
+                "title": {
+                    "type": "string"
+                }
+            }
+        },
+        "ArtifactAssessmentContent": {
+            "type": "object",
+            "properties": {
+                "author": {
+                    "$ref": "#/definitions/FHIRReference"
+                },
+                "classifier": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FHIRCodeableConcept"
+                    }
+                },
+                "informationType": {
+                    "description": "A code of http://hl7.org/fhir/artifactassessment-information-type.",
+                    "type": "string",
+                    "enum": [
+                        "comment",
+                        "rating"
+                    ],
+                    "example": "rating"
+                },
+                "relatedArtifact": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FHIRRelatedArtifact"
+                    }
+                },
+                "summary": {
+                    "type": "string"
+                },
+                "type": {
+                    "$ref": "#/definitions/FHIRCodeableConcept"
+                }
+            }
+        },
+        "Bundle": {
+            "type": "object",
+            "required": [
+                "resourceType",
+                "type"
+            ],
+            "properties": {
+                "entry": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/BundleEntry"
+                    }
+                },
+                "resourceType": {
+                    "description": "Always Bundle.",
+                    "type": "string",
+                    "enum": [
+                        "Bundle"
+                    ],
+                    "example": "Bundle"
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "collection"
+                    ],
+                    "example": "collection"
+                }
+            }
+        },
+        "BundleEntry": {
+            "type": "object",
+            "required": [
+                "fullUrl",
+                "resource"
+            ],
+            "properties": {
+                "fullUrl": {
+                    "description": "A urn:uuid, unique in the Bundle, stable from one export to the next.",
+                    "type": "string",
+                    "example": "urn:uuid:0b0d5ac4-7f1e-5a55-9a57-3b7b3c5e1f7a"
+                },
+                "resource": {
+                    "$ref": "#/definitions/FHIRBundleEntryResource"
                 }
             }
         },
@@ -8961,6 +9137,140 @@ const docTemplate = `{
                 "next_cursor": {
                     "type": "string",
                     "x-nullable": true
+                }
+            }
+        },
+        "Citation": {
+            "type": "object",
+            "required": [
+                "resourceType",
+                "status"
+            ],
+            "properties": {
+                "citedArtifact": {
+                    "$ref": "#/definitions/CitationCitedArtifact"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "source-7"
+                },
+                "note": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FHIRAnnotation"
+                    }
+                },
+                "resourceType": {
+                    "description": "Always Citation.",
+                    "type": "string",
+                    "enum": [
+                        "Citation"
+                    ],
+                    "example": "Citation"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "active"
+                    ],
+                    "example": "active"
+                },
+                "title": {
+                    "type": "string"
+                }
+            }
+        },
+        "CitationCitedArtifact": {
+            "type": "object",
+            "properties": {
+                "contributorship": {
+                    "$ref": "#/definitions/CitationContributorship"
+                },
+                "identifier": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FHIRIdentifier"
+                    }
+                },
+                "publicationForm": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CitationPublicationForm"
+                    }
+                },
+                "title": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CitationTitle"
+                    }
+                },
+                "webLocation": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CitationWebLocation"
+                    }
+                }
+            }
+        },
+        "CitationContributorship": {
+            "type": "object",
+            "properties": {
+                "summary": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CitationContributorshipSummary"
+                    }
+                }
+            }
+        },
+        "CitationContributorshipSummary": {
+            "type": "object",
+            "required": [
+                "value"
+            ],
+            "properties": {
+                "value": {
+                    "type": "string"
+                }
+            }
+        },
+        "CitationPublicationForm": {
+            "type": "object",
+            "properties": {
+                "articleDate": {
+                    "description": "A FHIR dateTime: the year of publication (\"2019\").",
+                    "type": "string",
+                    "example": "2011"
+                },
+                "publishedIn": {
+                    "$ref": "#/definitions/CitationPublishedIn"
+                }
+            }
+        },
+        "CitationPublishedIn": {
+            "type": "object",
+            "properties": {
+                "title": {
+                    "type": "string"
+                }
+            }
+        },
+        "CitationTitle": {
+            "type": "object",
+            "required": [
+                "text"
+            ],
+            "properties": {
+                "text": {
+                    "type": "string"
+                }
+            }
+        },
+        "CitationWebLocation": {
+            "type": "object",
+            "properties": {
+                "url": {
+                    "type": "string"
                 }
             }
         },
@@ -9489,6 +9799,7 @@ const docTemplate = `{
             "properties": {
                 "finding_id": {
                     "type": "integer",
+                    "minimum": 1,
                     "example": 3
                 },
                 "note": {
@@ -9590,22 +9901,66 @@ const docTemplate = `{
         "ClaimReview": {
             "type": "object",
             "required": [
-                "@context",
-                "@type"
+                "@type",
+                "author",
+                "claimReviewed",
+                "datePublished",
+                "itemReviewed",
+                "reviewRating",
+                "url"
             ],
             "properties": {
                 "@context": {
-                    "description": "The JSON-LD context, https://schema.org.",
+                    "description": "The JSON-LD context, on a document of its own (not on a feed's items).",
                     "type": "string",
+                    "enum": [
+                        "https://schema.org"
+                    ],
                     "example": "https://schema.org"
                 },
                 "@type": {
-                    "description": "The schema.org type: ClaimReview.",
                     "type": "string",
                     "enum": [
                         "ClaimReview"
                     ],
                     "example": "ClaimReview"
+                },
+                "author": {
+                    "$ref": "#/definitions/SchemaOrgOrganization"
+                },
+                "citation": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SchemaOrgScholarlyArticle"
+                    }
+                },
+                "claimReviewed": {
+                    "description": "The claim's summary (under 75 characters), else its text.",
+                    "type": "string",
+                    "example": "Mesotherapy relieves back pain faster than pills"
+                },
+                "dateModified": {
+                    "description": "When the claim was last rated (RFC 3339).",
+                    "type": "string",
+                    "format": "date-time",
+                    "example": "2026-01-02T15:04:05Z"
+                },
+                "datePublished": {
+                    "description": "The day the claim was recorded.",
+                    "type": "string",
+                    "format": "date",
+                    "example": "2026-01-02"
+                },
+                "itemReviewed": {
+                    "$ref": "#/definitions/SchemaOrgClaim"
+                },
+                "reviewRating": {
+                    "$ref": "#/definitions/SchemaOrgRating"
+                },
+                "url": {
+                    "description": "The public fact-check page: {PUBLIC_BASE_URL}/claims/{id}.",
+                    "type": "string",
+                    "example": "https://claims.example.org/claims/5"
                 }
             }
         },
@@ -9613,21 +9968,73 @@ const docTemplate = `{
             "type": "object",
             "required": [
                 "@context",
-                "@type"
+                "@type",
+                "dataFeedElement",
+                "name"
             ],
             "properties": {
                 "@context": {
-                    "description": "The JSON-LD context, https://schema.org.",
                     "type": "string",
+                    "enum": [
+                        "https://schema.org"
+                    ],
                     "example": "https://schema.org"
                 },
                 "@type": {
-                    "description": "The schema.org type: DataFeed.",
                     "type": "string",
                     "enum": [
                         "DataFeed"
                     ],
                     "example": "DataFeed"
+                },
+                "dataFeedElement": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ClaimReviewFeedItem"
+                    }
+                },
+                "dateModified": {
+                    "description": "The newest dateModified of the page's items; absent on an empty page.",
+                    "type": "string",
+                    "example": "2026-01-02T15:04:05Z"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Faktencheck ClaimReview feed"
+                },
+                "url": {
+                    "type": "string",
+                    "example": "https://claims.example.org/api/v1/claimreview"
+                }
+            }
+        },
+        "ClaimReviewFeedItem": {
+            "type": "object",
+            "required": [
+                "@type",
+                "dateModified",
+                "item"
+            ],
+            "properties": {
+                "@type": {
+                    "type": "string",
+                    "enum": [
+                        "DataFeedItem"
+                    ],
+                    "example": "DataFeedItem"
+                },
+                "dateModified": {
+                    "description": "When the claim was last rated (RFC 3339), else the day it was recorded.",
+                    "type": "string",
+                    "example": "2026-01-02T15:04:05Z"
+                },
+                "item": {
+                    "description": "The claim's ClaimReview, without its own @context.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/ClaimReview"
+                        }
+                    ]
                 }
             }
         },
@@ -9664,6 +10071,116 @@ const docTemplate = `{
                 "therapy": {
                     "type": "string",
                     "example": "mesotherapy"
+                }
+            }
+        },
+        "CodeSystem": {
+            "type": "object",
+            "required": [
+                "caseSensitive",
+                "concept",
+                "content",
+                "count",
+                "description",
+                "experimental",
+                "id",
+                "name",
+                "resourceType",
+                "status",
+                "title",
+                "url"
+            ],
+            "properties": {
+                "caseSensitive": {
+                    "description": "Codes are case-sensitive.",
+                    "type": "boolean",
+                    "example": true
+                },
+                "concept": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CodeSystemConcept"
+                    }
+                },
+                "content": {
+                    "description": "A code of http://hl7.org/fhir/codesystem-content-mode: every concept is listed.",
+                    "type": "string",
+                    "enum": [
+                        "complete"
+                    ],
+                    "example": "complete"
+                },
+                "count": {
+                    "description": "The number of concepts.",
+                    "type": "integer",
+                    "example": 5
+                },
+                "description": {
+                    "type": "string"
+                },
+                "experimental": {
+                    "type": "boolean",
+                    "example": false
+                },
+                "id": {
+                    "type": "string",
+                    "example": "claim-rating"
+                },
+                "name": {
+                    "description": "A computer-friendly name.",
+                    "type": "string",
+                    "example": "ClaimRating"
+                },
+                "publisher": {
+                    "description": "PUBLISHER_NAME, when set.",
+                    "type": "string",
+                    "example": "Faktencheck"
+                },
+                "resourceType": {
+                    "description": "Always CodeSystem.",
+                    "type": "string",
+                    "enum": [
+                        "CodeSystem"
+                    ],
+                    "example": "CodeSystem"
+                },
+                "status": {
+                    "description": "A code of http://hl7.org/fhir/publication-status.",
+                    "type": "string",
+                    "enum": [
+                        "active"
+                    ],
+                    "example": "active"
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Claim ratings"
+                },
+                "url": {
+                    "description": "The canonical URL: {PUBLIC_BASE_URL}/fhir/CodeSystem/claim-rating, the system of every claim rating's coding.",
+                    "type": "string",
+                    "example": "https://claims.example.org/fhir/CodeSystem/claim-rating"
+                }
+            }
+        },
+        "CodeSystemConcept": {
+            "type": "object",
+            "required": [
+                "code",
+                "definition",
+                "display"
+            ],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "example": "overstated"
+                },
+                "definition": {
+                    "type": "string"
+                },
+                "display": {
+                    "type": "string",
+                    "example": "Overstated"
                 }
             }
         },
@@ -9785,6 +10302,128 @@ const docTemplate = `{
                     "description": "Where deliveries are POSTed.",
                     "type": "string",
                     "example": "https://partner.example.org/claimgrade/events"
+                }
+            }
+        },
+        "Evidence": {
+            "type": "object",
+            "required": [
+                "resourceType",
+                "status",
+                "variableDefinition"
+            ],
+            "properties": {
+                "certainty": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EvidenceCertainty"
+                    }
+                },
+                "description": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "finding-3"
+                },
+                "note": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FHIRAnnotation"
+                    }
+                },
+                "relatedArtifact": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FHIRRelatedArtifact"
+                    }
+                },
+                "resourceType": {
+                    "description": "Always Evidence.",
+                    "type": "string",
+                    "enum": [
+                        "Evidence"
+                    ],
+                    "example": "Evidence"
+                },
+                "statistic": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EvidenceStatistic"
+                    }
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "active"
+                    ],
+                    "example": "active"
+                },
+                "title": {
+                    "type": "string"
+                },
+                "variableDefinition": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EvidenceVariableDefinition"
+                    }
+                }
+            }
+        },
+        "EvidenceAttributeEstimate": {
+            "type": "object",
+            "properties": {
+                "description": {
+                    "type": "string"
+                },
+                "level": {
+                    "type": "number",
+                    "example": 0.95
+                },
+                "range": {
+                    "$ref": "#/definitions/FHIRRange"
+                },
+                "type": {
+                    "$ref": "#/definitions/FHIRCodeableConcept"
+                }
+            }
+        },
+        "EvidenceCertainty": {
+            "type": "object",
+            "properties": {
+                "description": {
+                    "type": "string"
+                },
+                "note": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FHIRAnnotation"
+                    }
+                },
+                "rating": {
+                    "$ref": "#/definitions/FHIRCodeableConcept"
+                },
+                "subcomponent": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EvidenceCertainty"
+                    }
+                },
+                "type": {
+                    "$ref": "#/definitions/FHIRCodeableConcept"
+                }
+            }
+        },
+        "EvidenceSampleSize": {
+            "type": "object",
+            "properties": {
+                "numberOfParticipants": {
+                    "type": "integer",
+                    "example": 84
+                },
+                "numberOfStudies": {
+                    "type": "integer",
+                    "example": 1
                 }
             }
         },
@@ -9929,7 +10568,8 @@ const docTemplate = `{
                     "description": "Ids of catalogued sources the search led to (at most 100, each once).",
                     "type": "array",
                     "items": {
-                        "type": "integer"
+                        "type": "integer",
+                        "minimum": 1
                     }
                 }
             }
@@ -9985,25 +10625,217 @@ const docTemplate = `{
                     "description": "Replaces the list; [] empties it (a note is then required).",
                     "type": "array",
                     "items": {
-                        "type": "integer"
+                        "type": "integer",
+                        "minimum": 1
                     }
                 }
             }
         },
-        "FHIRResource": {
+        "EvidenceStatistic": {
+            "type": "object",
+            "properties": {
+                "attributeEstimate": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/EvidenceAttributeEstimate"
+                    }
+                },
+                "description": {
+                    "type": "string"
+                },
+                "numberOfEvents": {
+                    "type": "integer",
+                    "example": 12
+                },
+                "quantity": {
+                    "$ref": "#/definitions/FHIRQuantity"
+                },
+                "sampleSize": {
+                    "$ref": "#/definitions/EvidenceSampleSize"
+                },
+                "statisticType": {
+                    "$ref": "#/definitions/FHIRCodeableConcept"
+                }
+            }
+        },
+        "EvidenceVariableDefinition": {
             "type": "object",
             "required": [
-                "resourceType"
+                "variableRole"
             ],
             "properties": {
-                "resourceType": {
-                    "description": "The FHIR resource type: Evidence, or Bundle with format=bundle.",
+                "description": {
+                    "type": "string"
+                },
+                "variableRole": {
+                    "$ref": "#/definitions/FHIRCodeableConcept"
+                }
+            }
+        },
+        "FHIRAnnotation": {
+            "type": "object",
+            "required": [
+                "text"
+            ],
+            "properties": {
+                "text": {
+                    "type": "string"
+                }
+            }
+        },
+        "FHIRAttachment": {
+            "type": "object",
+            "properties": {
+                "title": {
+                    "type": "string"
+                },
+                "url": {
+                    "type": "string",
+                    "example": "https://doi.org/10.1155/2011/317183"
+                }
+            }
+        },
+        "FHIRBundleEntryResource": {
+            "type": "object",
+            "properties": {
+                "artifactAssessment": {
+                    "$ref": "#/definitions/ArtifactAssessment"
+                },
+                "citation": {
+                    "$ref": "#/definitions/Citation"
+                },
+                "evidence": {
+                    "$ref": "#/definitions/Evidence"
+                }
+            }
+        },
+        "FHIRCodeableConcept": {
+            "type": "object",
+            "properties": {
+                "coding": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/FHIRCoding"
+                    }
+                },
+                "text": {
+                    "type": "string"
+                }
+            }
+        },
+        "FHIRCoding": {
+            "type": "object",
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "example": "low"
+                },
+                "display": {
+                    "type": "string",
+                    "example": "Low quality"
+                },
+                "system": {
+                    "description": "The code system's canonical URL.",
+                    "type": "string",
+                    "example": "http://hl7.org/fhir/certainty-rating"
+                }
+            }
+        },
+        "FHIREvidenceOrBundle": {
+            "type": "object",
+            "properties": {
+                "bundle": {
+                    "$ref": "#/definitions/Bundle"
+                },
+                "evidence": {
+                    "$ref": "#/definitions/Evidence"
+                }
+            }
+        },
+        "FHIRIdentifier": {
+            "type": "object",
+            "properties": {
+                "system": {
+                    "type": "string",
+                    "example": "https://doi.org"
+                },
+                "value": {
+                    "type": "string",
+                    "example": "10.1155/2011/317183"
+                }
+            }
+        },
+        "FHIRQuantity": {
+            "type": "object",
+            "properties": {
+                "unit": {
+                    "type": "string"
+                },
+                "value": {
+                    "type": "number",
+                    "example": -0.56
+                }
+            }
+        },
+        "FHIRRange": {
+            "type": "object",
+            "properties": {
+                "high": {
+                    "$ref": "#/definitions/FHIRQuantity"
+                },
+                "low": {
+                    "$ref": "#/definitions/FHIRQuantity"
+                }
+            }
+        },
+        "FHIRReference": {
+            "type": "object",
+            "properties": {
+                "display": {
+                    "type": "string",
+                    "example": "Reviewer 1"
+                },
+                "reference": {
+                    "description": "The fullUrl of the resource in the same Bundle.",
+                    "type": "string",
+                    "example": "urn:uuid:0b0d5ac4-7f1e-5a55-9a57-3b7b3c5e1f7a"
+                },
+                "type": {
+                    "description": "The type of the resource referred to.",
+                    "type": "string",
+                    "example": "Evidence"
+                }
+            }
+        },
+        "FHIRRelatedArtifact": {
+            "type": "object",
+            "required": [
+                "type"
+            ],
+            "properties": {
+                "citation": {
+                    "type": "string"
+                },
+                "display": {
+                    "type": "string"
+                },
+                "document": {
+                    "$ref": "#/definitions/FHIRAttachment"
+                },
+                "label": {
+                    "type": "string"
+                },
+                "resourceReference": {
+                    "$ref": "#/definitions/FHIRReference"
+                },
+                "type": {
+                    "description": "A code of http://hl7.org/fhir/related-artifact-type: citation (a source), justification (a claim rating's evidence).",
                     "type": "string",
                     "enum": [
-                        "Evidence",
-                        "Bundle"
+                        "citation",
+                        "justification"
                     ],
-                    "example": "Evidence"
+                    "example": "citation"
                 }
             }
         },
@@ -10567,7 +11399,9 @@ const docTemplate = `{
                     "example": -1.2
                 },
                 "events": {
-                    "type": "integer"
+                    "type": "integer",
+                    "maximum": 100000000,
+                    "minimum": 0
                 },
                 "measure": {
                     "allOf": [
@@ -10579,14 +11413,19 @@ const docTemplate = `{
                 },
                 "participants": {
                     "type": "integer",
+                    "maximum": 100000000,
+                    "minimum": 1,
                     "example": 84
                 },
                 "question_id": {
                     "type": "integer",
+                    "minimum": 1,
                     "example": 4
                 },
                 "studies": {
                     "type": "integer",
+                    "maximum": 100000,
+                    "minimum": 1,
                     "example": 1
                 },
                 "summary": {
@@ -10852,6 +11691,8 @@ const docTemplate = `{
                 },
                 "events": {
                     "type": "integer",
+                    "maximum": 100000000,
+                    "minimum": 0,
                     "x-nullable": true
                 },
                 "measure": {
@@ -10861,13 +11702,18 @@ const docTemplate = `{
                 },
                 "participants": {
                     "type": "integer",
+                    "maximum": 100000000,
+                    "minimum": 1,
                     "x-nullable": true
                 },
                 "question_id": {
-                    "type": "integer"
+                    "type": "integer",
+                    "minimum": 1
                 },
                 "studies": {
                     "type": "integer",
+                    "maximum": 100000,
+                    "minimum": 1,
                     "x-nullable": true
                 },
                 "summary": {
@@ -11002,6 +11848,7 @@ const docTemplate = `{
                 },
                 "source_id": {
                     "type": "integer",
+                    "minimum": 1,
                     "example": 7
                 }
             }
@@ -11701,6 +12548,188 @@ const docTemplate = `{
                 }
             }
         },
+        "SchemaOrgClaim": {
+            "type": "object",
+            "required": [
+                "@type"
+            ],
+            "properties": {
+                "@type": {
+                    "type": "string",
+                    "enum": [
+                        "Claim"
+                    ],
+                    "example": "Claim"
+                },
+                "appearance": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/SchemaOrgCreativeWork"
+                    }
+                },
+                "author": {
+                    "description": "The publisher of the article the claim appears in first, where known.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/SchemaOrgOrganization"
+                        }
+                    ]
+                },
+                "datePublished": {
+                    "description": "The year of the first appearance (\"2019\").",
+                    "type": "string",
+                    "example": "2019"
+                },
+                "firstAppearance": {
+                    "$ref": "#/definitions/SchemaOrgCreativeWork"
+                },
+                "inLanguage": {
+                    "type": "string",
+                    "example": "de"
+                }
+            }
+        },
+        "SchemaOrgCreativeWork": {
+            "type": "object",
+            "required": [
+                "@type"
+            ],
+            "properties": {
+                "@type": {
+                    "type": "string",
+                    "enum": [
+                        "CreativeWork"
+                    ],
+                    "example": "CreativeWork"
+                },
+                "author": {
+                    "description": "The site or journal that published it.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/SchemaOrgOrganization"
+                        }
+                    ]
+                },
+                "datePublished": {
+                    "description": "The year of publication (\"2019\").",
+                    "type": "string",
+                    "example": "2019"
+                },
+                "headline": {
+                    "type": "string"
+                },
+                "inLanguage": {
+                    "description": "The language of the claim's wording (BCP 47).",
+                    "type": "string",
+                    "example": "de"
+                },
+                "url": {
+                    "type": "string",
+                    "example": "https://www.example.de/mesotherapie"
+                }
+            }
+        },
+        "SchemaOrgOrganization": {
+            "type": "object",
+            "required": [
+                "@type",
+                "name"
+            ],
+            "properties": {
+                "@type": {
+                    "type": "string",
+                    "enum": [
+                        "Organization"
+                    ],
+                    "example": "Organization"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Faktencheck"
+                },
+                "url": {
+                    "type": "string",
+                    "example": "https://fc.example.org"
+                }
+            }
+        },
+        "SchemaOrgRating": {
+            "type": "object",
+            "required": [
+                "@type",
+                "alternateName"
+            ],
+            "properties": {
+                "@type": {
+                    "type": "string",
+                    "enum": [
+                        "Rating"
+                    ],
+                    "example": "Rating"
+                },
+                "alternateName": {
+                    "description": "The short verdict, e.g. \"Overstated (low-certainty evidence)\"; \"Unproven\" alone for unproven.",
+                    "type": "string",
+                    "example": "Overstated (low-certainty evidence)"
+                },
+                "bestRating": {
+                    "type": "integer",
+                    "enum": [
+                        5
+                    ],
+                    "example": 5
+                },
+                "description": {
+                    "description": "The rating's explanation (English).",
+                    "type": "string"
+                },
+                "ratingValue": {
+                    "description": "accurate 5, overstated 3, false 1; absent for unproven.",
+                    "type": "integer",
+                    "enum": [
+                        1,
+                        3,
+                        5
+                    ],
+                    "example": 3
+                },
+                "worstRating": {
+                    "type": "integer",
+                    "enum": [
+                        1
+                    ],
+                    "example": 1
+                }
+            }
+        },
+        "SchemaOrgScholarlyArticle": {
+            "type": "object",
+            "required": [
+                "@type",
+                "name"
+            ],
+            "properties": {
+                "@type": {
+                    "type": "string",
+                    "enum": [
+                        "ScholarlyArticle"
+                    ],
+                    "example": "ScholarlyArticle"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Mesotherapy versus Systemic Therapy in the Treatment of Acute Low Back Pain"
+                },
+                "sameAs": {
+                    "description": "https://doi.org/\u003cdoi\u003e, where the study has a DOI.",
+                    "type": "string",
+                    "example": "https://doi.org/10.1155/2011/317183"
+                },
+                "url": {
+                    "type": "string"
+                }
+            }
+        },
         "Source": {
             "type": "object",
             "required": [
@@ -11859,7 +12888,8 @@ const docTemplate = `{
                     "description": "Reviews only: ids of catalogued sources the review pools (not itself; not web_article, news or other).",
                     "type": "array",
                     "items": {
-                        "type": "integer"
+                        "type": "integer",
+                        "minimum": 1
                     }
                 },
                 "kind": {
@@ -11893,7 +12923,10 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "year": {
+                    "description": "The year of publication, from 1500 to next year (the maximum below is only the format's).",
                     "type": "integer",
+                    "maximum": 9999,
+                    "minimum": 1500,
                     "example": 2011
                 }
             }
@@ -12055,7 +13088,8 @@ const docTemplate = `{
                     "description": "Replaces the included sources; [] clears them.",
                     "type": "array",
                     "items": {
-                        "type": "integer"
+                        "type": "integer",
+                        "minimum": 1
                     }
                 },
                 "kind": {
@@ -12082,8 +13116,10 @@ const docTemplate = `{
                     "type": "string"
                 },
                 "year": {
-                    "description": "A year, or null to clear it.",
+                    "description": "The year of publication, from 1500 to next year (the maximum below is only the format's), or null to clear it.",
                     "type": "integer",
+                    "maximum": 9999,
+                    "minimum": 1500,
                     "x-nullable": true,
                     "example": 2011
                 }
@@ -13781,7 +14817,7 @@ var SwaggerInfo = &swag.Spec{
 	BasePath:         "/",
 	Schemes:          []string{},
 	Title:            "claimgrade API",
-	Description:      "Records what web articles claim about therapies, links each claim to where it appears and to the evidence that supports or refutes it, grades the certainty of that evidence with GRADE, and flags the claims that nothing supports.\nErrors are RFC 9457 problem details (application/problem+json). Lists are keyset-paginated: follow next_cursor or the Link header. Single resources carry an ETag; updates need If-Match.\nAuthorize with an API key: click Authorize and enter `Bearer cg_...` (the bare key works too).",
+	Description:      "Records what web articles claim about therapies, links each claim to where it appears and to the evidence that supports or refutes it, grades the certainty of that evidence with GRADE, and flags the claims that nothing supports.\nErrors are RFC 9457 problem details (application/problem+json). Lists are keyset-paginated: follow next_cursor or the Link header. Single resources carry an ETag; updates need If-Match.\nAuthorize with an API key: click Authorize and enter `Bearer cg_...` (the bare key works too).\nEvery path is absolute: the API's own start with /api/v1, so a generated client's base URL is the server's origin (https://host), not https://host/api/v1.",
 	InfoInstanceName: "swagger",
 	SwaggerTemplate:  docTemplate,
 	LeftDelim:        "{{",

@@ -64,9 +64,9 @@ func ClaimBundle(c Claim) (Bundle, error) {
 		rating.RelatedArtifact = append(rating.RelatedArtifact, RelatedArtifact{Type: "justification",
 			Display: fmt.Sprintf("Finding %d", c.Findings[i].ID), ResourceReference: &Reference{Reference: ref, Type: "Evidence"}})
 	}
-	b.add(fmt.Sprintf("claim-rating/%d", c.ID), ArtifactAssessment{ID: fmt.Sprintf("claim-%d-rating", c.ID),
+	b.add(fmt.Sprintf("claim-rating/%d", c.ID), EntryResource{ArtifactAssessment: &ArtifactAssessment{ID: fmt.Sprintf("claim-%d-rating", c.ID),
 		Title: fmt.Sprintf("Rating of claim %d", c.ID), ArtifactReference: &Reference{Reference: article, Type: "Citation"},
-		Content: []ArtifactAssessmentContent{comment, rating}})
+		Content: []ArtifactAssessmentContent{comment, rating}}})
 	return b.bundle(), nil
 }
 
@@ -96,7 +96,7 @@ func (b *bundler) bundle() Bundle { return Bundle{Type: "collection", Entry: b.e
 
 // add appends r under key (unique within the Bundle) and returns its
 // fullUrl.
-func (b *bundler) add(key string, r Resource) string {
+func (b *bundler) add(key string, r EntryResource) string {
 	u := fullURL(key)
 	b.fullURLs[key] = u
 	b.entries = append(b.entries, BundleEntry{FullURL: u, Resource: r})
@@ -110,7 +110,8 @@ func (b *bundler) citation(s Source) string {
 	if u, ok := b.fullURLs[key]; ok {
 		return u
 	}
-	return b.add(key, CitationOf(s))
+	c := CitationOf(s)
+	return b.add(key, EntryResource{Citation: &c})
 }
 
 // finding adds f's Evidence, its sources' Citations and its exportable
@@ -128,13 +129,13 @@ func (b *bundler) finding(f Finding) (string, error) {
 		ev.RelatedArtifact = append(ev.RelatedArtifact, RelatedArtifact{Type: "citation", Display: s.Title, Citation: citationText(s),
 			ResourceReference: &Reference{Reference: b.citation(s), Type: "Citation"}})
 	}
-	ref := b.add(key, ev)
+	ref := b.add(key, EntryResource{Evidence: &ev})
 	for _, as := range Exportable(f) {
 		aa, err := b.assessment(f.ID, ref, as)
 		if err != nil {
 			return "", err
 		}
-		b.add(fmt.Sprintf("finding-assessment/%d", as.ID), aa)
+		b.add(fmt.Sprintf("finding-assessment/%d", as.ID), EntryResource{ArtifactAssessment: &aa})
 	}
 	return ref, nil
 }

@@ -503,3 +503,36 @@ func TestClaimBundleRejectsBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestClaimRatingCodeSystem: the CodeSystem lists every rating, in order,
+// with the display the exports use and the rating's definition, at the URL
+// the exports code ratings in; its resourceType is written whatever the
+// field holds.
+func TestClaimRatingCodeSystem(t *testing.T) {
+	cs, err := fhir.ClaimRatingCodeSystem("https://claims.example.org/", "Faktencheck")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs.ResType = "Bogus"
+	doc := decode(t, cs)
+	if doc["resourceType"] != "CodeSystem" || doc["url"] != fhir.ClaimRatingSystem("https://claims.example.org") ||
+		doc["status"] != "active" || doc["content"] != "complete" || doc["count"] != float64(len(grading.Ratings())) {
+		t.Errorf("CodeSystem = %v", doc)
+	}
+	var got []fhir.CodeSystemConcept
+	for _, r := range grading.Ratings() {
+		display, err := fhir.RatingDisplay(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fhir.CodeSystemConcept{Code: string(r), Display: display, Definition: r.Definition()})
+	}
+	if diff := cmp.Diff(got, cs.Concept); diff != "" {
+		t.Errorf("concepts (-want +got):\n%s", diff)
+	}
+	for _, base := range []string{"", "claims.example.org", "ftp://claims.example.org"} {
+		if _, err := fhir.ClaimRatingCodeSystem(base, ""); err == nil {
+			t.Errorf("ClaimRatingCodeSystem(%q) = nil error, want one", base)
+		}
+	}
+}

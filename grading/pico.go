@@ -1,6 +1,9 @@
 package grading
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Rules of the outcome model's input (DESIGN.md, Domain: Source, Question,
 // Finding) that the store checks on every write: which kinds are reviews,
@@ -65,6 +68,17 @@ func ThresholdProblem(m EffectMeasure, t float64) string {
 	return ""
 }
 
+// The bounds of a finding's counts. The largest bodies of evidence pool a
+// few thousand studies and tens of millions of participants (registry
+// cohorts); a count beyond these is a typing error, and bounded counts
+// stay exact in every client (below 2^53) and in sums.
+const (
+	// MaxParticipants bounds participants, and so events.
+	MaxParticipants = 100_000_000
+	// MaxStudies bounds the number of studies of a finding.
+	MaxStudies = 100_000
+)
+
 // CheckEffect returns every problem of an effect estimate, one per rule
 // broken, named by the JSON field:
 //   - measure is required with an estimate, a CI or a threshold, and must be
@@ -73,9 +87,9 @@ func ThresholdProblem(m EffectMeasure, t float64) string {
 //     ci_high;
 //   - ratio measures (risk, odds, hazard ratio) are positive everywhere;
 //     a proportion lies in [0, 1], an incidence is not negative;
-//   - events and participants are counts (events ≥ 0, participants ≥ 1,
-//     events ≤ participants) and are given only with proportion or
-//     incidence; studies ≥ 1;
+//   - events and participants are counts (0 ≤ events ≤ participants,
+//     1 ≤ participants ≤ MaxParticipants) and are given only with
+//     proportion or incidence; 1 ≤ studies ≤ MaxStudies;
 //   - threshold, the smallest effect that matters (GRADE's decision
 //     threshold, GRADE 34), is on the estimate's scale: for a ratio measure
 //     a ratio above 1 (its inverse applies to a decrease), for a difference
@@ -160,11 +174,17 @@ func CheckEffect(e EffectInput) []FieldError {
 		if m != "" && !isRate(m) && e.Events != nil {
 			add("events", "is given only with measure proportion or incidence")
 		}
-		if e.Events != nil && *e.Events < 0 {
+		switch {
+		case e.Events != nil && *e.Events < 0:
 			add("events", "must not be negative")
+		case e.Events != nil && *e.Events > MaxParticipants:
+			add("events", fmt.Sprintf("must be at most %d", MaxParticipants))
 		}
-		if e.Participants != nil && *e.Participants < 1 {
+		switch {
+		case e.Participants != nil && *e.Participants < 1:
 			add("participants", "must be at least 1")
+		case e.Participants != nil && *e.Participants > MaxParticipants:
+			add("participants", fmt.Sprintf("must be at most %d", MaxParticipants))
 		}
 		if e.Events != nil && e.Participants == nil && isRate(m) {
 			add("participants", "is required with events")
@@ -173,8 +193,11 @@ func CheckEffect(e EffectInput) []FieldError {
 			add("events", "must not exceed participants")
 		}
 	}
-	if e.Studies != nil && *e.Studies < 1 {
+	switch {
+	case e.Studies != nil && *e.Studies < 1:
 		add("studies", "must be at least 1")
+	case e.Studies != nil && *e.Studies > MaxStudies:
+		add("studies", fmt.Sprintf("must be at most %d", MaxStudies))
 	}
 	if e.Attribution != nil {
 		if err := e.Attribution.Validate(); err != nil {

@@ -25,6 +25,21 @@ func Ratings() []Rating {
 	return []Rating{RatingAccurate, RatingOverstated, RatingUnproven, RatingFalse, RatingNotRated}
 }
 
+// ratingDefinitions say what each rating means, in one sentence: the
+// definitions of the claim-rating CodeSystem (fhir.ClaimRatingCodeSystem)
+// and of docs/ratings.md.
+var ratingDefinitions = map[Rating]string{
+	RatingAccurate:   "The wording is true to the graded evidence: the effect, frequency or absence it states is what the evidence shows, with a hedge that fits the certainty of the evidence.",
+	RatingOverstated: "The evidence points the claim's way, but less, or less surely, than the wording says: a smaller effect, a higher frequency, or firmer wording than the certainty of the evidence allows.",
+	RatingUnproven:   "The graded evidence can neither confirm nor refute the wording.",
+	RatingFalse:      "The graded evidence contradicts the wording.",
+	RatingNotRated:   "The rules cannot rate the wording: no graded finding is linked with a stance other than neutral, none answers the question the wording asks, the wording asserts nothing the rules can check, or the deciding findings have no threshold or estimate to check it against.",
+}
+
+// Definition is what the rating means, in one sentence; "" for a value
+// outside the vocabulary.
+func (r Rating) Definition() string { return ratingDefinitions[r] }
+
 // ParseRating accepts exactly the five ratings.
 func ParseRating(s string) (Rating, error) { return parseWord("rating", s, Ratings()) }
 

@@ -115,3 +115,22 @@ func TestAtLevelClamps(t *testing.T) {
 		}
 	}
 }
+
+// TestRatingDefinitions: every rating says what it means (the claim-rating
+// CodeSystem's definitions), and a value outside the vocabulary has none.
+func TestRatingDefinitions(t *testing.T) {
+	seen := map[string]Rating{}
+	for _, r := range Ratings() {
+		d := r.Definition()
+		if d == "" {
+			t.Errorf("rating %s has no definition", r)
+		}
+		if other, ok := seen[d]; ok {
+			t.Errorf("ratings %s and %s share a definition", r, other)
+		}
+		seen[d] = r
+	}
+	if d := Rating("bogus").Definition(); d != "" {
+		t.Errorf(`Rating("bogus").Definition() = %q, want ""`, d)
+	}
+}

@@ -37,7 +37,7 @@ type appearanceList struct {
 
 type createAppearanceRequest struct {
 	// A web_article, news or other source.
-	SourceID    int64      `json:"source_id" example:"3"`
+	SourceID    int64      `json:"source_id" minimum:"1" example:"3"`
 	Excerpt     *string    `json:"excerpt,omitempty" example:"Die Behandlung ist nahezu schmerzfrei."`
 	Locator     *string    `json:"locator,omitempty" example:"Section \"Ablauf\", paragraph 2"`
 	URL         *string    `json:"url,omitempty" example:"https://example.org/mesotherapie"`

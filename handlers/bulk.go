@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -106,14 +104,9 @@ func (h *Handler) Import(c *gin.Context) {
 	if !onlyQuery(c, "dry_run") {
 		return
 	}
-	dryRun := false
-	if v, ok := c.GetQuery("dry_run"); ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			badRequest(c, fmt.Sprintf("dry_run=%q is not a boolean", v), FieldProblem{Field: "dry_run", Message: "must be true or false"})
-			return
-		}
-		dryRun = b
+	dryRun, _, ok := queryBool(c, "dry_run")
+	if !ok {
+		return
 	}
 	if ct := c.ContentType(); ct != bulk.MediaType && ct != "application/jsonl" {
 		Fail(c, http.StatusUnsupportedMediaType, TypeMediaType, "send the body as Content-Type: "+bulk.MediaType)

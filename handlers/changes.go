@@ -2,7 +2,7 @@ package handlers
 
 import (
 	"fmt"
-	"strconv"
+	"math"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -61,17 +61,16 @@ func (h *Handler) ListChanges(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if v, set := c.GetQuery("after"); set {
+	after, set, ok := queryInt(c, "after", 0, math.MaxInt64, "must be a seq: an integer of 0 or more, in decimal digits")
+	if !ok {
+		return
+	}
+	if set {
 		if c.Query("cursor") != "" {
 			badRequest(c, "after and cursor both given", FieldProblem{Field: "after", Message: "give either after or cursor, not both"})
 			return
 		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			badRequest(c, "invalid after", FieldProblem{Field: "after", Message: "must be a seq: an integer of 0 or more"})
-			return
-		}
-		page.After = n
+		page.After = after
 	}
 	epoch, set := c.GetQuery("epoch")
 	if set && !validEpoch(epoch) {

@@ -27,7 +27,7 @@ type claimFindingResponse struct {
 } //	@name	ClaimFinding
 
 type createClaimFindingRequest struct {
-	FindingID int64          `json:"finding_id" example:"3"`
+	FindingID int64          `json:"finding_id" minimum:"1" example:"3"`
 	Stance    grading.Stance `json:"stance" example:"refutes"`
 	Note      *string        `json:"note,omitempty" example:"Pain fell equally in both arms."`
 } //	@name	ClaimFindingCreate

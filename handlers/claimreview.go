@@ -16,24 +16,6 @@ import (
 // LDJSONContentType is the media type of the ClaimReview exports.
 const LDJSONContentType = "application/ld+json"
 
-// claimReviewDoc documents a schema.org ClaimReview in the OpenAPI
-// document: its properties are schema.org's (docs/claimreview.md), so only
-// the type is described here.
-type claimReviewDoc struct {
-	// The JSON-LD context, https://schema.org.
-	Context string `json:"@context" example:"https://schema.org"`
-	// The schema.org type: ClaimReview.
-	Type string `json:"@type" enums:"ClaimReview" example:"ClaimReview"`
-} //	@name	ClaimReview
-
-// claimReviewFeedDoc documents the schema.org DataFeed of ClaimReviews.
-type claimReviewFeedDoc struct {
-	// The JSON-LD context, https://schema.org.
-	Context string `json:"@context" example:"https://schema.org"`
-	// The schema.org type: DataFeed.
-	Type string `json:"@type" enums:"DataFeed" example:"DataFeed"`
-} //	@name	ClaimReviewFeed
-
 // claimReviewInput converts a claim read with its appearances and
 // findings for the ClaimReview mapping.
 func claimReviewInput(d store.ClaimDetail) claimreview.Claim {
@@ -94,7 +76,7 @@ func (h *Handler) writeLD(c *gin.Context, v any) {
 //	@Produce		application/ld+json
 //	@Param			id				path		int		true	"Claim id"
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy (a digest of the body)"
-//	@Success		200				{object}	claimReviewDoc
+//	@Success		200				{object}	claimreview.ClaimReview
 //	@Success		304
 //	@Failure		400	{object}	Problem
 //	@Failure		401	{object}	Problem
@@ -138,7 +120,7 @@ func (h *Handler) GetClaimReview(c *gin.Context) {
 //	@Param			updated_since	query		string	false	"RFC 3339 instant: only claims changed or rated since"	format(date-time)
 //	@Param			limit			query		int		false	"Page size (1-200)"										minimum(1)	maximum(200)	default(50)
 //	@Param			cursor			query		string	false	"Cursor from the previous page's Link header"
-//	@Success		200				{object}	claimReviewFeedDoc
+//	@Success		200				{object}	claimreview.DataFeed
 //	@Header			200				{string}	Link	"The next page, rel=\"next\", when there is one"
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem

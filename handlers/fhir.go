@@ -16,13 +16,14 @@ import (
 // (the fhirVersion parameter of FHIR R5's http.html).
 const FHIRContentType = "application/fhir+json; fhirVersion=5.0"
 
-// fhirResource documents a FHIR R5 resource in the OpenAPI document: its
-// elements are the R5 specification's (hl7.org/fhir/R5), not this API's,
-// so only resourceType is described here.
-type fhirResource struct {
-	// The FHIR resource type: Evidence, or Bundle with format=bundle.
-	ResourceType string `json:"resourceType" enums:"Evidence,Bundle" example:"Evidence"`
-} //	@name	FHIRResource
+// fhirEvidenceOrBundle documents the answer of GET
+// /api/v1/findings/{id}/fhir: an Evidence, or a Bundle with format=bundle.
+// The served OpenAPI documents describe it as the union of its field types,
+// told apart by resourceType (api/openapi.go); it is never written.
+type fhirEvidenceOrBundle struct {
+	Evidence *fhir.Evidence
+	Bundle   *fhir.Bundle
+} //	@name	FHIREvidenceOrBundle
 
 func deref[T any](p *T) T {
 	var zero T
@@ -84,7 +85,7 @@ func (h *Handler) writeFHIR(c *gin.Context, r fhir.Resource) {
 //	@Param			id				path		int		true	"Finding id"
 //	@Param			format			query		string	false	"evidence (default) or bundle"	Enums(evidence, bundle)
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy (a digest of the body)"
-//	@Success		200				{object}	fhirResource
+//	@Success		200				{object}	fhirEvidenceOrBundle
 //	@Success		304
 //	@Failure		400	{object}	Problem
 //	@Failure		401	{object}	Problem
@@ -137,7 +138,7 @@ func (h *Handler) GetFindingFHIR(c *gin.Context) {
 //	@Produce		application/fhir+json
 //	@Param			id				path		int		true	"Claim id"
 //	@Param			If-None-Match	header		string	false	"ETag of a cached copy (a digest of the body)"
-//	@Success		200				{object}	fhirResource
+//	@Success		200				{object}	fhir.Bundle
 //	@Success		304
 //	@Failure		400	{object}	Problem
 //	@Failure		401	{object}	Problem
@@ -187,4 +188,27 @@ func (h *Handler) GetClaimFHIR(c *gin.Context) {
 		return
 	}
 	h.writeFHIR(c, b)
+}
+
+// GetClaimRatingCodeSystem serves the claim-rating CodeSystem at its
+// canonical URL.
+//
+//	@Summary		The claim-rating CodeSystem (FHIR R5)
+//	@Description	The local CodeSystem that classifies a claim's rating in the FHIR exports (GET /api/v1/claims/{id}/fhir), as an HL7 FHIR R5 `CodeSystem` in `application/fhir+json`, served at its canonical URL {PUBLIC_BASE_URL}/fhir/CodeSystem/claim-rating (outside /api/v1, public whatever PUBLIC_READ says: it holds the vocabulary, no catalogue data). `status` active, `content` complete, case-sensitive codes: every claim rating (accurate, overstated, unproven, false, not_rated) with its display and definition.
+//	@ID				getClaimRatingCodeSystem
+//	@Tags			fhir
+//	@Produce		application/fhir+json
+//	@Param			If-None-Match	header		string	false	"ETag of a cached copy (a digest of the body)"
+//	@Success		200				{object}	fhir.CodeSystem
+//	@Success		304
+//	@Failure		400	{object}	Problem
+//	@Failure		429	{object}	Problem
+//	@Router			/fhir/CodeSystem/claim-rating [get]
+func (h *Handler) GetClaimRatingCodeSystem(c *gin.Context) {
+	cs, err := fhir.ClaimRatingCodeSystem(h.opts.PublicBaseURL, h.opts.PublisherName)
+	if err != nil {
+		writeError(c, h.log, err)
+		return
+	}
+	h.writeFHIR(c, cs)
 }

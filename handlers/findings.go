@@ -75,14 +75,14 @@ type findingList struct {
 } //	@name	FindingList
 
 type createFindingRequest struct {
-	QuestionID   int64                  `json:"question_id" example:"4"`
+	QuestionID   int64                  `json:"question_id" minimum:"1" example:"4"`
 	Measure      *grading.EffectMeasure `json:"measure,omitempty" example:"mean_difference"`
 	Estimate     *float64               `json:"estimate,omitempty" example:"-1.2"`
 	CILow        *float64               `json:"ci_low,omitempty" example:"-2.1"`
 	CIHigh       *float64               `json:"ci_high,omitempty" example:"-0.3"`
-	Events       *int64                 `json:"events,omitempty"`
-	Participants *int64                 `json:"participants,omitempty" example:"84"`
-	Studies      *int64                 `json:"studies,omitempty" example:"1"`
+	Events       *int64                 `json:"events,omitempty" minimum:"0" maximum:"100000000"`
+	Participants *int64                 `json:"participants,omitempty" minimum:"1" maximum:"100000000" example:"84"`
+	Studies      *int64                 `json:"studies,omitempty" minimum:"1" maximum:"100000" example:"1"`
 	Threshold    *float64               `json:"threshold,omitempty" example:"1"`
 	// Only with a risk, odds or hazard ratio: the comparator group's risk quoted from the source, in (0, 1).
 	ComparatorRisk *float64             `json:"comparator_risk,omitempty" example:"0.2"`
@@ -91,15 +91,15 @@ type createFindingRequest struct {
 } //	@name	FindingCreate
 
 type patchFindingRequest struct {
-	QuestionID *int64 `json:"question_id,omitempty"`
+	QuestionID *int64 `json:"question_id,omitempty" minimum:"1"`
 	// null clears; so for every nullable field below.
 	Measure        Nullable[grading.EffectMeasure] `json:"measure,omitempty" swaggertype:"string" extensions:"x-nullable"`
 	Estimate       Nullable[float64]               `json:"estimate,omitempty" swaggertype:"number" extensions:"x-nullable"`
 	CILow          Nullable[float64]               `json:"ci_low,omitempty" swaggertype:"number" extensions:"x-nullable"`
 	CIHigh         Nullable[float64]               `json:"ci_high,omitempty" swaggertype:"number" extensions:"x-nullable"`
-	Events         Nullable[int64]                 `json:"events,omitempty" swaggertype:"integer" extensions:"x-nullable"`
-	Participants   Nullable[int64]                 `json:"participants,omitempty" swaggertype:"integer" extensions:"x-nullable"`
-	Studies        Nullable[int64]                 `json:"studies,omitempty" swaggertype:"integer" extensions:"x-nullable"`
+	Events         Nullable[int64]                 `json:"events,omitempty" swaggertype:"integer" minimum:"0" maximum:"100000000" extensions:"x-nullable"`
+	Participants   Nullable[int64]                 `json:"participants,omitempty" swaggertype:"integer" minimum:"1" maximum:"100000000" extensions:"x-nullable"`
+	Studies        Nullable[int64]                 `json:"studies,omitempty" swaggertype:"integer" minimum:"1" maximum:"100000" extensions:"x-nullable"`
 	Threshold      Nullable[float64]               `json:"threshold,omitempty" swaggertype:"number" extensions:"x-nullable"`
 	ComparatorRisk Nullable[float64]               `json:"comparator_risk,omitempty" swaggertype:"number" extensions:"x-nullable"`
 	Attribution    Nullable[grading.Attribution]   `json:"attribution,omitempty" swaggertype:"string" extensions:"x-nullable"`
@@ -107,7 +107,7 @@ type patchFindingRequest struct {
 } //	@name	FindingPatch
 
 type createFindingSourceRequest struct {
-	SourceID int64   `json:"source_id" example:"7"`
+	SourceID int64   `json:"source_id" minimum:"1" example:"7"`
 	Excerpt  *string `json:"excerpt,omitempty"`
 	Locator  *string `json:"locator,omitempty" example:"Results, table 2"`
 	Note     *string `json:"note,omitempty"`
@@ -182,7 +182,7 @@ func (h *Handler) ListFindings(c *gin.Context) {
 	}
 	f := store.FindingFilter{Therapy: c.Query("therapy"), Page: page}
 	var fp []FieldProblem
-	if v := c.Query("question"); v != "" {
+	if v, set := c.GetQuery("question"); set {
 		id, ok := ParseID(v)
 		if !ok {
 			fp = append(fp, FieldProblem{Field: "question", Message: "must be a question id: a positive integer in decimal digits"})
@@ -485,7 +485,7 @@ func (h *Handler) DetachFindingSource(c *gin.Context) {
 // FindingHistory lists a finding's audit trail.
 //
 //	@Summary		List a finding's history
-//	@Description	Every recorded change of the finding, its source attachments and its claim links, and every change of its flags, newest first, keyset-paginated, each before and after in the API's shape of its resource: Finding for finding.created and finding.updated, {flags, cause} for finding.flagged, FindingSource for finding_source events, ClaimFinding for claim_finding events, FindingAssessment for finding_assessment events (created, updated, submitted, revised, reopened; their contents are shown to editors and admins only, so that the trail keeps the reviewers' blinding), FindingGrade for finding_grade.decided, finding_grade.adjudicated, finding_grade.withdrawn (every level-setting source retracted) and finding_grade.reinstated (the retraction reversed).
+//	@Description	Every recorded change of the finding, its source attachments and its claim links, and every change of its flags, newest first, keyset-paginated, each before and after in the API's shape of its resource: Finding for finding.created and finding.updated, {flags, cause} for finding.flagged, FindingSource for finding_source events, ClaimFinding for claim_finding events, FindingAssessment for finding_assessment events (created, updated, submitted, revised, reopened), FindingGrade for finding_grade.decided, finding_grade.adjudicated, finding_grade.withdrawn (every level-setting source retracted) and finding_grade.reinstated (the retraction reversed). Blinding covers the trail: until the finding's grade exists, its finding_assessment events (who assessed it, and when) are shown to editors and admins only, and to anyone else a flags change an assessment caused names its actor "blinded"; the contents (before and after) of finding_assessment events are shown to editors and admins only, also once graded.
 //	@ID				findingHistory
 //	@Tags			findings
 //	@Produce		json

@@ -292,7 +292,16 @@ func pathID(c *gin.Context, name string) (int64, bool) {
 // ParseID parses an id: decimal digits only, no sign, no leading zero,
 // greater than zero and within int64.
 func ParseID(s string) (int64, bool) {
-	if s == "" || len(s) > 19 || s[0] == '0' {
+	id, ok := parseDecimal(s)
+	return id, ok && id > 0
+}
+
+// parseDecimal parses a whole number of 0 or more written as one is written
+// in a URL: decimal digits only, without a sign, spaces or leading zeros
+// (0 itself excepted), within int64. strconv.ParseInt alone takes "+1" and
+// "007", so that two spellings would mean one value.
+func parseDecimal(s string) (int64, bool) {
+	if s == "" || len(s) > 19 || s[0] == '0' && len(s) > 1 {
 		return 0, false
 	}
 	for i := 0; i < len(s); i++ {
@@ -300,20 +309,51 @@ func ParseID(s string) (int64, bool) {
 			return 0, false
 		}
 	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	return id, err == nil && id > 0
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}
+
+// queryInt reads the integer query parameter name, from min to max
+// (parseDecimal's spelling; given empty, it is no integer either). set is
+// false when the parameter is absent. On a bad value it has written a 400
+// naming the parameter, with msg as the rule, and ok is false.
+func queryInt(c *gin.Context, name string, min, max int64, msg string) (n int64, set, ok bool) {
+	v, set := c.GetQuery(name)
+	if !set {
+		return 0, false, true
+	}
+	n, valid := parseDecimal(v)
+	if !valid || n < min || n > max {
+		badRequest(c, "invalid "+name, FieldProblem{Field: name, Message: msg})
+		return 0, true, false
+	}
+	return n, true, true
+}
+
+// queryBool reads the boolean query parameter name: true or false, nothing
+// else (strconv.ParseBool would also take 1, t, T, TRUE...). set is false
+// when it is absent; on a bad value it has written a 400 and ok is false.
+func queryBool(c *gin.Context, name string) (b, set, ok bool) {
+	v, set := c.GetQuery(name)
+	switch {
+	case !set:
+		return false, false, true
+	case v == "true" || v == "false":
+		return v == "true", true, true
+	}
+	badRequest(c, fmt.Sprintf("%s=%q is not a boolean", name, v), FieldProblem{Field: name, Message: "must be true or false"})
+	return false, true, false
 }
 
 // parsePage reads limit and cursor.
 func parsePage(c *gin.Context) (store.Page, bool) {
 	var p store.Page
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > store.MaxLimit {
-			badRequest(c, "invalid limit", FieldProblem{Field: "limit", Message: fmt.Sprintf("must be an integer from 1 to %d", store.MaxLimit)})
-			return p, false
-		}
-		p.Limit = n
+	n, set, ok := queryInt(c, "limit", 1, store.MaxLimit, fmt.Sprintf("must be an integer from 1 to %d, in decimal digits", store.MaxLimit))
+	if !ok {
+		return p, false
+	}
+	if set {
+		p.Limit = int(n)
 	}
 	if v := c.Query("cursor"); v != "" {
 		id, err := store.DecodeCursor(v)

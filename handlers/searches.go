@@ -52,7 +52,7 @@ type createSearchRequest struct {
 	// Records screened, 0 to hits.
 	Screened *int64 `json:"screened" swaggertype:"integer" example:"3" minimum:"0" maximum:"1000000000"`
 	// Ids of catalogued sources the search led to (at most 100, each once).
-	SourceIDs []int64 `json:"source_ids,omitempty"`
+	SourceIDs []int64 `json:"source_ids,omitempty" minimum:"1"`
 	// Why nothing was includable; required when source_ids is empty. At most 4,000 characters.
 	Note *string `json:"note,omitempty" example:"No trial or case series of intradermal micro-vaccination in asthma or cystic fibrosis; the hits were about allergen immunotherapy."`
 } //	@name	EvidenceSearchCreate
@@ -65,7 +65,7 @@ type patchSearchRequest struct {
 	Hits       *int64     `json:"hits,omitempty" minimum:"0" maximum:"1000000000"`
 	Screened   *int64     `json:"screened,omitempty" minimum:"0" maximum:"1000000000"`
 	// Replaces the list; [] empties it (a note is then required).
-	SourceIDs *[]int64 `json:"source_ids,omitempty" swaggertype:"array,integer"`
+	SourceIDs *[]int64 `json:"source_ids,omitempty" swaggertype:"array,integer" minimum:"1"`
 	// An empty string clears the note (allowed only while source_ids is not empty).
 	Note *string `json:"note,omitempty"`
 } //	@name	EvidenceSearchPatch

@@ -3,7 +3,6 @@ package handlers
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -61,29 +60,30 @@ type sourceList struct {
 } //	@name	SourceList
 
 type createSourceRequest struct {
-	Kind           grading.SourceKind `json:"kind" example:"rct"`
-	Title          string             `json:"title" example:"Mesotherapy versus Systemic Therapy in the Treatment of Acute Low Back Pain: A Randomized Trial"`
-	Authors        *string            `json:"authors,omitempty" example:"Costantino C, Marangio E, Coruzzi G"`
-	Year           *int               `json:"year,omitempty" example:"2011"`
-	Container      *string            `json:"container,omitempty" example:"Evidence-Based Complementary and Alternative Medicine"`
-	DOI            *string            `json:"doi,omitempty" example:"https://doi.org/10.1155/2011/317183"`
-	PMID           *string            `json:"pmid,omitempty" example:"20953425"`
-	URL            *string            `json:"url,omitempty"`
-	Language       *string            `json:"language,omitempty" example:"en"`
-	Retracted      bool               `json:"retracted,omitempty" example:"false"`
-	RetractionNote *string            `json:"retraction_note,omitempty"`
+	Kind    grading.SourceKind `json:"kind" example:"rct"`
+	Title   string             `json:"title" example:"Mesotherapy versus Systemic Therapy in the Treatment of Acute Low Back Pain: A Randomized Trial"`
+	Authors *string            `json:"authors,omitempty" example:"Costantino C, Marangio E, Coruzzi G"`
+	// The year of publication, from 1500 to next year (the maximum below is only the format's).
+	Year           *int    `json:"year,omitempty" minimum:"1500" maximum:"9999" example:"2011"`
+	Container      *string `json:"container,omitempty" example:"Evidence-Based Complementary and Alternative Medicine"`
+	DOI            *string `json:"doi,omitempty" example:"https://doi.org/10.1155/2011/317183"`
+	PMID           *string `json:"pmid,omitempty" example:"20953425"`
+	URL            *string `json:"url,omitempty"`
+	Language       *string `json:"language,omitempty" example:"en"`
+	Retracted      bool    `json:"retracted,omitempty" example:"false"`
+	RetractionNote *string `json:"retraction_note,omitempty"`
 	// Required for a systematic_review or meta_analysis, forbidden otherwise.
 	IncludedDesign *grading.IncludedDesign `json:"included_design,omitempty" example:"randomised"`
 	// Reviews only: ids of catalogued sources the review pools (not itself; not web_article, news or other).
-	Includes []int64 `json:"includes,omitempty"`
+	Includes []int64 `json:"includes,omitempty" minimum:"1"`
 } //	@name	SourceCreate
 
 type patchSourceRequest struct {
 	Kind    *grading.SourceKind `json:"kind,omitempty"`
 	Title   *string             `json:"title,omitempty"`
 	Authors *string             `json:"authors,omitempty"`
-	// A year, or null to clear it.
-	Year           Nullable[int] `json:"year,omitempty" swaggertype:"integer" extensions:"x-nullable" example:"2011"`
+	// The year of publication, from 1500 to next year (the maximum below is only the format's), or null to clear it.
+	Year           Nullable[int] `json:"year,omitempty" swaggertype:"integer" minimum:"1500" maximum:"9999" extensions:"x-nullable" example:"2011"`
 	Container      *string       `json:"container,omitempty"`
 	DOI            *string       `json:"doi,omitempty"`
 	PMID           *string       `json:"pmid,omitempty"`
@@ -94,7 +94,7 @@ type patchSourceRequest struct {
 	// An included design, or null to clear it (when the kind stops being a review).
 	IncludedDesign Nullable[grading.IncludedDesign] `json:"included_design,omitempty" swaggertype:"string" extensions:"x-nullable"`
 	// Replaces the included sources; [] clears them.
-	Includes *[]int64 `json:"includes,omitempty"`
+	Includes *[]int64 `json:"includes,omitempty" minimum:"1"`
 } //	@name	SourcePatch
 
 func toSourceResponse(s models.Source) sourceResponse {
@@ -139,13 +139,12 @@ func (h *Handler) ListSources(c *gin.Context) {
 		return
 	}
 	f := store.SourceFilter{Q: c.Query("q"), DOI: c.Query("doi"), PMID: c.Query("pmid"), Page: page}
-	if v := c.Query("retracted"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			badRequest(c, "invalid retracted filter", FieldProblem{Field: "retracted", Message: "must be true or false"})
-			return
-		}
-		f.Retracted = &b
+	retracted, set, ok := queryBool(c, "retracted")
+	if !ok {
+		return
+	}
+	if set {
+		f.Retracted = &retracted
 	}
 	if fp := parseFilter(c, nil, "kind", grading.ParseSourceKind, &f.Kind); len(fp) > 0 {
 		badRequest(c, "invalid kind filter", fp...)

@@ -21,6 +21,7 @@ type healthResponse struct {
 //	@Tags		system
 //	@Produce	json
 //	@Success	200	{object}	healthResponse
+//	@Failure	400	{object}	Problem	"A query string: this operation takes no parameters"
 //	@Router		/healthz [get]
 func (h *Handler) Healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, healthResponse{Status: "ok"})
@@ -33,6 +34,7 @@ func (h *Handler) Healthz(c *gin.Context) {
 //	@Tags		system
 //	@Produce	json
 //	@Success	200	{object}	healthResponse
+//	@Failure	400	{object}	Problem	"A query string: this operation takes no parameters"
 //	@Failure	503	{object}	Problem
 //	@Router		/readyz [get]
 func (h *Handler) Readyz(c *gin.Context) {

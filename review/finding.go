@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -479,18 +480,44 @@ func nonNilIDs(ids []int64) []int64 {
 	return ids
 }
 
-// FindingHistory is the finding's history as a caller may see it: the
-// content (before and after) of assessment events is shown to editors and
-// admins only, so that the public trail does not undo the blinding.
+// FindingHistory is the finding's history as a caller may see it
+// (DESIGN "Security": blinding covers metadata). Editors and admins see
+// every event. Others never see the content (before and after) of an
+// assessment event; and until the finding's grade exists they do not see
+// its assessment events at all (who assessed it and when), nor who caused
+// an event by an assessment (a flags change when the submissions
+// disagree: its actor and request id are withheld, "blinded").
 func (r *Reviews) FindingHistory(ctx context.Context, a store.Actor, findingID int64, p store.Page) ([]models.AuditEvent, string, error) {
-	events, next, err := r.st.FindingHistory(ctx, findingID, p)
-	if err != nil || a.Role.AtLeast(models.RoleEditor) {
-		return events, next, err
+	editor := a.Role.AtLeast(models.RoleEditor)
+	page, err := r.st.FindingHistory(ctx, findingID, p, !editor)
+	if err != nil || editor {
+		return page.Events, page.Next, err
 	}
-	for i := range events {
-		if events[i].Entity == "finding_assessment" {
-			events[i].Before, events[i].After = nil, nil
+	for i := range page.Events {
+		e := &page.Events[i]
+		if e.Entity == "finding_assessment" {
+			e.Before, e.After = nil, nil
+		}
+		if !page.Graded && causedByAssessment(e) {
+			e.ActorName, e.ActorID, e.RequestID = BlindedActor, nil, nil
 		}
 	}
-	return events, next, nil
+	return page.Events, page.Next, nil
+}
+
+// BlindedActor is the actor a caller below editor is shown for an event an
+// assessment of an ungraded finding caused.
+const BlindedActor = "blinded"
+
+// causedByAssessment reports whether an event records a change an
+// assessment caused: its after snapshot names a finding_assessment action
+// as its cause (finding.flagged after a submission or a revision).
+func causedByAssessment(e *models.AuditEvent) bool {
+	if e.After == nil {
+		return false
+	}
+	var after struct {
+		Cause string `json:"cause"`
+	}
+	return json.Unmarshal([]byte(*e.After), &after) == nil && strings.HasPrefix(after.Cause, "finding_assessment.")
 }

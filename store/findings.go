@@ -261,25 +261,40 @@ func (s *Store) UpdateFinding(ctx context.Context, a Actor, id, version int64, p
 	return out, err
 }
 
+// FindingHistoryPage is a page of a finding's history, newest first.
+type FindingHistoryPage struct {
+	Events []models.AuditEvent
+	// Next is the cursor of the next page ("" on the last one).
+	Next string
+	// Graded says whether the finding had a grade when it was read.
+	Graded bool
+}
+
 // FindingHistory lists the audit events of a finding (its own, its
-// sources' and its claim links'), newest first.
-func (s *Store) FindingHistory(ctx context.Context, findingID int64, p Page) ([]models.AuditEvent, string, error) {
+// sources', its claim links' and its review's), newest first. With
+// hideUngradedAssessments, while the finding has no grade its assessment
+// events (entity finding_assessment) are left out of the pages.
+func (s *Store) FindingHistory(ctx context.Context, findingID int64, p Page, hideUngradedAssessments bool) (FindingHistoryPage, error) {
 	db := s.db.WithContext(ctx)
-	var n int64
-	if err := db.Model(&models.Finding{}).Where("id = ?", findingID).Count(&n).Error; err != nil {
-		return nil, "", fmt.Errorf("find finding %d: %w", findingID, classify(err))
+	var f []models.Finding
+	if err := db.Select("id", "grade_id").Where("id = ?", findingID).Limit(1).Find(&f).Error; err != nil {
+		return FindingHistoryPage{}, fmt.Errorf("find finding %d: %w", findingID, classify(err))
 	}
-	if n == 0 {
-		return nil, "", notFound("finding", findingID)
+	if len(f) == 0 {
+		return FindingHistoryPage{}, notFound("finding", findingID)
 	}
+	out := FindingHistoryPage{Graded: f[0].GradeID != nil}
 	q := db.Where("finding_id = ?", findingID)
+	if hideUngradedAssessments && !out.Graded {
+		q = q.Where("entity <> ?", "finding_assessment")
+	}
 	if p.After > 0 {
 		q = q.Where("id < ?", p.After)
 	}
 	var events []models.AuditEvent
 	if err := q.Order("id DESC").Limit(p.limit() + 1).Find(&events).Error; err != nil {
-		return nil, "", fmt.Errorf("list history of finding %d: %w", findingID, classify(err))
+		return FindingHistoryPage{}, fmt.Errorf("list history of finding %d: %w", findingID, classify(err))
 	}
-	events, cursor := trim(events, p, func(e models.AuditEvent) int64 { return e.ID })
-	return events, cursor, nil
+	out.Events, out.Next = trim(events, p, func(e models.AuditEvent) int64 { return e.ID })
+	return out, nil
 }

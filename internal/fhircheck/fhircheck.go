@@ -31,6 +31,8 @@ const (
 	// Bundle is a Bundle whose entries are any R5 resource, each checked
 	// against its own type by its resourceType.
 	Bundle = "fhir5.Bundle<fhir5.FhirResource>"
+	// CodeSystem is the claim-rating CodeSystem.
+	CodeSystem = "fhir5.CodeSystem"
 )
 
 // Doc is one JSON document to check against a fhir5 TypeScript type
