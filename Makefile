@@ -28,7 +28,7 @@ test: ## Run all tests, one package at a time (they share one PostgreSQL; also o
 	$(GO) test -count=1 -p 1 -timeout 30m ./...
 
 test-race: ## Run the packages with concurrent code under the race detector (needs cgo)
-	CGO_ENABLED=1 $(GO) test -race -count=1 . ./api ./store ./review ./dataset ./internal/faultproxy
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m . ./api ./store ./review ./dataset ./internal/faultproxy
 
 docs: ## Regenerate the OpenAPI docs in docs/ with swag, docs/openapi.json (the served OpenAPI 3) and the generated client of internal/partnerclient
 	$(SWAG) fmt && $(SWAG) init --generalInfo main.go --output docs --outputTypes go,json,yaml --requiredByDefault --parseInternal
