@@ -523,7 +523,8 @@ func (s *Store) claimDocument(ctx context.Context, db *gorm.DB, id int64) (Claim
 	var d ClaimDetail
 	var row claimDocumentRow
 	found := false
-	err := s.queryRows(ctx, db.Raw(claimDocumentSQL(docSQL{postgres: s.dialect == Postgres}), id), func(rs rowScanner) error {
+	// The plan of a document by its id does not depend on the id: cached.
+	err := s.queryRows(ctx, db.Raw(claimDocumentSQL(docSQL{postgres: s.dialect == Postgres}), id), cachedPlan, func(rs rowScanner) error {
 		found = true
 		return rs.Scan(&row.ID, &row.TherapyID, &row.TherapySlug, &row.Text, &row.Language, &row.TextEn, &row.Summary,
 			&row.ClaimType, &row.Assertion, &row.ClaimedValue, &row.ClaimedBound, &row.Hedge, &row.Rating, &row.RatingSource,
@@ -600,7 +601,7 @@ func (s *Store) claimDocument(ctx context.Context, db *gorm.DB, id int64) (Claim
 // statement.
 func (s *Store) findingDocumentOne(ctx context.Context, db *gorm.DB, id int64) (models.Finding, error) {
 	var doc *string
-	err := s.queryRows(ctx, db.Raw(findingDocumentSQL(docSQL{postgres: s.dialect == Postgres}), id), func(rs rowScanner) error {
+	err := s.queryRows(ctx, db.Raw(findingDocumentSQL(docSQL{postgres: s.dialect == Postgres}), id), cachedPlan, func(rs rowScanner) error {
 		return rs.Scan(&doc)
 	})
 	if err != nil {
