@@ -235,15 +235,13 @@ type claimListRow struct {
 	Flags           *string
 }
 
-// claimListColumns are the columns of claimListRow. The flags come from a
-// correlated subquery on claim_flags_claim_id, aggregated in the same
-// statement (string_agg on PostgreSQL, group_concat on SQLite); the Go code
-// sorts them.
-func (s *Store) claimListColumns() string {
-	agg := "group_concat(cf.flag, ',')"
-	if s.dialect == Postgres {
-		agg = "string_agg(cf.flag, ',')"
-	}
+// claimListColumns are the columns of claimListRow, per dialect (index:
+// postgres). The flags come from a correlated subquery on
+// claim_flags_claim_id, aggregated in the same statement (string_agg on
+// PostgreSQL, group_concat on SQLite); the Go code sorts them.
+var claimListColumns = [2]string{listColumns("group_concat(cf.flag, ',')"), listColumns("string_agg(cf.flag, ',')")}
+
+func listColumns(agg string) string {
 	return "claims.id, claims.therapy_id, therapies.slug AS therapy_slug, claims.text, claims.language, claims.text_en, " +
 		"claims.summary, claims.claim_type, claims.assertion, claims.claimed_value, claims.claimed_bound, claims.hedge, claims.rating, " +
 		"claims.rating_source, claims.certainty, claims.certainty_basis, claims.support_count, claims.refute_count, claims.appearance_count, " +
@@ -392,7 +390,7 @@ func (s *Store) ListClaims(ctx context.Context, f ClaimFilter) ([]models.Claim, 
 	}
 	cond, args := joinConds(where)
 	n := fetchSize(f.Page.limit())
-	q := db.Raw("SELECT "+s.claimListColumns()+" FROM "+from+" WHERE "+cond+" ORDER BY "+order+" LIMIT "+strconv.Itoa(n), args...)
+	q := db.Raw("SELECT "+claimListColumns[s.dialectIndex()]+" FROM "+from+" WHERE "+cond+" ORDER BY "+order+" LIMIT "+strconv.Itoa(n), args...)
 	rows, err := s.scanClaimList(ctx, q, plan, n)
 	if err != nil {
 		return nil, "", fmt.Errorf("list claims: %w", classify(err))
