@@ -252,18 +252,33 @@ func listColumns(agg string) string {
 // scanClaimList runs q (selecting claimListColumns) and scans each row's
 // columns straight into a claimListRow (queryRows): gorm's Find would set
 // the fields by reflection, which took about a sixth of a list request's
-// CPU under load (issue 13's profile). n is the most rows q returns.
-func (s *Store) scanClaimList(ctx context.Context, q *gorm.DB, plan stmtPlan, n int) ([]claimListRow, error) {
-	out := make([]claimListRow, 0, n)
-	err := s.queryRows(ctx, q, plan, func(rs rowScanner) error {
-		out = append(out, claimListRow{})
-		r := &out[len(out)-1]
-		return rs.Scan(&r.ID, &r.TherapyID, &r.TherapySlug, &r.Text, &r.Language, &r.TextEn, &r.Summary, &r.ClaimType,
-			&r.Assertion, &r.ClaimedValue, &r.ClaimedBound, &r.Hedge, &r.Rating, &r.RatingSource, &r.Certainty, &r.CertaintyBasis,
-			&r.SupportCount, &r.RefuteCount,
-			&r.AppearanceCount, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.Flags)
+// CPU under load (issue 13's profile). The first limit rows become claims
+// as they are read, through one row and one list of destinations; more
+// reports whether q returned rows after them (a next page). n is the most
+// rows q returns.
+func (s *Store) scanClaimList(ctx context.Context, q *gorm.DB, plan stmtPlan, limit, n int) (claims []models.Claim, more bool, err error) {
+	claims = make([]models.Claim, 0, min(limit, n))
+	var r claimListRow
+	dest := []any{&r.ID, &r.TherapyID, &r.TherapySlug, &r.Text, &r.Language, &r.TextEn, &r.Summary, &r.ClaimType,
+		&r.Assertion, &r.ClaimedValue, &r.ClaimedBound, &r.Hedge, &r.Rating, &r.RatingSource, &r.Certainty, &r.CertaintyBasis,
+		&r.SupportCount, &r.RefuteCount, &r.AppearanceCount, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.Flags}
+	err = s.queryRows(ctx, q, plan, func(rs rowScanner) error {
+		if len(claims) == limit {
+			more = true
+			return nil
+		}
+		r = claimListRow{} // each nullable column scans into a new value
+		if err := rs.Scan(dest...); err != nil {
+			return err
+		}
+		c, err := r.claim()
+		if err != nil {
+			return fmt.Errorf("claim %d: %w", r.ID, err)
+		}
+		claims = append(claims, c)
+		return nil
 	})
-	return out, err
+	return claims, more, err
 }
 
 // claim is the row as a models.Claim; every vocabulary word is checked
@@ -391,16 +406,13 @@ func (s *Store) ListClaims(ctx context.Context, f ClaimFilter) ([]models.Claim, 
 	cond, args := joinConds(where)
 	n := fetchSize(f.Page.limit())
 	q := db.Raw("SELECT "+claimListColumns[s.dialectIndex()]+" FROM "+from+" WHERE "+cond+" ORDER BY "+order+" LIMIT "+strconv.Itoa(n), args...)
-	rows, err := s.scanClaimList(ctx, q, plan, n)
+	claims, more, err := s.scanClaimList(ctx, q, plan, f.Page.limit(), n)
 	if err != nil {
 		return nil, "", fmt.Errorf("list claims: %w", classify(err))
 	}
-	rows, cursor := trim(rows, f.Page, func(r claimListRow) int64 { return r.ID })
-	claims := make([]models.Claim, len(rows))
-	for i, r := range rows {
-		if claims[i], err = r.claim(); err != nil {
-			return nil, "", fmt.Errorf("list claims: claim %d: %w", r.ID, err)
-		}
+	cursor := ""
+	if more {
+		cursor = EncodeCursor(claims[len(claims)-1].ID)
 	}
 	return claims, cursor, nil
 }
