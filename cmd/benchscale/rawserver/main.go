@@ -26,6 +26,7 @@
 // endpoint.
 //
 //	DATABASE_URL=postgres://... ADDR=127.0.0.1:9090 [VARIANT=simple] rawserver
+//	DATABASE_URL=postgres://... MODES=1 rawserver   # times each statement in each mode (modes.go)
 package main
 
 import (
@@ -65,6 +66,9 @@ func run() error {
 	u, err := url.Parse(os.Getenv("DATABASE_URL"))
 	if err != nil {
 		return err
+	}
+	if os.Getenv("MODES") == "1" {
+		return timeModes(ctx, u)
 	}
 	q := u.Query()
 	q.Set("plan_cache_mode", "auto")
@@ -161,6 +165,44 @@ func likePattern(q string) string {
 	return "%" + r.Replace(fold(q)) + "%"
 }
 
+// listSQL is a page's statement and its arguments: each flag written into
+// the SQL when flagWords (and it is a word of the vocabulary), the LIMIT
+// (limit is 1 to 200) a literal unless limitParam.
+func listSQL(flags []string, q string, after int64, limit int, flagWords, limitParam bool) (string, []any) {
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	for _, f := range flags {
+		value := ""
+		if _, err := grading.ParseFlag(f); err == nil && flagWords {
+			value = "'" + f + "'"
+		} else {
+			value = arg(f)
+		}
+		if after > 0 {
+			where = append(where, "c.id IN (SELECT ff.claim_id FROM claim_flags ff WHERE ff.flag = "+value+" AND ff.claim_id > "+arg(after)+")")
+		} else {
+			where = append(where, "c.id IN (SELECT ff.claim_id FROM claim_flags ff WHERE ff.flag = "+value+")")
+		}
+	}
+	if q != "" {
+		where = append(where, `c.search_text LIKE `+arg(likePattern(q))+` ESCAPE '\'`)
+	}
+	if after > 0 {
+		where = append(where, "c.id > "+arg(after))
+	}
+	sql := "SELECT " + claimColumns + " FROM claims c JOIN therapies t ON t.id = c.therapy_id WHERE c.archived_at IS NULL"
+	for _, w := range where {
+		sql += " AND " + w
+	}
+	// The LIMIT as a literal: a plan cached for a LIMIT parameter is made
+	// for no particular page size.
+	if limitParam {
+		return sql + " ORDER BY c.id LIMIT " + arg(limit+1), args
+	}
+	return sql + " ORDER BY c.id LIMIT " + strconv.Itoa(limit+1), args
+}
+
 func (s *server) list(w http.ResponseWriter, r *http.Request) {
 	qs := r.URL.Query()
 	limit := 50
@@ -190,36 +232,8 @@ func (s *server) list(w http.ResponseWriter, r *http.Request) {
 	if len(qs["flag"]) > 1 || qs.Get("q") != "" {
 		mode = s.perValue
 	}
-	var where []string
-	args := []any{mode}
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)-1) }
-	for _, f := range qs["flag"] {
-		value := ""
-		if _, err := grading.ParseFlag(f); err == nil && mode == s.cached {
-			value = "'" + f + "'"
-		} else {
-			value = arg(f)
-		}
-		if after > 0 {
-			where = append(where, "c.id IN (SELECT ff.claim_id FROM claim_flags ff WHERE ff.flag = "+value+" AND ff.claim_id > "+arg(after)+")")
-		} else {
-			where = append(where, "c.id IN (SELECT ff.claim_id FROM claim_flags ff WHERE ff.flag = "+value+")")
-		}
-	}
-	if q := qs.Get("q"); q != "" {
-		where = append(where, `c.search_text LIKE `+arg(likePattern(q))+` ESCAPE '\'`)
-	}
-	if after > 0 {
-		where = append(where, "c.id > "+arg(after))
-	}
-	sql := "SELECT " + claimColumns + " FROM claims c JOIN therapies t ON t.id = c.therapy_id WHERE c.archived_at IS NULL"
-	for _, w := range where {
-		sql += " AND " + w
-	}
-	// The LIMIT as a literal: a plan cached for a LIMIT parameter is made
-	// for no particular page size (limit is checked to be 1 to 200 above).
-	sql += " ORDER BY c.id LIMIT " + strconv.Itoa(limit+1)
-	rows, err := s.db.Query(r.Context(), sql, args...)
+	sql, args := listSQL(qs["flag"], qs.Get("q"), after, limit, mode == s.cached, false)
+	rows, err := s.db.Query(r.Context(), sql, append([]any{mode}, args...)...)
 	if err != nil {
 		fail(w, err)
 		return
