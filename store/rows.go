@@ -174,3 +174,15 @@ func joinConds(conds []sqlCond) (string, []any) {
 // only (lower-case letters and underscores); quotes are doubled all the
 // same.
 func sqlWord(w string) string { return "'" + strings.ReplaceAll(w, "'", "''") + "'" }
+
+// rawStatement is db.Raw(query, args...) for a statement written with the
+// dialect's own placeholders ($1 on PostgreSQL, ? on SQLite), so that gorm
+// need not rewrite it: gorm's Raw copies the SQL a byte at a time looking
+// for ? placeholders, about 4% of a claim request's CPU for the claim
+// document's 6 kB. gorm's callbacks and logger see it as any Raw.
+func rawStatement(db *gorm.DB, query string, args ...any) *gorm.DB {
+	tx := db.Raw("")
+	tx.Statement.SQL.WriteString(query)
+	tx.Statement.Vars = append(tx.Statement.Vars, args...)
+	return tx
+}
