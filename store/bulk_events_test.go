@@ -226,9 +226,9 @@ func TestImportChangesAndOutbox(t *testing.T) {
 }
 
 // TestImportRestoresPlanCacheMode: an import lets PostgreSQL reuse its
-// statements' plans, and hands the store's forced custom plans back to
-// the rest of a transaction it runs in (as the API runs it), whether it
-// succeeds, is a dry run or fails.
+// statements' plans, and hands the mode the transaction had before it
+// (force_custom_plan, set in it here) back to the rest of a transaction it
+// runs in (as the API runs it), whether it succeeds, is a dry run or fails.
 func TestImportRestoresPlanCacheMode(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		if st.Dialect() != store.Postgres {
@@ -246,6 +246,11 @@ func TestImportRestoresPlanCacheMode(t *testing.T) {
 			{"refused", file, store.ImportOptions{}}, // the second import of the file is a conflict
 		} {
 			err := st.InTx(ctx, func(tx *store.Store) error {
+				// The mode the rest of the transaction runs with (connections
+				// themselves run with PostgreSQL's default, auto).
+				if err := tx.DB().Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
+					t.Fatal(err)
+				}
 				_, err := tx.ImportNDJSON(ctx, store.System("import"), bytes.NewReader(tt.file), tt.opts)
 				if (err != nil) != (tt.name == "refused") {
 					t.Errorf("%s: ImportNDJSON = %v", tt.name, err)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -155,6 +156,32 @@ func findingDocumentSQL(d docSQL) string {
 	return "SELECT " + d.finding() + " AS doc FROM findings f" + findingJoins + " WHERE f.id = ?"
 }
 
+// The documents' statements per dialect (index: postgres), written once
+// and with the dialect's placeholder (rawStatement): building the claim
+// document's 6 kB of SQL took about 6% of a claim request's CPU when it
+// was built for each request.
+var (
+	claimDocumentSQLs   = [2]string{claimDocumentSQL(docSQL{postgres: false}), dollarOne(claimDocumentSQL(docSQL{postgres: true}))}
+	findingDocumentSQLs = [2]string{findingDocumentSQL(docSQL{postgres: false}), dollarOne(findingDocumentSQL(docSQL{postgres: true}))}
+)
+
+// dollarOne writes the one ? placeholder of a statement as PostgreSQL's $1.
+func dollarOne(sql string) string {
+	if strings.Count(sql, "?") != 1 {
+		panic("store: a document statement has one placeholder")
+	}
+	return strings.Replace(sql, "?", "$1", 1)
+}
+
+// dialectIndex is 1 on PostgreSQL, 0 on SQLite: the index of a statement
+// written for each.
+func (s *Store) dialectIndex() int {
+	if s.dialect == Postgres {
+		return 1
+	}
+	return 0
+}
+
 // claimDocumentRow is the claim document's one row.
 type claimDocumentRow struct {
 	ID                int64
@@ -215,6 +242,23 @@ var sqliteTimeFormats = []string{
 }
 
 func (t *docTime) UnmarshalJSON(b []byte) error {
+	// PostgreSQL's JSON form (2006-01-02T15:04:05.999999+00:00), quoted
+	// without escapes, is read directly: as the layouts below read it (in
+	// UTC unless it has an offset), without decoding the string first or
+	// trying the layouts before it (they were about a tenth of a claim
+	// request's CPU).
+	if n := len(b); n > 12 && b[0] == '"' && b[n-1] == '"' && b[11] == 'T' && bytes.IndexByte(b, '\\') < 0 {
+		if v, err := time.ParseInLocation(time.RFC3339Nano, string(b[1:n-1]), time.UTC); err == nil {
+			t.Time = v
+			return nil
+		}
+	}
+	return t.parseLayouts(b)
+}
+
+// parseLayouts reads a stored time in the layouts the SQLite driver
+// parses, after the form of time.Time.String().
+func (t *docTime) parseLayouts(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("stored time %s: %w", b, err)
@@ -523,7 +567,8 @@ func (s *Store) claimDocument(ctx context.Context, db *gorm.DB, id int64) (Claim
 	var d ClaimDetail
 	var row claimDocumentRow
 	found := false
-	err := s.queryRows(ctx, db.Raw(claimDocumentSQL(docSQL{postgres: s.dialect == Postgres}), id), func(rs rowScanner) error {
+	// The plan of a document by its id does not depend on the id: cached.
+	err := s.queryRows(ctx, rawStatement(db, claimDocumentSQLs[s.dialectIndex()], id), cachedPlan, func(rs rowScanner) error {
 		found = true
 		return rs.Scan(&row.ID, &row.TherapyID, &row.TherapySlug, &row.Text, &row.Language, &row.TextEn, &row.Summary,
 			&row.ClaimType, &row.Assertion, &row.ClaimedValue, &row.ClaimedBound, &row.Hedge, &row.Rating, &row.RatingSource,
@@ -600,7 +645,7 @@ func (s *Store) claimDocument(ctx context.Context, db *gorm.DB, id int64) (Claim
 // statement.
 func (s *Store) findingDocumentOne(ctx context.Context, db *gorm.DB, id int64) (models.Finding, error) {
 	var doc *string
-	err := s.queryRows(ctx, db.Raw(findingDocumentSQL(docSQL{postgres: s.dialect == Postgres}), id), func(rs rowScanner) error {
+	err := s.queryRows(ctx, rawStatement(db, findingDocumentSQLs[s.dialectIndex()], id), cachedPlan, func(rs rowScanner) error {
 		return rs.Scan(&doc)
 	})
 	if err != nil {

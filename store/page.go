@@ -29,6 +29,25 @@ func (p Page) limit() int {
 	return min(p.Limit, MaxLimit)
 }
 
+// fetchSizes are the page sizes a list statement asks for (without the one
+// more row that tells whether a next page exists). The LIMIT is written
+// into the SQL as a literal (a plan cached for a LIMIT parameter would be
+// made for no particular page size), and a few fixed sizes keep the
+// statements, and so the plans each connection caches, few.
+var fetchSizes = [...]int{10, 25, 50, 100, MaxLimit}
+
+// fetchSize is the LIMIT of a page of limit rows (1 to MaxLimit): the
+// smallest of fetchSizes that holds the page, plus one row. trim cuts the
+// rows to the page.
+func fetchSize(limit int) int {
+	for _, n := range fetchSizes {
+		if limit <= n {
+			return n + 1
+		}
+	}
+	return MaxLimit + 1
+}
+
 // ErrBadCursor is returned by DecodeCursor for a cursor this server did not
 // issue.
 var ErrBadCursor = errors.New("invalid cursor")

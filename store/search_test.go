@@ -283,17 +283,3 @@ func TestExplainSearch(t *testing.T) {
 		}
 	})
 }
-
-// TestCustomPlans: PostgreSQL connections plan every statement for its
-// arguments, so that a cached q statement keeps using the trigram index.
-func TestCustomPlans(t *testing.T) {
-	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
-		if !testenv.Postgres(st) {
-			t.Skip("PostgreSQL only")
-		}
-		var mode string
-		if err := st.DB().Raw("SHOW plan_cache_mode").Scan(&mode).Error; err != nil || mode != "force_custom_plan" {
-			t.Errorf("plan_cache_mode = %q, %v; want force_custom_plan", mode, err)
-		}
-	})
-}

@@ -68,6 +68,10 @@ type Store struct {
 	commitResolveTimeout time.Duration
 	// inTx is set on a store bound to one transaction (InTx).
 	inTx bool
+	// modePerStatement: parseURL chose pgx's query exec modes, so
+	// queryRows picks one per statement (stmtPlan); false when
+	// DATABASE_URL sets default_query_exec_mode itself.
+	modePerStatement bool
 	// noFTS makes SQLite searches skip the FTS5 index (benchmarks compare).
 	noFTS bool
 	// requiredReviews is REQUIRED_REVIEWS (SetRequiredReviews).
@@ -84,7 +88,7 @@ func Open(ctx context.Context, databaseURL string, opts Options, log *slog.Logge
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	dialect, dsn, err := parseURL(databaseURL)
+	dialect, dsn, modePerStatement, err := parseURL(databaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +126,7 @@ func Open(ctx context.Context, databaseURL string, opts Options, log *slog.Logge
 	}
 	sqlDB.SetConnMaxLifetime(opts.ConnMaxLifetime)
 	sqlDB.SetConnMaxIdleTime(opts.ConnMaxIdleTime)
-	s := &Store{db: db, dialect: dialect, log: log, dsn: dsn,
+	s := &Store{db: db, dialect: dialect, log: log, dsn: dsn, modePerStatement: modePerStatement,
 		commitResolveTimeout: cmp.Or(opts.CommitResolveTimeout, DefaultCommitResolveTimeout)}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
@@ -158,25 +162,46 @@ func (s *Store) loggedSQL(ctx context.Context, query string, args []any) string 
 // that PostgreSQL keeps, so what is written reads back equal.
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-func parseURL(raw string) (dialect, dsn string, err error) {
+// parseURL returns the dialect and the driver's DSN of a DATABASE_URL, and
+// whether the store chose pgx's query exec modes (modePerStatement).
+//
+// On PostgreSQL, plans are chosen per statement (stmtPlan, issue 24).
+// PostgreSQL keeps a plan only for a named prepared statement: after five
+// executions (plan_cache_mode auto) it may switch to a generic plan that
+// ignores the values, which is right for a statement whose plan does not
+// depend on them (a page of claims after a cursor, a claim document by
+// id), and wrong for one whose plan does: the generic plan of
+// search_text LIKE $1 never uses the trigram index (q took 280 ms instead
+// of 1 ms at 1M claims), that of a flag filter walked claim_flags' claim
+// index for 884 ms. So pgx runs statements as its unnamed statement by
+// default (default_query_exec_mode=cache_describe: one round trip, planned
+// for its values every time, as gorm's statements were when connections
+// set plan_cache_mode=force_custom_plan), and queryRows names and caches
+// only the statements marked cachedPlan. plan_cache_mode is set to auto
+// (PostgreSQL's default) so that a server configured otherwise does not
+// change the choice. A DATABASE_URL that sets either parameter keeps it;
+// one that sets default_query_exec_mode also turns the per-statement
+// choice off (every statement in that mode: simple_protocol, say, behind a
+// connection pooler that keeps no prepared statements).
+func parseURL(raw string) (dialect, dsn string, modePerStatement bool, err error) {
 	switch {
 	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
 		u, err := url.Parse(raw)
 		if err != nil {
-			return "", "", fmt.Errorf("DATABASE_URL: %w", err)
+			return "", "", false, fmt.Errorf("DATABASE_URL: %w", err)
 		}
-		// pgx prepares and caches statements; after five runs PostgreSQL may
-		// switch a statement to a generic plan that ignores the arguments,
-		// and the generic plan of search_text LIKE $1 never uses the trigram
-		// index (q took 280 ms instead of 1 ms at 1M claims). Custom plans
-		// cost a little planning per query and follow the actual values.
-		if q := u.Query(); !q.Has("plan_cache_mode") {
-			q.Set("plan_cache_mode", "force_custom_plan")
-			u.RawQuery = q.Encode()
+		q := u.Query()
+		if !q.Has("plan_cache_mode") {
+			q.Set("plan_cache_mode", "auto")
 		}
-		return Postgres, u.String(), nil
+		if !q.Has("default_query_exec_mode") {
+			q.Set("default_query_exec_mode", "cache_describe")
+			modePerStatement = true
+		}
+		u.RawQuery = q.Encode()
+		return Postgres, u.String(), modePerStatement, nil
 	case strings.Contains(raw, "://"):
-		return "", "", fmt.Errorf("DATABASE_URL: unsupported scheme in %q (use postgres://... or an SQLite file path)", redact(raw))
+		return "", "", false, fmt.Errorf("DATABASE_URL: unsupported scheme in %q (use postgres://... or an SQLite file path)", redact(raw))
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "file:")
 	if path == "" {
@@ -195,7 +220,7 @@ func parseURL(raw string) (dialect, dsn string, err error) {
 	if query != "" {
 		params += "&" + query
 	}
-	return SQLite, "file:" + path + "?" + params, nil
+	return SQLite, "file:" + path + "?" + params, false, nil
 }
 
 // redact hides a password in a URL for messages.

@@ -1,9 +1,11 @@
 // Command benchscale is `make bench-scale`: it generates a large claimgrade
 // dataset on PostgreSQL (1,000,000 claims; SMALL=1: 20,000), verifies a
 // sample of its derived fields against the rules, starts claimgrade and
-// the raw net/http + pgx server (./rawserver) on it, checks that both
-// answer every benchmarked request with the same bytes, then measures them
-// in interleaved rounds and prints a table and a ratios line. Statements
+// two variants of the raw net/http + pgx server (./rawserver: prepared
+// statements with cached plans, and the simple protocol) on it, checks
+// that all three answer every benchmarked request with the same bytes,
+// then measures them in interleaved rounds and prints a table and a ratios
+// line, claimgrade against the faster raw variant per endpoint. Statements
 // and round trips per request are counted on the wire by a proxy in front
 // of PostgreSQL (pgcount.go).
 //
@@ -19,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -136,23 +139,32 @@ func run(ctx context.Context) error {
 	cgEnv := []string{"DATABASE_URL=" + dbURL, "SEED=false",
 		"LOG_LEVEL=error", "RATE_LIMIT_ANONYMOUS=100000000", "ANONYMOUS_MAX_CONCURRENT=20", "DB_MAX_OPEN_CONNS=20"}
 	profileDir := os.Getenv("PROFILE")
-	const pprofAddr = "127.0.0.1:18090"
+	pprofAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
 	if profileDir != "" {
 		if err := os.MkdirAll(profileDir, 0o755); err != nil {
 			return err
 		}
 		cgEnv = append(cgEnv, "PPROF_ADDR="+pprofAddr)
 	}
-	cg, err := start("claimgrade", "bin/claimgrade", "127.0.0.1:18080", cgEnv)
+	cg, err := start("claimgrade", "bin/claimgrade", "", cgEnv)
 	if err != nil {
 		return err
 	}
 	defer cg.stop()
-	raw, err := start("raw", "bin/rawserver", "127.0.0.1:18081", []string{"DATABASE_URL=" + dbURL})
-	if err != nil {
-		return err
+	// The raw server's two variants (rawserver's VARIANT): per endpoint,
+	// claimgrade is compared with the faster one.
+	var raws []*server
+	for _, variant := range rawVariants {
+		raw, err := start("raw-"+variant, "bin/rawserver", "", []string{"DATABASE_URL=" + dbURL, "VARIANT=" + variant})
+		if err != nil {
+			return err
+		}
+		defer raw.stop()
+		raws = append(raws, raw)
 	}
-	defer raw.stop()
 
 	// Requests: a deep cursor page starts 90% into the table.
 	var deepAfter int64
@@ -178,15 +190,17 @@ func run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		b, err := get(client, raw.base+e.path)
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(a, b) {
-			i := firstDiff(a, b)
-			from := max(0, i-200)
-			fmt.Printf("claimgrade: ...%s\nraw:        ...%s\n", a[from:min(len(a), i+200)], b[from:min(len(b), i+200)])
-			return fmt.Errorf("%s: the bodies differ (%d and %d bytes); first difference at byte %d", e.path, len(a), len(b), firstDiff(a, b))
+		for _, raw := range raws {
+			b, err := get(client, raw.base+e.path)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(a, b) {
+				i := firstDiff(a, b)
+				from := max(0, i-200)
+				fmt.Printf("claimgrade: ...%s\n%s:        ...%s\n", a[from:min(len(a), i+200)], raw.name, b[from:min(len(b), i+200)])
+				return fmt.Errorf("%s: the bodies of claimgrade and %s differ (%d and %d bytes); first difference at byte %d", e.path, raw.name, len(a), len(b), firstDiff(a, b))
+			}
 		}
 		if e.name == "detail" && !bytes.Contains(a, []byte(`"grade":{`)) {
 			return fmt.Errorf("%s: the claim's findings are not graded, so the check would not cover graded findings", e.path)
@@ -199,19 +213,25 @@ func run(ctx context.Context) error {
 	// (pgcount.go), answer every request once to warm up, then `runs` times
 	// one after another; the counters' deltas are divided by runs.
 	type perRequest struct{ statements, roundTrips, pings float64 }
-	stmts := map[string][2]perRequest{}
-	for i, spec := range []struct {
-		name, bin, addr string
-		env             []string
+	counted := []struct {
+		name, bin string
+		env       []string
 	}{
-		{"claimgrade-counted", "bin/claimgrade", "127.0.0.1:18082", []string{"SEED=false", "LOG_LEVEL=error", "RATE_LIMIT_ANONYMOUS=100000000"}},
-		{"raw-counted", "bin/rawserver", "127.0.0.1:18083", nil},
-	} {
+		{"claimgrade-counted", "bin/claimgrade", []string{"SEED=false", "LOG_LEVEL=error", "RATE_LIMIT_ANONYMOUS=100000000"}},
+	}
+	for _, variant := range rawVariants {
+		counted = append(counted, struct {
+			name, bin string
+			env       []string
+		}{"raw-" + variant + "-counted", "bin/rawserver", []string{"VARIANT=" + variant}})
+	}
+	stmts := map[string][]perRequest{}
+	for i, spec := range counted {
 		counter, countedDB, err := countedURL(dbURL)
 		if err != nil {
 			return err
 		}
-		s, err := start(spec.name, spec.bin, spec.addr, append(spec.env, "DATABASE_URL="+countedDB))
+		s, err := start(spec.name, spec.bin, "", append(spec.env, "DATABASE_URL="+countedDB))
 		if err != nil {
 			counter.close()
 			return err
@@ -232,19 +252,26 @@ func run(ctx context.Context) error {
 				}
 			}
 			after := counter.get()
-			x := stmts[e.name]
-			x[i] = perRequest{float64(after.statements-before.statements) / runs, float64(after.roundTrips-before.roundTrips) / runs,
+			if i == 0 {
+				stmts[e.name] = make([]perRequest, len(counted))
+			}
+			stmts[e.name][i] = perRequest{float64(after.statements-before.statements) / runs, float64(after.roundTrips-before.roundTrips) / runs,
 				float64(after.pings-before.pings) / runs}
-			stmts[e.name] = x
 		}
 		s.stop()
 		counter.close()
 	}
 
-	results := map[string][2][]result{}
+	// results[endpoint][server][round]: server 0 is claimgrade, then the
+	// raw variants.
+	results := map[string][][]result{}
+	servers := append([]*server{cg}, raws...)
 	for r := range rounds {
 		for _, e := range endpoints {
-			for i, s := range []*server{cg, raw} {
+			if results[e.name] == nil {
+				results[e.name] = make([][]result, len(servers))
+			}
+			for i, s := range servers {
 				var profiled chan error
 				if profileDir != "" && r == 0 && s == cg {
 					// A CPU profile of claimgrade under this endpoint's load,
@@ -261,34 +288,53 @@ func run(ctx context.Context) error {
 						return err
 					}
 				}
-				x := results[e.name]
-				x[i] = append(x[i], res)
-				results[e.name] = x
+				results[e.name][i] = append(results[e.name][i], res)
 				logf("round %d %-8s %-10s %8.0f req/s p50 %6.2f ms p99 %6.2f ms errors %d", r+1, e.name, s.name, res.rps, ms(res.p50), ms(res.p99), res.errors)
 			}
 		}
 	}
 
-	fmt.Printf("\nPostgreSQL, %d claims (generated in %s), %d connections, %d rounds of %s, interleaved\n\n", n, genTime.Round(time.Second), conns, rounds, duration)
-	fmt.Println("| endpoint | claimgrade req/s | p50 ms | p99 ms | raw req/s | p50 ms | p99 ms | ratio (median of rounds) | statements (round trips) per request, cg / raw |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	fmt.Printf("\nPostgreSQL, %d claims (generated in %s), %d connections, %d rounds of %s, interleaved (claimgrade, raw-%s)\n\n", n,
+		genTime.Round(time.Second), conns, rounds, duration, strings.Join(rawVariants, ", raw-"))
+	fmt.Println("| endpoint | claimgrade req/s | p50 ms | p99 ms | faster raw | req/s | p50 ms | p99 ms | other raw req/s | ratio | p99 ratio | statements (round trips) per request, cg / raw-" +
+		strings.Join(rawVariants, " / raw-") + " |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	ratio := map[string]float64{}
 	pings := 0.0
 	for _, e := range endpoints {
 		x := results[e.name]
-		var rs []float64
+		// The faster raw variant: the higher median req/s over the rounds.
+		fast := 1
+		for i := 2; i < len(x); i++ {
+			if median(rpsOf(x[i])) > median(rpsOf(x[fast])) {
+				fast = i
+			}
+		}
+		other := 3 - fast // the other of the two variants
+		// Ratios are medians over rounds of claimgrade ÷ the faster raw
+		// variant in the same round: req/s, and p99.
+		var rs, p99s []float64
 		for i := range x[0] {
-			rs = append(rs, x[0][i].rps/x[1][i].rps)
+			rs = append(rs, x[0][i].rps/x[fast][i].rps)
+			p99s = append(p99s, float64(x[0][i].p99)/float64(x[fast][i].p99))
 		}
 		ratio[e.name] = median(rs)
-		a, b := best(x[0]), best(x[1])
-		c := stmts[e.name]
-		fmt.Printf("| %s | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f | %.2f (%.2f) / %.2f (%.2f) |\n", e.name, a.rps, ms(a.p50), ms(a.p99),
-			b.rps, ms(b.p50), ms(b.p99), ratio[e.name], c[0].statements, c[0].roundTrips, c[1].statements, c[1].roundTrips)
-		pings += c[0].pings + c[1].pings
+		a, b := best(x[0]), best(x[fast])
+		var counts []string
+		for _, c := range stmts[e.name] {
+			counts = append(counts, fmt.Sprintf("%.2f (%.2f)", c.statements, c.roundTrips))
+			pings += c.pings
+		}
+		fmt.Printf("| %s | %.0f | %.2f | %.2f | %s | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f | %s |\n", e.name, a.rps, ms(a.p50), ms(a.p99),
+			servers[fast].name, b.rps, ms(b.p50), ms(b.p99), best(x[other]).rps, ratio[e.name], median(p99s), strings.Join(counts, " / "))
 	}
-	fmt.Printf("\nStatements and round trips counted exactly on the wire (a proxy in front of PostgreSQL, 20 sequential requests each); driver pings per request, not counted above: %.2f\n", pings)
-	fmt.Printf("RSS peak (VmHWM): claimgrade %d MB, raw %d MB\n", cg.hwm()/1024, raw.hwm()/1024)
+	fmt.Printf("\nreq/s, p50 and p99: each server's best round; ratio and p99 ratio: medians over rounds of claimgrade ÷ the faster raw variant (higher median req/s) in the same round.\n")
+	fmt.Printf("Statements and round trips counted exactly on the wire (a proxy in front of PostgreSQL, 20 sequential requests each); driver pings per request, not counted above: %.2f\n", pings)
+	fmt.Printf("RSS peak (VmHWM): claimgrade %d MB", cg.hwm()/1024)
+	for _, raw := range raws {
+		fmt.Printf(", %s %d MB", raw.name, raw.hwm()/1024)
+	}
+	fmt.Println()
 	// q one request at a time: the latency of the search itself, without
 	// the queueing of CONNS connections on the machine's cores (under the
 	// load above, the raw server's own q p50 is 20-odd ms on two cores, so
@@ -311,6 +357,18 @@ func run(ctx context.Context) error {
 	fmt.Printf("ratios list=%.2f flag=%.2f detail=%.2f deep/first=%.2f q_p50_ms=%.2f\n", ratio["list"], ratio["flag"], ratio["detail"],
 		deepFirst, qP50)
 	return nil
+}
+
+// rawVariants are rawserver's VARIANTs the benchmark runs (see its doc).
+var rawVariants = []string{"prepared", "simple"}
+
+// rpsOf is the req/s of each round.
+func rpsOf(rs []result) []float64 {
+	out := make([]float64, len(rs))
+	for i, r := range rs {
+		out[i] = r.rps
+	}
+	return out
 }
 
 func withDatabase(raw, name string) (string, error) {
@@ -337,7 +395,15 @@ type server struct {
 	cmd        *exec.Cmd
 }
 
+// start runs bin with env and waits until it answers on addr ("": a free
+// port on the loopback: other benchmarks may run on the machine).
 func start(name, bin, addr string, env []string) (*server, error) {
+	if addr == "" {
+		var err error
+		if addr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+	}
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), append(env, "ADDR="+addr)...)
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
@@ -356,6 +422,16 @@ func start(name, bin, addr string, env []string) (*server, error) {
 	}
 	s.stop()
 	return nil, fmt.Errorf("%s did not answer on %s", name, addr)
+}
+
+// freeAddr is a loopback address with a port free at the time.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }
 
 func (s *server) stop() {

@@ -96,7 +96,7 @@ func runSQLite(ctx context.Context, n int, admin string, conns, rounds int, dura
 	if err := build("bin/claimgrade", "."); err != nil {
 		return err
 	}
-	cg, err := start("claimgrade", "bin/claimgrade", "127.0.0.1:18080", []string{"DATABASE_URL=" + path, "SEED=false",
+	cg, err := start("claimgrade", "bin/claimgrade", "", []string{"DATABASE_URL=" + path, "SEED=false",
 		"LOG_LEVEL=error", "RATE_LIMIT_ANONYMOUS=100000000"})
 	if err != nil {
 		return err

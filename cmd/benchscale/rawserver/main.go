@@ -1,14 +1,32 @@
 // Command rawserver is the scale benchmark's floor: net/http and pgx, no
 // framework, no ORM, answering the benchmarked claimgrade requests (a page
 // of claims with limit, flag, q and cursor; a claim document with its
-// findings, graded or not) with the fewest round trips and the same JSON
-// bytes. The benchmark checks the bytes are equal before it measures. It
-// imports only claimgrade's grading package, to decode a grade's stored
-// judgements and derivation and to write the derivation's summary, and its
-// readertext package, to write the claim's verdict sentence
-// (rating_summary) from the stored rule and facts.
+// findings, graded or not) with one statement and one round trip each and
+// the same JSON bytes. The benchmark checks the bytes are equal before it
+// measures. It imports only claimgrade's grading package, to decode a
+// grade's stored judgements and derivation and to write the derivation's
+// summary, and its readertext package, to write the claim's verdict
+// sentence (rating_summary) from the stored rule and facts.
 //
-//	DATABASE_URL=postgres://... ADDR=127.0.0.1:9090 rawserver
+// VARIANT says how statements reach PostgreSQL (plan_cache_mode auto,
+// PostgreSQL's default, in both):
+//
+//   - prepared (the default): a statement whose plan does not depend on its
+//     values (a page with no filter or with one flag, the flag and the LIMIT
+//     written as literals; a claim document by id) is a named prepared
+//     statement of pgx's statement cache, whose generic plan PostgreSQL
+//     reuses; a page with q or several flags is pgx's unnamed statement
+//     (QueryExecModeCacheDescribe), planned for its values every time;
+//   - simple: every statement in the simple protocol (the values quoted
+//     into the SQL by pgx; one Query message; planned every time; rows in
+//     text), as behind a connection pooler that keeps no prepared
+//     statements.
+//
+// The benchmark runs both and compares claimgrade with the faster, per
+// endpoint.
+//
+//	DATABASE_URL=postgres://... ADDR=127.0.0.1:9090 [VARIANT=simple] rawserver
+//	DATABASE_URL=postgres://... MODES=1 rawserver   # times each statement in each mode (modes.go)
 package main
 
 import (
@@ -49,8 +67,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	if os.Getenv("MODES") == "1" {
+		return timeModes(ctx, u)
+	}
 	q := u.Query()
-	q.Set("plan_cache_mode", "force_custom_plan") // as claimgrade (store.parseURL)
+	q.Set("plan_cache_mode", "auto")
 	q.Set("pool_max_conns", "20")
 	u.RawQuery = q.Encode()
 	pool, err := pgxpool.New(ctx, u.String())
@@ -58,14 +79,26 @@ func run() error {
 		return err
 	}
 	defer pool.Close()
-	s := &server{db: pool}
+	s := &server{db: pool, cached: pgx.QueryExecModeCacheStatement, perValue: pgx.QueryExecModeCacheDescribe}
+	switch v := os.Getenv("VARIANT"); v {
+	case "", "prepared":
+	case "simple":
+		s.cached, s.perValue = pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeSimpleProtocol
+	default:
+		return fmt.Errorf("VARIANT=%q: want prepared or simple", v)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/claims", s.list)
 	mux.HandleFunc("GET /api/v1/claims/{id}", s.detail)
 	return http.ListenAndServe(os.Getenv("ADDR"), mux)
 }
 
-type server struct{ db *pgxpool.Pool }
+// server answers the requests; cached and perValue are how pgx runs a
+// statement whose plan may be cached and one planned for its values.
+type server struct {
+	db               *pgxpool.Pool
+	cached, perValue pgx.QueryExecMode
+}
 
 type claim struct {
 	ID              int64     `json:"id"`
@@ -132,6 +165,44 @@ func likePattern(q string) string {
 	return "%" + r.Replace(fold(q)) + "%"
 }
 
+// listSQL is a page's statement and its arguments: each flag written into
+// the SQL when flagWords (and it is a word of the vocabulary), the LIMIT
+// (limit is 1 to 200) a literal unless limitParam.
+func listSQL(flags []string, q string, after int64, limit int, flagWords, limitParam bool) (string, []any) {
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	for _, f := range flags {
+		value := ""
+		if _, err := grading.ParseFlag(f); err == nil && flagWords {
+			value = "'" + f + "'"
+		} else {
+			value = arg(f)
+		}
+		if after > 0 {
+			where = append(where, "c.id IN (SELECT ff.claim_id FROM claim_flags ff WHERE ff.flag = "+value+" AND ff.claim_id > "+arg(after)+")")
+		} else {
+			where = append(where, "c.id IN (SELECT ff.claim_id FROM claim_flags ff WHERE ff.flag = "+value+")")
+		}
+	}
+	if q != "" {
+		where = append(where, `c.search_text LIKE `+arg(likePattern(q))+` ESCAPE '\'`)
+	}
+	if after > 0 {
+		where = append(where, "c.id > "+arg(after))
+	}
+	sql := "SELECT " + claimColumns + " FROM claims c JOIN therapies t ON t.id = c.therapy_id WHERE c.archived_at IS NULL"
+	for _, w := range where {
+		sql += " AND " + w
+	}
+	// The LIMIT as a literal: a plan cached for a LIMIT parameter is made
+	// for no particular page size.
+	if limitParam {
+		return sql + " ORDER BY c.id LIMIT " + arg(limit+1), args
+	}
+	return sql + " ORDER BY c.id LIMIT " + strconv.Itoa(limit+1), args
+}
+
 func (s *server) list(w http.ResponseWriter, r *http.Request) {
 	qs := r.URL.Query()
 	limit := 50
@@ -154,28 +225,15 @@ func (s *server) list(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	for _, f := range qs["flag"] {
-		if after > 0 {
-			where = append(where, "c.id IN (SELECT ff.claim_id FROM claim_flags ff WHERE ff.flag = "+arg(f)+" AND ff.claim_id > "+arg(after)+")")
-		} else {
-			where = append(where, "c.id IN (SELECT ff.claim_id FROM claim_flags ff WHERE ff.flag = "+arg(f)+")")
-		}
+	// One flag and no q: the plan is the flag's own, cached (the flag, a
+	// word of the vocabulary, written into the SQL); otherwise planned for
+	// the values.
+	mode := s.cached
+	if len(qs["flag"]) > 1 || qs.Get("q") != "" {
+		mode = s.perValue
 	}
-	if q := qs.Get("q"); q != "" {
-		where = append(where, `c.search_text LIKE `+arg(likePattern(q))+` ESCAPE '\'`)
-	}
-	if after > 0 {
-		where = append(where, "c.id > "+arg(after))
-	}
-	sql := "SELECT " + claimColumns + " FROM claims c JOIN therapies t ON t.id = c.therapy_id WHERE c.archived_at IS NULL"
-	for _, w := range where {
-		sql += " AND " + w
-	}
-	sql += " ORDER BY c.id LIMIT " + arg(limit+1)
-	rows, err := s.db.Query(r.Context(), sql, args...)
+	sql, args := listSQL(qs["flag"], qs.Get("q"), after, limit, mode == s.cached, false)
+	rows, err := s.db.Query(r.Context(), sql, append([]any{mode}, args...)...)
 	if err != nil {
 		fail(w, err)
 		return
@@ -557,7 +615,7 @@ func (s *server) detail(w http.ResponseWriter, r *http.Request) {
 	}
 	var searches []search
 	dest := append(d.claim.dest(&flags), &d.RatingExplanation, &d.RatingReason, &facts, &oRating, &oRationale, &oBy, &oAt, &oBasis, &basis, &archived, &apps, &cfs, &searches)
-	if err := s.db.QueryRow(r.Context(), detailSQL, id).Scan(dest...); err != nil {
+	if err := s.db.QueryRow(r.Context(), detailSQL, s.cached, id).Scan(dest...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			http.Error(w, "not found", http.StatusNotFound)
 			return
