@@ -82,8 +82,8 @@ func TestRatingsDocDemo(t *testing.T) {
 	for _, r := range grading.Ratings() {
 		parts = append(parts, fmt.Sprintf("%d %s", counts[r], r))
 	}
-	b.WriteString(strings.Join(parts, ", ") + ". Most are `not_rated` because the verified reference records " +
-		"state no effect estimate or threshold for the outcome (the rules refuse to guess one), or because the claim links no graded finding.\n\n")
+	b.WriteString(strings.Join(parts, ", ") + ". The first table lists, per rule, the demo claims whose rating explanation names it; " +
+		"the second gives each claim's rating, certainty and the rule that decided it (the first one its explanation names).\n\n")
 	b.WriteString("| rule id | demo claims whose explanation names it |\n|---|---|\n")
 	for _, r := range rules {
 		keys := byRule[r]

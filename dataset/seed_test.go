@@ -98,7 +98,7 @@ func TestSeed(t *testing.T) {
 		}
 		// What the rules make of the wording (docs/ratings.md), from the
 		// findings, their grades and the documented searches of the file;
-		// one rating is an editor's (the dataset's only override).
+		// two statements about the literature are rated by the editor.
 		tests := []struct {
 			key       string
 			rating    grading.Rating
@@ -145,8 +145,12 @@ func TestSeed(t *testing.T) {
 			{key: "de-000-effective-certain-back-pain", rating: grading.RatingUnproven, certainty: "very_low"},
 			// No number and no smallest important difference: not rated.
 			{key: "en-002-fat-mobilisation", rating: grading.RatingNotRated},
-			// A statement about the literature, rated by the editor.
+			// Statements about the literature, rated by the editor.
 			{key: "de-000-not-fully-proven", rating: grading.RatingAccurate, source: grading.SourceEditor, hasNot: []string{"unsupported"}},
+			{key: "de-000-no-study-proved-efficacy", rating: grading.RatingAccurate, source: grading.SourceEditor, hasNot: []string{"unsupported"}},
+			// Advice to see a specialist first: asserts nothing checkable and
+			// deliberately not searched, so not rated.
+			{key: "it-001-specialist-visit-first", rating: grading.RatingNotRated, has: []string{"unsupported"}},
 		}
 		for _, tt := range tests {
 			c := byKey(tt.key)
