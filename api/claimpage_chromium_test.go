@@ -127,9 +127,11 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 //     the verdict sentence in the claim's language (the API's
 //     rating_summary) with what its certainty is about, never the English
 //     rule-engine text nor a rule id;
-//   - en-002-almost-painless, not rated: the sentence says why;
-//   - fr-003-no-drug-interaction, not rated, absolute wording: the flag in
-//     a plain French sentence although nothing rates the claim;
+//   - en-002-fat-mobilisation, not rated (its only trial reports no
+//     difference to rate): the sentence says why;
+//   - fr-003-no-drug-interaction, unproven because a documented search found
+//     nothing, so without a certainty to show beside the verdict, and
+//     absolute wording: the flag in a plain French sentence;
 //
 // each with the therapy's name in the page's language, the sections in the
 // order of DESIGN "What readers see", the JSON-LD the browser parses equal
@@ -153,9 +155,9 @@ func TestClaimPageInChromium(t *testing.T) {
 			[]string{"FAKTENCHECK", "Bewertung", "Was Sie zu dieser Behauptung wissen sollten", "Wo die Behauptung erscheint", "Wie wir gesucht haben", "Evidenz: bewertete Befunde"}},
 		{"it-001-transient-skin-reactions", "it", "mesoterapia", true,
 			[]string{"VERIFICA DEI FATTI", "Valutazione", "Che cosa sapere su questa affermazione", "Dove compare l'affermazione", "Come abbiamo cercato", "Prove: risultati valutati"}},
-		{"en-002-almost-painless", "en", "Mesotherapy", false,
+		{"en-002-fat-mobilisation", "en", "Mesotherapy", false,
 			[]string{"FACT CHECK", "Rating", "What to know about this claim", "Where the claim appears", "How we searched", "Evidence: graded findings"}},
-		{"fr-003-no-drug-interaction", "fr", "mésothérapie", false,
+		{"fr-003-no-drug-interaction", "fr", "mésothérapie", true,
 			[]string{"VÉRIFICATION DES FAITS", "Évaluation", "Ce qu'il faut savoir sur cette affirmation", "Où l'affirmation apparaît", "Comment nous avons cherché", "Données probantes"}},
 	}
 	for _, tt := range tests {
@@ -175,7 +177,13 @@ func TestClaimPageInChromium(t *testing.T) {
 		l := readertext.For(readertext.Lang(tt.lang))
 		summary := claim["rating_summary"].(string)
 		want := []string{claim["text"].(string), summary, l.Label("therapy") + l.Colon() + tt.therapy}
-		if tt.rated {
+		if tt.rated && claim["certainty"] == nil {
+			// Unproven for want of evidence: no certainty, so nothing
+			// beside the verdict claims one.
+			if none, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#rating-basis') === null`)); err != nil || !none {
+				t.Errorf("%s: a basis beside a verdict without certainty (%v)", tt.key, err)
+			}
+		} else if tt.rated {
 			// Beside the verdict, what its certainty is about: the
 			// certainty of the evidence, or for case evidence the harm's
 			// attribution and occurrence certainty.

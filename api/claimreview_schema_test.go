@@ -30,10 +30,8 @@ func demoReviewServer(t *testing.T, st *store.Store) *testenv.Server {
 
 // rateDemoByEditor rates five demo claims by an editor's override, every
 // rating other than not_rated and the languages de, en, it and fr among
-// them, beside the claims the rules rate: the exports are checked for
-// editor ratings and every rating value (the demo's rule ratings rest
-// mostly on case evidence, which the rating rules read through its
-// occurrence certainty).
+// them, beside the claims the rules rate (and the demo's own two
+// overrides): the exports are checked for editor ratings of every value.
 func rateDemoByEditor(t *testing.T, st *store.Store, s *testenv.Server) {
 	t.Helper()
 	d, err := dataset.Load()

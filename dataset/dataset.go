@@ -102,7 +102,8 @@ type Alias struct {
 }
 
 // Source is a web article (language and seed file, no bibliographic
-// data) or a reference record (only its verified bibliographic fields).
+// data), a reference record (only its verified bibliographic fields) or a
+// source added for the demo (only the fields its verification names).
 type Source struct {
 	Key       string             `json:"key"`
 	Kind      grading.SourceKind `json:"kind"`
@@ -118,6 +119,11 @@ type Source struct {
 	// ReferenceTitle is the exact title of the record in
 	// shared/reference/evidence-sources.json.
 	ReferenceTitle *string `json:"reference_title,omitempty"`
+	// Verification says which bibliographic fields were verified, where
+	// and when: every source that is not a reference record has one, and a
+	// reference record has one for each field it adds to the record (a
+	// PMID the record lacks).
+	Verification *string `json:"verification,omitempty"`
 	// IncludedDesign is what a systematic review or meta-analysis pools;
 	// nil for other kinds.
 	IncludedDesign *grading.IncludedDesign `json:"included_design,omitempty"`
@@ -144,8 +150,10 @@ type Question struct {
 	Direction grading.Direction `json:"direction"`
 }
 
-// Finding is the body of evidence for one question. Numbers are set only
-// where the verified record states them; Summary says why the rest is null.
+// Finding is the body of evidence for one question. Every number is one a
+// source reports, quoted in a source's excerpt (Validate checks it, see
+// quotes.go); Summary says why the rest is null. A threshold is named with
+// its citation in a source's note.
 type Finding struct {
 	Key          string                 `json:"key"`
 	Question     string                 `json:"question"`
@@ -158,15 +166,23 @@ type Finding struct {
 	Participants *int                   `json:"participants"`
 	Studies      *int                   `json:"studies"`
 	Threshold    *float64               `json:"threshold"`
-	Attribution  *grading.Attribution   `json:"attribution"`
-	Summary      string                 `json:"summary"`
+	// ComparatorRisk is the comparator group's risk of a binary outcome,
+	// quoted from the source, for a risk, odds or hazard ratio (GRADE 12).
+	ComparatorRisk *float64             `json:"comparator_risk"`
+	Attribution    *grading.Attribution `json:"attribution"`
+	Summary        string               `json:"summary"`
 }
 
 // FindingSource is one evidence source of a finding.
 type FindingSource struct {
 	Source string `json:"source"`
-	// Excerpt is nil: the reference records are summaries, not quotes.
+	// Excerpt is the source's verbatim passage that every number of the
+	// finding comes from (passages joined by " … " where the locator names
+	// several); nil where the finding records no number from this source
+	// and its text was not read.
 	Excerpt *string `json:"excerpt"`
+	// Locator is where the excerpt stands in the source (abstract, results,
+	// table N, page).
 	Locator *string `json:"locator"`
 	Note    string  `json:"note"`
 	// ReportedCertainty is a review's or guideline's own GRADE rating for
@@ -198,6 +214,18 @@ type Claim struct {
 	Findings    []FindingLink `json:"findings"`
 	// Searches are the searches made for the claim's evidence (optional).
 	Searches []Search `json:"searches,omitempty"`
+	// Override is an editor's rating where the rules cannot express an
+	// honest verdict (optional; DESIGN "Claim ratings": the rules' verdict
+	// is shown beside it).
+	Override *Override `json:"override,omitempty"`
+}
+
+// Override is an editor's rating of a claim with the rationale a
+// fact-checker signs.
+type Override struct {
+	Editor    string         `json:"editor"`
+	Rating    grading.Rating `json:"rating"`
+	Rationale string         `json:"rationale"`
 }
 
 // Search is one documented search for a claim's evidence, recorded as it
@@ -408,8 +436,8 @@ func (d *Dataset) Validate(seeds map[string]string) error {
 				add("%s: a web article carries no bibliographic fields", f)
 			}
 		} else {
-			if s.ReferenceTitle == nil {
-				add("%s: a reference source needs reference_title", f)
+			if s.ReferenceTitle == nil && (s.Verification == nil || strings.TrimSpace(*s.Verification) == "") {
+				add("%s: a source that is no reference record says in verification which fields were verified, where and when", f)
 			}
 			if s.Language != nil || s.SeedFile != nil {
 				add("%s: language and seed_file are for web articles", f)
@@ -516,7 +544,10 @@ func (d *Dataset) Validate(seeds map[string]string) error {
 				add("%s: a %s is not evidence", g, s.Kind)
 			}
 			if fs.Excerpt != nil {
-				add("%s: excerpt must be null (reference records are summaries, not quotes)", g)
+				text(g+": excerpt", *fs.Excerpt)
+				if fs.Locator == nil || strings.TrimSpace(*fs.Locator) == "" {
+					add("%s: an excerpt needs its locator", g)
+				}
 			}
 			text(g+": note", fs.Note)
 			if fs.ReportedCertainty != nil {
@@ -593,6 +624,22 @@ func (d *Dataset) Validate(seeds map[string]string) error {
 		if fd.Threshold != nil && (*fd.Threshold <= 0 || math.IsNaN(*fd.Threshold)) {
 			add("%s: threshold must be positive", f)
 		}
+		if fd.ComparatorRisk != nil {
+			m := grading.EffectMeasure("")
+			if fd.Measure != nil {
+				m = *fd.Measure
+			}
+			if msg := grading.ComparatorRiskProblem(m, *fd.ComparatorRisk); msg != "" {
+				add("%s: comparator_risk %v %s", f, *fd.ComparatorRisk, msg)
+			}
+		}
+		// No number without its quote, and no threshold without its
+		// citation (quotes.go).
+		if qok {
+			for _, u := range unquotedNumbers(fd, q, sources) {
+				add("%s: %s", f, u)
+			}
+		}
 		if fd.Attribution != nil {
 			valid(f+": attribution", fd.Attribution)
 			if qok && (q.Comparator != nil || q.OutcomeKind != "harm") {
@@ -628,6 +675,13 @@ func (d *Dataset) Validate(seeds map[string]string) error {
 		}
 		if len(c.Appearances) == 0 {
 			add("%s: no appearance", f)
+		}
+		if o := c.Override; o != nil {
+			if err := o.Rating.Validate(); err != nil {
+				add("%s: override: %v", f, err)
+			}
+			text(f+": override: editor", o.Editor)
+			text(f+": override: rationale", o.Rationale)
 		}
 		for _, a := range c.Appearances {
 			g := f + ": appearance in " + a.Source

@@ -218,8 +218,24 @@ func TestSchemaRejects(t *testing.T) {
 		{"bad outcome_kind", func(doc map[string]any) {
 			item(doc, "questions", "key", "q-meso-ntm-infection")["outcome_kind"] = "risk"
 		}},
-		{"finding excerpt", func(doc map[string]any) {
-			item(doc, "findings", "key", "f-sebra-24h")["sources"].([]any)[0].(map[string]any)["excerpt"] = "quoted"
+		{"empty finding excerpt", func(doc map[string]any) {
+			item(doc, "findings", "key", "f-sebra-24h")["sources"].([]any)[0].(map[string]any)["excerpt"] = " "
+		}},
+		{"comparator risk as a percentage", func(doc map[string]any) {
+			item(doc, "findings", "key", "f-chou-radicular-improved")["comparator_risk"] = 30.2
+		}},
+		{"missing comparator_risk field", func(doc map[string]any) { delete(item(doc, "findings", "key", "f-sebra-24h"), "comparator_risk") }},
+		{"source neither a reference record nor verified", func(doc map[string]any) {
+			delete(item(doc, "sources", "key", "furyk-2018"), "verification")
+		}},
+		{"web article with a verification", func(doc map[string]any) {
+			item(doc, "sources", "key", "article-000")["verification"] = "checked"
+		}},
+		{"override with an unknown rating", func(doc map[string]any) {
+			item(doc, "claims", "key", "de-000-not-fully-proven")["override"].(map[string]any)["rating"] = "true"
+		}},
+		{"override without a rationale", func(doc map[string]any) {
+			delete(item(doc, "claims", "key", "de-000-not-fully-proven")["override"].(map[string]any), "rationale")
 		}},
 		{"bad measure", func(doc map[string]any) { item(doc, "findings", "key", "f-sebra-24h")["measure"] = "ratio" }},
 		{"missing attribution field", func(doc map[string]any) { delete(item(doc, "findings", "key", "f-sebra-24h"), "attribution") }},
@@ -275,15 +291,15 @@ func TestSchemaRejects(t *testing.T) {
 	}
 }
 
-// withSearch gives the micro-vaccination claim one search (a fixture's,
-// not a real one), its fields overridden.
+// withSearch gives the micro-vaccination claim (asthma) one search (a
+// fixture's, not a real one) in place of its own, its fields overridden.
 func withSearch(doc map[string]any, fields map[string]any) {
 	s := map[string]any{"database": "pubmed", "query": "mesotherapy AND asthma", "searched_at": "2026-11-03T09:00:00Z",
 		"hits": 12, "screened": 3, "sources": []any{}, "note": "Nothing includable."}
 	for k, v := range fields {
 		s[k] = v
 	}
-	item(doc, "claims", "key", "en-002-micro-vaccination-asthma-cf")["searches"] = []any{s}
+	item(doc, "claims", "key", "en-002-micro-vaccination-asthma")["searches"] = []any{s}
 }
 
 func TestValidateRejects(t *testing.T) {
@@ -360,6 +376,42 @@ func TestValidateRejects(t *testing.T) {
 		{"case evidence without attribution", func(d *Dataset) {
 			reviewByFinding(d, "f-meso-ntm-outbreaks").Assessments[0].Attribution = nil
 		}, "attribution_required"},
+		// No number without its quote (quotes.go), and no threshold without
+		// its citation.
+		{"a mistyped estimate", func(d *Dataset) { findingByKey(d, "f-furyk-30min").Estimate = ptr(-1.5) },
+			"estimate -1.5 is quoted in none of its excerpts"},
+		{"a sign the source does not print, the other way round", func(d *Dataset) {
+			f := findingByKey(d, "f-chou-radicular-pain")
+			f.Estimate, f.CILow, f.CIHigh = ptr(0.56), ptr(0.04), ptr(1.08)
+		}, "estimate 0.56 is quoted in none of its excerpts"},
+		{"a percentage stored ten times too large", func(d *Dataset) { findingByKey(d, "f-marsh-local-infection").CIHigh = ptr(0.0479) },
+			"ci_high 0.0479 is quoted in none of its excerpts"},
+		{"a mistyped count written as a word", func(d *Dataset) { findingByKey(d, "f-meso-ntm-cluster-rate").Events = ptr(16) },
+			"events 16 is quoted in none of its excerpts"},
+		{"a zero the source does not state", func(d *Dataset) {
+			f := findingByKey(d, "f-meso-ntm-cluster-rate")
+			f.Events = ptr(0)
+		}, "events 0 is quoted in none of its excerpts"},
+		{"a mistyped comparator risk", func(d *Dataset) { findingByKey(d, "f-chou-radicular-improved").ComparatorRisk = ptr(0.32) },
+			"comparator_risk 0.32 is quoted in none of its excerpts"},
+		{"participants without a quote", func(d *Dataset) { findingByKey(d, "f-eken-30min").Participants = ptr(91) },
+			"participants 91 is quoted in none of its excerpts"},
+		{"studies of a review without a quote", func(d *Dataset) { findingByKey(d, "f-chou-radicular-pain").Studies = ptr(13) },
+			"studies 13 is quoted in none of its excerpts"},
+		{"a number and no excerpt", func(d *Dataset) { findingByKey(d, "f-sebra-24h").Sources[0].Excerpt = nil },
+			"estimate 1.86 is quoted in none of its excerpts"},
+		{"a threshold without its citation", func(d *Dataset) { findingByKey(d, "f-sebra-24h").Threshold = ptr(1.5) },
+			"threshold 1.5 is cited in none of its notes"},
+		{"an excerpt without its locator", func(d *Dataset) { findingByKey(d, "f-sebra-24h").Sources[0].Locator = nil },
+			"an excerpt needs its locator"},
+		{"a comparator risk beside a difference", func(d *Dataset) { findingByKey(d, "f-sebra-24h").ComparatorRisk = ptr(0.3) },
+			"comparator_risk 0.3 is the comparator group's risk"},
+		{"a source with no verification", func(d *Dataset) { sourceByKey(d, "furyk-2018").Verification = nil },
+			"says in verification which fields were verified"},
+		{"an override with an unknown rating", func(d *Dataset) {
+			c := claimByKey(d, "de-000-not-fully-proven")
+			c.Override.Rating = "true"
+		}, "override"},
 		{"rating down a source-rated finding for bias", func(d *Dataset) {
 			a := &reviewByFinding(d, "f-chou-radicular-pain").Assessments[0]
 			a.RiskOfBias = grading.Serious
@@ -397,6 +449,24 @@ func findingByKey(d *Dataset, key string) *Finding {
 		}
 	}
 	panic("no finding " + key)
+}
+
+func sourceByKey(d *Dataset, key string) *Source {
+	for i := range d.Sources {
+		if d.Sources[i].Key == key {
+			return &d.Sources[i]
+		}
+	}
+	panic("no source " + key)
+}
+
+func claimByKey(d *Dataset, key string) *Claim {
+	for i := range d.Claims {
+		if d.Claims[i].Key == key {
+			return &d.Claims[i]
+		}
+	}
+	panic("no claim " + key)
 }
 
 func reviewByFinding(d *Dataset, key string) *FindingReview {
@@ -468,8 +538,10 @@ func TestReferencesUsed(t *testing.T) {
 				if verified[field] && want != nil {
 					t.Errorf("source %s: verified %s %q missing", s.Key, field, *want)
 				}
+			case !verified[field] && (s.Verification == nil || !strings.Contains(strings.ToLower(*s.Verification), strings.ToLower(*got))):
+				t.Errorf("source %s: %s %q is neither a verified field of the record nor quoted in the source's verification", s.Key, field, *got)
 			case !verified[field]:
-				t.Errorf("source %s: %s %q is not a verified field", s.Key, field, *got)
+				// Added from another record, which the verification quotes.
 			case want == nil || *got != norm(*want):
 				t.Errorf("source %s: %s = %q, want the record's %v", s.Key, field, *got, want)
 			}
@@ -510,19 +582,78 @@ func TestContent(t *testing.T) {
 			t.Errorf("finding %s: no estimate, but the summary does not say why", f.Key)
 		}
 	}
-	// The claims v1 lacked, issue 9.
+	// The claims v1 lacked (issue 9), split and extracted (issue 20).
 	claims := map[string]Claim{}
 	for _, c := range d.Claims {
 		claims[c.Key] = c
 	}
 	for _, k := range []string{
-		"en-002-micro-vaccination-asthma-cf", "en-002-postpone-prevent-operation", "en-002-infertility",
-		"en-002-quit-smoking", "de-004-faster-more-effective", "de-004-injection-site-infection",
+		"en-002-postpone-prevent-operation", "en-002-quit-smoking", "de-004-injection-site-infection",
 		"it-001-particularly-safe", "it-001-particularly-effective", "it-001-fewer-side-effects-than-systemic",
 		"it-001-analgesic", "it-001-anti-inflammatory", "it-001-muscle-relaxant",
+		// The compound claims of issue 20, one claim per thing asserted.
+		"de-004-iv-faster-results", "de-004-iv-more-effective-results", "en-002-immediate-relief",
+		"en-002-immediate-muscle-relaxation", "en-002-micro-vaccination-asthma", "en-002-micro-vaccination-cystic-fibrosis",
+		"en-002-micro-vaccination-urinary-tract", "en-002-micro-vaccination-immunodeficiency", "fr-003-benefit-adults",
+		"fr-003-benefit-elderly", "fr-003-benefit-children", "en-002-infertility", "en-002-dysmenorrhoea",
+		"de-004-allergic-anaphylaxis", "de-004-allergy-among-most-common",
+		// Claims never extracted before issue 20.
+		"en-002-cure-or-relief", "en-002-great-success", "en-002-fat-mobilisation", "de-000-migraine-headache",
+		"de-000-shingles", "de-000-tinnitus",
 	} {
 		if _, ok := claims[k]; !ok {
 			t.Errorf("claim %s missing", k)
+		}
+	}
+	for _, k := range []string{"de-004-faster-more-effective", "en-002-micro-vaccination-asthma-cf", "fr-003-everyone-can-benefit"} {
+		if _, ok := claims[k]; ok {
+			t.Errorf("compound claim %s is still in the dataset", k)
+		}
+	}
+	// Claims are typed by what they assert: only these assert nothing the
+	// rules check (a statement about the literature, advice, a condition,
+	// an intent), and no claim is of type other.
+	wantOther := map[string]bool{"de-000-not-fully-proven": true, "de-000-no-study-proved-efficacy": true,
+		"it-001-specialist-visit-first": true, "en-002-infections-unsanitary-only": true, "de-004-pain-relief-general": true}
+	for _, c := range d.Claims {
+		if (c.Assertion == grading.AssertOther) != wantOther[c.Key] {
+			t.Errorf("claim %s: assertion %s; only %v assert nothing checkable", c.Key, c.Assertion, wantOther)
+		}
+		if c.ClaimType == grading.ClaimOther && !wantOther[c.Key] {
+			t.Errorf("claim %s: claim_type other", c.Key)
+		}
+		// Every frequency states its value and how the wording bounds it.
+		if c.Assertion == grading.AssertFrequency && (c.ClaimedValue == nil || c.ClaimedBound == nil) {
+			t.Errorf("claim %s: a frequency without claimed_value and claimed_bound", c.Key)
+		}
+		// An editor's rating only where the rules cannot rate the wording.
+		if c.Override != nil && c.Assertion != grading.AssertOther {
+			t.Errorf("claim %s: an override on a wording the rules rate", c.Key)
+		}
+	}
+	// Every comparative finding that can be graded has a threshold, cited
+	// in a note (Validate checks the citation), or a note saying that none
+	// was found; every source of a graded finding is quoted.
+	questions := map[string]Question{}
+	for _, q := range d.Questions {
+		questions[q.Key] = q
+	}
+	for i := range d.Findings {
+		f := &d.Findings[i]
+		q := questions[f.Question]
+		if gradable[f.Key] && q.ComparatorKind != grading.ComparatorNone && f.Threshold == nil {
+			none := false
+			for _, s := range f.Sources {
+				none = none || strings.Contains(s.Note, "No smallest important difference was found")
+			}
+			if !none {
+				t.Errorf("finding %s: a comparative finding without a threshold or a note saying none was found", f.Key)
+			}
+		}
+		for _, s := range f.Sources {
+			if gradable[f.Key] && (s.Excerpt == nil || s.Locator == nil) {
+				t.Errorf("finding %s: source %s of a graded finding has no excerpt or locator", f.Key, s.Source)
+			}
 		}
 	}
 	if c := claims["fr-003-no-drug-interaction"]; c.Assertion != grading.AssertAbsence || c.Hedge != grading.HedgeNone || !strings.Contains(c.Text, "personne âgées poli médicamentées") {

@@ -82,8 +82,8 @@ func TestRatingsDocDemo(t *testing.T) {
 	for _, r := range grading.Ratings() {
 		parts = append(parts, fmt.Sprintf("%d %s", counts[r], r))
 	}
-	b.WriteString(strings.Join(parts, ", ") + ". Most are `not_rated` because the verified reference records " +
-		"state no effect estimate or threshold for the outcome (the rules refuse to guess one), or because the claim links no graded finding.\n\n")
+	b.WriteString(strings.Join(parts, ", ") + ". The first table lists, per rule, the demo claims whose rating explanation names it; " +
+		"the second gives each claim's rating, certainty and the rule that decided it (the first one its explanation names).\n\n")
 	b.WriteString("| rule id | demo claims whose explanation names it |\n|---|---|\n")
 	for _, r := range rules {
 		keys := byRule[r]
@@ -120,5 +120,48 @@ func TestRatingsDocDemo(t *testing.T) {
 	}
 	if got := text[i : j+len(demoEnd)]; got != want {
 		t.Errorf("%s's demo section is stale: run %s=1 go test ./dataset -run TestRatingsDocDemo\n--- want\n%s", ratingsDoc, updateEnvVar, want)
+	}
+}
+
+// docClaimKeyRE and docFindingKeyRE find the demo claim keys the rule docs
+// cite in brackets ([de-000-abscesses]) and the finding keys they cite in
+// backticks (`f-meso-ntm-outbreaks`).
+var (
+	docClaimKeyRE   = regexp.MustCompile(`\[((?:de|it|en|fr)-\d{3}-[a-z0-9-]+)\]`)
+	docFindingKeyRE = regexp.MustCompile("`(f-[a-z0-9-]+)`")
+)
+
+// TestDocsCiteDemoKeys: every demo claim and finding the worked examples
+// of docs/ratings.md and docs/grading.md cite exists in demo.json, so an
+// example cannot silently name a claim that was split, renamed or removed.
+func TestDocsCiteDemoKeys(t *testing.T) {
+	d, err := dataset.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings := map[string]bool{}
+	for _, f := range d.Findings {
+		findings[f.Key] = true
+	}
+	for _, doc := range []string{ratingsDoc, "../docs/grading.md"} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		claims := docClaimKeyRE.FindAllStringSubmatch(string(b), -1)
+		cited := docFindingKeyRE.FindAllStringSubmatch(string(b), -1)
+		if len(claims)+len(cited) == 0 {
+			t.Errorf("%s cites no demo claim or finding: the pattern no longer matches how the docs cite keys", doc)
+		}
+		for _, m := range claims {
+			if _, ok := d.Claim(m[1]); !ok {
+				t.Errorf("%s cites claim [%s], which demo.json does not have", doc, m[1])
+			}
+		}
+		for _, m := range cited {
+			if !findings[m[1]] {
+				t.Errorf("%s cites finding `%s`, which demo.json does not have", doc, m[1])
+			}
+		}
 	}
 }

@@ -32,6 +32,7 @@ type Summary struct {
 	Searches    int // evidence searches
 	Assessments int
 	Grades      int
+	Overrides   int // editors' ratings
 }
 
 func (s Summary) String() string {
@@ -39,8 +40,9 @@ func (s Summary) String() string {
 		return fmt.Sprintf("demo dataset v%d is already loaded; nothing changed", s.Version)
 	}
 	return fmt.Sprintf("loaded demo dataset v%d: %d therapies, %d sources, %d questions, %d findings, %d claims, "+
-		"%d appearances, %d claim-finding links, %d evidence searches, %d assessments, %d grades",
-		s.Version, s.Therapies, s.Sources, s.Questions, s.Findings, s.Claims, s.Appearances, s.Links, s.Searches, s.Assessments, s.Grades)
+		"%d appearances, %d claim-finding links, %d evidence searches, %d assessments, %d grades, %d editor ratings",
+		s.Version, s.Therapies, s.Sources, s.Questions, s.Findings, s.Claims, s.Appearances, s.Links, s.Searches, s.Assessments, s.Grades,
+		s.Overrides)
 }
 
 // Seed loads the dataset through the store's and the review workflow's own
@@ -51,7 +53,9 @@ func (s Summary) String() string {
 // review with requiredReviews (the server's REQUIRED_REVIEWS): with the
 // default 2, agreeing reviewers make a consensus grade and the editor
 // adjudicates where they differ; the claims are rated by the rules from the
-// grades that result.
+// grades that result, and last the dataset's editor sets the few ratings the
+// rules cannot express (each with its rationale; the rules' verdict stays
+// beside it).
 func Seed(ctx context.Context, st *store.Store, d *Dataset, requiredReviews int) (Summary, error) {
 	sum := Summary{Version: d.Version}
 	if err := d.Validate(nil); err != nil {
@@ -64,7 +68,8 @@ func Seed(ctx context.Context, st *store.Store, d *Dataset, requiredReviews int)
 	sys := store.System(seedActor)
 	err = st.InTx(ctx, func(tx *store.Store) error {
 		sum = Summary{Version: d.Version}
-		l := loader{ctx: ctx, tx: tx, sys: sys, sum: &sum, sources: map[string]int64{}, questions: map[string]int64{}, findings: map[string]int64{}}
+		l := loader{ctx: ctx, tx: tx, sys: sys, sum: &sum, sources: map[string]int64{}, questions: map[string]int64{}, findings: map[string]int64{},
+			claimIDs: map[string]int64{}}
 		for _, step := range []func(*Dataset) error{l.therapies, l.sourceRecords, l.questionRecords, l.findingRecords, l.claims} {
 			if err := step(d); err != nil {
 				return err
@@ -73,10 +78,13 @@ func Seed(ctx context.Context, st *store.Store, d *Dataset, requiredReviews int)
 		if err := l.reviews(d, requiredReviews); err != nil {
 			return err
 		}
+		if err := l.overrides(d); err != nil {
+			return err
+		}
 		return tx.RecordEvent(ctx, sys, loadedAction, "dataset", int64(d.Version), map[string]any{
 			"therapies": sum.Therapies, "sources": sum.Sources, "questions": sum.Questions, "findings": sum.Findings,
 			"claims": sum.Claims, "appearances": sum.Appearances, "links": sum.Links, "searches": sum.Searches,
-			"assessments": sum.Assessments, "grades": sum.Grades})
+			"assessments": sum.Assessments, "grades": sum.Grades, "overrides": sum.Overrides})
 	})
 	if err != nil {
 		return Summary{Version: d.Version}, fmt.Errorf("load demo dataset: %w", err)
@@ -93,6 +101,7 @@ type loader struct {
 	sys                          store.Actor
 	sum                          *Summary
 	sources, questions, findings map[string]int64
+	claimIDs                     map[string]int64
 }
 
 func (l loader) therapies(d *Dataset) error {
@@ -162,7 +171,8 @@ func (l loader) findingRecords(d *Dataset) error {
 	for _, f := range d.Findings {
 		row, err := l.tx.CreateFinding(l.ctx, l.sys, store.FindingInput{QuestionID: l.questions[f.Question], Measure: f.Measure,
 			Estimate: f.Estimate, CILow: f.CILow, CIHigh: f.CIHigh, Events: int64Ptr(f.Events), Participants: int64Ptr(f.Participants),
-			Studies: int64Ptr(f.Studies), Threshold: f.Threshold, Attribution: f.Attribution, Summary: f.Summary})
+			Studies: int64Ptr(f.Studies), Threshold: f.Threshold, ComparatorRisk: f.ComparatorRisk, Attribution: f.Attribution,
+			Summary: f.Summary})
 		if err != nil {
 			return fmt.Errorf("finding %s: %w", f.Key, err)
 		}
@@ -193,6 +203,7 @@ func (l loader) claims(d *Dataset) error {
 			return fmt.Errorf("claim %s: %w", c.Key, err)
 		}
 		l.sum.Claims++
+		l.claimIDs[c.Key] = claim.ID
 		for _, a := range c.Appearances {
 			excerpt, locator := a.Excerpt, a.Locator
 			in := store.AppearanceInput{SourceID: l.sources[a.Source], Excerpt: &excerpt, Locator: &locator, URL: a.URL}
@@ -281,6 +292,31 @@ func (l loader) reviews(d *Dataset, required int) error {
 			return fmt.Errorf("adjudication of %s: %w", r.Finding, err)
 		}
 		l.sum.Grades++
+	}
+	return nil
+}
+
+// overrides sets the editor's ratings, after the grades they are set
+// against, under each claim's current version.
+func (l loader) overrides(d *Dataset) error {
+	for _, c := range d.Claims {
+		o := c.Override
+		if o == nil {
+			continue
+		}
+		u, err := l.tx.EnsureUser(l.ctx, l.sys, o.Editor, models.RoleEditor)
+		if err != nil {
+			return fmt.Errorf("override of %s: %w", c.Key, err)
+		}
+		cur, err := l.tx.GetClaim(l.ctx, l.claimIDs[c.Key])
+		if err != nil {
+			return fmt.Errorf("override of %s: %w", c.Key, err)
+		}
+		if _, err := l.tx.SetRatingOverride(l.ctx, store.ActorFor(u, ""), cur.Claim.ID, cur.Claim.Version,
+			store.RatingOverrideInput{Rating: o.Rating, Rationale: o.Rationale}); err != nil {
+			return fmt.Errorf("override of %s: %w", c.Key, err)
+		}
+		l.sum.Overrides++
 	}
 	return nil
 }

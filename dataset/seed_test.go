@@ -2,6 +2,7 @@ package dataset_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -77,7 +78,7 @@ func TestSeed(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, c := range rows {
-			claims[c.Text] = c
+			claims[c.Text+"\x00"+c.Summary] = c // claims split from one sentence differ in their summary
 		}
 		byKey := func(key string) models.Claim {
 			t.Helper()
@@ -85,7 +86,7 @@ func TestSeed(t *testing.T) {
 			if !ok {
 				t.Fatalf("dataset has no claim %s", key)
 			}
-			return claims[c.Text]
+			return claims[c.Text+"\x00"+c.Summary]
 		}
 		flags := func(c models.Claim) []string {
 			var out []string
@@ -95,37 +96,69 @@ func TestSeed(t *testing.T) {
 			slices.Sort(out)
 			return out
 		}
-		// What the rules make of the wording (docs/ratings.md): nothing here
-		// is set by hand in the dataset, which holds no ratings.
+		// What the rules make of the wording (docs/ratings.md), from the
+		// findings, their grades and the documented searches of the file;
+		// two statements about the literature are rated by the editor.
 		tests := []struct {
 			key       string
 			rating    grading.Rating
 			certainty string
+			source    grading.RatingSource
 			has       []string
 			hasNot    []string
 		}{
-			// "pas de risque d'interaction médicamenteuse": a literal absence no
-			// graded finding bears on.
-			{key: "fr-003-no-drug-interaction", rating: grading.RatingNotRated, has: []string{"absolute_wording", "unsupported", "ungraded"}},
-			{key: "de-004-drug-interactions", rating: grading.RatingNotRated, has: []string{"unsupported", "ungraded"}},
-			// "almost painless" with no bound recorded: a frequency is judged
-			// against the value or bound its wording implies, so without one
-			// it is not rated (never "unproven" for want of a number).
-			{key: "en-002-almost-painless", rating: grading.RatingNotRated, has: []string{"unsupported"},
+			// "pas de risque d'interaction médicamenteuse": a literal absence
+			// no study bears on; a documented search found nothing, so it is
+			// unproven, with its absolute wording flagged.
+			{key: "fr-003-no-drug-interaction", rating: grading.RatingUnproven, has: []string{"absolute_wording", "unsupported"}},
+			{key: "de-004-drug-interactions", rating: grading.RatingUnproven, has: []string{"unsupported"}},
+			// "almost painless" (at most 10% with more than slight pain): the
+			// only finding is case evidence, which says nothing of how
+			// often; with the search, unproven (never "unproven" for want of
+			// a number: the bound is recorded).
+			{key: "en-002-almost-painless", rating: grading.RatingUnproven, has: []string{"unsupported"},
 				hasNot: []string{"absolute_wording", "low_certainty"}},
-			// "abscesses can occur" rests on case evidence (outbreak reports:
-			// a harm without comparator and without a measure), graded for
-			// attribution: probable, with serious indirectness, so the
-			// occurrence certainty is low; the harm can occur (issue 18).
+			// "abscesses can occur" rests on case evidence (outbreak reports)
+			// graded for attribution: probable, serious indirectness, so low
+			// occurrence certainty (issue 18).
 			{key: "de-000-abscesses", rating: grading.RatingAccurate, certainty: "low", has: []string{"low_certainty"},
 				hasNot: []string{"unsupported", "inaccurate_wording", "ungraded"}},
-			// "75% of cases" rests only on a finding linked as neutral.
-			{key: "de-000-effective-75pct", rating: grading.RatingNotRated, has: []string{"unsupported"}},
+			// "75% of cases": no rate of patients helped against a control
+			// exists; searched, unproven.
+			{key: "de-000-effective-75pct", rating: grading.RatingUnproven, has: []string{"unsupported"}},
+			// IV faster than oral: one moderate-certainty trial found no
+			// important difference (Furyk 2018), so false.
+			{key: "de-004-faster-than-oral", rating: grading.RatingFalse, certainty: "moderate",
+				has: []string{"contradicted", "inaccurate_wording", "unsupported"}},
+			// Corticosteroid infusions bring "noticeable" relief: a real
+			// effect below the 1-point threshold (Chou 2022), overstated.
+			{key: "de-004-corticosteroids-noticeable-relief", rating: grading.RatingOverstated, certainty: "moderate",
+				has: []string{"inaccurate_wording"}},
+			// "can achieve rapid pain relief": SEBRA's 1.86 points above the
+			// 1.3-point threshold, low certainty fits "can".
+			{key: "de-004-rapid-pain-relief", rating: grading.RatingAccurate, certainty: "low", has: []string{"low_certainty"}},
+			// Rates of one trial arm against the claimed bounds.
+			{key: "it-001-well-tolerated", rating: grading.RatingAccurate, certainty: "low"},
+			{key: "fr-003-side-effects-very-rare", rating: grading.RatingOverstated, certainty: "low", has: []string{"inaccurate_wording"}},
+			{key: "fr-003-excellent-safety", rating: grading.RatingUnproven, certainty: "low"},
+			// Mesotherapy works: only very low certainty evidence.
+			{key: "de-000-effective-certain-back-pain", rating: grading.RatingUnproven, certainty: "very_low"},
+			// No number and no smallest important difference: not rated.
+			{key: "en-002-fat-mobilisation", rating: grading.RatingNotRated},
+			// Statements about the literature, rated by the editor.
+			{key: "de-000-not-fully-proven", rating: grading.RatingAccurate, source: grading.SourceEditor, hasNot: []string{"unsupported"}},
+			{key: "de-000-no-study-proved-efficacy", rating: grading.RatingAccurate, source: grading.SourceEditor, hasNot: []string{"unsupported"}},
+			// Advice to see a specialist first: asserts nothing checkable and
+			// deliberately not searched, so not rated.
+			{key: "it-001-specialist-visit-first", rating: grading.RatingNotRated, has: []string{"unsupported"}},
 		}
 		for _, tt := range tests {
 			c := byKey(tt.key)
-			if c.Rating != tt.rating || c.RatingSource != grading.SourceRule {
-				t.Errorf("rating(%s) = %s (%s), want %s by the rules: %s", tt.key, c.Rating, c.RatingSource, tt.rating, c.RatingExplanation)
+			if tt.source == "" {
+				tt.source = grading.SourceRule
+			}
+			if c.Rating != tt.rating || c.RatingSource != tt.source {
+				t.Errorf("rating(%s) = %s (%s), want %s (%s): %s", tt.key, c.Rating, c.RatingSource, tt.rating, tt.source, c.RatingExplanation)
 			}
 			got := ""
 			if c.Certainty != nil {
@@ -148,22 +181,45 @@ func TestSeed(t *testing.T) {
 		}
 		// The demo's case evidence is graded for attribution: probable, one
 		// level down for indirectness, so low occurrence certainty and no
-		// GRADE certainty (DESIGN "Case evidence").
+		// GRADE certainty (DESIGN "Case evidence"); by consensus, or by the
+		// editor where the reviewers differed.
+		caseReviews, adjudicated := 0, 0
+		for _, r := range d.Reviews {
+			if r.Assessments[0].Attribution != nil {
+				caseReviews++
+				if r.Adjudication != nil {
+					adjudicated++
+				}
+			}
+		}
 		var caseEvidence []models.Finding
 		if err := st.DB().Preload("Grade").Where("grade_id IS NOT NULL AND measure IS NULL AND question_id IN (?)",
 			st.DB().Table("questions").Select("id").Where("comparator_kind = 'none' AND outcome_kind = 'harm'")).Order("id").
 			Find(&caseEvidence).Error; err != nil {
 			t.Fatal(err)
 		}
-		if len(caseEvidence) != 4 {
-			t.Errorf("%d graded case-evidence findings, want the demo's 4", len(caseEvidence))
+		if len(caseEvidence) != caseReviews || caseReviews < 6 {
+			t.Errorf("%d graded case-evidence findings, want the demo's %d", len(caseEvidence), caseReviews)
 		}
+		methods := map[grading.Method]int{}
 		for _, f := range caseEvidence {
 			g := f.Grade
+			methods[g.Method]++
 			if f.Certainty != nil || grading.Deref(f.OccurrenceCertainty) != grading.Low || g.Certainty != nil ||
-				grading.Deref(g.OccurrenceCertainty) != grading.Low || g.Attribution == nil || *g.Attribution != grading.AttributionProbable ||
-				g.Method != grading.MethodConsensus {
+				grading.Deref(g.OccurrenceCertainty) != grading.Low || g.Attribution == nil || *g.Attribution != grading.AttributionProbable {
 				t.Errorf("case evidence %d: certainty %v occurrence %v, grade %+v", f.ID, f.Certainty, f.OccurrenceCertainty, g)
+			}
+		}
+		if methods[grading.MethodAdjudicated] != adjudicated || methods[grading.MethodConsensus] != caseReviews-adjudicated {
+			t.Errorf("case-evidence grades by method %v, want %d adjudicated and the rest by consensus", methods, adjudicated)
+		}
+		// Every claim without a usable finding has a documented search,
+		// but the one that gives advice (nothing to search for).
+		for _, c := range rows {
+			reason := grading.RatingRule(c.RatingReason)
+			if (reason == grading.RuleNotYetSearched || reason == grading.RuleNoMatchingFinding) &&
+				c.Summary != "See a specialist for a diagnosis before mesotherapy" {
+				t.Errorf("claim %q: %s, want a documented search", c.Text, reason)
 			}
 		}
 		// The flags never contradict the rating, on every claim.
@@ -176,8 +232,10 @@ func TestSeed(t *testing.T) {
 				t.Errorf("claim %q: rating %s with flags %v", c.Text, c.Rating, f)
 			}
 			// Only a rating that rests on no graded finding has no certainty:
-			// not_rated, or unproven because a search found nothing.
-			unrated := c.Rating == grading.RatingNotRated || strings.HasPrefix(c.RatingExplanation, "unproven (no_evidence_found)")
+			// not_rated, unproven because a search found nothing, or an
+			// editor's rating of a wording the rules do not rate.
+			unrated := c.Rating == grading.RatingNotRated || strings.HasPrefix(c.RatingExplanation, "unproven (no_evidence_found)") ||
+				c.RatingSource == grading.SourceEditor
 			if (c.Certainty == nil) != unrated || c.RatingExplanation == "" {
 				t.Errorf("claim %q: rating %s, certainty %v, explanation %q", c.Text, c.Rating, c.Certainty, c.RatingExplanation)
 			}
@@ -203,64 +261,72 @@ func mapsEqual(a, b map[string]int64) bool {
 	return true
 }
 
-// TestSeedSearches: the loader records a claim's searches from the dataset
-// (the demo records none: no search could be run and verified for it), so
-// the claim is rated unproven (no_evidence_found) with the search in its
-// explanation, and a second load changes nothing.
+// TestSeedSearches: the loader records the demo's documented searches
+// (database other: the stored-page search the research ran, never
+// presented as PubMed), so a claim no study answers is unproven
+// (no_evidence_found) with its searches in the explanation, a search that
+// led to a catalogued source keeps it, and a second load changes nothing.
 func TestSeedSearches(t *testing.T) {
 	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
 		d, err := dataset.Load()
 		if err != nil {
 			t.Fatal(err)
 		}
-		var claim *dataset.Claim
-		for i := range d.Claims {
-			if len(d.Claims[i].Searches) > 0 {
-				t.Fatalf("demo claim %s records a search; this test adds its own", d.Claims[i].Key)
-			}
-			if d.Claims[i].Key == "en-002-micro-vaccination-asthma-cf" {
-				claim = &d.Claims[i]
+		total := 0
+		for _, c := range d.Claims {
+			total += len(c.Searches)
+			for _, s := range c.Searches {
+				if s.Database != grading.DatabaseOther || s.Note == nil || !strings.Contains(*s.Note, "not a PubMed") {
+					t.Errorf("claim %s: search %q in %s: the demo's searches are stored-page searches (other), said so in the note", c.Key, s.Query, s.Database)
+				}
 			}
 		}
-		if claim == nil {
-			t.Fatal("the demo has no micro-vaccination claim")
-		}
-		note := "Fixture: nothing on intradermal micro-vaccination in asthma or cystic fibrosis."
-		claim.Searches = []dataset.Search{
-			{Database: grading.DatabasePubMed, Query: `mesotherapy AND (asthma OR "cystic fibrosis")`, SearchedAt: "2026-11-03T09:00:00Z",
-				Hits: 12, Screened: 3, Sources: []string{}, Note: &note},
-			{Database: grading.DatabaseCochraneLibrary, Query: "mesotherapy", SearchedAt: "2026-11-04T09:00:00+01:00",
-				Hits: 4, Screened: 4, Sources: []string{d.Sources[len(d.Sources)-1].Key}},
+		asthma, ok := d.Claim("en-002-micro-vaccination-asthma")
+		migraine, ok2 := d.Claim("de-000-migraine-headache")
+		if !ok || !ok2 || len(asthma.Searches) != 3 || len(migraine.Searches) != 1 || len(migraine.Searches[0].Sources) != 1 {
+			t.Fatalf("the demo's micro-vaccination and migraine claims and their searches: %+v %+v", asthma.Searches, migraine.Searches)
 		}
 		ctx := context.Background()
 		sum, err := dataset.Seed(ctx, st, d, 2)
 		if err != nil {
 			t.Fatalf("Seed: %v", err)
 		}
-		if sum.Searches != 2 || !strings.Contains(sum.String(), "2 evidence searches") {
-			t.Errorf("Seed summary = %+v (%s), want 2 searches", sum, sum)
+		if sum.Searches != total || !strings.Contains(sum.String(), fmt.Sprintf("%d evidence searches", total)) {
+			t.Errorf("Seed summary = %+v (%s), want %d searches", sum, sum, total)
 		}
-		var c models.Claim
-		if err := st.DB().Where("text = ?", claim.Text).Take(&c).Error; err != nil {
-			t.Fatal(err)
+		claimOf := func(c dataset.Claim) models.Claim {
+			t.Helper()
+			var m models.Claim
+			if err := st.DB().Where("text = ? AND summary = ?", c.Text, c.Summary).Take(&m).Error; err != nil {
+				t.Fatal(err)
+			}
+			return m
 		}
+		c := claimOf(asthma)
 		if c.Rating != grading.RatingUnproven || !strings.Contains(c.RatingExplanation, "(no_evidence_found)") ||
-			!strings.Contains(c.RatingExplanation, "PubMed on 2026-11-03") || !strings.Contains(c.RatingExplanation, "the Cochrane Library on 2026-11-04") {
+			!strings.Contains(c.RatingExplanation, "another database on 2026-12-07") || !strings.Contains(c.RatingExplanation, "8 hits, 8 screened") {
 			t.Errorf("the searched claim = %s: %s", c.Rating, c.RatingExplanation)
 		}
 		var searches []models.EvidenceSearch
 		if err := st.DB().Preload("Sources").Where("claim_id = ?", c.ID).Order("id").Find(&searches).Error; err != nil {
 			t.Fatal(err)
 		}
-		if len(searches) != 2 || searches[0].CreatedBy != "seed" || len(searches[1].Sources) != 1 ||
-			!searches[1].SearchedAt.Equal(time.Date(2026, 11, 4, 8, 0, 0, 0, time.UTC)) {
+		if len(searches) != 3 || searches[0].CreatedBy != "seed" || searches[0].Database != grading.DatabaseOther ||
+			!searches[0].SearchedAt.Equal(time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)) {
 			t.Errorf("stored searches = %+v", searches)
+		}
+		var led []models.EvidenceSearch
+		if err := st.DB().Preload("Sources").Where("claim_id = ?", claimOf(migraine).ID).Find(&led).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(led) != 1 || len(led[0].Sources) != 1 {
+			t.Errorf("the migraine search = %+v, want the one source it led to", led)
 		}
 		before := counts(t, st)
 		if again, err := dataset.Seed(ctx, st, d, 2); err != nil || again.Loaded {
 			t.Fatalf("second Seed = %+v, %v", again, err)
 		}
-		if after := counts(t, st); !mapsEqual(before, after) || testenv.Count(t, st, "evidence_searches", "") != 2 {
+		if after := counts(t, st); !mapsEqual(before, after) || testenv.Count(t, st, "evidence_searches", "") != int64(total) {
 			t.Errorf("seeding twice changed the database")
 		}
 	})

@@ -60,19 +60,21 @@ func seedDemo(t testing.TB, st *store.Store) {
 	demoSearches(t, st)
 }
 
-// demoSearches records three searches, by two editors: two for the
-// micro-vaccination claim, which links no finding (a PubMed search with
-// nothing includable, in a time zone other than UTC; a Cochrane search that
-// led to two sources, changed once so that its version is 2), and one made
-// in 2023 for a claim rated on a graded finding (its age makes the claim
-// stale_grade under the default two years). The numbers are a fixture's,
-// not a real search's.
+// demoSearches records three searches by two editors, beside the demo's
+// own: two for the micro-vaccination claim, which links no finding (a PubMed
+// search with nothing includable, in a time zone other than UTC; a Cochrane
+// search that led to two sources, changed once so that its version is 2),
+// and one made in 2023 for a claim rated on a graded finding (its age makes
+// the claim stale_grade under the default two years). The numbers are a
+// fixture's, not a real search's.
 func demoSearches(t testing.TB, st *store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	db := st.DB()
 	var vaccination, rated int64
-	if err := db.Raw("SELECT id FROM claims WHERE text LIKE ?", "Mesotherapy also includes a so-called Mini vaccination%").Scan(&vaccination).Error; err != nil || vaccination == 0 {
+	// The sentence is four claims (asthma, cystic fibrosis, urinary tract,
+	// immunodeficiency); the first is the asthma claim.
+	if err := db.Raw("SELECT MIN(id) FROM claims WHERE text LIKE ?", "Mesotherapy also includes a so-called Mini vaccination%").Scan(&vaccination).Error; err != nil || vaccination == 0 {
 		t.Fatalf("the micro-vaccination claim: %d, %v", vaccination, err)
 	}
 	if err := db.Raw("SELECT MIN(id) FROM claims WHERE rating = 'accurate'").Scan(&rated).Error; err != nil || rated == 0 {
@@ -128,8 +130,8 @@ func TestImportRoundTrip(t *testing.T) {
 			if !res.Restore || res.Claims.Created == 0 || res.Sources.Created == 0 {
 				t.Errorf("ImportNDJSON = %+v, want a restore that creates claims and sources", res)
 			}
-			if n := bytes.Count(first, []byte(`"created_by":`)); n != 3 {
-				t.Errorf("the export holds %d evidence searches, want the fixture's 3", n)
+			if n, want := bytes.Count(first, []byte(`"created_by":`)), demoSearchCount(t)+3; n != want {
+				t.Errorf("the export holds %d evidence searches, want the demo's and the fixture's 3: %d", n, want)
 			}
 			for _, table := range []string{"evidence_searches", "evidence_search_sources"} {
 				if a, b := testenv.Count(t, src, table, ""), testenv.Count(t, dst, table, ""); a != b || a == 0 {
@@ -282,21 +284,32 @@ func TestImportSearchProblems(t *testing.T) {
 			if err := json.Unmarshal([]byte(lines[pubmedLine]), &env); err != nil {
 				t.Fatal(err)
 			}
-			if err := json.Unmarshal(env.Data, &vaccination); err != nil || len(vaccination.Searches) != 2 {
-				t.Fatalf("the edited claim line: %v, %d searches", err, len(vaccination.Searches))
+			if err := json.Unmarshal(env.Data, &vaccination); err != nil {
+				t.Fatalf("the edited claim line: %v", err)
 			}
-			pubmedID := vaccination.Searches[0].ID
-			edit(pubmedLine, fmt.Sprintf(`"sources":[%d,`, vaccination.Searches[1].Sources[0]), `"sources":[999999,`)
+			// The claim also holds the demo's own searches (database other):
+			// the fixture's are found by their database.
+			pm := slices.IndexFunc(vaccination.Searches, func(s bulk.Search) bool { return s.Database == "medline" })
+			co := slices.IndexFunc(vaccination.Searches, func(s bulk.Search) bool { return s.Database == grading.DatabaseCochraneLibrary })
+			if pm < 0 || co < 0 || pm > co {
+				t.Fatalf("the edited claim line's searches %+v: want the PubMed search before the Cochrane one", vaccination.Searches)
+			}
+			pubmedID := vaccination.Searches[pm].ID
+			edit(pubmedLine, fmt.Sprintf(`"sources":[%d,`, vaccination.Searches[co].Sources[0]), `"sources":[999999,`)
 			// The Embase search takes the PubMed search's id, has no author
 			// and version 0.
 			var other bulk.Claim
 			if err := json.Unmarshal([]byte(lines[embaseLine]), &env); err != nil {
 				t.Fatal(err)
 			}
-			if err := json.Unmarshal(env.Data, &other); err != nil || len(other.Searches) != 1 {
+			if err := json.Unmarshal(env.Data, &other); err != nil {
 				t.Fatalf("the embaseLine claim line: %v", err)
 			}
-			edit(embaseLine, fmt.Sprintf(`"searches":[{"id":%d,`, other.Searches[0].ID), fmt.Sprintf(`"searches":[{"id":%d,`, pubmedID),
+			em := slices.IndexFunc(other.Searches, func(s bulk.Search) bool { return s.Database == grading.DatabaseEmbase })
+			if em < 0 {
+				t.Fatalf("the embaseLine claim line has no Embase search: %+v", other.Searches)
+			}
+			edit(embaseLine, fmt.Sprintf(`{"id":%d,"database":"embase"`, other.Searches[em].ID), fmt.Sprintf(`{"id":%d,"database":"embase"`, pubmedID),
 				`"version":1,"created_by":"erin"`, `"version":0,"created_by":" "`)
 
 			dst := testenv.Open(t, b)
@@ -312,11 +325,13 @@ func TestImportSearchProblems(t *testing.T) {
 			}
 			// The Embase claim's line comes pubmedLine: the PubMed search, later in
 			// the file, is the one that repeats an id.
+			at := func(line, i int, field string) string {
+				return fmt.Sprintf("%d data.searches[%d].%s", line+1, i, field)
+			}
 			want := []string{
-				fmt.Sprintf("%d data.searches[0].version", embaseLine+1), fmt.Sprintf("%d data.searches[0].created_by", embaseLine+1),
-				fmt.Sprintf("%d data.searches[0].database", pubmedLine+1), fmt.Sprintf("%d data.searches[0].hits", pubmedLine+1),
-				fmt.Sprintf("%d data.searches[0].note", pubmedLine+1), fmt.Sprintf("%d data.searches[0].id", pubmedLine+1),
-				fmt.Sprintf("%d data.searches[1].screened", pubmedLine+1), fmt.Sprintf("%d data.searches[1].sources[0]", pubmedLine+1),
+				at(embaseLine, em, "version"), at(embaseLine, em, "created_by"),
+				at(pubmedLine, pm, "database"), at(pubmedLine, pm, "hits"), at(pubmedLine, pm, "note"), at(pubmedLine, pm, "id"),
+				at(pubmedLine, co, "screened"), at(pubmedLine, co, "sources[0]"),
 			}
 			if embaseLine > pubmedLine {
 				t.Fatalf("the Embase claim's line %d comes after the PubMed one's %d: the expected problems assume the demo's order", embaseLine, pubmedLine)
@@ -325,7 +340,7 @@ func TestImportSearchProblems(t *testing.T) {
 				t.Errorf("problems = %v, want %v (%v)", got, want, err)
 			}
 			for _, p := range ie.Problems {
-				if p.Field == "data.searches[0].id" && !strings.Contains(p.Message, fmt.Sprintf("line %d", embaseLine+1)) {
+				if p.Field == fmt.Sprintf("data.searches[%d].id", pm) && !strings.Contains(p.Message, fmt.Sprintf("line %d", embaseLine+1)) {
 					t.Errorf("the repeated id's problem %q does not name the line of the pubmedLine use (%d)", p.Message, embaseLine+1)
 				}
 			}
@@ -334,4 +349,19 @@ func TestImportSearchProblems(t *testing.T) {
 			}
 		})
 	}
+}
+
+// demoSearchCount is the number of evidence searches the demo dataset
+// documents.
+func demoSearchCount(t *testing.T) int {
+	t.Helper()
+	d, err := dataset.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range d.Claims {
+		n += len(c.Searches)
+	}
+	return n
 }

@@ -20,7 +20,7 @@ import (
 // documents never read.
 var documentCmp = cmp.Options{
 	cmp.Transformer("RFC3339", func(t time.Time) string { return t.Format(time.RFC3339Nano) }),
-	cmpopts.IgnoreFields(models.Claim{}, "SearchText"),
+	cmpopts.IgnoreFields(models.Claim{}, "SearchText", "LastSearchedAt", "SearchStale"), // json:"-": the sweep's, not the document's
 	cmpopts.IgnoreFields(models.Therapy{}, "Name", "Description", "Version", "CreatedAt", "UpdatedAt"),
 	cmpopts.IgnoreFields(models.Source{}, "SearchText"),
 	cmpopts.IgnoreFields(models.FindingGrade{}, "DecidedByID", "Fingerprint"),
