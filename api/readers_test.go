@@ -352,3 +352,38 @@ func TestReadersComparatorRiskRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// TestClaimPageOccurrenceCertaintyInWords: on the page of a claim rated on
+// case evidence ("abscesses can occur"), the low-certainty flag and the
+// summary-of-findings rows say what is uncertain (whether the harm can
+// occur), never "the true effect" nor "not graded" for graded case
+// evidence.
+func TestClaimPageOccurrenceCertaintyInWords(t *testing.T) {
+	testenv.EachBackend(t, func(t *testing.T, st *store.Store) {
+		seedDemo(t, st)
+		s := testenv.NewServer(t, st)
+		id := demoClaim(t, s, "de-000-abscesses")
+		res := s.Do(testenv.Request{Method: "GET", Path: fmt.Sprintf("/claims/%d", id)})
+		if res.Status != 200 {
+			t.Fatalf("GET /claims/%d = %d", id, res.Status)
+		}
+		page := string(res.Body)
+		for _, want := range []string{
+			"Die Bewertung beruht auf einer geringen oder sehr geringen Gewissheit, dass dieser Schaden durch die Therapie auftreten kann",
+			`<span class="occurrence">Schaden dokumentiert`,
+		} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the page lacks %q", want)
+			}
+		}
+		if strings.Contains(page, "Der wahre Effekt") {
+			t.Errorf("the page of an occurrence rating speaks of the true effect")
+		}
+		// The case-evidence rows are graded: none says "not graded".
+		for _, row := range strings.Split(page, `<tr id="finding-`)[1:] {
+			if strings.Contains(row, `class="occurrence"`) && strings.Contains(row, "nicht bewertet") {
+				t.Errorf("a graded case-evidence row says not graded: %.300s", row)
+			}
+		}
+	})
+}

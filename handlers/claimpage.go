@@ -239,7 +239,7 @@ func pageNotices(t *readertext.Text, d store.ClaimDetail, facts grading.VerdictF
 // pageFlags are the claim's flags, one plain sentence each, in the order
 // of the flag vocabulary (absolute wording is shown whether or not the
 // claim is rated).
-func pageFlags(t *readertext.Text, flags []models.ClaimFlag) []string {
+func pageFlags(t *readertext.Text, flags []models.ClaimFlag, basis grading.CertaintyBasis) []string {
 	has := map[grading.Flag]bool{}
 	for _, f := range flags {
 		has[f.Flag] = true
@@ -247,7 +247,7 @@ func pageFlags(t *readertext.Text, flags []models.ClaimFlag) []string {
 	var out []string
 	for _, f := range grading.AllFlags() {
 		if has[f] {
-			out = append(out, t.Flag(f))
+			out = append(out, t.FlagAbout(f, basis))
 		}
 	}
 	return out
@@ -263,7 +263,7 @@ func (h *Handler) claimPageView(d store.ClaimDetail, th models.Therapy, lang rea
 		Therapy: therapyName(th, lang), Rating: cl.Rating, Verdict: t.Verdict(verdict), Certainty: deref(cl.Certainty),
 		Basis:  t.Basis(deref(cl.Certainty), deref(cl.CertaintyBasis), verdict.Facts.Attribution),
 		Editor: cl.RatingSource == grading.SourceEditor, OverrideRationale: deref(cl.OverrideRationale),
-		Explanation: cl.RatingExplanation, Notices: pageNotices(t, d, verdict.Facts), Flags: pageFlags(t, cl.Flags),
+		Explanation: cl.RatingExplanation, Notices: pageNotices(t, d, verdict.Facts), Flags: pageFlags(t, cl.Flags, deref(cl.CertaintyBasis)),
 		Tables: toPageTables(d.Findings, t), Publisher: h.publisher()}
 	if readertext.Of(cl.Language) == readertext.English || v.TextEn == cl.Text {
 		v.TextEn = "" // nothing to translate

@@ -334,6 +334,16 @@ func (t *Text) ShortVerdict(r grading.Rating, c grading.Certainty, basis grading
 // out a harm entirely ..."
 func (t *Text) Flag(f grading.Flag) string { return t.msg("flag."+string(f), nil) }
 
+// FlagAbout is Flag for a claim whose certainty is about basis: low
+// certainty of case evidence is about whether the harm can occur, never
+// about "the true effect".
+func (t *Text) FlagAbout(f grading.Flag, basis grading.CertaintyBasis) string {
+	if f == grading.FlagLowCertainty && basis == grading.BasisOccurrence {
+		return t.msg("flag.low_certainty_occurrence", nil)
+	}
+	return t.Flag(f)
+}
+
 // FindingNote says what a flag on a summary-of-findings row means
 // (grading.FlagNoted: stale grade, reviewer disagreement, retracted
 // evidence).
