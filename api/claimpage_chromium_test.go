@@ -200,8 +200,12 @@ func TestClaimPageInChromium(t *testing.T) {
 				t.Errorf("%s: the basis beside the verdict is %q, want what the certainty (%s, %s) is about", tt.key, basis, c, b)
 			}
 		}
+		basisOf, _ := claim["certainty_basis"].(string)
 		for _, f := range claim["flags"].([]any) {
-			want = append(want, l.Flag(grading.Flag(f.(string))))
+			if f == string(grading.FlagUngraded) && len(claim["findings"].([]any)) == 0 {
+				continue // nothing linked: "unsupported" says it
+			}
+			want = append(want, l.FlagAbout(grading.Flag(f.(string)), grading.CertaintyBasis(basisOf)))
 		}
 		for _, w := range want {
 			if !strings.Contains(text, w) {

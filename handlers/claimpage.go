@@ -82,7 +82,7 @@ func pageSearchOf(t *readertext.Text, database, query string, searchedAt time.Ti
 		}
 		return t.Int(*n)
 	}
-	return pageSearch{Database: t.DatabaseName(database), Query: query, SearchedOn: t.Date(searchedAt), Hits: count(hits),
+	return pageSearch{Database: t.DatabaseLabel(database), Query: query, SearchedOn: t.Date(searchedAt), Hits: count(hits),
 		Screened: count(screened), Sources: sources, Note: note}
 }
 
@@ -239,7 +239,7 @@ func pageNotices(t *readertext.Text, d store.ClaimDetail, facts grading.VerdictF
 // pageFlags are the claim's flags, one plain sentence each, in the order
 // of the flag vocabulary (absolute wording is shown whether or not the
 // claim is rated).
-func pageFlags(t *readertext.Text, flags []models.ClaimFlag, basis grading.CertaintyBasis) []string {
+func pageFlags(t *readertext.Text, flags []models.ClaimFlag, basis grading.CertaintyBasis, linked int) []string {
 	has := map[grading.Flag]bool{}
 	for _, f := range flags {
 		has[f.Flag] = true
@@ -247,6 +247,11 @@ func pageFlags(t *readertext.Text, flags []models.ClaimFlag, basis grading.Certa
 	var out []string
 	for _, f := range grading.AllFlags() {
 		if has[f] {
+			if f == grading.FlagUngraded && linked == 0 {
+				// "Part of the linked evidence is not graded yet" says
+				// nothing when no evidence is linked: unsupported says it.
+				continue
+			}
 			out = append(out, t.FlagAbout(f, basis))
 		}
 	}
@@ -263,7 +268,7 @@ func (h *Handler) claimPageView(d store.ClaimDetail, th models.Therapy, lang rea
 		Therapy: therapyName(th, lang), Rating: cl.Rating, Verdict: t.Verdict(verdict), Certainty: deref(cl.Certainty),
 		Basis:  t.Basis(deref(cl.Certainty), deref(cl.CertaintyBasis), verdict.Facts.Attribution),
 		Editor: cl.RatingSource == grading.SourceEditor, OverrideRationale: deref(cl.OverrideRationale),
-		Explanation: cl.RatingExplanation, Notices: pageNotices(t, d, verdict.Facts), Flags: pageFlags(t, cl.Flags, deref(cl.CertaintyBasis)),
+		Explanation: cl.RatingExplanation, Notices: pageNotices(t, d, verdict.Facts), Flags: pageFlags(t, cl.Flags, deref(cl.CertaintyBasis), len(d.Findings)),
 		Tables: toPageTables(d.Findings, t), Publisher: h.publisher()}
 	if readertext.Of(cl.Language) == readertext.English || v.TextEn == cl.Text {
 		v.TextEn = "" // nothing to translate

@@ -143,10 +143,10 @@ func TestClaimPageSearches(t *testing.T) {
 		v.Searches = []pageSearch{pageSearchOf(v.L, "pubmed", `mesotherapy AND "drug interaction"`, time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC),
 			&hits, &screened, nil, "Keine Studie untersuchte Wechselwirkungen.")}
 	})
-	for _, want := range []string{"<td>PubMed</td>", "<td><code>mesotherapy AND &#34;drug interaction&#34;</code></td>", "<td>3. November 2026</td>",
-		"<td>1.240</td>", "<td>37</td>", "<td>keine</td>", "<td>Keine Studie untersuchte Wechselwirkungen.</td>"} {
+	for _, want := range []string{"<dd>PubMed</dd>", "<dd><code>mesotherapy AND &#34;drug interaction&#34;</code></dd>", "<dd>3. November 2026</dd>",
+		"<dd>1.240</dd>", "<dd>37</dd>", "<dd>keine</dd>", "Keine Studie untersuchte Wechselwirkungen.</p>"} {
 		if !strings.Contains(page, want) {
-			t.Errorf("the searches table lacks %q", want)
+			t.Errorf("the searches list lacks %q", want)
 		}
 	}
 }

@@ -230,7 +230,17 @@ func (t *Text) Date(at time.Time) string {
 		"Year": at.Year()})
 }
 
-// DatabaseName names a bibliographic database of an evidence search.
+// DatabaseLabel names the database of an evidence search where it stands
+// alone, as a value in "How we searched": "PubMed", "Other sources".
+func (t *Text) DatabaseLabel(db string) string {
+	if name := t.DatabaseName(db); db != "other" && db != "" {
+		return name
+	}
+	return t.msg("database.other_label", nil)
+}
+
+// DatabaseName names a bibliographic database of an evidence search inside
+// a sentence ("a documented search of PubMed and other sources").
 func (t *Text) DatabaseName(db string) string {
 	switch db {
 	case "pubmed":
