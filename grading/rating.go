@@ -309,6 +309,18 @@ func (b FrequencyBand) Bounds() (lo, hi float64) {
 	return 0, 0
 }
 
+// BandTop returns the band whose upper limit is p (1/10, 1/100, 1/1,000,
+// 1/10,000: the bounds of "common", "uncommon", "rare" and "very rare"),
+// the band a verbal frequency bound names; ok is false for any other value.
+func BandTop(p float64) (FrequencyBand, bool) {
+	for _, b := range FrequencyBands() {
+		if _, hi := b.Bounds(); hi < 1 && math.Abs(p-hi) <= 1e-12 {
+			return b, true
+		}
+	}
+	return "", false
+}
+
 // BandOf returns the band a proportion falls in.
 func BandOf(p float64) FrequencyBand {
 	for _, b := range FrequencyBands() {
@@ -1184,10 +1196,9 @@ func rateFrequency(w ClaimWording, f LinkedFinding, c Certainty) outcome {
 	switch w.Bound {
 	case BoundAtMost, BoundAtLeast:
 		claim := fmt.Sprintf("the claim implies at most %s", pct(v))
-		if w.Bound == BoundAtMost && v < 1 {
-			// A verbal bound is the top of its band (rare: below 1/1,000),
-			// hence the band of a value just under it.
-			claim += " (" + bandName(BandOf(v*(1-1e-9))) + ")"
+		if b, ok := BandTop(v); ok && w.Bound == BoundAtMost {
+			// A verbal bound ("rarely") is the top of its band.
+			claim += " (" + bandName(b) + ")"
 		}
 		within, beyond := hi <= v, lo > v
 		if w.Bound == BoundAtLeast {

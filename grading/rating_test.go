@@ -1020,3 +1020,24 @@ func TestRatingDocsListEveryRule(t *testing.T) {
 		}
 	}
 }
+
+// BandTop names a band only for the upper limits a verbal frequency stands
+// for; "in most cases well tolerated" (harms at most 50%) names none.
+func TestBandTop(t *testing.T) {
+	tests := []struct {
+		p    float64
+		want FrequencyBand
+		ok   bool
+	}{{0.1, BandCommon, true}, {0.01, BandUncommon, true}, {0.001, BandRare, true}, {0.0001, BandVeryRare, true},
+		{0.5, "", false}, {1, "", false}, {0.002, "", false}}
+	for _, tt := range tests {
+		if got, ok := BandTop(tt.p); got != tt.want || ok != tt.ok {
+			t.Errorf("BandTop(%g) = %q, %v; want %q, %v", tt.p, got, ok, tt.want, tt.ok)
+		}
+	}
+	r, err := RateClaim(ClaimRatingInput{Wording: bounded(BoundAtMost, 0.5, ClaimSafety),
+		Findings: []LinkedFinding{finding(1, ComparatorNone, OutcomeHarm, Low, rateOf(7, 40))}})
+	if err != nil || r.Rule != RuleBoundWithin || strings.Contains(r.Explanation, "very common") {
+		t.Errorf("at most 50%%: %s %s, %v", r.Rule, r.Explanation, err)
+	}
+}

@@ -136,9 +136,10 @@ func (t *Text) verdictData(v Verdict) Data {
 	}
 	if f.Claimed != nil {
 		d["Claimed"] = t.Percent(*f.Claimed)
-		if f.Bound == grading.BoundAtMost && *f.Claimed < 1 {
-			// A verbal bound is the top of its band (rare: below 1/1,000).
-			d["Band"] = t.msg("band."+string(grading.BandOf(*f.Claimed*(1-1e-9))), nil)
+		if b, ok := grading.BandTop(*f.Claimed); ok && f.Bound == grading.BoundAtMost {
+			// A verbal bound is the top of its band (rare: below 1/1,000);
+			// any other bound ("in most cases": 50%) names no band.
+			d["Band"] = t.msg("band."+string(b), nil)
 		}
 	}
 	d["AtLeast"] = f.Bound == grading.BoundAtLeast
